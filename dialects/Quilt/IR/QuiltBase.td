@@ -1,0 +1,121 @@
+//===- QuiltBase.td - the quilt dialect, enums and attributes -*- tablegen -*-===//
+#ifndef QUILT_BASE_TD
+#define QUILT_BASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/CommonTypeConstraints.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/BuiltinTypes.td"
+include "mlir/IR/CommonAttrConstraints.td"
+
+def Quilt_Dialect : Dialect {
+  let name = "quilt";
+  let cppNamespace = "::quilt";
+  let summary = "Domain-parallel tensor programs: meshes, shardings, halos, collectives";
+  let description = [{
+    Quilt models a scientific-ML network over global tensors, annotates how
+    each value is split over a device mesh, and partitions it into one SPMD
+    program whose communication (halo exchanges, collectives) is explicit.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+}
+
+def Quilt_Boundary : I32EnumAttr<"Boundary",
+    "What a halo holds outside the global domain", [
+  I32EnumAttrCase<"Zero", 0, "zero">,
+  I32EnumAttrCase<"Periodic", 1, "periodic">
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::quilt";
+}
+def Quilt_BoundaryAttr : EnumAttr<Quilt_Dialect, Quilt_Boundary, "boundary"> {
+  let assemblyFormat = "$value";
+}
+
+def Quilt_ReductionKind : I32EnumAttr<"ReductionKind",
+    "How partial values combine", [
+  I32EnumAttrCase<"Sum", 0, "sum">,
+  I32EnumAttrCase<"Max", 2, "max">
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::quilt";
+}
+def Quilt_ReductionKindAttr : EnumAttr<Quilt_Dialect, Quilt_ReductionKind, "reduction"> {
+  let assemblyFormat = "$value";
+}
+
+class Quilt_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Quilt_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def Quilt_ShardingAttr : Quilt_Attr<"Sharding", "sharding"> {
+  let summary = "How a tensor is split over a mesh";
+  let description = [{
+    For each tensor dim, the mesh axes that split it (major to minor), plus
+    the axes over which the value is still an unreduced partial sum:
+    `#quilt.sharding<@mesh, [[], [], ["x"], []], partial = ["y"]>`.
+    Splits are block distributions (quilt/partition_math.h).
+  }];
+  let parameters = (ins
+    "::mlir::FlatSymbolRefAttr":$mesh,
+    "::mlir::ArrayAttr":$dims,
+    OptionalParameter<"::mlir::ArrayAttr">:$partial);
+  let assemblyFormat = "`<` $mesh `,` $dims (`,` `partial` `=` $partial^)? `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The mesh axes splitting tensor dim `dim` (empty when whole).
+    ::llvm::SmallVector<::llvm::StringRef> getDimAxes(unsigned dim) const;
+    /// True when no dim is split and nothing is partial.
+    bool isReplicated() const;
+    /// The partial axes, empty when none.
+    ::llvm::SmallVector<::llvm::StringRef> getPartialAxes() const;
+  }];
+}
+
+def Quilt_WindowAttr : Quilt_Attr<"Window", "window"> {
+  let summary = "A sliding window along one dim";
+  let description = [{
+    Output position `o` reads input positions `o * stride - pad_lo + j * dilation`
+    for `j` in `[0, kernel)`.
+  }];
+  let parameters = (ins "int64_t":$stride, "int64_t":$dilation, "int64_t":$kernel,
+                        "int64_t":$pad_lo);
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
+def Quilt_HaloAttr : Quilt_Attr<"Halo", "halo"> {
+  let summary = "A dim of a local tensor that holds a halo'd range";
+  let description = [{
+    Dim `dim` holds the input range that this rank's block of an output dim
+    of size `global_out` needs under `window`, including positions outside the
+    global domain, filled per `boundary`.
+  }];
+  let parameters = (ins "int64_t":$dim, "WindowAttr":$window, "int64_t":$global_out,
+                        "Boundary":$boundary);
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
+def Quilt_LocalAttr : Quilt_Attr<"Local", "local"> {
+  let summary = "Encoding of a per-rank local tensor after partitioning";
+  let description = [{
+    Attached as the encoding of a ranked tensor after `quilt-partition`: the
+    tensor is this rank's part of a global tensor of shape `global` split per
+    `dims` (as in `#quilt.sharding`); dims listed in `halos` hold a halo'd
+    range instead of a plain block. Split dims are dynamic in the type since
+    their extent depends on the rank.
+  }];
+  let parameters = (ins
+    "::mlir::FlatSymbolRefAttr":$mesh,
+    ArrayRefParameter<"int64_t">:$global,
+    "::mlir::ArrayAttr":$dims,
+    OptionalParameter<"::mlir::ArrayAttr">:$halos);
+  let assemblyFormat = "`<` $mesh `,` `[` $global `]` `,` $dims (`,` `halos` `=` $halos^)? `>`";
+  let extraClassDeclaration = [{
+    /// The halo on `dim`, or null.
+    HaloAttr getHalo(int64_t dim) const;
+  }];
+}
+
+#endif // QUILT_BASE_TD

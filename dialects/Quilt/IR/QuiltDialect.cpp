@@ -1,0 +1,420 @@
+//===- QuiltDialect.cpp - dialect, attributes and op verifiers ------------===//
+#include "Quilt/IR/QuiltDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace quilt;
+
+#include "Quilt/IR/QuiltDialect.cpp.inc"
+#include "Quilt/IR/QuiltEnums.cpp.inc"
+#include "Quilt/IR/QuiltInterfaces.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "Quilt/IR/QuiltAttrs.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "Quilt/IR/QuiltOps.cpp.inc"
+
+void QuiltDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "Quilt/IR/QuiltAttrs.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "Quilt/IR/QuiltOps.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+static SmallVector<StringRef> stringsOf(ArrayAttr array) {
+  SmallVector<StringRef> out;
+  if (!array)
+    return out;
+  for (Attribute a : array)
+    if (auto s = dyn_cast<StringAttr>(a))
+      out.push_back(s.getValue());
+  return out;
+}
+
+LogicalResult ShardingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   FlatSymbolRefAttr mesh, ArrayAttr dims, ArrayAttr partial) {
+  llvm::SmallSetVector<StringRef, 4> seen;
+  auto checkAxes = [&](Attribute list) -> LogicalResult {
+    auto axes = dyn_cast<ArrayAttr>(list);
+    if (!axes)
+      return emitError() << "each sharding entry must be a list of axis names";
+    for (Attribute a : axes) {
+      auto name = dyn_cast<StringAttr>(a);
+      if (!name)
+        return emitError() << "mesh axis names must be strings";
+      if (!seen.insert(name.getValue()))
+        return emitError() << "mesh axis \"" << name.getValue() << "\" is used twice";
+    }
+    return success();
+  };
+  for (Attribute d : dims)
+    if (failed(checkAxes(d)))
+      return failure();
+  if (partial && failed(checkAxes(partial)))
+    return failure();
+  return success();
+}
+
+SmallVector<StringRef> ShardingAttr::getDimAxes(unsigned dim) const {
+  if (dim >= getDims().size())
+    return {};
+  return stringsOf(dyn_cast<ArrayAttr>(getDims()[dim]));
+}
+
+SmallVector<StringRef> ShardingAttr::getPartialAxes() const { return stringsOf(getPartial()); }
+
+bool ShardingAttr::isReplicated() const {
+  for (unsigned d = 0; d < getDims().size(); ++d)
+    if (!getDimAxes(d).empty())
+      return false;
+  return getPartialAxes().empty();
+}
+
+HaloAttr LocalAttr::getHalo(int64_t dim) const {
+  if (!getHalos())
+    return {};
+  for (Attribute a : getHalos())
+    if (auto halo = dyn_cast<HaloAttr>(a); halo && halo.getDim() == dim)
+      return halo;
+  return {};
+}
+
+LocalAttr quilt::getLocalEncoding(Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  return ranked ? dyn_cast_or_null<LocalAttr>(ranked.getEncoding()) : LocalAttr();
+}
+
+MeshOp quilt::lookupMesh(Operation *from, FlatSymbolRefAttr name) {
+  auto mesh = SymbolTable::lookupNearestSymbolFrom<MeshOp>(from, name);
+  if (!mesh)
+    from->emitError() << "no quilt.mesh named " << name;
+  return mesh;
+}
+
+//===----------------------------------------------------------------------===//
+// Mesh
+//===----------------------------------------------------------------------===//
+
+// quilt.mesh @name ["x" = 2, "y" = 4]
+ParseResult MeshOp::parse(OpAsmParser &parser, OperationState &result) {
+  StringAttr name;
+  if (parser.parseSymbolName(name, getSymNameAttrName(result.name), result.attributes))
+    return failure();
+  SmallVector<Attribute> names;
+  SmallVector<int64_t> sizes;
+  auto parseAxis = [&]() -> ParseResult {
+    std::string axis;
+    int64_t size;
+    if (parser.parseString(&axis) || parser.parseEqual() || parser.parseInteger(size))
+      return failure();
+    names.push_back(parser.getBuilder().getStringAttr(axis));
+    sizes.push_back(size);
+    return success();
+  };
+  if (parser.parseCommaSeparatedList(OpAsmParser::Delimiter::Square, parseAxis) ||
+      parser.parseOptionalAttrDict(result.attributes))
+    return failure();
+  Builder &b = parser.getBuilder();
+  result.addAttribute(getAxisNamesAttrName(result.name), b.getArrayAttr(names));
+  result.addAttribute(getShapeAttrName(result.name), b.getDenseI64ArrayAttr(sizes));
+  return success();
+}
+
+void MeshOp::print(OpAsmPrinter &p) {
+  p << ' ';
+  p.printSymbolName(getSymName());
+  p << " [";
+  for (auto [i, name] : llvm::enumerate(getAxisNames())) {
+    if (i)
+      p << ", ";
+    p << '"' << cast<StringAttr>(name).getValue() << "\" = " << getShape()[i];
+  }
+  p << ']';
+  p.printOptionalAttrDict((*this)->getAttrs(),
+                          {getSymNameAttrName(), getAxisNamesAttrName(), getShapeAttrName()});
+}
+
+LogicalResult MeshOp::verify() {
+  if (getAxisNames().size() != getShape().size())
+    return emitOpError("needs one size per axis");
+  if (getShape().empty())
+    return emitOpError("needs at least one axis");
+  llvm::SmallSetVector<StringRef, 4> seen;
+  for (auto [name, size] : llvm::zip(getAxisNames(), getShape())) {
+    StringRef axis = cast<StringAttr>(name).getValue();
+    if (!seen.insert(axis))
+      return emitOpError("axis \"") << axis << "\" is declared twice";
+    if (size < 1)
+      return emitOpError("axis \"") << axis << "\" must have at least one rank, got " << size;
+  }
+  return success();
+}
+
+int64_t MeshOp::getAxisIndex(StringRef axis) {
+  for (auto [i, name] : llvm::enumerate(getAxisNames()))
+    if (cast<StringAttr>(name).getValue() == axis)
+      return i;
+  return -1;
+}
+
+int64_t MeshOp::getAxisSize(StringRef axis) {
+  int64_t i = getAxisIndex(axis);
+  return i < 0 ? -1 : getShape()[i];
+}
+
+int64_t MeshOp::getNumRanks() {
+  int64_t n = 1;
+  for (int64_t s : getShape())
+    n *= s;
+  return n;
+}
+
+//===----------------------------------------------------------------------===//
+// Verifiers
+//===----------------------------------------------------------------------===//
+
+/// Dims agree when equal or when either is only known per rank.
+static bool dimsAgree(int64_t a, int64_t b) {
+  return a == b || ShapedType::isDynamic(a) || ShapedType::isDynamic(b);
+}
+
+static LogicalResult verifyShardingAgainstType(Operation *op, ShardingAttr sharding, Type type) {
+  auto ranked = cast<RankedTensorType>(type);
+  if ((int64_t)sharding.getDims().size() != ranked.getRank())
+    return op->emitOpError("sharding has ")
+           << sharding.getDims().size() << " dims but the tensor has rank " << ranked.getRank();
+  MeshOp mesh = lookupMesh(op, sharding.getMesh());
+  if (!mesh)
+    return failure();
+  auto checkAxis = [&](StringRef axis) -> LogicalResult {
+    if (mesh.getAxisIndex(axis) < 0)
+      return op->emitOpError("mesh ") << sharding.getMesh() << " has no axis \"" << axis << "\"";
+    return success();
+  };
+  for (unsigned d = 0; d < ranked.getRank(); ++d)
+    for (StringRef axis : sharding.getDimAxes(d))
+      if (failed(checkAxis(axis)))
+        return failure();
+  for (StringRef axis : sharding.getPartialAxes())
+    if (failed(checkAxis(axis)))
+      return failure();
+  return success();
+}
+
+LogicalResult AnnotateOp::verify() {
+  return verifyShardingAgainstType(*this, getSharding(), getInput().getType());
+}
+
+LogicalResult ConvOp::verify() {
+  auto in = getInput().getType(), filter = getFilter().getType(), out = getResult().getType();
+  int64_t spatial = in.getRank() - 2;
+  if (spatial < 1 || spatial > 3)
+    return emitOpError("supports 1-D to 3-D convolution, got input rank ") << in.getRank();
+  if (filter.getRank() != in.getRank() || out.getRank() != in.getRank())
+    return emitOpError("input, filter and result must have the same rank");
+  if ((int64_t)getStrides().size() != spatial || (int64_t)getDilations().size() != spatial ||
+      (int64_t)getPads().size() != 2 * spatial)
+    return emitOpError("needs ") << spatial << " strides and dilations and " << 2 * spatial
+                                 << " pads";
+  int64_t group = getGroup();
+  if (group < 1 || !dimsAgree(in.getDimSize(1), filter.getDimSize(1) * group))
+    return emitOpError("input channels ")
+           << in.getDimSize(1) << " do not match filter channels " << filter.getDimSize(1)
+           << " x group " << group;
+  if (filter.getDimSize(0) % group != 0)
+    return emitOpError("output channels must divide by group");
+  if (!dimsAgree(out.getDimSize(1), filter.getDimSize(0)))
+    return emitOpError("result channels must equal filter count");
+  if (getBias() && getBias().getType().getNumElements() != filter.getDimSize(0))
+    return emitOpError("bias needs one value per output channel");
+  for (int64_t s : getStrides())
+    if (s < 1)
+      return emitOpError("strides must be positive");
+  for (int64_t d : getDilations())
+    if (d < 1)
+      return emitOpError("dilations must be positive");
+  return success();
+}
+
+template <typename PoolOp> static LogicalResult verifyPool(PoolOp op) {
+  int64_t spatial = op.getInput().getType().getRank() - 2;
+  if (spatial < 1 || spatial > 3)
+    return op.emitOpError("supports 1-D to 3-D pooling");
+  if ((int64_t)op.getKernelShape().size() != spatial || (int64_t)op.getStrides().size() != spatial ||
+      (int64_t)op.getDilations().size() != spatial || (int64_t)op.getPads().size() != 2 * spatial)
+    return op.emitOpError("needs ") << spatial << " kernel sizes, strides, dilations and "
+                                    << 2 * spatial << " pads";
+  return success();
+}
+LogicalResult MaxPoolOp::verify() { return verifyPool(*this); }
+LogicalResult AvgPoolOp::verify() { return verifyPool(*this); }
+
+template <typename BinOp> static LogicalResult verifyBinary(BinOp op) {
+  auto lhs = op.getLhs().getType(), rhs = op.getRhs().getType(), out = op.getResult().getType();
+  if (lhs.getRank() != rhs.getRank() || lhs.getRank() != out.getRank())
+    return op.emitOpError("operands and result must have equal rank (the importer inserts "
+                          "reshapes for rank broadcasting)");
+  for (int64_t d = 0; d < out.getRank(); ++d) {
+    int64_t a = lhs.getDimSize(d), b = rhs.getDimSize(d), r = out.getDimSize(d);
+    bool ok = (a == 1 || dimsAgree(a, r)) && (b == 1 || dimsAgree(b, r));
+    if (!ok)
+      return op.emitOpError("dim ") << d << " does not broadcast: " << a << " and " << b
+                                    << " to " << r;
+  }
+  return success();
+}
+LogicalResult AddOp::verify() { return verifyBinary(*this); }
+LogicalResult SubOp::verify() { return verifyBinary(*this); }
+LogicalResult MulOp::verify() { return verifyBinary(*this); }
+LogicalResult DivOp::verify() { return verifyBinary(*this); }
+
+LogicalResult GemmOp::verify() {
+  auto a = getA().getType(), b = getB().getType(), y = getResult().getType();
+  if (a.getRank() != 2 || b.getRank() != 2 || y.getRank() != 2)
+    return emitOpError("operands and result must be 2-D");
+  int64_t m = getTransA() ? a.getDimSize(1) : a.getDimSize(0);
+  int64_t ka = getTransA() ? a.getDimSize(0) : a.getDimSize(1);
+  int64_t kb = getTransB() ? b.getDimSize(1) : b.getDimSize(0);
+  int64_t n = getTransB() ? b.getDimSize(0) : b.getDimSize(1);
+  if (!dimsAgree(ka, kb))
+    return emitOpError("contraction sizes differ: ") << ka << " vs " << kb;
+  if (!dimsAgree(m, y.getDimSize(0)) || !dimsAgree(n, y.getDimSize(1)))
+    return emitOpError("result must be ") << m << "x" << n;
+  return success();
+}
+
+static LogicalResult verifyReduceDims(Operation *op, ArrayRef<int64_t> dims, RankedTensorType in,
+                                      RankedTensorType out) {
+  if (in.getRank() != out.getRank())
+    return op->emitOpError("keeps reduced dims: result rank must equal input rank");
+  for (int64_t d : dims)
+    if (d < 0 || d >= in.getRank())
+      return op->emitOpError("dim ") << d << " is out of range";
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    bool reduced = llvm::is_contained(dims, d);
+    if (reduced ? out.getDimSize(d) != 1 : !dimsAgree(out.getDimSize(d), in.getDimSize(d)))
+      return op->emitOpError("result dim ") << d << " has the wrong extent";
+  }
+  return success();
+}
+LogicalResult ReduceSumOp::verify() {
+  return verifyReduceDims(*this, getDims(), getInput().getType(), getResult().getType());
+}
+LogicalResult ReduceMaxOp::verify() {
+  return verifyReduceDims(*this, getDims(), getInput().getType(), getResult().getType());
+}
+LogicalResult ReduceMeanOp::verify() {
+  if (getDivisor() && getDivisor()->convertToDouble() <= 0)
+    return emitOpError("divisor must be positive");
+  return verifyReduceDims(*this, getDims(), getInput().getType(), getResult().getType());
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  if (in.hasStaticShape() && out.hasStaticShape() && in.getNumElements() != out.getNumElements())
+    return emitOpError("changes the element count: ") << in.getNumElements() << " vs "
+                                                      << out.getNumElements();
+  return success();
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  auto out = getResult().getType();
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= out.getRank())
+    return emitOpError("axis ") << axis << " is out of range";
+  int64_t total = 0;
+  bool dynamic = false;
+  for (Value v : getInputs()) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != out.getRank())
+      return emitOpError("inputs must have the result's rank");
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      if (d != axis && !dimsAgree(t.getDimSize(d), out.getDimSize(d)))
+        return emitOpError("inputs differ from the result in dim ") << d;
+    dynamic |= t.isDynamicDim(axis);
+    total += t.getDimSize(axis);
+  }
+  if (!dynamic && !out.isDynamicDim(axis) && total != out.getDimSize(axis))
+    return emitOpError("result extent along the axis must be the sum of the inputs'");
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+/// Checks that `axis` is an axis of `mesh` and that `dim` is in range.
+static LogicalResult verifyMeshAxisDim(Operation *op, FlatSymbolRefAttr meshName, StringRef axis,
+                                       int64_t dim, RankedTensorType type) {
+  MeshOp mesh = lookupMesh(op, meshName);
+  if (!mesh)
+    return failure();
+  if (mesh.getAxisIndex(axis) < 0)
+    return op->emitOpError("mesh ") << meshName << " has no axis \"" << axis << "\"";
+  if (dim < 0 || dim >= type.getRank())
+    return op->emitOpError("dim ") << dim << " is out of range for rank " << type.getRank();
+  return success();
+}
+
+LogicalResult HaloExchangeOp::verify() {
+  auto in = getInput().getType();
+  if (failed(verifyMeshAxisDim(*this, getMeshAttr(), getAxis(), getDim(), in)))
+    return failure();
+  WindowAttr w = getWindow();
+  if (w.getStride() < 1 || w.getDilation() < 1 || w.getKernel() < 1)
+    return emitOpError("window stride, dilation and kernel must be positive");
+  if (getGlobal() < 1 || getGlobalOut() < 0)
+    return emitOpError("global sizes must be positive");
+  // The window must not read past the padded domain of the producer.
+  Window window{w.getStride(), w.getDilation(), w.getKernel(), w.getPadLo()};
+  Range all = neededInputRange(window, {0, getGlobalOut()});
+  if (getGlobalOut() > 0 && all.begin < -getGlobal() && getBoundary() == Boundary::Periodic)
+    return emitOpError("periodic halo wider than the domain");
+  auto out = getResult().getType();
+  if (out.getRank() != in.getRank())
+    return emitOpError("result rank must equal input rank");
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (d != getDim() && !dimsAgree(in.getDimSize(d), out.getDimSize(d)))
+      return emitOpError("only dim ") << getDim() << " may change extent";
+  return success();
+}
+
+LogicalResult AllReduceOp::verify() {
+  MeshOp mesh = lookupMesh(*this, getMeshAttr());
+  if (!mesh)
+    return failure();
+  if (getAxes().empty())
+    return emitOpError("needs at least one mesh axis");
+  for (Attribute a : getAxes())
+    if (mesh.getAxisIndex(cast<StringAttr>(a).getValue()) < 0)
+      return emitOpError("mesh ") << getMeshAttr() << " has no axis " << a;
+  return success();
+}
+
+template <typename OpT> static LogicalResult verifyGatherLike(OpT op) {
+  auto in = op.getInput().getType(), out = op.getResult().getType();
+  if (failed(verifyMeshAxisDim(op, op.getMeshAttr(), op.getAxis(), op.getDim(), in)))
+    return failure();
+  if (out.getRank() != in.getRank())
+    return op.emitOpError("result rank must equal input rank");
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (d != (int64_t)op.getDim() && !dimsAgree(in.getDimSize(d), out.getDimSize(d)))
+      return op.emitOpError("only dim ") << op.getDim() << " may change extent";
+  return success();
+}
+LogicalResult AllGatherOp::verify() { return verifyGatherLike(*this); }
+LogicalResult ShardSliceOp::verify() { return verifyGatherLike(*this); }

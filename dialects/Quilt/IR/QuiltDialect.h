@@ -1,0 +1,33 @@
+//===- QuiltDialect.h - the quilt dialect ---------------------*- C++ -*-===//
+#ifndef QUILT_IR_QUILTDIALECT_H
+#define QUILT_IR_QUILTDIALECT_H
+
+#include "Quilt/IR/ShardingRule.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "Quilt/IR/QuiltDialect.h.inc"
+#include "Quilt/IR/QuiltEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "Quilt/IR/QuiltAttrs.h.inc"
+
+#include "Quilt/IR/QuiltInterfaces.h.inc"
+
+#define GET_OP_CLASSES
+#include "Quilt/IR/QuiltOps.h.inc"
+
+namespace quilt {
+/// The local encoding of a partitioned tensor type, or null.
+LocalAttr getLocalEncoding(mlir::Type type);
+/// The one mesh of a module, or null (with an error) when there is not exactly one.
+MeshOp lookupMesh(mlir::Operation *from, mlir::FlatSymbolRefAttr name);
+} // namespace quilt
+
+#endif // QUILT_IR_QUILTDIALECT_H

@@ -1,0 +1,235 @@
+//===- QuiltOps.td - quilt operations --------------------------*- tablegen -*-===//
+#ifndef QUILT_OPS_TD
+#define QUILT_OPS_TD
+
+include "Quilt/IR/QuiltBase.td"
+include "Quilt/IR/QuiltInterfaces.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+
+class Quilt_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Quilt_Dialect, mnemonic, traits>;
+
+def Quilt_F32Tensor : RankedTensorOf<[F32]>;
+
+//===----------------------------------------------------------------------===//
+// Mesh and annotations
+//===----------------------------------------------------------------------===//
+
+def Quilt_MeshOp : Quilt_Op<"mesh", [Symbol]> {
+  let summary = "A named device mesh";
+  let description = [{
+    `quilt.mesh @mesh ["x" = 2, "y" = 4]` declares a logical mesh of 8 ranks
+    with two named axes; rank r has row-major coordinates over the axes.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, StrArrayAttr:$axis_names,
+                       DenseI64ArrayAttr:$shape);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Number of ranks along `axis`, or -1 when the mesh has no such axis.
+    int64_t getAxisSize(::llvm::StringRef axis);
+    /// Position of `axis` in the mesh, or -1.
+    int64_t getAxisIndex(::llvm::StringRef axis);
+    int64_t getNumRanks();
+  }];
+}
+
+def Quilt_AnnotateOp : Quilt_Op<"annotate", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Pins the sharding of a value";
+  let description = [{
+    Returns its operand and states that it is split per `sharding`. User
+    annotations (from `--shard` or hand-written IR) win over propagation.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Quilt_ShardingAttr:$sharding);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Compute ops (global semantics before partitioning, local after)
+//===----------------------------------------------------------------------===//
+
+class Quilt_ComputeOp<string mnemonic, list<Trait> traits = []>
+    : Quilt_Op<mnemonic, !listconcat(traits, [Pure,
+        DeclareOpInterfaceMethods<Quilt_ShardingRuleOpInterface>])>;
+
+def Quilt_ConstantOp : Quilt_Op<"constant", [Pure, ConstantLike]> {
+  let summary = "A weight or constant tensor";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "attr-dict $value `:` type($result)";
+  let hasFolder = 1;
+}
+
+def Quilt_ConvOp : Quilt_ComputeOp<"conv"> {
+  let summary = "N-d grouped convolution (ONNX Conv)";
+  let description = [{
+    `pads` is `[lo_0, ..., lo_n-1, hi_0, ..., hi_n-1]` as in ONNX.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, Quilt_F32Tensor:$filter, Optional<Quilt_F32Tensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, I64Attr:$group);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter (`,` $bias^)? attr-dict `:` type(operands) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+class Quilt_PoolOp<string mnemonic> : Quilt_ComputeOp<mnemonic> {
+  let arguments = (ins Quilt_F32Tensor:$input, DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+def Quilt_MaxPoolOp : Quilt_PoolOp<"max_pool"> {
+  let summary = "N-d max pooling; padding never wins";
+}
+def Quilt_AvgPoolOp : Quilt_PoolOp<"avg_pool"> {
+  let summary = "N-d average pooling; padding counts only with count_include_pad";
+}
+
+class Quilt_UnaryOp<string mnemonic, string what> : Quilt_ComputeOp<mnemonic,
+    [AllTypesMatch<["input", "result"]>]> {
+  let summary = what;
+  let arguments = (ins Quilt_F32Tensor:$input);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+def Quilt_ReluOp : Quilt_UnaryOp<"relu", "max(x, 0)">;
+def Quilt_SigmoidOp : Quilt_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def Quilt_TanhOp : Quilt_UnaryOp<"tanh", "tanh(x)">;
+def Quilt_ErfOp : Quilt_UnaryOp<"erf", "erf(x)">;
+def Quilt_GeluOp : Quilt_UnaryOp<"gelu", "exact GELU: x * (1 + erf(x / sqrt(2))) / 2">;
+def Quilt_LeakyReluOp : Quilt_ComputeOp<"leaky_relu", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "x >= 0 ? x : alpha * x";
+  let arguments = (ins Quilt_F32Tensor:$input, F32Attr:$alpha);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+class Quilt_BinaryOp<string mnemonic, string what> : Quilt_ComputeOp<mnemonic> {
+  let summary = what # " with numpy broadcasting over equal ranks";
+  let arguments = (ins Quilt_F32Tensor:$lhs, Quilt_F32Tensor:$rhs);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
+  let hasVerifier = 1;
+}
+def Quilt_AddOp : Quilt_BinaryOp<"add", "lhs + rhs">;
+def Quilt_SubOp : Quilt_BinaryOp<"sub", "lhs - rhs">;
+def Quilt_MulOp : Quilt_BinaryOp<"mul", "lhs * rhs">;
+def Quilt_DivOp : Quilt_BinaryOp<"div", "lhs / rhs">;
+
+def Quilt_GemmOp : Quilt_ComputeOp<"gemm"> {
+  let summary = "alpha * op(A) op(B) + beta * C (ONNX Gemm, and 2-D MatMul)";
+  let arguments = (ins Quilt_F32Tensor:$a, Quilt_F32Tensor:$b, Optional<Quilt_F32Tensor>:$c,
+                       DefaultValuedAttr<BoolAttr, "false">:$trans_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$trans_b,
+                       DefaultValuedAttr<F32Attr, "1.0">:$alpha,
+                       DefaultValuedAttr<F32Attr, "1.0">:$beta);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$a `,` $b (`,` $c^)? attr-dict `:` type(operands) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+class Quilt_ReduceOp<string mnemonic, string what> : Quilt_ComputeOp<mnemonic> {
+  let summary = what # " over `dims`, keeping them with extent 1";
+  let arguments = (ins Quilt_F32Tensor:$input, DenseI64ArrayAttr:$dims);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input `dims` $dims attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+def Quilt_ReduceSumOp : Quilt_ReduceOp<"reduce_sum", "Sum">;
+def Quilt_ReduceMaxOp : Quilt_ReduceOp<"reduce_max", "Maximum">;
+def Quilt_ReduceMeanOp : Quilt_ComputeOp<"reduce_mean"> {
+  let summary = "Mean over `dims`, keeping them with extent 1";
+  let description = [{
+    Sum of the elements divided by `divisor`, which defaults to the number of
+    reduced elements. After partitioning a split dim, each rank divides its
+    local sum by the global count, so an all-reduce sum yields the mean.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, DenseI64ArrayAttr:$dims,
+                       OptionalAttr<F64Attr>:$divisor);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input `dims` $dims attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Quilt_ReshapeOp : Quilt_ComputeOp<"reshape"> {
+  let summary = "Reinterpret a tensor's shape (ONNX Reshape, Flatten, Squeeze)";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Quilt_ConcatOp : Quilt_ComputeOp<"concat"> {
+  let summary = "Concatenate along `axis`";
+  let arguments = (ins Variadic<Quilt_F32Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Communication ops (only after partitioning)
+//===----------------------------------------------------------------------===//
+
+def Quilt_HaloExchangeOp : Quilt_Op<"halo_exchange"> {
+  let summary = "Gather the halo'd range of a split dim from neighbouring ranks";
+  let description = [{
+    Input: this rank's block of dim `dim` (of global size `global`) split over
+    mesh axis `axis`. Result: the input positions that this rank's block of an
+    output dim of size `global_out` needs under `window`:
+    `[o0*s - pad_lo, (o1-1)*s - pad_lo + (k-1)*d + 1)`. Positions owned by other
+    ranks are received (from several ranks when the halo is wider than a
+    neighbour's block); positions outside `[0, global)` get `boundary`.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrAttr:$axis,
+                       I64Attr:$dim, Quilt_WindowAttr:$window, I64Attr:$global,
+                       I64Attr:$global_out, Quilt_BoundaryAttr:$boundary);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `on` $mesh `axis` $axis `dim` $dim `window` $window `global` `=` $global
+    `->` `global_out` `=` $global_out `boundary` `=` $boundary attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Quilt_AllReduceOp : Quilt_Op<"all_reduce", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Combine partial values over mesh axes";
+  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrArrayAttr:$axes,
+                       Quilt_ReductionKindAttr:$kind);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input `on` $mesh `axes` $axes `kind` `=` $kind attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Quilt_AllGatherOp : Quilt_Op<"all_gather"> {
+  let summary = "Make a split dim whole on every rank";
+  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrAttr:$axis, I64Attr:$dim);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `on` $mesh `axis` $axis `dim` $dim attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Quilt_ShardSliceOp : Quilt_Op<"shard_slice", [Pure]> {
+  let summary = "Take this rank's block of a replicated value (no communication)";
+  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrAttr:$axis, I64Attr:$dim);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `on` $mesh `axis` $axis `dim` $dim attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // QUILT_OPS_TD

@@ -1,0 +1,60 @@
+//===- ShardingRule.h - factor-based sharding rules -------------*- C++ -*-===//
+//
+// A rule names each dim of each operand and result by a factor; dims that
+// share a factor are split together. Rules are plain data: printable (see
+// ShardingRule::str) and consumed by propagation, partitioning and costing.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUILT_IR_SHARDINGRULE_H
+#define QUILT_IR_SHARDINGRULE_H
+
+#include "quilt/partition_math.h"
+#include "llvm/ADT/SmallVector.h"
+#include <string>
+
+namespace quilt {
+
+enum class FactorKind {
+  /// Passes through: a split of the operand dim is a split of the result dim.
+  Parallel,
+  /// Contracted or reduced: a split makes the result a partial sum.
+  Reduction,
+  /// Result position o reads a window of operand positions: a split needs a halo.
+  Windowed,
+  /// The op needs the entire dim on every rank.
+  Whole,
+};
+
+const char *stringifyFactorKind(FactorKind kind);
+
+struct Factor {
+  FactorKind kind = FactorKind::Parallel;
+  /// Extent of the factor in the operand dims that carry it.
+  int64_t size = 1;
+  /// Windowed factors only: the window and the result extent it produces.
+  Window window;
+  int64_t padHi = 0;
+  int64_t resultSize = 1;
+};
+
+/// The value of an operand/result dim slot that carries no factor
+/// (a broadcast dim of extent 1).
+constexpr int64_t kNoFactor = -1;
+
+struct ShardingRule {
+  llvm::SmallVector<Factor> factors;
+  /// For each operand (then each result) and each of its dims: a factor index
+  /// or kNoFactor.
+  llvm::SmallVector<llvm::SmallVector<int64_t>> operandFactors;
+  llvm::SmallVector<llvm::SmallVector<int64_t>> resultFactors;
+
+  int64_t addFactor(FactorKind kind, int64_t size);
+  int64_t addWindowedFactor(int64_t inSize, int64_t outSize, Window window, int64_t padHi);
+
+  /// `([i, j, k], [j, l]) -> ([i, k, l]) {i = parallel 1, j = reduction 8, ...}`
+  std::string str() const;
+};
+
+} // namespace quilt
+
+#endif // QUILT_IR_SHARDINGRULE_H

@@ -1,0 +1,263 @@
+//===- ShardingRules.cpp - the sharding rule of every compute op -----------===//
+//
+// One builder per op family; each returns plain data (ShardingRule).
+//
+//===----------------------------------------------------------------------===//
+#include "Quilt/IR/QuiltDialect.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace quilt;
+
+const char *quilt::stringifyFactorKind(FactorKind kind) {
+  switch (kind) {
+  case FactorKind::Parallel:
+    return "parallel";
+  case FactorKind::Reduction:
+    return "reduction";
+  case FactorKind::Windowed:
+    return "windowed";
+  case FactorKind::Whole:
+    return "whole";
+  }
+  return "unknown";
+}
+
+int64_t ShardingRule::addFactor(FactorKind kind, int64_t size) {
+  Factor f;
+  f.kind = kind;
+  f.size = size;
+  f.resultSize = size;
+  factors.push_back(f);
+  return factors.size() - 1;
+}
+
+int64_t ShardingRule::addWindowedFactor(int64_t inSize, int64_t outSize, Window window,
+                                        int64_t padHi) {
+  int64_t index = addFactor(FactorKind::Windowed, inSize);
+  factors[index].window = window;
+  factors[index].padHi = padHi;
+  factors[index].resultSize = outSize;
+  return index;
+}
+
+static std::string factorName(int64_t index) {
+  if (index == kNoFactor)
+    return "_";
+  std::string name(1, char('i' + index % 18));
+  if (index >= 18)
+    name += std::to_string(index / 18);
+  return name;
+}
+
+std::string ShardingRule::str() const {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  auto printGroup = [&](const SmallVector<SmallVector<int64_t>> &group) {
+    os << '(';
+    llvm::interleaveComma(group, os, [&](const SmallVector<int64_t> &dims) {
+      os << '[';
+      llvm::interleaveComma(dims, os, [&](int64_t f) { os << factorName(f); });
+      os << ']';
+    });
+    os << ')';
+  };
+  printGroup(operandFactors);
+  os << " -> ";
+  printGroup(resultFactors);
+  os << " {";
+  for (auto [i, f] : llvm::enumerate(factors)) {
+    if (i)
+      os << ", ";
+    os << factorName(i) << " = " << stringifyFactorKind(f.kind) << ' ' << f.size;
+    if (f.kind == FactorKind::Windowed)
+      os << "->" << f.resultSize << " (k=" << f.window.kernel << " s=" << f.window.stride
+         << " d=" << f.window.dilation << " pad=" << f.window.padLo << "," << f.padHi << ')';
+  }
+  os << '}';
+  return text;
+}
+
+static SmallVector<int64_t> parallelDims(ShardingRule &rule, RankedTensorType type) {
+  SmallVector<int64_t> dims;
+  for (int64_t size : type.getShape())
+    dims.push_back(rule.addFactor(FactorKind::Parallel, size));
+  return dims;
+}
+
+/// Spatial dims of a conv or pool: one windowed factor each, shared by the
+/// input and the result.
+static void addWindowedSpatialDims(ShardingRule &rule, RankedTensorType in, RankedTensorType out,
+                                   ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                                   ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads,
+                                   SmallVector<int64_t> &inDims, SmallVector<int64_t> &outDims) {
+  int64_t spatial = in.getRank() - 2;
+  for (int64_t i = 0; i < spatial; ++i) {
+    Window window{strides[i], dilations[i], kernel[i], pads[i]};
+    int64_t f = rule.addWindowedFactor(in.getDimSize(2 + i), out.getDimSize(2 + i), window,
+                                       pads[spatial + i]);
+    inDims.push_back(f);
+    outDims.push_back(f);
+  }
+}
+
+ShardingRule ConvOp::getShardingRule() {
+  ShardingRule rule;
+  auto in = getInput().getType(), filter = getFilter().getType(), out = getResult().getType();
+  bool grouped = getGroup() > 1;
+  int64_t n = rule.addFactor(FactorKind::Parallel, in.getDimSize(0));
+  // Grouped channels tie input and output channels together: keep them whole.
+  int64_t c = rule.addFactor(grouped ? FactorKind::Whole : FactorKind::Reduction, in.getDimSize(1));
+  int64_t m = rule.addFactor(grouped ? FactorKind::Whole : FactorKind::Parallel,
+                             filter.getDimSize(0));
+  SmallVector<int64_t> inDims{n, c}, outDims{n, m};
+  SmallVector<int64_t> kernel(filter.getShape().drop_front(2));
+  addWindowedSpatialDims(rule, in, out, kernel, getStrides(), getDilations(), getPads(), inDims,
+                         outDims);
+  SmallVector<int64_t> filterDims{m, grouped ? rule.addFactor(FactorKind::Whole,
+                                                              filter.getDimSize(1))
+                                             : c};
+  for (int64_t k : kernel)
+    filterDims.push_back(rule.addFactor(FactorKind::Whole, k));
+  rule.operandFactors = {inDims, filterDims};
+  if (getBias())
+    rule.operandFactors.push_back({m});
+  rule.resultFactors = {outDims};
+  return rule;
+}
+
+template <typename PoolOp> static ShardingRule poolRule(PoolOp op) {
+  ShardingRule rule;
+  auto in = op.getInput().getType(), out = op.getResult().getType();
+  SmallVector<int64_t> inDims{rule.addFactor(FactorKind::Parallel, in.getDimSize(0)),
+                              rule.addFactor(FactorKind::Parallel, in.getDimSize(1))};
+  SmallVector<int64_t> outDims = inDims;
+  addWindowedSpatialDims(rule, in, out, op.getKernelShape(), op.getStrides(), op.getDilations(),
+                         op.getPads(), inDims, outDims);
+  rule.operandFactors = {inDims};
+  rule.resultFactors = {outDims};
+  return rule;
+}
+ShardingRule MaxPoolOp::getShardingRule() { return poolRule(*this); }
+ShardingRule AvgPoolOp::getShardingRule() { return poolRule(*this); }
+
+static ShardingRule elementwiseRule(Operation *op) {
+  ShardingRule rule;
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  SmallVector<int64_t> dims = parallelDims(rule, out);
+  for (Value operand : op->getOperands()) {
+    auto type = cast<RankedTensorType>(operand.getType());
+    SmallVector<int64_t> operandDims;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      // A broadcast dim of extent 1 carries nothing to split.
+      operandDims.push_back(type.getDimSize(d) == 1 && out.getDimSize(d) != 1 ? kNoFactor
+                                                                              : dims[d]);
+    rule.operandFactors.push_back(operandDims);
+  }
+  rule.resultFactors = {dims};
+  return rule;
+}
+ShardingRule ReluOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule LeakyReluOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule SigmoidOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule TanhOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule ErfOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule GeluOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule AddOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule SubOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule MulOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule DivOp::getShardingRule() { return elementwiseRule(*this); }
+
+ShardingRule GemmOp::getShardingRule() {
+  ShardingRule rule;
+  auto y = getResult().getType();
+  int64_t m = rule.addFactor(FactorKind::Parallel, y.getDimSize(0));
+  int64_t n = rule.addFactor(FactorKind::Parallel, y.getDimSize(1));
+  int64_t kSize = getTransA() ? getA().getType().getDimSize(0) : getA().getType().getDimSize(1);
+  int64_t k = rule.addFactor(FactorKind::Reduction, kSize);
+  rule.operandFactors.push_back(getTransA() ? SmallVector<int64_t>{k, m}
+                                            : SmallVector<int64_t>{m, k});
+  rule.operandFactors.push_back(getTransB() ? SmallVector<int64_t>{n, k}
+                                            : SmallVector<int64_t>{k, n});
+  if (getC()) {
+    auto c = getC().getType();
+    SmallVector<int64_t> cDims;
+    // C broadcasts numpy-style against the MxN result.
+    for (int64_t d = 0; d < c.getRank(); ++d) {
+      int64_t resultDim = 2 - c.getRank() + d;
+      cDims.push_back(c.getDimSize(d) == 1 && y.getDimSize(resultDim) != 1
+                          ? kNoFactor
+                          : (resultDim == 0 ? m : n));
+    }
+    rule.operandFactors.push_back(cDims);
+  }
+  rule.resultFactors = {{m, n}};
+  return rule;
+}
+
+static ShardingRule reduceRule(RankedTensorType in, ArrayRef<int64_t> reduced) {
+  ShardingRule rule;
+  SmallVector<int64_t> inDims, outDims;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    bool isReduced = llvm::is_contained(reduced, d);
+    int64_t f = rule.addFactor(isReduced ? FactorKind::Reduction : FactorKind::Parallel,
+                               in.getDimSize(d));
+    inDims.push_back(f);
+    outDims.push_back(isReduced ? kNoFactor : f);
+  }
+  rule.operandFactors = {inDims};
+  rule.resultFactors = {outDims};
+  return rule;
+}
+ShardingRule ReduceSumOp::getShardingRule() { return reduceRule(getInput().getType(), getDims()); }
+ShardingRule ReduceMaxOp::getShardingRule() { return reduceRule(getInput().getType(), getDims()); }
+ShardingRule ReduceMeanOp::getShardingRule() {
+  return reduceRule(getInput().getType(), getDims());
+}
+
+/// Reshape: a dim that maps one-to-one onto a result dim (same extent, same
+/// product of everything before it) passes a split through; dims merged or
+/// split need to be whole (a block of a merged dim is not a block of its parts).
+ShardingRule ReshapeOp::getShardingRule() {
+  ShardingRule rule;
+  auto in = getInput().getType(), out = getResult().getType();
+  SmallVector<int64_t> inDims(in.getRank(), kNoFactor), outDims(out.getRank(), kNoFactor);
+  int64_t i = 0, o = 0, inPrefix = 1, outPrefix = 1;
+  while (i < in.getRank() || o < out.getRank()) {
+    int64_t inSize = i < in.getRank() ? in.getDimSize(i) : 1;
+    int64_t outSize = o < out.getRank() ? out.getDimSize(o) : 1;
+    if (i < in.getRank() && o < out.getRank() && inPrefix == outPrefix && inSize == outSize) {
+      int64_t f = rule.addFactor(inSize == 1 ? FactorKind::Whole : FactorKind::Parallel, inSize);
+      inDims[i++] = f;
+      outDims[o++] = f;
+      inPrefix *= inSize;
+      outPrefix *= outSize;
+    } else if (o >= out.getRank() || (i < in.getRank() && inPrefix * inSize <= outPrefix * outSize)) {
+      inDims[i++] = rule.addFactor(FactorKind::Whole, inSize);
+      inPrefix *= inSize;
+    } else {
+      outDims[o++] = rule.addFactor(FactorKind::Whole, outSize);
+      outPrefix *= outSize;
+    }
+  }
+  rule.operandFactors = {inDims};
+  rule.resultFactors = {outDims};
+  return rule;
+}
+
+ShardingRule ConcatOp::getShardingRule() {
+  ShardingRule rule;
+  auto out = getResult().getType();
+  SmallVector<int64_t> dims = parallelDims(rule, out);
+  dims[getAxis()] = kNoFactor;
+  for (Value v : getInputs()) {
+    SmallVector<int64_t> operandDims = dims;
+    operandDims[getAxis()] =
+        rule.addFactor(FactorKind::Whole, cast<RankedTensorType>(v.getType()).getDimSize(getAxis()));
+    rule.operandFactors.push_back(operandDims);
+  }
+  dims[getAxis()] = rule.addFactor(FactorKind::Whole, out.getDimSize(getAxis()));
+  rule.resultFactors = {dims};
+  return rule;
+}

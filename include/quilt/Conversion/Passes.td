@@ -1,0 +1,27 @@
+//===- Passes.td - quilt lowering passes --------------------*- tablegen -*-===//
+#ifndef QUILT_CONVERSION_PASSES_TD
+#define QUILT_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def QuiltLowerToRuntime : Pass<"quilt-lower-to-runtime", "mlir::ModuleOp"> {
+  let summary = "Bufferize into one arena, plan memory and lower ops to runtime calls";
+  let description = [{
+    Input: the partitioned SPMD module. Every local tensor gets an arena slot
+    sized by its largest per-rank extent (ceil block plus halos); slots are
+    reused once a value is dead (first-fit on the lifetime intervals).
+    Constants go to the weights blob. Each op becomes a call
+    `quilt_rt_<op>(ctx, params, buffers)` with a constant `params` word array
+    (tensor layouts, then attributes, see docs/runtime-abi.md). Output: LLVM
+    dialect defining `quilt_model_run` and `quilt_model_info`, plus module
+    attributes `quilt.arena_bytes` and `quilt.weights_bytes`.
+    `weights-file`, when set, receives the weights blob.
+  }];
+  let options = [
+    Option<"weightsFile", "weights-file", "std::string", "\"\"",
+           "Write the weights blob (Quilt weights format) to this path">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // QUILT_CONVERSION_PASSES_TD

@@ -1,0 +1,60 @@
+//===- Passes.td - quilt sharding and partitioning passes ---*- tablegen -*-===//
+#ifndef QUILT_TRANSFORMS_PASSES_TD
+#define QUILT_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def QuiltAnnotateInputs : Pass<"quilt-annotate-inputs", "mlir::ModuleOp"> {
+  let summary = "Create the mesh and pin how each function input is split";
+  let description = [{
+    Adds `quilt.mesh @mesh` with the given shape and a `quilt.annotate` on
+    every tensor argument of the entry function. By default an input's largest
+    spatial dim (dims 2 and up of an NC... tensor) is split over mesh axis 0;
+    `shard` overrides it per input: `input:2` (dim 2 on axis 0) or
+    `x:2=0,3=1` (dim 2 on axis 0, dim 3 on axis 1).
+  }];
+  let options = [
+    ListOption<"meshShape", "mesh-shape", "int64_t", "Ranks along each mesh axis, e.g. 4">,
+    ListOption<"shard", "shard", "std::string",
+               "Per input: NAME:DIM[=AXIS] (several dims: NAME:D0=A0,D1=A1 as separate items)">,
+  ];
+  let dependentDialects = ["::quilt::QuiltDialect"];
+}
+
+def QuiltPrintShardingRules : Pass<"quilt-print-sharding-rules"> {
+  let summary = "Attach each compute op's sharding rule as a `quilt.rule` string (for tests)";
+}
+
+def QuiltPropagateSharding : Pass<"quilt-propagate-sharding", "mlir::ModuleOp"> {
+  let summary = "Give every value a sharding, starting from quilt.annotate";
+  let description = [{
+    Walks each function to a fixed point: an op's result dims take the split
+    of the operand dims that share their factor (parallel or windowed);
+    a split reduction factor makes the result partial over that axis; a split
+    factor the op needs whole is dropped (the partitioner gathers it and
+    remarks which ONNX node forced it). User annotations win. Each op gets
+    `quilt.shardings` (one per result); `quilt.sharding_origin` records why.
+  }];
+  let options = [
+    Option<"explain", "explain", "bool", "false",
+           "Emit a remark per value saying where its sharding came from">,
+  ];
+}
+
+def QuiltPartition : Pass<"quilt-partition", "mlir::ModuleOp"> {
+  let summary = "Rewrite the global program into one SPMD program of local tensors";
+  let description = [{
+    Turns every value's global type into its per-rank local type
+    (`tensor<..x?x..xf32, #quilt.local<...>>`) and inserts the communication
+    that keeps results exact: `quilt.halo_exchange` before windowed ops on
+    split dims (the op's padding on that dim moves into the halo),
+    `quilt.all_reduce` where a split reduction leaves partial sums,
+    `quilt.all_gather` where an op needs a split dim whole (with a remark
+    naming the ONNX node) and `quilt.shard_slice` where a replicated value
+    meets a split one. Function results are returned with the sharding their
+    producers have.
+  }];
+  let dependentDialects = ["::quilt::QuiltDialect"];
+}
+
+#endif // QUILT_TRANSFORMS_PASSES_TD

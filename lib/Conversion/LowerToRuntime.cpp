@@ -1,0 +1,429 @@
+//===- LowerToRuntime.cpp - bufferize, plan memory, call the runtime -------===//
+//
+// The partitioned program is a straight line of ops over local tensors. Each
+// tensor becomes a slice of one arena (or of the weights blob for constants);
+// each op becomes `quilt_rt_<kernel>(ctx, params, buffers)` where `params` is
+// a constant word array: tensor layouts, then attributes (docs/runtime-abi.md).
+//
+//===----------------------------------------------------------------------===//
+#include "quilt/Conversion/MemoryPlan.h"
+#include "quilt/Conversion/Passes.h"
+#include "quilt/Transforms/ShardingUtils.h"
+#include "quilt/runtime.h"
+#include "quilt/weights_format.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/JSON.h"
+
+#include <cstring>
+
+namespace quilt {
+#define GEN_PASS_DEF_QUILTLOWERTORUNTIME
+#include "quilt/Conversion/Passes.h.inc"
+} // namespace quilt
+
+using namespace mlir;
+using namespace quilt;
+
+namespace {
+
+constexpr int64_t kAlignment = 64;
+
+static int64_t doubleBits(double value) {
+  int64_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  return bits;
+}
+
+/// Layout words of one local tensor (runtime.h): rank, then 8 words per dim.
+static void appendLayout(SmallVectorImpl<int64_t> &words, RankedTensorType type, MeshOp mesh) {
+  LocalAttr local = getLocalEncoding(type);
+  words.push_back(type.getRank());
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    int64_t global = local ? local.getGlobal()[d] : type.getDimSize(d);
+    int64_t axis = -1;
+    if (local) {
+      auto axes = cast<ArrayAttr>(local.getDims()[d]);
+      if (!axes.empty())
+        axis = mesh.getAxisIndex(cast<StringAttr>(axes[0]).getValue());
+    }
+    HaloAttr halo = local ? local.getHalo(d) : HaloAttr();
+    words.append({global, axis});
+    if (halo) {
+      WindowAttr w = halo.getWindow();
+      words.append({w.getStride(), w.getDilation(), w.getKernel(), w.getPadLo(),
+                    halo.getGlobalOut(), (int64_t)halo.getBoundary()});
+    } else {
+      words.append({0, 0, 0, 0, 0, 0});
+    }
+  }
+}
+
+/// The largest extent of `dim` on any rank: the static buffer bound.
+static int64_t extentBound(RankedTensorType type, int64_t dim, MeshOp mesh) {
+  LocalAttr local = getLocalEncoding(type);
+  if (!local || !type.isDynamicDim(dim))
+    return type.getDimSize(dim);
+  auto axes = cast<ArrayAttr>(local.getDims()[dim]);
+  int64_t parts = mesh.getAxisSize(cast<StringAttr>(axes[0]).getValue());
+  if (HaloAttr halo = local.getHalo(dim)) {
+    WindowAttr w = halo.getWindow();
+    return maxHaloExtent({w.getStride(), w.getDilation(), w.getKernel(), w.getPadLo()},
+                         halo.getGlobalOut(), parts);
+  }
+  return maxBlockSize(local.getGlobal()[dim], parts);
+}
+
+static int64_t bufferBound(Type type, MeshOp mesh) {
+  auto ranked = cast<RankedTensorType>(type);
+  int64_t elements = 1;
+  for (int64_t d = 0; d < ranked.getRank(); ++d)
+    elements *= extentBound(ranked, d, mesh);
+  return elements * 4;
+}
+
+static SmallVector<int64_t> spatialPads(ArrayRef<int64_t> pads, bool high) {
+  size_t n = pads.size() / 2;
+  return SmallVector<int64_t>(high ? pads.drop_front(n) : pads.take_front(n));
+}
+
+/// Kernel name and attribute words of an op, or failure for an op the runtime
+/// does not implement.
+static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operation *op,
+                                                                       MeshOp mesh) {
+  SmallVector<int64_t> attrs;
+  auto unary = [&](int64_t kind, double alpha = 0) -> FailureOr<std::pair<StringRef, SmallVector<int64_t>>> {
+    return std::make_pair(StringRef("quilt_rt_unary"), SmallVector<int64_t>{kind, doubleBits(alpha)});
+  };
+  auto binary = [&](int64_t kind) -> FailureOr<std::pair<StringRef, SmallVector<int64_t>>> {
+    return std::make_pair(StringRef("quilt_rt_binary"), SmallVector<int64_t>{kind});
+  };
+  auto pool = [&](auto poolOp, int64_t kind) -> FailureOr<std::pair<StringRef, SmallVector<int64_t>>> {
+    SmallVector<int64_t> words{kind, poolOp.getCountIncludePad() ? 1 : 0,
+                               (int64_t)poolOp.getKernelShape().size()};
+    llvm::append_range(words, poolOp.getKernelShape());
+    llvm::append_range(words, poolOp.getStrides());
+    llvm::append_range(words, poolOp.getDilations());
+    llvm::append_range(words, spatialPads(poolOp.getPads(), false));
+    llvm::append_range(words, spatialPads(poolOp.getPads(), true));
+    return std::make_pair(StringRef("quilt_rt_pool"), words);
+  };
+  auto reduce = [&](auto reduceOp, int64_t kind, double divisor) -> FailureOr<std::pair<StringRef, SmallVector<int64_t>>> {
+    SmallVector<int64_t> words{kind, doubleBits(divisor), (int64_t)reduceOp.getDims().size()};
+    llvm::append_range(words, reduceOp.getDims());
+    return std::make_pair(StringRef("quilt_rt_reduce"), words);
+  };
+  auto axisIndex = [&](StringRef axis) { return mesh.getAxisIndex(axis); };
+  using Result = FailureOr<std::pair<StringRef, SmallVector<int64_t>>>;
+  return llvm::TypeSwitch<Operation *, Result>(op)
+      .Case<ConvOp>([&](ConvOp conv) -> Result {
+        SmallVector<int64_t> words{conv.getBias() ? 1 : 0, (int64_t)conv.getStrides().size(),
+                                   (int64_t)conv.getGroup()};
+        llvm::append_range(words, conv.getStrides());
+        llvm::append_range(words, conv.getDilations());
+        llvm::append_range(words, spatialPads(conv.getPads(), false));
+        llvm::append_range(words, spatialPads(conv.getPads(), true));
+        return std::make_pair(StringRef("quilt_rt_conv"), words);
+      })
+      .Case<ReluOp>([&](auto) { return unary(QUILT_UNARY_RELU); })
+      .Case<LeakyReluOp>([&](LeakyReluOp o) {
+        return unary(QUILT_UNARY_LEAKY_RELU, o.getAlpha().convertToDouble());
+      })
+      .Case<SigmoidOp>([&](auto) { return unary(QUILT_UNARY_SIGMOID); })
+      .Case<TanhOp>([&](auto) { return unary(QUILT_UNARY_TANH); })
+      .Case<ErfOp>([&](auto) { return unary(QUILT_UNARY_ERF); })
+      .Case<GeluOp>([&](auto) { return unary(QUILT_UNARY_GELU); })
+      .Case<AddOp>([&](auto) { return binary(QUILT_BINARY_ADD); })
+      .Case<SubOp>([&](auto) { return binary(QUILT_BINARY_SUB); })
+      .Case<MulOp>([&](auto) { return binary(QUILT_BINARY_MUL); })
+      .Case<DivOp>([&](auto) { return binary(QUILT_BINARY_DIV); })
+      .Case<MaxPoolOp>([&](MaxPoolOp o) { return pool(o, QUILT_POOL_MAX); })
+      .Case<AvgPoolOp>([&](AvgPoolOp o) { return pool(o, QUILT_POOL_AVG); })
+      .Case<GemmOp>([&](GemmOp g) -> Result {
+        return std::make_pair(StringRef("quilt_rt_gemm"),
+                              SmallVector<int64_t>{g.getTransA(), g.getTransB(),
+                                                   doubleBits(g.getAlpha().convertToDouble()),
+                                                   doubleBits(g.getBeta().convertToDouble()),
+                                                   g.getC() ? 1 : 0});
+      })
+      .Case<ReduceSumOp>([&](ReduceSumOp r) { return reduce(r, QUILT_REDUCE_SUM, 1.0); })
+      .Case<ReduceMaxOp>([&](ReduceMaxOp r) { return reduce(r, QUILT_REDUCE_MAX, 1.0); })
+      .Case<ReduceMeanOp>([&](ReduceMeanOp r) {
+        double count = 1;
+        for (int64_t d : r.getDims())
+          count *= r.getInput().getType().getDimSize(d);
+        return reduce(r, QUILT_REDUCE_MEAN,
+                      r.getDivisorAttr() ? r.getDivisorAttr().getValueAsDouble() : count);
+      })
+      .Case<ReshapeOp>([&](auto) -> Result {
+        return std::make_pair(StringRef("quilt_rt_copy"), SmallVector<int64_t>{});
+      })
+      .Case<ConcatOp>([&](ConcatOp c) -> Result {
+        return std::make_pair(StringRef("quilt_rt_concat"), SmallVector<int64_t>{(int64_t)c.getAxis()});
+      })
+      .Case<HaloExchangeOp>([&](HaloExchangeOp h) -> Result {
+        return std::make_pair(StringRef("quilt_rt_halo_exchange"),
+                              SmallVector<int64_t>{(int64_t)h.getDim()});
+      })
+      .Case<AllReduceOp>([&](AllReduceOp a) -> Result {
+        SmallVector<int64_t> words{a.getKind() == ReductionKind::Max ? QUILT_REDUCE_MAX
+                                                                     : QUILT_REDUCE_SUM,
+                                   (int64_t)a.getAxes().size()};
+        for (Attribute axis : a.getAxes())
+          words.push_back(axisIndex(cast<StringAttr>(axis).getValue()));
+        return std::make_pair(StringRef("quilt_rt_all_reduce"), words);
+      })
+      .Case<AllGatherOp>([&](AllGatherOp g) -> Result {
+        return std::make_pair(StringRef("quilt_rt_all_gather"),
+                              SmallVector<int64_t>{(int64_t)g.getDim(), axisIndex(g.getAxis())});
+      })
+      .Case<ShardSliceOp>([&](auto) -> Result {
+        return std::make_pair(StringRef("quilt_rt_shard_slice"), SmallVector<int64_t>{});
+      })
+      .Default([&](Operation *other) -> Result {
+        return other->emitOpError("has no runtime lowering");
+      });
+}
+
+/// Where a tensor value lives at run time.
+struct Placement {
+  bool inWeights = false;
+  int64_t offset = 0;
+};
+
+class RuntimeLowering {
+public:
+  RuntimeLowering(ModuleOp module, MeshOp mesh) : module(module), mesh(mesh) {}
+  LogicalResult run(func::FuncOp func, StringRef weightsFile);
+
+private:
+  LogicalResult placeValues(func::FuncOp func);
+  LogicalResult emitRunFunction(func::FuncOp func);
+  llvm::json::Object describeValue(Value value, StringRef name);
+  void emitInfo(func::FuncOp func);
+  LLVM::LLVMFuncOp declareRuntime(StringRef name, Type result, ArrayRef<Type> args);
+
+  ModuleOp module;
+  MeshOp mesh;
+  DenseMap<Value, Placement> placements;
+  std::vector<char> weights;
+  int64_t arenaBytes = 0;
+};
+
+LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
+  Block &body = func.getBody().front();
+  SmallVector<Value> values;
+  SmallVector<BufferRequest> requests;
+  DenseMap<Value, int64_t> index;
+  int64_t end = body.getOperations().size();
+  auto request = [&](Value v, int64_t first) {
+    index[v] = values.size();
+    values.push_back(v);
+    requests.push_back({bufferBound(v.getType(), mesh), first, first});
+  };
+  for (BlockArgument arg : body.getArguments())
+    request(arg, -1);
+  for (auto [step, op] : llvm::enumerate(body)) {
+    for (Value operand : op.getOperands())
+      if (auto it = index.find(operand); it != index.end())
+        requests[it->second].last = std::max<int64_t>(requests[it->second].last, step);
+    if (auto constant = dyn_cast<ConstantOp>(op)) {
+      auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+      if (!dense || !dense.getElementType().isF32())
+        return constant.emitOpError("only f32 dense constants can become weights");
+      weights.resize((weights.size() + kAlignment - 1) / kAlignment * kAlignment);
+      placements[constant] = {true, (int64_t)weights.size()};
+      for (float f : dense.getValues<float>()) {
+        const char *bytes = reinterpret_cast<const char *>(&f);
+        weights.insert(weights.end(), bytes, bytes + sizeof(float));
+      }
+      continue;
+    }
+    if (isa<func::ReturnOp>(op)) {
+      for (Value v : op.getOperands()) {
+        if (!index.count(v) || isa<BlockArgument>(v))
+          return op.emitOpError("returns an input or a constant directly; not supported");
+        requests[index[v]].last = end; // outputs outlive the program
+      }
+      continue;
+    }
+    for (Value result : op.getResults())
+      request(result, step);
+  }
+  // Inputs are written once before the first run and read by every run.
+  for (BlockArgument arg : body.getArguments())
+    requests[index[arg]] = {requests[index[arg]].bytes, -1, end};
+  MemoryPlan plan = planMemory(requests, kAlignment);
+  for (auto [i, v] : llvm::enumerate(values))
+    placements[v] = {false, plan.offsets[i]};
+  arenaBytes = plan.arenaBytes;
+  return success();
+}
+
+LLVM::LLVMFuncOp RuntimeLowering::declareRuntime(StringRef name, Type result,
+                                                 ArrayRef<Type> args) {
+  if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return existing;
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToEnd(module.getBody());
+  return b.create<LLVM::LLVMFuncOp>(module.getLoc(), name,
+                                    LLVM::LLVMFunctionType::get(result, args));
+}
+
+LogicalResult RuntimeLowering::emitRunFunction(func::FuncOp func) {
+  MLIRContext *ctx = module.getContext();
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  auto i64 = IntegerType::get(ctx, 64);
+  auto voidType = LLVM::LLVMVoidType::get(ctx);
+  auto arenaFn = declareRuntime("quilt_rt_arena", ptr, {ptr});
+  auto weightsFn = declareRuntime("quilt_rt_weights", ptr, {ptr});
+
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(module.getBody());
+  Location loc = func.getLoc();
+  auto run = b.create<LLVM::LLVMFuncOp>(loc, "quilt_model_run",
+                                        LLVM::LLVMFunctionType::get(voidType, {ptr}));
+  Block *entry = run.addEntryBlock(b);
+  Value ctxArg = entry->getArgument(0);
+  b.setInsertionPointToStart(entry);
+  Value arena = b.create<LLVM::CallOp>(loc, arenaFn, ValueRange{ctxArg}).getResult();
+  Value weightsBase = b.create<LLVM::CallOp>(loc, weightsFn, ValueRange{ctxArg}).getResult();
+  size_t maxBuffers = 1;
+  for (Operation &op : func.getBody().front())
+    maxBuffers = std::max<size_t>(maxBuffers, op.getNumOperands() + op.getNumResults());
+  Value count = b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(maxBuffers));
+  Value buffers = b.create<LLVM::AllocaOp>(loc, ptr, ptr, count, 8);
+
+  auto addressOf = [&](Value v) -> Value {
+    Placement p = placements.lookup(v);
+    Value base = p.inWeights ? weightsBase : arena;
+    return b.create<LLVM::GEPOp>(loc, ptr, b.getI8Type(), base,
+                                 ArrayRef<LLVM::GEPArg>{(int32_t)p.offset});
+  };
+
+  int paramsCount = 0;
+  for (Operation &op : func.getBody().front()) {
+    if (isa<ConstantOp, func::ReturnOp>(op))
+      continue;
+    auto call = kernelCall(&op, mesh);
+    if (failed(call))
+      return failure();
+    SmallVector<Value> tensors(op.getOperands());
+    llvm::append_range(tensors, op.getResults());
+    SmallVector<int64_t> words{(int64_t)tensors.size()};
+    for (Value t : tensors)
+      appendLayout(words, cast<RankedTensorType>(t.getType()), mesh);
+    llvm::append_range(words, call->second);
+
+    // The op's constant parameter words.
+    OpBuilder gb(ctx);
+    gb.setInsertionPointToStart(module.getBody());
+    auto arrayType = LLVM::LLVMArrayType::get(i64, words.size());
+    std::string name = "__quilt_params_" + std::to_string(paramsCount++);
+    auto global = gb.create<LLVM::GlobalOp>(
+        loc, arrayType, /*isConstant=*/true, LLVM::Linkage::Internal, name,
+        DenseElementsAttr::get(RankedTensorType::get({(int64_t)words.size()}, i64),
+                               ArrayRef<int64_t>(words)));
+    global.setAlignment(8);
+
+    for (auto [i, t] : llvm::enumerate(tensors)) {
+      Value slot = b.create<LLVM::GEPOp>(loc, ptr, ptr, buffers,
+                                         ArrayRef<LLVM::GEPArg>{(int32_t)i});
+      b.create<LLVM::StoreOp>(loc, addressOf(t), slot);
+    }
+    Value params = b.create<LLVM::AddressOfOp>(loc, ptr, name);
+    auto fn = declareRuntime(call->first, voidType, {ptr, ptr, ptr});
+    b.create<LLVM::CallOp>(op.getLoc(), fn, ValueRange{ctxArg, params, buffers});
+  }
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return success();
+}
+
+llvm::json::Object RuntimeLowering::describeValue(Value value, StringRef name) {
+  SmallVector<int64_t> layout;
+  appendLayout(layout, cast<RankedTensorType>(value.getType()), mesh);
+  llvm::json::Array words;
+  for (int64_t w : layout)
+    words.push_back(w);
+  return llvm::json::Object{{"name", name.str()},
+                            {"dtype", "float32"},
+                            {"layout", std::move(words)},
+                            {"arena_offset", placements.lookup(value).offset}};
+}
+
+void RuntimeLowering::emitInfo(func::FuncOp func) {
+  llvm::json::Array axes, inputs, outputs;
+  for (auto [name, size] : llvm::zip(mesh.getAxisNames(), mesh.getShape()))
+    axes.push_back(llvm::json::Object{{"name", cast<StringAttr>(name).str()}, {"size", size}});
+  for (BlockArgument arg : func.getArguments()) {
+    auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "quilt.name");
+    inputs.push_back(describeValue(arg, name ? name.getValue() : "input"));
+  }
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    auto name = func.getResultAttrOfType<StringAttr>(i, "quilt.name");
+    outputs.push_back(describeValue(v, name ? name.getValue() : "output"));
+  }
+  llvm::json::Object info{
+      {"version", 1},
+      {"mesh", llvm::json::Object{{"name", mesh.getSymName().str()}, {"axes", std::move(axes)}}},
+      {"arena_bytes", arenaBytes},
+      {"arena_alignment", kAlignment},
+      {"weights",
+       llvm::json::Object{
+           {"bytes", (int64_t)weights.size()},
+           {"checksum", weights::checksumHex(weights::fnv1a64(weights.data(), weights.size()))}}},
+      {"inputs", std::move(inputs)},
+      {"outputs", std::move(outputs)}};
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::json::Value(std::move(info));
+  text.push_back('\0');
+
+  OpBuilder b(module.getContext());
+  b.setInsertionPointToStart(module.getBody());
+  auto type = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
+  b.create<LLVM::GlobalOp>(module.getLoc(), type, /*isConstant=*/true, LLVM::Linkage::External,
+                           "quilt_model_info", b.getStringAttr(text));
+}
+
+LogicalResult RuntimeLowering::run(func::FuncOp func, StringRef weightsFile) {
+  if (!llvm::hasSingleElement(func.getBody()))
+    return func.emitOpError("must have a single block");
+  if (failed(placeValues(func)) || failed(emitRunFunction(func)))
+    return failure();
+  emitInfo(func);
+  MLIRContext *ctx = module.getContext();
+  module->setAttr("quilt.arena_bytes", IntegerAttr::get(IntegerType::get(ctx, 64), arenaBytes));
+  module->setAttr("quilt.weights_bytes",
+                  IntegerAttr::get(IntegerType::get(ctx, 64), (int64_t)weights.size()));
+  if (!weightsFile.empty()) {
+    std::string error;
+    if (!weights::writeFile(weightsFile.str(), weights.data(), weights.size(), error))
+      return module.emitError(error);
+  }
+  return success();
+}
+
+struct LowerToRuntime : quilt::impl::QuiltLowerToRuntimeBase<LowerToRuntime> {
+  using Base::Base;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto meshes = llvm::to_vector(module.getOps<MeshOp>());
+    auto funcs = llvm::to_vector(module.getOps<func::FuncOp>());
+    if (meshes.size() != 1 || funcs.size() != 1) {
+      module.emitError("quilt-lower-to-runtime needs one quilt.mesh and one function, found ")
+          << meshes.size() << " and " << funcs.size();
+      return signalPassFailure();
+    }
+    RuntimeLowering lowering(module, meshes.front());
+    if (failed(lowering.run(funcs.front(), weightsFile)))
+      return signalPassFailure();
+    funcs.front().erase();
+    meshes.front().erase();
+  }
+};
+} // namespace

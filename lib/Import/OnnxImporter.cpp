@@ -1,0 +1,688 @@
+//===- OnnxImporter.cpp - ONNX graph to quilt dialect ----------------------===//
+//
+// Nodes become quilt ops over global tensors, in graph order. Shape-only
+// subgraphs (Shape/Gather/Unsqueeze/Concat/Constant feeding a Reshape, as
+// torch exports them) are evaluated here and never reach the IR.
+//
+//===----------------------------------------------------------------------===//
+#include "quilt/Import/OnnxImporter.h"
+#include "quilt/Import/OnnxModel.h"
+
+#include "Quilt/IR/QuiltDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+
+#include <functional>
+#include <set>
+
+using namespace mlir;
+using namespace quilt;
+using namespace quilt::onnx_model;
+
+namespace {
+
+class Importer;
+using Handler = LogicalResult (Importer::*)(const Node &);
+
+/// The ONNX ops Quilt compiles, each with the opsets it understands.
+const std::map<std::string, Handler> &handlers();
+/// Ops evaluated at import time when all their inputs are constants.
+const std::set<std::string> kFoldable = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat",
+                                         "Cast",  "Identity", "Constant", "Mul", "Add",
+                                         "Sub",   "Div", "Reshape"};
+
+class Importer {
+public:
+  Importer(MLIRContext *ctx, const Graph &graph, const std::string &file)
+      : ctx(ctx), b(ctx), graph(graph), file(file) {}
+
+  OwningOpRef<ModuleOp> run(std::string &error);
+
+  LogicalResult importConv(const Node &node);
+  LogicalResult importUnary(const Node &node);
+  LogicalResult importBinary(const Node &node);
+  LogicalResult importPool(const Node &node);
+  LogicalResult importGlobalAveragePool(const Node &node);
+  LogicalResult importBatchNorm(const Node &node);
+  LogicalResult importGemm(const Node &node);
+  LogicalResult importMatMul(const Node &node);
+  LogicalResult importReshape(const Node &node);
+  LogicalResult importConcat(const Node &node);
+  LogicalResult importIdentity(const Node &node);
+  LogicalResult importConstant(const Node &node);
+
+private:
+  LogicalResult fail(const Node &node, const Twine &message);
+  Location locOf(const Node &node);
+  FailureOr<RankedTensorType> outputType(const Node &node, size_t index = 0);
+  FailureOr<Value> input(const Node &node, size_t index);
+  Value materialize(const Tensor &tensor, Location loc);
+  Value reshapeTo(Value value, ArrayRef<int64_t> shape, Location loc);
+  Value broadcastRank(Value value, int64_t rank, Location loc);
+  const Tensor *constantInput(const Node &node, size_t index);
+  bool tryFold(const Node &node);
+  int64_t intAttr(const Node &node, const std::string &name, int64_t dflt);
+  float floatAttr(const Node &node, const std::string &name, float dflt);
+  std::vector<int64_t> intsAttr(const Node &node, const std::string &name,
+                                std::vector<int64_t> dflt);
+  std::string stringAttr(const Node &node, const std::string &name, const std::string &dflt);
+  FailureOr<std::vector<int64_t>> resolvePads(const Node &node, RankedTensorType in,
+                                              ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                                              ArrayRef<int64_t> dilations);
+
+  MLIRContext *ctx;
+  OpBuilder b;
+  const Graph &graph;
+  std::string file;
+  std::map<std::string, Value> values;
+  std::map<std::string, Tensor> constants;
+  std::string error;
+};
+
+LogicalResult Importer::fail(const Node &node, const Twine &message) {
+  if (error.empty())
+    error = (file + ": node '" + node.name + "' (" + node.opType + "): " + message).str();
+  return failure();
+}
+
+Location Importer::locOf(const Node &node) {
+  return NameLoc::get(StringAttr::get(ctx, node.name),
+                      FileLineColLoc::get(ctx, file, 0, 0));
+}
+
+static Type elementTypeOf(MLIRContext *ctx, ElementType type) {
+  return Float32Type::get(ctx);
+}
+
+FailureOr<RankedTensorType> Importer::outputType(const Node &node, size_t index) {
+  auto it = graph.valueInfos.find(node.outputs[index]);
+  if (it == graph.valueInfos.end() || !it->second.hasShape)
+    return fail(node, "ONNX shape inference could not determine the shape of '" +
+                          node.outputs[index] + "'");
+  const ValueInfo &info = it->second;
+  for (int64_t d : info.dims)
+    if (d < 0)
+      return fail(node, "output '" + node.outputs[index] + "' has a dynamic shape; Quilt needs "
+                        "static shapes (export with fixed input sizes)");
+  if (info.type != ElementType::Float)
+    return fail(node, "output '" + node.outputs[index] + "' is " +
+                          elementTypeName(info.type) + "; only float32 tensors are supported");
+  return RankedTensorType::get(info.dims, elementTypeOf(ctx, info.type));
+}
+
+const Tensor *Importer::constantInput(const Node &node, size_t index) {
+  if (index >= node.inputs.size())
+    return nullptr;
+  auto it = constants.find(node.inputs[index]);
+  return it == constants.end() ? nullptr : &it->second;
+}
+
+Value Importer::materialize(const Tensor &tensor, Location loc) {
+  std::vector<float> data = tensor.floats;
+  if (tensor.type != ElementType::Float && tensor.type != ElementType::Double)
+    data.assign(tensor.ints.begin(), tensor.ints.end());
+  auto type = RankedTensorType::get(tensor.dims, b.getF32Type());
+  return b.create<ConstantOp>(loc, type, DenseElementsAttr::get(type, ArrayRef<float>(data)));
+}
+
+FailureOr<Value> Importer::input(const Node &node, size_t index) {
+  if (index >= node.inputs.size() || node.inputs[index].empty())
+    return fail(node, "missing input " + std::to_string(index));
+  const std::string &name = node.inputs[index];
+  if (auto it = values.find(name); it != values.end())
+    return it->second;
+  if (auto it = constants.find(name); it != constants.end()) {
+    Value v = materialize(it->second, locOf(node));
+    values[name] = v;
+    return v;
+  }
+  return fail(node, "input '" + name + "' is neither a graph input, an initializer nor a node "
+                    "output (missing initializer?)");
+}
+
+Value Importer::reshapeTo(Value value, ArrayRef<int64_t> shape, Location loc) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  if (value.getType() == type)
+    return value;
+  // Reshaping a constant is free: re-type its data.
+  if (auto constant = value.getDefiningOp<ConstantOp>())
+    if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
+      return b.create<ConstantOp>(loc, type, dense.reshape(type));
+  return b.create<ReshapeOp>(loc, type, value);
+}
+
+/// Numpy rank broadcasting: prepend dims of extent 1.
+Value Importer::broadcastRank(Value value, int64_t rank, Location loc) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() >= rank)
+    return value;
+  SmallVector<int64_t> shape(rank - type.getRank(), 1);
+  llvm::append_range(shape, type.getShape());
+  return reshapeTo(value, shape, loc);
+}
+
+int64_t Importer::intAttr(const Node &node, const std::string &name, int64_t dflt) {
+  auto it = node.attributes.find(name);
+  return it == node.attributes.end() ? dflt : it->second.i;
+}
+float Importer::floatAttr(const Node &node, const std::string &name, float dflt) {
+  auto it = node.attributes.find(name);
+  return it == node.attributes.end() ? dflt : it->second.f;
+}
+std::vector<int64_t> Importer::intsAttr(const Node &node, const std::string &name,
+                                        std::vector<int64_t> dflt) {
+  auto it = node.attributes.find(name);
+  return it == node.attributes.end() ? dflt : it->second.ints;
+}
+std::string Importer::stringAttr(const Node &node, const std::string &name,
+                                 const std::string &dflt) {
+  auto it = node.attributes.find(name);
+  return it == node.attributes.end() ? dflt : it->second.s;
+}
+
+//===----------------------------------------------------------------------===//
+// Import-time evaluation of shape subgraphs
+//===----------------------------------------------------------------------===//
+
+static int64_t normalizeAxis(int64_t axis, int64_t rank) { return axis < 0 ? axis + rank : axis; }
+
+static Tensor intTensor(std::vector<int64_t> dims, std::vector<int64_t> values) {
+  Tensor t;
+  t.type = ElementType::Int64;
+  t.dims = std::move(dims);
+  t.ints = std::move(values);
+  return t;
+}
+
+bool Importer::tryFold(const Node &node) {
+  if (!kFoldable.count(node.opType) || node.outputs.size() != 1)
+    return false;
+  if (node.opType == "Constant") {
+    auto it = node.attributes.find("value");
+    if (it != node.attributes.end() && it->second.kind == onnx_model::Attribute::TensorValue) {
+      constants[node.outputs[0]] = it->second.t;
+    } else if (auto f = node.attributes.find("value_float"); f != node.attributes.end()) {
+      Tensor t;
+      t.type = ElementType::Float;
+      t.floats = {f->second.f};
+      constants[node.outputs[0]] = t;
+    } else if (auto i = node.attributes.find("value_int"); i != node.attributes.end()) {
+      constants[node.outputs[0]] = intTensor({}, {i->second.i});
+    } else if (auto is = node.attributes.find("value_ints"); is != node.attributes.end()) {
+      constants[node.outputs[0]] =
+          intTensor({(int64_t)is->second.ints.size()}, is->second.ints);
+    } else {
+      return false;
+    }
+    return true;
+  }
+  if (node.opType == "Shape") {
+    auto v = values.find(node.inputs[0]);
+    if (v == values.end())
+      return false;
+    auto shape = cast<RankedTensorType>(v->second.getType()).getShape();
+    int64_t rank = shape.size();
+    int64_t start = normalizeAxis(intAttr(node, "start", 0), rank);
+    int64_t end = normalizeAxis(intAttr(node, "end", rank), rank);
+    start = std::clamp<int64_t>(start, 0, rank);
+    end = std::clamp<int64_t>(end, start, rank);
+    std::vector<int64_t> dims(shape.begin() + start, shape.begin() + end);
+    constants[node.outputs[0]] = intTensor({(int64_t)dims.size()}, dims);
+    return true;
+  }
+  std::vector<const Tensor *> in;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (node.inputs[i].empty())
+      continue;
+    const Tensor *t = constantInput(node, i);
+    if (!t)
+      return false;
+    in.push_back(t);
+  }
+  if (in.empty())
+    return false;
+  bool isInt = in[0]->type == ElementType::Int64 || in[0]->type == ElementType::Int32;
+  if (node.opType == "Identity" || node.opType == "Cast") {
+    Tensor t = *in[0];
+    int64_t to = intAttr(node, "to", 0);
+    if (node.opType == "Cast" && to == 7 && !isInt) { // to int64
+      t.ints.assign(t.floats.begin(), t.floats.end());
+      t.floats.clear();
+      t.type = ElementType::Int64;
+    } else if (node.opType == "Cast" && to == 1 && isInt) { // to float
+      t.floats.assign(t.ints.begin(), t.ints.end());
+      t.ints.clear();
+      t.type = ElementType::Float;
+    }
+    constants[node.outputs[0]] = t;
+    return true;
+  }
+  if (!isInt)
+    return false; // float math on constants stays in the graph
+  if (node.opType == "Gather") {
+    if (in.size() != 2 || in[0]->dims.size() != 1)
+      return false;
+    std::vector<int64_t> out;
+    for (int64_t idx : in[1]->ints)
+      out.push_back(in[0]->ints[normalizeAxis(idx, in[0]->ints.size())]);
+    constants[node.outputs[0]] = intTensor(in[1]->dims, out);
+    return true;
+  }
+  if (node.opType == "Unsqueeze" || node.opType == "Squeeze") {
+    int64_t n = in[0]->numElements();
+    constants[node.outputs[0]] =
+        intTensor(node.opType == "Unsqueeze" ? std::vector<int64_t>{n} : std::vector<int64_t>{},
+                  in[0]->ints);
+    return node.opType == "Unsqueeze" ? in[0]->dims.size() <= 1 : n == 1;
+  }
+  if (node.opType == "Concat") {
+    std::vector<int64_t> out;
+    for (const Tensor *t : in)
+      out.insert(out.end(), t->ints.begin(), t->ints.end());
+    constants[node.outputs[0]] = intTensor({(int64_t)out.size()}, out);
+    return true;
+  }
+  if (node.opType == "Reshape") {
+    Tensor t = *in[0];
+    t.dims = {t.numElements()};
+    constants[node.outputs[0]] = t;
+    return true;
+  }
+  // Elementwise integer arithmetic, with scalar broadcasting.
+  if (in.size() != 2)
+    return false;
+  const Tensor &a = *in[0], &c = *in[1];
+  size_t n = std::max(a.ints.size(), c.ints.size());
+  if (!(a.ints.size() == n || a.ints.size() == 1) || !(c.ints.size() == n || c.ints.size() == 1))
+    return false;
+  std::vector<int64_t> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t x = a.ints[a.ints.size() == 1 ? 0 : i], y = c.ints[c.ints.size() == 1 ? 0 : i];
+    if (node.opType == "Div" && y == 0)
+      return false;
+    out[i] = node.opType == "Mul"   ? x * y
+             : node.opType == "Add" ? x + y
+             : node.opType == "Sub" ? x - y
+                                    : x / y;
+  }
+  constants[node.outputs[0]] = intTensor(a.ints.size() == n ? a.dims : c.dims, out);
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Op handlers
+//===----------------------------------------------------------------------===//
+
+FailureOr<std::vector<int64_t>> Importer::resolvePads(const Node &node, RankedTensorType in,
+                                                      ArrayRef<int64_t> kernel,
+                                                      ArrayRef<int64_t> strides,
+                                                      ArrayRef<int64_t> dilations) {
+  size_t n = kernel.size();
+  std::string autoPad = stringAttr(node, "auto_pad", "NOTSET");
+  std::vector<int64_t> pads = intsAttr(node, "pads", std::vector<int64_t>(2 * n, 0));
+  if (pads.size() != 2 * n)
+    return fail(node, "pads must have " + std::to_string(2 * n) + " values");
+  if (autoPad == "NOTSET")
+    return pads;
+  if (autoPad == "VALID")
+    return std::vector<int64_t>(2 * n, 0);
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
+    return fail(node, "unknown auto_pad '" + autoPad + "'");
+  for (size_t i = 0; i < n; ++i) {
+    int64_t size = in.getDimSize(2 + i);
+    int64_t out = (size + strides[i] - 1) / strides[i];
+    int64_t total = std::max<int64_t>(0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - size);
+    int64_t small = total / 2;
+    pads[i] = autoPad == "SAME_UPPER" ? small : total - small;
+    pads[n + i] = total - pads[i];
+  }
+  return pads;
+}
+
+LogicalResult Importer::importConv(const Node &node) {
+  auto x = input(node, 0), w = input(node, 1);
+  auto type = outputType(node);
+  if (failed(x) || failed(w) || failed(type))
+    return failure();
+  auto inType = cast<RankedTensorType>(x->getType());
+  auto wType = cast<RankedTensorType>(w->getType());
+  size_t n = wType.getRank() - 2;
+  std::vector<int64_t> kernel(wType.getShape().begin() + 2, wType.getShape().end());
+  auto strides = intsAttr(node, "strides", std::vector<int64_t>(n, 1));
+  auto dilations = intsAttr(node, "dilations", std::vector<int64_t>(n, 1));
+  if (strides.size() != n || dilations.size() != n)
+    return fail(node, "strides and dilations need one value per spatial dim");
+  auto pads = resolvePads(node, inType, kernel, strides, dilations);
+  if (failed(pads))
+    return failure();
+  Value bias;
+  if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
+    auto bv = input(node, 2);
+    if (failed(bv))
+      return failure();
+    bias = *bv;
+  }
+  auto conv = b.create<ConvOp>(locOf(node), *type, *x, *w, bias, b.getDenseI64ArrayAttr(strides),
+                               b.getDenseI64ArrayAttr(dilations), b.getDenseI64ArrayAttr(*pads),
+                               b.getI64IntegerAttr(intAttr(node, "group", 1)));
+  values[node.outputs[0]] = conv;
+  return success();
+}
+
+LogicalResult Importer::importUnary(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  Location loc = locOf(node);
+  Value out;
+  if (node.opType == "Relu")
+    out = b.create<ReluOp>(loc, *x);
+  else if (node.opType == "LeakyRelu")
+    out = b.create<LeakyReluOp>(loc, *x, b.getF32FloatAttr(floatAttr(node, "alpha", 0.01f)));
+  else if (node.opType == "Sigmoid")
+    out = b.create<SigmoidOp>(loc, *x);
+  else if (node.opType == "Tanh")
+    out = b.create<TanhOp>(loc, *x);
+  else if (node.opType == "Erf")
+    out = b.create<ErfOp>(loc, *x);
+  values[node.outputs[0]] = out;
+  return success();
+}
+
+LogicalResult Importer::importBinary(const Node &node) {
+  auto lhs = input(node, 0), rhs = input(node, 1);
+  auto type = outputType(node);
+  if (failed(lhs) || failed(rhs) || failed(type))
+    return failure();
+  Location loc = locOf(node);
+  Value l = broadcastRank(*lhs, type->getRank(), loc);
+  Value r = broadcastRank(*rhs, type->getRank(), loc);
+  Value out;
+  if (node.opType == "Add")
+    out = b.create<AddOp>(loc, *type, l, r);
+  else if (node.opType == "Sub")
+    out = b.create<SubOp>(loc, *type, l, r);
+  else if (node.opType == "Mul")
+    out = b.create<MulOp>(loc, *type, l, r);
+  else
+    out = b.create<DivOp>(loc, *type, l, r);
+  values[node.outputs[0]] = out;
+  return success();
+}
+
+LogicalResult Importer::importPool(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  if (node.outputs.size() > 1 && !node.outputs[1].empty())
+    return fail(node, "the Indices output of MaxPool is not supported");
+  if (intAttr(node, "ceil_mode", 0) != 0)
+    return fail(node, "ceil_mode=1 is not supported");
+  if (intAttr(node, "storage_order", 0) != 0)
+    return fail(node, "storage_order=1 is not supported");
+  auto kernel = intsAttr(node, "kernel_shape", {});
+  size_t n = kernel.size();
+  auto inType = cast<RankedTensorType>(x->getType());
+  if (n == 0 || n + 2 != (size_t)inType.getRank())
+    return fail(node, "kernel_shape needs one value per spatial dim");
+  auto strides = intsAttr(node, "strides", std::vector<int64_t>(n, 1));
+  auto dilations = intsAttr(node, "dilations", std::vector<int64_t>(n, 1));
+  auto pads = resolvePads(node, inType, kernel, strides, dilations);
+  if (failed(pads))
+    return failure();
+  Location loc = locOf(node);
+  auto k = b.getDenseI64ArrayAttr(kernel), s = b.getDenseI64ArrayAttr(strides),
+       d = b.getDenseI64ArrayAttr(dilations), p = b.getDenseI64ArrayAttr(*pads);
+  Value out;
+  if (node.opType == "MaxPool")
+    out = b.create<MaxPoolOp>(loc, *type, *x, k, s, d, p, b.getBoolAttr(false));
+  else
+    out = b.create<AvgPoolOp>(loc, *type, *x, k, s, d, p,
+                              b.getBoolAttr(intAttr(node, "count_include_pad", 0) != 0));
+  values[node.outputs[0]] = out;
+  return success();
+}
+
+LogicalResult Importer::importGlobalAveragePool(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  SmallVector<int64_t> dims;
+  for (int64_t d = 2; d < type->getRank(); ++d)
+    dims.push_back(d);
+  values[node.outputs[0]] = b.create<ReduceMeanOp>(locOf(node), *type, *x,
+                                                   b.getDenseI64ArrayAttr(dims), FloatAttr());
+  return success();
+}
+
+/// Inference BatchNormalization is a per-channel affine map: y = x * a + c
+/// with a = scale / sqrt(var + eps), c = bias - mean * a (computed in double).
+LogicalResult Importer::importBatchNorm(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  if (node.outputs.size() > 1 || intAttr(node, "training_mode", 0) != 0)
+    return fail(node, "only inference-mode BatchNormalization is supported");
+  const Tensor *params[4];
+  for (int i = 0; i < 4; ++i)
+    if (!(params[i] = constantInput(node, i + 1)))
+      return fail(node, "scale, bias, mean and variance must be initializers");
+  double eps = floatAttr(node, "epsilon", 1e-5f);
+  int64_t channels = type->getDimSize(1);
+  Tensor scale, shift;
+  scale.type = shift.type = ElementType::Float;
+  scale.dims.assign(type->getRank(), 1);
+  scale.dims[1] = channels;
+  shift.dims = scale.dims;
+  for (int64_t c = 0; c < channels; ++c) {
+    double a = params[0]->floats[c] / std::sqrt((double)params[3]->floats[c] + eps);
+    scale.floats.push_back(a);
+    shift.floats.push_back(params[1]->floats[c] - params[2]->floats[c] * a);
+  }
+  Location loc = locOf(node);
+  Value scaled = b.create<MulOp>(loc, *type, *x, materialize(scale, loc));
+  values[node.outputs[0]] = b.create<AddOp>(loc, *type, scaled, materialize(shift, loc));
+  return success();
+}
+
+LogicalResult Importer::importGemm(const Node &node) {
+  auto a = input(node, 0), w = input(node, 1);
+  auto type = outputType(node);
+  if (failed(a) || failed(w) || failed(type))
+    return failure();
+  Location loc = locOf(node);
+  Value c;
+  if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
+    auto cv = input(node, 2);
+    if (failed(cv))
+      return failure();
+    c = broadcastRank(*cv, 2, loc);
+  }
+  values[node.outputs[0]] = b.create<GemmOp>(
+      loc, *type, *a, *w, c, b.getBoolAttr(intAttr(node, "transA", 0)),
+      b.getBoolAttr(intAttr(node, "transB", 0)), b.getF32FloatAttr(floatAttr(node, "alpha", 1)),
+      b.getF32FloatAttr(floatAttr(node, "beta", 1)));
+  return success();
+}
+
+LogicalResult Importer::importMatMul(const Node &node) {
+  auto a = input(node, 0), w = input(node, 1);
+  auto type = outputType(node);
+  if (failed(a) || failed(w) || failed(type))
+    return failure();
+  if (cast<RankedTensorType>(a->getType()).getRank() != 2 ||
+      cast<RankedTensorType>(w->getType()).getRank() != 2)
+    return fail(node, "only 2-D MatMul is supported");
+  values[node.outputs[0]] =
+      b.create<GemmOp>(locOf(node), *type, *a, *w, Value(), b.getBoolAttr(false),
+                       b.getBoolAttr(false), b.getF32FloatAttr(1), b.getF32FloatAttr(1));
+  return success();
+}
+
+LogicalResult Importer::importReshape(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  if (node.opType == "Reshape" && !constantInput(node, 1))
+    return fail(node, "the target shape must be computable at compile time");
+  values[node.outputs[0]] = reshapeTo(*x, type->getShape(), locOf(node));
+  return success();
+}
+
+LogicalResult Importer::importConcat(const Node &node) {
+  auto type = outputType(node);
+  if (failed(type))
+    return failure();
+  SmallVector<Value> inputs;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    auto v = input(node, i);
+    if (failed(v))
+      return failure();
+    inputs.push_back(*v);
+  }
+  int64_t axis = normalizeAxis(intAttr(node, "axis", 0), type->getRank());
+  values[node.outputs[0]] = b.create<ConcatOp>(locOf(node), *type, inputs, axis);
+  return success();
+}
+
+LogicalResult Importer::importIdentity(const Node &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  values[node.outputs[0]] = *x;
+  return success();
+}
+
+LogicalResult Importer::importConstant(const Node &node) {
+  return fail(node, "has a value form Quilt cannot read (sparse or string)");
+}
+
+const std::map<std::string, Handler> &handlers() {
+  static const std::map<std::string, Handler> table = {
+      {"Conv", &Importer::importConv},
+      {"Relu", &Importer::importUnary},
+      {"LeakyRelu", &Importer::importUnary},
+      {"Sigmoid", &Importer::importUnary},
+      {"Tanh", &Importer::importUnary},
+      {"Erf", &Importer::importUnary},
+      {"Add", &Importer::importBinary},
+      {"Sub", &Importer::importBinary},
+      {"Mul", &Importer::importBinary},
+      {"Div", &Importer::importBinary},
+      {"MaxPool", &Importer::importPool},
+      {"AveragePool", &Importer::importPool},
+      {"GlobalAveragePool", &Importer::importGlobalAveragePool},
+      {"BatchNormalization", &Importer::importBatchNorm},
+      {"Gemm", &Importer::importGemm},
+      {"MatMul", &Importer::importMatMul},
+      {"Flatten", &Importer::importReshape},
+      {"Reshape", &Importer::importReshape},
+      {"Squeeze", &Importer::importReshape},
+      {"Unsqueeze", &Importer::importReshape},
+      {"Concat", &Importer::importConcat},
+      {"Identity", &Importer::importIdentity},
+      {"Dropout", &Importer::importIdentity},
+      {"Constant", &Importer::importConstant},
+  };
+  return table;
+}
+
+/// Every node whose op Quilt does not compile, in one message.
+bool checkSupportedOps(const Graph &graph, std::string &error) {
+  std::vector<std::string> problems;
+  for (const Node &node : graph.nodes) {
+    bool known = handlers().count(node.opType) || kFoldable.count(node.opType);
+    if (!node.domain.empty() && node.domain != "ai.onnx")
+      known = false;
+    if (!known)
+      problems.push_back(node.opType + " (opset " + std::to_string(graph.opset) + ", node '" +
+                         node.name + "')");
+  }
+  if (problems.empty())
+    return true;
+  error = std::to_string(problems.size()) + " unsupported op" +
+          (problems.size() > 1 ? "s" : "") + ": ";
+  for (size_t i = 0; i < problems.size(); ++i)
+    error += (i ? ", " : "") + problems[i];
+  return false;
+}
+
+OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
+  Location fileLoc = FileLineColLoc::get(ctx, file, 0, 0);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  for (const auto &[name, tensor] : graph.initializers)
+    constants[name] = tensor;
+
+  SmallVector<Type> argTypes;
+  for (const ValueInfo &in : graph.inputs) {
+    if (in.type != ElementType::Float) {
+      errorOut = file + ": input '" + in.name + "' is " + elementTypeName(in.type) +
+                 "; only float32 inputs are supported";
+      return nullptr;
+    }
+    if (!in.hasShape || llvm::any_of(in.dims, [](int64_t d) { return d < 0; })) {
+      errorOut = file + ": input '" + in.name + "' needs a static shape";
+      return nullptr;
+    }
+    argTypes.push_back(RankedTensorType::get(in.dims, b.getF32Type()));
+  }
+  b.setInsertionPointToEnd(module->getBody());
+  auto func = b.create<func::FuncOp>(fileLoc, "main", b.getFunctionType(argTypes, {}));
+  Block *body = func.addEntryBlock();
+  for (auto [i, in] : llvm::enumerate(graph.inputs)) {
+    values[in.name] = body->getArgument(i);
+    func.setArgAttr(i, "quilt.name", b.getStringAttr(in.name));
+  }
+  b.setInsertionPointToStart(body);
+
+  for (const Node &node : graph.nodes) {
+    if (tryFold(node))
+      continue;
+    auto handler = handlers().find(node.opType);
+    if (handler == handlers().end()) {
+      fail(node, "is only supported when its inputs are compile-time constants");
+      errorOut = error;
+      return nullptr;
+    }
+    if (failed((this->*handler->second)(node))) {
+      errorOut = error;
+      return nullptr;
+    }
+  }
+  SmallVector<Value> results;
+  for (const ValueInfo &out : graph.outputs) {
+    auto it = values.find(out.name);
+    if (it == values.end()) {
+      errorOut = file + ": output '" + out.name + "' is a constant or is never computed";
+      return nullptr;
+    }
+    results.push_back(it->second);
+  }
+  b.create<func::ReturnOp>(fileLoc, results);
+  func.setType(b.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  for (auto [i, out] : llvm::enumerate(graph.outputs))
+    func.setResultAttr(i, "quilt.name", b.getStringAttr(out.name));
+  if (failed(verify(*module))) {
+    errorOut = file + ": the imported module does not verify (see the diagnostic above)";
+    return nullptr;
+  }
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> quilt::importOnnxFile(MLIRContext *ctx, const std::string &path,
+                                            std::string &error) {
+  ctx->loadDialect<QuiltDialect, func::FuncDialect>();
+  Graph graph;
+  if (!readModel(path, graph, error, checkSupportedOps))
+    return nullptr;
+  Importer importer(ctx, graph, path);
+  return importer.run(error);
+}

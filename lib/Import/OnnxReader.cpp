@@ -1,0 +1,280 @@
+//===- OnnxReader.cpp - parse, check and shape-infer an ONNX file ----------===//
+//
+// The only file that touches libonnx and protobuf; it is compiled with
+// exceptions because libonnx reports problems by throwing.
+//
+//===----------------------------------------------------------------------===//
+#include "quilt/Import/OnnxModel.h"
+
+#include <onnx/checker.h>
+#include <onnx/defs/parser.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <cstring>
+#include <functional>
+#include <fstream>
+#include <sstream>
+
+namespace quilt::onnx_model {
+
+int64_t Tensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d;
+  return n;
+}
+
+const char *elementTypeName(ElementType type) {
+  switch (type) {
+  case ElementType::Float:
+    return "float32";
+  case ElementType::Int64:
+    return "int64";
+  case ElementType::Int32:
+    return "int32";
+  case ElementType::Double:
+    return "float64";
+  case ElementType::Bool:
+    return "bool";
+  case ElementType::Other:
+    break;
+  }
+  return "an unsupported element type";
+}
+
+static ElementType convertType(int32_t type) {
+  switch (type) {
+  case onnx::TensorProto::FLOAT:
+    return ElementType::Float;
+  case onnx::TensorProto::INT64:
+    return ElementType::Int64;
+  case onnx::TensorProto::INT32:
+    return ElementType::Int32;
+  case onnx::TensorProto::DOUBLE:
+    return ElementType::Double;
+  case onnx::TensorProto::BOOL:
+    return ElementType::Bool;
+  default:
+    return ElementType::Other;
+  }
+}
+
+template <typename T> static std::vector<T> rawValues(const std::string &raw) {
+  std::vector<T> values(raw.size() / sizeof(T));
+  std::memcpy(values.data(), raw.data(), values.size() * sizeof(T));
+  return values;
+}
+
+static bool convertTensor(const onnx::TensorProto &proto, Tensor &out, std::string &error) {
+  out.name = proto.name();
+  out.type = convertType(proto.data_type());
+  out.dims.assign(proto.dims().begin(), proto.dims().end());
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
+    error = "tensor '" + proto.name() + "' uses external data, which is not supported";
+    return false;
+  }
+  bool raw = proto.has_raw_data();
+  switch (out.type) {
+  case ElementType::Float:
+    out.floats = raw ? rawValues<float>(proto.raw_data())
+                     : std::vector<float>(proto.float_data().begin(), proto.float_data().end());
+    break;
+  case ElementType::Double: {
+    auto d = raw ? rawValues<double>(proto.raw_data())
+                 : std::vector<double>(proto.double_data().begin(), proto.double_data().end());
+    out.floats.assign(d.begin(), d.end());
+    break;
+  }
+  case ElementType::Int64:
+    out.ints = raw ? rawValues<int64_t>(proto.raw_data())
+                   : std::vector<int64_t>(proto.int64_data().begin(), proto.int64_data().end());
+    break;
+  case ElementType::Int32: {
+    auto v = raw ? rawValues<int32_t>(proto.raw_data())
+                 : std::vector<int32_t>(proto.int32_data().begin(), proto.int32_data().end());
+    out.ints.assign(v.begin(), v.end());
+    break;
+  }
+  case ElementType::Bool: {
+    auto v = raw ? rawValues<uint8_t>(proto.raw_data())
+                 : std::vector<uint8_t>(proto.int32_data().begin(), proto.int32_data().end());
+    out.ints.assign(v.begin(), v.end());
+    break;
+  }
+  case ElementType::Other:
+    error = "tensor '" + proto.name() + "' has an unsupported element type";
+    return false;
+  }
+  size_t have = out.type == ElementType::Float || out.type == ElementType::Double
+                    ? out.floats.size()
+                    : out.ints.size();
+  if ((int64_t)have != out.numElements()) {
+    error = "tensor '" + proto.name() + "' holds " + std::to_string(have) + " values for " +
+            std::to_string(out.numElements()) + " elements (truncated file?)";
+    return false;
+  }
+  return true;
+}
+
+static bool convertAttribute(const onnx::AttributeProto &proto, Attribute &out,
+                             std::string &error) {
+  switch (proto.type()) {
+  case onnx::AttributeProto::INT:
+    out.kind = Attribute::Int;
+    out.i = proto.i();
+    return true;
+  case onnx::AttributeProto::FLOAT:
+    out.kind = Attribute::Float;
+    out.f = proto.f();
+    return true;
+  case onnx::AttributeProto::INTS:
+    out.kind = Attribute::Ints;
+    out.ints.assign(proto.ints().begin(), proto.ints().end());
+    return true;
+  case onnx::AttributeProto::FLOATS:
+    out.kind = Attribute::Floats;
+    out.floats.assign(proto.floats().begin(), proto.floats().end());
+    return true;
+  case onnx::AttributeProto::STRING:
+    out.kind = Attribute::String;
+    out.s = proto.s();
+    return true;
+  case onnx::AttributeProto::TENSOR:
+    out.kind = Attribute::TensorValue;
+    return convertTensor(proto.t(), out.t, error);
+  default:
+    out.kind = Attribute::Other;
+    return true;
+  }
+}
+
+static ValueInfo convertValueInfo(const onnx::ValueInfoProto &proto) {
+  ValueInfo info;
+  info.name = proto.name();
+  if (!proto.type().has_tensor_type())
+    return info;
+  const auto &tensor = proto.type().tensor_type();
+  info.type = convertType(tensor.elem_type());
+  if (!tensor.has_shape())
+    return info;
+  info.hasShape = true;
+  for (const auto &dim : tensor.shape().dim())
+    info.dims.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+  return info;
+}
+
+static bool loadProto(const std::string &path, onnx::ModelProto &model, std::string &error) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    error = path + ": cannot open file";
+    return false;
+  }
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  std::string bytes = buffer.str();
+  if (bytes.empty()) {
+    error = path + ": file is empty";
+    return false;
+  }
+  bool text = path.size() > 9 && path.compare(path.size() - 9, 9, ".onnxtext") == 0;
+  if (text) {
+    auto status = onnx::OnnxParser::Parse(model, bytes.c_str());
+    if (!status.IsOK()) {
+      error = path + ": not valid ONNX text: " + status.ErrorMessage();
+      return false;
+    }
+    return true;
+  }
+  if (!model.ParseFromString(bytes)) {
+    error = path + ": not an ONNX model (protobuf parse failed; truncated or not ONNX)";
+    return false;
+  }
+  if (!model.has_graph()) {
+    error = path + ": not an ONNX model (no graph)";
+    return false;
+  }
+  return true;
+}
+
+static std::string firstLine(const std::string &text) {
+  return text.substr(0, text.find('\n'));
+}
+
+static bool convertGraph(const onnx::ModelProto &model, Graph &graph, std::string &error) {
+  const onnx::GraphProto &g = model.graph();
+  for (const auto &init : g.initializer()) {
+    Tensor t;
+    if (!convertTensor(init, t, error))
+      return false;
+    graph.initializers[t.name] = std::move(t);
+  }
+  for (const auto &input : g.input())
+    if (!graph.initializers.count(input.name()))
+      graph.inputs.push_back(convertValueInfo(input));
+  for (const auto &output : g.output())
+    graph.outputs.push_back(convertValueInfo(output));
+  for (const auto *list : {&g.input(), &g.value_info(), &g.output()})
+    for (const auto &info : *list)
+      graph.valueInfos[info.name()] = convertValueInfo(info);
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto &proto = g.node(i);
+    Node node;
+    node.name = proto.name().empty() ? proto.op_type() + "_" + std::to_string(i) : proto.name();
+    node.opType = proto.op_type();
+    node.domain = proto.domain();
+    node.inputs.assign(proto.input().begin(), proto.input().end());
+    node.outputs.assign(proto.output().begin(), proto.output().end());
+    for (const auto &attr : proto.attribute())
+      if (!convertAttribute(attr, node.attributes[attr.name()], error)) {
+        error = "node '" + node.name + "': " + error;
+        return false;
+      }
+    graph.nodes.push_back(std::move(node));
+  }
+  return true;
+}
+
+bool readModel(const std::string &path, Graph &graph, std::string &error,
+               const std::function<bool(const Graph &, std::string &)> &validate) {
+  onnx::ModelProto model;
+  try {
+    if (!loadProto(path, model, error))
+      return false;
+    for (const auto &opset : model.opset_import())
+      if (opset.domain().empty() || opset.domain() == "ai.onnx")
+        graph.opset = opset.version();
+    if (graph.opset > 17) {
+      error = path + ": opset " + std::to_string(graph.opset) +
+              " is newer than the supported maximum 17";
+      return false;
+    }
+    if (graph.opset == 0) {
+      error = path + ": model imports no default-domain opset";
+      return false;
+    }
+    // Unsupported ops are reported all at once, before ONNX's checker stops
+    // at the first op it does not know.
+    if (!convertGraph(model, graph, error)) {
+      error = path + ": " + error;
+      return false;
+    }
+    if (validate && !validate(graph, error)) {
+      error = path + ": " + error;
+      return false;
+    }
+    onnx::checker::check_model(model);
+    onnx::shape_inference::InferShapes(model);
+  } catch (const std::exception &e) {
+    error = path + ": invalid model: " + firstLine(e.what());
+    return false;
+  }
+  graph.valueInfos.clear();
+  for (const auto *list : {&model.graph().input(), &model.graph().value_info(),
+                           &model.graph().output()})
+    for (const auto &info : *list)
+      graph.valueInfos[info.name()] = convertValueInfo(info);
+  return true;
+}
+
+} // namespace quilt::onnx_model

@@ -1,0 +1,288 @@
+//===- Partition.cpp - from global tensors to one SPMD program -------------===//
+//
+// Every value takes its per-rank local type; communication is inserted where
+// an op's rule needs operands laid out differently than they are (halo
+// exchange for split windowed dims, all-gather for dims needed whole,
+// shard_slice for replicated values meeting split ones) and where a split
+// reduction leaves a partial value (all-reduce).
+//
+//===----------------------------------------------------------------------===//
+#include "quilt/Transforms/Passes.h"
+#include "quilt/Transforms/ShardingUtils.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace quilt {
+#define GEN_PASS_DEF_QUILTPARTITION
+#include "quilt/Transforms/Passes.h.inc"
+} // namespace quilt
+
+using namespace mlir;
+using namespace quilt;
+
+namespace {
+
+class Partitioner {
+public:
+  Partitioner(MeshOp mesh) : mesh(mesh), meshRef(FlatSymbolRefAttr::get(mesh.getSymNameAttr())) {}
+
+  LogicalResult run(func::FuncOp func);
+
+private:
+  /// The layout a value has now in the partitioned program.
+  struct State {
+    RankedTensorType global;
+    AxisSplit split;
+  };
+
+  LogicalResult partitionAnnotate(AnnotateOp op);
+  LogicalResult partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule);
+  /// Returns `value` laid out per `want` (gathers and slices dim by dim).
+  Value reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b);
+  Value haloExchange(Value value, int64_t dim, const Factor &factor, OpBuilder &b);
+  LogicalResult finishPartial(Operation *op, const AxisSplit &resultSplit);
+  void setLocal(Value value, RankedTensorType global, const AxisSplit &split,
+                ArrayAttr halos = {});
+
+  MeshOp mesh;
+  FlatSymbolRefAttr meshRef;
+  DenseMap<Value, State> states;
+};
+
+void Partitioner::setLocal(Value value, RankedTensorType global, const AxisSplit &split,
+                           ArrayAttr halos) {
+  AxisSplit whole = split;
+  whole.partial.clear();
+  states[value] = {global, whole};
+  value.setType(localType(global, whole, meshRef, halos));
+}
+
+LogicalResult Partitioner::run(func::FuncOp func) {
+  // Rules are computed on global types, before any type is rewritten.
+  DenseMap<Operation *, ShardingRule> rules;
+  func.walk([&](ShardingRuleOpInterface op) { rules[op] = op.getShardingRule(); });
+  for (BlockArgument arg : func.getArguments())
+    if (auto type = dyn_cast<RankedTensorType>(arg.getType()))
+      states[arg] = {type, AxisSplit::replicated(type.getRank())};
+
+  for (Operation &op : llvm::make_early_inc_range(func.getBody().front())) {
+    LogicalResult result = success();
+    if (auto annotate = dyn_cast<AnnotateOp>(op))
+      result = partitionAnnotate(annotate);
+    else if (auto ruled = dyn_cast<ShardingRuleOpInterface>(op))
+      result = partitionRuled(ruled, rules[&op]);
+    else if (auto constant = dyn_cast<ConstantOp>(op))
+      states[constant] = {cast<RankedTensorType>(constant.getType()),
+                          AxisSplit::replicated(constant.getType().getRank())};
+    else if (!isa<func::ReturnOp>(op))
+      result = op.emitOpError("has no partitioning rule");
+    if (failed(result))
+      return failure();
+    op.removeAttr(kShardingsAttr);
+    op.removeAttr(kOriginAttr);
+  }
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  func.setType(FunctionType::get(func.getContext(), func.getBody().front().getArgumentTypes(),
+                                 ret.getOperandTypes()));
+  return success();
+}
+
+LogicalResult Partitioner::partitionAnnotate(AnnotateOp op) {
+  Value input = op.getInput();
+  AxisSplit want = AxisSplit::fromAttr(op.getSharding(), op.getInput().getType().getRank());
+  if (!want.partial.empty())
+    return op.emitOpError("a partial annotation cannot be partitioned");
+  auto arg = dyn_cast<BlockArgument>(input);
+  if (arg && !states[arg].split.isSplit()) {
+    // An input is read as slabs: each rank loads only its own block.
+    setLocal(arg, states[arg].global, want);
+  } else {
+    OpBuilder b(op);
+    input = reshard(input, want, op, b);
+  }
+  op.getResult().replaceAllUsesWith(input);
+  op.erase();
+  return success();
+}
+
+Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b) {
+  State state = states[value];
+  for (int64_t d = 0; d < (int64_t)want.dims.size(); ++d) {
+    if (state.split.dims[d] == want.dims[d])
+      continue;
+    for (const std::string &axis : llvm::reverse(state.split.dims[d])) {
+      AxisSplit next = state.split;
+      next.dims[d].pop_back();
+      auto type = localType(state.global, next, meshRef);
+      value = b.create<AllGatherOp>(user->getLoc(), type, value, meshRef.getValue(), StringRef(axis), d);
+      user->emitRemark() << "all-gather of dim " << d << " (split over mesh axis \"" << axis
+                         << "\") before " << describeNode(user)
+                         << ", which needs that dim whole";
+      state.split = next;
+    }
+    for (const std::string &axis : want.dims[d]) {
+      AxisSplit next = state.split;
+      next.dims[d].push_back(axis);
+      auto type = localType(state.global, next, meshRef);
+      value = b.create<ShardSliceOp>(user->getLoc(), type, value, meshRef.getValue(), StringRef(axis), d);
+      state.split = next;
+    }
+  }
+  states[value] = state;
+  return value;
+}
+
+Value Partitioner::haloExchange(Value value, int64_t dim, const Factor &factor, OpBuilder &b) {
+  State state = states[value];
+  MLIRContext *ctx = b.getContext();
+  const Window &w = factor.window;
+  auto window = WindowAttr::get(ctx, w.stride, w.dilation, w.kernel, w.padLo);
+  auto halo = HaloAttr::get(ctx, dim, window, factor.resultSize, Boundary::Zero);
+  SmallVector<Attribute> halos;
+  if (LocalAttr local = getLocalEncoding(value.getType()); local && local.getHalos())
+    llvm::append_range(halos, local.getHalos());
+  halos.push_back(halo);
+  auto type = localType(state.global, state.split, meshRef, b.getArrayAttr(halos));
+  auto op = b.create<HaloExchangeOp>(value.getLoc(), type, value, meshRef.getValue(),
+                                     StringRef(state.split.dims[dim].front()), dim, window,
+                                     factor.size,
+                                     factor.resultSize, Boundary::Zero);
+  states[op.getResult()] = state;
+  return op.getResult();
+}
+
+/// Zeroes the padding of dims whose padding moved into a halo.
+static void dropHaloPadding(Operation *op, ArrayRef<int64_t> haloDims) {
+  auto pads = op->getAttrOfType<DenseI64ArrayAttr>("pads");
+  if (!pads || haloDims.empty())
+    return;
+  SmallVector<int64_t> newPads(pads.asArrayRef());
+  int64_t spatial = newPads.size() / 2;
+  for (int64_t dim : haloDims) {
+    newPads[dim - 2] = 0;
+    newPads[spatial + dim - 2] = 0;
+  }
+  op->setAttr("pads", DenseI64ArrayAttr::get(op->getContext(), newPads));
+}
+
+LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule) {
+  SmallVector<AxisSplit> operandSplits;
+  for (Value v : op->getOperands())
+    operandSplits.push_back(states[v].split);
+  std::string origin;
+  auto axes = factorAxes(rule, operandSplits, origin);
+
+  OpBuilder b(op);
+  SmallVector<int64_t> haloDims;
+  for (auto [i, operand] : llvm::enumerate(op->getOpOperands())) {
+    AxisSplit want = AxisSplit::replicated(rule.operandFactors[i].size());
+    for (auto [d, f] : llvm::enumerate(rule.operandFactors[i]))
+      if (f != kNoFactor)
+        want.dims[d] = axes[f];
+    Value value = reshard(operand.get(), want, op, b);
+    for (auto [d, f] : llvm::enumerate(rule.operandFactors[i])) {
+      if (f == kNoFactor || axes[f].empty() || rule.factors[f].kind != FactorKind::Windowed)
+        continue;
+      if (axes[f].size() > 1)
+        return op.emitOpError("splits a windowed dim over several mesh axes; not supported");
+      value = haloExchange(value, d, rule.factors[f], b);
+      haloDims.push_back(d);
+    }
+    operand.set(value);
+  }
+  dropHaloPadding(op, haloDims);
+
+  // Recompute the result split from the laid-out operands: identical to
+  // propagation's unless an operand was resharded.
+  for (auto [r, result] : llvm::enumerate(op->getResults())) {
+    AxisSplit split = AxisSplit::replicated(rule.resultFactors[r].size());
+    for (auto [d, f] : llvm::enumerate(rule.resultFactors[r]))
+      if (f != kNoFactor && rule.factors[f].kind != FactorKind::Reduction)
+        split.dims[d] = axes[f];
+    for (auto [f, factor] : llvm::enumerate(rule.factors))
+      if (factor.kind == FactorKind::Reduction)
+        llvm::append_range(split.partial, axes[f]);
+    auto global = cast<RankedTensorType>(result.getType());
+    if (LocalAttr local = getLocalEncoding(global))
+      return op.emitOpError("is already partitioned");
+    setLocal(result, global, split);
+    if (!split.partial.empty() && failed(finishPartial(op, split)))
+      return failure();
+  }
+  return success();
+}
+
+/// Completes an op whose result is a partial sum (or max): the mean's divisor
+/// becomes the global count, a bias is added once after the reduction
+/// instead of once per rank, and an all-reduce makes the value whole.
+LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultSplit) {
+  Value result = op->getResult(0);
+  OpBuilder b(op->getContext());
+  b.setInsertionPointAfter(op);
+  if (auto mean = dyn_cast<ReduceMeanOp>(op)) {
+    double count = 1;
+    auto global = states[mean.getInput()].global;
+    for (int64_t d : mean.getDims())
+      count *= global.getDimSize(d);
+    if (!mean.getDivisorAttr())
+      mean.setDivisorAttr(b.getF64FloatAttr(count));
+  }
+  Value bias;
+  if (auto conv = dyn_cast<ConvOp>(op); conv && conv.getBias()) {
+    bias = conv.getBias();
+    conv.getBiasMutable().clear();
+  }
+  if (auto gemm = dyn_cast<GemmOp>(op); gemm && gemm.getC()) {
+    if (gemm.getBeta().convertToFloat() != 1.0f)
+      return op->emitOpError("with beta != 1 and a split contraction is not supported yet");
+    bias = gemm.getC();
+    gemm.getCMutable().clear();
+  }
+  auto kind = isa<ReduceMaxOp>(op) ? ReductionKind::Max : ReductionKind::Sum;
+  SmallVector<Attribute> axes;
+  for (const std::string &a : resultSplit.partial)
+    axes.push_back(b.getStringAttr(a));
+  auto reduced = b.create<AllReduceOp>(op->getLoc(), result.getType(), result, meshRef.getValue(),
+                                       b.getArrayAttr(axes), kind);
+  Value whole = reduced.getResult();
+  states[whole] = states[result];
+  if (bias) {
+    // The bias must broadcast against the result: same rank, extent 1 elsewhere.
+    auto resultType = cast<RankedTensorType>(result.getType());
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    SmallVector<int64_t> shape(resultType.getRank(), 1);
+    int64_t channelDim = isa<ConvOp>(op) ? 1 : resultType.getRank() - 1;
+    if (biasType.getRank() == resultType.getRank())
+      shape.assign(biasType.getShape().begin(), biasType.getShape().end());
+    else
+      shape[channelDim] = biasType.getNumElements();
+    auto biasShape = RankedTensorType::get(shape, biasType.getElementType());
+    if (biasShape != biasType)
+      bias = b.create<ReshapeOp>(op->getLoc(), biasShape, bias);
+    auto add = b.create<AddOp>(op->getLoc(), result.getType(), whole, bias);
+    states[add.getResult()] = states[result];
+    whole = add.getResult();
+  }
+  result.replaceAllUsesExcept(whole, reduced);
+  return success();
+}
+
+struct Partition : quilt::impl::QuiltPartitionBase<Partition> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto meshes = llvm::to_vector(module.getOps<MeshOp>());
+    if (meshes.size() != 1) {
+      module.emitError("quilt-partition needs exactly one quilt.mesh, found ") << meshes.size();
+      return signalPassFailure();
+    }
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      Partitioner partitioner(meshes.front());
+      if (failed(partitioner.run(func)))
+        return signalPassFailure();
+    }
+  }
+};
+} // namespace

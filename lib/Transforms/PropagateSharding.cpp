@@ -1,0 +1,89 @@
+//===- PropagateSharding.cpp - give every value a sharding -----------------===//
+//
+// Forward propagation over the SSA graph in program order (a DAG, so one
+// sweep reaches the fixed point): each op's rule maps operand dim splits to
+// factors, and factors to result dim splits.
+//
+//===----------------------------------------------------------------------===//
+#include "quilt/Transforms/Passes.h"
+#include "quilt/Transforms/ShardingUtils.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace quilt {
+#define GEN_PASS_DEF_QUILTPROPAGATESHARDING
+#include "quilt/Transforms/Passes.h.inc"
+} // namespace quilt
+
+using namespace mlir;
+using namespace quilt;
+
+namespace {
+
+/// Result shardings of one op plus a sentence on where they came from.
+struct Propagated {
+  SmallVector<AxisSplit> results;
+  std::string origin;
+};
+
+static Propagated propagateThroughRule(ShardingRuleOpInterface op) {
+  ShardingRule rule = op.getShardingRule();
+  SmallVector<AxisSplit> operands;
+  for (Value v : op->getOperands())
+    operands.push_back(getValueSplit(v));
+  Propagated out;
+  auto axes = factorAxes(rule, operands, out.origin);
+  for (auto [r, dims] : llvm::enumerate(rule.resultFactors)) {
+    AxisSplit split = AxisSplit::replicated(dims.size());
+    for (auto [d, factor] : llvm::enumerate(dims))
+      if (factor != kNoFactor && rule.factors[factor].kind != FactorKind::Reduction)
+        split.dims[d] = axes[factor];
+    // A split reduction factor leaves a partial value on those axes.
+    for (auto [f, factor] : llvm::enumerate(rule.factors))
+      if (factor.kind == FactorKind::Reduction)
+        for (const std::string &a : axes[f])
+          split.partial.push_back(a);
+    out.results.push_back(split);
+  }
+  if (out.origin.empty())
+    out.origin = "no split operand";
+  return out;
+}
+
+struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateSharding> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto meshes = llvm::to_vector(module.getOps<MeshOp>());
+    if (meshes.size() != 1) {
+      module.emitError("quilt-propagate-sharding needs exactly one quilt.mesh, found ")
+          << meshes.size();
+      return signalPassFailure();
+    }
+    auto mesh = FlatSymbolRefAttr::get(meshes.front().getSymNameAttr());
+    module.walk([&](Operation *op) { propagateOp(op, mesh); });
+  }
+
+  void propagateOp(Operation *op, FlatSymbolRefAttr mesh) {
+    Propagated p;
+    if (auto annotate = dyn_cast<AnnotateOp>(op)) {
+      p.results.push_back(AxisSplit::fromAttr(annotate.getSharding(),
+                                              annotate.getInput().getType().getRank()));
+      p.origin = "user annotation";
+    } else if (auto ruled = dyn_cast<ShardingRuleOpInterface>(op)) {
+      p = propagateThroughRule(ruled);
+    } else {
+      return;
+    }
+    SmallVector<Attribute> attrs;
+    for (const AxisSplit &split : p.results)
+      attrs.push_back(split.toAttr(op->getContext(), mesh));
+    op->setAttr(kShardingsAttr, ArrayAttr::get(op->getContext(), attrs));
+    op->setAttr(kOriginAttr, StringAttr::get(op->getContext(), p.origin));
+    if (explain)
+      op->emitRemark() << "sharding " << attrs.front() << " from " << p.origin;
+  }
+};
+} // namespace

@@ -1,0 +1,128 @@
+//===- ShardingUtils.cpp - shardings as editable per-dim axis lists --------===//
+#include "quilt/Transforms/ShardingUtils.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+using namespace quilt;
+
+AxisSplit AxisSplit::replicated(int64_t rank) {
+  AxisSplit split;
+  split.dims.resize(rank);
+  return split;
+}
+
+AxisSplit AxisSplit::fromAttr(ShardingAttr attr, int64_t rank) {
+  AxisSplit split = replicated(rank);
+  if (!attr)
+    return split;
+  for (int64_t d = 0; d < rank; ++d)
+    for (StringRef axis : attr.getDimAxes(d))
+      split.dims[d].push_back(axis.str());
+  for (StringRef axis : attr.getPartialAxes())
+    split.partial.push_back(axis.str());
+  return split;
+}
+
+static ArrayAttr toArrayAttr(Builder &b, ArrayRef<std::string> names) {
+  SmallVector<Attribute> attrs;
+  for (const std::string &name : names)
+    attrs.push_back(b.getStringAttr(name));
+  return b.getArrayAttr(attrs);
+}
+
+ShardingAttr AxisSplit::toAttr(MLIRContext *ctx, FlatSymbolRefAttr mesh) const {
+  Builder b(ctx);
+  SmallVector<Attribute> dimAttrs;
+  for (const auto &axes : dims)
+    dimAttrs.push_back(toArrayAttr(b, axes));
+  return ShardingAttr::get(ctx, mesh, b.getArrayAttr(dimAttrs),
+                           partial.empty() ? ArrayAttr() : toArrayAttr(b, partial));
+}
+
+bool AxisSplit::isSplit() const {
+  return llvm::any_of(dims, [](const auto &axes) { return !axes.empty(); });
+}
+
+bool AxisSplit::usesAxis(StringRef axis) const {
+  for (const auto &axes : dims)
+    if (llvm::is_contained(axes, axis))
+      return true;
+  return llvm::is_contained(partial, axis);
+}
+
+RankedTensorType quilt::localType(RankedTensorType global, const AxisSplit &split,
+                                  FlatSymbolRefAttr mesh, ArrayAttr halos) {
+  if (!split.isSplit())
+    return RankedTensorType::get(global.getShape(), global.getElementType());
+  SmallVector<int64_t> shape(global.getShape());
+  for (auto [d, axes] : llvm::enumerate(split.dims))
+    if (!axes.empty())
+      shape[d] = ShapedType::kDynamic;
+  AxisSplit whole = split;
+  whole.partial.clear();
+  MLIRContext *ctx = global.getContext();
+  auto encoding = LocalAttr::get(ctx, mesh, global.getShape(), whole.toAttr(ctx, mesh).getDims(),
+                                 halos);
+  return RankedTensorType::get(shape, global.getElementType(), encoding);
+}
+
+AxisSplit quilt::getResultSplit(Operation *op, unsigned index) {
+  auto rank = cast<RankedTensorType>(op->getResult(index).getType()).getRank();
+  auto all = op->getAttrOfType<ArrayAttr>(kShardingsAttr);
+  if (!all || index >= all.size())
+    return AxisSplit::replicated(rank);
+  return AxisSplit::fromAttr(dyn_cast<ShardingAttr>(all[index]), rank);
+}
+
+AxisSplit quilt::getValueSplit(Value value) {
+  if (Operation *op = value.getDefiningOp())
+    return getResultSplit(op, cast<OpResult>(value).getResultNumber());
+  return AxisSplit::replicated(cast<RankedTensorType>(value.getType()).getRank());
+}
+
+std::string quilt::describeNode(Operation *op) {
+  std::string name;
+  op->getLoc()->walk([&](Location loc) {
+    if (auto named = dyn_cast<NameLoc>(loc)) {
+      name = named.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (name.empty())
+    return op->getName().getStringRef().str();
+  return "ONNX node '" + name + "' (" + op->getName().getStringRef().str() + ")";
+}
+
+/// The axes each factor of `rule` is split by, taken from the operands in
+/// order (the first operand to split a factor wins; later ones are resharded
+/// by the partitioner). Whole factors get none.
+SmallVector<SmallVector<std::string, 1>> quilt::factorAxes(const ShardingRule &rule,
+                                                           ArrayRef<AxisSplit> operands,
+                                                           std::string &origin) {
+  SmallVector<SmallVector<std::string, 1>> axes(rule.factors.size());
+  llvm::StringSet<> taken;
+  for (auto [i, operand] : llvm::enumerate(operands)) {
+    for (auto [d, factor] : llvm::enumerate(rule.operandFactors[i])) {
+      if (factor == kNoFactor || operand.dims[d].empty() || !axes[factor].empty())
+        continue;
+      const Factor &f = rule.factors[factor];
+      if (f.kind == FactorKind::Whole) {
+        origin += "operand " + std::to_string(i) + " dim " + std::to_string(d) +
+                  " is needed whole; ";
+        continue;
+      }
+      if (llvm::any_of(operand.dims[d], [&](const std::string &a) { return taken.contains(a); }))
+        continue;
+      for (const std::string &a : operand.dims[d])
+        taken.insert(a);
+      axes[factor] = operand.dims[d];
+      origin += "operand " + std::to_string(i) + " dim " + std::to_string(d) + " (" +
+                stringifyFactorKind(f.kind) + "); ";
+    }
+  }
+  return axes;
+}
+

@@ -1,0 +1,182 @@
+//===- quiltc.cpp - ONNX in, domain-parallel executable out ----------------===//
+#include "quilt/Conversion/Passes.h"
+#include "quilt/Import/OnnxImporter.h"
+#include "quilt/Target/Executable.h"
+#include "quilt/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory quiltCategory("Quilt options");
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx | model.onnxtext | in.mlir>"),
+                                      cl::Required, cl::cat(quiltCategory));
+static cl::opt<std::string> outputFile("o", cl::desc("Output: the executable (its weights go to "
+                                                     "<output>.weights), or the IR file with "
+                                                     "--compile-to"),
+                                       cl::value_desc("path"), cl::init("-"),
+                                       cl::cat(quiltCategory));
+static cl::opt<std::string> meshSpec("mesh", cl::desc("Mesh shape: ranks per axis, e.g. 4 or "
+                                                      "2x2 (axes are named x, y, z)"),
+                                     cl::value_desc("N[xM[xK]]"), cl::init("1"),
+                                     cl::cat(quiltCategory));
+static cl::list<std::string> shardSpecs(
+    "shard",
+    cl::desc("Split of an input: NAME:DIM (on mesh axis 0) or NAME:DIM=AXIS[,DIM=AXIS...]; "
+             "repeatable. Default: each input's largest spatial dim on axis 0"),
+    cl::value_desc("spec"), cl::cat(quiltCategory));
+enum class Phase { Import, Propagate, Partition, Runtime, LLVM, Object, Executable };
+static cl::opt<Phase> compileTo(
+    "compile-to", cl::desc("Stop after a phase and write its output"),
+    cl::values(clEnumValN(Phase::Import, "import", "quilt dialect over global tensors"),
+               clEnumValN(Phase::Propagate, "propagate", "after sharding propagation"),
+               clEnumValN(Phase::Partition, "partition", "the per-rank SPMD program"),
+               clEnumValN(Phase::Runtime, "runtime", "LLVM dialect calling the runtime"),
+               clEnumValN(Phase::LLVM, "llvm", "LLVM IR"),
+               clEnumValN(Phase::Object, "object", "an object file")),
+    cl::init(Phase::Executable), cl::cat(quiltCategory));
+static cl::opt<bool> explainSharding("explain-sharding",
+                                     cl::desc("Remark, per value, its sharding and its origin"),
+                                     cl::init(false), cl::cat(quiltCategory));
+
+static int fail(const std::string &message) {
+  llvm::errs() << "quiltc: error: " << message << "\n";
+  return 1;
+}
+
+static FailureOr<SmallVector<int64_t>> parseMesh(StringRef spec) {
+  SmallVector<StringRef> parts;
+  spec.split(parts, 'x');
+  SmallVector<int64_t> shape;
+  for (StringRef part : parts) {
+    int64_t n;
+    if (part.getAsInteger(10, n) || n < 1)
+      return failure();
+    shape.push_back(n);
+  }
+  if (shape.empty() || shape.size() > 3)
+    return failure();
+  return shape;
+}
+
+static OwningOpRef<ModuleOp> loadInput(MLIRContext &ctx, std::string &error) {
+  if (StringRef(inputFile).ends_with(".mlir")) {
+    ctx.printOpOnDiagnostic(false);
+  llvm::SourceMgr sourceMgr;
+    auto file = openInputFile(inputFile, &error);
+    if (!file)
+      return nullptr;
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    auto module = parseSourceFile<ModuleOp>(sourceMgr, &ctx);
+    if (!module)
+      error = inputFile + ": cannot parse MLIR";
+    return module;
+  }
+  return quilt::importOnnxFile(&ctx, inputFile, error);
+}
+
+static LogicalResult writeText(ModuleOp module, std::string &error) {
+  auto out = openOutputFile(outputFile, &error);
+  if (!out)
+    return failure();
+  if (compileTo == Phase::LLVM) {
+    if (failed(quilt::emitLLVMIR(module, out->os(), error)))
+      return failure();
+  } else {
+    module.print(out->os());
+  }
+  out->keep();
+  return success();
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerAsmPrinterCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  cl::ParseCommandLineOptions(argc, argv,
+                              "quiltc: compile an ONNX model into a domain-parallel executable\n\n"
+                              "  quiltc model.onnx -o model --mesh=4\n"
+                              "  mpirun -n 4 ./model --input=@x.npy --output=@y.npy\n");
+
+  auto mesh = parseMesh(meshSpec);
+  if (failed(mesh))
+    return fail("--mesh='" + meshSpec + "' is not N, NxM or NxMxK with positive sizes");
+  if (compileTo == Phase::Executable && outputFile == "-")
+    return fail("an executable needs an output path: -o <path>");
+
+  DialectRegistry registry;
+  registry.insert<quilt::QuiltDialect, func::FuncDialect, LLVM::LLVMDialect>();
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  // Remarks (all-gathers, --explain-sharding) are printed, not only errors.
+  ctx.printOpOnDiagnostic(false);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &ctx);
+
+  std::string error;
+  OwningOpRef<ModuleOp> module = loadInput(ctx, error);
+  if (!module)
+    return fail(error.empty() ? inputFile + ": cannot be read" : error);
+
+  DefaultTimingManager timing;
+  applyDefaultTimingManagerCLOptions(timing);
+  PassManager pm(&ctx);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return fail("invalid pass manager options");
+  TimingScope rootTiming = timing.getRootScope();
+  pm.enableTiming(rootTiming);
+
+  if (compileTo != Phase::Import) {
+    quilt::QuiltAnnotateInputsOptions annotate;
+    annotate.meshShape = *mesh;
+    annotate.shard.assign(shardSpecs.begin(), shardSpecs.end());
+    pm.addPass(quilt::createQuiltAnnotateInputs(annotate));
+    pm.addPass(quilt::createQuiltPropagateSharding({explainSharding}));
+  }
+  if (compileTo >= Phase::Partition)
+    pm.addPass(quilt::createQuiltPartition());
+  std::string weightsPath;
+  if (compileTo >= Phase::Runtime) {
+    if (compileTo == Phase::Executable)
+      weightsPath = outputFile + ".weights";
+    pm.addPass(quilt::createQuiltLowerToRuntime({weightsPath}));
+  }
+  if (failed(pm.run(*module)))
+    return fail(inputFile + ": compilation failed (see the diagnostic above)");
+
+  if (compileTo < Phase::Object) {
+    if (failed(writeText(*module, error)))
+      return fail(error);
+    return 0;
+  }
+  std::string objectPath = compileTo == Phase::Object ? outputFile : outputFile + ".o";
+  if (failed(quilt::emitObjectFile(*module, objectPath, error)))
+    return fail(error);
+  if (compileTo == Phase::Executable) {
+    if (failed(quilt::linkExecutable(objectPath, outputFile, error)))
+      return fail(error);
+    llvm::sys::fs::remove(objectPath);
+    auto arena = (*module)->getAttrOfType<IntegerAttr>("quilt.arena_bytes");
+    llvm::outs() << "quiltc: wrote " << outputFile << " and " << weightsPath << "; mesh "
+                 << meshSpec << ", peak arena " << (arena ? arena.getInt() : 0)
+                 << " bytes per rank\n";
+  }
+  return 0;
+}
