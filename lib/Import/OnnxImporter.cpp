@@ -526,12 +526,44 @@ LogicalResult Importer::importMatMul(const Node &node) {
 
 LogicalResult Importer::importReshape(const Node &node) {
   auto x = input(node, 0);
-  auto type = outputType(node);
-  if (failed(x) || failed(type))
+  if (failed(x))
     return failure();
-  if (node.opType == "Reshape" && !constantInput(node, 1))
+  auto inType = cast<RankedTensorType>(x->getType());
+  if (node.opType != "Reshape") {
+    auto type = outputType(node);
+    if (failed(type))
+      return failure();
+    values[node.outputs[0]] = reshapeTo(*x, type->getShape(), locOf(node));
+    return success();
+  }
+  const Tensor *target = constantInput(node, 1);
+  if (!target)
     return fail(node, "the target shape must be computable at compile time");
-  values[node.outputs[0]] = reshapeTo(*x, type->getShape(), locOf(node));
+  // ONNX Reshape: 0 copies the input dim (unless allowzero), -1 is inferred.
+  SmallVector<int64_t> shape;
+  int64_t known = 1, inferred = -1;
+  for (auto [i, value] : llvm::enumerate(target->ints)) {
+    int64_t d = value;
+    if (d == 0 && !intAttr(node, "allowzero", 0))
+      d = i < (size_t)inType.getRank() ? inType.getDimSize(i) : 0;
+    if (d == -1)
+      inferred = i;
+    else
+      known *= d;
+    shape.push_back(d);
+  }
+  if (inferred >= 0) {
+    if (known == 0 || inType.getNumElements() % known != 0)
+      return fail(node, "cannot infer the -1 dim of the target shape");
+    shape[inferred] = inType.getNumElements() / known;
+  }
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  if (count != inType.getNumElements())
+    return fail(node, "target shape has " + std::to_string(count) + " elements, input has " +
+                          std::to_string(inType.getNumElements()));
+  values[node.outputs[0]] = reshapeTo(*x, shape, locOf(node));
   return success();
 }
 
@@ -668,6 +700,11 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
   func.setType(b.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (auto [i, out] : llvm::enumerate(graph.outputs))
     func.setResultAttr(i, "quilt.name", b.getStringAttr(out.name));
+  // Constants re-typed for broadcasting leave their originals unused.
+  func.walk([](ConstantOp constant) {
+    if (constant->use_empty())
+      constant.erase();
+  });
   if (failed(verify(*module))) {
     errorOut = file + ": the imported module does not verify (see the diagnostic above)";
     return nullptr;

@@ -264,7 +264,9 @@ bool readModel(const std::string &path, Graph &graph, std::string &error,
       return false;
     }
     onnx::checker::check_model(model);
-    onnx::shape_inference::InferShapes(model);
+    onnx::ShapeInferenceOptions options;
+    options.enable_data_propagation = true; // shapes computed by Shape/Gather/Concat chains
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
   } catch (const std::exception &e) {
     error = path + ": invalid model: " + firstLine(e.what());
     return false;

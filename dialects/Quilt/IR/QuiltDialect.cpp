@@ -418,3 +418,22 @@ template <typename OpT> static LogicalResult verifyGatherLike(OpT op) {
 }
 LogicalResult AllGatherOp::verify() { return verifyGatherLike(*this); }
 LogicalResult ShardSliceOp::verify() { return verifyGatherLike(*this); }
+
+// quilt.constant dense<...> : tensor<...>: the type is the value's own.
+ParseResult ConstantOp::parse(OpAsmParser &parser, OperationState &result) {
+  TypedAttr value;
+  if (parser.parseOptionalAttrDict(result.attributes) || parser.parseAttribute(value))
+    return failure();
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (!elements)
+    return parser.emitError(parser.getCurrentLocation(), "expected an elements attribute");
+  result.addAttribute(getValueAttrName(result.name), value);
+  result.addTypes(value.getType());
+  return success();
+}
+
+void ConstantOp::print(OpAsmPrinter &p) {
+  p.printOptionalAttrDict((*this)->getAttrs(), {getValueAttrName()});
+  p << ' ';
+  p.printAttribute(getValue());
+}

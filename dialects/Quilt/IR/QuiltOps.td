@@ -61,7 +61,7 @@ def Quilt_ConstantOp : Quilt_Op<"constant", [Pure, ConstantLike]> {
   let summary = "A weight or constant tensor";
   let arguments = (ins ElementsAttr:$value);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "attr-dict $value `:` type($result)";
+  let hasCustomAssemblyFormat = 1;
   let hasFolder = 1;
 }
 
@@ -197,7 +197,7 @@ def Quilt_HaloExchangeOp : Quilt_Op<"halo_exchange"> {
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = [{
     $input `on` $mesh `axis` $axis `dim` $dim `window` $window `global` `=` $global
-    `->` `global_out` `=` $global_out `boundary` `=` $boundary attr-dict
+    `->` `global_out` `=` $global_out `boundary` `=` `` $boundary attr-dict
     `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
@@ -208,7 +208,7 @@ def Quilt_AllReduceOp : Quilt_Op<"all_reduce", [AllTypesMatch<["input", "result"
   let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrArrayAttr:$axes,
                        Quilt_ReductionKindAttr:$kind);
   let results = (outs Quilt_F32Tensor:$result);
-  let assemblyFormat = "$input `on` $mesh `axes` $axes `kind` `=` $kind attr-dict `:` type($input)";
+  let assemblyFormat = "$input `on` $mesh `axes` $axes `kind` `=` `` $kind attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
 

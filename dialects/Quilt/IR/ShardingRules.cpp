@@ -249,15 +249,17 @@ ShardingRule ReshapeOp::getShardingRule() {
 ShardingRule ConcatOp::getShardingRule() {
   ShardingRule rule;
   auto out = getResult().getType();
-  SmallVector<int64_t> dims = parallelDims(rule, out);
-  dims[getAxis()] = kNoFactor;
+  int64_t axis = getAxis();
+  SmallVector<int64_t> dims;
+  for (int64_t d = 0; d < out.getRank(); ++d)
+    dims.push_back(d == axis ? kNoFactor : rule.addFactor(FactorKind::Parallel, out.getDimSize(d)));
   for (Value v : getInputs()) {
     SmallVector<int64_t> operandDims = dims;
-    operandDims[getAxis()] =
-        rule.addFactor(FactorKind::Whole, cast<RankedTensorType>(v.getType()).getDimSize(getAxis()));
+    operandDims[axis] =
+        rule.addFactor(FactorKind::Whole, cast<RankedTensorType>(v.getType()).getDimSize(axis));
     rule.operandFactors.push_back(operandDims);
   }
-  dims[getAxis()] = rule.addFactor(FactorKind::Whole, out.getDimSize(getAxis()));
+  dims[axis] = rule.addFactor(FactorKind::Whole, out.getDimSize(axis));
   rule.resultFactors = {dims};
   return rule;
 }

@@ -57,4 +57,14 @@ def QuiltPartition : Pass<"quilt-partition", "mlir::ModuleOp"> {
   let dependentDialects = ["::quilt::QuiltDialect"];
 }
 
+def QuiltReportHalos : Pass<"quilt-report-halos"> {
+  let summary = "Remark, per halo exchange and per rank, what each rank owns, needs and receives";
+  let description = [{
+    For every `quilt.halo_exchange`, emits one remark per rank of its mesh axis:
+    `rank R owns [a, b) needs [c, d) receives N from ranks [...] pads P`.
+    The numbers come from quilt/partition_math.h, the same code the runtime
+    uses, so tests can check halo widths rank by rank.
+  }];
+}
+
 #endif // QUILT_TRANSFORMS_PASSES_TD

@@ -1,0 +1,162 @@
+// RUN: quilt-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{axis "x" is declared twice}}
+quilt.mesh @mesh ["x" = 2, "x" = 4]
+
+// -----
+
+// expected-error @+1 {{axis "x" must have at least one rank, got 0}}
+quilt.mesh @mesh ["x" = 0]
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @unknown_axis(%x: tensor<4x4xf32>) {
+  // expected-error @+1 {{mesh @mesh has no axis "y"}}
+  %a = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [["y"], []]>} : tensor<4x4xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @wrong_rank(%x: tensor<4x4xf32>) {
+  // expected-error @+1 {{sharding has 1 dims but the tensor has rank 2}}
+  %a = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [["x"]]>} : tensor<4x4xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @axis_twice(%x: tensor<4x4xf32>) {
+  // expected-error @+1 {{mesh axis "x" is used twice}}
+  %a = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [["x"], ["x"]]>} : tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @no_mesh(%x: tensor<4x4xf32>) {
+  // expected-error @+1 {{no quilt.mesh named @nowhere}}
+  %a = quilt.annotate %x {sharding = #quilt.sharding<@nowhere, [[], []]>} : tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_channels(%x: tensor<1x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{input channels 3 do not match filter channels 2 x group 1}}
+  %y = quilt.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64} : tensor<1x3x8x8xf32>, tensor<4x2x3x3xf32> -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv_pads(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{needs 2 strides and dilations and 4 pads}}
+  %y = quilt.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1>, group = 1 : i64} : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv_stride(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{strides must be positive}}
+  %y = quilt.conv %x, %w {strides = array<i64: 0, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64} : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast(%a: tensor<2x3xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+1 {{dim 1 does not broadcast: 3 and 4 to 3}}
+  %y = quilt.add %a, %b : tensor<2x3xf32>, tensor<2x4xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @gemm(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) {
+  // expected-error @+1 {{contraction sizes differ: 3 vs 4}}
+  %y = quilt.gemm %a, %b : tensor<2x3xf32>, tensor<4x5xf32> -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @reduce(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{result dim 1 has the wrong extent}}
+  %y = quilt.reduce_mean %a dims [1] : tensor<2x3xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @reshape(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{changes the element count: 6 vs 8}}
+  %y = quilt.reshape %a : tensor<2x3xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @concat(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) {
+  // expected-error @+1 {{result extent along the axis must be the sum of the inputs'}}
+  %y = quilt.concat %a, %b {axis = 1 : i64} : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2x7xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @halo_axis(%x: tensor<1x3x?x8xf32>) {
+  // expected-error @+1 {{mesh @mesh has no axis "q"}}
+  %h = quilt.halo_exchange %x on @mesh axis "q" dim 2 window <stride = 1, dilation = 1, kernel = 3, pad_lo = 1> global = 10 -> global_out = 10 boundary = zero : tensor<1x3x?x8xf32> -> tensor<1x3x?x8xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @halo_dim(%x: tensor<1x3x?x8xf32>) {
+  // expected-error @+1 {{dim 5 is out of range for rank 4}}
+  %h = quilt.halo_exchange %x on @mesh axis "x" dim 5 window <stride = 1, dilation = 1, kernel = 3, pad_lo = 1> global = 10 -> global_out = 10 boundary = zero : tensor<1x3x?x8xf32> -> tensor<1x3x?x8xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @halo_window(%x: tensor<1x3x?x8xf32>) {
+  // expected-error @+1 {{window stride, dilation and kernel must be positive}}
+  %h = quilt.halo_exchange %x on @mesh axis "x" dim 2 window <stride = 0, dilation = 1, kernel = 3, pad_lo = 1> global = 10 -> global_out = 10 boundary = zero : tensor<1x3x?x8xf32> -> tensor<1x3x?x8xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @halo_other_dim(%x: tensor<1x3x?x8xf32>) {
+  // expected-error @+1 {{only dim 2 may change extent}}
+  %h = quilt.halo_exchange %x on @mesh axis "x" dim 2 window <stride = 1, dilation = 1, kernel = 3, pad_lo = 1> global = 10 -> global_out = 10 boundary = zero : tensor<1x3x?x8xf32> -> tensor<1x3x?x9xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @all_reduce_axes(%x: tensor<4xf32>) {
+  // expected-error @+1 {{needs at least one mesh axis}}
+  %r = quilt.all_reduce %x on @mesh axes [] kind = sum : tensor<4xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @all_gather_rank(%x: tensor<4x?xf32>) {
+  // expected-error @+1 {{result rank must equal input rank}}
+  %r = quilt.all_gather %x on @mesh axis "x" dim 1 : tensor<4x?xf32> -> tensor<4xf32>
+  return
+}

@@ -1,0 +1,64 @@
+// RUN: quilt-opt %s | quilt-opt | FileCheck %s
+// Every op and attribute prints and parses back to itself.
+
+// CHECK: quilt.mesh @mesh ["x" = 2, "y" = 4]
+quilt.mesh @mesh ["x" = 2, "y" = 4]
+
+// CHECK-LABEL: func @compute
+func.func @compute(%x: tensor<1x3x77x53xf32>, %m: tensor<4x8xf32>) -> tensor<1x8x1x1xf32> {
+  // CHECK: quilt.annotate %{{.*}} {sharding = #quilt.sharding<@mesh, {{\[}}[], [], ["x"], ["y"]]>}
+  %a = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"], ["y"]]>} : tensor<1x3x77x53xf32>
+  // CHECK: quilt.constant dense<1.000000e+00> : tensor<8x3x3x3xf32>
+  %w = quilt.constant dense<1.0> : tensor<8x3x3x3xf32>
+  %b = quilt.constant dense<0.5> : tensor<8xf32>
+  // CHECK: quilt.conv {{.*}} {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+  %c = quilt.conv %a, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64} : tensor<1x3x77x53xf32>, tensor<8x3x3x3xf32>, tensor<8xf32> -> tensor<1x8x39x27xf32>
+  // CHECK: quilt.relu
+  %r = quilt.relu %c : tensor<1x8x39x27xf32>
+  // CHECK: quilt.leaky_relu {{.*}} {alpha = 1.000000e-01 : f32}
+  %l = quilt.leaky_relu %r {alpha = 0.1 : f32} : tensor<1x8x39x27xf32>
+  %s = quilt.sigmoid %l : tensor<1x8x39x27xf32>
+  %t = quilt.tanh %s : tensor<1x8x39x27xf32>
+  %e = quilt.erf %t : tensor<1x8x39x27xf32>
+  %g = quilt.gelu %e : tensor<1x8x39x27xf32>
+  // CHECK: quilt.max_pool {{.*}} -> tensor<1x8x19x13xf32>
+  %p = quilt.max_pool %g {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : tensor<1x8x39x27xf32> -> tensor<1x8x19x13xf32>
+  // CHECK: quilt.avg_pool {{.*}}count_include_pad = true
+  %q = quilt.avg_pool %p {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, count_include_pad = true} : tensor<1x8x19x13xf32> -> tensor<1x8x19x13xf32>
+  %k = quilt.constant dense<2.0> : tensor<1x8x1x1xf32>
+  // CHECK: quilt.add {{.*}} : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
+  %ad = quilt.add %q, %k : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
+  %sb = quilt.sub %ad, %k : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
+  %ml = quilt.mul %sb, %k : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
+  %dv = quilt.div %ml, %k : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
+  // CHECK: quilt.reduce_mean {{.*}} dims [2, 3] {divisor = 2.470000e+02 : f64}
+  %mean = quilt.reduce_mean %dv dims [2, 3] {divisor = 247.0} : tensor<1x8x19x13xf32> -> tensor<1x8x1x1xf32>
+  %sum = quilt.reduce_sum %mean dims [1] : tensor<1x8x1x1xf32> -> tensor<1x1x1x1xf32>
+  %max = quilt.reduce_max %dv dims [2, 3] : tensor<1x8x19x13xf32> -> tensor<1x8x1x1xf32>
+  // CHECK: quilt.reshape {{.*}} : tensor<1x8x1x1xf32> -> tensor<1x8xf32>
+  %flat = quilt.reshape %max : tensor<1x8x1x1xf32> -> tensor<1x8xf32>
+  // CHECK: quilt.gemm {{.*}} {trans_b = true}
+  %y = quilt.gemm %flat, %m {trans_b = true} : tensor<1x8xf32>, tensor<4x8xf32> -> tensor<1x4xf32>
+  // CHECK: quilt.concat {{.*}} {axis = 1 : i64}
+  %cat = quilt.concat %mean, %max {axis = 1 : i64} : tensor<1x8x1x1xf32>, tensor<1x8x1x1xf32> -> tensor<1x16x1x1xf32>
+  return %mean : tensor<1x8x1x1xf32>
+}
+
+// CHECK-LABEL: func @communication
+func.func @communication(%x: tensor<1x3x?x53xf32>, %p: tensor<1x8xf32>, %r: tensor<1x3x77x53xf32>) {
+  // CHECK: quilt.halo_exchange %{{.*}} on @mesh axis "x" dim 2 window <stride = 2, dilation = 1, kernel = 3, pad_lo = 1> global = 77 -> global_out = 39 boundary = zero
+  %h = quilt.halo_exchange %x on @mesh axis "x" dim 2 window <stride = 2, dilation = 1, kernel = 3, pad_lo = 1> global = 77 -> global_out = 39 boundary = zero : tensor<1x3x?x53xf32> -> tensor<1x3x?x53xf32>
+  // CHECK: quilt.all_reduce %{{.*}} on @mesh axes ["x", "y"] kind = sum
+  %s = quilt.all_reduce %p on @mesh axes ["x", "y"] kind = sum : tensor<1x8xf32>
+  // CHECK: quilt.all_gather %{{.*}} on @mesh axis "x" dim 2 : tensor<1x3x?x53xf32> -> tensor<1x3x77x53xf32>
+  %g = quilt.all_gather %x on @mesh axis "x" dim 2 : tensor<1x3x?x53xf32> -> tensor<1x3x77x53xf32>
+  // CHECK: quilt.shard_slice %{{.*}} on @mesh axis "y" dim 3
+  %l = quilt.shard_slice %r on @mesh axis "y" dim 3 : tensor<1x3x77x53xf32> -> tensor<1x3x77x?xf32>
+  return
+}
+
+// CHECK-LABEL: func @local_types
+// CHECK-SAME: tensor<1x3x?x53xf32, #quilt.local<@mesh, [1, 3, 77, 53], {{\[}}[], [], ["x"], []], halos = [#quilt.halo<dim = 2, window = <stride = 1, dilation = 2, kernel = 3, pad_lo = 2>, global_out = 77, boundary = periodic>]>>
+func.func @local_types(%x: tensor<1x3x?x53xf32, #quilt.local<@mesh, [1, 3, 77, 53], [[], [], ["x"], []], halos = [#quilt.halo<dim = 2, window = <stride = 1, dilation = 2, kernel = 3, pad_lo = 2>, global_out = 77, boundary = periodic>]>>) {
+  return
+}

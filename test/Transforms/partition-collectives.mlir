@@ -1,0 +1,49 @@
+// RUN: quilt-opt %s --quilt-propagate-sharding --quilt-partition 2>/dev/null | FileCheck %s
+// RUN: quilt-opt %s --quilt-propagate-sharding --quilt-partition 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
+
+quilt.mesh @mesh ["x" = 4]
+
+// CHECK-LABEL: func @global_pool_head
+func.func @global_pool_head(%x: tensor<1x8x45x37xf32> {quilt.name = "input"}, %m: tensor<10x8xf32>) -> tensor<1x10xf32> {
+  %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x8x45x37xf32>
+  // Each rank divides its local sum by the global count; an all-reduce sums.
+  // CHECK: %[[P:.*]] = quilt.reduce_mean %{{.*}} dims [2, 3] {divisor = 1.665000e+03 : f64} : tensor<1x8x?x37xf32, #quilt.local<@mesh, [1, 8, 45, 37], {{\[}}[], [], ["x"], []]>> -> tensor<1x8x1x1xf32>
+  // CHECK: %[[S:.*]] = quilt.all_reduce %[[P]] on @mesh axes ["x"] kind = sum : tensor<1x8x1x1xf32>
+  // CHECK: quilt.reshape %[[S]]
+  %g = quilt.reduce_mean %xa dims [2, 3] : tensor<1x8x45x37xf32> -> tensor<1x8x1x1xf32>
+  %f = quilt.reshape %g : tensor<1x8x1x1xf32> -> tensor<1x8xf32>
+  %y = quilt.gemm %f, %m {trans_b = true} : tensor<1x8xf32>, tensor<10x8xf32> -> tensor<1x10xf32>
+  return %y : tensor<1x10xf32>
+}
+
+// CHECK-LABEL: func @flatten_gathers
+func.func @flatten_gathers(%x: tensor<1x2x10x3xf32> {quilt.name = "input"}) -> tensor<1x60xf32> {
+  %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x2x10x3xf32>
+  // REMARK: remark: all-gather of dim 2 (split over mesh axis "x") before quilt.reshape, which needs that dim whole
+  // CHECK: %[[G:.*]] = quilt.all_gather %{{.*}} on @mesh axis "x" dim 2 : tensor<1x2x?x3xf32, {{.*}}> -> tensor<1x2x10x3xf32>
+  // CHECK: quilt.reshape %[[G]] : tensor<1x2x10x3xf32> -> tensor<1x60xf32>
+  %f = quilt.reshape %xa : tensor<1x2x10x3xf32> -> tensor<1x60xf32>
+  return %f : tensor<1x60xf32>
+}
+
+// CHECK-LABEL: func @replicated_meets_split
+func.func @replicated_meets_split(%x: tensor<1x2x10x3xf32> {quilt.name = "input"}) -> tensor<1x2x10x3xf32> {
+  %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x2x10x3xf32>
+  // A full-size constant operand is sliced locally, with no communication.
+  %c = quilt.constant dense<2.0> : tensor<1x2x10x3xf32>
+  // CHECK: %[[C:.*]] = quilt.shard_slice %{{.*}} on @mesh axis "x" dim 2 : tensor<1x2x10x3xf32> -> tensor<1x2x?x3xf32
+  // CHECK: quilt.add %{{.*}}, %[[C]]
+  %y = quilt.add %xa, %c : tensor<1x2x10x3xf32>, tensor<1x2x10x3xf32> -> tensor<1x2x10x3xf32>
+  return %y : tensor<1x2x10x3xf32>
+}
+
+// CHECK-LABEL: func @split_contraction_bias
+func.func @split_contraction_bias(%x: tensor<12x8xf32> {quilt.name = "input"}, %w: tensor<8x5xf32>, %b: tensor<1x5xf32>) -> tensor<12x5xf32> {
+  // The bias is added once, after the partial sums are reduced.
+  %a = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], ["x"]]>} : tensor<12x8xf32>
+  // CHECK: %[[Y:.*]] = quilt.gemm %{{.*}}, %{{.*}} : tensor<12x?xf32
+  // CHECK: %[[R:.*]] = quilt.all_reduce %[[Y]] on @mesh axes ["x"] kind = sum : tensor<12x5xf32>
+  // CHECK: quilt.add %[[R]], %{{.*}} : tensor<12x5xf32>, tensor<1x5xf32> -> tensor<12x5xf32>
+  %y = quilt.gemm %a, %w, %b : tensor<12x8xf32>, tensor<8x5xf32>, tensor<1x5xf32> -> tensor<12x5xf32>
+  return %y : tensor<12x5xf32>
+}

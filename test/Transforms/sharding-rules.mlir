@@ -1,0 +1,63 @@
+// RUN: quilt-opt %s --quilt-print-sharding-rules | FileCheck %s
+// Rules are data: factors shared between operand and result dims.
+
+// CHECK-LABEL: func @conv
+func.func @conv(%x: tensor<1x3x10x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x5x8xf32> {
+  // CHECK: quilt.rule = "([i, j, l, m], [k, j, n, o], [k]) -> ([i, k, l, m]) {i = parallel 1, j = reduction 3, k = parallel 4, l = windowed 10->5 (k=3 s=2 d=1 pad=1,0), m = windowed 8->8 (k=3 s=1 d=1 pad=1,1), n = whole 3, o = whole 3}"
+  %y = quilt.conv %x, %w, %b {strides = array<i64: 2, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 0, 1>, group = 1 : i64} : tensor<1x3x10x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32> -> tensor<1x4x5x8xf32>
+  return %y : tensor<1x4x5x8xf32>
+}
+
+// CHECK-LABEL: func @grouped_conv
+func.func @grouped_conv(%x: tensor<1x4x9xf32>, %w: tensor<4x1x3xf32>) -> tensor<1x4x9xf32> {
+  // Grouped channels are tied: whole.
+  // CHECK: quilt.rule = "([i, j, l], [k, m, n]) -> ([i, k, l]) {i = parallel 1, j = whole 4, k = whole 4, l = windowed 9->9 (k=3 s=1 d=2 pad=2,2), m = whole 1, n = whole 3}"
+  %y = quilt.conv %x, %w {strides = array<i64: 1>, dilations = array<i64: 2>, pads = array<i64: 2, 2>, group = 4 : i64} : tensor<1x4x9xf32>, tensor<4x1x3xf32> -> tensor<1x4x9xf32>
+  return %y : tensor<1x4x9xf32>
+}
+
+// CHECK-LABEL: func @pool
+func.func @pool(%x: tensor<1x2x9xf32>) -> tensor<1x2x4xf32> {
+  // CHECK: quilt.rule = "([i, j, k]) -> ([i, j, k]) {i = parallel 1, j = parallel 2, k = windowed 9->4 (k=2 s=2 d=1 pad=0,0)}"
+  %y = quilt.max_pool %x {kernel_shape = array<i64: 2>, strides = array<i64: 2>, dilations = array<i64: 1>, pads = array<i64: 0, 0>} : tensor<1x2x9xf32> -> tensor<1x2x4xf32>
+  return %y : tensor<1x2x4xf32>
+}
+
+// CHECK-LABEL: func @elementwise
+func.func @elementwise(%x: tensor<1x2x9xf32>, %c: tensor<1x2x1xf32>) -> tensor<1x2x9xf32> {
+  // A broadcast dim carries no factor.
+  // CHECK: quilt.rule = "([i, j, k], [i, j, _]) -> ([i, j, k]) {i = parallel 1, j = parallel 2, k = parallel 9}"
+  %y = quilt.mul %x, %c : tensor<1x2x9xf32>, tensor<1x2x1xf32> -> tensor<1x2x9xf32>
+  // CHECK: quilt.rule = "([i, j, k]) -> ([i, j, k])
+  %r = quilt.relu %y : tensor<1x2x9xf32>
+  return %r : tensor<1x2x9xf32>
+}
+
+// CHECK-LABEL: func @gemm
+func.func @gemm(%a: tensor<2x8xf32>, %b: tensor<4x8xf32>, %c: tensor<1x4xf32>) -> tensor<2x4xf32> {
+  // CHECK: quilt.rule = "([i, k], [j, k], [_, j]) -> ([i, j]) {i = parallel 2, j = parallel 4, k = reduction 8}"
+  %y = quilt.gemm %a, %b, %c {trans_b = true} : tensor<2x8xf32>, tensor<4x8xf32>, tensor<1x4xf32> -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// CHECK-LABEL: func @reduce
+func.func @reduce(%x: tensor<1x8x5x7xf32>) -> tensor<1x8x1x1xf32> {
+  // CHECK: quilt.rule = "([i, j, k, l]) -> ([i, j, _, _]) {i = parallel 1, j = parallel 8, k = reduction 5, l = reduction 7}"
+  %y = quilt.reduce_mean %x dims [2, 3] : tensor<1x8x5x7xf32> -> tensor<1x8x1x1xf32>
+  return %y : tensor<1x8x1x1xf32>
+}
+
+// CHECK-LABEL: func @reshape
+func.func @reshape(%x: tensor<2x8x5x7xf32>) -> tensor<2x280xf32> {
+  // The batch dim maps one-to-one; merged dims must be whole.
+  // CHECK: quilt.rule = "([i, j, k, l]) -> ([i, m]) {i = parallel 2, j = whole 8, k = whole 5, l = whole 7, m = whole 280}"
+  %y = quilt.reshape %x : tensor<2x8x5x7xf32> -> tensor<2x280xf32>
+  return %y : tensor<2x280xf32>
+}
+
+// CHECK-LABEL: func @concat
+func.func @concat(%a: tensor<1x2x9xf32>, %b: tensor<1x3x9xf32>) -> tensor<1x5x9xf32> {
+  // CHECK: quilt.rule = "([i, k, j], [i, l, j]) -> ([i, m, j]) {i = parallel 1, j = parallel 9, k = whole 2, l = whole 3, m = whole 5}"
+  %y = quilt.concat %a, %b {axis = 1 : i64} : tensor<1x2x9xf32>, tensor<1x3x9xf32> -> tensor<1x5x9xf32>
+  return %y : tensor<1x5x9xf32>
+}
