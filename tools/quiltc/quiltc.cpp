@@ -110,6 +110,16 @@ int main(int argc, char **argv) {
   registerPassManagerCLOptions();
   registerAsmPrinterCLOptions();
   registerDefaultTimingManagerCLOptions();
+  // Show Quilt's options and MLIR's standard ones; hide the LLVM backends' flags.
+  static cl::OptionCategory mlirCategory("MLIR options");
+  cl::HideUnrelatedOptions(quiltCategory);
+  for (auto &entry : cl::getRegisteredOptions()) {
+    llvm::StringRef name = entry.first;
+    if (name.starts_with("mlir-") || name.starts_with("pass-") || name == "debug-only") {
+      entry.second->setHiddenFlag(cl::NotHidden);
+      entry.second->addCategory(mlirCategory);
+    }
+  }
   cl::ParseCommandLineOptions(argc, argv,
                               "quiltc: compile an ONNX model into a domain-parallel executable\n\n"
                               "  quiltc model.onnx -o model --mesh=4\n"

@@ -1,0 +1,113 @@
+/* Quilt runtime C ABI: what compiled models call, and what the runtime's
+ * executable main expects a compiled model object to define.
+ *
+ * A compiled model object defines:
+ *   const char quilt_model_info[];            NUL-terminated JSON, see docs/runtime-abi.md
+ *   void quilt_model_run(quilt_rt_ctx *ctx);  one forward pass of this rank's program
+ *
+ * Every kernel and communication entry point has the same shape:
+ *   void quilt_rt_<name>(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+ * `params` is a constant word array the compiler emits per op:
+ *   params[0] = number of tensors T; then T tensor layouts (see below), in the
+ *   order of `buffers` (operands, then results); then the op's attributes.
+ * A tensor layout is: rank R, then for each dim 8 words:
+ *   global_size, mesh_axis (-1: not split), win_stride (0: no halo on this dim),
+ *   win_dilation, win_kernel, win_pad_lo, win_global_out, boundary
+ * A split dim without a window holds this rank's block of global_size
+ * (quilt/partition_math.h). A dim with a window (the result of a halo exchange)
+ * holds the input range that this rank's block of win_global_out needs,
+ * including positions outside [0, global_size) filled per `boundary`.
+ * Buffers are dense row-major float32 over the local extents.
+ * Floating-point attributes are stored as the bit pattern of a double.
+ */
+#ifndef QUILT_RUNTIME_H
+#define QUILT_RUNTIME_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct quilt_rt_ctx quilt_rt_ctx;
+
+enum {
+  QUILT_LAYOUT_WORDS_PER_DIM = 8,
+  QUILT_MAX_RANK = 8,
+};
+
+enum quilt_boundary { QUILT_BOUNDARY_ZERO = 0, QUILT_BOUNDARY_PERIODIC = 1 };
+
+enum quilt_unary_kind {
+  QUILT_UNARY_RELU = 0,
+  QUILT_UNARY_LEAKY_RELU = 1, /* attr: alpha */
+  QUILT_UNARY_SIGMOID = 2,
+  QUILT_UNARY_TANH = 3,
+  QUILT_UNARY_ERF = 4,
+  QUILT_UNARY_GELU = 5, /* exact: 0.5 x (1 + erf(x / sqrt 2)) */
+  QUILT_UNARY_IDENTITY = 6,
+};
+
+enum quilt_binary_kind {
+  QUILT_BINARY_ADD = 0,
+  QUILT_BINARY_SUB = 1,
+  QUILT_BINARY_MUL = 2,
+  QUILT_BINARY_DIV = 3,
+};
+
+enum quilt_pool_kind { QUILT_POOL_MAX = 0, QUILT_POOL_AVG = 1 };
+enum quilt_reduce_kind { QUILT_REDUCE_SUM = 0, QUILT_REDUCE_MEAN = 1, QUILT_REDUCE_MAX = 2 };
+
+/* Base addresses the compiled code offsets into. */
+void *quilt_rt_arena(quilt_rt_ctx *ctx);
+const void *quilt_rt_weights(quilt_rt_ctx *ctx);
+
+/* Compute kernels. Attributes after the layouts:
+ * conv     buffers {x, w, [b], y}; attrs: has_bias, n (spatial rank), group,
+ *          strides[n], dilations[n], pads_lo[n], pads_hi[n]
+ * unary    buffers {x, y}; attrs: kind, alpha(double bits)
+ * binary   buffers {a, b, y} (same rank; numpy broadcasting of local extents); attrs: kind
+ * pool     buffers {x, y}; attrs: kind, count_include_pad, n, kernel[n], strides[n],
+ *          dilations[n], pads_lo[n], pads_hi[n]. Positions of a halo dim that
+ *          lie outside [0, global_size) are padding: skipped by max, and by
+ *          avg unless count_include_pad.
+ * gemm     buffers {a, b, [c], y}; attrs: trans_a, trans_b, alpha, beta (double bits), has_c
+ *          (c broadcasts numpy-style to y)
+ * reduce   buffers {x, y}; attrs: kind, divisor(double bits; mean = sum / divisor),
+ *          ndims, dims[ndims]; y keeps reduced dims with extent 1
+ * concat   buffers {x0..xk-1, y}; attrs: axis
+ * copy     buffers {x, y}: same element count, y = x (reshape, identity)
+ */
+void quilt_rt_conv(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_unary(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_binary(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_pool(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_gemm(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_concat(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_copy(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+
+/* Communication. Attributes after the layouts:
+ * halo_exchange  buffers {x, y}; attrs: dim. x's dim is a plain block of mesh_axis;
+ *                y's dim carries the window. Every needed position owned by
+ *                another rank is received (from as many ranks as it spans);
+ *                positions outside [0, global_size) get the boundary value
+ *                (zero) or wrap (periodic). All sends/receives posted at once.
+ * all_reduce     buffers {x, y}; attrs: kind (sum or max), naxes, axes[naxes]
+ * all_gather     buffers {x, y}; attrs: dim, axis: x split on dim by axis, y whole
+ * shard_slice    buffers {x, y}: y = this rank's block of replicated x (no communication)
+ */
+void quilt_rt_halo_exchange(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_all_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_all_gather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_shard_slice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+
+/* Defined by the compiled model. */
+extern const char quilt_model_info[];
+void quilt_model_run(quilt_rt_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QUILT_RUNTIME_H */

@@ -1,0 +1,109 @@
+// quilt_rt_all_reduce and quilt_rt_all_gather over groups of mesh axes.
+#include "box.h"
+#include "context.h"
+#include "error.h"
+#include "layout.h"
+
+#include <cstring>
+
+namespace quilt {
+namespace {
+
+ReduceOp reduceOpFor(int64_t kind) {
+  if (kind == QUILT_REDUCE_SUM)
+    return ReduceOp::Sum;
+  if (kind == QUILT_REDUCE_MAX)
+    return ReduceOp::Max;
+  raise("all_reduce kind ", kind, " (expected sum = 0 or max = 2)");
+}
+
+AxisMask readAxes(const quilt_rt_ctx &ctx, AttrReader &r) {
+  AxisMask mask = 0;
+  for (int64_t axis : r.nextList(r.next())) {
+    ctx.axisSize(axis); // range check
+    mask |= AxisMask(1) << axis;
+  }
+  return mask;
+}
+
+void allReduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
+  OpParams op = decodeParams(*ctx, params);
+  expectTensorCount(op, 2, 2);
+  ReduceOp kind = reduceOpFor(op.attrs.next());
+  AxisMask axes = readAxes(*ctx, op.attrs);
+  int64_t n = op.tensors[0].numElements();
+  if (op.tensors[1].numElements() != n)
+    raise("input has ", n, " elements, output ", op.tensors[1].numElements());
+  if (buffers[0] != buffers[1] && n > 0)
+    std::memcpy(buffers[1], buffers[0], n * sizeof(float));
+  if (axes != 0)
+    ctx->comm.allReduce(buffers[1], n, ElemType::F32, kind, axes);
+}
+
+void checkGatherLayouts(const TensorView &x, const TensorView &y, int64_t dim, int64_t axis) {
+  if (dim < 0 || dim >= x.rank() || x.rank() != y.rank())
+    raise("dim ", dim, " for ranks ", x.rank(), " and ", y.rank());
+  const DimLayout &dx = x.dims[dim];
+  if (dx.meshAxis != axis || dx.hasHalo())
+    raise("input dim ", dim, " must be a plain block of mesh axis ", axis);
+  if (y.extent[dim] != dx.globalSize)
+    raise("output dim ", dim, " has extent ", y.extent[dim], ", expected the whole ",
+          dx.globalSize);
+  for (int d = 0; d < x.rank(); ++d)
+    if (d != dim && x.extent[d] != y.extent[d])
+      raise("input and output differ on dim ", d, " (", x.extent[d], " vs ", y.extent[d], ")");
+}
+
+class GatherPlan : public KernelPlan {
+public:
+  std::vector<float> scratch;
+};
+
+void allGather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
+  OpParams op = decodeParams(*ctx, params);
+  expectTensorCount(op, 2, 2);
+  const TensorView &x = op.tensors[0], &y = op.tensors[1];
+  int64_t dim = op.attrs.next(), axis = op.attrs.next();
+  int64_t parts = ctx->axisSize(axis);
+  checkGatherLayouts(x, y, dim, axis);
+  int d = static_cast<int>(dim);
+  int64_t outer = x.product(0, d), inner = x.product(d + 1, x.rank());
+  int64_t n = x.dims[d].globalSize;
+  std::vector<size_t> bytes(parts);
+  for (int64_t c = 0; c < parts; ++c)
+    bytes[c] = blockSize(n, parts, c) * outer * inner * sizeof(float);
+  auto *y_ = static_cast<float *>(buffers[1]);
+  // Along the outermost non-trivial dim the blocks land in place.
+  if (outer == 1) {
+    ctx->comm.allGather(buffers[0], bytes[ctx->axisCoord(axis)], y_, bytes,
+                        static_cast<int>(axis));
+    return;
+  }
+  size_t words = op.attrs.position() - params;
+  GatherPlan *plan = ctx->findPlan<GatherPlan>(params, words);
+  if (!plan)
+    plan = &ctx->storePlan(params, words, std::make_unique<GatherPlan>());
+  plan->scratch.resize(y.numElements());
+  ctx->comm.allGather(buffers[0], bytes[ctx->axisCoord(axis)], plan->scratch.data(), bytes,
+                      static_cast<int>(axis));
+  const float *from = plan->scratch.data();
+  for (int64_t c = 0; c < parts; ++c) {
+    std::vector<int64_t> box = withDim(x.extent, d, blockSize(n, parts, c));
+    copyBox(from, {&box, std::vector<int64_t>(x.rank(), 0)}, y_,
+            {&y.extent, offsetAt(y.rank(), d, blockStart(n, parts, c))}, box);
+    from += bytes[c] / sizeof(float);
+  }
+}
+
+} // namespace
+} // namespace quilt
+
+extern "C" void quilt_rt_all_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
+  quilt::runEntry(ctx, quilt::Phase::Collectives, "all_reduce",
+                  [&] { quilt::allReduce(ctx, params, buffers); });
+}
+
+extern "C" void quilt_rt_all_gather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
+  quilt::runEntry(ctx, quilt::Phase::Collectives, "all_gather",
+                  [&] { quilt::allGather(ctx, params, buffers); });
+}

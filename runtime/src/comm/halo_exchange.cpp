@@ -1,0 +1,172 @@
+// quilt_rt_halo_exchange: fills y (x's block widened to the range this rank's
+// output block needs) from the ranks along one mesh axis that own parts of
+// it, with every send and receive posted at once.
+#include "box.h"
+#include "context.h"
+#include "error.h"
+#include "halo_plan.h"
+#include "layout.h"
+
+namespace quilt {
+namespace {
+
+/// A segment to or from one peer, and where its packed copy lives.
+struct Transfer {
+  int peer = 0; // world rank
+  int tag = 0;
+  HaloSegment segment;
+  size_t scratchOffset = 0; // in floats, when the slab is packed
+};
+
+class HaloPlan : public KernelPlan {
+public:
+  int dim = 0;
+  bool packed = false;   // slabs along a non-outermost dim are strided
+  int64_t inner = 1;     // elements per position along dim, below it
+  std::vector<Transfer> sends, recvs;
+  std::vector<HaloSegment> local; // from this rank's own block
+  std::vector<Range> zeros;
+  std::vector<float> sendScratch, recvScratch;
+};
+
+void checkHaloLayouts(const TensorView &x, const TensorView &y, int64_t dim) {
+  if (dim < 0 || dim >= x.rank() || x.rank() != y.rank())
+    raise("dim ", dim, " for ranks ", x.rank(), " and ", y.rank());
+  const DimLayout &dx = x.dims[dim], &dy = y.dims[dim];
+  if (!dx.isSplit() || dx.hasHalo())
+    raise("input dim ", dim, " must be a plain block of a mesh axis");
+  if (!dy.hasHalo() || dy.meshAxis != dx.meshAxis || dy.globalSize != dx.globalSize)
+    raise("output dim ", dim, " must carry a window over the input's mesh axis and size");
+  for (int d = 0; d < x.rank(); ++d)
+    if (d != dim && x.extent[d] != y.extent[d])
+      raise("input and output differ on dim ", d, " (", x.extent[d], " vs ", y.extent[d], ")");
+}
+
+HaloAxis haloAxis(const quilt_rt_ctx &ctx, const DimLayout &dy) {
+  return HaloAxis{dy.globalSize, ctx.axisSize(dy.meshAxis), dy.window, dy.globalOut,
+                  dy.isPeriodic()};
+}
+
+/// The world rank at coordinate `coord` along `axis`, other coordinates as ours.
+int peerRank(const quilt_rt_ctx &ctx, int64_t axis, int64_t coord) {
+  int64_t stride = 1;
+  for (size_t i = axis + 1; i < ctx.mesh.size(); ++i)
+    stride *= ctx.mesh[i];
+  return static_cast<int>(ctx.comm.rank() + (coord - ctx.coords[axis]) * stride);
+}
+
+void addTransfers(std::vector<Transfer> &list, const std::vector<HaloSegment> &segments,
+                  int peer, int64_t inner, size_t &scratch, int64_t outer) {
+  int tag = 0;
+  for (const HaloSegment &s : segments) {
+    list.push_back({peer, tag++, s, scratch});
+    scratch += s.length * inner * outer;
+  }
+}
+
+std::unique_ptr<HaloPlan> buildHaloPlan(const quilt_rt_ctx &ctx, const TensorView &x,
+                                        const TensorView &y, int dim) {
+  auto plan = std::make_unique<HaloPlan>();
+  const DimLayout &dy = y.dims[dim];
+  HaloAxis axis = haloAxis(ctx, dy);
+  int64_t me = ctx.axisCoord(dy.meshAxis);
+  int64_t outer = x.product(0, dim);
+  plan->dim = dim;
+  plan->inner = x.product(dim + 1, x.rank());
+  plan->packed = outer > 1;
+  size_t sendFloats = 0, recvFloats = 0;
+  for (int64_t q = 0; q < axis.parts; ++q) {
+    if (q == me)
+      continue;
+    int peer = peerRank(ctx, dy.meshAxis, q);
+    addTransfers(plan->sends, haloSegments(axis, me, q), peer, plan->inner, sendFloats, outer);
+    addTransfers(plan->recvs, haloSegments(axis, q, me), peer, plan->inner, recvFloats, outer);
+  }
+  plan->local = haloSegments(axis, me, me);
+  plan->zeros = zeroPaddingRanges(axis, me);
+  if (plan->packed) {
+    plan->sendScratch.resize(sendFloats);
+    plan->recvScratch.resize(recvFloats);
+  }
+  return plan;
+}
+
+/// The slab of `segment` positions along the plan's dim, as a box of `t`.
+std::vector<int64_t> slabBox(const TensorView &t, int dim, int64_t length) {
+  return withDim(t.extent, dim, length);
+}
+
+void packSends(HaloPlan &plan, const TensorView &x, const float *xs, std::vector<Message> &out) {
+  for (Transfer &t : plan.sends) {
+    std::vector<int64_t> box = slabBox(x, plan.dim, t.segment.length);
+    size_t bytes = t.segment.length * plan.inner * x.product(0, plan.dim) * sizeof(float);
+    float *data;
+    if (plan.packed) {
+      data = plan.sendScratch.data() + t.scratchOffset;
+      copyBox(xs, {&x.extent, offsetAt(x.rank(), plan.dim, t.segment.srcBegin)}, data,
+              {&box, std::vector<int64_t>(x.rank(), 0)}, box);
+    } else {
+      data = const_cast<float *>(xs) + t.segment.srcBegin * plan.inner;
+    }
+    out.push_back({t.peer, data, bytes, t.tag});
+  }
+}
+
+void postRecvs(HaloPlan &plan, const TensorView &y, float *ys, std::vector<Message> &out) {
+  for (Transfer &t : plan.recvs) {
+    size_t bytes = t.segment.length * plan.inner * y.product(0, plan.dim) * sizeof(float);
+    float *data = plan.packed ? plan.recvScratch.data() + t.scratchOffset
+                              : ys + t.segment.dstBegin * plan.inner;
+    out.push_back({t.peer, data, bytes, t.tag});
+  }
+}
+
+void unpackRecvs(HaloPlan &plan, const TensorView &y, float *ys) {
+  if (!plan.packed)
+    return;
+  for (Transfer &t : plan.recvs) {
+    std::vector<int64_t> box = slabBox(y, plan.dim, t.segment.length);
+    copyBox(plan.recvScratch.data() + t.scratchOffset, {&box, std::vector<int64_t>(y.rank(), 0)},
+            ys, {&y.extent, offsetAt(y.rank(), plan.dim, t.segment.dstBegin)}, box);
+  }
+}
+
+void fillLocal(const HaloPlan &plan, const TensorView &x, const float *xs, const TensorView &y,
+               float *ys) {
+  for (const Range &r : plan.zeros)
+    fillBox(ys, {&y.extent, offsetAt(y.rank(), plan.dim, r.begin)},
+            slabBox(y, plan.dim, r.size()), 0.f);
+  for (const HaloSegment &s : plan.local)
+    copyBox(xs, {&x.extent, offsetAt(x.rank(), plan.dim, s.srcBegin)}, ys,
+            {&y.extent, offsetAt(y.rank(), plan.dim, s.dstBegin)},
+            slabBox(x, plan.dim, s.length));
+}
+
+void haloExchange(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
+  OpParams op = decodeParams(*ctx, params);
+  expectTensorCount(op, 2, 2);
+  const TensorView &x = op.tensors[0], &y = op.tensors[1];
+  int64_t dim = op.attrs.next();
+  checkHaloLayouts(x, y, dim);
+  size_t words = op.attrs.position() - params;
+  HaloPlan *plan = ctx->findPlan<HaloPlan>(params, words);
+  if (!plan)
+    plan = &ctx->storePlan(params, words, buildHaloPlan(*ctx, x, y, static_cast<int>(dim)));
+  auto *xs = static_cast<const float *>(buffers[0]);
+  auto *ys = static_cast<float *>(buffers[1]);
+  std::vector<Message> sends, recvs;
+  packSends(*plan, x, xs, sends);
+  postRecvs(*plan, y, ys, recvs);
+  fillLocal(*plan, x, xs, y, ys);
+  ctx->comm.exchange(sends, recvs);
+  unpackRecvs(*plan, y, ys);
+}
+
+} // namespace
+} // namespace quilt
+
+extern "C" void quilt_rt_halo_exchange(quilt_rt_ctx *ctx, const int64_t *params,
+                                       void **buffers) {
+  quilt::runEntry(ctx, quilt::Phase::Halo, "halo_exchange",
+                  [&] { quilt::haloExchange(ctx, params, buffers); });
+}

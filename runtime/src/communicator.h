@@ -1,0 +1,66 @@
+// The one interface every collective and point-to-point transfer goes
+// through. MpiCommunicator implements it; a NCCL implementation can replace it
+// without touching the kernels, the halo exchange or the driver.
+#ifndef QUILT_RUNTIME_COMMUNICATOR_H
+#define QUILT_RUNTIME_COMMUNICATOR_H
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace quilt {
+
+enum class ReduceOp { Sum, Max, Min };
+enum class ElemType { F32, F64, I64 };
+
+/// A set of mesh axes, bit i for axis i. A group is the ranks whose
+/// coordinates agree on every axis outside the set.
+using AxisMask = uint32_t;
+/// Every rank of the job, whatever the mesh.
+constexpr AxisMask kAllRanks = ~AxisMask(0);
+
+/// One point-to-point transfer: `bytes` at `data` to or from world rank `peer`.
+struct Message {
+  int peer = 0;
+  void *data = nullptr;
+  size_t bytes = 0;
+  int tag = 0;
+};
+
+class Communicator {
+public:
+  virtual ~Communicator() = default;
+
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+
+  /// The mesh the axis groups refer to; ranks map to coordinates row-major.
+  virtual void setMesh(const std::vector<int64_t> &axisSizes) = 0;
+
+  /// Posts every receive and send at once and returns when all completed.
+  virtual void exchange(const std::vector<Message> &sends, const std::vector<Message> &recvs) = 0;
+
+  /// In place over the group of `axes`.
+  virtual void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes) = 0;
+
+  /// Concatenates each group member's bytes, in coordinate order along mesh
+  /// axis `axis`, into `recv`; `recvBytes[c]` is member c's contribution.
+  virtual void allGather(const void *send, size_t sendBytes, void *recv,
+                         const std::vector<size_t> &recvBytes, int axis) = 0;
+
+  virtual void barrier() = 0;
+
+  /// Bytes this rank has sent so far (collectives counted as ring algorithms).
+  virtual uint64_t bytesSent() const = 0;
+
+  /// Ends the whole job: for errors the other ranks cannot know about.
+  [[noreturn]] virtual void abort(int exitCode) = 0;
+};
+
+/// Initializes MPI (if nobody did) and finalizes it on destruction.
+std::unique_ptr<Communicator> createMpiCommunicator(int *argc, char ***argv);
+
+} // namespace quilt
+
+#endif // QUILT_RUNTIME_COMMUNICATOR_H

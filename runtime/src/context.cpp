@@ -1,0 +1,81 @@
+#include "context.h"
+#include "error.h"
+
+#include <cstdio>
+#include <cstddef>
+#include <cstdlib>
+
+quilt_rt_ctx::quilt_rt_ctx(quilt::Communicator &comm, std::vector<int64_t> meshShape,
+                           size_t arenaBytes, size_t arenaAlignment)
+    : comm(comm), mesh(std::move(meshShape)), coords(mesh.size()), arenaBytes(arenaBytes) {
+  int64_t rest = comm.rank();
+  for (size_t i = mesh.size(); i-- > 0;) {
+    if (mesh[i] <= 0)
+      quilt::raise("mesh axis ", i, " has size ", mesh[i]);
+    coords[i] = rest % mesh[i];
+    rest /= mesh[i];
+  }
+  if (arenaAlignment < alignof(std::max_align_t))
+    arenaAlignment = alignof(std::max_align_t);
+  if (arenaAlignment & (arenaAlignment - 1))
+    quilt::raise("arena alignment ", arenaAlignment, " is not a power of two");
+  // aligned_alloc wants a multiple of the alignment; one spare block also
+  // makes a zero-byte arena a valid pointer.
+  size_t rounded = (arenaBytes / arenaAlignment + 1) * arenaAlignment;
+  arena = std::aligned_alloc(arenaAlignment, rounded);
+  if (!arena)
+    quilt::raise("cannot allocate an arena of ", arenaBytes, " bytes");
+  // Zeroed so that padding a model never writes reads as zero, run after run.
+  std::memset(arena, 0, rounded);
+}
+
+quilt_rt_ctx::~quilt_rt_ctx() { std::free(arena); }
+
+int64_t quilt_rt_ctx::axisSize(int64_t axis) const {
+  if (axis < 0 || axis >= static_cast<int64_t>(mesh.size()))
+    quilt::raise("mesh axis ", axis, " out of range for a mesh of ", mesh.size(), " axes");
+  return mesh[axis];
+}
+
+int64_t quilt_rt_ctx::axisCoord(int64_t axis) const {
+  axisSize(axis);
+  return coords[axis];
+}
+
+void quilt_rt_ctx::fail(const std::string &message) {
+  if (onError)
+    onError(message);
+  std::fprintf(stderr, "quilt: error: rank %d: %s\n", comm.rank(), message.c_str());
+  std::fflush(stderr);
+  comm.abort(1);
+  std::abort(); // not reached: abort() ends the job
+}
+
+namespace quilt {
+
+PhaseScope::~PhaseScope() {
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  switch (phase_) {
+  case Phase::Compute:
+    ctx_->times.compute += seconds;
+    break;
+  case Phase::Halo:
+    ctx_->times.halo += seconds;
+    break;
+  case Phase::Collectives:
+    ctx_->times.collectives += seconds;
+    break;
+  }
+}
+
+bool isWeight(const quilt_rt_ctx &ctx, const void *p) {
+  auto *base = static_cast<const char *>(ctx.weights);
+  auto *q = static_cast<const char *>(p);
+  return base && q >= base && q < base + ctx.weightsBytes;
+}
+
+} // namespace quilt
+
+extern "C" void *quilt_rt_arena(quilt_rt_ctx *ctx) { return ctx->arena; }
+extern "C" const void *quilt_rt_weights(quilt_rt_ctx *ctx) { return ctx->weights; }

@@ -1,0 +1,112 @@
+// quilt_rt_ctx: what every entry point gets. It holds the mesh, this rank's
+// coordinates, the communicator, the arena, the mapped weights, per-phase
+// timers and the per-op plans the kernels cache between iterations.
+#ifndef QUILT_RUNTIME_CONTEXT_H
+#define QUILT_RUNTIME_CONTEXT_H
+
+#include "communicator.h"
+#include "quilt/runtime.h"
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace quilt {
+
+enum class Phase { Compute, Halo, Collectives };
+
+struct PhaseTimes {
+  double compute = 0, halo = 0, collectives = 0; // seconds
+};
+
+/// What a kernel keeps between calls of the same op (a oneDNN primitive, a
+/// halo transfer list, scratch buffers).
+class KernelPlan {
+public:
+  virtual ~KernelPlan() = default;
+  /// The params words the plan was built from: a plan is reused only when
+  /// they match, so a reused params address cannot pick up a stale plan.
+  std::vector<int64_t> key;
+};
+
+} // namespace quilt
+
+struct quilt_rt_ctx {
+  /// Coordinates come from the communicator's rank, row-major over `mesh`.
+  quilt_rt_ctx(quilt::Communicator &comm, std::vector<int64_t> mesh, size_t arenaBytes,
+               size_t arenaAlignment);
+  ~quilt_rt_ctx();
+  quilt_rt_ctx(const quilt_rt_ctx &) = delete;
+  quilt_rt_ctx &operator=(const quilt_rt_ctx &) = delete;
+
+  int64_t axisSize(int64_t axis) const;
+  int64_t axisCoord(int64_t axis) const;
+
+  /// Reports an error from inside a model run: by default prints one line and
+  /// aborts the job, since other ranks may be blocked in communication.
+  [[noreturn]] void fail(const std::string &message);
+
+  /// The cached plan of type T for `params` (`words` long), or null.
+  template <class T> T *findPlan(const int64_t *params, size_t words) {
+    auto found = plans.find(params);
+    if (found == plans.end() || found->second->key.size() != words ||
+        std::memcmp(found->second->key.data(), params, words * sizeof(int64_t)) != 0)
+      return nullptr;
+    return dynamic_cast<T *>(found->second.get());
+  }
+  template <class T> T &storePlan(const int64_t *params, size_t words, std::unique_ptr<T> plan) {
+    plan->key.assign(params, params + words);
+    T &ref = *plan;
+    plans[params] = std::move(plan);
+    return ref;
+  }
+
+  quilt::Communicator &comm;
+  std::vector<int64_t> mesh;
+  std::vector<int64_t> coords;
+  void *arena = nullptr;
+  size_t arenaBytes = 0;
+  const void *weights = nullptr;
+  size_t weightsBytes = 0;
+  quilt::PhaseTimes times;
+  std::unordered_map<const int64_t *, std::unique_ptr<quilt::KernelPlan>> plans;
+  /// Replaced by tests to turn kernel errors into exceptions.
+  std::function<void(const std::string &)> onError;
+};
+
+namespace quilt {
+
+/// Adds the lifetime of the scope to one phase's timer.
+class PhaseScope {
+public:
+  PhaseScope(quilt_rt_ctx *ctx, Phase phase)
+      : ctx_(ctx), phase_(phase), start_(std::chrono::steady_clock::now()) {}
+  ~PhaseScope();
+
+private:
+  quilt_rt_ctx *ctx_;
+  Phase phase_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+/// The body of every C entry point: times it and turns an exception into
+/// ctx->fail with the entry point's name.
+template <class Body> void runEntry(quilt_rt_ctx *ctx, Phase phase, const char *name, Body body) {
+  PhaseScope scope(ctx, phase);
+  try {
+    body();
+  } catch (const std::exception &e) {
+    ctx->fail(std::string(name) + ": " + e.what());
+  }
+}
+
+/// True when `p` points into the mapped weights (constant for the whole run).
+bool isWeight(const quilt_rt_ctx &ctx, const void *p);
+
+} // namespace quilt
+
+#endif // QUILT_RUNTIME_CONTEXT_H

@@ -1,0 +1,285 @@
+#include "driver.h"
+#include "communicator.h"
+#include "context.h"
+#include "error.h"
+#include "flags.h"
+#include "model_info.h"
+#include "npy.h"
+#include "signature.h"
+#include "weights_file.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <sys/stat.h>
+
+namespace quilt {
+namespace {
+
+/// Runs steps that can fail on some ranks only: after each step every rank
+/// learns whether any failed, the lowest failing rank prints its message, and
+/// all ranks leave together instead of hanging in the next collective.
+class Job {
+public:
+  explicit Job(Communicator &comm) : comm(comm) {}
+
+  bool agree(const std::function<void()> &step) {
+    std::string message;
+    try {
+      step();
+    } catch (const std::exception &e) {
+      message = e.what();
+    }
+    int64_t firstFailing = message.empty() ? comm.size() : comm.rank();
+    comm.allReduce(&firstFailing, 1, ElemType::I64, ReduceOp::Min, kAllRanks);
+    if (firstFailing == comm.rank()) {
+      std::string who = comm.rank() == 0 ? "" : strCat("rank ", comm.rank(), ": ");
+      std::fprintf(stderr, "quilt: error: %s%s\n", who.c_str(), message.c_str());
+      std::fflush(stderr);
+    }
+    return firstFailing == comm.size();
+  }
+
+  bool isRoot() const { return comm.rank() == 0; }
+
+  Communicator &comm;
+};
+
+void checkJob(const ModelInfo &info, const Options &o, const Communicator &comm) {
+  if (info.meshSize() != comm.size())
+    raise("the model was compiled for a mesh of ", info.meshSize(), " ranks (",
+          info.meshString(), ") but MPI started ", comm.size(), " ranks; run with mpirun -n ",
+          info.meshSize());
+  if (o.inputs.size() != info.inputs.size())
+    raise("the model has ", info.inputs.size(), " input(s), ", o.inputs.size(),
+          " --input flag(s) given");
+  if (o.outputs.size() > info.outputs.size())
+    raise("the model has ", info.outputs.size(), " output(s), ", o.outputs.size(),
+          " --output flags given");
+  if (o.expected.size() > info.outputs.size())
+    raise("the model has ", info.outputs.size(), " output(s), ", o.expected.size(),
+          " --expected_output flags given");
+}
+
+TensorView viewOf(const IoSpec &io, const quilt_rt_ctx &ctx) {
+  return makeView(io.layout, ctx.mesh, ctx.coords);
+}
+
+Slab slabOf(const TensorView &view) { return Slab{view.start, view.extent}; }
+
+float *bufferOf(const IoSpec &io, const TensorView &view, const quilt_rt_ctx &ctx,
+                const char *kind) {
+  int64_t bytes = view.numElements() * static_cast<int64_t>(sizeof(float));
+  if (io.arenaOffset < 0 || io.arenaOffset % alignof(float) != 0 ||
+      io.arenaOffset + bytes > static_cast<int64_t>(ctx.arenaBytes))
+    raise("model info: ", kind, " '", io.name, "' at arena offset ", io.arenaOffset, " (", bytes,
+          " bytes) does not fit the ", ctx.arenaBytes, "-byte arena");
+  return reinterpret_cast<float *>(static_cast<char *>(ctx.arena) + io.arenaOffset);
+}
+
+/// A replicated copy is written by one rank only: the one at coordinate 0 on
+/// every mesh axis that does not split the tensor.
+bool ownsCopy(const IoSpec &io, const quilt_rt_ctx &ctx) {
+  for (size_t axis = 0; axis < ctx.mesh.size(); ++axis) {
+    bool splits = false;
+    for (const DimLayout &d : io.layout)
+      splits = splits || d.meshAxis == static_cast<int64_t>(axis);
+    if (!splits && ctx.coords[axis] != 0)
+      return false;
+  }
+  return true;
+}
+
+void checkNpyHeader(const NpyHeader &h, const IoSpec &io, const std::string &path,
+                    const char *kind) {
+  if (h.descr != "<f4")
+    raise(kind, " '", io.name, "': ", path, " has dtype '", h.descr,
+          "', expected '<f4' (float32)");
+  if (h.fortranOrder)
+    raise(kind, " '", io.name, "': ", path, " is in Fortran order, expected C order");
+  if (h.shape != io.globalShape())
+    raise(kind, " '", io.name, "': ", path, " has shape ", shapeString(h.shape), ", expected ",
+          shapeString(io.globalShape()));
+}
+
+void readInputs(const ModelInfo &info, const Options &o, quilt_rt_ctx &ctx) {
+  for (size_t i = 0; i < info.inputs.size(); ++i) {
+    const IoSpec &io = info.inputs[i];
+    NpyHeader header = readNpyHeader(o.inputs[i]);
+    checkNpyHeader(header, io, o.inputs[i], "input");
+    TensorView view = viewOf(io, ctx);
+    readNpySlab(o.inputs[i], header, slabOf(view), bufferOf(io, view, ctx, "input"));
+  }
+}
+
+bool writeOutputs(Job &job, const ModelInfo &info, const Options &o, quilt_rt_ctx &ctx) {
+  // The root creates each file before anyone writes a slab into it; agree()
+  // synchronizes the ranks in between.
+  bool created = job.agree([&] {
+    for (size_t i = 0; job.isRoot() && i < o.outputs.size(); ++i)
+      createNpyFile(o.outputs[i], info.outputs[i].globalShape());
+  });
+  return created && job.agree([&] {
+    for (size_t i = 0; i < o.outputs.size(); ++i) {
+      const IoSpec &io = info.outputs[i];
+      TensorView view = viewOf(io, ctx);
+      const float *data = bufferOf(io, view, ctx, "output");
+      if (ownsCopy(io, ctx))
+        writeNpySlab(o.outputs[i], io.globalShape(), slabOf(view), data);
+    }
+  });
+}
+
+/// Max |y - r|, max |r|, and whether a NaN appears in one but not the other.
+struct Deviation {
+  double maxAbsError = 0, maxAbsRef = 0, nanMismatch = 0;
+};
+
+Deviation localDeviation(const float *y, const float *ref, int64_t n) {
+  Deviation d;
+  for (int64_t i = 0; i < n; ++i) {
+    if (std::isnan(y[i]) || std::isnan(ref[i])) {
+      d.nanMismatch = std::max(d.nanMismatch, std::isnan(y[i]) != std::isnan(ref[i]) ? 1.0 : 0.0);
+      continue;
+    }
+    d.maxAbsError = std::max(d.maxAbsError, std::fabs(double(y[i]) - double(ref[i])));
+    d.maxAbsRef = std::max(d.maxAbsRef, std::fabs(double(ref[i])));
+  }
+  return d;
+}
+
+Deviation outputDeviation(const IoSpec &io, const std::string &path, quilt_rt_ctx &ctx) {
+  NpyHeader header = readNpyHeader(path);
+  checkNpyHeader(header, io, path, "expected output");
+  TensorView view = viewOf(io, ctx);
+  std::vector<float> ref(view.numElements());
+  readNpySlab(path, header, slabOf(view), ref.data());
+  return localDeviation(bufferOf(io, view, ctx, "output"), ref.data(), view.numElements());
+}
+
+/// Returns false when a reference cannot be read; `ok` says whether every
+/// compared output is within the threshold.
+bool compareOutputs(Job &job, const ModelInfo &info, const Options &o, quilt_rt_ctx &ctx,
+                    bool &ok) {
+  std::vector<Deviation> local(o.expected.size());
+  if (!job.agree([&] {
+        for (size_t i = 0; i < o.expected.size(); ++i)
+          local[i] = outputDeviation(info.outputs[i], o.expected[i], ctx);
+      }))
+    return false;
+  ok = true;
+  for (size_t i = 0; i < local.size(); ++i) {
+    Deviation &d = local[i];
+    job.comm.allReduce(&d, 3, ElemType::F64, ReduceOp::Max, kAllRanks);
+    double rel = d.maxAbsError / std::max(d.maxAbsRef, 1e-30);
+    bool pass = rel <= o.threshold && d.nanMismatch == 0;
+    ok = ok && pass;
+    if (job.isRoot())
+      std::printf("output %zu '%s': max abs error %.3e, max rel error %.3e (threshold %.1e)%s: %s\n",
+                  i, info.outputs[i].name.c_str(), d.maxAbsError, rel, o.threshold,
+                  d.nanMismatch ? ", NaN mismatch" : "", pass ? "ok" : "MISMATCH");
+  }
+  return true;
+}
+
+void printTimes(Job &job, const quilt_rt_ctx &ctx, const ModelInfo &info, int64_t iterations,
+                double total, uint64_t bytes) {
+  Communicator &comm = job.comm;
+  double t[4] = {total, ctx.times.compute, ctx.times.halo, ctx.times.collectives};
+  comm.allReduce(t, 4, ElemType::F64, ReduceOp::Max, kAllRanks);
+  std::vector<double> perRank(comm.size(), 0.0);
+  perRank[comm.rank()] = static_cast<double>(bytes) / iterations;
+  comm.allReduce(perRank.data(), perRank.size(), ElemType::F64, ReduceOp::Sum, kAllRanks);
+  if (!job.isRoot())
+    return;
+  double ms = 1e3 / iterations;
+  std::printf("quilt: %lld iterations on %d ranks, mesh %s\n", (long long)iterations,
+              comm.size(), info.meshString().c_str());
+  std::printf("  per iteration (mean over iterations, max over ranks):\n");
+  const char *names[4] = {"total", "compute", "halo", "collectives"};
+  for (int i = 0; i < 4; ++i)
+    std::printf("    %-12s %10.3f ms\n", names[i], t[i] * ms);
+  std::printf("  bytes sent per rank per iteration:");
+  for (int r = 0; r < comm.size(); ++r)
+    std::printf("%s %d: %.0f", r ? "," : "", r, perRank[r]);
+  std::printf("\n");
+}
+
+void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t iterations,
+                    void (*modelRun)(quilt_rt_ctx *)) {
+  job.comm.barrier();
+  ctx.times = PhaseTimes{};
+  uint64_t bytesBefore = job.comm.bytesSent();
+  auto start = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < iterations; ++i)
+    modelRun(&ctx);
+  double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  printTimes(job, ctx, info, iterations, total, job.comm.bytesSent() - bytesBefore);
+}
+
+bool fileExists(const std::string &path) {
+  struct stat info;
+  return ::stat(path.c_str(), &info) == 0;
+}
+
+/// A model without weights runs without a weights file.
+std::unique_ptr<MappedWeights> loadWeights(const ModelInfo &info, const Options &o) {
+  if (info.weightsBytes == 0 && !fileExists(o.weightsPath))
+    return nullptr;
+  return std::make_unique<MappedWeights>(o.weightsPath, info.weightsBytes, info.weightsChecksum);
+}
+
+int runModel(Job &job, const ModelInfo &info, const Options &o,
+             void (*modelRun)(quilt_rt_ctx *)) {
+  std::unique_ptr<MappedWeights> weights;
+  std::unique_ptr<quilt_rt_ctx> ctx;
+  bool ready = job.agree([&] {
+    job.comm.setMesh(info.axisSizes);
+    ctx = std::make_unique<quilt_rt_ctx>(job.comm, info.axisSizes, info.arenaBytes,
+                                         info.arenaAlignment);
+    weights = loadWeights(info, o);
+    ctx->weights = weights ? weights->data() : nullptr;
+    ctx->weightsBytes = weights ? weights->size() : 0;
+  });
+  if (!ready || !job.agree([&] { readInputs(info, o, *ctx); }))
+    return 1;
+  modelRun(ctx.get());
+  if (o.iterations > 0)
+    timeIterations(job, *ctx, info, o.iterations, modelRun);
+  bool matches = true;
+  if (!writeOutputs(job, info, o, *ctx) || !compareOutputs(job, info, o, *ctx, matches))
+    return 1;
+  return matches ? 0 : 1;
+}
+
+} // namespace
+
+int runExecutable(int argc, char **argv, const char *modelInfo,
+                  void (*modelRun)(quilt_rt_ctx *)) {
+  std::unique_ptr<Communicator> comm = createMpiCommunicator(&argc, &argv);
+  Job job(*comm);
+  Options options;
+  ModelInfo info;
+  if (!job.agree([&] { options = parseFlags(argc, argv); }))
+    return 1;
+  if (options.help) {
+    if (job.isRoot())
+      std::printf("%s", usage(argv[0]).c_str());
+    return 0;
+  }
+  if (!job.agree([&] { info = parseModelInfo(modelInfo); }))
+    return 1;
+  if (options.printSignature) {
+    if (job.isRoot())
+      std::printf("%s", signatureText(info).c_str());
+    return 0;
+  }
+  if (!job.agree([&] { checkJob(info, options, *comm); }))
+    return 1;
+  int code = runModel(job, info, options, modelRun);
+  std::fflush(stdout);
+  return code;
+}
+
+} // namespace quilt

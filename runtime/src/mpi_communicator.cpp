@@ -1,0 +1,190 @@
+// The MPI implementation of quilt::Communicator: the only file that calls MPI.
+#include "communicator.h"
+#include "error.h"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <map>
+
+namespace quilt {
+namespace {
+
+MPI_Datatype mpiType(ElemType type) {
+  switch (type) {
+  case ElemType::F32:
+    return MPI_FLOAT;
+  case ElemType::F64:
+    return MPI_DOUBLE;
+  case ElemType::I64:
+    return MPI_INT64_T;
+  }
+  raise("unknown element type");
+}
+
+size_t elemBytes(ElemType type) { return type == ElemType::F32 ? 4 : 8; }
+
+MPI_Op mpiOp(ReduceOp op) {
+  switch (op) {
+  case ReduceOp::Sum:
+    return MPI_SUM;
+  case ReduceOp::Max:
+    return MPI_MAX;
+  case ReduceOp::Min:
+    return MPI_MIN;
+  }
+  raise("unknown reduction");
+}
+
+int checkedInt(size_t value, const char *what) {
+  if (value > static_cast<size_t>(INT_MAX))
+    raise(what, " of ", value, " bytes exceeds what one MPI call can move");
+  return static_cast<int>(value);
+}
+
+class MpiCommunicator final : public Communicator {
+public:
+  MpiCommunicator(int *argc, char ***argv) {
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    if (!initialized) {
+      MPI_Init(argc, argv);
+      ownsMpi_ = true;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  }
+
+  ~MpiCommunicator() override {
+    for (auto &entry : groups_)
+      MPI_Comm_free(&entry.second);
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (ownsMpi_ && !finalized)
+      MPI_Finalize();
+  }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+
+  void setMesh(const std::vector<int64_t> &axisSizes) override {
+    int64_t product = 1;
+    for (int64_t s : axisSizes)
+      product *= s;
+    if (product != size_)
+      raise("mesh of ", product, " ranks on a job of ", size_, " ranks");
+    for (auto &entry : groups_)
+      MPI_Comm_free(&entry.second);
+    groups_.clear();
+    mesh_ = axisSizes;
+  }
+
+  void exchange(const std::vector<Message> &sends, const std::vector<Message> &recvs) override {
+    std::vector<MPI_Request> requests;
+    requests.reserve(sends.size() + recvs.size());
+    // Receives first so that eager sends find a posted buffer.
+    for (const Message &m : recvs) {
+      requests.emplace_back();
+      MPI_Irecv(m.data, checkedInt(m.bytes, "a halo message"), MPI_BYTE, m.peer, m.tag,
+                MPI_COMM_WORLD, &requests.back());
+    }
+    for (const Message &m : sends) {
+      requests.emplace_back();
+      MPI_Isend(m.data, checkedInt(m.bytes, "a halo message"), MPI_BYTE, m.peer, m.tag,
+                MPI_COMM_WORLD, &requests.back());
+      bytesSent_ += m.bytes;
+    }
+    MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
+  }
+
+  void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes) override {
+    MPI_Comm comm = group(axes);
+    int members = 0;
+    MPI_Comm_size(comm, &members);
+    // Chunks keep each call's count within an int.
+    const size_t chunk = size_t(1) << 28;
+    char *bytes = static_cast<char *>(data);
+    for (size_t done = 0; done < count; done += chunk) {
+      int n = static_cast<int>(std::min(chunk, count - done));
+      MPI_Allreduce(MPI_IN_PLACE, bytes + done * elemBytes(type), n, mpiType(type), mpiOp(op),
+                    comm);
+    }
+    // A ring all-reduce sends 2 (g-1)/g of the buffer from every rank.
+    if (members > 1)
+      bytesSent_ += 2 * (members - 1) * count * elemBytes(type) / members;
+  }
+
+  void allGather(const void *send, size_t sendBytes, void *recv,
+                 const std::vector<size_t> &recvBytes, int axis) override {
+    MPI_Comm comm = group(AxisMask(1) << axis);
+    int members = 0;
+    MPI_Comm_size(comm, &members);
+    if (static_cast<size_t>(members) != recvBytes.size())
+      raise("all-gather over ", members, " ranks given ", recvBytes.size(), " block sizes");
+    std::vector<int> counts(members), displs(members);
+    size_t offset = 0;
+    for (int i = 0; i < members; ++i) {
+      counts[i] = checkedInt(recvBytes[i], "an all-gather block");
+      displs[i] = checkedInt(offset, "an all-gather result");
+      offset += recvBytes[i];
+    }
+    MPI_Allgatherv(send, checkedInt(sendBytes, "an all-gather block"), MPI_BYTE, recv,
+                   counts.data(), displs.data(), MPI_BYTE, comm);
+    // A ring all-gather forwards every block but one's own.
+    bytesSent_ += offset - sendBytes;
+  }
+
+  void barrier() override { MPI_Barrier(MPI_COMM_WORLD); }
+
+  uint64_t bytesSent() const override { return bytesSent_; }
+
+  [[noreturn]] void abort(int exitCode) override {
+    MPI_Abort(MPI_COMM_WORLD, exitCode);
+    std::_Exit(exitCode);
+  }
+
+private:
+  /// The communicator of this rank's group for `axes`, created on first use
+  /// (MPI_Comm_split is collective, so every rank asks in the same order).
+  MPI_Comm group(AxisMask axes) {
+    if (axes == kAllRanks)
+      return MPI_COMM_WORLD;
+    auto found = groups_.find(axes);
+    if (found != groups_.end())
+      return found->second;
+    std::vector<int64_t> coords(mesh_.size());
+    int64_t rest = rank_;
+    for (size_t i = mesh_.size(); i-- > 0;) {
+      coords[i] = rest % mesh_[i];
+      rest /= mesh_[i];
+    }
+    int color = 0, key = 0;
+    for (size_t i = 0; i < mesh_.size(); ++i) {
+      if (axes & (AxisMask(1) << i))
+        key = static_cast<int>(key * mesh_[i] + coords[i]);
+      else
+        color = static_cast<int>(color * mesh_[i] + coords[i]);
+    }
+    MPI_Comm comm;
+    MPI_Comm_split(MPI_COMM_WORLD, color, key, &comm);
+    groups_[axes] = comm;
+    return comm;
+  }
+
+  int rank_ = 0;
+  int size_ = 1;
+  bool ownsMpi_ = false;
+  std::vector<int64_t> mesh_;
+  std::map<AxisMask, MPI_Comm> groups_;
+  uint64_t bytesSent_ = 0;
+};
+
+} // namespace
+
+std::unique_ptr<Communicator> createMpiCommunicator(int *argc, char ***argv) {
+  return std::make_unique<MpiCommunicator>(argc, argv);
+}
+
+} // namespace quilt

@@ -1,0 +1,195 @@
+// quilt_rt_conv against the reference loop, whole and split into halo'd
+// shards on simulated meshes (every rank's shard computed in one process).
+#include "reference.h"
+
+#include <gtest/gtest.h>
+
+namespace quilt::test {
+namespace {
+
+struct ConvCase {
+  const char *name;
+  Shape x, w;
+  int64_t group;
+  WindowSpec win;
+  bool bias;
+};
+
+/// How a case is distributed: mesh shape and, per tensor dim, the mesh axis
+/// splitting it (-1: whole). Spatial split dims get a halo on the input.
+struct Split {
+  Shape mesh;
+  Shape axisOfDim;
+  bool zeroPadsOnHaloDims = false; // the compiler may emit 0 pads there
+};
+
+std::vector<Dim> inputDims(const ConvCase &c, const Split &s, const Shape &ys) {
+  std::vector<Dim> dims;
+  for (size_t d = 0; d < c.x.size(); ++d) {
+    int64_t axis = d < s.axisOfDim.size() ? s.axisOfDim[d] : -1;
+    if (axis < 0 || d < 2) {
+      dims.push_back(axis < 0 ? whole(c.x[d]) : split(c.x[d], axis));
+      continue;
+    }
+    size_t i = d - 2;
+    Window w{c.win.strides[i], c.win.dilations[i], c.win.kernel[i], c.win.padsLo[i]};
+    dims.push_back(halo(c.x[d], axis, w, ys[d]));
+  }
+  return dims;
+}
+
+std::vector<Dim> outputDims(const Shape &ys, const Split &s) {
+  std::vector<Dim> dims;
+  for (size_t d = 0; d < ys.size(); ++d) {
+    int64_t axis = d < s.axisOfDim.size() ? s.axisOfDim[d] : -1;
+    dims.push_back(axis < 0 ? whole(ys[d]) : split(ys[d], axis));
+  }
+  return dims;
+}
+
+std::vector<Dim> wholeDims(const Shape &shape) {
+  std::vector<Dim> dims;
+  for (int64_t e : shape)
+    dims.push_back(whole(e));
+  return dims;
+}
+
+Params convParams(const ConvCase &c, const Split &s, const std::vector<Dim> &xd,
+                  const std::vector<Dim> &yd) {
+  Params p;
+  p.tensor(xd).tensor(wholeDims(c.w));
+  if (c.bias)
+    p.tensor({whole(c.w[0])});
+  p.tensor(yd).attr(c.bias).attr(c.win.spatial()).attr(c.group);
+  p.attrs(c.win.strides).attrs(c.win.dilations);
+  Shape lo = c.win.padsLo, hi = c.win.padsHi;
+  for (size_t i = 0; i < c.win.spatial(); ++i)
+    if (s.zeroPadsOnHaloDims && xd[2 + i].window.stride != 0)
+      lo[i] = hi[i] = 0;
+  return p.attrs(lo).attrs(hi);
+}
+
+/// Every rank's coordinates; a mesh without axes has one rank, at ().
+std::vector<Shape> allCoords(const Shape &mesh) {
+  std::vector<Shape> coords;
+  forEachIndex(mesh, [&](const Shape &c) { coords.push_back(c); });
+  return coords;
+}
+
+void checkConv(const ConvCase &c, const Split &s) {
+  SCOPED_TRACE(c.name);
+  std::vector<float> x = globalTensor(c.x, 1), w = globalTensor(c.w, 2);
+  std::vector<float> b = globalTensor({c.w[0]}, 3);
+  Shape ys;
+  std::vector<float> ref = refConv(x, c.x, w, c.w, c.bias ? &b : nullptr, c.win, c.group, ys);
+  std::vector<Dim> xd = inputDims(c, s, ys), yd = outputDims(ys, s);
+  Params params = convParams(c, s, xd, yd);
+  SelfCommunicator comm;
+  for (const Shape &coords : allCoords(s.mesh)) {
+    auto ctx = makeContext(comm, s.mesh, coords);
+    std::vector<float> xl = localPart(x, xd, s.mesh, coords);
+    std::vector<float> expected = localPart(ref, yd, s.mesh, coords);
+    std::vector<float> y(expected.size(), -7.f);
+    std::vector<void *> buffers{xl.data(), w.data()};
+    if (c.bias)
+      buffers.push_back(b.data());
+    buffers.push_back(y.data());
+    // Twice: the second call runs the cached primitive.
+    for (int run = 0; run < 2; ++run) {
+      quilt_rt_conv(ctx.get(), params.data(), buffers.data());
+      EXPECT_LT(maxAbsDiff(y, expected), 1e-4) << "rank coords " << shapeString(coords);
+    }
+  }
+}
+
+WindowSpec win2(Shape k, Shape s, Shape d, Shape lo, Shape hi) { return {k, s, d, lo, hi}; }
+
+const std::vector<ConvCase> &convCases() {
+  static const std::vector<ConvCase> cases = {
+      {"3x3 pad 1 bias", {2, 3, 9, 8}, {4, 3, 3, 3}, 1,
+       win2({3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}), true},
+      {"stride 2 asymmetric pads", {1, 2, 11, 10}, {3, 2, 3, 2}, 1,
+       win2({3, 2}, {2, 2}, {1, 1}, {0, 1}, {2, 0}), false},
+      {"dilation 2", {1, 2, 12, 9}, {4, 2, 3, 3}, 1, win2({3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}),
+       true},
+      {"groups 2", {2, 4, 8, 7}, {6, 2, 3, 3}, 2, win2({3, 3}, {1, 2}, {1, 1}, {1, 1}, {1, 1}),
+       true},
+      {"depthwise", {1, 3, 10, 6}, {3, 1, 3, 3}, 3, win2({3, 3}, {2, 1}, {1, 1}, {1, 0}, {1, 2}),
+       false},
+      {"1-D", {2, 3, 17}, {5, 3, 4}, 1, win2({4}, {3}, {1}, {1}, {2}), true},
+      {"3-D", {1, 2, 6, 7, 5}, {3, 2, 3, 2, 3}, 1,
+       win2({3, 2, 3}, {1, 2, 1}, {1, 1, 2}, {1, 0, 1}, {1, 1, 0}), true},
+      {"wide kernel", {1, 2, 13, 6}, {2, 2, 5, 3}, 1, win2({5, 3}, {1, 1}, {2, 1}, {4, 1}, {4, 1}),
+       true},
+  };
+  return cases;
+}
+
+TEST(Conv, WholeTensors) {
+  for (const ConvCase &c : convCases())
+    checkConv(c, Split{{}, {}});
+}
+
+TEST(Conv, SplitFirstSpatialDimWithHalo) {
+  for (const ConvCase &c : convCases())
+    checkConv(c, Split{{3}, {-1, -1, 0}});
+}
+
+TEST(Conv, SplitTwoSpatialDimsOnTwoAxes) {
+  for (const ConvCase &c : convCases())
+    if (c.win.spatial() >= 2)
+      checkConv(c, Split{{2, 3}, {-1, -1, 0, 1}});
+}
+
+TEST(Conv, HaloWiderThanBlocksAndEmptyShards) {
+  for (const ConvCase &c : convCases())
+    checkConv(c, Split{{7}, {-1, -1, 0}});
+}
+
+TEST(Conv, BatchSplitAndHalo) {
+  for (const ConvCase &c : convCases())
+    checkConv(c, Split{{2, 2}, {0, -1, 1}});
+}
+
+TEST(Conv, ZeroPadsEmittedOnHaloDims) {
+  for (const ConvCase &c : convCases())
+    checkConv(c, Split{{3}, {-1, -1, 0}, true});
+}
+
+TEST(Conv, PointwiseOnPlainBlocks) {
+  // A 1x1 stride-1 conv needs no halo: input and output are plain blocks.
+  ConvCase c{"1x1", {1, 3, 10, 5}, {4, 3, 1, 1}, 1, win2({1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}),
+             true};
+  std::vector<float> x = globalTensor(c.x, 1), w = globalTensor(c.w, 2), b = globalTensor({4}, 3);
+  Shape ys;
+  std::vector<float> ref = refConv(x, c.x, w, c.w, &b, c.win, 1, ys);
+  Shape mesh{4};
+  std::vector<Dim> xd{whole(1), whole(3), split(10, 0), whole(5)};
+  std::vector<Dim> yd{whole(1), whole(4), split(10, 0), whole(5)};
+  Params p = convParams(c, Split{mesh, {}}, xd, yd);
+  SelfCommunicator comm;
+  for (int64_t r = 0; r < 4; ++r) {
+    auto ctx = makeContext(comm, mesh, {r});
+    std::vector<float> xl = localPart(x, xd, mesh, {r}), expected = localPart(ref, yd, mesh, {r});
+    std::vector<float> y(expected.size());
+    void *buffers[] = {xl.data(), w.data(), b.data(), y.data()};
+    quilt_rt_conv(ctx.get(), p.data(), buffers);
+    EXPECT_LT(maxAbsDiff(y, expected), 1e-4);
+  }
+}
+
+TEST(Conv, MismatchedHaloWindowIsAnError) {
+  SelfCommunicator comm;
+  auto ctx = makeContext(comm, {2}, {0});
+  Params p;
+  p.tensor({whole(1), whole(1), halo(8, 0, Window{1, 1, 5, 2}, 8)})
+      .tensor({whole(1), whole(1), whole(3)})
+      .tensor({whole(1), whole(1), split(8, 0)})
+      .attrs({0, 1, 1, 1, 1, 1, 1});
+  std::vector<float> x(8 + 4), w(3), y(4);
+  void *buffers[] = {x.data(), w.data(), y.data()};
+  EXPECT_THROW(quilt_rt_conv(ctx.get(), p.data(), buffers), Error);
+}
+
+} // namespace
+} // namespace quilt::test

@@ -1,0 +1,212 @@
+// The elementwise, gemm, reduce and data-movement kernels against reference
+// loops on whole tensors, plus reduce and shard_slice on simulated shards.
+#include "reference.h"
+
+#include <gtest/gtest.h>
+
+namespace quilt::test {
+namespace {
+
+std::vector<Dim> wholeDims(const Shape &shape) {
+  std::vector<Dim> dims;
+  for (int64_t e : shape)
+    dims.push_back(whole(e));
+  return dims;
+}
+
+struct Fixture {
+  SelfCommunicator comm;
+  std::unique_ptr<quilt_rt_ctx> ctx = makeContext(comm, {}, {});
+};
+
+TEST(Unary, AllKinds) {
+  Fixture f;
+  Shape s{3, 17};
+  std::vector<float> x = globalTensor(s, 1), y(x.size());
+  for (float &v : x)
+    v *= 3.f;
+  auto expect = [](int kind, float v) -> float {
+    switch (kind) {
+    case QUILT_UNARY_RELU: return v > 0 ? v : 0;
+    case QUILT_UNARY_LEAKY_RELU: return v >= 0 ? v : 0.1f * v;
+    case QUILT_UNARY_SIGMOID: return 1 / (1 + std::exp(-v));
+    case QUILT_UNARY_TANH: return std::tanh(v);
+    case QUILT_UNARY_ERF: return std::erf(v);
+    case QUILT_UNARY_GELU: return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+    default: return v;
+    }
+  };
+  for (int kind = 0; kind <= QUILT_UNARY_IDENTITY; ++kind) {
+    Params p;
+    p.tensor(wholeDims(s)).tensor(wholeDims(s)).attr(kind).attrDouble(0.1);
+    void *buffers[] = {x.data(), y.data()};
+    quilt_rt_unary(f.ctx.get(), p.data(), buffers);
+    for (size_t i = 0; i < x.size(); ++i)
+      EXPECT_NEAR(y[i], expect(kind, x[i]), 1e-5) << "kind " << kind;
+  }
+}
+
+TEST(Binary, BroadcastingAllKinds) {
+  Fixture f;
+  Shape a{2, 3, 4, 5};
+  std::vector<Shape> bShapes{{2, 3, 4, 5}, {1, 3, 1, 1}, {2, 1, 4, 1}, {1, 1, 1, 5}, {1, 1, 1, 1}};
+  for (const Shape &bs : bShapes) {
+    for (bool swap : {false, true}) {
+      Shape s1 = swap ? bs : a, s2 = swap ? a : bs;
+      std::vector<float> x1 = globalTensor(s1, 1), x2 = globalTensor(s2, 2);
+      for (float &v : x2)
+        v += 2.5f; // keep divisors away from zero
+      for (int kind = 0; kind < 4; ++kind) {
+        Shape ys;
+        std::vector<float> ref = refBinary(x1, s1, x2, s2, kind, ys), y(ref.size());
+        Params p;
+        p.tensor(wholeDims(s1)).tensor(wholeDims(s2)).tensor(wholeDims(ys)).attr(kind);
+        void *buffers[] = {x1.data(), x2.data(), y.data()};
+        quilt_rt_binary(f.ctx.get(), p.data(), buffers);
+        EXPECT_LT(maxAbsDiff(y, ref), 1e-5) << shapeString(s1) << " " << shapeString(s2);
+      }
+    }
+  }
+}
+
+TEST(Binary, IncompatibleShapesAreAnError) {
+  Fixture f;
+  Params p;
+  p.tensor(wholeDims({2, 3})).tensor(wholeDims({2, 2})).tensor(wholeDims({2, 3})).attr(0);
+  std::vector<float> a(6), b(4), y(6);
+  void *buffers[] = {a.data(), b.data(), y.data()};
+  EXPECT_THROW(quilt_rt_binary(f.ctx.get(), p.data(), buffers), Error);
+}
+
+TEST(Gemm, TransposesBiasShapesAndScales) {
+  Fixture f;
+  int64_t m = 5, k = 7, n = 3;
+  std::vector<Shape> cShapes{{}, {n}, {m, 1}, {m, n}, {1, n}};
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (int ci = -1; ci < static_cast<int>(cShapes.size()); ++ci) {
+        Shape as = ta ? Shape{k, m} : Shape{m, k}, bs = tb ? Shape{n, k} : Shape{k, n};
+        Shape cs = ci >= 0 ? cShapes[ci] : Shape{};
+        std::vector<float> a = globalTensor(as, 1), b = globalTensor(bs, 2), c = globalTensor(cs, 3);
+        Shape ys;
+        std::vector<float> ref =
+            refGemm(a, as, ta, b, bs, tb, ci >= 0 ? &c : nullptr, cs, 0.5, 2.0, ys);
+        std::vector<float> y(ref.size(), 99.f);
+        Params p;
+        p.tensor(wholeDims(as)).tensor(wholeDims(bs));
+        if (ci >= 0)
+          p.tensor(wholeDims(cs));
+        p.tensor(wholeDims(ys)).attr(ta).attr(tb).attrDouble(0.5).attrDouble(2.0).attr(ci >= 0);
+        std::vector<void *> buffers{a.data(), b.data()};
+        if (ci >= 0)
+          buffers.push_back(c.data());
+        buffers.push_back(y.data());
+        quilt_rt_gemm(f.ctx.get(), p.data(), buffers.data());
+        EXPECT_LT(maxAbsDiff(y, ref), 1e-4) << ta << tb << " c " << ci;
+      }
+}
+
+void checkReduce(int kind, const Shape &xs, const Shape &dims, double divisor) {
+  Fixture f;
+  std::vector<float> x = globalTensor(xs, 4);
+  Shape ys;
+  std::vector<float> ref = refReduce(x, xs, dims, kind, ys), y(ref.size());
+  Params p;
+  p.tensor(wholeDims(xs)).tensor(wholeDims(ys)).attr(kind).attrDouble(divisor);
+  p.attr(static_cast<int64_t>(dims.size())).attrs(dims);
+  void *buffers[] = {x.data(), y.data()};
+  quilt_rt_reduce(f.ctx.get(), p.data(), buffers);
+  EXPECT_LT(maxAbsDiff(y, ref), 1e-4) << "kind " << kind << " dims " << shapeString(dims);
+}
+
+TEST(Reduce, SumMeanMaxOverDims) {
+  Shape xs{2, 3, 4, 5};
+  for (int kind : {QUILT_REDUCE_SUM, QUILT_REDUCE_MEAN, QUILT_REDUCE_MAX})
+    for (const Shape &dims : std::vector<Shape>{{2, 3}, {1}, {0, 3}, {3}, {0, 1, 2, 3}, {}}) {
+      double count = 1;
+      for (int64_t d : dims)
+        count *= xs[d];
+      checkReduce(kind, xs, dims, 0.0);   // default divisor: the global count
+      checkReduce(kind, xs, dims, count); // explicit divisor
+    }
+}
+
+TEST(Reduce, PartialMeansOnShardsSumToTheMean) {
+  // Each shard divides its local sum by the global count; the all-reduce sum
+  // the compiler adds then yields the mean.
+  Shape xs{1, 2, 10, 3}, mesh{4};
+  std::vector<float> x = globalTensor(xs, 6);
+  Shape ys;
+  std::vector<float> ref = refReduce(x, xs, {2, 3}, QUILT_REDUCE_MEAN, ys);
+  std::vector<Dim> xd{whole(1), whole(2), split(10, 0), whole(3)};
+  Params p;
+  p.tensor(xd).tensor(wholeDims(ys)).attr(QUILT_REDUCE_MEAN).attrDouble(30.0).attr(2).attrs({2, 3});
+  std::vector<float> total(ref.size(), 0.f);
+  SelfCommunicator comm;
+  for (int64_t r = 0; r < 4; ++r) {
+    auto ctx = makeContext(comm, mesh, {r});
+    std::vector<float> xl = localPart(x, xd, mesh, {r}), y(ref.size());
+    void *buffers[] = {xl.data(), y.data()};
+    quilt_rt_reduce(ctx.get(), p.data(), buffers);
+    for (size_t i = 0; i < y.size(); ++i)
+      total[i] += y[i];
+  }
+  EXPECT_LT(maxAbsDiff(total, ref), 1e-5);
+}
+
+TEST(Concat, AlongEachAxis) {
+  Fixture f;
+  for (int axis = 0; axis < 3; ++axis) {
+    std::vector<Shape> parts{{2, 3, 4}, {2, 3, 4}, {2, 3, 4}};
+    parts[1][axis] = 1;
+    parts[2][axis] = 5;
+    Shape ys = parts[0];
+    ys[axis] = parts[0][axis] + 1 + 5;
+    std::vector<std::vector<float>> xs;
+    Params p;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      xs.push_back(globalTensor(parts[i], i));
+      p.tensor(wholeDims(parts[i]));
+    }
+    std::vector<float> y(numElements(ys));
+    p.tensor(wholeDims(ys)).attr(axis);
+    void *buffers[] = {xs[0].data(), xs[1].data(), xs[2].data(), y.data()};
+    quilt_rt_concat(f.ctx.get(), p.data(), buffers);
+    forEachIndex(ys, [&](const Shape &i) {
+      Shape j = i;
+      size_t part = 0;
+      while (j[axis] >= parts[part][axis])
+        j[axis] -= parts[part++][axis];
+      EXPECT_EQ(y[linearIndex(ys, i)], xs[part][linearIndex(parts[part], j)]);
+    });
+  }
+}
+
+TEST(Copy, ReshapeKeepsElements) {
+  Fixture f;
+  std::vector<float> x = globalTensor({6, 4}, 1), y(24);
+  Params p;
+  p.tensor(wholeDims({6, 4})).tensor(wholeDims({2, 12}));
+  void *buffers[] = {x.data(), y.data()};
+  quilt_rt_copy(f.ctx.get(), p.data(), buffers);
+  EXPECT_EQ(x, y);
+}
+
+TEST(ShardSlice, BlocksOfTwoAxes) {
+  Shape xs{7, 5, 3}, mesh{3, 2};
+  std::vector<float> x = globalTensor(xs, 2);
+  std::vector<Dim> yd{split(7, 0), split(5, 1), whole(3)};
+  Params p;
+  p.tensor(wholeDims(xs)).tensor(yd);
+  SelfCommunicator comm;
+  forEachIndex(mesh, [&](const Shape &coords) {
+    auto ctx = makeContext(comm, mesh, coords);
+    std::vector<float> expected = localPart(x, yd, mesh, coords), y(expected.size());
+    void *buffers[] = {x.data(), y.data()};
+    quilt_rt_shard_slice(ctx.get(), p.data(), buffers);
+    EXPECT_EQ(y, expected) << shapeString(coords);
+  });
+}
+
+} // namespace
+} // namespace quilt::test

@@ -1,0 +1,243 @@
+// Communication entry points under a real MPI job: halo exchange (uneven
+// blocks, strides, dilations, asymmetric pads, halos wider than a block,
+// periodic boundaries, two dims in a row), a distributed conv, all_reduce and
+// all_gather, each checked against values computed from the global tensor.
+// Runs on any number of ranks; tests use EXPECT only, so every rank reaches
+// every collective even after a failure.
+#include "reference.h"
+
+#include <gtest/gtest.h>
+
+namespace quilt::test {
+namespace {
+
+Communicator *gComm = nullptr;
+
+std::vector<Shape> meshesOfWorld(int64_t world, size_t axes) {
+  if (axes == 1)
+    return {{world}};
+  std::vector<Shape> meshes;
+  for (int64_t a = 1; a <= world; ++a)
+    if (world % a == 0)
+      meshes.push_back({a, world / a});
+  return meshes;
+}
+
+std::unique_ptr<quilt_rt_ctx> contextFor(const Shape &mesh) {
+  gComm->setMesh(mesh);
+  return makeContext(*gComm, mesh, {});
+}
+
+struct HaloCase {
+  int64_t n, k, s, d, lo, hi;
+  bool periodic;
+};
+
+const std::vector<HaloCase> &haloCases() {
+  static const std::vector<HaloCase> cases = {
+      {10, 3, 1, 1, 1, 1, false}, // plain 3x3
+      {11, 3, 2, 1, 1, 1, false}, // stride 2, uneven blocks
+      {12, 3, 1, 2, 2, 2, false}, // dilation 2
+      {9, 4, 1, 1, 0, 3, false},  // asymmetric pad
+      {7, 7, 1, 1, 3, 3, false},  // halo wider than a neighbour's block
+      {13, 5, 1, 2, 4, 4, false}, // dilated and wide
+      {8, 3, 1, 1, 1, 1, true},   // periodic
+      {5, 7, 1, 1, 3, 3, true},   // periodic, wider than some blocks
+      {2, 3, 1, 1, 1, 1, false},  // fewer positions than ranks: empty blocks
+  };
+  return cases;
+}
+
+void checkHalo(const HaloCase &c, int dim, const Shape &mesh) {
+  Shape shape{2, 3, 4, 5};
+  shape[dim] = c.n;
+  std::vector<float> global = globalTensor(shape, 11);
+  int64_t out = windowOut(c.n, c.k, c.s, c.d, c.lo, c.hi);
+  std::vector<Dim> xd, yd;
+  for (int i = 0; i < 4; ++i) {
+    xd.push_back(i == dim ? split(shape[i], 0) : whole(shape[i]));
+    yd.push_back(i == dim ? halo(shape[i], 0, Window{c.s, c.d, c.k, c.lo}, out,
+                                 c.periodic ? QUILT_BOUNDARY_PERIODIC : QUILT_BOUNDARY_ZERO)
+                          : whole(shape[i]));
+  }
+  auto ctx = contextFor(mesh);
+  std::vector<float> x = localPart(global, xd, mesh, ctx->coords);
+  std::vector<float> expected = localPart(global, yd, mesh, ctx->coords);
+  std::vector<float> y(expected.size(), -9.f);
+  Params p;
+  p.tensor(xd).tensor(yd).attr(dim);
+  void *buffers[] = {x.data(), y.data()};
+  for (int run = 0; run < 2; ++run) { // the second run reuses the cached plan
+    quilt_rt_halo_exchange(ctx.get(), p.data(), buffers);
+    EXPECT_EQ(y, expected) << "n " << c.n << " k " << c.k << " s " << c.s << " d " << c.d
+                           << " lo " << c.lo << " periodic " << c.periodic << " dim " << dim
+                           << " rank " << gComm->rank();
+  }
+}
+
+TEST(MpiHalo, OneDimAllCases) {
+  for (const HaloCase &c : haloCases())
+    for (int dim : {0, 2, 3}) // outermost (sent in place), middle and innermost (packed)
+      checkHalo(c, dim, {gComm->size()});
+}
+
+TEST(MpiHalo, TwoDimsInARowFillCorners) {
+  Shape shape{1, 2, 9, 7};
+  std::vector<float> global = globalTensor(shape, 12);
+  Window wh{1, 1, 3, 1}, ww{2, 1, 3, 1};
+  int64_t outH = windowOut(9, 3, 1, 1, 1, 1), outW = windowOut(7, 3, 2, 1, 1, 1);
+  std::vector<Dim> xd{whole(1), whole(2), split(9, 0), split(7, 1)};
+  std::vector<Dim> md{whole(1), whole(2), halo(9, 0, wh, outH), split(7, 1)};
+  std::vector<Dim> yd{whole(1), whole(2), halo(9, 0, wh, outH), halo(7, 1, ww, outW)};
+  for (const Shape &mesh : meshesOfWorld(gComm->size(), 2)) {
+    auto ctx = contextFor(mesh);
+    std::vector<float> x = localPart(global, xd, mesh, ctx->coords);
+    std::vector<float> m(localPart(global, md, mesh, ctx->coords).size());
+    std::vector<float> expected = localPart(global, yd, mesh, ctx->coords), y(expected.size());
+    Params first, second;
+    first.tensor(xd).tensor(md).attr(2);
+    second.tensor(md).tensor(yd).attr(3);
+    void *b1[] = {x.data(), m.data()};
+    void *b2[] = {m.data(), y.data()};
+    quilt_rt_halo_exchange(ctx.get(), first.data(), b1);
+    quilt_rt_halo_exchange(ctx.get(), second.data(), b2);
+    EXPECT_EQ(y, expected) << "mesh " << shapeString(mesh) << " rank " << gComm->rank();
+  }
+}
+
+TEST(MpiHalo, CountsBytesSent) {
+  auto ctx = contextFor({gComm->size()});
+  uint64_t before = gComm->bytesSent();
+  checkHalo(haloCases()[0], 2, {gComm->size()});
+  if (gComm->size() > 1)
+    EXPECT_GT(gComm->bytesSent(), before);
+}
+
+/// Halo exchange then conv on every rank, against the global reference.
+void checkDistributedConv(const Shape &mesh) {
+  Shape xs{1, 3, 13, 11}, ws{4, 3, 3, 3};
+  WindowSpec win{{3, 3}, {2, 1}, {1, 2}, {1, 2}, {1, 2}};
+  std::vector<float> x = globalTensor(xs, 1), w = globalTensor(ws, 2), b = globalTensor({4}, 3);
+  Shape ys;
+  std::vector<float> ref = refConv(x, xs, w, ws, &b, win, 1, ys);
+  Window wh{2, 1, 3, 1}, ww{1, 2, 3, 2};
+  std::vector<Dim> xd{whole(1), whole(3), split(13, 0), split(11, 1)};
+  std::vector<Dim> md{whole(1), whole(3), halo(13, 0, wh, ys[2]), split(11, 1)};
+  std::vector<Dim> hd{whole(1), whole(3), halo(13, 0, wh, ys[2]), halo(11, 1, ww, ys[3])};
+  std::vector<Dim> yd{whole(1), whole(4), split(ys[2], 0), split(ys[3], 1)};
+  auto ctx = contextFor(mesh);
+  std::vector<float> xl = localPart(x, xd, mesh, ctx->coords);
+  std::vector<float> m(localPart(x, md, mesh, ctx->coords).size());
+  std::vector<float> h(localPart(x, hd, mesh, ctx->coords).size());
+  std::vector<float> expected = localPart(ref, yd, mesh, ctx->coords), y(expected.size());
+  Params p1, p2, pc;
+  p1.tensor(xd).tensor(md).attr(2);
+  p2.tensor(md).tensor(hd).attr(3);
+  pc.tensor(hd).tensor({whole(4), whole(3), whole(3), whole(3)}).tensor({whole(4)}).tensor(yd);
+  pc.attrs({1, 2, 1, 2, 1, 1, 2, 1, 2, 1, 2});
+  void *b1[] = {xl.data(), m.data()};
+  void *b2[] = {m.data(), h.data()};
+  void *bc[] = {h.data(), w.data(), b.data(), y.data()};
+  quilt_rt_halo_exchange(ctx.get(), p1.data(), b1);
+  quilt_rt_halo_exchange(ctx.get(), p2.data(), b2);
+  quilt_rt_conv(ctx.get(), pc.data(), bc);
+  EXPECT_LT(maxAbsDiff(y, expected), 1e-4) << "mesh " << shapeString(mesh);
+}
+
+TEST(MpiConv, HaloThenConvMatchesGlobal) {
+  for (const Shape &mesh : meshesOfWorld(gComm->size(), 2))
+    checkDistributedConv(mesh);
+}
+
+/// Rank-dependent partial values: element i on the rank at `coords`.
+float partialValue(const Shape &coords, int64_t i) {
+  return static_cast<float>(coords[0] * 10 + coords[1] * 3 + 0.5 * i - (i % 3) * coords[0]);
+}
+
+void checkAllReduce(const Shape &mesh, AxisMask axes, int64_t kind) {
+  auto ctx = contextFor(mesh);
+  Shape shape{2, 5};
+  std::vector<float> x(10), y(10), expected(10);
+  for (int64_t i = 0; i < 10; ++i)
+    x[i] = partialValue(ctx->coords, i);
+  for (int64_t i = 0; i < 10; ++i) {
+    bool first = true;
+    forEachIndex(mesh, [&](const Shape &c) {
+      for (size_t a = 0; a < mesh.size(); ++a)
+        if (!(axes & (1u << a)) && c[a] != ctx->coords[a])
+          return; // not in this rank's group
+      float v = partialValue(c, i);
+      expected[i] = first ? v : kind == QUILT_REDUCE_SUM ? expected[i] + v : std::max(expected[i], v);
+      first = false;
+    });
+  }
+  Params p;
+  p.tensor({whole(2), whole(5)}).tensor({whole(2), whole(5)}).attr(kind);
+  Shape axisList;
+  for (int a = 0; a < 2; ++a)
+    if (axes & (1u << a))
+      axisList.push_back(a);
+  p.attr(static_cast<int64_t>(axisList.size())).attrs(axisList);
+  void *buffers[] = {x.data(), y.data()};
+  quilt_rt_all_reduce(ctx.get(), p.data(), buffers);
+  EXPECT_EQ(y, expected) << "mesh " << shapeString(mesh) << " axes " << axes << " kind " << kind;
+}
+
+TEST(MpiCollectives, AllReduceOverAxisGroups) {
+  for (const Shape &mesh : meshesOfWorld(gComm->size(), 2))
+    for (AxisMask axes : {1u, 2u, 3u})
+      for (int64_t kind : {QUILT_REDUCE_SUM, QUILT_REDUCE_MAX})
+        checkAllReduce(mesh, axes, kind);
+}
+
+void checkAllGather(const Shape &mesh, int dim, int64_t axis, int64_t n) {
+  Shape shape{3, 4, 2};
+  shape[dim] = n;
+  std::vector<float> global = globalTensor(shape, 21);
+  std::vector<Dim> xd{whole(shape[0]), whole(shape[1]), whole(shape[2])};
+  xd[dim] = split(n, axis);
+  std::vector<Dim> yd{whole(shape[0]), whole(shape[1]), whole(shape[2])};
+  auto ctx = contextFor(mesh);
+  std::vector<float> x = localPart(global, xd, mesh, ctx->coords), y(global.size());
+  Params p;
+  p.tensor(xd).tensor(yd).attr(dim).attr(axis);
+  void *buffers[] = {x.data(), y.data()};
+  quilt_rt_all_gather(ctx.get(), p.data(), buffers);
+  EXPECT_EQ(y, global) << "mesh " << shapeString(mesh) << " dim " << dim << " n " << n;
+}
+
+TEST(MpiCollectives, AllGatherUnevenBlocks) {
+  for (const Shape &mesh : meshesOfWorld(gComm->size(), 2))
+    for (int dim : {0, 1, 2})
+      for (int64_t axis : {0, 1})
+        for (int64_t n : {7, 2, 1})
+          checkAllGather(mesh, dim, axis, n);
+}
+
+/// On ranks other than 0: print only failed assertions, tagged with the rank.
+class RankFailurePrinter : public testing::EmptyTestEventListener {
+  void OnTestPartResult(const testing::TestPartResult &r) override {
+    if (r.failed())
+      std::fprintf(stderr, "rank %d: %s:%d: %s\n", gComm->rank(),
+                   r.file_name() ? r.file_name() : "?", r.line_number(), r.summary());
+  }
+};
+
+} // namespace
+} // namespace quilt::test
+
+int main(int argc, char **argv) {
+  std::unique_ptr<quilt::Communicator> comm = quilt::createMpiCommunicator(&argc, &argv);
+  quilt::test::gComm = comm.get();
+  testing::InitGoogleTest(&argc, argv);
+  testing::TestEventListeners &listeners = testing::UnitTest::GetInstance()->listeners();
+  if (comm->rank() != 0) { // one full report, from rank 0
+    delete listeners.Release(listeners.default_result_printer());
+    listeners.Append(new quilt::test::RankFailurePrinter);
+  }
+  int64_t failed = RUN_ALL_TESTS();
+  comm->allReduce(&failed, 1, quilt::ElemType::I64, quilt::ReduceOp::Max, quilt::kAllRanks);
+  if (failed && comm->rank() == 0)
+    std::fprintf(stderr, "some rank failed a test\n");
+  return failed ? 1 : 0;
+}

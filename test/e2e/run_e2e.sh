@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# End-to-end test of one model at one mesh size.
+#
+#   run_e2e.sh QUILTC MODELS_DIR WORK_DIR MODEL_NAME P [SHARD]
+#
+#   QUILTC      path to quiltc (if empty, $QUILTC from the environment)
+#   MODELS_DIR  output of test/models/gen_models.py (MODEL.onnx, MODEL.input.npy,
+#               manifest.json)
+#   WORK_DIR    scratch directory (created); ORT references are cached here
+#   MODEL_NAME  e.g. cnn2d_dense
+#   P           number of ranks (--mesh=P, mpirun -n P)
+#   SHARD       optional value for --shard (e.g. input:2); empty = compiler default
+#
+# Steps: (1) ONNX Runtime reference (cached in WORK_DIR/ref/MODEL/, rebuilt when
+# the model or input is newer); (2) quiltc MODEL.onnx -o WORK_DIR/MODEL.pP --mesh=P;
+# (3) mpirun -n P ./MODEL.pP --input=@.. --output=@.. --expected_output=@ref
+#     --expected_f32_threshold=THRESHOLD; (4) independent numpy comparison of the
+# written output with the reference: max|a-b| / max|ref| <= THRESHOLD.
+# Prints exactly one line starting with PASS or FAIL (plus diagnostics on
+# failure) and exits 0 only on PASS.
+#
+# Environment (all optional):
+#   QUILTC            compiler, if the first argument is empty
+#   QUILTC_FLAGS      extra quiltc flags
+#   ORT_DIR           directory of run_ort.js + node_modules (default: <script dir>/ort)
+#   NODE              node binary (default: /usr/bin/node if present, else node)
+#   PYTHON            python with numpy (default: /usr/bin/python3 if present, else python3)
+#   MPIRUN            mpirun binary (default: mpirun)
+#   MPIRUN_FLAGS      default: --allow-run-as-root --oversubscribe
+#   E2E_THRESHOLD     default: 1e-4
+#   E2E_TIMEOUT       seconds per compile / run step (default: 300)
+#   E2E_RUN_FLAGS     extra flags for the compiled executable
+set -u -o pipefail
+
+usage() { echo "usage: $0 QUILTC MODELS_DIR WORK_DIR MODEL_NAME P [SHARD]" >&2; exit 2; }
+[ $# -ge 5 ] && [ $# -le 6 ] || usage
+
+QUILTC_BIN=${1:-${QUILTC:-}}
+MODELS_DIR=$2
+WORK_DIR=$3
+M=$4
+P=$5
+SHARD=${6:-}
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ORT_DIR=${ORT_DIR:-$SCRIPT_DIR/ort}
+if [ -z "${NODE:-}" ]; then
+  if [ -x /usr/bin/node ]; then NODE=/usr/bin/node; else NODE=node; fi
+fi
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
+MPIRUN=${MPIRUN:-mpirun}
+MPIRUN_FLAGS=${MPIRUN_FLAGS:---allow-run-as-root --oversubscribe}
+THRESHOLD=${E2E_THRESHOLD:-1e-4}
+TIMEOUT=${E2E_TIMEOUT:-300}
+
+TAG="$M P=$P${SHARD:+ shard=$SHARD}"
+fail() {
+  echo "FAIL $TAG: $1"
+  if [ -n "${2:-}" ] && [ -f "$2" ]; then
+    echo "---- last lines of $2 ----"
+    tail -n 40 "$2"
+    echo "----"
+  fi
+  exit 1
+}
+
+case "$P" in ''|*[!0-9]*) fail "P must be a positive integer, got '$P'";; esac
+[ "$P" -ge 1 ] || fail "P must be >= 1"
+[ -n "$QUILTC_BIN" ] || fail "no quiltc given (argument 1 or \$QUILTC)"
+[ -x "$QUILTC_BIN" ] || command -v "$QUILTC_BIN" >/dev/null 2>&1 || fail "quiltc not found/executable: $QUILTC_BIN"
+MODELS_DIR=$(cd "$MODELS_DIR" 2>/dev/null && pwd) || fail "models dir not found: $2"
+ONNX=$MODELS_DIR/$M.onnx
+[ -f "$ONNX" ] || fail "model not found: $ONNX (run test/models/gen_models.py $MODELS_DIR)"
+mkdir -p "$WORK_DIR" || fail "cannot create $WORK_DIR"
+WORK_DIR=$(cd "$WORK_DIR" && pwd)
+[ -f "$ORT_DIR/run_ort.js" ] || fail "run_ort.js not found in ORT_DIR=$ORT_DIR"
+[ -d "$ORT_DIR/node_modules/onnxruntime-node" ] || \
+  fail "onnxruntime-node not installed: run 'npm ci --ignore-scripts' (or npm install --ignore-scripts) in $ORT_DIR"
+
+# Inputs: from manifest.json if it lists them, else MODEL.input.npy.
+INPUTS=()
+if [ -f "$MODELS_DIR/manifest.json" ]; then
+  while IFS= read -r f; do [ -n "$f" ] && INPUTS+=("$MODELS_DIR/$f"); done < <(
+    "$PYTHON" -c '
+import json, sys
+m = json.load(open(sys.argv[1])).get("models", {}).get(sys.argv[2])
+if m:
+    for i in m.get("inputs", []): print(i["file"])
+' "$MODELS_DIR/manifest.json" "$M" 2>/dev/null)
+fi
+[ ${#INPUTS[@]} -gt 0 ] || INPUTS=("$MODELS_DIR/$M.input.npy")
+for f in "${INPUTS[@]}"; do [ -f "$f" ] || fail "input not found: $f"; done
+
+# ---- (1) ONNX Runtime reference, cached -----------------------------------
+REF_DIR=$WORK_DIR/ref/$M
+stale=0
+[ -f "$REF_DIR/0.npy" ] || stale=1
+if [ $stale = 0 ]; then
+  for f in "$ONNX" "${INPUTS[@]}"; do [ "$f" -nt "$REF_DIR/0.npy" ] && stale=1; done
+fi
+if [ $stale = 1 ]; then
+  mkdir -p "$WORK_DIR/ref"
+  tmp=$(mktemp -d "$WORK_DIR/ref/.$M.XXXXXX")
+  log=$WORK_DIR/ref/$M.ort.log
+  if ! "$NODE" "$ORT_DIR/run_ort.js" "$ONNX" "$tmp" "${INPUTS[@]}" >"$log" 2>&1; then
+    rm -rf "$tmp"
+    fail "ONNX Runtime reference failed" "$log"
+  fi
+  # Atomic replace (parallel runs of the same model may race here).
+  rm -rf "$REF_DIR.old.$$"
+  [ -d "$REF_DIR" ] && mv "$REF_DIR" "$REF_DIR.old.$$" 2>/dev/null
+  mv "$tmp" "$REF_DIR" 2>/dev/null || rm -rf "$tmp"
+  rm -rf "$REF_DIR.old.$$"
+  [ -f "$REF_DIR/0.npy" ] || fail "ONNX Runtime reference missing after run" "$log"
+fi
+NOUT=0
+while [ -f "$REF_DIR/$NOUT.npy" ]; do NOUT=$((NOUT + 1)); done
+
+# ---- (2) compile ------------------------------------------------------------
+SUFFIX=p$P
+if [ -n "$SHARD" ]; then SUFFIX=$SUFFIX.s$(printf '%s' "$SHARD" | tr -c 'A-Za-z0-9_' '_'); fi
+EXE=$WORK_DIR/$M.$SUFFIX
+RUN_DIR=$WORK_DIR/$M.$SUFFIX.run
+rm -rf "$RUN_DIR" "$EXE" "$EXE.weights"
+mkdir -p "$RUN_DIR"
+CLOG=$RUN_DIR/compile.log
+CMD=("$QUILTC_BIN" "$ONNX" -o "$EXE" "--mesh=$P")
+[ -n "$SHARD" ] && CMD+=("--shard=$SHARD")
+# shellcheck disable=SC2206
+[ -n "${QUILTC_FLAGS:-}" ] && CMD+=(${QUILTC_FLAGS})
+echo "${CMD[*]}" >"$CLOG"
+timeout "$TIMEOUT" "${CMD[@]}" >>"$CLOG" 2>&1
+rc=$?
+[ $rc = 124 ] && fail "quiltc timed out after ${TIMEOUT}s" "$CLOG"
+[ $rc = 0 ] || fail "quiltc exited with $rc" "$CLOG"
+[ -x "$EXE" ] || fail "quiltc did not produce executable $EXE" "$CLOG"
+
+# ---- (3) run under MPI --------------------------------------------------------
+RLOG=$RUN_DIR/run.log
+ARGS=()
+for f in "${INPUTS[@]}"; do ARGS+=("--input=@$f"); done
+for ((i = 0; i < NOUT; i++)); do
+  ARGS+=("--output=@$RUN_DIR/out$i.npy" "--expected_output=@$REF_DIR/$i.npy")
+done
+ARGS+=("--expected_f32_threshold=$THRESHOLD")
+# shellcheck disable=SC2206
+[ -n "${E2E_RUN_FLAGS:-}" ] && ARGS+=(${E2E_RUN_FLAGS})
+# shellcheck disable=SC2206
+MPI=("$MPIRUN" ${MPIRUN_FLAGS} -n "$P")
+echo "(cd $WORK_DIR && ${MPI[*]} $EXE ${ARGS[*]})" >"$RLOG"
+(cd "$WORK_DIR" && timeout "$TIMEOUT" "${MPI[@]}" "$EXE" "${ARGS[@]}" </dev/null) >>"$RLOG" 2>&1
+run_rc=$?
+
+# ---- (4) independent comparison ------------------------------------------------
+CMP=$("$PYTHON" - "$RUN_DIR" "$REF_DIR" "$NOUT" "$THRESHOLD" <<'EOF' 2>&1
+import os, sys
+import numpy as np
+run_dir, ref_dir, nout, thr = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+ok, parts = True, []
+for i in range(nout):
+    out_f = os.path.join(run_dir, f"out{i}.npy")
+    ref = np.load(os.path.join(ref_dir, f"{i}.npy"))
+    if not os.path.exists(out_f):
+        ok = False; parts.append(f"out{i}: not written"); continue
+    try:
+        got = np.load(out_f)
+    except Exception as e:
+        ok = False; parts.append(f"out{i}: unreadable ({e})"); continue
+    if got.shape != ref.shape:
+        ok = False; parts.append(f"out{i}: shape {list(got.shape)} != ref {list(ref.shape)}"); continue
+    if got.dtype != np.float32:
+        parts.append(f"out{i}: note dtype {got.dtype}")
+    g = got.astype(np.float64); r = ref.astype(np.float64)
+    if not np.all(np.isfinite(g)):
+        ok = False; parts.append(f"out{i}: {int(np.sum(~np.isfinite(g)))} non-finite values"); continue
+    diff = np.abs(g - r)
+    scale = float(np.max(np.abs(r))) if r.size else 0.0
+    err = float(diff.max()) if diff.size else 0.0
+    rel = err / scale if scale > 0 else err
+    where = tuple(int(k) for k in np.unravel_index(int(np.argmax(diff)), diff.shape)) if diff.size else ()
+    good = rel <= thr
+    ok &= good
+    parts.append(f"out{i}: rel_err={rel:.3e} (max_abs={err:.3e} at {list(where)}, max|ref|={scale:.3e})"
+                 + ("" if good else f" > {thr:g}"))
+print(("OK " if ok else "BAD ") + "; ".join(parts))
+EOF
+)
+case "$CMP" in
+  OK*)  cmp_ok=1 ;;
+  *)    cmp_ok=0 ;;
+esac
+DETAIL=${CMP#OK }; DETAIL=${DETAIL#BAD }
+
+if [ $run_rc = 124 ]; then fail "mpirun timed out after ${TIMEOUT}s; $DETAIL" "$RLOG"; fi
+if [ $run_rc != 0 ]; then fail "mpirun -n $P exited with $run_rc (includes --expected_output check); numpy: $DETAIL" "$RLOG"; fi
+if [ $cmp_ok != 1 ]; then fail "numpy comparison failed: $DETAIL" "$RLOG"; fi
+echo "PASS $TAG: $DETAIL"
+exit 0

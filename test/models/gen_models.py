@@ -1,0 +1,595 @@
+#!/usr/bin/python3
+"""Generate the ONNX test models of the Quilt end-to-end tests.
+
+    /usr/bin/python3 test/models/gen_models.py OUT_DIR [--bench] [--only=a,b,...]
+
+Needs torch (tested with 1.13, CPU), onnx (1.12) and numpy; on the dev machines
+these live in Debian's /usr/bin/python3, not in the python3 first on PATH.
+
+For every model NAME it writes into OUT_DIR:
+    NAME.onnx          the model (opset 13, checked with onnx.checker, with
+                       shape-inferred value_info)
+    NAME.input.npy     the input, float32 C order (all models have one input,
+                       named "input"; the single output is named "output")
+    NAME.torch.npy     torch eager output for that input (float32), used to
+                       sanity-check the ONNX Runtime reference
+and OUT_DIR/manifest.json describing all models (merged with an existing
+manifest in OUT_DIR, so --only / --bench runs add to it).
+
+Everything is deterministic: each model seeds torch and numpy with its own
+fixed seed. Models are in eval mode (BatchNorm uses running statistics, which
+are randomised so that BN is not the identity).
+
+Export notes (torch 1.13, opset 13):
+  * Conv followed directly by BatchNorm is folded into the Conv by the
+    exporter; a BatchNorm that follows something else (Add, Relu, ...) stays a
+    BatchNormalization node. Both situations appear in the models.
+  * Asymmetric padding is written in torch as F.pad + conv/pool with padding
+    0, which exports as Pad + Conv / Pad + AveragePool. fold_pads() below
+    merges such Pads into the consumer's `pads` attribute (AveragePool gets
+    count_include_pad=1, which is exactly what zero-Pad + pool computes).
+    AvgPool2d(count_include_pad=True, padding>0) also exports as
+    Pad + AveragePool and is folded the same way. No model contains a Pad op
+    (checked).
+  * nn.GELU() (exact) exports as Div, Erf, Add, Mul, Mul.
+  * nn.Linear on a 2-D tensor exports as Gemm; nn.Flatten as Flatten;
+    nn.AdaptiveAvgPool2d(1) as GlobalAveragePool.
+  * `asym_pads` is built with onnx.helper directly (torch cannot express
+    asymmetric conv/pool padding); its torch reference is emulated with
+    F.pad.
+"""
+
+import argparse
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+
+try:
+    import onnx
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    from onnx import helper, numpy_helper, TensorProto
+except ImportError as e:  # pragma: no cover
+    sys.exit(f"gen_models.py: {e}\nRun with /usr/bin/python3 (needs torch, onnx, numpy).")
+
+OPSET = 13
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+def seed_all(seed):
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+
+
+def randomize_bn(model, gen):
+    """Give every BatchNorm non-trivial affine params and running stats."""
+    for m in model.modules():
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
+            c = m.num_features
+            with torch.no_grad():
+                m.weight.copy_(torch.rand(c, generator=gen) * 1.0 + 0.5)
+                m.bias.copy_(torch.randn(c, generator=gen) * 0.2)
+                m.running_mean.copy_(torch.randn(c, generator=gen) * 0.2)
+                m.running_var.copy_(torch.rand(c, generator=gen) * 1.0 + 0.5)
+
+
+def make_input(shape, seed):
+    rs = np.random.RandomState(seed)
+    return rs.standard_normal(shape).astype(np.float32)
+
+
+def _const_value(graph, name):
+    """numpy value of `name` if it is an initializer or Constant-node output."""
+    for init in graph.initializer:
+        if init.name == name:
+            return numpy_helper.to_array(init)
+    for n in graph.node:
+        if n.op_type == "Constant" and n.output[0] == name:
+            for a in n.attribute:
+                if a.name == "value":
+                    return numpy_helper.to_array(a.t)
+    return None
+
+
+def _get_attr(node, name, default=None):
+    for a in node.attribute:
+        if a.name == name:
+            return helper.get_attribute_value(a)
+    return default
+
+
+def _set_attr(node, name, value):
+    for i, a in enumerate(node.attribute):
+        if a.name == name:
+            del node.attribute[i]
+            break
+    node.attribute.extend([helper.make_attribute(name, value)])
+
+
+def fold_pads(model):
+    """Merge constant zero Pad nodes into the following Conv / AveragePool.
+
+    Raises if a Pad cannot be folded (the models must not contain Pad).
+    """
+    g = model.graph
+    consumers = {}
+    for n in g.node:
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
+    graph_outputs = {o.name for o in g.output}
+    remove = []
+    for pad in [n for n in g.node if n.op_type == "Pad"]:
+        mode = _get_attr(pad, "mode", b"constant")
+        if isinstance(mode, bytes):
+            mode = mode.decode()
+        if mode != "constant":
+            raise RuntimeError(f"cannot fold Pad {pad.name}: mode {mode}")
+        pads = _const_value(g, pad.input[1]) if len(pad.input) > 1 else None
+        if pads is None:
+            raise RuntimeError(f"cannot fold Pad {pad.name}: non-constant pads")
+        if len(pad.input) > 2 and pad.input[2]:
+            cv = _const_value(g, pad.input[2])
+            if cv is None or float(np.asarray(cv).reshape(-1)[0]) != 0.0:
+                raise RuntimeError(f"cannot fold Pad {pad.name}: non-zero pad value")
+        pads = [int(p) for p in np.asarray(pads).reshape(-1)]
+        rank = len(pads) // 2
+        begins, ends = pads[:rank], pads[rank:]
+        if any(p < 0 for p in pads) or begins[:2] != [0, 0] or ends[:2] != [0, 0]:
+            raise RuntimeError(f"cannot fold Pad {pad.name}: pads {pads}")
+        users = consumers.get(pad.output[0], [])
+        if len(users) != 1 or pad.output[0] in graph_outputs:
+            raise RuntimeError(f"cannot fold Pad {pad.name}: {len(users)} consumers")
+        user = users[0]
+        if user.input[0] != pad.output[0] or user.op_type not in ("Conv", "AveragePool"):
+            raise RuntimeError(f"cannot fold Pad {pad.name} into {user.op_type}")
+        if _get_attr(user, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+            raise RuntimeError(f"cannot fold Pad {pad.name}: consumer uses auto_pad")
+        sp = rank - 2
+        old = list(_get_attr(user, "pads", [0] * (2 * sp)))
+        if user.op_type == "AveragePool":
+            if any(old):
+                raise RuntimeError(f"cannot fold Pad {pad.name}: AveragePool already padded")
+            if _get_attr(user, "ceil_mode", 0):
+                raise RuntimeError(f"cannot fold Pad {pad.name}: AveragePool ceil_mode")
+            _set_attr(user, "count_include_pad", 1)
+        new = [old[i] + begins[2 + i] for i in range(sp)] + \
+              [old[sp + i] + ends[2 + i] for i in range(sp)]
+        _set_attr(user, "pads", new)
+        user.input[0] = pad.input[0]
+        remove.append(pad)
+    for n in remove:
+        g.node.remove(n)
+    # Drop now-unused Constant nodes and initializers.
+    used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
+    for n in [n for n in g.node if n.op_type == "Constant" and n.output[0] not in used]:
+        g.node.remove(n)
+    for init in [i for i in g.initializer if i.name not in used]:
+        g.initializer.remove(init)
+    return model
+
+
+def finalize(model, path):
+    """Fold pads, check, shape-infer and save. Returns the op-type list."""
+    model = fold_pads(model)
+    if any(n.op_type == "Pad" for n in model.graph.node):
+        raise RuntimeError("Pad op left in graph")
+    onnx.checker.check_model(model, full_check=True)
+    model = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
+    onnx.checker.check_model(model, full_check=True)
+    onnx.save(model, path)
+    ops = []
+    for n in model.graph.node:
+        if n.op_type not in ops:
+            ops.append(n.op_type)
+    return model, ops
+
+
+def export_torch(module, x, path):
+    module.eval()
+    with torch.no_grad(), warnings.catch_warnings():
+        # torch 1.13's exporter is chatty (deprecation/constant-folding notes).
+        warnings.simplefilter("ignore")
+        ref = module(torch.from_numpy(x)).numpy().astype(np.float32)
+        torch.onnx.export(module, (torch.from_numpy(x),), path, opset_version=OPSET,
+                          input_names=["input"], output_names=["output"],
+                          do_constant_folding=True,
+                          training=torch.onnx.TrainingMode.EVAL)
+    return onnx.load(path), ref
+
+
+def node_summary(model):
+    """Compact per-node description (op type + relevant attributes)."""
+    out = []
+    keys = ("kernel_shape", "strides", "pads", "dilations", "group",
+            "count_include_pad", "ceil_mode", "alpha", "axis", "transB", "epsilon")
+    for n in model.graph.node:
+        attrs = {}
+        for a in n.attribute:
+            if a.name in keys:
+                v = helper.get_attribute_value(a)
+                attrs[a.name] = list(v) if not isinstance(v, (int, float, bytes)) else v
+        out.append({"op": n.op_type, **({"attrs": attrs} if attrs else {})})
+    return out
+
+
+# ---------------------------------------------------------------------------
+# models
+# ---------------------------------------------------------------------------
+
+class _AsymConvFn(torch.autograd.Function):
+    """conv over an asymmetrically zero-padded input. Eager: F.pad + conv.
+    Export: a single ONNX Conv with pads=[begins..., ends...] (torch would
+    otherwise emit a dynamically computed Pad)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, begins, ends, stride, dilation, groups):
+        fp = []
+        for lo, hi in zip(reversed(begins), reversed(ends)):
+            fp += [lo, hi]
+        conv = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}[x.dim()]
+        return conv(F.pad(x, fp), w, b, stride=stride, dilation=dilation, groups=groups)
+
+    @staticmethod
+    def symbolic(g, x, w, b, begins, ends, stride, dilation, groups):
+        k = list(w.type().sizes()[2:]) if w.type().sizes() else None
+        attrs = dict(pads_i=list(begins) + list(ends), strides_i=list(stride),
+                     dilations_i=list(dilation), group_i=groups)
+        if k:
+            attrs["kernel_shape_i"] = k
+        return g.op("Conv", x, w, b, **attrs)
+
+
+class AsymConv1d(nn.Module):
+    """Conv1d with asymmetric zero padding (left, right) -> Conv pads=[left, right]."""
+
+    def __init__(self, cin, cout, k, left, right, stride=1, dilation=1, groups=1):
+        super().__init__()
+        self.begins, self.ends = [left], [right]
+        self.stride, self.dilation, self.groups = [stride], [dilation], groups
+        self.conv = nn.Conv1d(cin, cout, k, padding=0, stride=stride, dilation=dilation,
+                              groups=groups)
+
+    def forward(self, x):
+        return _AsymConvFn.apply(x, self.conv.weight, self.conv.bias, self.begins, self.ends,
+                                 self.stride, self.dilation, self.groups)
+
+
+class CNN1d(nn.Module):
+    # input [1, 4, 77]
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(4, 16, 3, padding=1)
+        self.bn1 = nn.BatchNorm1d(16)                      # folded into c1
+        self.c2 = nn.Conv1d(16, 16, 3, stride=2, padding=1)  # 77 -> 39
+        self.act2 = nn.LeakyReLU(0.1)
+        self.c3 = nn.Conv1d(16, 16, 3, padding=2, dilation=2, groups=4)
+        self.bn3 = nn.BatchNorm1d(16)                      # after Add: stays BN
+        self.c4 = AsymConv1d(16, 8, 3, 0, 2)               # pads=[0,2]: 39 -> 39
+        self.pool = nn.MaxPool1d(3, stride=2, padding=1)   # 39 -> 20
+        self.c5 = nn.Conv1d(8, 8, 5, padding=2, stride=1, groups=2)
+        self.c6 = nn.Conv1d(8, 4, 1)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.c1(x)))
+        x = self.act2(self.c2(x))
+        r = x
+        x = self.bn3(self.c3(x) + r)
+        x = F.relu(x)
+        x = F.leaky_relu(self.c4(x), 0.2)
+        x = self.pool(x)
+        x = x + F.relu(self.c5(x))
+        return self.c6(x)                                  # [1, 4, 20]
+
+
+class Backbone2d(nn.Module):
+    # input [1, 3, 45, 37]
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, padding=1)
+        self.bn0 = nn.BatchNorm2d(16)                      # folded
+        self.c1 = nn.Conv2d(16, 16, 5, stride=2, padding=2)  # 45x37 -> 23x19
+        self.bn1 = nn.BatchNorm2d(16)                      # folded
+        self.gelu = nn.GELU()                              # exact -> Erf pattern
+        self.dw = nn.Conv2d(16, 16, 3, padding=2, dilation=2, groups=16)  # depthwise
+        self.pw = nn.Conv2d(16, 16, 1)
+        self.bn2 = nn.BatchNorm2d(16)                      # folded into pw
+        self.bn_res = nn.BatchNorm2d(16)                   # after Add: stays BN
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1)   # 23x19 -> 12x10
+        self.c3 = nn.Conv2d(16, 32, 3, padding=1)
+        self.avg_excl = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+        self.c4 = nn.Conv2d(32, 32, (3, 5), padding=(1, 2), groups=4)
+        self.avg_incl = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=True)  # Pad folded
+
+    def forward(self, x):
+        x = F.relu(self.bn0(self.stem(x)))
+        x = self.gelu(self.bn1(self.c1(x)))
+        b = torch.tanh(self.bn2(self.pw(self.dw(x))))
+        x = F.relu(self.bn_res(x + b))
+        x = self.pool(x)
+        x = F.relu(self.c3(x))
+        y = torch.sigmoid(self.avg_excl(x))
+        x = x + y
+        z = self.avg_incl(F.relu(self.c4(x)))
+        return x + z                                       # [1, 32, 12, 10]
+
+
+class CNN2dDense(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = Backbone2d()
+        self.out = nn.Conv2d(32, 4, 1)
+
+    def forward(self, x):
+        return self.out(self.backbone(x))                  # [1, 4, 12, 10]
+
+
+class CNN2dHead(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = Backbone2d()
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.flat = nn.Flatten()
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.fc(self.flat(self.gap(self.backbone(x))))  # [1, 10]
+
+
+class CNN3d(nn.Module):
+    # input [1, 2, 19, 17, 15]
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv3d(2, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm3d(8)                       # folded
+        self.mp = nn.MaxPool3d(3, stride=1, padding=1)
+        self.c2 = nn.Conv3d(8, 8, 3, padding=2, dilation=2)
+        self.bn2 = nn.BatchNorm3d(8)                       # folded
+        self.bn_res = nn.BatchNorm3d(8)                    # after Add: stays BN
+        self.c3 = nn.Conv3d(8, 8, 3, stride=2, padding=1)  # -> 10x9x8
+        self.ap = nn.AvgPool3d(3, stride=1, padding=1, count_include_pad=False)
+        self.mp2 = nn.MaxPool3d((2, 1, 2), stride=(2, 1, 2))  # -> 5x9x4
+        self.c4 = nn.Conv3d(8, 4, 1)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.c1(x)))
+        x = self.mp(x)
+        x = F.relu(self.bn_res(self.bn2(self.c2(x)) + x))
+        x = F.relu(self.c3(x))
+        x = x + self.ap(x)
+        x = self.mp2(x)                                    # [1, 8, 5, 9, 4]
+        return self.c4(x)                                  # [1, 4, 5, 9, 4]
+
+
+class FlattenGemm(nn.Module):
+    # input [1, 3, 20, 16]
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 4, 3, padding=1)
+        self.c2 = nn.Conv2d(4, 4, 3, stride=2, padding=1)  # -> 10x8
+        self.flat = nn.Flatten()
+        self.fc = nn.Linear(4 * 10 * 8, 10)
+
+    def forward(self, x):
+        x = F.relu(self.c1(x))
+        x = F.relu(self.c2(x))
+        return self.fc(self.flat(x))                       # [1, 10]
+
+
+class ConvStack(nn.Module):
+    # input [1, 32, 256, 256]; 4 residual blocks of 2 convs = 8 convs,
+    # 2*32*32*9*256*256 = 1.208 GFLOP each -> 9.66 GFLOP.
+    def __init__(self, blocks=4, c=32):
+        super().__init__()
+        self.convs = nn.ModuleList([nn.Conv2d(c, c, 3, padding=1) for _ in range(2 * blocks)])
+        with torch.no_grad():
+            for cv in self.convs:
+                cv.weight.mul_(0.5)
+
+    def forward(self, x):
+        for i in range(0, len(self.convs), 2):
+            y = F.relu(self.convs[i](x))
+            y = self.convs[i + 1](y)
+            x = F.relu(x + y)
+        return x
+
+
+def gen_torch(name, module_cls, in_shape, seed, out_dir):
+    seed_all(seed)
+    module = module_cls()
+    randomize_bn(module, torch.Generator().manual_seed(seed + 1))
+    module.eval()
+    x = make_input(in_shape, seed + 2)
+    path = os.path.join(out_dir, f"{name}.onnx")
+    model, ref = export_torch(module, x, path)
+    model, ops = finalize(model, path)
+    return model, ops, x, ref
+
+
+# --- asym_pads (onnx.helper) ----------------------------------------------
+
+def _onnx_pads_to_fpad(pads):
+    """ONNX 2-D pads [hb, wb, he, we] -> F.pad tuple (wl, wr, ht, hb)."""
+    hb, wb, he, we = pads
+    return (wb, we, hb, he)
+
+
+def _torch_avgpool_asym(x, k, s, pads, count_include_pad):
+    fp = _onnx_pads_to_fpad(pads)
+    xs = F.pad(x, fp)
+    if count_include_pad:
+        return F.avg_pool2d(xs, k, s)
+    area = k[0] * k[1]
+    num = F.avg_pool2d(xs, k, s) * area
+    cnt = F.avg_pool2d(F.pad(torch.ones_like(x), fp), k, s) * area
+    return num / cnt
+
+
+def gen_asym_pads(out_dir, seed=500):
+    name = "asym_pads"
+    seed_all(seed)
+    rs = np.random.RandomState(seed)
+    in_shape = [1, 3, 41, 35]
+    w1 = (rs.standard_normal((8, 3, 3, 3)) * 0.3).astype(np.float32)
+    b1 = (rs.standard_normal(8) * 0.1).astype(np.float32)
+    w2 = (rs.standard_normal((4, 8, 3, 3)) * 0.2).astype(np.float32)
+    b2 = (rs.standard_normal(4) * 0.1).astype(np.float32)
+    c1 = dict(pads=[0, 2, 1, 0], strides=[2, 2], dilations=[2, 2])
+    ap1 = dict(kernel_shape=[3, 3], strides=[1, 1], pads=[1, 0, 0, 2], count_include_pad=0)
+    c2 = dict(pads=[2, 0, 0, 1], strides=[1, 1], dilations=[1, 1])
+    ap2 = dict(kernel_shape=[2, 3], strides=[2, 1], pads=[0, 1, 1, 1], count_include_pad=1)
+    mp = dict(kernel_shape=[3, 2], strides=[1, 1], pads=[0, 1, 2, 0])
+    nodes = [
+        helper.make_node("Conv", ["input", "w1", "b1"], ["c1"], name="conv1",
+                         kernel_shape=[3, 3], **c1),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("AveragePool", ["r1"], ["a1"], name="avgpool_excl", **ap1),
+        helper.make_node("Conv", ["a1", "w2", "b2"], ["c2"], name="conv2",
+                         kernel_shape=[3, 3], **c2),
+        helper.make_node("AveragePool", ["c2"], ["a2"], name="avgpool_incl", **ap2),
+        helper.make_node("MaxPool", ["a2"], ["output"], name="maxpool", **mp),
+    ]
+    # Shapes: conv1 19x17, avgpool_excl 18x17, conv2 18x16, avgpool_incl 9x16, maxpool 9x16.
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 4, 9, 16])],
+        initializer=[numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
+                     numpy_helper.from_array(w2, "w2"), numpy_helper.from_array(b2, "b2")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="quilt-gen_models")
+    model.ir_version = 7
+    path = os.path.join(out_dir, f"{name}.onnx")
+    model, ops = finalize(model, path)
+
+    x = make_input(in_shape, seed + 2)
+    with torch.no_grad():
+        t = torch.from_numpy(x)
+        t = F.conv2d(F.pad(t, _onnx_pads_to_fpad(c1["pads"])), torch.from_numpy(w1),
+                     torch.from_numpy(b1), stride=c1["strides"], dilation=c1["dilations"])
+        t = F.relu(t)
+        t = _torch_avgpool_asym(t, ap1["kernel_shape"], ap1["strides"], ap1["pads"], 0)
+        t = F.conv2d(F.pad(t, _onnx_pads_to_fpad(c2["pads"])), torch.from_numpy(w2),
+                     torch.from_numpy(b2))
+        t = _torch_avgpool_asym(t, ap2["kernel_shape"], ap2["strides"], ap2["pads"], 1)
+        t = F.max_pool2d(F.pad(t, _onnx_pads_to_fpad(mp["pads"]), value=float("-inf")),
+                         mp["kernel_shape"], mp["strides"])
+        ref = t.numpy().astype(np.float32)
+    return model, ops, x, ref
+
+
+# ---------------------------------------------------------------------------
+# registry
+# ---------------------------------------------------------------------------
+
+# name -> (generator, shard values to test (null = compiler default), notes)
+MODELS = {
+    "cnn1d": dict(
+        gen=lambda d: gen_torch("cnn1d", CNN1d, [1, 4, 77], 100, d),
+        shard=[None, "input:2"],
+        notes="Conv1d stride 2 / dilation 2 / groups / asymmetric pads [0,2]; "
+              "BN (folded + standalone), Relu, LeakyRelu, MaxPool1d, residual Add. L=77."),
+    "cnn2d_dense": dict(
+        gen=lambda d: gen_torch("cnn2d_dense", CNN2dDense, [1, 3, 45, 37], 200, d),
+        shard=[None, "input:2", "input:3"],
+        notes="Conv2d 3x3/5x5/3x5 strides, dilation, depthwise + grouped, BN, Relu, "
+              "Sigmoid, Tanh, exact GELU (Erf), MaxPool, AveragePool cip=0 and cip=1, "
+              "residual Adds; dense [1,4,12,10] output. 45x37 input."),
+    "cnn2d_head": dict(
+        gen=lambda d: gen_torch("cnn2d_head", CNN2dHead, [1, 3, 45, 37], 300, d),
+        shard=[None, "input:2", "input:3"],
+        notes="same backbone as cnn2d_dense + GlobalAveragePool + Flatten + Gemm -> [1,10]."),
+    "cnn3d": dict(
+        gen=lambda d: gen_torch("cnn3d", CNN3d, [1, 2, 19, 17, 15], 400, d),
+        shard=[None, "input:2", "input:3", "input:4"],
+        notes="Conv3d stride 2 / dilation 2, BN (folded + standalone), Relu, MaxPool3d "
+              "(3,s1,p1) and kernel=stride=(2,1,2) pool, AvgPool3d cip=0, residual Adds."),
+    "flatten_gemm": dict(
+        gen=lambda d: gen_torch("flatten_gemm", FlattenGemm, [1, 3, 20, 16], 600, d),
+        shard=[None, "input:2", "input:3"],
+        notes="conv -> Flatten of the spatial map -> Gemm: contraction over the split dim."),
+    "asym_pads": dict(
+        gen=gen_asym_pads,
+        shard=[None, "input:2", "input:3"],
+        notes="onnx.helper: Conv pads=[0,2,1,0] stride 2 dilation 2; AveragePool "
+              "pads=[1,0,0,2] cip=0; Conv pads=[2,0,0,1]; AveragePool k=[2,3] s=[2,1] "
+              "pads=[0,1,1,1] cip=1; MaxPool pads=[0,1,2,0]."),
+}
+BENCH_MODELS = {
+    "bench_convstack": dict(
+        gen=lambda d: gen_torch("bench_convstack", ConvStack, [1, 32, 256, 256], 700, d),
+        shard=[None],
+        notes="8 x (3x3 conv 32->32) in 4 residual blocks, 1x32x256x256, ~9.66 GFLOP.",
+        bench=True),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out_dir")
+    ap.add_argument("--bench", action="store_true", help="also generate the benchmark model(s)")
+    ap.add_argument("--only", default="", help="comma-separated model names to generate")
+    args = ap.parse_args()
+
+    os.makedirs(args.out_dir, exist_ok=True)
+    registry = dict(MODELS)
+    if args.bench:
+        registry.update(BENCH_MODELS)
+    all_known = {**MODELS, **BENCH_MODELS}
+    names = list(registry)
+    if args.only:
+        names = [n.strip() for n in args.only.split(",") if n.strip()]
+        bad = [n for n in names if n not in all_known]
+        if bad:
+            sys.exit(f"gen_models.py: unknown model(s) {bad}; known: {list(all_known)}")
+
+    torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+    mpath = os.path.join(args.out_dir, "manifest.json")
+    manifest = {"opset": OPSET, "models": {}}
+    if os.path.exists(mpath):
+        try:
+            old = json.load(open(mpath))
+            if isinstance(old.get("models"), dict):
+                manifest["models"].update(old["models"])
+        except (ValueError, OSError):
+            pass
+
+    for name in names:
+        spec = all_known[name]
+        model, ops, x, ref = spec["gen"](args.out_dir)
+        np.save(os.path.join(args.out_dir, f"{name}.input.npy"), np.ascontiguousarray(x))
+        np.save(os.path.join(args.out_dir, f"{name}.torch.npy"), np.ascontiguousarray(ref))
+        outs = []
+        for o in model.graph.output:
+            dims = [d.dim_value for d in o.type.tensor_type.shape.dim]
+            outs.append({"name": o.name, "shape": dims})
+        if outs and list(ref.shape) != outs[0]["shape"]:
+            raise RuntimeError(f"{name}: torch output shape {ref.shape} != ONNX {outs[0]['shape']}")
+        manifest["models"][name] = {
+            "onnx": f"{name}.onnx",
+            "inputs": [{"name": "input", "shape": list(x.shape), "dtype": "float32",
+                        "file": f"{name}.input.npy"}],
+            "outputs": outs,
+            "torch_reference": f"{name}.torch.npy",
+            "shard": spec["shard"],
+            "bench": bool(spec.get("bench", False)),
+            "ops": ops,
+            "nodes": node_summary(model),
+            "notes": spec["notes"],
+        }
+        print(f"{name}: input {list(x.shape)} -> output {list(ref.shape)}; ops: {', '.join(ops)}")
+
+    with open(mpath, "w") as f:
+        json.dump(manifest, f, indent=1)
+        f.write("\n")
+    print(f"wrote {len(names)} model(s) and {mpath}")
+
+
+if __name__ == "__main__":
+    main()
