@@ -158,6 +158,8 @@ int main(int argc, char **argv) {
     annotate.meshShape = *mesh;
     annotate.shard.assign(shardSpecs.begin(), shardSpecs.end());
     pm.addPass(quilt::createQuiltAnnotateInputs(annotate));
+    pm.addPass(quilt::createQuiltPropagateSharding());
+    pm.addPass(quilt::createQuiltDistributeFlattenContraction());
     pm.addPass(quilt::createQuiltPropagateSharding({explainSharding}));
   }
   if (compileTo >= Phase::Partition)

@@ -41,6 +41,22 @@ def QuiltPropagateSharding : Pass<"quilt-propagate-sharding", "mlir::ModuleOp"> 
   ];
 }
 
+def QuiltDistributeFlattenContraction
+    : Pass<"quilt-distribute-flatten-contraction", "mlir::ModuleOp"> {
+  let summary = "Contract a flattened split tensor without gathering it";
+  let description = [{
+    Runs after `quilt-propagate-sharding`. A `gemm(reshape(x: [N, d1..dk] ->
+    [N, K]), B)` whose `x` is split on one of `d1..dk` would need `x` whole
+    (a block of a merged dim is not a block of its parts). When `B` is a
+    constant, the contraction is rewritten over the unmerged dims:
+    `reduce_sum(mul(x[N, d.., 1], B'[1, d.., M]), d..)`, reshaped to `[N, M]`,
+    plus the bias. Each rank then contracts its own block against the
+    matching rows of `B` and an all-reduce sums the partials. Re-run
+    propagation afterwards (quiltc does).
+  }];
+  let dependentDialects = ["::quilt::QuiltDialect"];
+}
+
 def QuiltPartition : Pass<"quilt-partition", "mlir::ModuleOp"> {
   let summary = "Rewrite the global program into one SPMD program of local tensors";
   let description = [{
