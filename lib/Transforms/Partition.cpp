@@ -184,6 +184,11 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
     for (auto [d, f] : llvm::enumerate(rule.operandFactors[i])) {
       if (f == kNoFactor || axes[f].empty() || rule.factors[f].kind != FactorKind::Windowed)
         continue;
+      // A window that reads exactly the positions it writes needs no halo.
+      const Factor &factor = rule.factors[f];
+      if (factor.window.kernel == 1 && factor.window.stride == 1 && factor.window.padLo == 0 &&
+          factor.size == factor.resultSize)
+        continue;
       if (axes[f].size() > 1)
         return op.emitOpError("splits a windowed dim over several mesh axes; not supported");
       value = haloExchange(value, d, rule.factors[f], b);
