@@ -1,8 +1,13 @@
 // quilt_rt_conv against the reference loop, whole and split into halo'd
-// shards on simulated meshes (every rank's shard computed in one process).
+// shards on simulated meshes (every rank's shard computed in one process),
+// and after a halo exchange in an arena with its weights in the mapped
+// weights region, as a compiled model runs it.
 #include "reference.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
 
 namespace quilt::test {
 namespace {
@@ -176,6 +181,92 @@ TEST(Conv, PointwiseOnPlainBlocks) {
     quilt_rt_conv(ctx.get(), p.data(), buffers);
     EXPECT_LT(maxAbsDiff(y, expected), 1e-4);
   }
+}
+
+/// Bytes rounded up to the arena alignment the compiler uses.
+size_t aligned64(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+/// A lone conv after a halo exchange, laid out the way a compiled one-rank
+/// model lays it out: the output, the input and the halo'd input in one arena
+/// (the halo'd copy last), the weights and bias inside the mapped weights
+/// region (so conv takes its reorder-weights-once path), and the model run
+/// three times. A second conv op reads other weights from the same region, and
+/// then the first op reads those too (same params, new weights pointer).
+void checkHaloThenConvModel(const ConvCase &c) {
+  SCOPED_TRACE(c.name);
+  std::vector<float> x = globalTensor(c.x, 1), w = globalTensor(c.w, 2);
+  std::vector<float> b = globalTensor({c.w[0]}, 3);
+  std::vector<float> w2 = globalTensor(c.w, 4), b2 = globalTensor({c.w[0]}, 5);
+  Shape ys;
+  std::vector<float> ref = refConv(x, c.x, w, c.w, c.bias ? &b : nullptr, c.win, c.group, ys);
+  std::vector<float> ref2 =
+      refConv(x, c.x, w2, c.w, c.bias ? &b2 : nullptr, c.win, c.group, ys);
+  Shape mesh{1};
+  Split s{mesh, {-1, -1, 0}};
+  std::vector<Dim> xd = outputDims(c.x, s), hd = inputDims(c, s, ys), yd = outputDims(ys, s);
+  ASSERT_NE(hd[2].window.stride, 0) << "the conv input must carry a halo window";
+
+  // Weights region: w, b, w2, b2 (64-byte aligned like the mapped file).
+  size_t wFloats = w.size(), bFloats = b.size();
+  size_t regionFloats = 2 * (wFloats + bFloats);
+  auto *region = static_cast<float *>(std::aligned_alloc(64, aligned64(regionFloats * 4)));
+  std::unique_ptr<float, decltype(&std::free)> regionOwner(region, &std::free);
+  float *rw = region, *rb = rw + wFloats, *rw2 = rb + bFloats, *rb2 = rw2 + wFloats;
+  std::copy(w.begin(), w.end(), rw);
+  std::copy(b.begin(), b.end(), rb);
+  std::copy(w2.begin(), w2.end(), rw2);
+  std::copy(b2.begin(), b2.end(), rb2);
+  std::vector<float> regionBefore(region, region + regionFloats);
+
+  size_t yBytes = ref.size() * 4, xBytes = x.size() * 4;
+  size_t hBytes = localPart(x, hd, mesh, {0}).size() * 4;
+  size_t yOff = 0, xOff = aligned64(yBytes), hOff = xOff + aligned64(xBytes);
+  size_t arenaBytes = hOff + aligned64(hBytes);
+  SelfCommunicator comm;
+  auto ctx = std::make_unique<quilt_rt_ctx>(comm, mesh, arenaBytes, 64);
+  ctx->onError = [](const std::string &m) { throw Error(m); };
+  ctx->weights = region;
+  ctx->weightsBytes = regionFloats * 4;
+  auto *arena = static_cast<char *>(quilt_rt_arena(ctx.get()));
+  auto *ya = reinterpret_cast<float *>(arena + yOff);
+  auto *xa = reinterpret_cast<float *>(arena + xOff);
+  auto *ha = reinterpret_cast<float *>(arena + hOff);
+
+  Params haloParams, convParams1 = convParams(c, s, hd, yd), convParams2 = convParams(c, s, hd, yd);
+  haloParams.tensor(xd).tensor(hd).attr(2);
+  auto run = [&](const int64_t *params, float *wp, float *bp) {
+    std::copy(x.begin(), x.end(), xa);
+    void *halo[] = {xa, ha};
+    quilt_rt_halo_exchange(ctx.get(), haloParams.data(), halo);
+    std::vector<void *> buffers{ha, wp};
+    if (c.bias)
+      buffers.push_back(bp);
+    buffers.push_back(ya);
+    quilt_rt_conv(ctx.get(), params, buffers.data());
+    return std::vector<float>(ya, ya + ref.size());
+  };
+  for (int iteration = 0; iteration < 3; ++iteration) {
+    EXPECT_LT(maxAbsDiff(run(convParams1.data(), rw, rb), ref), 1e-4)
+        << "iteration " << iteration;
+    EXPECT_LT(maxAbsDiff(run(convParams2.data(), rw2, rb2), ref2), 1e-4)
+        << "second op, iteration " << iteration;
+  }
+  // The first op's cached plan must notice the new weights pointer.
+  EXPECT_LT(maxAbsDiff(run(convParams1.data(), rw2, rb2), ref2), 1e-4) << "first op, new weights";
+  EXPECT_LT(maxAbsDiff(run(convParams1.data(), rw, rb), ref), 1e-4) << "first op, old weights";
+  EXPECT_EQ(std::vector<float>(region, region + regionFloats), regionBefore)
+      << "conv wrote into the weights region";
+}
+
+TEST(Conv, HaloExchangeThenConvWithMappedWeights) {
+  // The model that first showed the bug: a 1x1 conv, 2 -> 3 channels, on a
+  // [1, 2, 5, 4] input whose H carries a (trivial) halo window on one rank.
+  checkHaloThenConvModel({"1x1 after halo, 2 -> 3 channels", {1, 2, 5, 4}, {3, 2, 1, 1}, 1,
+                          win2({1, 1}, {1, 1}, {1, 1}, {0, 0}, {0, 0}), false});
+  checkHaloThenConvModel({"3x3 pad 1 after halo, 2 -> 3 channels", {1, 2, 5, 4}, {3, 2, 3, 3},
+                          1, win2({3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}), false});
+  for (const ConvCase &c : convCases())
+    checkHaloThenConvModel(c);
 }
 
 TEST(Conv, MismatchedHaloWindowIsAnError) {

@@ -1,12 +1,15 @@
 // Communication entry points under a real MPI job: halo exchange (uneven
 // blocks, strides, dilations, asymmetric pads, halos wider than a block,
 // periodic boundaries, two dims in a row), a distributed conv, all_reduce and
-// all_gather, each checked against values computed from the global tensor.
+// all_gather, each checked against values computed from the global tensor. Convs
+// read their weights from the mapped weights region and run several times.
 // Runs on any number of ranks; tests use EXPECT only, so every rank reaches
 // every collective even after a failure.
 #include "reference.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace quilt::test {
 namespace {
@@ -113,7 +116,23 @@ TEST(MpiHalo, CountsBytesSent) {
     EXPECT_GT(gComm->bytesSent(), before);
 }
 
-/// Halo exchange then conv on every rank, against the global reference.
+/// w and b copied into one buffer that the context treats as the mapped
+/// weights region, so conv takes its reorder-weights-once path.
+struct WeightsRegion {
+  std::vector<float> data;
+  float *w, *b;
+  WeightsRegion(const std::vector<float> &wv, const std::vector<float> &bv, quilt_rt_ctx &ctx)
+      : data(wv) {
+    data.insert(data.end(), bv.begin(), bv.end());
+    w = data.data();
+    b = w + wv.size();
+    ctx.weights = data.data();
+    ctx.weightsBytes = data.size() * sizeof(float);
+  }
+};
+
+/// Halo exchange then conv on every rank, against the global reference, with
+/// the weights in the mapped weights region and the model run three times.
 void checkDistributedConv(const Shape &mesh) {
   Shape xs{1, 3, 13, 11}, ws{4, 3, 3, 3};
   WindowSpec win{{3, 3}, {2, 1}, {1, 2}, {1, 2}, {1, 2}};
@@ -126,6 +145,7 @@ void checkDistributedConv(const Shape &mesh) {
   std::vector<Dim> hd{whole(1), whole(3), halo(13, 0, wh, ys[2]), halo(11, 1, ww, ys[3])};
   std::vector<Dim> yd{whole(1), whole(4), split(ys[2], 0), split(ys[3], 1)};
   auto ctx = contextFor(mesh);
+  WeightsRegion region(w, b, *ctx);
   std::vector<float> xl = localPart(x, xd, mesh, ctx->coords);
   std::vector<float> m(localPart(x, md, mesh, ctx->coords).size());
   std::vector<float> h(localPart(x, hd, mesh, ctx->coords).size());
@@ -137,16 +157,59 @@ void checkDistributedConv(const Shape &mesh) {
   pc.attrs({1, 2, 1, 2, 1, 1, 2, 1, 2, 1, 2});
   void *b1[] = {xl.data(), m.data()};
   void *b2[] = {m.data(), h.data()};
-  void *bc[] = {h.data(), w.data(), b.data(), y.data()};
-  quilt_rt_halo_exchange(ctx.get(), p1.data(), b1);
-  quilt_rt_halo_exchange(ctx.get(), p2.data(), b2);
-  quilt_rt_conv(ctx.get(), pc.data(), bc);
-  EXPECT_LT(maxAbsDiff(y, expected), 1e-4) << "mesh " << shapeString(mesh);
+  void *bc[] = {h.data(), region.w, region.b, y.data()};
+  for (int iteration = 0; iteration < 3; ++iteration) {
+    std::fill(y.begin(), y.end(), -5.f);
+    quilt_rt_halo_exchange(ctx.get(), p1.data(), b1);
+    quilt_rt_halo_exchange(ctx.get(), p2.data(), b2);
+    quilt_rt_conv(ctx.get(), pc.data(), bc);
+    EXPECT_LT(maxAbsDiff(y, expected), 1e-4)
+        << "mesh " << shapeString(mesh) << " iteration " << iteration;
+  }
 }
 
 TEST(MpiConv, HaloThenConvMatchesGlobal) {
   for (const Shape &mesh : meshesOfWorld(gComm->size(), 2))
     checkDistributedConv(mesh);
+}
+
+/// A model whose only op is a multi-channel conv after a halo exchange on H
+/// (x [1, 2, 5, 4] split on H, halo window of the conv's kernel), weights in
+/// the mapped region: the 1x1 case needs no neighbour data at all, yet its
+/// input carries a window, so it runs the halo path of conv on every rank.
+void checkHaloThenMultiChannelConv(int64_t k, int64_t pad) {
+  Shape xs{1, 2, 5, 4}, ws{3, 2, k, k};
+  WindowSpec win{{k, k}, {1, 1}, {1, 1}, {pad, pad}, {pad, pad}};
+  std::vector<float> x = globalTensor(xs, 6), w = globalTensor(ws, 7);
+  Shape ys;
+  std::vector<float> ref = refConv(x, xs, w, ws, nullptr, win, 1, ys);
+  Shape mesh{gComm->size()};
+  std::vector<Dim> xd{whole(1), whole(2), split(5, 0), whole(4)};
+  std::vector<Dim> hd{whole(1), whole(2), halo(5, 0, Window{1, 1, k, pad}, ys[2]), whole(4)};
+  std::vector<Dim> yd{whole(1), whole(3), split(ys[2], 0), whole(ys[3])};
+  auto ctx = contextFor(mesh);
+  WeightsRegion region(w, {}, *ctx);
+  std::vector<float> xl = localPart(x, xd, mesh, ctx->coords);
+  std::vector<float> h(localPart(x, hd, mesh, ctx->coords).size(), -3.f);
+  std::vector<float> expected = localPart(ref, yd, mesh, ctx->coords), y(expected.size());
+  Params ph, pc;
+  ph.tensor(xd).tensor(hd).attr(2);
+  pc.tensor(hd).tensor({whole(3), whole(2), whole(k), whole(k)}).tensor(yd);
+  pc.attrs({0, 2, 1, 1, 1, 1, 1, pad, pad, pad, pad});
+  void *bh[] = {xl.data(), h.data()};
+  void *bc[] = {h.data(), region.w, y.data()};
+  for (int iteration = 0; iteration < 3; ++iteration) {
+    std::fill(y.begin(), y.end(), -5.f);
+    quilt_rt_halo_exchange(ctx.get(), ph.data(), bh);
+    quilt_rt_conv(ctx.get(), pc.data(), bc);
+    EXPECT_LT(maxAbsDiff(y, expected), 1e-4)
+        << "kernel " << k << " rank " << gComm->rank() << " iteration " << iteration;
+  }
+}
+
+TEST(MpiConv, HaloThenMultiChannelConvWithMappedWeights) {
+  checkHaloThenMultiChannelConv(1, 0);
+  checkHaloThenMultiChannelConv(3, 1);
 }
 
 /// Rank-dependent partial values: element i on the rank at `coords`.
