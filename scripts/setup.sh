@@ -11,8 +11,12 @@ PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libonnx-dev libprotobuf-dev protobuf-compiler libabsl-dev
   libopenmpi-dev openmpi-bin libdnnl-dev libfftw3-dev nlohmann-json3-dev libgtest-dev
-  python3-torch python3-onnx python3-numpy nodejs npm
+  python3-torch python3-onnx python3-numpy
 )
+# Node.js may come from elsewhere (e.g. NodeSource, which bundles npm); only
+# install Debian's when there is none.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
