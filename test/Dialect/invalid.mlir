@@ -160,3 +160,12 @@ func.func @all_gather_rank(%x: tensor<4x?xf32>) {
   %r = quilt.all_gather %x on @mesh axis "x" dim 1 : tensor<4x?xf32> -> tensor<4xf32>
   return
 }
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @periodic_too_wide(%x: tensor<1x3x?x8xf32>) {
+  // expected-error @+1 {{periodic halo wider than the domain}}
+  %h = quilt.halo_exchange %x on @mesh axis "x" dim 2 window <stride = 1, dilation = 1, kernel = 9, pad_lo = 4> global = 3 -> global_out = 3 boundary = periodic : tensor<1x3x?x8xf32> -> tensor<1x3x?x8xf32>
+  return
+}

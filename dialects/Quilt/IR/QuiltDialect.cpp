@@ -377,12 +377,14 @@ LogicalResult HaloExchangeOp::verify() {
   WindowAttr w = getWindow();
   if (w.getStride() < 1 || w.getDilation() < 1 || w.getKernel() < 1)
     return emitOpError("window stride, dilation and kernel must be positive");
-  if (getGlobal() < 1 || getGlobalOut() < 0)
+  int64_t global = getGlobal(), globalOut = getGlobalOut();
+  if (global < 1 || globalOut < 0)
     return emitOpError("global sizes must be positive");
-  // The window must not read past the padded domain of the producer.
+  // A periodic halo wraps once at most: it must not reach past a neighbouring copy.
   Window window{w.getStride(), w.getDilation(), w.getKernel(), w.getPadLo()};
-  Range all = neededInputRange(window, {0, getGlobalOut()});
-  if (getGlobalOut() > 0 && all.begin < -getGlobal() && getBoundary() == Boundary::Periodic)
+  Range all = neededInputRange(window, {0, globalOut});
+  if (getBoundary() == Boundary::Periodic && globalOut > 0 &&
+      (all.begin < -global || all.end > 2 * global))
     return emitOpError("periodic halo wider than the domain");
   auto out = getResult().getType();
   if (out.getRank() != in.getRank())
