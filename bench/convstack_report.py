@@ -17,75 +17,40 @@ parsed loosely:
     line's rank (max over its lines);
   * the rank comes from "rank N", "rank=N", "[N]" or "rN:"; lines without one
     are numbered in order.
-Whatever is parsed, the matching raw lines are shown; if nothing parses, the
-raw output is printed.
+The executable's own --iterations report is parsed (its exact format, see
+parse()); if nothing parses, the raw output is printed.
 """
 import json
 import re
 import sys
 
-UNITS = {"ns": 1e-6, "us": 1e-3, "\u00b5s": 1e-3, "usec": 1e-3, "ms": 1.0, "msec": 1.0,
-         "milliseconds": 1.0, "s": 1e3, "sec": 1e3, "secs": 1e3, "seconds": 1e3}
-NUM = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
-UNIT_ALT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
-RE_SUFFIX = re.compile(rf"({NUM})\s*({UNIT_ALT})\b", re.I)
-RE_KEYUNIT = re.compile(rf"[A-Za-z_]*?[_\s(\[]({UNIT_ALT})[)\]]?\s*[:=]\s*({NUM})", re.I)
-RE_RANK = re.compile(r"(?:\brank\s*[:=#]?\s*(\d+)|^\s*\[(\d+)\]|\br(\d+)\s*:)", re.I)
-BU = r"(kib|mib|gib|kb|mb|gb)?"
-RE_BYTES_AFTER = re.compile(rf"bytes?(?:[ _-]?(?:sent|send|tx|out))?\s*[:=]?\s*({NUM})\s*{BU}", re.I)
-RE_BYTES_BEFORE = re.compile(rf"({NUM})\s*{BU}\s*bytes?", re.I)
-RE_BYTES_NUM = re.compile(rf"({NUM})\s*{BU}", re.I)
-BYTE_UNITS = {"kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3, "kb": 1e3, "mb": 1e6, "gb": 1e9, "b": 1}
 
 
-def rank_of(line):
-    m = RE_RANK.search(line)
-    if not m:
-        return None, line
-    r = next(g for g in m.groups() if g is not None)
-    return int(r), line[:m.start()] + " " + line[m.end():]
+RE_PHASE = re.compile(r"^\s*(total|compute|halo|collectives)\s+([0-9.]+)\s*ms\s*$")
+RE_BYTES_LINE = re.compile(r"bytes sent per rank per iteration:\s*(.*)$")
 
 
 def parse(text):
-    times = {}   # rank -> {"total": [...], "phases": [...]}
-    bytes_ = {}  # rank -> max bytes
-    tlines, blines = [], []
-    anon_t = anon_b = 0
+    """Reads the executable's --iterations report:
+         per iteration (mean over iterations, max over ranks):
+           total 12.3 ms / compute ... / halo ... / collectives ...
+         bytes sent per rank per iteration: 0: N, 1: M
+    Returns (total ms or None, {phase: ms}, {rank: bytes}, report lines)."""
+    phases, bytes_, lines = {}, {}, []
     for line in text.splitlines():
-        low = line.lower()
-        if "time" in low:
-            rank, rest = rank_of(line)
-            vals = [float(v) * UNITS[u.lower()] for v, u in RE_SUFFIX.findall(rest)]
-            vals += [float(v) * UNITS[u.lower()] for u, v in RE_KEYUNIT.findall(rest)]
-            if vals:
-                tlines.append(line)
-                if rank is None:
-                    rank, anon_t = anon_t, anon_t + 1
-                d = times.setdefault(rank, {"total": [], "phases": []})
-                (d["total"] if "total" in low else d["phases"]).append(max(vals))
-        if "byte" in low and not (("recv" in low or "receiv" in low) and
-                                  not ("sent" in low or "send" in low)):
-            rank, rest = rank_of(line)
-            best = None
-            m = RE_BYTES_AFTER.search(rest) or RE_BYTES_BEFORE.search(rest)
-            if m:
-                v, u = m.group(1), m.group(2)
-                best = float(v) * (BYTE_UNITS[u.lower()] if u else 1)
-            else:  # largest number in the clause that mentions bytes
-                clause = next(c for c in re.split(r"[,;|]", rest) if "byte" in c.lower())
-                for v, u in RE_BYTES_NUM.findall(clause):
-                    x = float(v) * (BYTE_UNITS[u.lower()] if u else 1)
-                    best = x if best is None else max(best, x)
-            if best is not None:
-                blines.append(line)
-                if rank is None:
-                    rank, anon_b = anon_b, anon_b + 1
-                bytes_[rank] = max(bytes_.get(rank, 0), best)
-    per_rank = {}
-    for r, d in times.items():
-        per_rank[r] = max(d["total"]) if d["total"] else sum(d["phases"])
-    t = max(per_rank.values()) if per_rank else None
-    return t, per_rank, bytes_, tlines, blines
+        m = RE_PHASE.match(line)
+        if m:
+            phases[m.group(1)] = float(m.group(2))
+            lines.append(line)
+            continue
+        m = RE_BYTES_LINE.search(line)
+        if m:
+            lines.append(line)
+            for item in m.group(1).split(","):
+                rank, _, value = item.partition(":")
+                if value.strip():
+                    bytes_[int(rank)] = int(value)
+    return phases.get("total"), phases, bytes_, lines
 
 
 def analytical(manifest, model):
@@ -149,7 +114,8 @@ def main():
         p, log, rc = int(a[i]), a[i + 1], int(a[i + 2])
         t0, t1, t2 = (float(x) for x in a[i + 3:i + 6])
         text = open(log, errors="replace").read()
-        t, per_rank, by, tlines, blines = parse(text)
+        t, per_rank, by, tlines = parse(text)
+        blines = []
         wall_diff = ((t2 - t1) - (t1 - t0)) * 1e3 / (iters - 1) if iters > 1 else None
         results[p] = dict(t=t, per_rank=per_rank, bytes=by, wall_diff=wall_diff, rc=rc,
                           wall_1=(t1 - t0) * 1e3, wall_k=(t2 - t1) * 1e3)
@@ -165,8 +131,8 @@ def main():
             for l in text.splitlines()[-80:]:
                 print("   > " + l)
         if t is not None:
-            print(f"   parsed time: {t:.2f} ms (max over ranks; per rank: "
-                  + ", ".join(f"r{r}={v:.2f}" for r, v in sorted(per_rank.items())) + ")")
+            print(f"   parsed time: {t:.2f} ms per iteration (max over ranks; phases: "
+                  + ", ".join(f"{k}={v:.2f}" for k, v in per_rank.items()) + ")")
         if wall_diff is not None:
             print(f"   wall clock: iterations=1 {results[p]['wall_1']:.0f} ms, iterations={iters} "
                   f"{results[p]['wall_k']:.0f} ms -> {wall_diff:.2f} ms per extra iteration")

@@ -269,7 +269,7 @@ LLVM::LLVMFuncOp RuntimeLowering::declareRuntime(StringRef name, Type result,
     return existing;
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToEnd(module.getBody());
-  return b.create<LLVM::LLVMFuncOp>(module.getLoc(), name,
+  return LLVM::LLVMFuncOp::create(b, module.getLoc(), name,
                                     LLVM::LLVMFunctionType::get(result, args));
 }
 
@@ -284,23 +284,23 @@ LogicalResult RuntimeLowering::emitRunFunction(func::FuncOp func) {
   OpBuilder b(ctx);
   b.setInsertionPointToEnd(module.getBody());
   Location loc = func.getLoc();
-  auto run = b.create<LLVM::LLVMFuncOp>(loc, "quilt_model_run",
+  auto run = LLVM::LLVMFuncOp::create(b, loc, "quilt_model_run",
                                         LLVM::LLVMFunctionType::get(voidType, {ptr}));
   Block *entry = run.addEntryBlock(b);
   Value ctxArg = entry->getArgument(0);
   b.setInsertionPointToStart(entry);
-  Value arena = b.create<LLVM::CallOp>(loc, arenaFn, ValueRange{ctxArg}).getResult();
-  Value weightsBase = b.create<LLVM::CallOp>(loc, weightsFn, ValueRange{ctxArg}).getResult();
+  Value arena = LLVM::CallOp::create(b, loc, arenaFn, ValueRange{ctxArg}).getResult();
+  Value weightsBase = LLVM::CallOp::create(b, loc, weightsFn, ValueRange{ctxArg}).getResult();
   size_t maxBuffers = 1;
   for (Operation &op : func.getBody().front())
     maxBuffers = std::max<size_t>(maxBuffers, op.getNumOperands() + op.getNumResults());
-  Value count = b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(maxBuffers));
-  Value buffers = b.create<LLVM::AllocaOp>(loc, ptr, ptr, count, 8);
+  Value count = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(maxBuffers));
+  Value buffers = LLVM::AllocaOp::create(b, loc, ptr, ptr, count, 8);
 
   auto addressOf = [&](Value v) -> Value {
     Placement p = placements.lookup(v);
     Value base = p.inWeights ? weightsBase : arena;
-    return b.create<LLVM::GEPOp>(loc, ptr, b.getI8Type(), base,
+    return LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), base,
                                  ArrayRef<LLVM::GEPArg>{(int32_t)p.offset});
   };
 
@@ -323,22 +323,22 @@ LogicalResult RuntimeLowering::emitRunFunction(func::FuncOp func) {
     gb.setInsertionPointToStart(module.getBody());
     auto arrayType = LLVM::LLVMArrayType::get(i64, words.size());
     std::string name = "__quilt_params_" + std::to_string(paramsCount++);
-    auto global = gb.create<LLVM::GlobalOp>(
+    auto global = LLVM::GlobalOp::create(gb, 
         loc, arrayType, /*isConstant=*/true, LLVM::Linkage::Internal, name,
         DenseElementsAttr::get(RankedTensorType::get({(int64_t)words.size()}, i64),
                                ArrayRef<int64_t>(words)));
     global.setAlignment(8);
 
     for (auto [i, t] : llvm::enumerate(tensors)) {
-      Value slot = b.create<LLVM::GEPOp>(loc, ptr, ptr, buffers,
+      Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr, buffers,
                                          ArrayRef<LLVM::GEPArg>{(int32_t)i});
-      b.create<LLVM::StoreOp>(loc, addressOf(t), slot);
+      LLVM::StoreOp::create(b, loc, addressOf(t), slot);
     }
-    Value params = b.create<LLVM::AddressOfOp>(loc, ptr, name);
+    Value params = LLVM::AddressOfOp::create(b, loc, ptr, name);
     auto fn = declareRuntime(call->first, voidType, {ptr, ptr, ptr});
-    b.create<LLVM::CallOp>(op.getLoc(), fn, ValueRange{ctxArg, params, buffers});
+    LLVM::CallOp::create(b, op.getLoc(), fn, ValueRange{ctxArg, params, buffers});
   }
-  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
   return success();
 }
 
@@ -386,7 +386,7 @@ void RuntimeLowering::emitInfo(func::FuncOp func) {
   OpBuilder b(module.getContext());
   b.setInsertionPointToStart(module.getBody());
   auto type = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
-  b.create<LLVM::GlobalOp>(module.getLoc(), type, /*isConstant=*/true, LLVM::Linkage::External,
+  LLVM::GlobalOp::create(b, module.getLoc(), type, /*isConstant=*/true, LLVM::Linkage::External,
                            "quilt_model_info", b.getStringAttr(text));
 }
 

@@ -123,7 +123,7 @@ Value Importer::materialize(const Tensor &tensor, Location loc) {
   if (tensor.type != ElementType::Float && tensor.type != ElementType::Double)
     data.assign(tensor.ints.begin(), tensor.ints.end());
   auto type = RankedTensorType::get(tensor.dims, b.getF32Type());
-  return b.create<ConstantOp>(loc, type, DenseElementsAttr::get(type, ArrayRef<float>(data)));
+  return ConstantOp::create(b, loc, type, DenseElementsAttr::get(type, ArrayRef<float>(data)));
 }
 
 FailureOr<Value> Importer::input(const Node &node, size_t index) {
@@ -148,8 +148,8 @@ Value Importer::reshapeTo(Value value, ArrayRef<int64_t> shape, Location loc) {
   // Reshaping a constant is free: re-type its data.
   if (auto constant = value.getDefiningOp<ConstantOp>())
     if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
-      return b.create<ConstantOp>(loc, type, dense.reshape(type));
-  return b.create<ReshapeOp>(loc, type, value);
+      return ConstantOp::create(b, loc, type, dense.reshape(type));
+  return ReshapeOp::create(b, loc, type, value);
 }
 
 /// Numpy rank broadcasting: prepend dims of extent 1.
@@ -363,7 +363,7 @@ LogicalResult Importer::importConv(const Node &node) {
       return failure();
     bias = *bv;
   }
-  auto conv = b.create<ConvOp>(locOf(node), *type, *x, *w, bias, b.getDenseI64ArrayAttr(strides),
+  auto conv = ConvOp::create(b, locOf(node), *type, *x, *w, bias, b.getDenseI64ArrayAttr(strides),
                                b.getDenseI64ArrayAttr(dilations), b.getDenseI64ArrayAttr(*pads),
                                b.getI64IntegerAttr(intAttr(node, "group", 1)));
   values[node.outputs[0]] = conv;
@@ -378,15 +378,15 @@ LogicalResult Importer::importUnary(const Node &node) {
   Location loc = locOf(node);
   Value out;
   if (node.opType == "Relu")
-    out = b.create<ReluOp>(loc, *x);
+    out = ReluOp::create(b, loc, *x);
   else if (node.opType == "LeakyRelu")
-    out = b.create<LeakyReluOp>(loc, *x, b.getF32FloatAttr(floatAttr(node, "alpha", 0.01f)));
+    out = LeakyReluOp::create(b, loc, *x, b.getF32FloatAttr(floatAttr(node, "alpha", 0.01f)));
   else if (node.opType == "Sigmoid")
-    out = b.create<SigmoidOp>(loc, *x);
+    out = SigmoidOp::create(b, loc, *x);
   else if (node.opType == "Tanh")
-    out = b.create<TanhOp>(loc, *x);
+    out = TanhOp::create(b, loc, *x);
   else if (node.opType == "Erf")
-    out = b.create<ErfOp>(loc, *x);
+    out = ErfOp::create(b, loc, *x);
   values[node.outputs[0]] = out;
   return success();
 }
@@ -401,13 +401,13 @@ LogicalResult Importer::importBinary(const Node &node) {
   Value r = broadcastRank(*rhs, type->getRank(), loc);
   Value out;
   if (node.opType == "Add")
-    out = b.create<AddOp>(loc, *type, l, r);
+    out = AddOp::create(b, loc, *type, l, r);
   else if (node.opType == "Sub")
-    out = b.create<SubOp>(loc, *type, l, r);
+    out = SubOp::create(b, loc, *type, l, r);
   else if (node.opType == "Mul")
-    out = b.create<MulOp>(loc, *type, l, r);
+    out = MulOp::create(b, loc, *type, l, r);
   else
-    out = b.create<DivOp>(loc, *type, l, r);
+    out = DivOp::create(b, loc, *type, l, r);
   values[node.outputs[0]] = out;
   return success();
 }
@@ -438,9 +438,9 @@ LogicalResult Importer::importPool(const Node &node) {
        d = b.getDenseI64ArrayAttr(dilations), p = b.getDenseI64ArrayAttr(*pads);
   Value out;
   if (node.opType == "MaxPool")
-    out = b.create<MaxPoolOp>(loc, *type, *x, k, s, d, p, b.getBoolAttr(false));
+    out = MaxPoolOp::create(b, loc, *type, *x, k, s, d, p, b.getBoolAttr(false));
   else
-    out = b.create<AvgPoolOp>(loc, *type, *x, k, s, d, p,
+    out = AvgPoolOp::create(b, loc, *type, *x, k, s, d, p,
                               b.getBoolAttr(intAttr(node, "count_include_pad", 0) != 0));
   values[node.outputs[0]] = out;
   return success();
@@ -454,7 +454,7 @@ LogicalResult Importer::importGlobalAveragePool(const Node &node) {
   SmallVector<int64_t> dims;
   for (int64_t d = 2; d < type->getRank(); ++d)
     dims.push_back(d);
-  values[node.outputs[0]] = b.create<ReduceMeanOp>(locOf(node), *type, *x,
+  values[node.outputs[0]] = ReduceMeanOp::create(b, locOf(node), *type, *x,
                                                    b.getDenseI64ArrayAttr(dims), FloatAttr());
   return success();
 }
@@ -485,8 +485,8 @@ LogicalResult Importer::importBatchNorm(const Node &node) {
     shift.floats.push_back(params[1]->floats[c] - params[2]->floats[c] * a);
   }
   Location loc = locOf(node);
-  Value scaled = b.create<MulOp>(loc, *type, *x, materialize(scale, loc));
-  values[node.outputs[0]] = b.create<AddOp>(loc, *type, scaled, materialize(shift, loc));
+  Value scaled = MulOp::create(b, loc, *type, *x, materialize(scale, loc));
+  values[node.outputs[0]] = AddOp::create(b, loc, *type, scaled, materialize(shift, loc));
   return success();
 }
 
@@ -503,7 +503,7 @@ LogicalResult Importer::importGemm(const Node &node) {
       return failure();
     c = broadcastRank(*cv, 2, loc);
   }
-  values[node.outputs[0]] = b.create<GemmOp>(
+  values[node.outputs[0]] = GemmOp::create(b, 
       loc, *type, *a, *w, c, b.getBoolAttr(intAttr(node, "transA", 0)),
       b.getBoolAttr(intAttr(node, "transB", 0)), b.getF32FloatAttr(floatAttr(node, "alpha", 1)),
       b.getF32FloatAttr(floatAttr(node, "beta", 1)));
@@ -519,7 +519,7 @@ LogicalResult Importer::importMatMul(const Node &node) {
       cast<RankedTensorType>(w->getType()).getRank() != 2)
     return fail(node, "only 2-D MatMul is supported");
   values[node.outputs[0]] =
-      b.create<GemmOp>(locOf(node), *type, *a, *w, Value(), b.getBoolAttr(false),
+      GemmOp::create(b, locOf(node), *type, *a, *w, Value(), b.getBoolAttr(false),
                        b.getBoolAttr(false), b.getF32FloatAttr(1), b.getF32FloatAttr(1));
   return success();
 }
@@ -579,7 +579,7 @@ LogicalResult Importer::importConcat(const Node &node) {
     inputs.push_back(*v);
   }
   int64_t axis = normalizeAxis(intAttr(node, "axis", 0), type->getRank());
-  values[node.outputs[0]] = b.create<ConcatOp>(locOf(node), *type, inputs, axis);
+  values[node.outputs[0]] = ConcatOp::create(b, locOf(node), *type, inputs, axis);
   return success();
 }
 
@@ -665,7 +665,7 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
     argTypes.push_back(RankedTensorType::get(in.dims, b.getF32Type()));
   }
   b.setInsertionPointToEnd(module->getBody());
-  auto func = b.create<func::FuncOp>(fileLoc, "main", b.getFunctionType(argTypes, {}));
+  auto func = func::FuncOp::create(b, fileLoc, "main", b.getFunctionType(argTypes, {}));
   Block *body = func.addEntryBlock();
   for (auto [i, in] : llvm::enumerate(graph.inputs)) {
     values[in.name] = body->getArgument(i);
@@ -678,7 +678,7 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
       continue;
     auto handler = handlers().find(node.opType);
     if (handler == handlers().end()) {
-      fail(node, "is only supported when its inputs are compile-time constants");
+      (void)fail(node, "is only supported when its inputs are compile-time constants");
       errorOut = error;
       return nullptr;
     }
@@ -696,7 +696,7 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
     }
     results.push_back(it->second);
   }
-  b.create<func::ReturnOp>(fileLoc, results);
+  func::ReturnOp::create(b, fileLoc, results);
   func.setType(b.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (auto [i, out] : llvm::enumerate(graph.outputs))
     func.setResultAttr(i, "quilt.name", b.getStringAttr(out.name));

@@ -92,7 +92,7 @@ struct AnnotateInputs : quilt::impl::QuiltAnnotateInputsBase<AnnotateInputs> {
     for (size_t i = 0; i < shape.size(); ++i)
       axisNames.push_back(builder.getStringAttr(names[i]));
     if (!module.lookupSymbol<MeshOp>("mesh"))
-      builder.create<MeshOp>(module.getLoc(), "mesh", builder.getArrayAttr(axisNames),
+      MeshOp::create(builder, module.getLoc(), "mesh", builder.getArrayAttr(axisNames),
                              builder.getDenseI64ArrayAttr(shape));
 
     llvm::StringSet<> used;
@@ -132,14 +132,16 @@ struct AnnotateInputs : quilt::impl::QuiltAnnotateInputsBase<AnnotateInputs> {
                                      << ", mesh axes " << shape.size() << ")";
           return signalPassFailure();
         }
-        dims[dim].push_back(axisNames[axis]);
+        // An axis of one rank splits nothing: the program stays unsharded there.
+        if (shape[axis] > 1)
+          dims[dim].push_back(axisNames[axis]);
       }
       SmallVector<Attribute> dimAttrs;
       for (auto &axes : dims)
         dimAttrs.push_back(builder.getArrayAttr(axes));
       auto sharding = ShardingAttr::get(func.getContext(), meshRef,
                                         builder.getArrayAttr(dimAttrs), ArrayAttr());
-      auto annotate = builder.create<AnnotateOp>(arg.getLoc(), arg, sharding);
+      auto annotate = AnnotateOp::create(builder, arg.getLoc(), arg, sharding);
       arg.replaceAllUsesExcept(annotate.getResult(), annotate);
     }
   }

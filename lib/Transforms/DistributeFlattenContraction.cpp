@@ -58,25 +58,25 @@ static void distribute(GemmOp gemm) {
   SmallVector<int64_t> xShape(xType.getShape());
   xShape.push_back(1);
   auto f32 = builder.getF32Type();
-  Value x1 = builder.create<ReshapeOp>(loc, RankedTensorType::get(xShape, f32), x);
+  Value x1 = ReshapeOp::create(builder, loc, RankedTensorType::get(xShape, f32), x);
   DenseElementsAttr rowsAttr = contractionWeights(b, gemm.getTransB(), merged, m);
-  Value rows = builder.create<ConstantOp>(loc, rowsAttr.getType(), rowsAttr);
+  Value rows = ConstantOp::create(builder, loc, rowsAttr.getType(), rowsAttr);
   SmallVector<int64_t> productShape{n};
   llvm::append_range(productShape, merged);
   productShape.push_back(m);
   Value product =
-      builder.create<MulOp>(loc, RankedTensorType::get(productShape, f32), x1, rows);
+      MulOp::create(builder, loc, RankedTensorType::get(productShape, f32), x1, rows);
   SmallVector<int64_t> dims, summedShape{n};
   for (int64_t d = 1; d <= (int64_t)merged.size(); ++d) {
     dims.push_back(d);
     summedShape.push_back(1);
   }
   summedShape.push_back(m);
-  Value summed = builder.create<ReduceSumOp>(loc, RankedTensorType::get(summedShape, f32), product,
+  Value summed = ReduceSumOp::create(builder, loc, RankedTensorType::get(summedShape, f32), product,
                                              builder.getDenseI64ArrayAttr(dims));
-  Value result = builder.create<ReshapeOp>(loc, gemm.getResult().getType(), summed);
+  Value result = ReshapeOp::create(builder, loc, gemm.getResult().getType(), summed);
   if (gemm.getC())
-    result = builder.create<AddOp>(loc, gemm.getResult().getType(), result, gemm.getC());
+    result = AddOp::create(builder, loc, gemm.getResult().getType(), result, gemm.getC());
   gemm.emitRemark() << "contracting " << describeNode(gemm)
                     << " over the unflattened dims of a split input (no all-gather)";
   gemm.getResult().replaceAllUsesWith(result);

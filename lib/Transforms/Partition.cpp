@@ -115,7 +115,7 @@ Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, 
       AxisSplit next = state.split;
       next.dims[d].pop_back();
       auto type = localType(state.global, next, meshRef);
-      value = b.create<AllGatherOp>(user->getLoc(), type, value, meshRef.getValue(), StringRef(axis), d);
+      value = AllGatherOp::create(b, user->getLoc(), type, value, meshRef.getValue(), StringRef(axis), d);
       user->emitRemark() << "all-gather of dim " << d << " (split over mesh axis \"" << axis
                          << "\") before " << describeNode(user)
                          << ", which needs that dim whole";
@@ -125,7 +125,7 @@ Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, 
       AxisSplit next = state.split;
       next.dims[d].push_back(axis);
       auto type = localType(state.global, next, meshRef);
-      value = b.create<ShardSliceOp>(user->getLoc(), type, value, meshRef.getValue(), StringRef(axis), d);
+      value = ShardSliceOp::create(b, user->getLoc(), type, value, meshRef.getValue(), StringRef(axis), d);
       state.split = next;
     }
   }
@@ -144,7 +144,7 @@ Value Partitioner::haloExchange(Value value, int64_t dim, const Factor &factor, 
     llvm::append_range(halos, local.getHalos());
   halos.push_back(halo);
   auto type = localType(state.global, state.split, meshRef, b.getArrayAttr(halos));
-  auto op = b.create<HaloExchangeOp>(value.getLoc(), type, value, meshRef.getValue(),
+  auto op = HaloExchangeOp::create(b, value.getLoc(), type, value, meshRef.getValue(),
                                      StringRef(state.split.dims[dim].front()), dim, window,
                                      factor.size,
                                      factor.resultSize, Boundary::Zero);
@@ -248,7 +248,7 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
   SmallVector<Attribute> axes;
   for (const std::string &a : resultSplit.partial)
     axes.push_back(b.getStringAttr(a));
-  auto reduced = b.create<AllReduceOp>(op->getLoc(), result.getType(), result, meshRef.getValue(),
+  auto reduced = AllReduceOp::create(b, op->getLoc(), result.getType(), result, meshRef.getValue(),
                                        b.getArrayAttr(axes), kind);
   Value whole = reduced.getResult();
   states[whole] = states[result];
@@ -264,8 +264,8 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
       shape[channelDim] = biasType.getNumElements();
     auto biasShape = RankedTensorType::get(shape, biasType.getElementType());
     if (biasShape != biasType)
-      bias = b.create<ReshapeOp>(op->getLoc(), biasShape, bias);
-    auto add = b.create<AddOp>(op->getLoc(), result.getType(), whole, bias);
+      bias = ReshapeOp::create(b, op->getLoc(), biasShape, bias);
+    auto add = AddOp::create(b, op->getLoc(), result.getType(), whole, bias);
     states[add.getResult()] = states[result];
     whole = add.getResult();
   }

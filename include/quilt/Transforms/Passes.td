@@ -11,7 +11,8 @@ def QuiltAnnotateInputs : Pass<"quilt-annotate-inputs", "mlir::ModuleOp"> {
     every tensor argument of the entry function. By default an input's largest
     spatial dim (dims 2 and up of an NC... tensor) is split over mesh axis 0;
     `shard` overrides it per input: `input:2` (dim 2 on axis 0) or
-    `x:2=0,3=1` (dim 2 on axis 0, dim 3 on axis 1).
+    `x:2=0,3=1` (dim 2 on axis 0, dim 3 on axis 1). Mesh axes of size 1 split
+    nothing, so a 1-rank program is the unsharded one.
   }];
   let options = [
     ListOption<"meshShape", "mesh-shape", "int64_t", "Ranks along each mesh axis, e.g. 4">,
