@@ -126,6 +126,10 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
         llvm::append_range(words, conv.getDilations());
         llvm::append_range(words, spatialPads(conv.getPads(), false));
         llvm::append_range(words, spatialPads(conv.getPads(), true));
+        words.push_back(conv.getActivation() == Activation::Relu        ? QUILT_ACTIVATION_RELU
+                        : conv.getActivation() == Activation::LeakyRelu ? QUILT_ACTIVATION_LEAKY_RELU
+                                                                        : QUILT_ACTIVATION_NONE);
+        words.push_back(doubleBits(conv.getActivationAlpha().convertToDouble()));
         return std::make_pair(StringRef("quilt_rt_conv"), words);
       })
       .Case<ReluOp>([&](auto) { return unary(QUILT_UNARY_RELU); })

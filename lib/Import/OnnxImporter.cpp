@@ -365,7 +365,8 @@ LogicalResult Importer::importConv(const Node &node) {
   }
   auto conv = ConvOp::create(b, locOf(node), *type, *x, *w, bias, b.getDenseI64ArrayAttr(strides),
                                b.getDenseI64ArrayAttr(dilations), b.getDenseI64ArrayAttr(*pads),
-                               b.getI64IntegerAttr(intAttr(node, "group", 1)));
+                               b.getI64IntegerAttr(intAttr(node, "group", 1)),
+                               ActivationAttr::get(ctx, Activation::None), b.getF32FloatAttr(0));
   values[node.outputs[0]] = conv;
   return success();
 }

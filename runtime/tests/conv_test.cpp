@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 namespace quilt::test {
 namespace {
@@ -18,7 +19,22 @@ struct ConvCase {
   int64_t group;
   WindowSpec win;
   bool bias;
+  int64_t activation = QUILT_ACTIVATION_NONE;
+  double activationAlpha = 0;
 };
+
+int64_t doubleBits(double value) {
+  int64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+/// The activation the conv fuses, applied to the reference result.
+void applyActivation(std::vector<float> &values, const ConvCase &c) {
+  for (float &v : values)
+    if (c.activation != QUILT_ACTIVATION_NONE && v < 0)
+      v = c.activation == QUILT_ACTIVATION_RELU ? 0.f : float(v * c.activationAlpha);
+}
 
 /// How a case is distributed: mesh shape and, per tensor dim, the mesh axis
 /// splitting it (-1: whole). Spatial split dims get a halo on the input.
@@ -71,7 +87,7 @@ Params convParams(const ConvCase &c, const Split &s, const std::vector<Dim> &xd,
   for (size_t i = 0; i < c.win.spatial(); ++i)
     if (s.zeroPadsOnHaloDims && xd[2 + i].window.stride != 0)
       lo[i] = hi[i] = 0;
-  return p.attrs(lo).attrs(hi);
+  return p.attrs(lo).attrs(hi).attr(c.activation).attr(doubleBits(c.activationAlpha));
 }
 
 /// Every rank's coordinates; a mesh without axes has one rank, at ().
@@ -87,6 +103,7 @@ void checkConv(const ConvCase &c, const Split &s) {
   std::vector<float> b = globalTensor({c.w[0]}, 3);
   Shape ys;
   std::vector<float> ref = refConv(x, c.x, w, c.w, c.bias ? &b : nullptr, c.win, c.group, ys);
+  applyActivation(ref, c);
   std::vector<Dim> xd = inputDims(c, s, ys), yd = outputDims(ys, s);
   Params params = convParams(c, s, xd, yd);
   SelfCommunicator comm;
@@ -126,6 +143,10 @@ const std::vector<ConvCase> &convCases() {
        win2({3, 2, 3}, {1, 2, 1}, {1, 1, 2}, {1, 0, 1}, {1, 1, 0}), true},
       {"wide kernel", {1, 2, 13, 6}, {2, 2, 5, 3}, 1, win2({5, 3}, {1, 1}, {2, 1}, {4, 1}, {4, 1}),
        true},
+      {"fused relu", {1, 3, 9, 8}, {4, 3, 3, 3}, 1, win2({3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}),
+       true, QUILT_ACTIVATION_RELU},
+      {"fused leaky relu", {1, 3, 9, 8}, {4, 3, 3, 3}, 1,
+       win2({3, 3}, {2, 1}, {1, 1}, {1, 1}, {1, 1}), false, QUILT_ACTIVATION_LEAKY_RELU, 0.1},
   };
   return cases;
 }
@@ -201,6 +222,8 @@ void checkHaloThenConvModel(const ConvCase &c) {
   std::vector<float> ref = refConv(x, c.x, w, c.w, c.bias ? &b : nullptr, c.win, c.group, ys);
   std::vector<float> ref2 =
       refConv(x, c.x, w2, c.w, c.bias ? &b2 : nullptr, c.win, c.group, ys);
+  applyActivation(ref, c);
+  applyActivation(ref2, c);
   Shape mesh{1};
   Split s{mesh, {-1, -1, 0}};
   std::vector<Dim> xd = outputDims(c.x, s), hd = inputDims(c, s, ys), yd = outputDims(ys, s);

@@ -154,7 +154,7 @@ void checkDistributedConv(const Shape &mesh) {
   p1.tensor(xd).tensor(md).attr(2);
   p2.tensor(md).tensor(hd).attr(3);
   pc.tensor(hd).tensor({whole(4), whole(3), whole(3), whole(3)}).tensor({whole(4)}).tensor(yd);
-  pc.attrs({1, 2, 1, 2, 1, 1, 2, 1, 2, 1, 2});
+  pc.attrs({1, 2, 1, 2, 1, 1, 2, 1, 2, 1, 2, QUILT_ACTIVATION_NONE, 0});
   void *b1[] = {xl.data(), m.data()};
   void *b2[] = {m.data(), h.data()};
   void *bc[] = {h.data(), region.w, region.b, y.data()};
@@ -195,7 +195,7 @@ void checkHaloThenMultiChannelConv(int64_t k, int64_t pad) {
   Params ph, pc;
   ph.tensor(xd).tensor(hd).attr(2);
   pc.tensor(hd).tensor({whole(3), whole(2), whole(k), whole(k)}).tensor(yd);
-  pc.attrs({0, 2, 1, 1, 1, 1, 1, pad, pad, pad, pad});
+  pc.attrs({0, 2, 1, 1, 1, 1, 1, pad, pad, pad, pad, QUILT_ACTIVATION_NONE, 0});
   void *bh[] = {xl.data(), h.data()};
   void *bc[] = {h.data(), region.w, y.data()};
   for (int iteration = 0; iteration < 3; ++iteration) {

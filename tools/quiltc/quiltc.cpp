@@ -154,6 +154,7 @@ int main(int argc, char **argv) {
   pm.enableTiming(rootTiming);
 
   if (compileTo != Phase::Import) {
+    pm.addPass(quilt::createQuiltFuseActivations());
     quilt::QuiltAnnotateInputsOptions annotate;
     annotate.meshShape = *mesh;
     annotate.shard.assign(shardSpecs.begin(), shardSpecs.end());

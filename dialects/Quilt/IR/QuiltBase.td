@@ -45,6 +45,19 @@ def Quilt_ReductionKindAttr : EnumAttr<Quilt_Dialect, Quilt_ReductionKind, "redu
   let assemblyFormat = "$value";
 }
 
+def Quilt_Activation : I32EnumAttr<"Activation",
+    "An activation a compute op applies to its result", [
+  I32EnumAttrCase<"None", 0, "none">,
+  I32EnumAttrCase<"Relu", 1, "relu">,
+  I32EnumAttrCase<"LeakyRelu", 2, "leaky_relu">
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::quilt";
+}
+def Quilt_ActivationAttr : EnumAttr<Quilt_Dialect, Quilt_Activation, "activation"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 class Quilt_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<Quilt_Dialect, name, traits> {
   let mnemonic = attrMnemonic;

@@ -68,11 +68,15 @@ def Quilt_ConstantOp : Quilt_Op<"constant", [Pure, ConstantLike]> {
 def Quilt_ConvOp : Quilt_ComputeOp<"conv"> {
   let summary = "N-d grouped convolution (ONNX Conv)";
   let description = [{
-    `pads` is `[lo_0, ..., lo_n-1, hi_0, ..., hi_n-1]` as in ONNX.
+    `pads` is `[lo_0, ..., lo_n-1, hi_0, ..., hi_n-1]` as in ONNX. `activation`
+    (with `activation_alpha` for leaky_relu) is applied to the result: a ReLU
+    that followed the convolution, fused by `quilt-fuse-activations`.
   }];
   let arguments = (ins Quilt_F32Tensor:$input, Quilt_F32Tensor:$filter, Optional<Quilt_F32Tensor>:$bias,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
-                       DenseI64ArrayAttr:$pads, I64Attr:$group);
+                       DenseI64ArrayAttr:$pads, I64Attr:$group,
+                       DefaultValuedAttr<Quilt_ActivationAttr, "::quilt::Activation::None">:$activation,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$activation_alpha);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = [{
     $input `,` $filter (`,` $bias^)? attr-dict `:` type(operands) `->` type($result)

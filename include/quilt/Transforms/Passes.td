@@ -22,6 +22,16 @@ def QuiltAnnotateInputs : Pass<"quilt-annotate-inputs", "mlir::ModuleOp"> {
   let dependentDialects = ["::quilt::QuiltDialect"];
 }
 
+def QuiltFuseActivations : Pass<"quilt-fuse-activations"> {
+  let summary = "Fold a Relu or LeakyRelu into the convolution that feeds it";
+  let description = [{
+    A `quilt.relu` / `quilt.leaky_relu` whose operand is a `quilt.conv` used
+    nowhere else becomes the conv's `activation`, which the runtime applies in
+    the same pass over memory (a oneDNN post-op). Both ops are elementwise in
+    the result, so the fused op shards exactly like the pair.
+  }];
+}
+
 def QuiltPrintShardingRules : Pass<"quilt-print-sharding-rules"> {
   let summary = "Attach each compute op's sharding rule as a `quilt.rule` string (for tests)";
 }

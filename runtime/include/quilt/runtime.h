@@ -55,6 +55,12 @@ enum quilt_binary_kind {
   QUILT_BINARY_DIV = 3,
 };
 
+enum quilt_activation_kind {
+  QUILT_ACTIVATION_NONE = 0,
+  QUILT_ACTIVATION_RELU = 1,
+  QUILT_ACTIVATION_LEAKY_RELU = 2, /* attr: alpha */
+};
+
 enum quilt_pool_kind { QUILT_POOL_MAX = 0, QUILT_POOL_AVG = 1 };
 enum quilt_reduce_kind { QUILT_REDUCE_SUM = 0, QUILT_REDUCE_MEAN = 1, QUILT_REDUCE_MAX = 2 };
 
@@ -64,7 +70,8 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
 
 /* Compute kernels. Attributes after the layouts:
  * conv     buffers {x, w, [b], y}; attrs: has_bias, n (spatial rank), group,
- *          strides[n], dilations[n], pads_lo[n], pads_hi[n]
+ *          strides[n], dilations[n], pads_lo[n], pads_hi[n], activation (applied
+ *          to the result, quilt_activation_kind), alpha(double bits)
  * unary    buffers {x, y}; attrs: kind, alpha(double bits)
  * binary   buffers {a, b, y} (same rank; numpy broadcasting of local extents); attrs: kind
  * pool     buffers {x, y}; attrs: kind, count_include_pad, n, kernel[n], strides[n],

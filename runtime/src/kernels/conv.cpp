@@ -19,6 +19,8 @@ struct ConvAttrs {
   int spatial = 0;
   int64_t group = 1;
   std::vector<int64_t> strides, dilations, padsLo, padsHi;
+  int64_t activation = QUILT_ACTIVATION_NONE;
+  double alpha = 0;
 };
 
 ConvAttrs readConvAttrs(AttrReader &r) {
@@ -33,6 +35,10 @@ ConvAttrs readConvAttrs(AttrReader &r) {
   a.dilations = r.nextList(n);
   a.padsLo = r.nextList(n);
   a.padsHi = r.nextList(n);
+  a.activation = r.next();
+  a.alpha = r.nextDouble();
+  if (a.activation < QUILT_ACTIVATION_NONE || a.activation > QUILT_ACTIVATION_LEAKY_RELU)
+    raise("unknown activation ", a.activation);
   if (a.group < 1)
     raise("group ", a.group);
   return a;
@@ -132,13 +138,21 @@ struct Operand {
 
 class ConvPlan : public KernelPlan {
 public:
-  ConvPlan(const ConvShapes &s, bool hasBias) {
+  ConvPlan(const ConvShapes &s, bool hasBias, const ConvAttrs &a) {
     auto &engine = dnnlEngine();
+    // A following ReLU / LeakyReLU runs as a post-op, in the same pass over memory.
+    dnnl::primitive_attr attr;
+    if (a.activation != QUILT_ACTIVATION_NONE) {
+      dnnl::post_ops ops;
+      float alpha = a.activation == QUILT_ACTIVATION_LEAKY_RELU ? float(a.alpha) : 0.f;
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, alpha, 0.f);
+      attr.set_post_ops(ops);
+    }
     memory::desc bias = hasBias ? denseDesc(s.bias) : memory::desc();
     dnnl::convolution_forward::desc desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, anyDesc(s.src),
         anyDesc(s.weights), bias, anyDesc(s.dst), s.strides, s.dilations, s.padL, s.padR);
-    dnnl::convolution_forward::primitive_desc pd(desc, engine);
+    dnnl::convolution_forward::primitive_desc pd(desc, attr, engine);
     primitive_ = dnnl::convolution_forward(pd);
     src_.emplace(memory::desc(s.src, memory::data_type::f32, s.srcStrides), pd.src_desc(),
                  Operand::In);
@@ -200,7 +214,7 @@ void conv(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   ConvPlan *plan = ctx->findPlan<ConvPlan>(params, words);
   if (!plan)
     plan = &ctx->storePlan(params, words, std::make_unique<ConvPlan>(convShapes(x, w, y, a),
-                                                                     a.hasBias));
+                                                                     a.hasBias, a));
   const float *weights = static_cast<const float *>(buffers[1]);
   plan->run(static_cast<const float *>(buffers[0]), weights,
             b ? static_cast<const float *>(buffers[2]) : nullptr,

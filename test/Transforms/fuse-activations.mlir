@@ -1,0 +1,36 @@
+// RUN: quilt-opt %s -split-input-file --quilt-fuse-activations | FileCheck %s
+// RUN: quilt-opt %s -split-input-file --quilt-fuse-activations --quilt-annotate-inputs="mesh-shape=2" --quilt-propagate-sharding --quilt-partition --quilt-lower-to-runtime --mlir-print-elementsattrs-with-hex-if-larger=100000 | FileCheck %s --check-prefix=LOWER
+
+// CHECK-LABEL: func @fused
+func.func @fused(%x: tensor<1x2x8x8xf32> {quilt.name = "input"}) -> tensor<1x2x8x8xf32> {
+  %w = quilt.constant dense<1.0> : tensor<2x2x3x3xf32>
+  // CHECK: %[[C:.*]] = quilt.conv {{.*}}activation = #quilt.activation<leaky_relu>, activation_alpha = 1.000000e-01 : f32
+  // CHECK-NOT: quilt.leaky_relu
+  // CHECK: %[[D:.*]] = quilt.conv %[[C]]
+  // CHECK-SAME: activation = #quilt.activation<relu>
+  // CHECK-NOT: quilt.relu
+  // CHECK: return %[[D]]
+  %c = quilt.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64} : tensor<1x2x8x8xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x8x8xf32>
+  %l = quilt.leaky_relu %c {alpha = 0.1 : f32} : tensor<1x2x8x8xf32>
+  %d = quilt.conv %l, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64} : tensor<1x2x8x8xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x8x8xf32>
+  %r = quilt.relu %d : tensor<1x2x8x8xf32>
+  return %r : tensor<1x2x8x8xf32>
+}
+// The activation words follow the pads: 2 = leaky_relu with alpha 0.1 (double bits), 1 = relu.
+// (strides 1 1, dilations 1 1, pads lo 0 1 hi 0 1: the split H's padding is in the halo)
+// LOWER-DAG: @__quilt_params_{{[0-9]+}}(dense<[{{.*}}, 1, 1, 1, 1, 0, 1, 0, 1, 2, 4591870180174331904]>
+// LOWER-DAG: @__quilt_params_{{[0-9]+}}(dense<[{{.*}}, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0]>
+
+// -----
+
+// CHECK-LABEL: func @shared
+func.func @shared(%x: tensor<1x2x8x8xf32>) -> (tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) {
+  %w = quilt.constant dense<1.0> : tensor<2x2x3x3xf32>
+  // The conv result is used twice: the ReLU stays.
+  // CHECK: quilt.conv
+  // CHECK-NOT: activation
+  // CHECK: quilt.relu
+  %c = quilt.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64} : tensor<1x2x8x8xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x8x8xf32>
+  %r = quilt.relu %c : tensor<1x2x8x8xf32>
+  return %r, %c : tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>
+}
