@@ -66,8 +66,10 @@ fail() {
   exit 1
 }
 
-case "$P" in ''|*[!0-9]*) fail "P must be a positive integer, got '$P'";; esac
-[ "$P" -ge 1 ] || fail "P must be >= 1"
+# P is a mesh shape: N, NxM or NxMxK; mpirun gets the product.
+case "$P" in ''|*[!0-9x]*|x*|*x|*xx*) fail "P must be a mesh shape like 4 or 2x2, got '$P'";; esac
+NRANKS=$(( ${P//x/*} ))
+[ "$NRANKS" -ge 1 ] || fail "the mesh must have at least one rank"
 [ -n "$QUILTC_BIN" ] || fail "no quiltc given (argument 1 or \$QUILTC)"
 [ -x "$QUILTC_BIN" ] || command -v "$QUILTC_BIN" >/dev/null 2>&1 || fail "quiltc not found/executable: $QUILTC_BIN"
 MODELS_DIR=$(cd "$MODELS_DIR" 2>/dev/null && pwd) || fail "models dir not found: $2"
@@ -148,7 +150,7 @@ ARGS+=("--expected_f32_threshold=$THRESHOLD")
 # shellcheck disable=SC2206
 [ -n "${E2E_RUN_FLAGS:-}" ] && ARGS+=(${E2E_RUN_FLAGS})
 # shellcheck disable=SC2206
-MPI=("$MPIRUN" ${MPIRUN_FLAGS} -n "$P")
+MPI=("$MPIRUN" ${MPIRUN_FLAGS} -n "$NRANKS")
 echo "(cd $WORK_DIR && ${MPI[*]} $EXE ${ARGS[*]})" >"$RLOG"
 (cd "$WORK_DIR" && timeout "$TIMEOUT" "${MPI[@]}" "$EXE" "${ARGS[@]}" </dev/null) >>"$RLOG" 2>&1
 run_rc=$?
@@ -194,7 +196,7 @@ esac
 DETAIL=${CMP#OK }; DETAIL=${DETAIL#BAD }
 
 if [ $run_rc = 124 ]; then fail "mpirun timed out after ${TIMEOUT}s; $DETAIL" "$RLOG"; fi
-if [ $run_rc != 0 ]; then fail "mpirun -n $P exited with $run_rc (includes --expected_output check); numpy: $DETAIL" "$RLOG"; fi
+if [ $run_rc != 0 ]; then fail "mpirun -n $NRANKS exited with $run_rc (includes --expected_output check); numpy: $DETAIL" "$RLOG"; fi
 if [ $cmp_ok != 1 ]; then fail "numpy comparison failed: $DETAIL" "$RLOG"; fi
 echo "PASS $TAG: $DETAIL"
 exit 0
