@@ -235,6 +235,8 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
       if (auto it = index.find(operand); it != index.end())
         requests[it->second].last = std::max<int64_t>(requests[it->second].last, step);
     if (auto constant = dyn_cast<ConstantOp>(op)) {
+      if (constant->use_empty())
+        continue; // nothing reads it: keep it out of the weights file
       auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
       if (!dense || !dense.getElementType().isF32())
         return constant.emitOpError("only f32 dense constants can become weights");

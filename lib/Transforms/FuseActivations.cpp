@@ -3,6 +3,8 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <cmath>
+
 namespace quilt {
 #define GEN_PASS_DEF_QUILTFUSEACTIVATIONS
 #include "quilt/Transforms/Passes.h.inc"
@@ -25,8 +27,69 @@ static void fuse(Operation *activationOp, Activation kind, float alpha) {
   activationOp->erase();
 }
 
+/// True when `value` is a constant whose every element is `expected`.
+static bool isSplat(Value value, float expected) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
+  if (!dense || !dense.isSplat() || !dense.getElementType().isF32())
+    return false;
+  return std::abs(dense.getSplatValue<float>() - expected) <= 1e-6f * std::abs(expected);
+}
+
+/// The operand of a binary op other than `one`, or null when `one` is not an operand.
+static Value otherOperand(Operation *op, Value one) {
+  if (op->getOperand(0) == one)
+    return op->getOperand(1);
+  if (op->getOperand(1) == one)
+    return op->getOperand(0);
+  return {};
+}
+
+template <typename OpT> static OpT soleUser(Value value) {
+  return value.hasOneUse() ? dyn_cast<OpT>(*value.getUsers().begin()) : OpT();
+}
+
+/// Exact GELU as exporters write it, x * (1 + erf(x / sqrt 2)) * 0.5, becomes
+/// one quilt.gelu (with the types of the final product, which broadcasting
+/// cannot change since every constant is a splat of the same rank).
+static void fuseGelu(ErfOp erf) {
+  auto div = erf.getInput().getDefiningOp<DivOp>();
+  if (!div || !div->hasOneUse() || !isSplat(div.getRhs(), std::sqrt(2.0f)))
+    return;
+  Value x = div.getLhs();
+  auto add = soleUser<AddOp>(erf.getResult());
+  if (!add || !isSplat(otherOperand(add, erf.getResult()), 1.0f))
+    return;
+  auto times = soleUser<MulOp>(add.getResult());
+  if (!times || otherOperand(times, add.getResult()) != x)
+    return;
+  auto half = soleUser<MulOp>(times.getResult());
+  if (!half || !isSplat(otherOperand(half, times.getResult()), 0.5f) ||
+      half.getResult().getType() != x.getType())
+    return;
+  OpBuilder builder(half);
+  Location loc = FusedLoc::get(erf->getContext(), {div->getLoc(), erf->getLoc(), add->getLoc(),
+                                                   times->getLoc(), half->getLoc()});
+  Value gelu = GeluOp::create(builder, loc, x);
+  half.getResult().replaceAllUsesWith(gelu);
+  SmallVector<Operation *> constants{otherOperand(half, times.getResult()).getDefiningOp(),
+                                     otherOperand(add, erf.getResult()).getDefiningOp(),
+                                     div.getRhs().getDefiningOp()};
+  for (Operation *dead : {half.getOperation(), times.getOperation(), add.getOperation(),
+                          erf.getOperation(), div.getOperation()})
+    dead->erase();
+  // The pattern's constants are dead unless something else shares them.
+  for (Operation *constant : constants)
+    if (constant->use_empty())
+      constant->erase();
+}
+
 struct FuseActivations : quilt::impl::QuiltFuseActivationsBase<FuseActivations> {
   void runOnOperation() override {
+    SmallVector<ErfOp> erfs;
+    getOperation()->walk([&](ErfOp erf) { erfs.push_back(erf); });
+    for (ErfOp erf : erfs)
+      fuseGelu(erf);
     SmallVector<Operation *> activations;
     getOperation()->walk([&](Operation *op) {
       if (isa<ReluOp, LeakyReluOp>(op))

@@ -34,3 +34,39 @@ func.func @shared(%x: tensor<1x2x8x8xf32>) -> (tensor<1x2x8x8xf32>, tensor<1x2x8
   %r = quilt.relu %c : tensor<1x2x8x8xf32>
   return %r, %c : tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func @gelu
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x5xf32>)
+func.func @gelu(%x: tensor<1x4x5xf32>) -> tensor<1x4x5xf32> {
+  // CHECK-NEXT: %[[G:.*]] = quilt.gelu %[[X]] : tensor<1x4x5xf32>
+  // CHECK-NEXT: return %[[G]]
+  %s = quilt.constant dense<1.41421354> : tensor<1x1x1xf32>
+  %one = quilt.constant dense<1.0> : tensor<1x1x1xf32>
+  %half = quilt.constant dense<0.5> : tensor<1x1x1xf32>
+  %d = quilt.div %x, %s : tensor<1x4x5xf32>, tensor<1x1x1xf32> -> tensor<1x4x5xf32>
+  %e = quilt.erf %d : tensor<1x4x5xf32>
+  %a = quilt.add %e, %one : tensor<1x4x5xf32>, tensor<1x1x1xf32> -> tensor<1x4x5xf32>
+  %m = quilt.mul %x, %a : tensor<1x4x5xf32>, tensor<1x4x5xf32> -> tensor<1x4x5xf32>
+  %h = quilt.mul %m, %half : tensor<1x4x5xf32>, tensor<1x1x1xf32> -> tensor<1x4x5xf32>
+  return %h : tensor<1x4x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @not_gelu
+func.func @not_gelu(%x: tensor<1x4x5xf32>) -> tensor<1x4x5xf32> {
+  // A different constant (0.6 instead of 0.5) is left alone.
+  // CHECK: quilt.erf
+  // CHECK-NOT: quilt.gelu
+  %s = quilt.constant dense<1.41421354> : tensor<1x1x1xf32>
+  %one = quilt.constant dense<1.0> : tensor<1x1x1xf32>
+  %half = quilt.constant dense<0.6> : tensor<1x1x1xf32>
+  %d = quilt.div %x, %s : tensor<1x4x5xf32>, tensor<1x1x1xf32> -> tensor<1x4x5xf32>
+  %e = quilt.erf %d : tensor<1x4x5xf32>
+  %a = quilt.add %e, %one : tensor<1x4x5xf32>, tensor<1x1x1xf32> -> tensor<1x4x5xf32>
+  %m = quilt.mul %x, %a : tensor<1x4x5xf32>, tensor<1x4x5xf32> -> tensor<1x4x5xf32>
+  %h = quilt.mul %m, %half : tensor<1x4x5xf32>, tensor<1x1x1xf32> -> tensor<1x4x5xf32>
+  return %h : tensor<1x4x5xf32>
+}

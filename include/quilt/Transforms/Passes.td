@@ -23,8 +23,10 @@ def QuiltAnnotateInputs : Pass<"quilt-annotate-inputs", "mlir::ModuleOp"> {
 }
 
 def QuiltFuseActivations : Pass<"quilt-fuse-activations"> {
-  let summary = "Fold a Relu or LeakyRelu into the convolution that feeds it";
+  let summary = "Fold the exported GELU pattern into quilt.gelu, and activations into convolutions";
   let description = [{
+    `x * (1 + erf(x / sqrt(2))) * 0.5`, as torch exports exact GELU (Div, Erf,
+    Add, Mul, Mul with splat constants), becomes one `quilt.gelu`.
     A `quilt.relu` / `quilt.leaky_relu` whose operand is a `quilt.conv` used
     nowhere else becomes the conv's `activation`, which the runtime applies in
     the same pass over memory (a oneDNN post-op). Both ops are elementwise in
