@@ -9,6 +9,9 @@
 #include "weights_file.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <omp.h>
+#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -255,9 +258,19 @@ int runModel(Job &job, const ModelInfo &info, const Options &o,
 
 } // namespace
 
+/// Ranks on one node split its cores between their kernel threads, unless
+/// OMP_NUM_THREADS says otherwise: oversubscribed threads spin against each other.
+static void shareCores(const Communicator &comm) {
+  if (std::getenv("OMP_NUM_THREADS"))
+    return;
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  omp_set_num_threads(std::max(1, cores / std::max(1, comm.localSize())));
+}
+
 int runExecutable(int argc, char **argv, const char *modelInfo,
                   void (*modelRun)(quilt_rt_ctx *)) {
   std::unique_ptr<Communicator> comm = createMpiCommunicator(&argc, &argv);
+  shareCores(*comm);
   Job job(*comm);
   Options options;
   ModelInfo info;

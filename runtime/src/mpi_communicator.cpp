@@ -68,6 +68,14 @@ public:
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
+  int localSize() const override {
+    MPI_Comm node;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
+    int members = 1;
+    MPI_Comm_size(node, &members);
+    MPI_Comm_free(&node);
+    return members;
+  }
 
   void setMesh(const std::vector<int64_t> &axisSizes) override {
     int64_t product = 1;
