@@ -94,7 +94,6 @@ static SmallVector<int64_t> spatialPads(ArrayRef<int64_t> pads, bool high) {
 /// does not implement.
 static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operation *op,
                                                                        MeshOp mesh) {
-  SmallVector<int64_t> attrs;
   auto unary = [&](int64_t kind, double alpha = 0) -> FailureOr<std::pair<StringRef, SmallVector<int64_t>>> {
     return std::make_pair(StringRef("quilt_rt_unary"), SmallVector<int64_t>{kind, doubleBits(alpha)});
   };

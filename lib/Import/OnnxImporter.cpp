@@ -91,10 +91,6 @@ Location Importer::locOf(const Node &node) {
                       FileLineColLoc::get(ctx, file, 0, 0));
 }
 
-static Type elementTypeOf(MLIRContext *ctx, ElementType type) {
-  return Float32Type::get(ctx);
-}
-
 FailureOr<RankedTensorType> Importer::outputType(const Node &node, size_t index) {
   auto it = graph.valueInfos.find(node.outputs[index]);
   if (it == graph.valueInfos.end() || !it->second.hasShape)
@@ -108,7 +104,7 @@ FailureOr<RankedTensorType> Importer::outputType(const Node &node, size_t index)
   if (info.type != ElementType::Float)
     return fail(node, "output '" + node.outputs[index] + "' is " +
                           elementTypeName(info.type) + "; only float32 tensors are supported");
-  return RankedTensorType::get(info.dims, elementTypeOf(ctx, info.type));
+  return RankedTensorType::get(info.dims, Float32Type::get(ctx));
 }
 
 const Tensor *Importer::constantInput(const Node &node, size_t index) {

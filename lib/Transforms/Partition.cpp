@@ -209,7 +209,7 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
       if (factor.kind == FactorKind::Reduction)
         llvm::append_range(split.partial, axes[f]);
     auto global = cast<RankedTensorType>(result.getType());
-    if (LocalAttr local = getLocalEncoding(global))
+    if (getLocalEncoding(global))
       return op.emitOpError("is already partitioned");
     setLocal(result, global, split);
     if (!split.partial.empty() && failed(finishPartial(op, split)))

@@ -27,9 +27,10 @@ TEST(MemoryPlan, NoLiveOverlapAndAligned) {
     EXPECT_LE(plan.offsets[i] + reqs[i].bytes, plan.arenaBytes);
     for (size_t j = i + 1; j < reqs.size(); ++j) {
       bool live = reqs[i].first <= reqs[j].last && reqs[j].first <= reqs[i].last;
-      if (live)
+      if (live) {
         EXPECT_FALSE(overlaps(plan.offsets[i], reqs[i].bytes, plan.offsets[j], reqs[j].bytes))
             << i << " and " << j;
+      }
     }
   }
 }

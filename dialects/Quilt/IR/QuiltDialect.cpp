@@ -390,7 +390,7 @@ LogicalResult HaloExchangeOp::verify() {
   if (out.getRank() != in.getRank())
     return emitOpError("result rank must equal input rank");
   for (int64_t d = 0; d < in.getRank(); ++d)
-    if (d != getDim() && !dimsAgree(in.getDimSize(d), out.getDimSize(d)))
+    if (d != (int64_t)getDim() && !dimsAgree(in.getDimSize(d), out.getDimSize(d)))
       return emitOpError("only dim ") << getDim() << " may change extent";
   return success();
 }
