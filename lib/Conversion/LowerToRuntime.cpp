@@ -305,8 +305,9 @@ LogicalResult RuntimeLowering::emitRunFunction(func::FuncOp func) {
   auto addressOf = [&](Value v) -> Value {
     Placement p = placements.lookup(v);
     Value base = p.inWeights ? weightsBase : arena;
-    return LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), base,
-                                 ArrayRef<LLVM::GEPArg>{(int32_t)p.offset});
+    // A 64-bit offset: arenas of large domains pass 2 GiB.
+    Value offset = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(p.offset));
+    return LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), base, ValueRange{offset});
   };
 
   int paramsCount = 0;
