@@ -222,6 +222,28 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
   SmallVector<BufferRequest> requests;
   DenseMap<Value, int64_t> index;
   int64_t end = body.getOperations().size();
+  SmallVector<std::pair<Value, Value>> aliases;
+  // An elementwise op (or a reshape) may write its result over an operand of
+  // the same size that no later op reads; inputs persist across runs.
+  auto reusableOperand = [&](Operation &op) -> Value {
+    if (!isa<ReluOp, LeakyReluOp, SigmoidOp, TanhOp, ErfOp, GeluOp, AddOp, SubOp, MulOp, DivOp,
+             ReshapeOp>(op))
+      return {};
+    int64_t bytes = bufferBound(op.getResult(0).getType(), mesh);
+    for (Value operand : op.getOperands()) {
+      if (isa<BlockArgument>(operand) || !index.count(operand) ||
+          bufferBound(operand.getType(), mesh) != bytes ||
+          cast<RankedTensorType>(operand.getType()).getNumElements() !=
+              cast<RankedTensorType>(op.getResult(0).getType()).getNumElements())
+        continue;
+      bool diesHere = llvm::all_of(operand.getUsers(), [&](Operation *user) {
+        return user == &op || user->isBeforeInBlock(&op);
+      });
+      if (diesHere)
+        return operand;
+    }
+    return {};
+  };
   auto request = [&](Value v, int64_t first) {
     index[v] = values.size();
     values.push_back(v);
@@ -255,6 +277,12 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
       }
       continue;
     }
+    if (Value reused = reusableOperand(op)) {
+      // The result overwrites an operand that dies here: one buffer for both.
+      index[op.getResult(0)] = index[reused];
+      aliases.push_back({op.getResult(0), reused});
+      continue;
+    }
     for (Value result : op.getResults())
       request(result, step);
   }
@@ -264,6 +292,8 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
   MemoryPlan plan = planMemory(requests, kAlignment);
   for (auto [i, v] : llvm::enumerate(values))
     placements[v] = {false, plan.offsets[i]};
+  for (auto [alias, reused] : aliases)
+    placements[alias] = placements[reused];
   arenaBytes = plan.arenaBytes;
   return success();
 }
@@ -313,6 +343,11 @@ LogicalResult RuntimeLowering::emitRunFunction(func::FuncOp func) {
   int paramsCount = 0;
   for (Operation &op : func.getBody().front()) {
     if (isa<ConstantOp, func::ReturnOp>(op))
+      continue;
+    // A reshape that reuses its operand's buffer moves no data.
+    if (isa<ReshapeOp>(op) && placements.lookup(op.getResult(0)).offset ==
+                                  placements.lookup(op.getOperand(0)).offset &&
+        !placements.lookup(op.getOperand(0)).inWeights)
       continue;
     auto call = kernelCall(&op, mesh);
     if (failed(call))

@@ -9,7 +9,9 @@ def QuiltLowerToRuntime : Pass<"quilt-lower-to-runtime", "mlir::ModuleOp"> {
   let description = [{
     Input: the partitioned SPMD module. Every local tensor gets an arena slot
     sized by its largest per-rank extent (ceil block plus halos); slots are
-    reused once a value is dead (first-fit on the lifetime intervals).
+    reused once a value is dead (first-fit on the lifetime intervals), and an
+    elementwise op or a reshape writes its result over an operand of the same
+    size that dies there (a reshape then moves no data).
     Constants go to the weights blob. Each op becomes a call
     `quilt_rt_<op>(ctx, params, buffers)` with a constant `params` word array
     (tensor layouts, then attributes, see docs/runtime-abi.md). Output: LLVM
