@@ -104,14 +104,17 @@ SmallVector<SmallVector<std::string, 1>> quilt::factorAxes(const ShardingRule &r
                                                            std::string &origin) {
   SmallVector<SmallVector<std::string, 1>> axes(rule.factors.size());
   llvm::StringSet<> taken;
+  auto note = [&](size_t operandIndex, size_t dim, StringRef what) {
+    origin += (origin.empty() ? "" : "; ") + ("operand " + Twine(operandIndex) + " dim " +
+                                              Twine(dim) + " " + what).str();
+  };
   for (auto [i, operand] : llvm::enumerate(operands)) {
     for (auto [d, factor] : llvm::enumerate(rule.operandFactors[i])) {
       if (factor == kNoFactor || operand.dims[d].empty() || !axes[factor].empty())
         continue;
       const Factor &f = rule.factors[factor];
       if (f.kind == FactorKind::Whole) {
-        origin += "operand " + std::to_string(i) + " dim " + std::to_string(d) +
-                  " is needed whole; ";
+        note(i, d, "is needed whole");
         continue;
       }
       if (llvm::any_of(operand.dims[d], [&](const std::string &a) { return taken.contains(a); }))
@@ -119,8 +122,7 @@ SmallVector<SmallVector<std::string, 1>> quilt::factorAxes(const ShardingRule &r
       for (const std::string &a : operand.dims[d])
         taken.insert(a);
       axes[factor] = operand.dims[d];
-      origin += "operand " + std::to_string(i) + " dim " + std::to_string(d) + " (" +
-                stringifyFactorKind(f.kind) + "); ";
+      note(i, d, ("(" + Twine(stringifyFactorKind(f.kind)) + ")").str());
     }
   }
   return axes;

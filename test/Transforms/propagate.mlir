@@ -7,7 +7,7 @@ func.func @head(%x: tensor<1x3x45x37xf32> {quilt.name = "input"}, %m: tensor<10x
   // The default split is the largest spatial dim (45, dim 2).
   // CHECK: quilt.annotate %{{.*}} {{.*}}sharding = #quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]>}
   %w = quilt.constant dense<1.0> : tensor<8x3x3x3xf32>
-  // CHECK: quilt.conv {{.*}}quilt.sharding_origin = "operand 0 dim 2 (windowed); ", quilt.shardings = [#quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]>]
+  // CHECK: quilt.conv {{.*}}quilt.sharding_origin = "operand 0 dim 2 (windowed)", quilt.shardings = [#quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]>]
   %c = quilt.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64} : tensor<1x3x45x37xf32>, tensor<8x3x3x3xf32> -> tensor<1x8x45x37xf32>
   // CHECK: quilt.relu {{.*}}quilt.shardings = [#quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]>]
   %r = quilt.relu %c : tensor<1x8x45x37xf32>
