@@ -39,7 +39,9 @@ private:
   LogicalResult partitionAnnotate(AnnotateOp op);
   LogicalResult partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule);
   /// Returns `value` laid out per `want` (gathers and slices dim by dim).
-  Value reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b);
+  /// `why(d)` says, for a remark, why dim d of the operand must change.
+  Value reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b,
+                llvm::function_ref<std::string(int64_t)> why);
   Value haloExchange(Value value, int64_t dim, const Factor &factor, OpBuilder &b);
   LogicalResult finishPartial(Operation *op, const AxisSplit &resultSplit);
   void setLocal(Value value, RankedTensorType global, const AxisSplit &split,
@@ -99,33 +101,42 @@ LogicalResult Partitioner::partitionAnnotate(AnnotateOp op) {
     setLocal(arg, states[arg].global, want);
   } else {
     OpBuilder b(op);
-    input = reshard(input, want, op, b);
+    input = reshard(input, want, op, b,
+                    [](int64_t) { return std::string("a quilt.annotate asks for another split"); });
   }
   op.getResult().replaceAllUsesWith(input);
   op.erase();
   return success();
 }
 
-Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b) {
+Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b,
+                           llvm::function_ref<std::string(int64_t)> why) {
   State state = states[value];
-  for (int64_t d = 0; d < (int64_t)want.dims.size(); ++d) {
+  int64_t rank = want.dims.size();
+  // Every gather before any slice: a mesh axis moving from one dim to another
+  // must be free before it splits the new dim.
+  for (int64_t d = 0; d < rank; ++d) {
     if (state.split.dims[d] == want.dims[d])
       continue;
     for (const std::string &axis : llvm::reverse(state.split.dims[d])) {
       AxisSplit next = state.split;
       next.dims[d].pop_back();
       auto type = localType(state.global, next, meshRef);
-      value = AllGatherOp::create(b, user->getLoc(), type, value, meshRef.getValue(), StringRef(axis), d);
+      value = AllGatherOp::create(b, user->getLoc(), type, value, meshRef.getValue(),
+                                  StringRef(axis), d);
       user->emitRemark() << "all-gather of dim " << d << " (split over mesh axis \"" << axis
-                         << "\") before " << describeNode(user)
-                         << ", which needs that dim whole";
+                         << "\") before " << describeNode(user) << ": " << why(d);
       state.split = next;
     }
-    for (const std::string &axis : want.dims[d]) {
+  }
+  for (int64_t d = 0; d < rank; ++d) {
+    for (size_t k = state.split.dims[d].size(); k < want.dims[d].size(); ++k) {
+      const std::string &axis = want.dims[d][k];
       AxisSplit next = state.split;
       next.dims[d].push_back(axis);
       auto type = localType(state.global, next, meshRef);
-      value = ShardSliceOp::create(b, user->getLoc(), type, value, meshRef.getValue(), StringRef(axis), d);
+      value = ShardSliceOp::create(b, user->getLoc(), type, value, meshRef.getValue(),
+                                   StringRef(axis), d);
       state.split = next;
     }
   }
@@ -180,7 +191,13 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
     for (auto [d, f] : llvm::enumerate(rule.operandFactors[i]))
       if (f != kNoFactor)
         want.dims[d] = axes[f];
-    Value value = reshard(operand.get(), want, op, b);
+    auto why = [&, i = i](int64_t d) -> std::string {
+      int64_t f = rule.operandFactors[i][d];
+      if (f == kNoFactor || rule.factors[f].kind == FactorKind::Whole)
+        return "it needs that dim whole";
+      return "its operands are split differently, and an earlier operand's split wins";
+    };
+    Value value = reshard(operand.get(), want, op, b, why);
     for (auto [d, f] : llvm::enumerate(rule.operandFactors[i])) {
       if (f == kNoFactor || axes[f].empty() || rule.factors[f].kind != FactorKind::Windowed)
         continue;

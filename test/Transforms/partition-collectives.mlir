@@ -19,7 +19,7 @@ func.func @global_pool_head(%x: tensor<1x8x45x37xf32> {quilt.name = "input"}, %m
 // CHECK-LABEL: func @flatten_gathers
 func.func @flatten_gathers(%x: tensor<1x2x10x3xf32> {quilt.name = "input"}) -> tensor<1x60xf32> {
   %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x2x10x3xf32>
-  // REMARK: remark: all-gather of dim 2 (split over mesh axis "x") before quilt.reshape, which needs that dim whole
+  // REMARK: remark: all-gather of dim 2 (split over mesh axis "x") before quilt.reshape: it needs that dim whole
   // CHECK: %[[G:.*]] = quilt.all_gather %{{.*}} on @mesh axis "x" dim 2 : tensor<1x2x?x3xf32, {{.*}}> -> tensor<1x2x10x3xf32>
   // CHECK: quilt.reshape %[[G]] : tensor<1x2x10x3xf32> -> tensor<1x60xf32>
   %f = quilt.reshape %xa : tensor<1x2x10x3xf32> -> tensor<1x60xf32>
@@ -46,4 +46,17 @@ func.func @split_contraction_bias(%x: tensor<12x8xf32> {quilt.name = "input"}, %
   // CHECK: quilt.add %[[R]], %{{.*}} : tensor<12x5xf32>, tensor<1x5xf32> -> tensor<12x5xf32>
   %y = quilt.gemm %a, %w, %b : tensor<12x8xf32>, tensor<8x5xf32>, tensor<1x5xf32> -> tensor<12x5xf32>
   return %y : tensor<12x5xf32>
+}
+
+// CHECK-LABEL: func @different_splits
+func.func @different_splits(%x: tensor<1x2x10x6xf32>, %y: tensor<1x2x10x6xf32>) -> tensor<1x2x10x6xf32> {
+  %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x2x10x6xf32>
+  %ya = quilt.annotate %y {sharding = #quilt.sharding<@mesh, [[], [], [], ["x"]]>} : tensor<1x2x10x6xf32>
+  // The first operand's split (H) wins: the second is gathered along W, then sliced along H.
+  // REMARK: remark: all-gather of dim 3 (split over mesh axis "x") before quilt.add: its operands are split differently, and an earlier operand's split wins
+  // CHECK: %[[G:.*]] = quilt.all_gather %{{.*}} on @mesh axis "x" dim 3
+  // CHECK: %[[S:.*]] = quilt.shard_slice %[[G]] on @mesh axis "x" dim 2
+  // CHECK: quilt.add %{{.*}}, %[[S]]
+  %s = quilt.add %xa, %ya : tensor<1x2x10x6xf32>, tensor<1x2x10x6xf32> -> tensor<1x2x10x6xf32>
+  return %s : tensor<1x2x10x6xf32>
 }

@@ -484,6 +484,45 @@ def gen_asym_pads(out_dir, seed=500):
     return model, ops, x, ref
 
 
+# --- two_fields (onnx.helper): two inputs split alike, two outputs ----------
+
+def gen_two_fields(out_dir, seed=800):
+    name = "two_fields"
+    rs = np.random.RandomState(seed)
+    field_shape, forcing_shape = [1, 2, 22, 17], [1, 1, 22, 17]
+    wf = (rs.standard_normal((4, 2, 3, 3)) * 0.3).astype(np.float32)
+    wg = (rs.standard_normal((4, 1, 5, 1)) * 0.3).astype(np.float32)
+    bg = (rs.standard_normal(4) * 0.1).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["field", "wf"], ["cf"], name="field_conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["forcing", "wg", "bg"], ["cg"], name="forcing_conv",
+                         pads=[2, 0, 2, 0]),
+        helper.make_node("Add", ["cf", "cg"], ["s"], name="combine"),
+        helper.make_node("Tanh", ["s"], ["state"], name="state"),
+        helper.make_node("GlobalAveragePool", ["state"], ["g"], name="pool"),
+        helper.make_node("Flatten", ["g"], ["energy"], name="energy", axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info("field", TensorProto.FLOAT, field_shape),
+         helper.make_tensor_value_info("forcing", TensorProto.FLOAT, forcing_shape)],
+        [helper.make_tensor_value_info("state", TensorProto.FLOAT, [1, 4, 22, 17]),
+         helper.make_tensor_value_info("energy", TensorProto.FLOAT, [1, 4])],
+        initializer=[numpy_helper.from_array(wf, "wf"), numpy_helper.from_array(wg, "wg"),
+                     numpy_helper.from_array(bg, "bg")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="quilt-gen_models")
+    model.ir_version = 7
+    model, ops = finalize(model, os.path.join(out_dir, f"{name}.onnx"))
+    xs = [make_input(field_shape, seed + 1), make_input(forcing_shape, seed + 2)]
+    with torch.no_grad():
+        f, g = (torch.from_numpy(x) for x in xs)
+        state = torch.tanh(F.conv2d(f, torch.from_numpy(wf), padding=1) +
+                           F.conv2d(g, torch.from_numpy(wg), torch.from_numpy(bg), padding=(2, 0)))
+        ref = state.numpy().astype(np.float32)
+    return model, ops, xs, ref
+
+
 # ---------------------------------------------------------------------------
 # registry
 # ---------------------------------------------------------------------------
@@ -514,6 +553,11 @@ MODELS = {
         gen=lambda d: gen_torch("flatten_gemm", FlattenGemm, [1, 3, 20, 16], 600, d),
         shard=[None, "input:2", "input:3"],
         notes="conv -> Flatten of the spatial map -> Gemm: contraction over the split dim."),
+    "two_fields": dict(
+        gen=gen_two_fields,
+        shard=[None, "field:3"],
+        notes="onnx.helper: two inputs (field, forcing) split alike, conv each, Add, Tanh; "
+              "two outputs: the dense state and its GlobalAveragePool 'energy'."),
     "asym_pads": dict(
         gen=gen_asym_pads,
         shard=[None, "input:2", "input:3"],
@@ -563,7 +607,13 @@ def main():
     for name in names:
         spec = all_known[name]
         model, ops, x, ref = spec["gen"](args.out_dir)
-        np.save(os.path.join(args.out_dir, f"{name}.input.npy"), np.ascontiguousarray(x))
+        xs = x if isinstance(x, list) else [x]
+        files = [f"{name}.input.npy"] if len(xs) == 1 else \
+            [f"{name}.input{i}.npy" for i in range(len(xs))]
+        for f, xi in zip(files, xs):
+            np.save(os.path.join(args.out_dir, f), np.ascontiguousarray(xi))
+        graph_inputs = [i.name for i in model.graph.input
+                        if i.name not in {t.name for t in model.graph.initializer}]
         np.save(os.path.join(args.out_dir, f"{name}.torch.npy"), np.ascontiguousarray(ref))
         outs = []
         for o in model.graph.output:
@@ -573,8 +623,8 @@ def main():
             raise RuntimeError(f"{name}: torch output shape {ref.shape} != ONNX {outs[0]['shape']}")
         manifest["models"][name] = {
             "onnx": f"{name}.onnx",
-            "inputs": [{"name": "input", "shape": list(x.shape), "dtype": "float32",
-                        "file": f"{name}.input.npy"}],
+            "inputs": [{"name": n, "shape": list(xi.shape), "dtype": "float32", "file": f}
+                       for n, xi, f in zip(graph_inputs, xs, files)],
             "outputs": outs,
             "torch_reference": f"{name}.torch.npy",
             "shard": spec["shard"],
@@ -583,7 +633,7 @@ def main():
             "nodes": node_summary(model),
             "notes": spec["notes"],
         }
-        print(f"{name}: input {list(x.shape)} -> output {list(ref.shape)}; ops: {', '.join(ops)}")
+        print(f"{name}: input {[list(xi.shape) for xi in xs]} -> output {list(ref.shape)}; ops: {', '.join(ops)}")
 
     with open(mpath, "w") as f:
         json.dump(manifest, f, indent=1)
