@@ -244,6 +244,24 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
     }
     return {};
   };
+  // Layout words and buffer bounds trust the encodings: check them first.
+  auto checkLocal = [&](Value v, Operation *at) -> LogicalResult {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type)
+      return at->emitOpError("only ranked tensors can be lowered");
+    if (LocalAttr local = getLocalEncoding(type))
+      return local.verifyFor(at, type);
+    if (!type.hasStaticShape())
+      return at->emitOpError("a dynamic dim needs a #quilt.local encoding");
+    return success();
+  };
+  for (BlockArgument arg : body.getArguments())
+    if (failed(checkLocal(arg, func)))
+      return failure();
+  for (Operation &op : body)
+    for (Value result : op.getResults())
+      if (failed(checkLocal(result, &op)))
+        return failure();
   auto request = [&](Value v, int64_t first) {
     index[v] = values.size();
     values.push_back(v);

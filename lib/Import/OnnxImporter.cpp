@@ -295,7 +295,7 @@ bool Importer::tryFold(const Node &node) {
   std::vector<int64_t> out(n);
   for (size_t i = 0; i < n; ++i) {
     int64_t x = a.ints[a.ints.size() == 1 ? 0 : i], y = c.ints[c.ints.size() == 1 ? 0 : i];
-    if (node.opType == "Div" && y == 0)
+    if (node.opType == "Div" && (y == 0 || (y == -1 && x == INT64_MIN)))
       return false;
     out[i] = node.opType == "Mul"   ? x * y
              : node.opType == "Add" ? x + y
@@ -343,8 +343,12 @@ LogicalResult Importer::importConv(const Node &node) {
     return failure();
   auto inType = cast<RankedTensorType>(x->getType());
   auto wType = cast<RankedTensorType>(w->getType());
+  if (wType.getRank() != inType.getRank() || inType.getRank() < 3 || inType.getRank() > 5)
+    return fail(node, "needs input and weights of equal rank 3 to 5");
   size_t n = wType.getRank() - 2;
   std::vector<int64_t> kernel(wType.getShape().begin() + 2, wType.getShape().end());
+  if (node.attributes.count("kernel_shape") && intsAttr(node, "kernel_shape", {}) != kernel)
+    return fail(node, "kernel_shape differs from the weights' spatial dims");
   auto strides = intsAttr(node, "strides", std::vector<int64_t>(n, 1));
   auto dilations = intsAttr(node, "dilations", std::vector<int64_t>(n, 1));
   if (strides.size() != n || dilations.size() != n)
@@ -427,6 +431,8 @@ LogicalResult Importer::importPool(const Node &node) {
     return fail(node, "kernel_shape needs one value per spatial dim");
   auto strides = intsAttr(node, "strides", std::vector<int64_t>(n, 1));
   auto dilations = intsAttr(node, "dilations", std::vector<int64_t>(n, 1));
+  if (strides.size() != n || dilations.size() != n)
+    return fail(node, "strides and dilations need one value per spatial dim");
   auto pads = resolvePads(node, inType, kernel, strides, dilations);
   if (failed(pads))
     return failure();
@@ -469,8 +475,14 @@ LogicalResult Importer::importBatchNorm(const Node &node) {
   for (int i = 0; i < 4; ++i)
     if (!(params[i] = constantInput(node, i + 1)))
       return fail(node, "scale, bias, mean and variance must be initializers");
+  if (type->getRank() < 2)
+    return fail(node, "needs an input of rank 2 or more");
   double eps = floatAttr(node, "epsilon", 1e-5f);
   int64_t channels = type->getDimSize(1);
+  for (const Tensor *p : params)
+    if (p->type != ElementType::Float || (int64_t)p->floats.size() != channels)
+      return fail(node, "scale, bias, mean and variance must be float32 with " +
+                            std::to_string(channels) + " values");
   Tensor scale, shift;
   scale.type = shift.type = ElementType::Float;
   scale.dims.assign(type->getRank(), 1);
@@ -543,6 +555,8 @@ LogicalResult Importer::importReshape(const Node &node) {
     int64_t d = value;
     if (d == 0 && !intAttr(node, "allowzero", 0))
       d = i < (size_t)inType.getRank() ? inType.getDimSize(i) : 0;
+    if (d < -1 || (d == -1 && inferred >= 0))
+      return fail(node, "target shape needs dims >= 0 and at most one -1");
     if (d == -1)
       inferred = i;
     else
@@ -622,6 +636,33 @@ const std::map<std::string, Handler> &handlers() {
   return table;
 }
 
+/// Window attributes that ONNX's own shape inference would divide by.
+bool checkWindowAttributes(const Graph &graph, std::string &error) {
+  for (const Node &node : graph.nodes) {
+    if (node.opType != "Conv" && node.opType != "MaxPool" && node.opType != "AveragePool")
+      continue;
+    for (const char *name : {"strides", "dilations", "kernel_shape"}) {
+      auto it = node.attributes.find(name);
+      if (it == node.attributes.end())
+        continue;
+      for (int64_t v : it->second.ints)
+        if (v < 1) {
+          error = "node '" + node.name + "' (" + node.opType + "): " + name +
+                  " must be positive, got " + std::to_string(v);
+          return false;
+        }
+    }
+    auto pads = node.attributes.find("pads");
+    if (pads != node.attributes.end())
+      for (int64_t v : pads->second.ints)
+        if (v < 0) {
+          error = "node '" + node.name + "' (" + node.opType + "): pads must not be negative";
+          return false;
+        }
+  }
+  return true;
+}
+
 /// Every node whose op Quilt does not compile, in one message.
 bool checkSupportedOps(const Graph &graph, std::string &error) {
   std::vector<std::string> problems;
@@ -634,7 +675,7 @@ bool checkSupportedOps(const Graph &graph, std::string &error) {
                          node.name + "')");
   }
   if (problems.empty())
-    return true;
+    return checkWindowAttributes(graph, error);
   error = std::to_string(problems.size()) + " unsupported op" +
           (problems.size() > 1 ? "s" : "") + ": ";
   for (size_t i = 0; i < problems.size(); ++i)

@@ -25,6 +25,18 @@ int64_t Tensor::numElements() const {
   return n;
 }
 
+/// Dims must be non-negative and their product must fit: a hostile header
+/// cannot claim an empty tensor of 2^64 elements.
+static bool validDims(const std::vector<int64_t> &dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0 || (d > 0 && n > (int64_t(1) << 40) / d))
+      return false;
+    n *= d;
+  }
+  return true;
+}
+
 const char *elementTypeName(ElementType type) {
   switch (type) {
   case ElementType::Float:
@@ -70,6 +82,10 @@ static bool convertTensor(const onnx::TensorProto &proto, Tensor &out, std::stri
   out.name = proto.name();
   out.type = convertType(proto.data_type());
   out.dims.assign(proto.dims().begin(), proto.dims().end());
+  if (!validDims(out.dims)) {
+    error = "tensor '" + proto.name() + "' has negative or overflowing dims";
+    return false;
+  }
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
     error = "tensor '" + proto.name() + "' uses external data, which is not supported";
     return false;

@@ -132,6 +132,17 @@ struct AnnotateInputs : quilt::impl::QuiltAnnotateInputsBase<AnnotateInputs> {
                                      << ", mesh axes " << shape.size() << ")";
           return signalPassFailure();
         }
+        if (!dims[dim].empty()) {
+          func.emitError("--shard ") << name << ": dim " << dim
+                                     << " is split by more than one mesh axis; not supported yet";
+          return signalPassFailure();
+        }
+        for (auto &other : dims)
+          if (llvm::is_contained(other, axisNames[axis])) {
+            func.emitError("--shard ") << name << ": mesh axis " << axis
+                                       << " splits two dims; each axis can split one";
+            return signalPassFailure();
+          }
         // An axis of one rank splits nothing: the program stays unsharded there.
         if (shape[axis] > 1)
           dims[dim].push_back(axisNames[axis]);

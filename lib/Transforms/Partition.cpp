@@ -251,9 +251,17 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
       mean.setDivisorAttr(b.getF64FloatAttr(count));
   }
   Value bias;
-  if (auto conv = dyn_cast<ConvOp>(op); conv && conv.getBias()) {
-    bias = conv.getBias();
-    conv.getBiasMutable().clear();
+  Activation activation = Activation::None;
+  float alpha = 0;
+  if (auto conv = dyn_cast<ConvOp>(op)) {
+    if (conv.getBias()) {
+      bias = conv.getBias();
+      conv.getBiasMutable().clear();
+    }
+    // A fused activation applies to the whole sum, not to each rank's part.
+    activation = conv.getActivation();
+    alpha = conv.getActivationAlpha().convertToFloat();
+    conv.setActivation(Activation::None);
   }
   if (auto gemm = dyn_cast<GemmOp>(op); gemm && gemm.getC()) {
     if (gemm.getBeta().convertToFloat() != 1.0f)
@@ -285,6 +293,14 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
     auto add = AddOp::create(b, op->getLoc(), result.getType(), whole, bias);
     states[add.getResult()] = states[result];
     whole = add.getResult();
+  }
+  if (activation != Activation::None) {
+    Value activated = activation == Activation::Relu
+                          ? ReluOp::create(b, op->getLoc(), whole).getResult()
+                          : LeakyReluOp::create(b, op->getLoc(), whole, b.getF32FloatAttr(alpha))
+                                .getResult();
+    states[activated] = states[result];
+    whole = activated;
   }
   result.replaceAllUsesExcept(whole, reduced);
   return success();

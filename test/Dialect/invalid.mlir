@@ -169,3 +169,35 @@ func.func @periodic_too_wide(%x: tensor<1x3x?x8xf32>) {
   %h = quilt.halo_exchange %x on @mesh axis "x" dim 2 window <stride = 1, dilation = 1, kernel = 9, pad_lo = 4> global = 3 -> global_out = 3 boundary = periodic : tensor<1x3x?x8xf32> -> tensor<1x3x?x8xf32>
   return
 }
+
+// -----
+
+func.func @conv_extent(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{result spatial dim 0 must be 8, got 12}}
+  %y = quilt.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64} : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x12x8xf32>
+  return
+}
+
+// -----
+
+func.func @pool_rank(%x: tensor<1x3x8x8xf32>) {
+  // expected-error @+1 {{result rank must equal input rank}}
+  %y = quilt.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : tensor<1x3x8x8xf32> -> tensor<1x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_c(%a: tensor<2x3xf32>, %b: tensor<3x2xf32>, %c: tensor<3x2xf32>) {
+  // expected-error @+1 {{C does not broadcast to the 2x2 result}}
+  %y = quilt.gemm %a, %b, %c : tensor<2x3xf32>, tensor<3x2xf32>, tensor<3x2xf32> -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+// expected-error @+1 {{#quilt.local has 3 global sizes but 2 dim entries}}
+func.func @local_sizes(%x: tensor<4x?xf32, #quilt.local<@mesh, [4, 8, 2], [[], ["x"]]>>) {
+  return
+}

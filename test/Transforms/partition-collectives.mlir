@@ -60,3 +60,20 @@ func.func @different_splits(%x: tensor<1x2x10x6xf32>, %y: tensor<1x2x10x6xf32>) 
   %s = quilt.add %xa, %ya : tensor<1x2x10x6xf32>, tensor<1x2x10x6xf32> -> tensor<1x2x10x6xf32>
   return %s : tensor<1x2x10x6xf32>
 }
+
+// CHECK-LABEL: func @channel_split_fused_relu
+func.func @channel_split_fused_relu(%x: tensor<1x6x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], ["x"], [], []]>} : tensor<1x6x4x4xf32>
+  %w = quilt.constant dense<1.0> : tensor<2x6x1x1xf32>
+  %b = quilt.constant dense<0.5> : tensor<2xf32>
+  // Split input channels: each rank's conv is a partial sum; bias and ReLU apply once, after it.
+  // CHECK: %[[C:.*]] = quilt.conv %{{.*}}, %{{[^,]*}} {dilations
+  // CHECK-NOT: activation
+  // CHECK-SAME: -> tensor<1x2x4x4xf32>
+  // CHECK: %[[R:.*]] = quilt.all_reduce %[[C]] on @mesh axes ["x"] kind = sum
+  // CHECK: %[[B:.*]] = quilt.add %[[R]], %{{.*}} : tensor<1x2x4x4xf32>, tensor<1x2x1x1xf32>
+  // CHECK: %[[Y:.*]] = quilt.relu %[[B]]
+  // CHECK: return %[[Y]]
+  %c = quilt.conv %xa, %w, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, activation = #quilt.activation<relu>} : tensor<1x6x4x4xf32>, tensor<2x6x1x1xf32>, tensor<2xf32> -> tensor<1x2x4x4xf32>
+  return %c : tensor<1x2x4x4xf32>
+}

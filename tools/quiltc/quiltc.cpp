@@ -39,7 +39,7 @@ static cl::list<std::string> shardSpecs(
     "shard",
     cl::desc("Split of an input: NAME:DIM (on mesh axis 0) or NAME:DIM=AXIS[,DIM=AXIS...]; "
              "repeatable. Default: each input's largest spatial dim on axis 0"),
-    cl::value_desc("spec"), cl::cat(quiltCategory));
+    cl::value_desc("spec"), cl::CommaSeparated, cl::cat(quiltCategory));
 enum class Phase { Import, Propagate, Partition, Runtime, LLVM, Object, Executable };
 static cl::opt<Phase> compileTo(
     "compile-to", cl::desc("Stop after a phase and write its output"),

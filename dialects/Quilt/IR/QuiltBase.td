@@ -125,9 +125,12 @@ def Quilt_LocalAttr : Quilt_Attr<"Local", "local"> {
     "::mlir::ArrayAttr":$dims,
     OptionalParameter<"::mlir::ArrayAttr">:$halos);
   let assemblyFormat = "`<` $mesh `,` `[` $global `]` `,` $dims (`,` `halos` `=` $halos^)? `>`";
+  let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// The halo on `dim`, or null.
     HaloAttr getHalo(int64_t dim) const;
+    /// Checks the encoding against the tensor type it is attached to.
+    ::mlir::LogicalResult verifyFor(::mlir::Operation *op, ::mlir::RankedTensorType type) const;
   }];
 }
 

@@ -84,6 +84,46 @@ bool ShardingAttr::isReplicated() const {
   return getPartialAxes().empty();
 }
 
+LogicalResult LocalAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                FlatSymbolRefAttr mesh, ArrayRef<int64_t> global, ArrayAttr dims,
+                                ArrayAttr halos) {
+  if (global.size() != dims.size())
+    return emitError() << "#quilt.local has " << global.size() << " global sizes but "
+                       << dims.size() << " dim entries";
+  for (Attribute d : dims) {
+    auto axes = dyn_cast<ArrayAttr>(d);
+    if (!axes || !llvm::all_of(axes, [](Attribute a) { return isa<StringAttr>(a); }))
+      return emitError() << "#quilt.local dim entries must be lists of axis names";
+    if (axes.size() > 1)
+      return emitError() << "#quilt.local supports one mesh axis per dim";
+  }
+  if (halos)
+    for (Attribute h : halos) {
+      auto halo = dyn_cast<HaloAttr>(h);
+      if (!halo || halo.getDim() < 0 || halo.getDim() >= (int64_t)global.size())
+        return emitError() << "#quilt.local halos must be #quilt.halo on existing dims";
+    }
+  return success();
+}
+
+LogicalResult LocalAttr::verifyFor(Operation *op, RankedTensorType type) const {
+  if ((int64_t)getGlobal().size() != type.getRank())
+    return op->emitOpError("#quilt.local encoding has rank ")
+           << getGlobal().size() << " on a tensor of rank " << type.getRank();
+  MeshOp mesh = lookupMesh(op, getMesh());
+  if (!mesh)
+    return failure();
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    auto axes = cast<ArrayAttr>(getDims()[d]);
+    if (axes.empty() != !type.isDynamicDim(d))
+      return op->emitOpError("dim ") << d << " must be dynamic exactly when #quilt.local splits it";
+    for (Attribute a : axes)
+      if (mesh.getAxisIndex(cast<StringAttr>(a).getValue()) < 0)
+        return op->emitOpError("#quilt.local names unknown mesh axis ") << a;
+  }
+  return success();
+}
+
 HaloAttr LocalAttr::getHalo(int64_t dim) const {
   if (!getHalos())
     return {};
@@ -219,6 +259,26 @@ LogicalResult AnnotateOp::verify() {
   return verifyShardingAgainstType(*this, getSharding(), getInput().getType());
 }
 
+/// Checks each static spatial extent of a windowed op's result against
+/// (in + pad_lo + pad_hi - ((k - 1) * d + 1)) / s + 1.
+static LogicalResult verifyWindowExtents(Operation *op, RankedTensorType in, RankedTensorType out,
+                                         ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                                         ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads) {
+  int64_t spatial = kernel.size();
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t size = in.getDimSize(2 + i), got = out.getDimSize(2 + i);
+    if (ShapedType::isDynamic(size) || ShapedType::isDynamic(got) || strides[i] < 1)
+      continue;
+    int64_t span = (kernel[i] - 1) * dilations[i] + 1;
+    int64_t padded = size + pads[i] + pads[spatial + i];
+    int64_t expected = padded < span ? 0 : (padded - span) / strides[i] + 1;
+    if (got != expected)
+      return op->emitOpError("result spatial dim ") << i << " must be " << expected << ", got "
+                                                    << got;
+  }
+  return success();
+}
+
 LogicalResult ConvOp::verify() {
   auto in = getInput().getType(), filter = getFilter().getType(), out = getResult().getType();
   int64_t spatial = in.getRank() - 2;
@@ -247,7 +307,8 @@ LogicalResult ConvOp::verify() {
   for (int64_t d : getDilations())
     if (d < 1)
       return emitOpError("dilations must be positive");
-  return success();
+  SmallVector<int64_t> kernel(filter.getShape().drop_front(2));
+  return verifyWindowExtents(*this, in, out, kernel, getStrides(), getDilations(), getPads());
 }
 
 template <typename PoolOp> static LogicalResult verifyPool(PoolOp op) {
@@ -258,7 +319,15 @@ template <typename PoolOp> static LogicalResult verifyPool(PoolOp op) {
       (int64_t)op.getDilations().size() != spatial || (int64_t)op.getPads().size() != 2 * spatial)
     return op.emitOpError("needs ") << spatial << " kernel sizes, strides, dilations and "
                                     << 2 * spatial << " pads";
-  return success();
+  auto in = op.getInput().getType(), out = op.getResult().getType();
+  if (out.getRank() != in.getRank())
+    return op.emitOpError("result rank must equal input rank");
+  for (auto list : {op.getKernelShape(), op.getStrides(), op.getDilations()})
+    for (int64_t v : list)
+      if (v < 1)
+        return op.emitOpError("kernel sizes, strides and dilations must be positive");
+  return verifyWindowExtents(op, in, out, op.getKernelShape(), op.getStrides(),
+                             op.getDilations(), op.getPads());
 }
 LogicalResult MaxPoolOp::verify() { return verifyPool(*this); }
 LogicalResult AvgPoolOp::verify() { return verifyPool(*this); }
@@ -294,6 +363,16 @@ LogicalResult GemmOp::verify() {
     return emitOpError("contraction sizes differ: ") << ka << " vs " << kb;
   if (!dimsAgree(m, y.getDimSize(0)) || !dimsAgree(n, y.getDimSize(1)))
     return emitOpError("result must be ") << m << "x" << n;
+  if (getC()) {
+    auto c = getC().getType();
+    if (c.getRank() > 2)
+      return emitOpError("C must have rank 2 or less, got ") << c.getRank();
+    for (int64_t d = 0; d < c.getRank(); ++d) {
+      int64_t extent = c.getDimSize(d), target = y.getDimSize(2 - c.getRank() + d);
+      if (extent != 1 && !dimsAgree(extent, target))
+        return emitOpError("C does not broadcast to the ") << m << "x" << n << " result";
+    }
+  }
   return success();
 }
 

@@ -7,6 +7,7 @@
 #include "layout.h"
 #include "window_map.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace quilt {
@@ -207,8 +208,15 @@ void conv(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
       raise("tensors must have rank ", a.spatial + 2, " for ", a.spatial, " spatial dims");
   if (y.isEmpty())
     return; // an empty shard has nothing to compute
-  if (x.isEmpty())
+  if (x.isEmpty()) {
+    // A rank that owns none of a split input-channel dim contributes a zero
+    // partial sum (the compiler adds bias and activation after the reduction).
+    if (x.extent[1] == 0) {
+      std::fill_n(static_cast<float *>(buffers[op.tensors.size() - 1]), y.numElements(), 0.f);
+      return;
+    }
     raise("empty local input for a non-empty local output");
+  }
   checkChannels(x, w, y, b, a);
   size_t words = op.attrs.position() - params;
   ConvPlan *plan = ctx->findPlan<ConvPlan>(params, words);
