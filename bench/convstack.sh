@@ -31,14 +31,7 @@ BUILD_DIR=$(cd "$1" 2>/dev/null && pwd) || { echo "convstack.sh: no such build d
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPT_DIR/.." && pwd)
 ORT_DIR=${ORT_DIR:-$REPO/test/e2e/ort}
-if [ -z "${NODE:-}" ]; then
-  if [ -x /usr/bin/node ]; then NODE=/usr/bin/node; else NODE=node; fi
-fi
-if [ -z "${PYTHON:-}" ]; then
-  if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
-fi
-MPIRUN=${MPIRUN:-mpirun}
-MPIRUN_FLAGS=${MPIRUN_FLAGS:---allow-run-as-root --oversubscribe}
+. "$REPO/scripts/tool-env.sh"
 ITERS=${BENCH_ITERS:-5}
 ORT_RUNS=${BENCH_ORT_RUNS:-5}
 SHARD=${BENCH_SHARD:-input:2}

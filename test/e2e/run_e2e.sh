@@ -44,14 +44,7 @@ SHARD=${6:-}
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ORT_DIR=${ORT_DIR:-$SCRIPT_DIR/ort}
-if [ -z "${NODE:-}" ]; then
-  if [ -x /usr/bin/node ]; then NODE=/usr/bin/node; else NODE=node; fi
-fi
-if [ -z "${PYTHON:-}" ]; then
-  if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
-fi
-MPIRUN=${MPIRUN:-mpirun}
-MPIRUN_FLAGS=${MPIRUN_FLAGS:---allow-run-as-root --oversubscribe}
+. "$SCRIPT_DIR/../../scripts/tool-env.sh"
 THRESHOLD=${E2E_THRESHOLD:-1e-4}
 TIMEOUT=${E2E_TIMEOUT:-300}
 
