@@ -139,10 +139,18 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       .Case<TanhOp>([&](auto) { return unary(QUILT_UNARY_TANH); })
       .Case<ErfOp>([&](auto) { return unary(QUILT_UNARY_ERF); })
       .Case<GeluOp>([&](auto) { return unary(QUILT_UNARY_GELU); })
+      .Case<SqrtOp>([&](auto) { return unary(QUILT_UNARY_SQRT); })
+      .Case<ExpOp>([&](auto) { return unary(QUILT_UNARY_EXP); })
+      .Case<LogOp>([&](auto) { return unary(QUILT_UNARY_LOG); })
+      .Case<NegOp>([&](auto) { return unary(QUILT_UNARY_NEG); })
+      .Case<AbsOp>([&](auto) { return unary(QUILT_UNARY_ABS); })
       .Case<AddOp>([&](auto) { return binary(QUILT_BINARY_ADD); })
       .Case<SubOp>([&](auto) { return binary(QUILT_BINARY_SUB); })
       .Case<MulOp>([&](auto) { return binary(QUILT_BINARY_MUL); })
       .Case<DivOp>([&](auto) { return binary(QUILT_BINARY_DIV); })
+      .Case<PowOp>([&](auto) { return binary(QUILT_BINARY_POW); })
+      .Case<MaxOp>([&](auto) { return binary(QUILT_BINARY_MAX); })
+      .Case<MinOp>([&](auto) { return binary(QUILT_BINARY_MIN); })
       .Case<MaxPoolOp>([&](MaxPoolOp o) { return pool(o, QUILT_POOL_MAX); })
       .Case<AvgPoolOp>([&](AvgPoolOp o) { return pool(o, QUILT_POOL_AVG); })
       .Case<GemmOp>([&](GemmOp g) -> Result {
@@ -226,8 +234,8 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
   // An elementwise op (or a reshape) may write its result over an operand of
   // the same size that no later op reads; inputs persist across runs.
   auto reusableOperand = [&](Operation &op) -> Value {
-    if (!isa<ReluOp, LeakyReluOp, SigmoidOp, TanhOp, ErfOp, GeluOp, AddOp, SubOp, MulOp, DivOp,
-             ReshapeOp>(op))
+    if (!isa<ReluOp, LeakyReluOp, SigmoidOp, TanhOp, ErfOp, GeluOp, SqrtOp, ExpOp, LogOp, NegOp,
+             AbsOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, ReshapeOp>(op))
       return {};
     int64_t bytes = bufferBound(op.getResult(0).getType(), mesh);
     for (Value operand : op.getOperands()) {

@@ -42,6 +42,7 @@ public:
   LogicalResult importConv(const Node &node);
   LogicalResult importUnary(const Node &node);
   LogicalResult importBinary(const Node &node);
+  LogicalResult importClip(const Node &node);
   LogicalResult importPool(const Node &node);
   LogicalResult importGlobalAveragePool(const Node &node);
   LogicalResult importBatchNorm(const Node &node);
@@ -388,11 +389,23 @@ LogicalResult Importer::importUnary(const Node &node) {
     out = TanhOp::create(b, loc, *x);
   else if (node.opType == "Erf")
     out = ErfOp::create(b, loc, *x);
+  else if (node.opType == "Sqrt")
+    out = SqrtOp::create(b, loc, *x);
+  else if (node.opType == "Exp")
+    out = ExpOp::create(b, loc, *x);
+  else if (node.opType == "Log")
+    out = LogOp::create(b, loc, *x);
+  else if (node.opType == "Neg")
+    out = NegOp::create(b, loc, *x);
+  else if (node.opType == "Abs")
+    out = AbsOp::create(b, loc, *x);
   values[node.outputs[0]] = out;
   return success();
 }
 
 LogicalResult Importer::importBinary(const Node &node) {
+  if ((node.opType == "Max" || node.opType == "Min") && node.inputs.size() != 2)
+    return fail(node, "only the two-input form is supported");
   auto lhs = input(node, 0), rhs = input(node, 1);
   auto type = outputType(node);
   if (failed(lhs) || failed(rhs) || failed(type))
@@ -407,8 +420,48 @@ LogicalResult Importer::importBinary(const Node &node) {
     out = SubOp::create(b, loc, *type, l, r);
   else if (node.opType == "Mul")
     out = MulOp::create(b, loc, *type, l, r);
-  else
+  else if (node.opType == "Div")
     out = DivOp::create(b, loc, *type, l, r);
+  else if (node.opType == "Pow")
+    out = PowOp::create(b, loc, *type, l, r);
+  else if (node.opType == "Max")
+    out = MaxOp::create(b, loc, *type, l, r);
+  else
+    out = MinOp::create(b, loc, *type, l, r);
+  values[node.outputs[0]] = out;
+  return success();
+}
+
+/// Clip(x, lo, hi) = min(max(x, lo), hi) with constant bounds (inputs since
+/// opset 11, attributes before); an absent bound is no bound.
+LogicalResult Importer::importClip(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  Location loc = locOf(node);
+  Value out = *x;
+  for (int bound = 0; bound < 2; ++bound) {
+    std::optional<float> limit;
+    const char *name = bound == 0 ? "min" : "max";
+    if (node.attributes.count(name))
+      limit = floatAttr(node, name, 0);
+    if ((size_t)bound + 1 < node.inputs.size() && !node.inputs[bound + 1].empty()) {
+      const Tensor *t = constantInput(node, bound + 1);
+      if (!t || t->floats.size() != 1)
+        return fail(node, std::string("the ") + name + " bound must be a constant scalar");
+      limit = t->floats[0];
+    }
+    if (!limit)
+      continue;
+    Tensor splat;
+    splat.type = ElementType::Float;
+    splat.dims.assign(type->getRank(), 1);
+    splat.floats = {*limit};
+    Value c = materialize(splat, loc);
+    out = bound == 0 ? MaxOp::create(b, loc, *type, out, c).getResult()
+                     : MinOp::create(b, loc, *type, out, c).getResult();
+  }
   values[node.outputs[0]] = out;
   return success();
 }
@@ -614,6 +667,15 @@ const std::map<std::string, Handler> &handlers() {
       {"Sigmoid", &Importer::importUnary},
       {"Tanh", &Importer::importUnary},
       {"Erf", &Importer::importUnary},
+      {"Sqrt", &Importer::importUnary},
+      {"Exp", &Importer::importUnary},
+      {"Log", &Importer::importUnary},
+      {"Neg", &Importer::importUnary},
+      {"Abs", &Importer::importUnary},
+      {"Pow", &Importer::importBinary},
+      {"Max", &Importer::importBinary},
+      {"Min", &Importer::importBinary},
+      {"Clip", &Importer::importClip},
       {"Add", &Importer::importBinary},
       {"Sub", &Importer::importBinary},
       {"Mul", &Importer::importBinary},

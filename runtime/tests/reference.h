@@ -122,7 +122,13 @@ inline std::vector<float> refBinary(const std::vector<float> &a, const Shape &as
         ib[d] = 0;
     }
     float u = a[linearIndex(as, ia)], v = b[linearIndex(bs, ib)];
-    float r = kind == 0 ? u + v : kind == 1 ? u - v : kind == 2 ? u * v : u / v;
+    float r = kind == 0   ? u + v
+              : kind == 1 ? u - v
+              : kind == 2 ? u * v
+              : kind == 3 ? u / v
+              : kind == 4 ? std::pow(u, v)
+              : kind == 5 ? std::max(u, v)
+                          : std::min(u, v);
     y[linearIndex(ys, i)] = r;
   });
   return y;

@@ -20,7 +20,17 @@ func.func @compute(%x: tensor<1x3x77x53xf32>, %m: tensor<4x8xf32>) -> tensor<1x8
   %s = quilt.sigmoid %l : tensor<1x8x39x27xf32>
   %t = quilt.tanh %s : tensor<1x8x39x27xf32>
   %e = quilt.erf %t : tensor<1x8x39x27xf32>
-  %g = quilt.gelu %e : tensor<1x8x39x27xf32>
+  %g0 = quilt.gelu %e : tensor<1x8x39x27xf32>
+  // CHECK: quilt.sqrt
+  // CHECK: quilt.exp
+  // CHECK: quilt.log
+  // CHECK: quilt.neg
+  // CHECK: quilt.abs
+  %q0 = quilt.sqrt %g0 : tensor<1x8x39x27xf32>
+  %q1 = quilt.exp %q0 : tensor<1x8x39x27xf32>
+  %q2 = quilt.log %q1 : tensor<1x8x39x27xf32>
+  %q3 = quilt.neg %q2 : tensor<1x8x39x27xf32>
+  %g = quilt.abs %q3 : tensor<1x8x39x27xf32>
   // CHECK: quilt.max_pool {{.*}} -> tensor<1x8x19x13xf32>
   %p = quilt.max_pool %g {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : tensor<1x8x39x27xf32> -> tensor<1x8x19x13xf32>
   // CHECK: quilt.avg_pool {{.*}}count_include_pad = true
@@ -30,7 +40,13 @@ func.func @compute(%x: tensor<1x3x77x53xf32>, %m: tensor<4x8xf32>) -> tensor<1x8
   %ad = quilt.add %q, %k : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
   %sb = quilt.sub %ad, %k : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
   %ml = quilt.mul %sb, %k : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
-  %dv = quilt.div %ml, %k : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
+  %dv0 = quilt.div %ml, %k : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
+  // CHECK: quilt.pow
+  // CHECK: quilt.max
+  // CHECK: quilt.min
+  %pw = quilt.pow %dv0, %k : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
+  %mx = quilt.max %pw, %k : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
+  %dv = quilt.min %mx, %k : tensor<1x8x19x13xf32>, tensor<1x8x1x1xf32> -> tensor<1x8x19x13xf32>
   // CHECK: quilt.reduce_mean {{.*}} dims [2, 3] {divisor = 2.470000e+02 : f64}
   %mean = quilt.reduce_mean %dv dims [2, 3] {divisor = 247.0} : tensor<1x8x19x13xf32> -> tensor<1x8x1x1xf32>
   %sum = quilt.reduce_sum %mean dims [1] : tensor<1x8x1x1xf32> -> tensor<1x1x1x1xf32>

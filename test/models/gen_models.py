@@ -523,6 +523,46 @@ def gen_two_fields(out_dir, seed=800):
     return model, ops, xs, ref
 
 
+# --- pointwise (onnx.helper): the elementwise math ops after a conv --------
+
+def gen_pointwise(out_dir, seed=900):
+    name = "pointwise"
+    rs = np.random.RandomState(seed)
+    in_shape = [1, 2, 19, 13]
+    w = (rs.standard_normal((3, 2, 3, 3)) * 0.4).astype(np.float32)
+    consts = {"half": 0.5, "two": 2.0, "lo": 0.05, "hi": 0.9}
+    inits = [numpy_helper.from_array(w, "w")] + [
+        numpy_helper.from_array(np.array(v, np.float32), k) for k, v in consts.items()]
+    nodes = [
+        helper.make_node("Conv", ["input", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Abs", ["c"], ["a"], name="abs"),
+        helper.make_node("Add", ["a", "half"], ["a1"], name="shift"),
+        helper.make_node("Sqrt", ["a1"], ["s"], name="sqrt"),
+        helper.make_node("Log", ["s"], ["l"], name="log"),
+        helper.make_node("Neg", ["l"], ["n"], name="neg"),
+        helper.make_node("Exp", ["n"], ["e"], name="exp"),
+        helper.make_node("Pow", ["e", "two"], ["p"], name="pow"),
+        helper.make_node("Clip", ["p", "lo", "hi"], ["k"], name="clip"),
+        helper.make_node("Min", ["k", "c"], ["m"], name="min"),
+        helper.make_node("Max", ["m", "a"], ["output"], name="max"),
+    ]
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 19, 13])],
+        initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="quilt-gen_models")
+    model.ir_version = 7
+    model, ops = finalize(model, os.path.join(out_dir, f"{name}.onnx"))
+    x = make_input(in_shape, seed + 1)
+    with torch.no_grad():
+        c = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
+        a = c.abs()
+        k = torch.exp(-torch.log(torch.sqrt(a + 0.5))).pow(2.0).clamp(0.05, 0.9)
+        ref = torch.maximum(torch.minimum(k, c), a).numpy().astype(np.float32)
+    return model, ops, x, ref
+
+
 # ---------------------------------------------------------------------------
 # registry
 # ---------------------------------------------------------------------------
@@ -553,6 +593,10 @@ MODELS = {
         gen=lambda d: gen_torch("flatten_gemm", FlattenGemm, [1, 3, 20, 16], 600, d),
         shard=[None, "input:2", "input:3"],
         notes="conv -> Flatten of the spatial map -> Gemm: contraction over the split dim."),
+    "pointwise": dict(
+        gen=gen_pointwise,
+        shard=[None, "input:3"],
+        notes="onnx.helper: conv then Abs, Add, Sqrt, Log, Neg, Exp, Pow, Clip, Min, Max."),
     "two_fields": dict(
         gen=gen_two_fields,
         shard=[None, "field:3"],

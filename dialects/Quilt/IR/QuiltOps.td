@@ -111,6 +111,11 @@ def Quilt_SigmoidOp : Quilt_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def Quilt_TanhOp : Quilt_UnaryOp<"tanh", "tanh(x)">;
 def Quilt_ErfOp : Quilt_UnaryOp<"erf", "erf(x)">;
 def Quilt_GeluOp : Quilt_UnaryOp<"gelu", "exact GELU: x * (1 + erf(x / sqrt(2))) / 2">;
+def Quilt_SqrtOp : Quilt_UnaryOp<"sqrt", "sqrt(x)">;
+def Quilt_ExpOp : Quilt_UnaryOp<"exp", "exp(x)">;
+def Quilt_LogOp : Quilt_UnaryOp<"log", "natural log(x)">;
+def Quilt_NegOp : Quilt_UnaryOp<"neg", "-x">;
+def Quilt_AbsOp : Quilt_UnaryOp<"abs", "|x|">;
 def Quilt_LeakyReluOp : Quilt_ComputeOp<"leaky_relu", [AllTypesMatch<["input", "result"]>]> {
   let summary = "x >= 0 ? x : alpha * x";
   let arguments = (ins Quilt_F32Tensor:$input, F32Attr:$alpha);
@@ -129,6 +134,9 @@ def Quilt_AddOp : Quilt_BinaryOp<"add", "lhs + rhs">;
 def Quilt_SubOp : Quilt_BinaryOp<"sub", "lhs - rhs">;
 def Quilt_MulOp : Quilt_BinaryOp<"mul", "lhs * rhs">;
 def Quilt_DivOp : Quilt_BinaryOp<"div", "lhs / rhs">;
+def Quilt_PowOp : Quilt_BinaryOp<"pow", "lhs ^ rhs">;
+def Quilt_MaxOp : Quilt_BinaryOp<"max", "max(lhs, rhs)">;
+def Quilt_MinOp : Quilt_BinaryOp<"min", "min(lhs, rhs)">;
 
 def Quilt_GemmOp : Quilt_ComputeOp<"gemm"> {
   let summary = "alpha * op(A) op(B) + beta * C (ONNX Gemm, and 2-D MatMul)";

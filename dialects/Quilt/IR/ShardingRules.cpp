@@ -168,6 +168,14 @@ ShardingRule AddOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule SubOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule MulOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule DivOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule PowOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule MaxOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule MinOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule SqrtOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule ExpOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule LogOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule NegOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule AbsOp::getShardingRule() { return elementwiseRule(*this); }
 
 ShardingRule GemmOp::getShardingRule() {
   ShardingRule rule;

@@ -46,6 +46,11 @@ enum quilt_unary_kind {
   QUILT_UNARY_ERF = 4,
   QUILT_UNARY_GELU = 5, /* exact: 0.5 x (1 + erf(x / sqrt 2)) */
   QUILT_UNARY_IDENTITY = 6,
+  QUILT_UNARY_SQRT = 7,
+  QUILT_UNARY_EXP = 8,
+  QUILT_UNARY_LOG = 9,
+  QUILT_UNARY_NEG = 10,
+  QUILT_UNARY_ABS = 11,
 };
 
 enum quilt_binary_kind {
@@ -53,6 +58,9 @@ enum quilt_binary_kind {
   QUILT_BINARY_SUB = 1,
   QUILT_BINARY_MUL = 2,
   QUILT_BINARY_DIV = 3,
+  QUILT_BINARY_POW = 4,
+  QUILT_BINARY_MAX = 5,
+  QUILT_BINARY_MIN = 6,
 };
 
 enum quilt_activation_kind {

@@ -1,5 +1,7 @@
 // Elementwise add/sub/mul/div with numpy broadcasting of the local extents.
 #include "broadcast.h"
+
+#include <cmath>
 #include "context.h"
 #include "error.h"
 #include "layout.h"
@@ -47,6 +49,12 @@ void binary(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     return broadcastApply(plan, a, b, y, [](float u, float v) { return u * v; });
   case QUILT_BINARY_DIV:
     return broadcastApply(plan, a, b, y, [](float u, float v) { return u / v; });
+  case QUILT_BINARY_POW:
+    return broadcastApply(plan, a, b, y, [](float u, float v) { return std::pow(u, v); });
+  case QUILT_BINARY_MAX:
+    return broadcastApply(plan, a, b, y, [](float u, float v) { return std::fmax(u, v); });
+  case QUILT_BINARY_MIN:
+    return broadcastApply(plan, a, b, y, [](float u, float v) { return std::fmin(u, v); });
   }
   raise("unknown binary kind ", kind);
 }

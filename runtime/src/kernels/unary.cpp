@@ -40,6 +40,16 @@ void unary(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     });
   case QUILT_UNARY_IDENTITY:
     return apply(x, y, n, [](float v) { return v; });
+  case QUILT_UNARY_SQRT:
+    return apply(x, y, n, [](float v) { return std::sqrt(v); });
+  case QUILT_UNARY_EXP:
+    return apply(x, y, n, [](float v) { return std::exp(v); });
+  case QUILT_UNARY_LOG:
+    return apply(x, y, n, [](float v) { return std::log(v); });
+  case QUILT_UNARY_NEG:
+    return apply(x, y, n, [](float v) { return -v; });
+  case QUILT_UNARY_ABS:
+    return apply(x, y, n, [](float v) { return std::fabs(v); });
   }
   raise("unknown unary kind ", kind);
 }
