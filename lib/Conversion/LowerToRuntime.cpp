@@ -172,6 +172,10 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       .Case<ReshapeOp>([&](auto) -> Result {
         return std::make_pair(StringRef("quilt_rt_copy"), SmallVector<int64_t>{});
       })
+      .Case<SoftmaxOp>([&](SoftmaxOp sm) -> Result {
+        return std::make_pair(StringRef("quilt_rt_softmax"),
+                              SmallVector<int64_t>{(int64_t)sm.getAxis()});
+      })
       .Case<ConcatOp>([&](ConcatOp c) -> Result {
         return std::make_pair(StringRef("quilt_rt_concat"), SmallVector<int64_t>{(int64_t)c.getAxis()});
       })

@@ -43,6 +43,7 @@ public:
   LogicalResult importUnary(const Node &node);
   LogicalResult importBinary(const Node &node);
   LogicalResult importClip(const Node &node);
+  LogicalResult importSoftmax(const Node &node);
   LogicalResult importPool(const Node &node);
   LogicalResult importGlobalAveragePool(const Node &node);
   LogicalResult importBatchNorm(const Node &node);
@@ -432,6 +433,23 @@ LogicalResult Importer::importBinary(const Node &node) {
   return success();
 }
 
+/// Softmax along one axis (opset 13); before opset 13 the axis coerced the
+/// input to 2-D, which agrees with one axis only when it is the last.
+LogicalResult Importer::importSoftmax(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  int64_t rank = type->getRank();
+  int64_t axis = normalizeAxis(intAttr(node, "axis", graph.opset >= 13 ? -1 : 1), rank);
+  if (axis < 0 || axis >= rank)
+    return fail(node, "axis is out of range");
+  if (graph.opset < 13 && axis != rank - 1)
+    return fail(node, "before opset 13 only the last axis is supported");
+  values[node.outputs[0]] = SoftmaxOp::create(b, locOf(node), *x, axis);
+  return success();
+}
+
 /// Clip(x, lo, hi) = min(max(x, lo), hi) with constant bounds (inputs since
 /// opset 11, attributes before); an absent bound is no bound.
 LogicalResult Importer::importClip(const Node &node) {
@@ -676,6 +694,7 @@ const std::map<std::string, Handler> &handlers() {
       {"Max", &Importer::importBinary},
       {"Min", &Importer::importBinary},
       {"Clip", &Importer::importClip},
+      {"Softmax", &Importer::importSoftmax},
       {"Add", &Importer::importBinary},
       {"Sub", &Importer::importBinary},
       {"Mul", &Importer::importBinary},

@@ -225,5 +225,35 @@ TEST(ShardSlice, BlocksOfTwoAxes) {
   });
 }
 
+TEST(Softmax, EachAxis) {
+  Fixture f;
+  Shape s{2, 3, 4, 5};
+  std::vector<float> x = globalTensor(s, 7), y(x.size());
+  for (float &v : x)
+    v *= 20.f; // large logits: the max subtraction must keep exp finite
+  for (int axis = 0; axis < 4; ++axis) {
+    Params p;
+    p.tensor(wholeDims(s)).tensor(wholeDims(s)).attr(axis);
+    void *buffers[] = {x.data(), y.data()};
+    quilt_rt_softmax(f.ctx.get(), p.data(), buffers);
+    int64_t inner = 1;
+    for (int d = axis + 1; d < 4; ++d)
+      inner *= s[d];
+    int64_t n = s[axis], outer = static_cast<int64_t>(x.size()) / (n * inner);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        double top = -1e30, sum = 0;
+        for (int64_t k = 0; k < n; ++k)
+          top = std::max<double>(top, x[(o * n + k) * inner + i]);
+        for (int64_t k = 0; k < n; ++k)
+          sum += std::exp(x[(o * n + k) * inner + i] - top);
+        for (int64_t k = 0; k < n; ++k) {
+          size_t at = (o * n + k) * inner + i;
+          EXPECT_NEAR(y[at], std::exp(x[at] - top) / sum, 1e-6) << "axis " << axis;
+        }
+      }
+  }
+}
+
 } // namespace
 } // namespace quilt::test

@@ -201,3 +201,11 @@ quilt.mesh @mesh ["x" = 2]
 func.func @local_sizes(%x: tensor<4x?xf32, #quilt.local<@mesh, [4, 8, 2], [[], ["x"]]>>) {
   return
 }
+
+// -----
+
+func.func @softmax_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %y = quilt.softmax %x {axis = 2 : i64} : tensor<2x3xf32>
+  return
+}

@@ -61,3 +61,11 @@ func.func @concat(%a: tensor<1x2x9xf32>, %b: tensor<1x3x9xf32>) -> tensor<1x5x9x
   %y = quilt.concat %a, %b {axis = 1 : i64} : tensor<1x2x9xf32>, tensor<1x3x9xf32> -> tensor<1x5x9xf32>
   return %y : tensor<1x5x9xf32>
 }
+
+// CHECK-LABEL: func @softmax
+func.func @softmax(%x: tensor<2x5x7xf32>) -> tensor<2x5x7xf32> {
+  // The softmax axis is whole; the others pass through.
+  // CHECK: quilt.rule = "([i, j, k]) -> ([i, j, k]) {i = parallel 2, j = whole 5, k = parallel 7}"
+  %y = quilt.softmax %x {axis = 1 : i64} : tensor<2x5x7xf32>
+  return %y : tensor<2x5x7xf32>
+}

@@ -563,6 +563,33 @@ def gen_pointwise(out_dir, seed=900):
     return model, ops, x, ref
 
 
+# --- softmax (onnx.helper): over channels (parallel) and over width --------
+
+def gen_softmax(out_dir, seed=1000):
+    name = "softmax"
+    rs = np.random.RandomState(seed)
+    in_shape = [1, 2, 17, 11]
+    w = (rs.standard_normal((5, 2, 3, 3)) * 0.8).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["input", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Softmax", ["c"], ["s"], name="softmax_channels", axis=1),
+        helper.make_node("Softmax", ["s"], ["output"], name="softmax_width", axis=-1),
+    ]
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 5, 17, 11])],
+        initializer=[numpy_helper.from_array(w, "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="quilt-gen_models")
+    model.ir_version = 7
+    model, ops = finalize(model, os.path.join(out_dir, f"{name}.onnx"))
+    x = make_input(in_shape, seed + 1)
+    with torch.no_grad():
+        c = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
+        ref = torch.softmax(torch.softmax(c, 1), -1).numpy().astype(np.float32)
+    return model, ops, x, ref
+
+
 # ---------------------------------------------------------------------------
 # registry
 # ---------------------------------------------------------------------------
@@ -597,6 +624,10 @@ MODELS = {
         gen=gen_pointwise,
         shard=[None, "input:3"],
         notes="onnx.helper: conv then Abs, Add, Sqrt, Log, Neg, Exp, Pow, Clip, Min, Max."),
+    "softmax": dict(
+        gen=gen_softmax,
+        shard=[None, "input:3"],
+        notes="onnx.helper: conv, Softmax over channels, Softmax over the last (width) axis."),
     "two_fields": dict(
         gen=gen_two_fields,
         shard=[None, "field:3"],

@@ -405,6 +405,14 @@ LogicalResult ReduceMeanOp::verify() {
   return verifyReduceDims(*this, getDims(), getInput().getType(), getResult().getType());
 }
 
+LogicalResult SoftmaxOp::verify() {
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= getInput().getType().getRank())
+    return emitOpError("axis ") << axis << " is out of range for rank "
+                                << getInput().getType().getRank();
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   if (in.hasStaticShape() && out.hasStaticShape() && in.getNumElements() != out.getNumElements())

@@ -173,6 +173,18 @@ def Quilt_ReduceMeanOp : Quilt_ComputeOp<"reduce_mean"> {
   let hasVerifier = 1;
 }
 
+def Quilt_SoftmaxOp : Quilt_ComputeOp<"softmax", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "exp(x) / sum(exp(x)) along `axis` (ONNX Softmax, opset 13 semantics)";
+  let description = [{
+    The axis is needed whole on every rank (a split axis is gathered, with a
+    remark naming the ONNX node); every other dim passes its split through.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, I64Attr:$axis);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def Quilt_ReshapeOp : Quilt_ComputeOp<"reshape"> {
   let summary = "Reinterpret a tensor's shape (ONNX Reshape, Flatten, Squeeze)";
   let arguments = (ins AnyRankedTensor:$input);

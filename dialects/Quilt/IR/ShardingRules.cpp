@@ -177,6 +177,19 @@ ShardingRule LogOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule NegOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule AbsOp::getShardingRule() { return elementwiseRule(*this); }
 
+ShardingRule SoftmaxOp::getShardingRule() {
+  ShardingRule rule;
+  auto type = getInput().getType();
+  SmallVector<int64_t> dims;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    dims.push_back(rule.addFactor(d == (int64_t)getAxis() ? FactorKind::Whole
+                                                           : FactorKind::Parallel,
+                                  type.getDimSize(d)));
+  rule.operandFactors = {dims};
+  rule.resultFactors = {dims};
+  return rule;
+}
+
 ShardingRule GemmOp::getShardingRule() {
   ShardingRule rule;
   auto y = getResult().getType();

@@ -92,6 +92,7 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
  *          ndims, dims[ndims]; y keeps reduced dims with extent 1
  * concat   buffers {x0..xk-1, y}; attrs: axis
  * copy     buffers {x, y}: same element count, y = x (reshape, identity)
+ * softmax  buffers {x, y}; attrs: axis (whole on every rank)
  */
 void quilt_rt_conv(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_unary(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
@@ -101,6 +102,7 @@ void quilt_rt_gemm(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_concat(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_copy(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_softmax(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 
 /* Communication. Attributes after the layouts:
  * halo_exchange  buffers {x, y}; attrs: dim. x's dim is a plain block of mesh_axis;
