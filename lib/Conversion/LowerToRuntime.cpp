@@ -172,6 +172,11 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       .Case<ReshapeOp>([&](auto) -> Result {
         return std::make_pair(StringRef("quilt_rt_copy"), SmallVector<int64_t>{});
       })
+      .Case<TransposeOp>([&](TransposeOp t) -> Result {
+        SmallVector<int64_t> words{(int64_t)t.getPerm().size()};
+        llvm::append_range(words, t.getPerm());
+        return std::make_pair(StringRef("quilt_rt_transpose"), words);
+      })
       .Case<SoftmaxOp>([&](SoftmaxOp sm) -> Result {
         return std::make_pair(StringRef("quilt_rt_softmax"),
                               SmallVector<int64_t>{(int64_t)sm.getAxis()});

@@ -44,6 +44,7 @@ public:
   LogicalResult importBinary(const Node &node);
   LogicalResult importClip(const Node &node);
   LogicalResult importSoftmax(const Node &node);
+  LogicalResult importTranspose(const Node &node);
   LogicalResult importPool(const Node &node);
   LogicalResult importGlobalAveragePool(const Node &node);
   LogicalResult importBatchNorm(const Node &node);
@@ -450,6 +451,29 @@ LogicalResult Importer::importSoftmax(const Node &node) {
   return success();
 }
 
+LogicalResult Importer::importTranspose(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  int64_t rank = type->getRank();
+  std::vector<int64_t> reversed;
+  for (int64_t d = rank - 1; d >= 0; --d)
+    reversed.push_back(d);
+  std::vector<int64_t> perm = intsAttr(node, "perm", reversed);
+  std::vector<bool> seen(rank, false);
+  if ((int64_t)perm.size() != rank)
+    return fail(node, "perm needs one entry per dim");
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank || seen[p])
+      return fail(node, "perm is not a permutation");
+    seen[p] = true;
+  }
+  values[node.outputs[0]] =
+      TransposeOp::create(b, locOf(node), *type, *x, b.getDenseI64ArrayAttr(perm));
+  return success();
+}
+
 /// Clip(x, lo, hi) = min(max(x, lo), hi) with constant bounds (inputs since
 /// opset 11, attributes before); an absent bound is no bound.
 LogicalResult Importer::importClip(const Node &node) {
@@ -695,6 +719,7 @@ const std::map<std::string, Handler> &handlers() {
       {"Min", &Importer::importBinary},
       {"Clip", &Importer::importClip},
       {"Softmax", &Importer::importSoftmax},
+      {"Transpose", &Importer::importTranspose},
       {"Add", &Importer::importBinary},
       {"Sub", &Importer::importBinary},
       {"Mul", &Importer::importBinary},

@@ -255,5 +255,31 @@ TEST(Softmax, EachAxis) {
   }
 }
 
+TEST(Transpose, Permutations) {
+  Fixture f;
+  Shape s{2, 3, 4, 5};
+  std::vector<float> x = globalTensor(s, 3);
+  for (Shape perm : {Shape{0, 2, 3, 1}, Shape{3, 2, 1, 0}, Shape{1, 0, 2, 3}, Shape{0, 1, 2, 3}}) {
+    Shape ys{s[perm[0]], s[perm[1]], s[perm[2]], s[perm[3]]};
+    std::vector<float> y(x.size());
+    Params p;
+    p.tensor(wholeDims(s)).tensor(wholeDims(ys)).attr(4).attrs(perm);
+    void *buffers[] = {x.data(), y.data()};
+    quilt_rt_transpose(f.ctx.get(), p.data(), buffers);
+    // y[j0, j1, j2, j3] = x[i] with i[perm[k]] = j[k].
+    Shape j(4), i(4);
+    for (j[0] = 0; j[0] < ys[0]; ++j[0])
+      for (j[1] = 0; j[1] < ys[1]; ++j[1])
+        for (j[2] = 0; j[2] < ys[2]; ++j[2])
+          for (j[3] = 0; j[3] < ys[3]; ++j[3]) {
+            for (int k = 0; k < 4; ++k)
+              i[perm[k]] = j[k];
+            int64_t xi = ((i[0] * s[1] + i[1]) * s[2] + i[2]) * s[3] + i[3];
+            int64_t yi = ((j[0] * ys[1] + j[1]) * ys[2] + j[2]) * ys[3] + j[3];
+            ASSERT_EQ(y[yi], x[xi]) << shapeString(perm);
+          }
+  }
+}
+
 } // namespace
 } // namespace quilt::test

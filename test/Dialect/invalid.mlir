@@ -209,3 +209,19 @@ func.func @softmax_axis(%x: tensor<2x3xf32>) {
   %y = quilt.softmax %x {axis = 2 : i64} : tensor<2x3xf32>
   return
 }
+
+// -----
+
+func.func @transpose_perm(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{perm is not a permutation}}
+  %y = quilt.transpose %x {perm = array<i64: 0, 0>} : tensor<2x3xf32> -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_shape(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{result dim 0 must equal input dim 1}}
+  %y = quilt.transpose %x {perm = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<2x3xf32>
+  return
+}

@@ -69,3 +69,11 @@ func.func @softmax(%x: tensor<2x5x7xf32>) -> tensor<2x5x7xf32> {
   %y = quilt.softmax %x {axis = 1 : i64} : tensor<2x5x7xf32>
   return %y : tensor<2x5x7xf32>
 }
+
+// CHECK-LABEL: func @transpose
+func.func @transpose(%x: tensor<2x5x7xf32>) -> tensor<7x2x5xf32> {
+  // Each result dim carries its source dim's factor.
+  // CHECK: quilt.rule = "([i, j, k]) -> ([k, i, j]) {i = parallel 2, j = parallel 5, k = parallel 7}"
+  %y = quilt.transpose %x {perm = array<i64: 2, 0, 1>} : tensor<2x5x7xf32> -> tensor<7x2x5xf32>
+  return %y : tensor<7x2x5xf32>
+}

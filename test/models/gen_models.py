@@ -590,6 +590,35 @@ def gen_softmax(out_dir, seed=1000):
     return model, ops, x, ref
 
 
+# --- channels_last (onnx.helper): Transpose to NHWC and back --------------
+
+def gen_channels_last(out_dir, seed=1100):
+    name = "channels_last"
+    rs = np.random.RandomState(seed)
+    in_shape = [1, 3, 15, 12]
+    w = (rs.standard_normal((6, 3, 3, 3)) * 0.5).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["input", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Transpose", ["c"], ["t"], name="to_nhwc", perm=[0, 2, 3, 1]),
+        helper.make_node("Softmax", ["t"], ["s"], name="softmax_channels", axis=-1),
+        helper.make_node("Transpose", ["s"], ["output"], name="to_nwch", perm=[0, 2, 1, 3]),
+    ]
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 12, 15, 6])],
+        initializer=[numpy_helper.from_array(w, "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="quilt-gen_models")
+    model.ir_version = 7
+    model, ops = finalize(model, os.path.join(out_dir, f"{name}.onnx"))
+    x = make_input(in_shape, seed + 1)
+    with torch.no_grad():
+        c = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
+        s = torch.softmax(c.permute(0, 2, 3, 1), -1)
+        ref = s.permute(0, 2, 1, 3).contiguous().numpy().astype(np.float32)
+    return model, ops, x, ref
+
+
 # ---------------------------------------------------------------------------
 # registry
 # ---------------------------------------------------------------------------
@@ -628,6 +657,11 @@ MODELS = {
         gen=gen_softmax,
         shard=[None, "input:3"],
         notes="onnx.helper: conv, Softmax over channels, Softmax over the last (width) axis."),
+    "channels_last": dict(
+        gen=gen_channels_last,
+        shard=[None, "input:3"],
+        notes="onnx.helper: conv, Transpose to NHWC, Softmax over channels, Transpose "
+              "swapping H and W: splits follow their dims through both permutations."),
     "two_fields": dict(
         gen=gen_two_fields,
         shard=[None, "field:3"],

@@ -413,6 +413,22 @@ LogicalResult SoftmaxOp::verify() {
   return success();
 }
 
+LogicalResult TransposeOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  ArrayRef<int64_t> perm = getPerm();
+  if ((int64_t)perm.size() != in.getRank() || out.getRank() != in.getRank())
+    return emitOpError("needs a permutation of all ") << in.getRank() << " dims";
+  SmallVector<bool> seen(perm.size(), false);
+  for (auto [k, p] : llvm::enumerate(perm)) {
+    if (p < 0 || p >= in.getRank() || seen[p])
+      return emitOpError("perm is not a permutation");
+    seen[p] = true;
+    if (!dimsAgree(out.getDimSize(k), in.getDimSize(p)))
+      return emitOpError("result dim ") << k << " must equal input dim " << p;
+  }
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   if (in.hasStaticShape() && out.hasStaticShape() && in.getNumElements() != out.getNumElements())

@@ -185,6 +185,18 @@ def Quilt_SoftmaxOp : Quilt_ComputeOp<"softmax", [AllTypesMatch<["input", "resul
   let hasVerifier = 1;
 }
 
+def Quilt_TransposeOp : Quilt_ComputeOp<"transpose"> {
+  let summary = "Permute dims: result dim k is input dim perm[k] (ONNX Transpose)";
+  let description = [{
+    Every dim keeps its split: the factor of input dim `perm[k]` becomes the
+    factor of result dim `k`.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def Quilt_ReshapeOp : Quilt_ComputeOp<"reshape"> {
   let summary = "Reinterpret a tensor's shape (ONNX Reshape, Flatten, Squeeze)";
   let arguments = (ins AnyRankedTensor:$input);

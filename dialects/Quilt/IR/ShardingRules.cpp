@@ -190,6 +190,17 @@ ShardingRule SoftmaxOp::getShardingRule() {
   return rule;
 }
 
+ShardingRule TransposeOp::getShardingRule() {
+  ShardingRule rule;
+  auto in = getInput().getType();
+  SmallVector<int64_t> inDims = parallelDims(rule, in), outDims;
+  for (int64_t p : getPerm())
+    outDims.push_back(inDims[p]);
+  rule.operandFactors = {inDims};
+  rule.resultFactors = {outDims};
+  return rule;
+}
+
 ShardingRule GemmOp::getShardingRule() {
   ShardingRule rule;
   auto y = getResult().getType();

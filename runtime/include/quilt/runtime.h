@@ -93,6 +93,7 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
  * concat   buffers {x0..xk-1, y}; attrs: axis
  * copy     buffers {x, y}: same element count, y = x (reshape, identity)
  * softmax  buffers {x, y}; attrs: axis (whole on every rank)
+ * transpose buffers {x, y}; attrs: rank, perm[rank] (y dim k is x dim perm[k])
  */
 void quilt_rt_conv(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_unary(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
@@ -103,6 +104,7 @@ void quilt_rt_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_concat(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_copy(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_softmax(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_transpose(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 
 /* Communication. Attributes after the layouts:
  * halo_exchange  buffers {x, y}; attrs: dim. x's dim is a plain block of mesh_axis;
