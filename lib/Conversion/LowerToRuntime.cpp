@@ -177,6 +177,13 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
         llvm::append_range(words, t.getPerm());
         return std::make_pair(StringRef("quilt_rt_transpose"), words);
       })
+      .Case<PadOp>([&](PadOp pad) -> Result {
+        int64_t rank = pad.getPadding().size() / 2;
+        SmallVector<int64_t> words{rank};
+        llvm::append_range(words, pad.getPadding().take_front(rank));
+        words.push_back(doubleBits(pad.getValue().convertToDouble()));
+        return std::make_pair(StringRef("quilt_rt_pad"), words);
+      })
       .Case<SoftmaxOp>([&](SoftmaxOp sm) -> Result {
         return std::make_pair(StringRef("quilt_rt_softmax"),
                               SmallVector<int64_t>{(int64_t)sm.getAxis()});

@@ -45,6 +45,7 @@ public:
   LogicalResult importClip(const Node &node);
   LogicalResult importSoftmax(const Node &node);
   LogicalResult importTranspose(const Node &node);
+  LogicalResult importPad(const Node &node);
   LogicalResult importPool(const Node &node);
   LogicalResult importGlobalAveragePool(const Node &node);
   LogicalResult importBatchNorm(const Node &node);
@@ -474,6 +475,39 @@ LogicalResult Importer::importTranspose(const Node &node) {
   return success();
 }
 
+/// Pad in constant mode, with pads (and the value) known at compile time.
+LogicalResult Importer::importPad(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  std::string mode = stringAttr(node, "mode", "constant");
+  if (mode != "constant")
+    return fail(node, "mode '" + mode + "' is not supported yet (only constant)");
+  std::vector<int64_t> pads = intsAttr(node, "pads", {});
+  float value = floatAttr(node, "value", 0.f);
+  if (graph.opset >= 11) {
+    const Tensor *p = constantInput(node, 1);
+    if (!p)
+      return fail(node, "pads must be computable at compile time");
+    pads = p->ints;
+    if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
+      const Tensor *v = constantInput(node, 2);
+      if (!v || v->floats.size() != 1)
+        return fail(node, "constant_value must be a constant scalar");
+      value = v->floats[0];
+    }
+  }
+  if ((int64_t)pads.size() != 2 * type->getRank())
+    return fail(node, "pads needs two values per dim");
+  for (int64_t p : pads)
+    if (p < 0)
+      return fail(node, "negative pads (cropping) are not supported");
+  values[node.outputs[0]] = PadOp::create(b, locOf(node), *type, *x,
+                                          b.getDenseI64ArrayAttr(pads), b.getF32FloatAttr(value));
+  return success();
+}
+
 /// Clip(x, lo, hi) = min(max(x, lo), hi) with constant bounds (inputs since
 /// opset 11, attributes before); an absent bound is no bound.
 LogicalResult Importer::importClip(const Node &node) {
@@ -720,6 +754,7 @@ const std::map<std::string, Handler> &handlers() {
       {"Clip", &Importer::importClip},
       {"Softmax", &Importer::importSoftmax},
       {"Transpose", &Importer::importTranspose},
+      {"Pad", &Importer::importPad},
       {"Add", &Importer::importBinary},
       {"Sub", &Importer::importBinary},
       {"Mul", &Importer::importBinary},

@@ -281,5 +281,24 @@ TEST(Transpose, Permutations) {
   }
 }
 
+TEST(Pad, ConstantOnWholeTensors) {
+  Fixture f;
+  Shape s{2, 3, 4}, lo{0, 1, 2}, hi{1, 0, 3};
+  Shape ys{s[0] + lo[0] + hi[0], s[1] + lo[1] + hi[1], s[2] + lo[2] + hi[2]};
+  std::vector<float> x = globalTensor(s, 5), y(ys[0] * ys[1] * ys[2]);
+  Params p;
+  p.tensor(wholeDims(s)).tensor(wholeDims(ys)).attr(3).attrs(lo).attrDouble(-7.5);
+  void *buffers[] = {x.data(), y.data()};
+  quilt_rt_pad(f.ctx.get(), p.data(), buffers);
+  for (int64_t a = 0; a < ys[0]; ++a)
+    for (int64_t b = 0; b < ys[1]; ++b)
+      for (int64_t c = 0; c < ys[2]; ++c) {
+        int64_t i = a - lo[0], j = b - lo[1], k = c - lo[2];
+        bool inside = i >= 0 && i < s[0] && j >= 0 && j < s[1] && k >= 0 && k < s[2];
+        float expect = inside ? x[(i * s[1] + j) * s[2] + k] : -7.5f;
+        ASSERT_EQ(y[(a * ys[1] + b) * ys[2] + c], expect);
+      }
+}
+
 } // namespace
 } // namespace quilt::test

@@ -225,3 +225,11 @@ func.func @transpose_shape(%x: tensor<2x3xf32>) {
   %y = quilt.transpose %x {perm = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<2x3xf32>
   return
 }
+
+// -----
+
+func.func @pad_extent(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{result dim 1 must be input + padding}}
+  %y = quilt.pad %x {padding = array<i64: 0, 1, 0, 1>, value = 0.0 : f32} : tensor<2x3xf32> -> tensor<2x6xf32>
+  return
+}

@@ -60,3 +60,17 @@ func.func @pointwise(%x: tensor<1x2x10x6xf32> {quilt.name = "input"}) -> tensor<
   %y = quilt.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64} : tensor<1x2x10x6xf32>, tensor<3x2x1x1xf32> -> tensor<1x3x10x6xf32>
   return %y : tensor<1x3x10x6xf32>
 }
+
+// CHECK-LABEL: func @pad
+func.func @pad(%x: tensor<1x2x10x6xf32> {quilt.name = "input"}) -> tensor<1x2x13x6xf32> {
+  // Padding a split dim: a halo exchange with the pad as its window's pad_lo;
+  // the pad itself then only fills the global boundary with its value.
+  // CHECK: %[[H:.*]] = quilt.halo_exchange %{{.*}} window <stride = 1, dilation = 1, kernel = 1, pad_lo = 2> global = 10 -> global_out = 13
+  // CHECK: quilt.pad %[[H]] {padding = array<i64: 0, 0, 2, 0, 0, 0, 1, 0>
+  %y = quilt.pad %x {padding = array<i64: 0, 0, 2, 0, 0, 0, 1, 0>, value = 1.5 : f32} : tensor<1x2x10x6xf32> -> tensor<1x2x13x6xf32>
+  return %y : tensor<1x2x13x6xf32>
+}
+// Output blocks of 13 rows over 3: [0,5) [5,9) [9,13); rank r reads [o0-2, o1-2).
+// RANKS: remark: rank 0 owns [0, 4) needs [-2, 3) receives 0 from ranks [] pads 2
+// RANKS: remark: rank 1 owns [4, 7) needs [3, 7) receives 1 from ranks [0] pads 0
+// RANKS: remark: rank 2 owns [7, 10) needs [7, 11) receives 0 from ranks [] pads 1

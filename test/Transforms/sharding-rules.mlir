@@ -77,3 +77,11 @@ func.func @transpose(%x: tensor<2x5x7xf32>) -> tensor<7x2x5xf32> {
   %y = quilt.transpose %x {perm = array<i64: 2, 0, 1>} : tensor<2x5x7xf32> -> tensor<7x2x5xf32>
   return %y : tensor<7x2x5xf32>
 }
+
+// CHECK-LABEL: func @pad
+func.func @pad(%x: tensor<2x5x7xf32>) -> tensor<2x8x7xf32> {
+  // A padded dim is a window of one position shifted by pad_lo.
+  // CHECK: quilt.rule = "([i, j, k]) -> ([i, j, k]) {i = parallel 2, j = windowed 5->8 (k=1 s=1 d=1 pad=2,1), k = parallel 7}"
+  %y = quilt.pad %x {padding = array<i64: 0, 2, 0, 0, 1, 0>, value = 0.0 : f32} : tensor<2x5x7xf32> -> tensor<2x8x7xf32>
+  return %y : tensor<2x8x7xf32>
+}

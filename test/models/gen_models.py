@@ -175,11 +175,13 @@ def fold_pads(model):
     return model
 
 
-def finalize(model, path):
-    """Fold pads, check, shape-infer and save. Returns the op-type list."""
-    model = fold_pads(model)
-    if any(n.op_type == "Pad" for n in model.graph.node):
-        raise RuntimeError("Pad op left in graph")
+def finalize(model, path, keep_pads=False):
+    """Fold pads (unless the model tests Pad itself), check, shape-infer and save.
+    Returns the op-type list."""
+    if not keep_pads:
+        model = fold_pads(model)
+        if any(n.op_type == "Pad" for n in model.graph.node):
+            raise RuntimeError("Pad op left in graph")
     onnx.checker.check_model(model, full_check=True)
     model = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
     onnx.checker.check_model(model, full_check=True)
@@ -619,6 +621,40 @@ def gen_channels_last(out_dir, seed=1100):
     return model, ops, x, ref
 
 
+# --- padded (onnx.helper): Pad with a non-zero constant on split dims -----
+
+def gen_padded(out_dir, seed=1200):
+    name = "padded"
+    rs = np.random.RandomState(seed)
+    in_shape = [1, 2, 13, 10]
+    w = (rs.standard_normal((3, 2, 3, 3)) * 0.5).astype(np.float32)
+    pads = [0, 0, 3, 1, 0, 0, 2, 4]
+    nodes = [
+        helper.make_node("Pad", ["input", "pads", "value"], ["p"], name="pad", mode="constant"),
+        helper.make_node("Conv", ["p", "w"], ["c"], name="conv"),
+        helper.make_node("Pad", ["c", "pads2"], ["output"], name="pad_zero"),
+    ]
+    inits = [numpy_helper.from_array(np.array(pads, np.int64), "pads"),
+             numpy_helper.from_array(np.array(0.75, np.float32), "value"),
+             numpy_helper.from_array(np.array([0, 1, 1, 0, 0, 0, 0, 2], np.int64), "pads2"),
+             numpy_helper.from_array(w, "w")]
+    out_shape = [1, 4, 17, 15]
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, out_shape)],
+        initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="quilt-gen_models")
+    model.ir_version = 7
+    model, ops = finalize(model, os.path.join(out_dir, f"{name}.onnx"), keep_pads=True)
+    x = make_input(in_shape, seed + 1)
+    with torch.no_grad():
+        t = F.pad(torch.from_numpy(x), (1, 4, 3, 2), value=0.75)
+        t = F.conv2d(t, torch.from_numpy(w))
+        ref = F.pad(t, (0, 2, 1, 0, 1, 0)).numpy().astype(np.float32)
+    return model, ops, x, ref
+
+
 # ---------------------------------------------------------------------------
 # registry
 # ---------------------------------------------------------------------------
@@ -662,6 +698,11 @@ MODELS = {
         shard=[None, "input:3"],
         notes="onnx.helper: conv, Transpose to NHWC, Softmax over channels, Transpose "
               "swapping H and W: splits follow their dims through both permutations."),
+    "padded": dict(
+        gen=gen_padded,
+        shard=[None, "input:3"],
+        notes="onnx.helper: Pad (constant 0.75, asymmetric) on H and W, conv, Pad (zero) "
+              "on C, H and W: the padding of a split dim travels as a halo."),
     "two_fields": dict(
         gen=gen_two_fields,
         shard=[None, "field:3"],

@@ -429,6 +429,22 @@ LogicalResult TransposeOp::verify() {
   return success();
 }
 
+LogicalResult PadOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  ArrayRef<int64_t> padding = getPadding();
+  int64_t rank = in.getRank();
+  if ((int64_t)padding.size() != 2 * rank || out.getRank() != rank)
+    return emitOpError("needs ") << 2 * rank << " padding values";
+  for (int64_t d = 0; d < rank; ++d) {
+    if (padding[d] < 0 || padding[rank + d] < 0)
+      return emitOpError("padding must not be negative");
+    if (!in.isDynamicDim(d) && !out.isDynamicDim(d) &&
+        out.getDimSize(d) != in.getDimSize(d) + padding[d] + padding[rank + d])
+      return emitOpError("result dim ") << d << " must be input + padding";
+  }
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   if (in.hasStaticShape() && out.hasStaticShape() && in.getNumElements() != out.getNumElements())

@@ -197,6 +197,20 @@ def Quilt_TransposeOp : Quilt_ComputeOp<"transpose"> {
   let hasVerifier = 1;
 }
 
+def Quilt_PadOp : Quilt_ComputeOp<"pad"> {
+  let summary = "Constant padding (ONNX Pad, mode constant)";
+  let description = [{
+    `padding` is `[lo_0, ..., lo_r-1, hi_0, ..., hi_r-1]`. A padded dim is a
+    windowed factor (kernel 1, stride 1, pad_lo): when it is split, a halo
+    exchange brings the rows this rank's output block reads, and the global
+    boundary reads `value`.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, DenseI64ArrayAttr:$padding, F32Attr:$value);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def Quilt_ReshapeOp : Quilt_ComputeOp<"reshape"> {
   let summary = "Reinterpret a tensor's shape (ONNX Reshape, Flatten, Squeeze)";
   let arguments = (ins AnyRankedTensor:$input);

@@ -201,6 +201,24 @@ ShardingRule TransposeOp::getShardingRule() {
   return rule;
 }
 
+ShardingRule PadOp::getShardingRule() {
+  ShardingRule rule;
+  auto in = getInput().getType(), out = getResult().getType();
+  ArrayRef<int64_t> padding = getPadding();
+  int64_t rank = in.getRank();
+  SmallVector<int64_t> dims;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t lo = padding[d], hi = padding[rank + d];
+    dims.push_back(lo == 0 && hi == 0
+                       ? rule.addFactor(FactorKind::Parallel, in.getDimSize(d))
+                       : rule.addWindowedFactor(in.getDimSize(d), out.getDimSize(d),
+                                                Window{1, 1, 1, lo}, hi));
+  }
+  rule.operandFactors = {dims};
+  rule.resultFactors = {dims};
+  return rule;
+}
+
 ShardingRule GemmOp::getShardingRule() {
   ShardingRule rule;
   auto y = getResult().getType();

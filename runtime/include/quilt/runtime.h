@@ -94,6 +94,8 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
  * copy     buffers {x, y}: same element count, y = x (reshape, identity)
  * softmax  buffers {x, y}; attrs: axis (whole on every rank)
  * transpose buffers {x, y}; attrs: rank, perm[rank] (y dim k is x dim perm[k])
+ * pad      buffers {x, y}; attrs: rank, pads_lo[rank], value(double bits): output
+ *          position g (global) reads input position g - pad_lo, else value
  */
 void quilt_rt_conv(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_unary(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
@@ -105,6 +107,7 @@ void quilt_rt_concat(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_copy(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_softmax(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_transpose(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_pad(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 
 /* Communication. Attributes after the layouts:
  * halo_exchange  buffers {x, y}; attrs: dim. x's dim is a plain block of mesh_axis;
