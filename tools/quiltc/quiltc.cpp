@@ -171,8 +171,11 @@ int main(int argc, char **argv) {
       weightsPath = outputFile + ".weights";
     pm.addPass(quilt::createQuiltLowerToRuntime({weightsPath}));
   }
-  if (failed(pm.run(*module)))
+  if (failed(pm.run(*module))) {
+    if (!weightsPath.empty())
+      llvm::sys::fs::remove(weightsPath);
     return fail(inputFile + ": compilation failed (see the diagnostic above)");
+  }
 
   if (compileTo < Phase::Object) {
     if (failed(writeText(*module, error)))
@@ -180,11 +183,19 @@ int main(int argc, char **argv) {
     return 0;
   }
   std::string objectPath = compileTo == Phase::Object ? outputFile : outputFile + ".o";
+  // No half-built outputs: a failed step removes what earlier steps wrote.
+  auto failAndClean = [&](const std::string &message) {
+    if (!weightsPath.empty())
+      llvm::sys::fs::remove(weightsPath);
+    if (compileTo == Phase::Executable)
+      llvm::sys::fs::remove(objectPath);
+    return fail(message);
+  };
   if (failed(quilt::emitObjectFile(*module, objectPath, error)))
-    return fail(error);
+    return failAndClean(error);
   if (compileTo == Phase::Executable) {
     if (failed(quilt::linkExecutable(objectPath, outputFile, error)))
-      return fail(error);
+      return failAndClean(error);
     llvm::sys::fs::remove(objectPath);
     auto arena = (*module)->getAttrOfType<IntegerAttr>("quilt.arena_bytes");
     llvm::outs() << "quiltc: wrote " << outputFile << " and " << weightsPath << "; mesh "
