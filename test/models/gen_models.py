@@ -193,6 +193,15 @@ def finalize(model, path, keep_pads=False):
     return model, ops
 
 
+def save_graph(graph, out_dir, keep_pads=False):
+    """Wraps an onnx.helper graph in a model (opset OPSET, IR 7) and finalizes it
+    as OUT_DIR/<graph name>.onnx. Returns (model, op types)."""
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="quilt-gen_models")
+    model.ir_version = 7
+    return finalize(model, os.path.join(out_dir, f"{graph.name}.onnx"), keep_pads=keep_pads)
+
+
 def export_torch(module, x, path):
     module.eval()
     with torch.no_grad(), warnings.catch_warnings():
@@ -464,11 +473,7 @@ def gen_asym_pads(out_dir, seed=500):
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 4, 9, 16])],
         initializer=[numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
                      numpy_helper.from_array(w2, "w2"), numpy_helper.from_array(b2, "b2")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="quilt-gen_models")
-    model.ir_version = 7
-    path = os.path.join(out_dir, f"{name}.onnx")
-    model, ops = finalize(model, path)
+    model, ops = save_graph(graph, out_dir)
 
     x = make_input(in_shape, seed + 2)
     with torch.no_grad():
@@ -512,10 +517,7 @@ def gen_two_fields(out_dir, seed=800):
          helper.make_tensor_value_info("energy", TensorProto.FLOAT, [1, 4])],
         initializer=[numpy_helper.from_array(wf, "wf"), numpy_helper.from_array(wg, "wg"),
                      numpy_helper.from_array(bg, "bg")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="quilt-gen_models")
-    model.ir_version = 7
-    model, ops = finalize(model, os.path.join(out_dir, f"{name}.onnx"))
+    model, ops = save_graph(graph, out_dir)
     xs = [make_input(field_shape, seed + 1), make_input(forcing_shape, seed + 2)]
     with torch.no_grad():
         f, g = (torch.from_numpy(x) for x in xs)
@@ -552,10 +554,7 @@ def gen_pointwise(out_dir, seed=900):
         nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 19, 13])],
         initializer=inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="quilt-gen_models")
-    model.ir_version = 7
-    model, ops = finalize(model, os.path.join(out_dir, f"{name}.onnx"))
+    model, ops = save_graph(graph, out_dir)
     x = make_input(in_shape, seed + 1)
     with torch.no_grad():
         c = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
@@ -581,10 +580,7 @@ def gen_softmax(out_dir, seed=1000):
         nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 5, 17, 11])],
         initializer=[numpy_helper.from_array(w, "w")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="quilt-gen_models")
-    model.ir_version = 7
-    model, ops = finalize(model, os.path.join(out_dir, f"{name}.onnx"))
+    model, ops = save_graph(graph, out_dir)
     x = make_input(in_shape, seed + 1)
     with torch.no_grad():
         c = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
@@ -609,10 +605,7 @@ def gen_channels_last(out_dir, seed=1100):
         nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 12, 15, 6])],
         initializer=[numpy_helper.from_array(w, "w")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="quilt-gen_models")
-    model.ir_version = 7
-    model, ops = finalize(model, os.path.join(out_dir, f"{name}.onnx"))
+    model, ops = save_graph(graph, out_dir)
     x = make_input(in_shape, seed + 1)
     with torch.no_grad():
         c = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
@@ -643,10 +636,7 @@ def gen_padded(out_dir, seed=1200):
         nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, out_shape)],
         initializer=inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="quilt-gen_models")
-    model.ir_version = 7
-    model, ops = finalize(model, os.path.join(out_dir, f"{name}.onnx"), keep_pads=True)
+    model, ops = save_graph(graph, out_dir, keep_pads=True)
     x = make_input(in_shape, seed + 1)
     with torch.no_grad():
         t = F.pad(torch.from_numpy(x), (1, 4, 3, 2), value=0.75)

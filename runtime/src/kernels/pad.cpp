@@ -36,9 +36,7 @@ void pad(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
       source[d][o] = local;
     }
   }
-  std::vector<int64_t> xStrides(rank, 1);
-  for (int d = rank - 2; d >= 0; --d)
-    xStrides[d] = xStrides[d + 1] * x.extent[d + 1];
+  std::vector<int64_t> xStrides = denseStrides(x.extent);
   const float *in = static_cast<const float *>(buffers[0]);
   float *out = static_cast<float *>(buffers[1]);
   int64_t total = y.numElements();

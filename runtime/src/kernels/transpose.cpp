@@ -17,9 +17,7 @@ void transpose(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   if (op.attrs.next() != rank || y.rank() != rank)
     raise("permutation rank differs from the tensors'");
   std::vector<int64_t> perm = op.attrs.nextList(rank);
-  std::vector<int64_t> xStrides(rank, 1);
-  for (int d = rank - 2; d >= 0; --d)
-    xStrides[d] = xStrides[d + 1] * x.extent[d + 1];
+  std::vector<int64_t> xStrides = denseStrides(x.extent);
   // Strides of x in y's dim order: walking y densely reads x through them.
   std::vector<int64_t> readStrides(rank);
   for (int k = 0; k < rank; ++k) {
