@@ -45,13 +45,6 @@ bool AxisSplit::isSplit() const {
   return llvm::any_of(dims, [](const auto &axes) { return !axes.empty(); });
 }
 
-bool AxisSplit::usesAxis(StringRef axis) const {
-  for (const auto &axes : dims)
-    if (llvm::is_contained(axes, axis))
-      return true;
-  return llvm::is_contained(partial, axis);
-}
-
 RankedTensorType quilt::localType(RankedTensorType global, const AxisSplit &split,
                                   FlatSymbolRefAttr mesh, ArrayAttr halos) {
   if (!split.isSplit())

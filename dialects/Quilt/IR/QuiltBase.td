@@ -80,8 +80,6 @@ def Quilt_ShardingAttr : Quilt_Attr<"Sharding", "sharding"> {
   let extraClassDeclaration = [{
     /// The mesh axes splitting tensor dim `dim` (empty when whole).
     ::llvm::SmallVector<::llvm::StringRef> getDimAxes(unsigned dim) const;
-    /// True when no dim is split and nothing is partial.
-    bool isReplicated() const;
     /// The partial axes, empty when none.
     ::llvm::SmallVector<::llvm::StringRef> getPartialAxes() const;
   }];

@@ -77,13 +77,6 @@ SmallVector<StringRef> ShardingAttr::getDimAxes(unsigned dim) const {
 
 SmallVector<StringRef> ShardingAttr::getPartialAxes() const { return stringsOf(getPartial()); }
 
-bool ShardingAttr::isReplicated() const {
-  for (unsigned d = 0; d < getDims().size(); ++d)
-    if (!getDimAxes(d).empty())
-      return false;
-  return getPartialAxes().empty();
-}
-
 LogicalResult LocalAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                 FlatSymbolRefAttr mesh, ArrayRef<int64_t> global, ArrayAttr dims,
                                 ArrayAttr halos) {

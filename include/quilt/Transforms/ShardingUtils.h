@@ -16,7 +16,6 @@ struct AxisSplit {
   static AxisSplit fromAttr(ShardingAttr attr, int64_t rank);
   ShardingAttr toAttr(mlir::MLIRContext *ctx, mlir::FlatSymbolRefAttr mesh) const;
   bool isSplit() const;
-  bool usesAxis(llvm::StringRef axis) const;
   bool operator==(const AxisSplit &other) const {
     return dims == other.dims && partial == other.partial;
   }
