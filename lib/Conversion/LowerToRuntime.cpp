@@ -188,6 +188,16 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
         return std::make_pair(StringRef("quilt_rt_softmax"),
                               SmallVector<int64_t>{(int64_t)sm.getAxis()});
       })
+      .Case<MomentsOp>([&](MomentsOp m) -> Result {
+        return std::make_pair(StringRef("quilt_rt_moments"),
+                              SmallVector<int64_t>{(int64_t)m.getRowDims(), (int64_t)m.getGroups()});
+      })
+      .Case<NormalizeOp>([&](NormalizeOp n) -> Result {
+        return std::make_pair(StringRef("quilt_rt_normalize"),
+                              SmallVector<int64_t>{(int64_t)n.getRowDims(), (int64_t)n.getGroups(),
+                                                   doubleBits(n.getEpsilon().convertToDouble()),
+                                                   n.getPerGroup() ? 1 : 0});
+      })
       .Case<ConcatOp>([&](ConcatOp c) -> Result {
         return std::make_pair(StringRef("quilt_rt_concat"), SmallVector<int64_t>{(int64_t)c.getAxis()});
       })
@@ -196,9 +206,10 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
                               SmallVector<int64_t>{(int64_t)h.getDim()});
       })
       .Case<AllReduceOp>([&](AllReduceOp a) -> Result {
-        SmallVector<int64_t> words{a.getKind() == ReductionKind::Max ? QUILT_REDUCE_MAX
-                                                                     : QUILT_REDUCE_SUM,
-                                   (int64_t)a.getAxes().size()};
+        int64_t kind = a.getKind() == ReductionKind::Max       ? QUILT_REDUCE_MAX
+                       : a.getKind() == ReductionKind::Moments ? QUILT_REDUCE_MOMENTS
+                                                               : QUILT_REDUCE_SUM;
+        SmallVector<int64_t> words{kind, (int64_t)a.getAxes().size()};
         for (Attribute axis : a.getAxes())
           words.push_back(axisIndex(cast<StringAttr>(axis).getValue()));
         return std::make_pair(StringRef("quilt_rt_all_reduce"), words);

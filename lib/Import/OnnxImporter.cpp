@@ -49,6 +49,8 @@ public:
   LogicalResult importPool(const Node &node);
   LogicalResult importGlobalAveragePool(const Node &node);
   LogicalResult importBatchNorm(const Node &node);
+  LogicalResult importInstanceNorm(const Node &node);
+  LogicalResult importLayerNorm(const Node &node);
   LogicalResult importGemm(const Node &node);
   LogicalResult importMatMul(const Node &node);
   LogicalResult importReshape(const Node &node);
@@ -628,6 +630,74 @@ LogicalResult Importer::importBatchNorm(const Node &node) {
   return success();
 }
 
+LogicalResult Importer::importInstanceNorm(const Node &node) {
+  auto x = input(node, 0), scale = input(node, 1), bias = input(node, 2);
+  auto type = outputType(node);
+  if (failed(x) || failed(scale) || failed(bias) || failed(type))
+    return failure();
+  if (type->getRank() < 3)
+    return fail(node, "needs an input of rank 3 or more ([N, C, spatial...])");
+  int64_t channels = type->getDimSize(1);
+  for (Value v : {*scale, *bias}) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != 1 || t.getDimSize(0) != channels)
+      return fail(node, "scale and bias must have shape [" + std::to_string(channels) + "]");
+  }
+  values[node.outputs[0]] =
+      GroupNormOp::create(b, locOf(node), *x, *scale, *bias, b.getI64IntegerAttr(channels),
+                          b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+  return success();
+}
+
+LogicalResult Importer::importLayerNorm(const Node &node) {
+  auto x = input(node, 0), scale = input(node, 1);
+  auto type = outputType(node);
+  if (failed(x) || failed(scale) || failed(type))
+    return failure();
+  if (node.outputs.size() > 1)
+    return fail(node, "only the normalized output is supported (not Mean or InvStdDev)");
+  int64_t rank = type->getRank();
+  int64_t axis = normalizeAxis(intAttr(node, "axis", -1), rank);
+  if (axis < 0 || axis >= rank)
+    return fail(node, "axis is out of range");
+  ArrayRef<int64_t> normalized = type->getShape().drop_front(axis);
+  Location loc = locOf(node);
+  // Scale and bias broadcast against the normalized shape; Quilt wants them
+  // exactly that shape (leading 1s are the only broadcast we accept).
+  auto toNormalized = [&](Value v) -> FailureOr<Value> {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getNumElements() != (int64_t)ShapedType::getNumElements(normalized) ||
+        !llvm::equal(t.getShape().take_back(std::min<int64_t>(t.getRank(), normalized.size())),
+                     normalized.take_back(std::min<int64_t>(t.getRank(), normalized.size()))))
+      return fail(node, "scale and bias must have the normalized shape (input dims " +
+                            std::to_string(axis) + " onwards)");
+    return reshapeTo(v, normalized, loc);
+  };
+  auto gamma = toNormalized(*scale);
+  if (failed(gamma))
+    return failure();
+  Value beta;
+  if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
+    auto bias = input(node, 2);
+    if (failed(bias))
+      return failure();
+    auto shaped = toNormalized(*bias);
+    if (failed(shaped))
+      return failure();
+    beta = *shaped;
+  } else {
+    Tensor zeros;
+    zeros.type = ElementType::Float;
+    zeros.dims.assign(normalized.begin(), normalized.end());
+    zeros.floats.assign(ShapedType::getNumElements(normalized), 0.0f);
+    beta = materialize(zeros, loc);
+  }
+  values[node.outputs[0]] =
+      LayerNormOp::create(b, loc, *x, *gamma, beta, b.getI64IntegerAttr(axis),
+                          b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+  return success();
+}
+
 LogicalResult Importer::importGemm(const Node &node) {
   auto a = input(node, 0), w = input(node, 1);
   auto type = outputType(node);
@@ -763,6 +833,8 @@ const std::map<std::string, Handler> &handlers() {
       {"AveragePool", &Importer::importPool},
       {"GlobalAveragePool", &Importer::importGlobalAveragePool},
       {"BatchNormalization", &Importer::importBatchNorm},
+      {"InstanceNormalization", &Importer::importInstanceNorm},
+      {"LayerNormalization", &Importer::importLayerNorm},
       {"Gemm", &Importer::importGemm},
       {"MatMul", &Importer::importMatMul},
       {"Flatten", &Importer::importReshape},

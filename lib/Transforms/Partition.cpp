@@ -44,6 +44,11 @@ private:
                 llvm::function_ref<std::string(int64_t)> why);
   Value haloExchange(Value value, int64_t dim, const Factor &factor, OpBuilder &b);
   LogicalResult finishPartial(Operation *op, const AxisSplit &resultSplit);
+  void expandSoftmax(SoftmaxOp op, ArrayRef<std::string> statAxes);
+  void expandNormalization(Operation *op, ArrayRef<std::string> statAxes);
+  /// Creates an all-reduce of `value` over `axes`; the result keeps its layout.
+  Value allReduce(OpBuilder &b, Location loc, Value value, ArrayRef<std::string> axes,
+                  ReductionKind kind);
   void setLocal(Value value, RankedTensorType global, const AxisSplit &split,
                 ArrayAttr halos = {});
 
@@ -232,7 +237,96 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
     if (!split.partial.empty() && failed(finishPartial(op, split)))
       return failure();
   }
+
+  SmallVector<std::string> statAxes;
+  for (auto [f, factor] : llvm::enumerate(rule.factors))
+    if (factor.kind == FactorKind::Statistic)
+      llvm::append_range(statAxes, axes[f]);
+  if (auto softmax = dyn_cast<SoftmaxOp>(op.getOperation()); softmax && !statAxes.empty())
+    expandSoftmax(softmax, statAxes);
+  else if (isa<GroupNormOp, LayerNormOp>(op.getOperation()))
+    expandNormalization(op, statAxes);
   return success();
+}
+
+Value Partitioner::allReduce(OpBuilder &b, Location loc, Value value, ArrayRef<std::string> axes,
+                             ReductionKind kind) {
+  SmallVector<Attribute> names;
+  for (const std::string &a : axes)
+    names.push_back(b.getStringAttr(a));
+  Value reduced = AllReduceOp::create(b, loc, value.getType(), value, meshRef.getValue(),
+                                      b.getArrayAttr(names), kind);
+  states[reduced] = states[value];
+  return reduced;
+}
+
+/// Softmax over a split axis: every rank subtracts the global max (one
+/// all-reduce of max) and divides by the global sum of exponentials (one
+/// all-reduce of sums), so the axis never has to be gathered.
+void Partitioner::expandSoftmax(SoftmaxOp op, ArrayRef<std::string> statAxes) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  State in = states[x];
+  int64_t axis = op.getAxis();
+  SmallVector<int64_t> shape(in.global.getShape());
+  shape[axis] = 1;
+  auto statGlobal = RankedTensorType::get(shape, in.global.getElementType());
+  AxisSplit statSplit = in.split;
+  statSplit.dims[axis].clear();
+  auto axisAttr = b.getDenseI64ArrayAttr({axis});
+  auto local = [&](Value v, RankedTensorType global, const AxisSplit &split) {
+    setLocal(v, global, split);
+    return v;
+  };
+  Value max = local(ReduceMaxOp::create(b, loc, statGlobal, x, axisAttr), statGlobal, statSplit);
+  max = allReduce(b, loc, max, statAxes, ReductionKind::Max);
+  Value shifted = local(SubOp::create(b, loc, x.getType(), x, max), in.global, in.split);
+  Value exp = local(ExpOp::create(b, loc, shifted), in.global, in.split);
+  Value sum = local(ReduceSumOp::create(b, loc, statGlobal, exp, axisAttr), statGlobal, statSplit);
+  sum = allReduce(b, loc, sum, statAxes, ReductionKind::Sum);
+  Value y = local(DivOp::create(b, loc, x.getType(), exp, sum), in.global, in.split);
+  op.getResult().replaceAllUsesWith(y);
+  op.erase();
+}
+
+/// A normalization becomes local moments, a moments all-reduce over the
+/// split statistic dims (when there are any), and the normalization proper.
+void Partitioner::expandNormalization(Operation *op, ArrayRef<std::string> statAxes) {
+  OpBuilder b(op);
+  Location loc = op->getLoc();
+  Value x = op->getOperand(0);
+  State in = states[x];
+  int64_t rowDims = 1, groups = 1;
+  bool perGroup = false;
+  float epsilon = 0;
+  if (auto norm = dyn_cast<GroupNormOp>(op)) {
+    groups = norm.getGroups();
+    perGroup = true;
+    epsilon = norm.getEpsilon().convertToFloat();
+  } else {
+    auto layer = cast<LayerNormOp>(op);
+    rowDims = layer.getAxis();
+    epsilon = layer.getEpsilon().convertToFloat();
+  }
+  SmallVector<int64_t> shape(in.global.getShape().take_front(rowDims));
+  shape.append({groups, 3});
+  auto statGlobal = RankedTensorType::get(shape, in.global.getElementType());
+  AxisSplit statSplit = AxisSplit::replicated(rowDims + 2);
+  for (int64_t d = 0; d < rowDims; ++d)
+    statSplit.dims[d] = in.split.dims[d];
+  Value moments = MomentsOp::create(b, loc, statGlobal, x, b.getI64IntegerAttr(rowDims),
+                                    b.getI64IntegerAttr(groups));
+  setLocal(moments, statGlobal, statSplit);
+  if (!statAxes.empty())
+    moments = allReduce(b, loc, moments, statAxes, ReductionKind::Moments);
+  Value y = NormalizeOp::create(b, loc, x.getType(), x, moments, op->getOperand(1),
+                                op->getOperand(2), b.getI64IntegerAttr(rowDims),
+                                b.getI64IntegerAttr(groups), b.getF32FloatAttr(epsilon),
+                                b.getBoolAttr(perGroup));
+  setLocal(y, in.global, in.split);
+  op->getResult(0).replaceAllUsesWith(y);
+  op->erase();
 }
 
 /// Completes an op whose result is a partial sum (or max): the mean's divisor

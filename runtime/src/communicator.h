@@ -11,7 +11,8 @@
 
 namespace quilt {
 
-enum class ReduceOp { Sum, Max, Min };
+/// Moments: float (count, mean, M2) triples, merged pairwise (moments.h).
+enum class ReduceOp { Sum, Max, Min, Moments };
 enum class ElemType { F32, F64, I64 };
 
 /// A set of mesh axes, bit i for axis i. A group is the ranks whose

@@ -1,6 +1,7 @@
 // The MPI implementation of quilt::Communicator: the only file that calls MPI.
 #include "communicator.h"
 #include "error.h"
+#include "moments.h"
 
 #include <mpi.h>
 
@@ -34,8 +35,18 @@ MPI_Op mpiOp(ReduceOp op) {
     return MPI_MAX;
   case ReduceOp::Min:
     return MPI_MIN;
+  case ReduceOp::Moments:
+    break; // needs its own datatype: see MpiCommunicator::allReduce
   }
   raise("unknown reduction");
+}
+
+/// MPI_User_function over triples of floats (the datatype is 3 contiguous floats).
+void mergeMomentsOp(void *in, void *inout, int *len, MPI_Datatype *) {
+  const float *a = static_cast<const float *>(in);
+  float *b = static_cast<float *>(inout);
+  for (int i = 0; i < *len; ++i)
+    mergeMoments(b + 3 * i, a + 3 * i);
 }
 
 int checkedInt(size_t value, const char *what) {
@@ -58,6 +69,10 @@ public:
   }
 
   ~MpiCommunicator() override {
+    if (momentsType_ != MPI_DATATYPE_NULL) {
+      MPI_Type_free(&momentsType_);
+      MPI_Op_free(&momentsOp_);
+    }
     for (auto &entry : groups_)
       MPI_Comm_free(&entry.second);
     int finalized = 0;
@@ -114,7 +129,20 @@ public:
     // Chunks keep each call's count within an int.
     const size_t chunk = size_t(1) << 28;
     char *bytes = static_cast<char *>(data);
-    for (size_t done = 0; done < count; done += chunk) {
+    if (op == ReduceOp::Moments) {
+      if (type != ElemType::F32 || count % 3 != 0)
+        raise("a moments all-reduce needs float triples, got ", count, " values");
+      if (momentsType_ == MPI_DATATYPE_NULL) {
+        MPI_Type_contiguous(3, MPI_FLOAT, &momentsType_);
+        MPI_Type_commit(&momentsType_);
+        MPI_Op_create(&mergeMomentsOp, /*commute=*/1, &momentsOp_);
+      }
+      for (size_t done = 0; done < count / 3; done += chunk)
+        MPI_Allreduce(MPI_IN_PLACE, bytes + done * 3 * sizeof(float),
+                      static_cast<int>(std::min(chunk, count / 3 - done)), momentsType_,
+                      momentsOp_, comm);
+    }
+    for (size_t done = 0; op != ReduceOp::Moments && done < count; done += chunk) {
       int n = static_cast<int>(std::min(chunk, count - done));
       MPI_Allreduce(MPI_IN_PLACE, bytes + done * elemBytes(type), n, mpiType(type), mpiOp(op),
                     comm);
@@ -187,6 +215,8 @@ private:
   std::vector<int64_t> mesh_;
   std::map<AxisMask, MPI_Comm> groups_;
   uint64_t bytesSent_ = 0;
+  MPI_Datatype momentsType_ = MPI_DATATYPE_NULL;
+  MPI_Op momentsOp_ = MPI_OP_NULL;
 };
 
 } // namespace

@@ -1,8 +1,11 @@
 // The elementwise, gemm, reduce and data-movement kernels against reference
 // loops on whole tensors, plus reduce and shard_slice on simulated shards.
+#include "moments.h"
 #include "reference.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace quilt::test {
 namespace {
@@ -298,6 +301,91 @@ TEST(Pad, ConstantOnWholeTensors) {
         float expect = inside ? x[(i * s[1] + j) * s[2] + k] : -7.5f;
         ASSERT_EQ(y[(a * ys[1] + b) * ys[2] + c], expect);
       }
+}
+
+TEST(Moments, MergeEqualsWholeSetEvenWithALargeOffset) {
+  // Values near 1e4 with spread ~1: summing squares in float would lose the variance.
+  std::vector<double> values;
+  for (int i = 0; i < 50; ++i)
+    values.push_back(1e4 + std::sin(0.7 * i));
+  auto stats = [](const std::vector<double> &v, size_t begin, size_t end) {
+    double mean = 0, m2 = 0;
+    for (size_t i = begin; i < end; ++i)
+      mean += v[i];
+    mean /= double(end - begin);
+    for (size_t i = begin; i < end; ++i)
+      m2 += (v[i] - mean) * (v[i] - mean);
+    return std::vector<float>{float(end - begin), float(mean), float(m2)};
+  };
+  std::vector<float> whole = stats(values, 0, 50), merged = stats(values, 0, 17);
+  std::vector<float> rest = stats(values, 17, 50), empty{0, 0, 0};
+  mergeMoments(merged.data(), rest.data());
+  mergeMoments(merged.data(), empty.data());
+  EXPECT_EQ(merged[0], 50);
+  EXPECT_NEAR(merged[1], whole[1], 1e-3);
+  EXPECT_NEAR(merged[2] / whole[2], 1.0, 1e-4);
+  std::vector<float> fromEmpty{0, 0, 0};
+  mergeMoments(fromEmpty.data(), whole.data());
+  EXPECT_EQ(fromEmpty, whole);
+}
+
+TEST(Normalize, GroupNormMatchesDirectFormula) {
+  Fixture f;
+  Shape s{2, 6, 3, 4}, ms{2, 3, 3};
+  const int64_t groups = 3, per = 6 / groups * 3 * 4;
+  std::vector<float> x = globalTensor(s, 3), m(numElements(ms)), y(x.size());
+  for (float &v : x)
+    v = 100.f + 0.01f * v; // a large mean next to a small spread
+  std::vector<float> scale{1.5f, -2.f, 0.5f}, bias{0.25f, 1.f, -3.f};
+  Params pm;
+  pm.tensor(wholeDims(s)).tensor(wholeDims(ms)).attr(1).attr(groups);
+  void *mb[] = {x.data(), m.data()};
+  quilt_rt_moments(f.ctx.get(), pm.data(), mb);
+  Params pn;
+  pn.tensor(wholeDims(s)).tensor(wholeDims(ms)).tensor(wholeDims({groups}))
+      .tensor(wholeDims({groups})).tensor(wholeDims(s)).attr(1).attr(groups).attrDouble(1e-5).attr(1);
+  void *nb[] = {x.data(), m.data(), scale.data(), bias.data(), y.data()};
+  quilt_rt_normalize(f.ctx.get(), pn.data(), nb);
+  for (int64_t row = 0; row < 2 * groups; ++row) {
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < per; ++i)
+      mean += x[row * per + i];
+    mean /= per;
+    for (int64_t i = 0; i < per; ++i)
+      var += (x[row * per + i] - mean) * (x[row * per + i] - mean);
+    var /= per;
+    for (int64_t i = 0; i < per; ++i) {
+      double expect = (x[row * per + i] - mean) / std::sqrt(var + 1e-5) * scale[row % groups] +
+                      bias[row % groups];
+      ASSERT_NEAR(y[row * per + i], expect, 2e-3 * (1 + std::abs(expect))) << "row " << row;
+    }
+  }
+}
+
+TEST(Normalize, LayerNormScalesEachPosition) {
+  Fixture f;
+  Shape s{3, 2, 5}, ms{3, 1, 3}, as{2, 5};
+  std::vector<float> x = globalTensor(s, 9), m(numElements(ms)), y(x.size());
+  std::vector<float> scale = globalTensor(as, 4), bias = globalTensor(as, 5);
+  Params pm;
+  pm.tensor(wholeDims(s)).tensor(wholeDims(ms)).attr(1).attr(1);
+  void *mb[] = {x.data(), m.data()};
+  quilt_rt_moments(f.ctx.get(), pm.data(), mb);
+  Params pn;
+  pn.tensor(wholeDims(s)).tensor(wholeDims(ms)).tensor(wholeDims(as)).tensor(wholeDims(as))
+      .tensor(wholeDims(s)).attr(1).attr(1).attrDouble(1e-5).attr(0);
+  void *nb[] = {x.data(), m.data(), scale.data(), bias.data(), y.data()};
+  quilt_rt_normalize(f.ctx.get(), pn.data(), nb);
+  for (int64_t row = 0; row < 3; ++row) {
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < 10; ++i)
+      mean += x[row * 10 + i] / 10.0;
+    for (int64_t i = 0; i < 10; ++i)
+      var += (x[row * 10 + i] - mean) * (x[row * 10 + i] - mean) / 10.0;
+    for (int64_t i = 0; i < 10; ++i)
+      ASSERT_NEAR(y[row * 10 + i],
+                  (x[row * 10 + i] - mean) / std::sqrt(var + 1e-5) * scale[i] + bias[i], 1e-4);
+  }
 }
 
 } // namespace

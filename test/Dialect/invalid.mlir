@@ -233,3 +233,36 @@ func.func @pad_extent(%x: tensor<2x3xf32>) {
   %y = quilt.pad %x {padding = array<i64: 0, 1, 0, 1>, value = 0.0 : f32} : tensor<2x3xf32> -> tensor<2x6xf32>
   return
 }
+
+// -----
+
+func.func @group_norm_groups(%x: tensor<2x6x5xf32>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{groups = 4 must divide the 6 channels}}
+  %y = quilt.group_norm %x, %s, %s {groups = 4 : i64, epsilon = 1.0e-5 : f32} : tensor<2x6x5xf32>, tensor<4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_scale(%x: tensor<2x6x5xf32>, %s: tensor<6xf32>) {
+  // expected-error @+1 {{scale and bias must have the normalized shape (input dims 2..2)}}
+  %y = quilt.layer_norm %x, %s, %s {axis = 2 : i64, epsilon = 1.0e-5 : f32} : tensor<2x6x5xf32>, tensor<6xf32>, tensor<6xf32>
+  return
+}
+
+// -----
+
+func.func @moments_shape(%x: tensor<2x6x5xf32>) {
+  // expected-error @+1 {{result must be the input's first 1 dims, then [3, 3]}}
+  %m = quilt.moments %x {row_dims = 1 : i64, groups = 3 : i64} : tensor<2x6x5xf32> -> tensor<2x3x2xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @moments_all_reduce(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{of kind moments needs (count, mean, M2) triples in the last dim}}
+  %y = quilt.all_reduce %x on @mesh axes ["x"] kind = moments : tensor<2x4xf32>
+  return
+}

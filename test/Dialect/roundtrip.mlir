@@ -84,3 +84,16 @@ func.func @communication(%x: tensor<1x3x?x53xf32>, %p: tensor<1x8xf32>, %r: tens
 func.func @local_types(%x: tensor<1x3x?x53xf32, #quilt.local<@mesh, [1, 3, 77, 53], [[], [], ["x"], []], halos = [#quilt.halo<dim = 2, window = <stride = 1, dilation = 2, kernel = 3, pad_lo = 2>, global_out = 77, boundary = periodic>]>>) {
   return
 }
+
+// CHECK-LABEL: func @normalizations
+func.func @normalizations(%x: tensor<2x6x5x7xf32>, %s: tensor<3xf32>, %b: tensor<3xf32>, %ls: tensor<5x7xf32>) -> tensor<2x6x5x7xf32> {
+  // CHECK: quilt.group_norm %arg0, %arg1, %arg2 {epsilon = 9.99999974E-6 : f32, groups = 3 : i64} : tensor<2x6x5x7xf32>, tensor<3xf32>, tensor<3xf32>
+  %g = quilt.group_norm %x, %s, %b {groups = 3 : i64, epsilon = 1.0e-5 : f32} : tensor<2x6x5x7xf32>, tensor<3xf32>, tensor<3xf32>
+  // CHECK: quilt.layer_norm
+  %l = quilt.layer_norm %g, %ls, %ls {axis = 2 : i64, epsilon = 1.0e-5 : f32} : tensor<2x6x5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>
+  // CHECK: quilt.moments %{{.*}} {groups = 3 : i64, row_dims = 1 : i64} : tensor<2x6x5x7xf32> -> tensor<2x3x3xf32>
+  %m = quilt.moments %l {row_dims = 1 : i64, groups = 3 : i64} : tensor<2x6x5x7xf32> -> tensor<2x3x3xf32>
+  // CHECK: quilt.normalize
+  %n = quilt.normalize %l, %m, %s, %b {row_dims = 1 : i64, groups = 3 : i64, epsilon = 1.0e-5 : f32, per_group = true} : tensor<2x6x5x7xf32>, tensor<2x3x3xf32>, tensor<3xf32>, tensor<3xf32>
+  return %n : tensor<2x6x5x7xf32>
+}

@@ -64,8 +64,8 @@ func.func @concat(%a: tensor<1x2x9xf32>, %b: tensor<1x3x9xf32>) -> tensor<1x5x9x
 
 // CHECK-LABEL: func @softmax
 func.func @softmax(%x: tensor<2x5x7xf32>) -> tensor<2x5x7xf32> {
-  // The softmax axis is whole; the others pass through.
-  // CHECK: quilt.rule = "([i, j, k]) -> ([i, j, k]) {i = parallel 2, j = whole 5, k = parallel 7}"
+  // The softmax axis is a statistic dim (stays split; max and sum all-reduced).
+  // CHECK: quilt.rule = "([i, j, k]) -> ([i, j, k]) {i = parallel 2, j = statistic 5, k = parallel 7}"
   %y = quilt.softmax %x {axis = 1 : i64} : tensor<2x5x7xf32>
   return %y : tensor<2x5x7xf32>
 }
@@ -84,4 +84,20 @@ func.func @pad(%x: tensor<2x5x7xf32>) -> tensor<2x8x7xf32> {
   // CHECK: quilt.rule = "([i, j, k]) -> ([i, j, k]) {i = parallel 2, j = windowed 5->8 (k=1 s=1 d=1 pad=2,1), k = parallel 7}"
   %y = quilt.pad %x {padding = array<i64: 0, 2, 0, 0, 1, 0>, value = 0.0 : f32} : tensor<2x5x7xf32> -> tensor<2x8x7xf32>
   return %y : tensor<2x8x7xf32>
+}
+
+// CHECK-LABEL: func @group_norm
+func.func @group_norm(%x: tensor<2x6x5x7xf32>, %s: tensor<3xf32>, %b: tensor<3xf32>) -> tensor<2x6x5x7xf32> {
+  // Channels are grouped (whole); spatial dims are statistic dims.
+  // CHECK: quilt.rule = "([i, j, k, l], [m], [m]) -> ([i, j, k, l]) {i = parallel 2, j = whole 6, k = statistic 5, l = statistic 7, m = whole 3}"
+  %y = quilt.group_norm %x, %s, %b {groups = 3 : i64, epsilon = 1.0e-5 : f32} : tensor<2x6x5x7xf32>, tensor<3xf32>, tensor<3xf32>
+  return %y : tensor<2x6x5x7xf32>
+}
+
+// CHECK-LABEL: func @layer_norm
+func.func @layer_norm(%x: tensor<2x9x8xf32>, %s: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<2x9x8xf32> {
+  // Leading dims pass through; scale and bias share the normalized dims.
+  // CHECK: quilt.rule = "([i, j, k], [k], [k]) -> ([i, j, k]) {i = parallel 2, j = parallel 9, k = statistic 8}"
+  %y = quilt.layer_norm %x, %s, %b {axis = 2 : i64, epsilon = 1.0e-5 : f32} : tensor<2x9x8xf32>, tensor<8xf32>, tensor<8xf32>
+  return %y : tensor<2x9x8xf32>
 }

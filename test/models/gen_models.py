@@ -202,13 +202,13 @@ def save_graph(graph, out_dir, keep_pads=False):
     return finalize(model, os.path.join(out_dir, f"{graph.name}.onnx"), keep_pads=keep_pads)
 
 
-def export_torch(module, x, path):
+def export_torch(module, x, path, opset=OPSET):
     module.eval()
     with torch.no_grad(), warnings.catch_warnings():
         # torch 1.13's exporter is chatty (deprecation/constant-folding notes).
         warnings.simplefilter("ignore")
         ref = module(torch.from_numpy(x)).numpy().astype(np.float32)
-        torch.onnx.export(module, (torch.from_numpy(x),), path, opset_version=OPSET,
+        torch.onnx.export(module, (torch.from_numpy(x),), path, opset_version=opset,
                           input_names=["input"], output_names=["output"],
                           do_constant_folding=True,
                           training=torch.onnx.TrainingMode.EVAL)
@@ -411,14 +411,39 @@ class ConvStack(nn.Module):
         return x
 
 
-def gen_torch(name, module_cls, in_shape, seed, out_dir):
+class Norms(nn.Module):
+    """GroupNorm (torch's Reshape/InstanceNorm/Reshape export), InstanceNorm2d,
+    LayerNorm over channels (NHWC rows) and LayerNorm over the spatial dims."""
+
+    def __init__(self, h=21, w=13):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.group = nn.GroupNorm(4, 8)
+        self.conv2 = nn.Conv2d(8, 6, 3, padding=1)
+        self.instance = nn.InstanceNorm2d(6, affine=True)
+        self.channels = nn.LayerNorm(6)
+        self.spatial = nn.LayerNorm([h, w])
+        with torch.no_grad():
+            for norm in (self.group, self.instance, self.channels, self.spatial):
+                norm.weight.uniform_(0.5, 1.5)
+                norm.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        # An offset large next to the spread: statistics must be merged stably.
+        y = F.relu(self.group(self.conv1(x) + 20.0))
+        y = self.instance(self.conv2(y))
+        y = self.channels(y.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        return self.spatial(y)
+
+
+def gen_torch(name, module_cls, in_shape, seed, out_dir, opset=OPSET):
     seed_all(seed)
     module = module_cls()
     randomize_bn(module, torch.Generator().manual_seed(seed + 1))
     module.eval()
     x = make_input(in_shape, seed + 2)
     path = os.path.join(out_dir, f"{name}.onnx")
-    model, ref = export_torch(module, x, path)
+    model, ref = export_torch(module, x, path, opset)
     model, ops = finalize(model, path)
     return model, ops, x, ref
 
@@ -693,6 +718,11 @@ MODELS = {
         shard=[None, "input:3"],
         notes="onnx.helper: Pad (constant 0.75, asymmetric) on H and W, conv, Pad (zero) "
               "on C, H and W: the padding of a split dim travels as a halo."),
+    "norms": dict(
+        gen=lambda d: gen_torch("norms", Norms, [2, 3, 21, 13], 1300, d, opset=17),
+        shard=[None, "input:3"],
+        notes="opset 17: GroupNorm(4) export, InstanceNorm2d, LayerNorm over NHWC "
+              "channels and LayerNorm over [H, W]; offset 20 before the GroupNorm."),
     "two_fields": dict(
         gen=gen_two_fields,
         shard=[None, "field:3"],

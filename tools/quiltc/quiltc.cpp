@@ -155,6 +155,7 @@ int main(int argc, char **argv) {
 
   if (compileTo != Phase::Import) {
     pm.addPass(quilt::createQuiltFuseActivations());
+    pm.addPass(quilt::createQuiltFuseNormalizations());
     quilt::QuiltAnnotateInputsOptions annotate;
     annotate.meshShape = *mesh;
     annotate.shard.assign(shardSpecs.begin(), shardSpecs.end());

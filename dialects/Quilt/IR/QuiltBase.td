@@ -36,7 +36,9 @@ def Quilt_BoundaryAttr : EnumAttr<Quilt_Dialect, Quilt_Boundary, "boundary"> {
 def Quilt_ReductionKind : I32EnumAttr<"ReductionKind",
     "How partial values combine", [
   I32EnumAttrCase<"Sum", 0, "sum">,
-  I32EnumAttrCase<"Max", 2, "max">
+  I32EnumAttrCase<"Max", 2, "max">,
+  // (count, mean, M2) triples merged with Chan et al.'s pairwise update.
+  I32EnumAttrCase<"Moments", 3, "moments">
 ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::quilt";

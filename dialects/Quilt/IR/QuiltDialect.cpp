@@ -406,6 +406,57 @@ LogicalResult SoftmaxOp::verify() {
   return success();
 }
 
+LogicalResult GroupNormOp::verify() {
+  auto in = getInput().getType();
+  int64_t groups = getGroups();
+  if (in.getRank() < 3)
+    return emitOpError("needs an input of rank >= 3 ([N, C, spatial...]), got rank ")
+           << in.getRank();
+  int64_t channels = in.getDimSize(1);
+  if (groups < 1 || (!ShapedType::isDynamic(channels) && channels % groups != 0))
+    return emitOpError("groups = ") << groups << " must divide the " << channels << " channels";
+  for (Value v : {getScale(), getBias()}) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getRank() != 1 || !dimsAgree(type.getDimSize(0), groups))
+      return emitOpError("scale and bias must have shape [") << groups << "], got " << type;
+  }
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  auto in = getInput().getType();
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= in.getRank())
+    return emitOpError("axis ") << axis << " is out of range for rank " << in.getRank();
+  for (Value v : {getScale(), getBias()}) {
+    auto type = cast<RankedTensorType>(v.getType());
+    bool ok = type.getRank() == in.getRank() - axis;
+    for (int64_t d = 0; ok && d < type.getRank(); ++d)
+      ok = dimsAgree(type.getDimSize(d), in.getDimSize(axis + d));
+    if (!ok)
+      return emitOpError("scale and bias must have the normalized shape (input dims ")
+             << axis << ".." << in.getRank() - 1 << "), got " << type;
+  }
+  return success();
+}
+
+LogicalResult MomentsOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  int64_t rowDims = getRowDims(), groups = getGroups();
+  if (rowDims < 0 || rowDims >= in.getRank())
+    return emitOpError("row_dims ") << rowDims << " must leave at least one dim to reduce";
+  if (groups < 1)
+    return emitOpError("groups must be positive");
+  bool ok = out.getRank() == rowDims + 2 && dimsAgree(out.getDimSize(rowDims), groups) &&
+            dimsAgree(out.getDimSize(rowDims + 1), 3);
+  for (int64_t d = 0; ok && d < rowDims; ++d)
+    ok = dimsAgree(out.getDimSize(d), in.getDimSize(d));
+  if (!ok)
+    return emitOpError("result must be the input's first ")
+           << rowDims << " dims, then [" << groups << ", 3]";
+  return success();
+}
+
 LogicalResult TransposeOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   ArrayRef<int64_t> perm = getPerm();
@@ -519,6 +570,11 @@ LogicalResult AllReduceOp::verify() {
   for (Attribute a : getAxes())
     if (mesh.getAxisIndex(cast<StringAttr>(a).getValue()) < 0)
       return emitOpError("mesh ") << getMeshAttr() << " has no axis " << a;
+  auto type = getInput().getType();
+  if (getKind() == ReductionKind::Moments &&
+      (type.getRank() == 0 || !dimsAgree(type.getDimSize(type.getRank() - 1), 3)))
+    return emitOpError("of kind moments needs (count, mean, M2) triples in the last dim, got ")
+           << type;
   return success();
 }
 

@@ -185,6 +185,43 @@ def Quilt_SoftmaxOp : Quilt_ComputeOp<"softmax", [AllTypesMatch<["input", "resul
   let hasVerifier = 1;
 }
 
+def Quilt_GroupNormOp : Quilt_ComputeOp<"group_norm", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Group normalization (ONNX InstanceNormalization; torch GroupNorm)";
+  let description = [{
+    `input` is `[N, C, spatial...]`. For each sample n and group g of the
+    `groups` equal channel groups, the elements of channels
+    `[g*C/groups, (g+1)*C/groups)` over all spatial positions are normalized
+    to zero mean and unit variance (biased, plus `epsilon`), then scaled by
+    `scale[g]` and shifted by `bias[g]`. InstanceNormalization is
+    `groups = C`; torch's GroupNorm export (Reshape, InstanceNormalization,
+    Reshape) is folded into one op by `quilt-fuse-normalizations`.
+
+    Sharding: N passes through; C is needed whole; spatial dims are
+    statistic dims: they stay split and the per-group (count, mean, M2) are
+    merged over the split axes in one all-reduce.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, Quilt_F32Tensor:$scale, Quilt_F32Tensor:$bias,
+                       I64Attr:$groups, F32Attr:$epsilon);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input `,` $scale `,` $bias attr-dict `:` type($input) `,` type($scale) `,` type($bias)";
+  let hasVerifier = 1;
+}
+
+def Quilt_LayerNormOp : Quilt_ComputeOp<"layer_norm", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Layer normalization over dims `[axis, rank)` (ONNX LayerNormalization)";
+  let description = [{
+    Each row (one position of dims `[0, axis)`) is normalized over dims
+    `[axis, rank)`, then multiplied by `scale` and shifted by `bias`, both of
+    the normalized shape. Sharding: leading dims pass through; normalized
+    dims are statistic dims (stay split; moments all-reduced).
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, Quilt_F32Tensor:$scale, Quilt_F32Tensor:$bias,
+                       I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input `,` $scale `,` $bias attr-dict `:` type($input) `,` type($scale) `,` type($bias)";
+  let hasVerifier = 1;
+}
+
 def Quilt_TransposeOp : Quilt_ComputeOp<"transpose"> {
   let summary = "Permute dims: result dim k is input dim perm[k] (ONNX Transpose)";
   let description = [{
@@ -225,6 +262,44 @@ def Quilt_ConcatOp : Quilt_ComputeOp<"concat"> {
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization statistics (only after partitioning)
+//===----------------------------------------------------------------------===//
+
+def Quilt_MomentsOp : Quilt_Op<"moments", [Pure]> {
+  let summary = "Per-row (count, mean, M2) of this rank's elements";
+  let description = [{
+    Rows are the positions of the input's dims `[0, row_dims)` times `groups`
+    (the dim after them, when `groups > 1`, splits into `groups` equal
+    chunks); each row's elements are contiguous. The result is
+    `shape[0:row_dims] ++ [groups, 3]`: the element count, mean and sum of
+    squared deviations of each row's local elements. An all-reduce of kind
+    `moments` merges them across ranks without cancellation.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, I64Attr:$row_dims, I64Attr:$groups);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Quilt_NormalizeOp : Quilt_Op<"normalize", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "(x - mean) / sqrt(M2 / count + epsilon) * scale + bias per row";
+  let description = [{
+    Rows as in `quilt.moments`, whose (merged) result is `moments`. With
+    `per_group` the affine `scale`/`bias` have one value per group (row
+    index modulo `groups`); otherwise they have the local shape of the dims
+    after `row_dims` and apply elementwise within each row.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, Quilt_F32Tensor:$moments, Quilt_F32Tensor:$scale,
+                       Quilt_F32Tensor:$bias, I64Attr:$row_dims, I64Attr:$groups,
+                       F32Attr:$epsilon, BoolAttr:$per_group);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $moments `,` $scale `,` $bias attr-dict `:` type($input) `,` type($moments) `,`
+    type($scale) `,` type($bias)
+  }];
 }
 
 //===----------------------------------------------------------------------===//

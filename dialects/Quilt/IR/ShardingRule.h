@@ -23,6 +23,10 @@ enum class FactorKind {
   Windowed,
   /// The op needs the entire dim on every rank.
   Whole,
+  /// The op reduces over the dim and broadcasts the statistic back (softmax,
+  /// normalizations): a split stays split, and the per-rank statistics are
+  /// merged across the split axes by an all-reduce.
+  Statistic,
 };
 
 const char *stringifyFactorKind(FactorKind kind);

@@ -20,6 +20,8 @@ const char *quilt::stringifyFactorKind(FactorKind kind) {
     return "windowed";
   case FactorKind::Whole:
     return "whole";
+  case FactorKind::Statistic:
+    return "statistic";
   }
   return "unknown";
 }
@@ -182,10 +184,37 @@ ShardingRule SoftmaxOp::getShardingRule() {
   auto type = getInput().getType();
   SmallVector<int64_t> dims;
   for (int64_t d = 0; d < type.getRank(); ++d)
-    dims.push_back(rule.addFactor(d == (int64_t)getAxis() ? FactorKind::Whole
+    dims.push_back(rule.addFactor(d == (int64_t)getAxis() ? FactorKind::Statistic
                                                            : FactorKind::Parallel,
                                   type.getDimSize(d)));
   rule.operandFactors = {dims};
+  rule.resultFactors = {dims};
+  return rule;
+}
+
+ShardingRule GroupNormOp::getShardingRule() {
+  ShardingRule rule;
+  auto in = getInput().getType();
+  SmallVector<int64_t> dims{rule.addFactor(FactorKind::Parallel, in.getDimSize(0)),
+                            rule.addFactor(FactorKind::Whole, in.getDimSize(1))};
+  for (int64_t d = 2; d < in.getRank(); ++d)
+    dims.push_back(rule.addFactor(FactorKind::Statistic, in.getDimSize(d)));
+  int64_t g = rule.addFactor(FactorKind::Whole, getGroups());
+  rule.operandFactors = {dims, {g}, {g}};
+  rule.resultFactors = {dims};
+  return rule;
+}
+
+ShardingRule LayerNormOp::getShardingRule() {
+  ShardingRule rule;
+  auto in = getInput().getType();
+  int64_t axis = getAxis();
+  SmallVector<int64_t> dims;
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    dims.push_back(rule.addFactor(d < axis ? FactorKind::Parallel : FactorKind::Statistic,
+                                  in.getDimSize(d)));
+  SmallVector<int64_t> affine(dims.begin() + axis, dims.end());
+  rule.operandFactors = {dims, affine, affine};
   rule.resultFactors = {dims};
   return rule;
 }

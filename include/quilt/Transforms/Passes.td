@@ -34,6 +34,17 @@ def QuiltFuseActivations : Pass<"quilt-fuse-activations"> {
   }];
 }
 
+def QuiltFuseNormalizations : Pass<"quilt-fuse-normalizations"> {
+  let summary = "Fold torch's GroupNorm export (Reshape, InstanceNormalization, Reshape) into one quilt.group_norm";
+  let description = [{
+    `reshape(group_norm(reshape(x : [N, C, S...] -> [N, G, R]) {groups = G}) -> [N, C, S...])`
+    becomes `group_norm(x) {groups = G}` with the same scale and bias (one
+    value per group). The reshapes merge the spatial dims, which no spatial
+    split survives; the fused op keeps them, so they stay split and only
+    per-group moments are all-reduced.
+  }];
+}
+
 def QuiltPrintShardingRules : Pass<"quilt-print-sharding-rules"> {
   let summary = "Attach each compute op's sharding rule as a `quilt.rule` string (for tests)";
 }
@@ -90,9 +101,11 @@ def QuiltReportHalos : Pass<"quilt-report-halos"> {
   let summary = "Remark, per halo exchange and per rank, what each rank owns, needs and receives";
   let description = [{
     For every `quilt.halo_exchange`, emits one remark per rank of its mesh axis:
-    `rank R owns [a, b) needs [c, d) receives N from ranks [...] pads P`.
-    The numbers come from quilt/partition_math.h, the same code the runtime
-    uses, so tests can check halo widths rank by rank.
+    `rank R owns [a, b) needs [c, d) receives N from ranks [...] pads P sends M to ranks [...]`,
+    counted in positions along the split dim. The numbers come from
+    quilt/halo_segments.h, the same code the runtime's halo exchange uses, so
+    tests can check halo widths rank by rank. `quiltc --report` turns the
+    positions sent into bytes per rank.
   }];
 }
 

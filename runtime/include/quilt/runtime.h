@@ -70,7 +70,12 @@ enum quilt_activation_kind {
 };
 
 enum quilt_pool_kind { QUILT_POOL_MAX = 0, QUILT_POOL_AVG = 1 };
-enum quilt_reduce_kind { QUILT_REDUCE_SUM = 0, QUILT_REDUCE_MEAN = 1, QUILT_REDUCE_MAX = 2 };
+enum quilt_reduce_kind {
+  QUILT_REDUCE_SUM = 0,
+  QUILT_REDUCE_MEAN = 1,
+  QUILT_REDUCE_MAX = 2,
+  QUILT_REDUCE_MOMENTS = 3, /* all_reduce only: (count, mean, M2) triples */
+};
 
 /* Base addresses the compiled code offsets into. */
 void *quilt_rt_arena(quilt_rt_ctx *ctx);
@@ -96,6 +101,13 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
  * transpose buffers {x, y}; attrs: rank, perm[rank] (y dim k is x dim perm[k])
  * pad      buffers {x, y}; attrs: rank, pads_lo[rank], value(double bits): output
  *          position g (global) reads input position g - pad_lo, else value
+ * moments  buffers {x, m}; attrs: row_dims, groups. Rows: the local positions of
+ *          x's dims [0, row_dims), each cut into `groups` contiguous chunks; m
+ *          holds (count, mean, M2) per row
+ * normalize buffers {x, m, scale, bias, y}; attrs: row_dims, groups,
+ *          epsilon(double bits), per_group: y = (x - mean) / sqrt(M2 / count +
+ *          epsilon) * scale + bias; scale/bias indexed by row % groups when
+ *          per_group, else by the position within the row (local extents)
  */
 void quilt_rt_conv(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_unary(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
@@ -108,6 +120,8 @@ void quilt_rt_copy(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_softmax(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_transpose(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_pad(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_moments(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 
 /* Communication. Attributes after the layouts:
  * halo_exchange  buffers {x, y}; attrs: dim. x's dim is a plain block of mesh_axis;
@@ -115,7 +129,7 @@ void quilt_rt_pad(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
  *                another rank is received (from as many ranks as it spans);
  *                positions outside [0, global_size) get the boundary value
  *                (zero) or wrap (periodic). All sends/receives posted at once.
- * all_reduce     buffers {x, y}; attrs: kind (sum or max), naxes, axes[naxes]
+ * all_reduce     buffers {x, y}; attrs: kind (sum, max or moments), naxes, axes[naxes]
  * all_gather     buffers {x, y}; attrs: dim, axis: x split on dim by axis, y whole
  * shard_slice    buffers {x, y}: y = this rank's block of replicated x (no communication)
  */

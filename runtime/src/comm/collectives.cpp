@@ -14,7 +14,9 @@ ReduceOp reduceOpFor(int64_t kind) {
     return ReduceOp::Sum;
   if (kind == QUILT_REDUCE_MAX)
     return ReduceOp::Max;
-  raise("all_reduce kind ", kind, " (expected sum = 0 or max = 2)");
+  if (kind == QUILT_REDUCE_MOMENTS)
+    return ReduceOp::Moments;
+  raise("all_reduce kind ", kind, " (expected sum = 0, max = 2 or moments = 3)");
 }
 
 AxisMask readAxes(const quilt_rt_ctx &ctx, AttrReader &r) {
