@@ -1,5 +1,6 @@
 //===- ReportHalos.cpp - per-rank halo ranges as remarks -------------------===//
 #include "quilt/Transforms/Passes.h"
+#include "quilt/halo_segments.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -12,33 +13,43 @@ using namespace mlir;
 using namespace quilt;
 
 namespace {
+
+/// "N from ranks [a, b]": the positions moved between `me` and each other
+/// rank, in either direction, and the ranks that move any.
+std::string positionsAndPeers(const HaloAxis &axis, int64_t me, bool sending) {
+  int64_t total = 0;
+  std::string peers;
+  for (int64_t q = 0; q < axis.parts; ++q) {
+    int64_t n = sending ? haloPositionsSent(axis, me, q) : haloPositionsSent(axis, q, me);
+    if (n == 0)
+      continue;
+    total += n;
+    peers += (peers.empty() ? "" : ", ") + std::to_string(q);
+  }
+  return std::to_string(total) + (sending ? " to ranks [" : " from ranks [") + peers + "]";
+}
+
 struct ReportHalos : quilt::impl::QuiltReportHalosBase<ReportHalos> {
   void runOnOperation() override {
     getOperation()->walk([](HaloExchangeOp op) {
       MeshOp mesh = lookupMesh(op, op.getMeshAttr());
       if (!mesh)
         return;
-      int64_t parts = mesh.getAxisSize(op.getAxis());
       WindowAttr wa = op.getWindow();
-      Window w{wa.getStride(), wa.getDilation(), wa.getKernel(), wa.getPadLo()};
-      int64_t n = op.getGlobal();
-      for (int64_t r = 0; r < parts; ++r) {
-        Range own = blockRange(n, parts, r);
-        Range need = haloInputRange(w, op.getGlobalOut(), parts, r);
-        Range inside = intersect(need, {0, n});
+      HaloAxis axis{op.getGlobal(), mesh.getAxisSize(op.getAxis()),
+                    Window{wa.getStride(), wa.getDilation(), wa.getKernel(), wa.getPadLo()},
+                    op.getGlobalOut(), op.getBoundary() == Boundary::Periodic};
+      for (int64_t r = 0; r < axis.parts; ++r) {
+        Range own = blockRange(axis.n, axis.parts, r);
+        Range need = neededRange(axis, r);
+        int64_t pads = 0;
+        for (Range padding : zeroPaddingRanges(axis, r))
+          pads += padding.size();
         std::string text;
         llvm::raw_string_ostream os(text);
-        os << "rank " << r << " owns [" << own.begin << ", " << own.end << ") needs ["
-           << need.begin << ", " << need.end << ") receives "
-           << haloReceiveCount(w, n, op.getGlobalOut(), parts, r) << " from ranks [";
-        bool first = true;
-        for (int64_t q = 0; q < parts; ++q) {
-          if (q == r || intersect(inside, blockRange(n, parts, q)).empty())
-            continue;
-          os << (first ? "" : ", ") << q;
-          first = false;
-        }
-        os << "] pads " << need.size() - inside.size();
+        os << "rank " << r << " owns [" << own.begin << ", " << own.end << ") needs [" << need.begin
+           << ", " << need.end << ") receives " << positionsAndPeers(axis, r, false) << " pads "
+           << pads << " sends " << positionsAndPeers(axis, r, true);
         op.emitRemark(text);
       }
     });

@@ -21,6 +21,12 @@ using AxisMask = uint32_t;
 /// Every rank of the job, whatever the mesh.
 constexpr AxisMask kAllRanks = ~AxisMask(0);
 
+/// The bytes one communication entry point sent in one call (--report).
+struct OpTraffic {
+  const char *kind = ""; // the entry point's name without quilt_rt_
+  uint64_t bytes = 0;
+};
+
 /// One point-to-point transfer: `bytes` at `data` to or from world rank `peer`.
 struct Message {
   int peer = 0;
@@ -57,8 +63,16 @@ public:
   /// Bytes this rank has sent so far (collectives counted as ring algorithms).
   virtual uint64_t bytesSent() const = 0;
 
+  /// While a log is attached, every communication entry point appends what it
+  /// sent, one record per call in call order (comm/comm_entry.h).
+  void attachTrafficLog(std::vector<OpTraffic> *log) { trafficLog_ = log; }
+  std::vector<OpTraffic> *trafficLog() const { return trafficLog_; }
+
   /// Ends the whole job: for errors the other ranks cannot know about.
   [[noreturn]] virtual void abort(int exitCode) = 0;
+
+private:
+  std::vector<OpTraffic> *trafficLog_ = nullptr;
 };
 
 /// Initializes MPI (if nobody did) and finalizes it on destruction.

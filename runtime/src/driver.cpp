@@ -14,7 +14,9 @@
 #include <thread>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 namespace quilt {
@@ -221,6 +223,72 @@ void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t 
   printTimes(job, ctx, info, iterations, total, job.comm.bytesSent() - bytesBefore);
 }
 
+/// What this rank sent in one forward pass: one record per communication
+/// call, and the total over the whole pass (which would also count bytes sent
+/// outside the recorded entry points).
+struct Traffic {
+  std::vector<OpTraffic> ops;
+  uint64_t total = 0;
+};
+
+Traffic runRecorded(Communicator &comm, quilt_rt_ctx &ctx, void (*modelRun)(quilt_rt_ctx *)) {
+  Traffic traffic;
+  uint64_t before = comm.bytesSent();
+  comm.attachTrafficLog(&traffic.ops);
+  modelRun(&ctx);
+  comm.attachTrafficLog(nullptr);
+  traffic.total = comm.bytesSent() - before;
+  return traffic;
+}
+
+/// The --report JSON, in the shape of `quiltc --report` (docs/user-guide.md):
+/// `table` holds one row of per-rank bytes per op, then the totals.
+std::string reportJson(const ModelInfo &info, const std::vector<OpTraffic> &ops,
+                       const std::vector<int64_t> &table, int64_t ranks) {
+  auto row = [&](size_t i) {
+    return nlohmann::json(std::vector<int64_t>(table.begin() + i * ranks,
+                                               table.begin() + (i + 1) * ranks));
+  };
+  std::string text = strCat("{\"mesh\": ", nlohmann::json(info.axisSizes).dump(),
+                            ", \"axes\": ", nlohmann::json(info.axisNames).dump(),
+                            ",\n \"ranks\": ", ranks, ", \"peak_arena_bytes\": ", info.arenaBytes,
+                            ",\n \"ops\": [");
+  for (size_t i = 0; i < ops.size(); ++i) {
+    nlohmann::ordered_json op = {
+        {"index", i}, {"kind", ops[i].kind}, {"bytes_sent_per_rank", row(i)}};
+    text += strCat(i ? "," : "", "\n  ", op.dump());
+  }
+  return text + strCat("\n ],\n \"total_bytes_sent_per_rank\": ", row(ops.size()).dump(), "}\n");
+}
+
+/// Gathers every rank's traffic to rank 0, which writes the --report file.
+bool writeReport(Job &job, const ModelInfo &info, const std::string &path,
+                 const Traffic &traffic) {
+  Communicator &comm = job.comm;
+  int64_t calls = static_cast<int64_t>(traffic.ops.size()), most = calls, least = calls;
+  comm.allReduce(&most, 1, ElemType::I64, ReduceOp::Max, kAllRanks);
+  comm.allReduce(&least, 1, ElemType::I64, ReduceOp::Min, kAllRanks);
+  if (!job.agree([&] {
+        if (most != least)
+          raise("--report: ranks made between ", least, " and ", most, " communication calls");
+      }))
+    return false;
+  int64_t ranks = comm.size();
+  std::vector<int64_t> table((calls + 1) * ranks, 0);
+  for (int64_t i = 0; i < calls; ++i)
+    table[i * ranks + comm.rank()] = static_cast<int64_t>(traffic.ops[i].bytes);
+  table[calls * ranks + comm.rank()] = static_cast<int64_t>(traffic.total);
+  comm.allReduce(table.data(), table.size(), ElemType::I64, ReduceOp::Sum, kAllRanks);
+  return job.agree([&] {
+    if (!job.isRoot())
+      return;
+    std::ofstream out(path);
+    out << reportJson(info, traffic.ops, table, ranks);
+    if (!out)
+      raise("--report: cannot write ", path);
+  });
+}
+
 bool fileExists(const std::string &path) {
   struct stat info;
   return ::stat(path.c_str(), &info) == 0;
@@ -247,9 +315,11 @@ int runModel(Job &job, const ModelInfo &info, const Options &o,
   });
   if (!ready || !job.agree([&] { readInputs(info, o, *ctx); }))
     return 1;
-  modelRun(ctx.get());
+  Traffic traffic = runRecorded(job.comm, *ctx, modelRun);
   if (o.iterations > 0)
     timeIterations(job, *ctx, info, o.iterations, modelRun);
+  if (!o.reportPath.empty() && !writeReport(job, info, o.reportPath, traffic))
+    return 1;
   bool matches = true;
   if (!writeOutputs(job, info, o, *ctx) || !compareOutputs(job, info, o, *ctx, matches))
     return 1;

@@ -9,10 +9,11 @@ namespace quilt {
 namespace {
 
 /// IREE writes files as "@path"; a bare path is accepted too.
-std::string filePath(const std::string &flag, const std::string &value) {
+std::string filePath(const std::string &flag, const std::string &value,
+                     const char *example = "x.npy") {
   std::string path = !value.empty() && value[0] == '@' ? value.substr(1) : value;
   if (path.empty())
-    raise("flag --", flag, " needs a file, e.g. --", flag, "=@x.npy");
+    raise("flag --", flag, " needs a file, e.g. --", flag, "=@", example);
   return path;
 }
 
@@ -58,6 +59,8 @@ void applyFlag(Options &o, const std::string &name, const std::string &value, bo
     o.iterations = parseCount(name, value);
   else if (name == "weights")
     o.weightsPath = filePath(name, value);
+  else if (name == "report")
+    o.reportPath = filePath(name, value, "plan.json");
   else
     raise("unknown flag '--", name, "' (see --help)");
 }
@@ -95,6 +98,8 @@ std::string usage(const char *argv0) {
       "  --iterations=N              after the first run, time N more runs and print\n",
       "                              compute/halo/collective time and bytes sent per rank\n",
       "  --weights=PATH              weights file (default: <executable>.weights)\n",
+      "  --report=@plan.json         write the bytes each rank sent in each communication\n",
+      "                              op of the first run (as quiltc --report predicts them)\n",
       "  --print-signature           print inputs, outputs, mesh and splits, then exit\n",
       "  --help                      print this help\n");
 }

@@ -1,6 +1,7 @@
 // The MPI implementation of quilt::Communicator: the only file that calls MPI.
 #include "communicator.h"
 #include "error.h"
+#include "quilt/comm_bytes.h"
 #include "moments.h"
 
 #include <mpi.h>
@@ -147,9 +148,7 @@ public:
       MPI_Allreduce(MPI_IN_PLACE, bytes + done * elemBytes(type), n, mpiType(type), mpiOp(op),
                     comm);
     }
-    // A ring all-reduce sends 2 (g-1)/g of the buffer from every rank.
-    if (members > 1)
-      bytesSent_ += 2 * (members - 1) * count * elemBytes(type) / members;
+    bytesSent_ += ringAllReduceBytes(count * elemBytes(type), members);
   }
 
   void allGather(const void *send, size_t sendBytes, void *recv,
@@ -168,8 +167,7 @@ public:
     }
     MPI_Allgatherv(send, checkedInt(sendBytes, "an all-gather block"), MPI_BYTE, recv,
                    counts.data(), displs.data(), MPI_BYTE, comm);
-    // A ring all-gather forwards every block but one's own.
-    bytesSent_ += offset - sendBytes;
+    bytesSent_ += ringAllGatherBytes(offset, sendBytes);
   }
 
   void barrier() override { MPI_Barrier(MPI_COMM_WORLD); }

@@ -1,7 +1,7 @@
 // The halo segment math, checked by simulating every rank's exchange in one
 // process: each rank's halo'd range, assembled from the segments all ranks
 // send it plus zero padding, must equal the global tensor at those positions.
-#include "halo_plan.h"
+#include "quilt/halo_segments.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>

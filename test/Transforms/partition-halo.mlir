@@ -47,9 +47,11 @@ func.func @wide(%x: tensor<1x1x10x1xf32> {quilt.name = "input"}) -> tensor<1x1x1
   %y = quilt.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 4, 0, 4, 0>, group = 1 : i64} : tensor<1x1x10x1xf32>, tensor<1x1x9x1xf32> -> tensor<1x1x10x1xf32>
   return %y : tensor<1x1x10x1xf32>
 }
-// RANKS: remark: rank 0 owns [0, 4) needs [-4, 8) receives 4 from ranks [1, 2] pads 4
-// RANKS: remark: rank 1 owns [4, 7) needs [0, 11) receives 7 from ranks [0, 2] pads 1
-// RANKS: remark: rank 2 owns [7, 10) needs [3, 14) receives 4 from ranks [0, 1] pads 4
+// Rank 0 sends rows [0, 4) to rank 1 and row 3 to rank 2; what each sends is
+// what the others receive from it.
+// RANKS: remark: rank 0 owns [0, 4) needs [-4, 8) receives 4 from ranks [1, 2] pads 4 sends 5 to ranks [1, 2]
+// RANKS: remark: rank 1 owns [4, 7) needs [0, 11) receives 7 from ranks [0, 2] pads 1 sends 6 to ranks [0, 2]
+// RANKS: remark: rank 2 owns [7, 10) needs [3, 14) receives 4 from ranks [0, 1] pads 4 sends 4 to ranks [0, 1]
 
 // CHECK-LABEL: func @pointwise
 func.func @pointwise(%x: tensor<1x2x10x6xf32> {quilt.name = "input"}) -> tensor<1x3x10x6xf32> {

@@ -12,10 +12,12 @@
 #   SHARD       optional value for --shard (e.g. input:2); empty = compiler default
 #
 # Steps: (1) ONNX Runtime reference (cached in WORK_DIR/ref/MODEL/, rebuilt when
-# the model or input is newer); (2) quiltc MODEL.onnx -o WORK_DIR/MODEL.pP --mesh=P;
-# (3) mpirun -n P ./MODEL.pP --input=@.. --output=@.. --expected_output=@ref
-#     --expected_f32_threshold=THRESHOLD; (4) independent numpy comparison of the
-# written output with the reference: max|a-b| / max|ref| <= THRESHOLD.
+# the model or input is newer); (2) quiltc MODEL.onnx -o WORK_DIR/MODEL.pP --mesh=P
+#     --report=predicted.json; (3) mpirun -n P ./MODEL.pP --input=@.. --output=@..
+#     --expected_output=@ref --expected_f32_threshold=THRESHOLD --report=@measured.json;
+# (4) independent numpy comparison of the written output with the reference:
+# max|a-b| / max|ref| <= THRESHOLD; (5) the bytes every rank sent in every
+# communication op equal what the compiler predicted (compare_reports.py).
 # Prints exactly one line starting with PASS or FAIL (plus diagnostics on
 # failure) and exits 0 only on PASS.
 #
@@ -121,7 +123,7 @@ RUN_DIR=$WORK_DIR/$M.$SUFFIX.run
 rm -rf "$RUN_DIR" "$EXE" "$EXE.weights"
 mkdir -p "$RUN_DIR"
 CLOG=$RUN_DIR/compile.log
-CMD=("$QUILTC_BIN" "$ONNX" -o "$EXE" "--mesh=$P")
+CMD=("$QUILTC_BIN" "$ONNX" -o "$EXE" "--mesh=$P" "--report=$RUN_DIR/predicted.json")
 [ -n "$SHARD" ] && CMD+=("--shard=$SHARD")
 # shellcheck disable=SC2206
 [ -n "${QUILTC_FLAGS:-}" ] && CMD+=(${QUILTC_FLAGS})
@@ -139,7 +141,7 @@ for f in "${INPUTS[@]}"; do ARGS+=("--input=@$f"); done
 for ((i = 0; i < NOUT; i++)); do
   ARGS+=("--output=@$RUN_DIR/out$i.npy" "--expected_output=@$REF_DIR/$i.npy")
 done
-ARGS+=("--expected_f32_threshold=$THRESHOLD")
+ARGS+=("--expected_f32_threshold=$THRESHOLD" "--report=@$RUN_DIR/measured.json")
 # shellcheck disable=SC2206
 [ -n "${E2E_RUN_FLAGS:-}" ] && ARGS+=(${E2E_RUN_FLAGS})
 # shellcheck disable=SC2206
@@ -191,5 +193,12 @@ DETAIL=${CMP#OK }; DETAIL=${DETAIL#BAD }
 if [ $run_rc = 124 ]; then fail "mpirun timed out after ${TIMEOUT}s; $DETAIL" "$RLOG"; fi
 if [ $run_rc != 0 ]; then fail "mpirun -n $NRANKS exited with $run_rc (includes --expected_output check); numpy: $DETAIL" "$RLOG"; fi
 if [ $cmp_ok != 1 ]; then fail "numpy comparison failed: $DETAIL" "$RLOG"; fi
-echo "PASS $TAG: $DETAIL"
+
+# ---- (5) communication: measured = predicted, op by op and rank by rank ------------
+TRAFFIC=$("$PYTHON" "$SCRIPT_DIR/compare_reports.py" "$RUN_DIR/predicted.json" "$RUN_DIR/measured.json" 2>&1)
+case "$TRAFFIC" in
+  OK*) ;;
+  *) fail "communication report: ${TRAFFIC#MISMATCH }" ;;
+esac
+echo "PASS $TAG: $DETAIL; traffic: ${TRAFFIC#OK }"
 exit 0

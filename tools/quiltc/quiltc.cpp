@@ -1,4 +1,5 @@
 //===- quiltc.cpp - ONNX in, domain-parallel executable out ----------------===//
+#include "CommReport.h"
 #include "quilt/Conversion/Passes.h"
 #include "quilt/Import/OnnxImporter.h"
 #include "quilt/Target/Executable.h"
@@ -53,6 +54,11 @@ static cl::opt<Phase> compileTo(
 static cl::opt<bool> explainSharding("explain-sharding",
                                      cl::desc("Remark, per value, its sharding and its origin"),
                                      cl::init(false), cl::cat(quiltCategory));
+static cl::opt<std::string> reportFile(
+    "report",
+    cl::desc("Write JSON: the bytes each rank sends in each communication op and the peak "
+             "arena per rank (what the executable's --report measures)"),
+    cl::value_desc("file.json"), cl::cat(quiltCategory));
 
 static int fail(const std::string &message) {
   llvm::errs() << "quiltc: error: " << message << "\n";
@@ -130,6 +136,8 @@ int main(int argc, char **argv) {
     return fail("--mesh='" + meshSpec + "' is not N, NxM or NxMxK with positive sizes");
   if (compileTo == Phase::Executable && outputFile == "-")
     return fail("an executable needs an output path: -o <path>");
+  if (!reportFile.empty() && compileTo < Phase::Partition)
+    return fail("--report needs the partitioned program: --compile-to=partition or later");
 
   DialectRegistry registry;
   registry.insert<quilt::QuiltDialect, func::FuncDialect, LLVM::LLVMDialect>();
@@ -164,8 +172,11 @@ int main(int argc, char **argv) {
     pm.addPass(quilt::createQuiltDistributeFlattenContraction());
     pm.addPass(quilt::createQuiltPropagateSharding({explainSharding}));
   }
+  quilt::CommReport report;
   if (compileTo >= Phase::Partition)
     pm.addPass(quilt::createQuiltPartition());
+  if (!reportFile.empty())
+    pm.addPass(quilt::createCollectCommReport(report));
   std::string weightsPath;
   if (compileTo >= Phase::Runtime) {
     if (compileTo == Phase::Executable)
@@ -176,6 +187,14 @@ int main(int argc, char **argv) {
     if (!weightsPath.empty())
       llvm::sys::fs::remove(weightsPath);
     return fail(inputFile + ": compilation failed (see the diagnostic above)");
+  }
+  auto arena = (*module)->getAttrOfType<IntegerAttr>("quilt.arena_bytes");
+  if (!reportFile.empty() &&
+      failed(quilt::writeCommReport(report, arena ? std::optional(arena.getInt()) : std::nullopt,
+                                    reportFile, error))) {
+    if (!weightsPath.empty())
+      llvm::sys::fs::remove(weightsPath);
+    return fail(error);
   }
 
   if (compileTo < Phase::Object) {
@@ -188,6 +207,8 @@ int main(int argc, char **argv) {
   auto failAndClean = [&](const std::string &message) {
     if (!weightsPath.empty())
       llvm::sys::fs::remove(weightsPath);
+    if (!reportFile.empty() && reportFile != "-")
+      llvm::sys::fs::remove(reportFile);
     if (compileTo == Phase::Executable)
       llvm::sys::fs::remove(objectPath);
     return fail(message);
@@ -198,7 +219,6 @@ int main(int argc, char **argv) {
     if (failed(quilt::linkExecutable(objectPath, outputFile, error)))
       return failAndClean(error);
     llvm::sys::fs::remove(objectPath);
-    auto arena = (*module)->getAttrOfType<IntegerAttr>("quilt.arena_bytes");
     llvm::outs() << "quiltc: wrote " << outputFile << " and " << weightsPath << "; mesh "
                  << meshSpec << ", peak arena " << (arena ? arena.getInt() : 0)
                  << " bytes per rank\n";

@@ -1,6 +1,6 @@
 // quilt_rt_all_reduce and quilt_rt_all_gather over groups of mesh axes.
 #include "box.h"
-#include "context.h"
+#include "comm_entry.h"
 #include "error.h"
 #include "layout.h"
 
@@ -101,11 +101,11 @@ void allGather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
 } // namespace quilt
 
 extern "C" void quilt_rt_all_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
-  quilt::runEntry(ctx, quilt::Phase::Collectives, "all_reduce",
+  quilt::runCommEntry(ctx, quilt::Phase::Collectives, "all_reduce",
                   [&] { quilt::allReduce(ctx, params, buffers); });
 }
 
 extern "C" void quilt_rt_all_gather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
-  quilt::runEntry(ctx, quilt::Phase::Collectives, "all_gather",
+  quilt::runCommEntry(ctx, quilt::Phase::Collectives, "all_gather",
                   [&] { quilt::allGather(ctx, params, buffers); });
 }

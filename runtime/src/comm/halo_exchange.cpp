@@ -2,10 +2,10 @@
 // output block needs) from the ranks along one mesh axis that own parts of
 // it, with every send and receive posted at once.
 #include "box.h"
-#include "context.h"
+#include "comm_entry.h"
 #include "error.h"
-#include "halo_plan.h"
 #include "layout.h"
+#include "quilt/halo_segments.h"
 
 namespace quilt {
 namespace {
@@ -167,6 +167,6 @@ void haloExchange(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
 
 extern "C" void quilt_rt_halo_exchange(quilt_rt_ctx *ctx, const int64_t *params,
                                        void **buffers) {
-  quilt::runEntry(ctx, quilt::Phase::Halo, "halo_exchange",
+  quilt::runCommEntry(ctx, quilt::Phase::Halo, "halo_exchange",
                   [&] { quilt::haloExchange(ctx, params, buffers); });
 }

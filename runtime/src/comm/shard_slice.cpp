@@ -2,7 +2,7 @@
 // Works dim by dim from the two layouts, so any mix of split dims is sliced
 // in one copy.
 #include "box.h"
-#include "context.h"
+#include "comm_entry.h"
 #include "error.h"
 #include "layout.h"
 
@@ -32,6 +32,6 @@ void shardSlice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
 } // namespace quilt
 
 extern "C" void quilt_rt_shard_slice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
-  quilt::runEntry(ctx, quilt::Phase::Compute, "shard_slice",
+  quilt::runCommEntry(ctx, quilt::Phase::Compute, "shard_slice",
                   [&] { quilt::shardSlice(ctx, params, buffers); });
 }

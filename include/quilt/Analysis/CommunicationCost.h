@@ -1,0 +1,62 @@
+//===- CommunicationCost.h - bytes each rank sends per comm op --*- C++ -*-===//
+//
+// The bytes every rank sends in each communication op of a partitioned
+// program, counted the way the runtime's communicator counts them (message
+// bytes for halo exchanges, ring algorithms for collectives), so that
+// `quiltc --report` predicts exactly what `./model --report` measures.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUILT_ANALYSIS_COMMUNICATIONCOST_H
+#define QUILT_ANALYSIS_COMMUNICATIONCOST_H
+
+#include "Quilt/IR/QuiltDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <string>
+
+namespace quilt {
+
+/// The mesh as the runtime sees it: world rank r has row-major coordinates
+/// over the mesh axes, and every dim of a local tensor has an extent that
+/// follows from them (docs/runtime-abi.md, "Tensor layout").
+class MeshGrid {
+public:
+  explicit MeshGrid(MeshOp mesh);
+
+  int64_t numRanks() const { return numRanks_; }
+  /// Mesh coordinates of world rank `rank`.
+  llvm::SmallVector<int64_t> coords(int64_t rank) const;
+  /// Ranks along axis `axis` (by index).
+  int64_t axisSize(int64_t axis) const { return shape_[axis]; }
+  /// Index of the axis named `name`, or -1.
+  int64_t axisIndex(llvm::StringRef name) const;
+
+  /// The local extent of every dim of `type` on the rank at `coords`.
+  llvm::SmallVector<int64_t> localExtents(mlir::RankedTensorType type,
+                                          llvm::ArrayRef<int64_t> coords) const;
+
+private:
+  llvm::SmallVector<llvm::StringRef> names_;
+  llvm::SmallVector<int64_t> shape_;
+  int64_t numRanks_ = 1;
+};
+
+/// What one communication op sends.
+struct CommunicationCost {
+  mlir::Operation *op = nullptr;
+  /// The op's name without `quilt.`: also the runtime entry point's name
+  /// without `quilt_rt_`, which is how the runtime's report names it.
+  std::string kind;
+  /// Bytes each world rank sends, in rank order.
+  llvm::SmallVector<uint64_t> bytesSentPerRank;
+};
+
+/// Every communication op of `func` in program order, the order in which the
+/// runtime calls them. Fails with an error on the op when a communication op
+/// has no byte formula.
+mlir::FailureOr<llvm::SmallVector<CommunicationCost>> communicationCosts(mlir::func::FuncOp func,
+                                                                         MeshOp mesh);
+
+} // namespace quilt
+
+#endif // QUILT_ANALYSIS_COMMUNICATIONCOST_H

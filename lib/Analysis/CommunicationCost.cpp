@@ -1,0 +1,185 @@
+//===- CommunicationCost.cpp - bytes each rank sends per comm op -----------===//
+//
+// One function per communication op kind says what a rank sends. Each
+// mirrors the runtime entry point it lowers to (runtime/src/comm/*.cpp): the
+// same local extents, the same halo segments (quilt/halo_segments.h) and the
+// same ring formulas (quilt/comm_bytes.h). A new kind adds one function and
+// one Case below.
+//
+//===----------------------------------------------------------------------===//
+#include "quilt/Analysis/CommunicationCost.h"
+#include "quilt/comm_bytes.h"
+#include "quilt/halo_segments.h"
+
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <optional>
+
+using namespace mlir;
+using namespace quilt;
+
+MeshGrid::MeshGrid(MeshOp mesh)
+    : names_(mesh.getAxisNames().getAsValueRange<StringAttr>()), shape_(mesh.getShape()) {
+  for (int64_t s : shape_)
+    numRanks_ *= s;
+}
+
+int64_t MeshGrid::axisIndex(StringRef name) const {
+  auto found = llvm::find(names_, name);
+  return found == names_.end() ? -1 : found - names_.begin();
+}
+
+SmallVector<int64_t> MeshGrid::coords(int64_t rank) const {
+  SmallVector<int64_t> c(shape_.size());
+  for (size_t i = shape_.size(); i-- > 0;) {
+    c[i] = rank % shape_[i];
+    rank /= shape_[i];
+  }
+  return c;
+}
+
+/// The exchange a halo'd dim of global size `n` over `parts` ranks holds.
+static HaloAxis haloAxisOf(HaloAttr halo, int64_t n, int64_t parts) {
+  WindowAttr w = halo.getWindow();
+  return HaloAxis{n, parts, Window{w.getStride(), w.getDilation(), w.getKernel(), w.getPadLo()},
+                  halo.getGlobalOut(), halo.getBoundary() == Boundary::Periodic};
+}
+
+SmallVector<int64_t> MeshGrid::localExtents(RankedTensorType type, ArrayRef<int64_t> coords) const {
+  LocalAttr local = getLocalEncoding(type);
+  SmallVector<int64_t> extents;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    auto axes = local ? cast<ArrayAttr>(local.getDims()[d]) : ArrayAttr();
+    if (!axes || axes.empty()) {
+      extents.push_back(local ? local.getGlobal()[d] : type.getDimSize(d));
+      continue;
+    }
+    // Like the lowering's layout words, the first axis splits the dim.
+    int64_t axis = axisIndex(cast<StringAttr>(axes[0]).getValue());
+    int64_t n = local.getGlobal()[d], parts = shape_[axis], coord = coords[axis];
+    if (HaloAttr halo = local.getHalo(d))
+      extents.push_back(neededRange(haloAxisOf(halo, n, parts), coord).size());
+    else
+      extents.push_back(blockSize(n, parts, coord));
+  }
+  return extents;
+}
+
+namespace {
+
+constexpr uint64_t kElementBytes = sizeof(float);
+
+using Bytes = FailureOr<SmallVector<uint64_t>>;
+
+/// `perRank(coords)` for every world rank, in rank order.
+SmallVector<uint64_t> forEachRank(const MeshGrid &grid,
+                                  llvm::function_ref<uint64_t(ArrayRef<int64_t>)> perRank) {
+  SmallVector<uint64_t> bytes;
+  for (int64_t r = 0; r < grid.numRanks(); ++r)
+    bytes.push_back(perRank(grid.coords(r)));
+  return bytes;
+}
+
+/// Elements of the local tensor per position along `dim`: one slab.
+uint64_t slabElements(ArrayRef<int64_t> extents, int64_t dim) {
+  uint64_t n = 1;
+  for (auto [d, e] : llvm::enumerate(extents))
+    if ((int64_t)d != dim)
+      n *= e;
+  return n;
+}
+
+/// quilt_rt_halo_exchange: each slab of its block another rank's halo'd range
+/// needs is one message, so a rank sends its positions sent times a slab.
+Bytes haloExchangeBytes(HaloExchangeOp op, const MeshGrid &grid) {
+  int64_t dim = op.getDim();
+  // The runtime reads the exchange from the result's layout.
+  LocalAttr local = getLocalEncoding(op.getResult().getType());
+  HaloAttr halo = local ? local.getHalo(dim) : HaloAttr();
+  int64_t axis = grid.axisIndex(op.getAxis());
+  if (!halo || axis < 0)
+    return op.emitOpError("has no halo on dim ")
+           << dim << " of its result or no mesh axis " << op.getAxis();
+  HaloAxis exchange = haloAxisOf(halo, local.getGlobal()[dim], grid.axisSize(axis));
+  return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
+    uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
+    return haloPositionsSent(exchange, coords[axis]) * slab * kElementBytes;
+  });
+}
+
+/// quilt_rt_all_reduce: a ring all-reduce of the local buffer over the group
+/// of ranks that differ only on the op's axes.
+Bytes allReduceBytes(AllReduceOp op, const MeshGrid &grid) {
+  llvm::SmallSetVector<int64_t, 3> axes;
+  for (Attribute a : op.getAxes())
+    axes.insert(grid.axisIndex(cast<StringAttr>(a).getValue()));
+  int64_t members = 1;
+  for (int64_t axis : axes) {
+    if (axis < 0)
+      return op.emitOpError("names an axis its mesh does not have");
+    members *= grid.axisSize(axis);
+  }
+  return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
+    uint64_t elements = 1;
+    for (int64_t e : grid.localExtents(op.getInput().getType(), coords))
+      elements *= e;
+    return ringAllReduceBytes(elements * kElementBytes, members);
+  });
+}
+
+/// quilt_rt_all_gather: a ring all-gather of the blocks along the op's axis.
+Bytes allGatherBytes(AllGatherOp op, const MeshGrid &grid) {
+  int64_t dim = op.getDim(), axis = grid.axisIndex(op.getAxis());
+  LocalAttr local = getLocalEncoding(op.getInput().getType());
+  if (!local || axis < 0)
+    return op.emitOpError("gathers a tensor that is not split on mesh axis ") << op.getAxis();
+  int64_t n = local.getGlobal()[dim], parts = grid.axisSize(axis);
+  return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
+    uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
+    uint64_t own = blockSize(n, parts, coords[axis]) * slab * kElementBytes;
+    return ringAllGatherBytes(n * slab * kElementBytes, own);
+  });
+}
+
+/// quilt_rt_shard_slice copies a local block: nothing moves between ranks.
+Bytes shardSliceBytes(ShardSliceOp, const MeshGrid &grid) {
+  return SmallVector<uint64_t>(grid.numRanks(), 0);
+}
+
+/// What each rank sends in `op`, or nullopt for an op that computes locally.
+std::optional<Bytes> bytesSent(Operation &op, const MeshGrid &grid) {
+  return llvm::TypeSwitch<Operation *, std::optional<Bytes>>(&op)
+      .Case([&](HaloExchangeOp o) { return haloExchangeBytes(o, grid); })
+      .Case([&](AllReduceOp o) { return allReduceBytes(o, grid); })
+      .Case([&](AllGatherOp o) { return allGatherBytes(o, grid); })
+      .Case([&](ShardSliceOp o) { return shardSliceBytes(o, grid); })
+      .Default([](Operation *other) -> std::optional<Bytes> {
+        // Communication has side effects: a quilt op with none is local, and
+        // one with some must not be skipped silently.
+        if (!isa_and_nonnull<QuiltDialect>(other->getDialect()) || isMemoryEffectFree(other))
+          return std::nullopt;
+        return Bytes(
+            other->emitOpError("has no byte formula in lib/Analysis/CommunicationCost.cpp"));
+      });
+}
+
+} // namespace
+
+FailureOr<SmallVector<CommunicationCost>> quilt::communicationCosts(func::FuncOp func,
+                                                                    MeshOp mesh) {
+  MeshGrid grid(mesh);
+  SmallVector<CommunicationCost> costs;
+  for (Operation &op : func.getBody().getOps()) {
+    std::optional<Bytes> bytes = bytesSent(op, grid);
+    if (!bytes)
+      continue;
+    if (failed(*bytes))
+      return failure();
+    StringRef name = op.getName().getStringRef();
+    name.consume_front("quilt.");
+    costs.push_back({&op, name.str(), std::move(**bytes)});
+  }
+  return costs;
+}

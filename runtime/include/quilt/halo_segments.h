@@ -1,0 +1,101 @@
+// Which stretches of a split dim each rank sends to each other rank in a halo
+// exchange. Every rank can compute every other rank's needed range, so sender
+// and receiver derive the same segment list without talking. Header-only and
+// shared by the runtime's halo exchange, the compiler's communication report
+// and the tests: what the compiler predicts is what the runtime sends.
+#ifndef QUILT_HALO_SEGMENTS_H
+#define QUILT_HALO_SEGMENTS_H
+
+#include "quilt/partition_math.h"
+
+#include <vector>
+
+namespace quilt {
+
+/// A dim of global size `n` split over `parts` ranks, exchanged for `window`
+/// serving an output dim of size `globalOut`.
+struct HaloAxis {
+  int64_t n = 0;
+  int64_t parts = 1;
+  Window window;
+  int64_t globalOut = 0;
+  bool periodic = false;
+};
+
+/// The halo'd range `receiver` needs: its block of the output dim, widened by
+/// the window.
+inline Range neededRange(const HaloAxis &axis, int64_t receiver) {
+  return haloInputRange(axis.window, axis.globalOut, axis.parts, receiver);
+}
+
+/// `length` positions from the sender's block at local index `srcBegin` land
+/// in the receiver's halo'd range at local index `dstBegin`.
+struct HaloSegment {
+  int64_t srcBegin = 0;
+  int64_t dstBegin = 0;
+  int64_t length = 0;
+};
+
+/// The image k of a periodic domain of size n > 0, [k n, (k+1) n), that
+/// holds position p.
+inline int64_t domainImage(int64_t p, int64_t n) { return p / n - (p % n != 0 && p < 0); }
+
+/// In increasing destination order. A periodic halo wider than the domain
+/// yields one segment per wrap.
+inline std::vector<HaloSegment> haloSegments(const HaloAxis &axis, int64_t sender,
+                                             int64_t receiver) {
+  std::vector<HaloSegment> segments;
+  Range need = neededRange(axis, receiver);
+  Range own = blockRange(axis.n, axis.parts, sender);
+  if (need.empty() || own.empty())
+    return segments;
+  // Without wrapping, only image 0 holds data.
+  int64_t firstImage = axis.periodic ? domainImage(need.begin, axis.n) : 0;
+  int64_t lastImage = axis.periodic ? domainImage(need.end - 1, axis.n) : 0;
+  for (int64_t k = firstImage; k <= lastImage; ++k) {
+    int64_t shift = k * axis.n;
+    Range piece = intersect({need.begin - shift, need.end - shift}, own);
+    if (piece.empty())
+      continue;
+    segments.push_back({piece.begin - own.begin, piece.begin + shift - need.begin, piece.size()});
+  }
+  return segments;
+}
+
+/// Positions of its block that `sender` sends to `receiver` (0 to itself:
+/// its own positions are copied, not sent).
+inline int64_t haloPositionsSent(const HaloAxis &axis, int64_t sender, int64_t receiver) {
+  int64_t positions = 0;
+  if (sender != receiver)
+    for (const HaloSegment &s : haloSegments(axis, sender, receiver))
+      positions += s.length;
+  return positions;
+}
+
+/// Positions `sender` sends to all other ranks of the axis in one exchange.
+inline int64_t haloPositionsSent(const HaloAxis &axis, int64_t sender) {
+  int64_t positions = 0;
+  for (int64_t q = 0; q < axis.parts; ++q)
+    positions += haloPositionsSent(axis, sender, q);
+  return positions;
+}
+
+/// Local ranges of the receiver's halo'd range that lie outside [0, n) and
+/// take the zero boundary value (none for a periodic boundary).
+inline std::vector<Range> zeroPaddingRanges(const HaloAxis &axis, int64_t receiver) {
+  std::vector<Range> ranges;
+  Range need = neededRange(axis, receiver);
+  if (need.empty() || (axis.periodic && axis.n > 0))
+    return ranges;
+  Range below = intersect(need, {need.begin, 0});
+  Range above = intersect(need, {axis.n, need.end});
+  if (!below.empty())
+    ranges.push_back({0, below.size()});
+  if (!above.empty())
+    ranges.push_back({above.begin - need.begin, need.size()});
+  return ranges;
+}
+
+} // namespace quilt
+
+#endif // QUILT_HALO_SEGMENTS_H

@@ -1,0 +1,117 @@
+// The byte formulas behind quiltc --report: halo positions sent
+// (quilt/halo_segments.h) against brute force over the global index space, the
+// ring formulas (quilt/comm_bytes.h), and the per-rank costs of a hand-written
+// partitioned program with a periodic halo, which the partitioner does not
+// produce yet and the end-to-end tests therefore do not cover.
+#include "quilt/Analysis/CommunicationCost.h"
+#include "quilt/comm_bytes.h"
+#include "quilt/halo_segments.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include <gtest/gtest.h>
+
+using namespace quilt;
+
+namespace {
+
+/// Positions of `receiver`'s halo'd range that another rank owns, by brute
+/// force: each position (wrapped when periodic) inside the domain and outside
+/// the receiver's own block.
+int64_t receivedByBruteForce(const HaloAxis &axis, int64_t receiver) {
+  Range need = neededRange(axis, receiver);
+  Range own = blockRange(axis.n, axis.parts, receiver);
+  int64_t count = 0;
+  for (int64_t p = need.begin; p < need.end; ++p) {
+    int64_t q = axis.periodic ? ((p % axis.n) + axis.n) % axis.n : p;
+    count += q >= 0 && q < axis.n && (q < own.begin || q >= own.end);
+  }
+  return count;
+}
+
+TEST(HaloPositionsSent, EveryReceivedPositionIsSentOnce) {
+  int cases = 0;
+  for (int64_t n : {1, 2, 5, 7, 10, 16})
+    for (int64_t parts : {1, 2, 3, 4, 7})
+      for (int64_t k : {1, 3, 5, 9})
+        for (int64_t s : {1, 2})
+          for (int64_t lo : {0, 1, 4})
+            for (bool periodic : {false, true}) {
+              int64_t out = (n + 2 * lo - k) / s + 1;
+              Window w{s, 1, k, lo};
+              // A periodic halo may wrap once at most (the op verifier's rule).
+              Range all = neededInputRange(w, {0, out});
+              if (out < 1 || (periodic && (all.begin < -n || all.end > 2 * n)))
+                continue;
+              HaloAxis axis{n, parts, w, out, periodic};
+              int64_t sent = 0, received = 0;
+              for (int64_t r = 0; r < parts; ++r) {
+                int64_t fromOthers = 0;
+                for (int64_t q = 0; q < parts; ++q)
+                  fromOthers += haloPositionsSent(axis, q, r);
+                ASSERT_EQ(fromOthers, receivedByBruteForce(axis, r))
+                    << "n " << n << " parts " << parts << " k " << k << " s " << s << " lo " << lo
+                    << " periodic " << periodic << " rank " << r;
+                if (!periodic) {
+                  EXPECT_EQ(fromOthers, haloReceiveCount(w, n, out, parts, r));
+                }
+                sent += haloPositionsSent(axis, r);
+                received += fromOthers;
+                ++cases;
+              }
+              EXPECT_EQ(sent, received);
+            }
+  EXPECT_GT(cases, 500);
+}
+
+TEST(RingBytes, AsTheCommunicatorCounts) {
+  EXPECT_EQ(ringAllReduceBytes(12, 1), 0u);
+  EXPECT_EQ(ringAllReduceBytes(12, 2), 12u);
+  EXPECT_EQ(ringAllReduceBytes(12, 3), 16u);
+  EXPECT_EQ(ringAllReduceBytes(12, 4), 18u);
+  // Rounds down, like the integer formula it replaced.
+  EXPECT_EQ(ringAllReduceBytes(8, 3), 10u);
+  EXPECT_EQ(ringAllGatherBytes(560, 240), 320u);
+  EXPECT_EQ(ringAllGatherBytes(560, 560), 0u);
+}
+
+constexpr const char *kPeriodicHalo = R"mlir(
+quilt.mesh @mesh ["x" = 3, "y" = 2]
+func.func @main(%x: tensor<1x?x?xf32, #quilt.local<@mesh, [1, 10, 5], [[], ["x"], ["y"]]>>)
+    -> tensor<1x?x?xf32, #quilt.local<@mesh, [1, 10, 5], [[], ["x"], ["y"]], halos = [#quilt.halo<dim = 1, window = <stride = 1, dilation = 1, kernel = 3, pad_lo = 1>, global_out = 10, boundary = periodic>]>> {
+  %h = quilt.halo_exchange %x on @mesh axis "x" dim 1 window <stride = 1, dilation = 1, kernel = 3, pad_lo = 1> global = 10 -> global_out = 10 boundary = periodic
+      : tensor<1x?x?xf32, #quilt.local<@mesh, [1, 10, 5], [[], ["x"], ["y"]]>>
+     -> tensor<1x?x?xf32, #quilt.local<@mesh, [1, 10, 5], [[], ["x"], ["y"]], halos = [#quilt.halo<dim = 1, window = <stride = 1, dilation = 1, kernel = 3, pad_lo = 1>, global_out = 10, boundary = periodic>]>>
+  return %h : tensor<1x?x?xf32, #quilt.local<@mesh, [1, 10, 5], [[], ["x"], ["y"]], halos = [#quilt.halo<dim = 1, window = <stride = 1, dilation = 1, kernel = 3, pad_lo = 1>, global_out = 10, boundary = periodic>]>>
+}
+)mlir";
+
+TEST(CommunicationCosts, PeriodicHaloOnAMeshOfTwoAxes) {
+  mlir::MLIRContext ctx;
+  ctx.loadDialect<QuiltDialect, mlir::func::FuncDialect>();
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(kPeriodicHalo, &ctx);
+  ASSERT_TRUE(module);
+  auto func = *module->getOps<mlir::func::FuncOp>().begin();
+  MeshOp mesh = *module->getOps<MeshOp>().begin();
+
+  MeshGrid grid(mesh);
+  EXPECT_EQ(grid.numRanks(), 6);
+  EXPECT_EQ(grid.coords(3), (llvm::SmallVector<int64_t>{1, 1}));
+  auto halo = llvm::cast<mlir::RankedTensorType>(func.getResultTypes()[0]);
+  // Rank 5 is (2, 1): rows [7, 10) widened to [6, 11), columns [3, 5).
+  EXPECT_EQ(grid.localExtents(halo, grid.coords(5)), (llvm::SmallVector<int64_t>{1, 5, 2}));
+
+  auto costs = communicationCosts(func, mesh);
+  ASSERT_TRUE(mlir::succeeded(costs));
+  ASSERT_EQ(costs->size(), 1u);
+  EXPECT_EQ((*costs)[0].kind, "halo_exchange");
+  // Rows [0,4) [4,7) [7,10) need [-1,5) [3,8) [6,11): every rank sends one row
+  // up and one down, row 9 wrapping to rank 0 and row 0 to rank 2. A row is
+  // the rank's 3 or 2 columns (y = 0 or 1) of 4 bytes.
+  EXPECT_EQ((*costs)[0].bytesSentPerRank, (llvm::SmallVector<uint64_t>{24, 16, 24, 16, 24, 16}));
+}
+
+} // namespace
