@@ -43,7 +43,7 @@ SmallVector<int64_t> MeshGrid::coords(int64_t rank) const {
 /// The exchange a halo'd dim of global size `n` over `parts` ranks holds.
 static HaloAxis haloAxisOf(HaloAttr halo, int64_t n, int64_t parts) {
   WindowAttr w = halo.getWindow();
-  return HaloAxis{n, parts, Window{w.getStride(), w.getDilation(), w.getKernel(), w.getPadLo()},
+  return HaloAxis{n, parts, w.toWindow(n, halo.getGlobalOut()),
                   halo.getGlobalOut(), halo.getBoundary() == Boundary::Periodic};
 }
 

@@ -38,7 +38,7 @@ static int64_t doubleBits(double value) {
   return bits;
 }
 
-/// Layout words of one local tensor (runtime.h): rank, then 8 words per dim.
+/// Layout words of one local tensor (runtime.h): rank, then 13 words per dim.
 static void appendLayout(SmallVectorImpl<int64_t> &words, RankedTensorType type, MeshOp mesh) {
   LocalAttr local = getLocalEncoding(type);
   words.push_back(type.getRank());
@@ -55,9 +55,11 @@ static void appendLayout(SmallVectorImpl<int64_t> &words, RankedTensorType type,
     if (halo) {
       WindowAttr w = halo.getWindow();
       words.append({w.getStride(), w.getDilation(), w.getKernel(), w.getPadLo(),
-                    halo.getGlobalOut(), (int64_t)halo.getBoundary()});
+                    halo.getGlobalOut(), (int64_t)halo.getBoundary(), (int64_t)w.getMode(),
+                    (int64_t)w.getCoordinate(), (int64_t)w.getSampling(), w.getScaleNum(),
+                    w.getScaleDen()});
     } else {
-      words.append({0, 0, 0, 0, 0, 0});
+      words.append({0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1});
     }
   }
 }
@@ -70,8 +72,7 @@ static int64_t extentBound(RankedTensorType type, int64_t dim, MeshOp mesh) {
   auto axes = cast<ArrayAttr>(local.getDims()[dim]);
   int64_t parts = mesh.getAxisSize(cast<StringAttr>(axes[0]).getValue());
   if (HaloAttr halo = local.getHalo(dim)) {
-    WindowAttr w = halo.getWindow();
-    return maxHaloExtent({w.getStride(), w.getDilation(), w.getKernel(), w.getPadLo()},
+    return maxHaloExtent(halo.getWindow().toWindow(local.getGlobal()[dim], halo.getGlobalOut()),
                          halo.getGlobalOut(), parts);
   }
   return maxBlockSize(local.getGlobal()[dim], parts);
@@ -131,6 +132,21 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
         words.push_back(doubleBits(conv.getActivationAlpha().convertToDouble()));
         return std::make_pair(StringRef("quilt_rt_conv"), words);
       })
+      .Case<ConvTransposeOp>([&](ConvTransposeOp conv) -> Result {
+        SmallVector<int64_t> words{conv.getBias() ? 1 : 0, (int64_t)conv.getStrides().size(),
+                                   (int64_t)conv.getGroup()};
+        llvm::append_range(words, conv.getStrides());
+        llvm::append_range(words, conv.getDilations());
+        llvm::append_range(words, conv.getPads().take_front(conv.getStrides().size()));
+        return std::make_pair(StringRef("quilt_rt_conv_transpose"), words);
+      })
+      .Case<ResizeOp>([&](ResizeOp r) -> Result {
+        SmallVector<int64_t> words{(int64_t)r.getScaleNums().size(), (int64_t)r.getCoordinate(),
+                                   (int64_t)r.getSampling()};
+        llvm::append_range(words, r.getScaleNums());
+        llvm::append_range(words, r.getScaleDens());
+        return std::make_pair(StringRef("quilt_rt_resize"), words);
+      })
       .Case<ReluOp>([&](auto) { return unary(QUILT_UNARY_RELU); })
       .Case<LeakyReluOp>([&](LeakyReluOp o) {
         return unary(QUILT_UNARY_LEAKY_RELU, o.getAlpha().convertToDouble());
@@ -182,7 +198,14 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
         SmallVector<int64_t> words{rank};
         llvm::append_range(words, pad.getPadding().take_front(rank));
         words.push_back(doubleBits(pad.getValue().convertToDouble()));
+        words.push_back((int64_t)pad.getMode());
         return std::make_pair(StringRef("quilt_rt_pad"), words);
+      })
+      .Case<SliceOp>([&](SliceOp slice) -> Result {
+        SmallVector<int64_t> words{(int64_t)slice.getStarts().size()};
+        llvm::append_range(words, slice.getStarts());
+        llvm::append_range(words, slice.getSteps());
+        return std::make_pair(StringRef("quilt_rt_slice"), words);
       })
       .Case<SoftmaxOp>([&](SoftmaxOp sm) -> Result {
         return std::make_pair(StringRef("quilt_rt_softmax"),

@@ -13,7 +13,10 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 
+#include <cmath>
 #include <functional>
+#include <numeric>
+#include <optional>
 #include <set>
 
 using namespace mlir;
@@ -30,7 +33,7 @@ const std::map<std::string, Handler> &handlers();
 /// Ops evaluated at import time when all their inputs are constants.
 const std::set<std::string> kFoldable = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat",
                                          "Cast",  "Identity", "Constant", "Mul", "Add",
-                                         "Sub",   "Div", "Reshape"};
+                                         "Sub",   "Div", "Reshape", "Slice"};
 
 class Importer {
 public:
@@ -40,6 +43,10 @@ public:
   OwningOpRef<ModuleOp> run(std::string &error);
 
   LogicalResult importConv(const Node &node);
+  LogicalResult importConvTranspose(const Node &node);
+  LogicalResult importSlice(const Node &node);
+  LogicalResult importSplit(const Node &node);
+  LogicalResult importResize(const Node &node);
   LogicalResult importUnary(const Node &node);
   LogicalResult importBinary(const Node &node);
   LogicalResult importClip(const Node &node);
@@ -278,6 +285,26 @@ bool Importer::tryFold(const Node &node) {
                   in[0]->ints);
     return node.opType == "Unsqueeze" ? in[0]->dims.size() <= 1 : n == 1;
   }
+  if (node.opType == "Slice" && in[0]->dims.size() == 1 && in.size() >= 3 &&
+      node.inputs.size() == in.size()) {
+    // A 1-D slice of a shape vector: starts, ends[, axes = 0][, steps].
+    int64_t n = in[0]->numElements();
+    if (in.size() > 3 && (in[3]->ints.size() != 1 || normalizeAxis(in[3]->ints[0], 1) != 0))
+      return false;
+    int64_t step = in.size() > 4 && in[4]->ints.size() == 1 ? in[4]->ints[0] : 1;
+    if (in[1]->ints.size() != 1 || in[2]->ints.size() != 1 || step == 0)
+      return false;
+    auto clampIndex = [&](int64_t i, int64_t lo, int64_t hi) {
+      return std::clamp<int64_t>(i < 0 ? i + n : i, lo, hi);
+    };
+    int64_t start = step > 0 ? clampIndex(in[1]->ints[0], 0, n) : clampIndex(in[1]->ints[0], -1, n - 1);
+    int64_t end = step > 0 ? clampIndex(in[2]->ints[0], 0, n) : clampIndex(in[2]->ints[0], -1, n - 1);
+    std::vector<int64_t> out;
+    for (int64_t i = start; step > 0 ? i < end : i > end; i += step)
+      out.push_back(in[0]->ints[i]);
+    constants[node.outputs[0]] = intTensor({(int64_t)out.size()}, out);
+    return true;
+  }
   if (node.opType == "Concat") {
     std::vector<int64_t> out;
     for (const Tensor *t : in)
@@ -374,6 +401,133 @@ LogicalResult Importer::importConv(const Node &node) {
                                b.getI64IntegerAttr(intAttr(node, "group", 1)),
                                ActivationAttr::get(ctx, Activation::None), b.getF32FloatAttr(0));
   values[node.outputs[0]] = conv;
+  return success();
+}
+
+LogicalResult Importer::importConvTranspose(const Node &node) {
+  auto x = input(node, 0), w = input(node, 1);
+  auto type = outputType(node);
+  if (failed(x) || failed(w) || failed(type))
+    return failure();
+  auto inType = cast<RankedTensorType>(x->getType());
+  auto wType = cast<RankedTensorType>(w->getType());
+  if (wType.getRank() != inType.getRank() || inType.getRank() < 3 || inType.getRank() > 5)
+    return fail(node, "needs input and weights of equal rank 3 to 5");
+  size_t n = wType.getRank() - 2;
+  std::vector<int64_t> kernel(wType.getShape().begin() + 2, wType.getShape().end());
+  if (node.attributes.count("kernel_shape") && intsAttr(node, "kernel_shape", {}) != kernel)
+    return fail(node, "kernel_shape differs from the weights' spatial dims");
+  std::string autoPad = stringAttr(node, "auto_pad", "NOTSET");
+  if (autoPad != "NOTSET" && autoPad != "VALID")
+    return fail(node, "auto_pad " + autoPad + " is not supported; give explicit pads");
+  if (node.attributes.count("output_shape"))
+    return fail(node, "output_shape is not supported; give explicit pads and output_padding");
+  auto strides = intsAttr(node, "strides", std::vector<int64_t>(n, 1));
+  auto dilations = intsAttr(node, "dilations", std::vector<int64_t>(n, 1));
+  auto pads = autoPad == "VALID" ? std::vector<int64_t>(2 * n, 0)
+                                 : intsAttr(node, "pads", std::vector<int64_t>(2 * n, 0));
+  auto outputPadding = intsAttr(node, "output_padding", std::vector<int64_t>(n, 0));
+  if (strides.size() != n || dilations.size() != n || pads.size() != 2 * n ||
+      outputPadding.size() != n)
+    return fail(node, "strides, dilations, output_padding and pads need one value per "
+                      "spatial dim (two for pads)");
+  for (size_t i = 0; i < n; ++i)
+    if (strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 || pads[n + i] < 0 ||
+        outputPadding[i] < 0)
+      return fail(node, "strides and dilations must be positive, pads and output_padding "
+                        "non-negative");
+  Value bias;
+  if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
+    auto bv = input(node, 2);
+    if (failed(bv))
+      return failure();
+    bias = *bv;
+  }
+  values[node.outputs[0]] = ConvTransposeOp::create(
+      b, locOf(node), *type, *x, *w, bias, b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(dilations), b.getDenseI64ArrayAttr(pads),
+      b.getDenseI64ArrayAttr(outputPadding), b.getI64IntegerAttr(intAttr(node, "group", 1)));
+  return success();
+}
+
+/// A positive float as an exact fraction num / den (den a power of two).
+static std::optional<std::pair<int64_t, int64_t>> exactFraction(float value) {
+  if (!(value > 0) || !std::isfinite(value))
+    return std::nullopt;
+  int exponent = 0;
+  double mantissa = std::frexp(static_cast<double>(value), &exponent); // value = m * 2^e
+  int64_t num = static_cast<int64_t>(std::ldexp(mantissa, 24));
+  int64_t shift = 24 - exponent; // value = num / 2^shift
+  while (shift > 0 && num % 2 == 0) {
+    num /= 2;
+    --shift;
+  }
+  if (shift < 0) {
+    if (shift < -30)
+      return std::nullopt;
+    return std::make_pair(num << -shift, int64_t(1));
+  }
+  if (shift > 40)
+    return std::nullopt;
+  return std::make_pair(num, int64_t(1) << shift);
+}
+
+LogicalResult Importer::importResize(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  auto inType = cast<RankedTensorType>(x->getType());
+  int64_t rank = inType.getRank();
+  std::string mode = stringAttr(node, "mode", "nearest");
+  std::string coordName = stringAttr(node, "coordinate_transformation_mode", "half_pixel");
+  std::string nearest = stringAttr(node, "nearest_mode", "round_prefer_floor");
+  std::optional<ResizeCoordinate> coord = symbolizeResizeCoordinate(coordName);
+  if (!coord)
+    return fail(node, "coordinate_transformation_mode " + coordName +
+                          " is not supported (half_pixel, asymmetric, align_corners, "
+                          "pytorch_half_pixel are)");
+  std::optional<ResizeSampling> sampling =
+      mode == "linear" ? std::optional(ResizeSampling::Linear)
+      : mode == "nearest" && nearest != "linear" ? symbolizeResizeSampling(nearest)
+                                                 : std::nullopt;
+  if (!sampling)
+    return fail(node, "mode " + mode + " (nearest_mode " + nearest +
+                          ") is not supported (nearest or linear)");
+  // Opset 11+: X, roi, scales, sizes; opset 10: X, scales.
+  size_t scalesInput = graph.opset >= 11 ? 2 : 1;
+  const Tensor *scales = node.inputs.size() > scalesInput && !node.inputs[scalesInput].empty()
+                             ? constantInput(node, scalesInput)
+                             : nullptr;
+  const Tensor *sizes = node.inputs.size() > 3 && !node.inputs[3].empty() ? constantInput(node, 3)
+                                                                          : nullptr;
+  if (scales && scales->numElements() == 0)
+    scales = nullptr;
+  if (!scales && !sizes)
+    return fail(node, "needs constant scales or sizes");
+  SmallVector<int64_t> nums, dens;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t in = inType.getDimSize(d), out = type->getDimSize(d);
+    if (scales) {
+      if ((int64_t)scales->floats.size() != rank)
+        return fail(node, "scales needs one value per dim");
+      auto fraction = exactFraction(scales->floats[d]);
+      if (!fraction)
+        return fail(node, "scale " + std::to_string(scales->floats[d]) +
+                              " is not a positive fraction Quilt can represent exactly");
+      nums.push_back(fraction->first);
+      dens.push_back(fraction->second);
+    } else {
+      // ONNX: with sizes, the scale is output over input.
+      int64_t g = std::gcd(out, in);
+      nums.push_back(out / g);
+      dens.push_back(in / g);
+    }
+  }
+  values[node.outputs[0]] = ResizeOp::create(
+      b, locOf(node), *type, *x, ResizeCoordinateAttr::get(ctx, *coord),
+      ResizeSamplingAttr::get(ctx, *sampling), b.getDenseI64ArrayAttr(nums),
+      b.getDenseI64ArrayAttr(dens));
   return success();
 }
 
@@ -484,8 +638,11 @@ LogicalResult Importer::importPad(const Node &node) {
   if (failed(x) || failed(type))
     return failure();
   std::string mode = stringAttr(node, "mode", "constant");
-  if (mode != "constant")
-    return fail(node, "mode '" + mode + "' is not supported yet (only constant)");
+  Boundary boundary = mode == "reflect" ? Boundary::Reflect
+                      : mode == "edge"  ? Boundary::Edge
+                                        : Boundary::Zero;
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    return fail(node, "mode '" + mode + "' is not supported (constant, reflect, edge)");
   std::vector<int64_t> pads = intsAttr(node, "pads", {});
   float value = floatAttr(node, "value", 0.f);
   if (graph.opset >= 11) {
@@ -505,8 +662,97 @@ LogicalResult Importer::importPad(const Node &node) {
   for (int64_t p : pads)
     if (p < 0)
       return fail(node, "negative pads (cropping) are not supported");
-  values[node.outputs[0]] = PadOp::create(b, locOf(node), *type, *x,
-                                          b.getDenseI64ArrayAttr(pads), b.getF32FloatAttr(value));
+  auto inType = cast<RankedTensorType>(x->getType());
+  int64_t rank = inType.getRank();
+  if (boundary == Boundary::Reflect)
+    for (int64_t d = 0; d < rank; ++d)
+      if (std::max(pads[d], pads[rank + d]) >= inType.getDimSize(d))
+        return fail(node, "reflect padding must be smaller than the padded dim");
+  values[node.outputs[0]] =
+      PadOp::create(b, locOf(node), *type, *x, b.getDenseI64ArrayAttr(pads),
+                    b.getF32FloatAttr(value), BoundaryAttr::get(ctx, boundary));
+  return success();
+}
+
+LogicalResult Importer::importSlice(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  auto inType = cast<RankedTensorType>(x->getType());
+  int64_t rank = inType.getRank();
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (graph.opset >= 10) {
+    const Tensor *s = constantInput(node, 1), *e = constantInput(node, 2);
+    if (!s || !e)
+      return fail(node, "starts and ends must be computable at compile time");
+    starts = s->ints;
+    ends = e->ints;
+    for (size_t i : {3u, 4u}) {
+      if (node.inputs.size() <= i || node.inputs[i].empty())
+        continue;
+      const Tensor *t = constantInput(node, i);
+      if (!t)
+        return fail(node, "axes and steps must be computable at compile time");
+      (i == 3 ? axes : steps) = t->ints;
+    }
+  } else {
+    starts = intsAttr(node, "starts", {});
+    ends = intsAttr(node, "ends", {});
+    axes = intsAttr(node, "axes", {});
+  }
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return fail(node, "starts, ends, axes and steps need the same length");
+  SmallVector<int64_t> begin(rank, 0), stride(rank, 1);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    int64_t axis = normalizeAxis(axes[i], rank);
+    if (axis < 0 || axis >= rank)
+      return fail(node, "axis " + std::to_string(axes[i]) + " is out of range");
+    if (steps[i] < 1)
+      return fail(node, "only positive steps are supported");
+    int64_t n = inType.getDimSize(axis);
+    int64_t start = starts[i] < 0 ? starts[i] + n : starts[i];
+    begin[axis] = std::clamp<int64_t>(start, 0, n);
+    stride[axis] = steps[i];
+  }
+  for (int64_t d = 0; d < rank; ++d)
+    if (type->getDimSize(d) == 0)
+      return fail(node, "produces an empty tensor");
+  values[node.outputs[0]] =
+      SliceOp::create(b, locOf(node), *type, *x, b.getDenseI64ArrayAttr(begin),
+                      b.getDenseI64ArrayAttr(stride));
+  return success();
+}
+
+LogicalResult Importer::importSplit(const Node &node) {
+  auto x = input(node, 0);
+  if (failed(x))
+    return failure();
+  auto inType = cast<RankedTensorType>(x->getType());
+  int64_t rank = inType.getRank();
+  int64_t axis = normalizeAxis(intAttr(node, "axis", 0), rank);
+  if (axis < 0 || axis >= rank)
+    return fail(node, "axis is out of range");
+  int64_t offset = 0;
+  for (size_t k = 0; k < node.outputs.size(); ++k) {
+    auto type = outputType(node, k);
+    if (failed(type))
+      return failure();
+    SmallVector<int64_t> begin(rank, 0), stride(rank, 1);
+    begin[axis] = offset;
+    offset += type->getDimSize(axis);
+    values[node.outputs[k]] =
+        SliceOp::create(b, locOf(node), *type, *x, b.getDenseI64ArrayAttr(begin),
+                        b.getDenseI64ArrayAttr(stride));
+  }
+  if (offset != inType.getDimSize(axis))
+    return fail(node, "the outputs do not add up to the split dim");
   return success();
 }
 
@@ -808,6 +1054,10 @@ LogicalResult Importer::importConstant(const Node &node) {
 const std::map<std::string, Handler> &handlers() {
   static const std::map<std::string, Handler> table = {
       {"Conv", &Importer::importConv},
+      {"ConvTranspose", &Importer::importConvTranspose},
+      {"Resize", &Importer::importResize},
+      {"Slice", &Importer::importSlice},
+      {"Split", &Importer::importSplit},
       {"Relu", &Importer::importUnary},
       {"LeakyRelu", &Importer::importUnary},
       {"Sigmoid", &Importer::importUnary},
@@ -852,7 +1102,7 @@ const std::map<std::string, Handler> &handlers() {
 /// Window attributes that ONNX's own shape inference would divide by.
 bool checkWindowAttributes(const Graph &graph, std::string &error) {
   for (const Node &node : graph.nodes) {
-    if (node.opType != "Conv" && node.opType != "MaxPool" && node.opType != "AveragePool")
+    if (node.opType != "Conv" && node.opType != "ConvTranspose" && node.opType != "MaxPool" && node.opType != "AveragePool")
       continue;
     for (const char *name : {"strides", "dilations", "kernel_shape"}) {
       auto it = node.attributes.find(name);

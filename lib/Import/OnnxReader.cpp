@@ -11,7 +11,9 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <functional>
 #include <fstream>
 #include <sstream>
@@ -251,6 +253,60 @@ static bool convertGraph(const onnx::ModelProto &model, Graph &graph, std::strin
   return true;
 }
 
+/// Replaces every Shape node whose input shape is fully known by a constant,
+/// so that the next inference pass can see through Reshape(x, Shape(y)):
+/// ONNX 1.12's data propagation loses such chains when y's shape was itself
+/// inferred (torch's GroupNorm export). Returns whether anything changed.
+static bool foldKnownShapes(onnx::ModelProto &model) {
+  std::map<std::string, std::vector<int64_t>> known;
+  auto record = [&](const onnx::ValueInfoProto &info) {
+    if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape())
+      return;
+    std::vector<int64_t> dims;
+    for (const auto &dim : info.type().tensor_type().shape().dim()) {
+      if (!dim.has_dim_value())
+        return;
+      dims.push_back(dim.dim_value());
+    }
+    known[info.name()] = dims;
+  };
+  for (const auto *list : {&model.graph().input(), &model.graph().value_info(),
+                           &model.graph().output()})
+    for (const auto &info : *list)
+      record(info);
+  bool changed = false;
+  for (auto &node : *model.mutable_graph()->mutable_node()) {
+    if (node.op_type() != "Shape" || node.input_size() != 1 || node.output_size() != 1)
+      continue;
+    auto it = known.find(node.input(0));
+    if (it == known.end())
+      continue;
+    int64_t rank = it->second.size(), start = 0, end = rank;
+    for (const auto &attr : node.attribute()) {
+      if (attr.name() == "start")
+        start = attr.i();
+      if (attr.name() == "end")
+        end = attr.i();
+    }
+    start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+    end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+    onnx::TensorProto value;
+    value.set_data_type(onnx::TensorProto::INT64);
+    value.add_dims(std::max<int64_t>(end - start, 0));
+    for (int64_t d = start; d < end; ++d)
+      value.add_int64_data(it->second[d]);
+    node.set_op_type("Constant");
+    node.clear_input();
+    node.clear_attribute();
+    auto *attr = node.add_attribute();
+    attr->set_name("value");
+    attr->set_type(onnx::AttributeProto::TENSOR);
+    *attr->mutable_t() = value;
+    changed = true;
+  }
+  return changed;
+}
+
 bool readModel(const std::string &path, Graph &graph, std::string &error,
                const std::function<bool(const Graph &, std::string &)> &validate) {
   onnx::ModelProto model;
@@ -283,6 +339,8 @@ bool readModel(const std::string &path, Graph &graph, std::string &error,
     onnx::ShapeInferenceOptions options;
     options.enable_data_propagation = true; // shapes computed by Shape/Gather/Concat chains
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
+    for (int round = 0; round < 16 && foldKnownShapes(model); ++round)
+      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
   } catch (const std::exception &e) {
     error = path + ": invalid model: " + firstLine(e.what());
     return false;

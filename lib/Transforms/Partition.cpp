@@ -152,9 +152,9 @@ Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, 
 Value Partitioner::haloExchange(Value value, int64_t dim, const Factor &factor, OpBuilder &b) {
   State state = states[value];
   MLIRContext *ctx = b.getContext();
-  const Window &w = factor.window;
-  auto window = WindowAttr::get(ctx, w.stride, w.dilation, w.kernel, w.padLo);
-  auto halo = HaloAttr::get(ctx, dim, window, factor.resultSize, Boundary::Zero);
+  auto window = WindowAttr::fromWindow(ctx, factor.window);
+  Boundary boundary = factor.periodic ? Boundary::Periodic : Boundary::Zero;
+  auto halo = HaloAttr::get(ctx, dim, window, factor.resultSize, boundary);
   SmallVector<Attribute> halos;
   if (LocalAttr local = getLocalEncoding(value.getType()); local && local.getHalos())
     llvm::append_range(halos, local.getHalos());
@@ -163,13 +163,16 @@ Value Partitioner::haloExchange(Value value, int64_t dim, const Factor &factor, 
   auto op = HaloExchangeOp::create(b, value.getLoc(), type, value, meshRef.getValue(),
                                      StringRef(state.split.dims[dim].front()), dim, window,
                                      factor.size,
-                                     factor.resultSize, Boundary::Zero);
+                                     factor.resultSize, boundary);
   states[op.getResult()] = state;
   return op.getResult();
 }
 
 /// Zeroes the padding of dims whose padding moved into a halo.
 static void dropHaloPadding(Operation *op, ArrayRef<int64_t> haloDims) {
+  // Transposed convolutions and resizes work in global coordinates instead.
+  if (!isa<ConvOp, MaxPoolOp, AvgPoolOp>(op))
+    return;
   auto pads = op->getAttrOfType<DenseI64ArrayAttr>("pads");
   if (!pads || haloDims.empty())
     return;
@@ -208,8 +211,8 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
         continue;
       // A window that reads exactly the positions it writes needs no halo.
       const Factor &factor = rule.factors[f];
-      if (factor.window.kernel == 1 && factor.window.stride == 1 && factor.window.padLo == 0 &&
-          factor.size == factor.resultSize)
+      if (factor.window.kind == WindowKind::Conv && factor.window.kernel == 1 &&
+          factor.window.stride == 1 && factor.window.padLo == 0 && factor.size == factor.resultSize)
         continue;
       if (axes[f].size() > 1)
         return op.emitOpError("splits a windowed dim over several mesh axes; not supported");
@@ -357,6 +360,10 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
     alpha = conv.getActivationAlpha().convertToFloat();
     conv.setActivation(Activation::None);
   }
+  if (auto convT = dyn_cast<ConvTransposeOp>(op); convT && convT.getBias()) {
+    bias = convT.getBias();
+    convT.getBiasMutable().clear();
+  }
   if (auto gemm = dyn_cast<GemmOp>(op); gemm && gemm.getC()) {
     if (gemm.getBeta().convertToFloat() != 1.0f)
       return op->emitOpError("with beta != 1 and a split contraction is not supported yet");
@@ -376,7 +383,7 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
     auto resultType = cast<RankedTensorType>(result.getType());
     auto biasType = cast<RankedTensorType>(bias.getType());
     SmallVector<int64_t> shape(resultType.getRank(), 1);
-    int64_t channelDim = isa<ConvOp>(op) ? 1 : resultType.getRank() - 1;
+    int64_t channelDim = isa<ConvOp, ConvTransposeOp>(op) ? 1 : resultType.getRank() - 1;
     if (biasType.getRank() == resultType.getRank())
       shape.assign(biasType.getShape().begin(), biasType.getShape().end());
     else

@@ -37,7 +37,7 @@ struct ReportHalos : quilt::impl::QuiltReportHalosBase<ReportHalos> {
         return;
       WindowAttr wa = op.getWindow();
       HaloAxis axis{op.getGlobal(), mesh.getAxisSize(op.getAxis()),
-                    Window{wa.getStride(), wa.getDilation(), wa.getKernel(), wa.getPadLo()},
+                    wa.toWindow(op.getGlobal(), op.getGlobalOut()),
                     op.getGlobalOut(), op.getBoundary() == Boundary::Periodic};
       for (int64_t r = 0; r < axis.parts; ++r) {
         Range own = blockRange(axis.n, axis.parts, r);

@@ -43,6 +43,16 @@ size_t decodeLayout(const int64_t *words, std::vector<DimLayout> &dims) {
     d.window = Window{w[2], w[3], w[4], w[5]};
     d.globalOut = w[6];
     d.boundary = w[7];
+    if (w[8] < 0 || w[8] > static_cast<int64_t>(WindowKind::Resize) || w[9] < 0 || w[9] > 3 ||
+        w[10] < 0 || w[10] > 4 || (d.hasHalo() && (w[11] < 1 || w[12] < 1)))
+      raise("dim ", i, " has an invalid window kind or resize mode");
+    d.window.kind = static_cast<WindowKind>(w[8]);
+    d.window.resizeCoord = static_cast<ResizeCoord>(w[9]);
+    d.window.resizeSample = static_cast<ResizeSample>(w[10]);
+    d.window.scaleNum = w[11];
+    d.window.scaleDen = w[12];
+    d.window.resizeIn = d.globalSize;
+    d.window.resizeOut = d.globalOut;
     if (d.globalSize < 0)
       raise("dim ", i, " has negative size ", d.globalSize);
     if (d.hasHalo() && (d.window.stride < 1 || d.window.dilation < 1 || d.window.kernel < 1))

@@ -290,7 +290,8 @@ TEST(Pad, ConstantOnWholeTensors) {
   Shape ys{s[0] + lo[0] + hi[0], s[1] + lo[1] + hi[1], s[2] + lo[2] + hi[2]};
   std::vector<float> x = globalTensor(s, 5), y(ys[0] * ys[1] * ys[2]);
   Params p;
-  p.tensor(wholeDims(s)).tensor(wholeDims(ys)).attr(3).attrs(lo).attrDouble(-7.5);
+  p.tensor(wholeDims(s)).tensor(wholeDims(ys)).attr(3).attrs(lo).attrDouble(-7.5)
+      .attr(QUILT_BOUNDARY_ZERO);
   void *buffers[] = {x.data(), y.data()};
   quilt_rt_pad(f.ctx.get(), p.data(), buffers);
   for (int64_t a = 0; a < ys[0]; ++a)
@@ -386,6 +387,39 @@ TEST(Normalize, LayerNormScalesEachPosition) {
       ASSERT_NEAR(y[row * 10 + i],
                   (x[row * 10 + i] - mean) / std::sqrt(var + 1e-5) * scale[i] + bias[i], 1e-4);
   }
+}
+
+TEST(Pad, PeriodicReflectEdgeOnWholeTensors) {
+  Fixture f;
+  const int64_t n = 4, lo = 5, hi = 3, m = n + lo + hi;
+  std::vector<float> x{1.f, 2.f, 3.f, 4.f}, y(m);
+  // Expected sources of every output position, per mode.
+  const int64_t periodic[] = {3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2};
+  const int64_t reflect[] = {1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0};
+  const int64_t edge[] = {0, 0, 0, 0, 0, 0, 1, 2, 3, 3, 3, 3};
+  for (auto [mode, expect] : {std::pair{int64_t(QUILT_BOUNDARY_PERIODIC), periodic},
+                              std::pair{int64_t(QUILT_BOUNDARY_REFLECT), reflect},
+                              std::pair{int64_t(QUILT_BOUNDARY_EDGE), edge}}) {
+    Params p;
+    p.tensor(wholeDims({n})).tensor(wholeDims({m})).attr(1).attr(lo).attrDouble(0).attr(mode);
+    void *buffers[] = {x.data(), y.data()};
+    quilt_rt_pad(f.ctx.get(), p.data(), buffers);
+    for (int64_t o = 0; o < m; ++o)
+      ASSERT_EQ(y[o], x[expect[o]]) << "mode " << mode << " position " << o;
+  }
+}
+
+TEST(Slice, StridedOnWholeTensors) {
+  Fixture f;
+  Shape s{3, 10}, ys{2, 3};
+  std::vector<float> x = globalTensor(s, 2), y(6);
+  Params p;
+  p.tensor(wholeDims(s)).tensor(wholeDims(ys)).attr(2).attrs({1, 2}).attrs({1, 3});
+  void *buffers[] = {x.data(), y.data()};
+  quilt_rt_slice(f.ctx.get(), p.data(), buffers);
+  for (int64_t a = 0; a < 2; ++a)
+    for (int64_t b = 0; b < 3; ++b)
+      ASSERT_EQ(y[a * 3 + b], x[(1 + a) * 10 + 2 + 3 * b]);
 }
 
 } // namespace

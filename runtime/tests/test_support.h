@@ -90,7 +90,11 @@ public:
     words_.push_back(static_cast<int64_t>(dims.size()));
     for (const Dim &d : dims)
       words_.insert(words_.end(), {d.size, d.axis, d.window.stride, d.window.dilation,
-                                   d.window.kernel, d.window.padLo, d.globalOut, d.boundary});
+                                   d.window.kernel, d.window.padLo, d.globalOut, d.boundary,
+                                   static_cast<int64_t>(d.window.kind),
+                                   static_cast<int64_t>(d.window.resizeCoord),
+                                   static_cast<int64_t>(d.window.resizeSample), d.window.scaleNum,
+                                   d.window.scaleDen});
     return *this;
   }
   Params &attr(int64_t v) {

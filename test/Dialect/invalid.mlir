@@ -266,3 +266,27 @@ func.func @moments_all_reduce(%x: tensor<2x4xf32>) {
   %y = quilt.all_reduce %x on @mesh axes ["x"] kind = moments : tensor<2x4xf32>
   return
 }
+
+// -----
+
+func.func @slice_past_end(%x: tensor<2x9xf32>) {
+  // expected-error @+1 {{dim 1 reads past the input's 9 positions}}
+  %y = quilt.slice %x {starts = array<i64: 0, 4>, steps = array<i64: 1, 3>} : tensor<2x9xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_extent(%x: tensor<1x4x5xf32>, %w: tensor<4x3x3xf32>) {
+  // expected-error @+1 {{result spatial dim 0 must be 11, got 10}}
+  %y = quilt.conv_transpose %x, %w {strides = array<i64: 2>, dilations = array<i64: 1>, pads = array<i64: 0, 0>, output_padding = array<i64: 0>, group = 1 : i64} : tensor<1x4x5xf32>, tensor<4x3x3xf32> -> tensor<1x3x10xf32>
+  return
+}
+
+// -----
+
+func.func @resize_scale(%x: tensor<1x4xf32>) {
+  // expected-error @+1 {{scales must be positive fractions}}
+  %y = quilt.resize %x {coordinate = #quilt<coordinate asymmetric>, sampling = #quilt<sampling floor>, scale_nums = array<i64: 1, 0>, scale_dens = array<i64: 1, 1>} : tensor<1x4xf32> -> tensor<1x8xf32>
+  return
+}

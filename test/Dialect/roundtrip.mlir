@@ -97,3 +97,16 @@ func.func @normalizations(%x: tensor<2x6x5x7xf32>, %s: tensor<3xf32>, %b: tensor
   %n = quilt.normalize %l, %m, %s, %b {row_dims = 1 : i64, groups = 3 : i64, epsilon = 1.0e-5 : f32, per_group = true} : tensor<2x6x5x7xf32>, tensor<2x3x3xf32>, tensor<3xf32>, tensor<3xf32>
   return %n : tensor<2x6x5x7xf32>
 }
+
+// CHECK-LABEL: func @upsampling_ops
+func.func @upsampling_ops(%x: tensor<1x4x5xf32>, %w: tensor<4x3x3xf32>) -> tensor<1x3x5xf32> {
+  // CHECK: quilt.conv_transpose %arg0, %arg1 {dilations = array<i64: 1>, group = 1 : i64, output_padding = array<i64: 1>, pads = array<i64: 1, 1>, strides = array<i64: 2>}
+  %t = quilt.conv_transpose %x, %w {strides = array<i64: 2>, dilations = array<i64: 1>, pads = array<i64: 1, 1>, output_padding = array<i64: 1>, group = 1 : i64} : tensor<1x4x5xf32>, tensor<4x3x3xf32> -> tensor<1x3x10xf32>
+  // CHECK: quilt.resize %{{.*}} {coordinate = #quilt<coordinate align_corners>, sampling = #quilt<sampling linear>
+  %r = quilt.resize %t {coordinate = #quilt<coordinate align_corners>, sampling = #quilt<sampling linear>, scale_nums = array<i64: 1, 1, 1>, scale_dens = array<i64: 1, 1, 2>} : tensor<1x3x10xf32> -> tensor<1x3x5xf32>
+  // CHECK: quilt.slice %{{.*}} {starts = array<i64: 0, 0, 1>, steps = array<i64: 1, 1, 2>}
+  %s = quilt.slice %r {starts = array<i64: 0, 0, 1>, steps = array<i64: 1, 1, 2>} : tensor<1x3x5xf32> -> tensor<1x3x2xf32>
+  // CHECK: quilt.pad %{{.*}} {mode = #quilt<boundary edge>
+  %p = quilt.pad %s {padding = array<i64: 0, 0, 1, 0, 0, 2>, value = 0.0 : f32, mode = #quilt<boundary edge>} : tensor<1x3x2xf32> -> tensor<1x3x5xf32>
+  return %p : tensor<1x3x5xf32>
+}

@@ -101,3 +101,36 @@ func.func @layer_norm(%x: tensor<2x9x8xf32>, %s: tensor<8xf32>, %b: tensor<8xf32
   %y = quilt.layer_norm %x, %s, %b {axis = 2 : i64, epsilon = 1.0e-5 : f32} : tensor<2x9x8xf32>, tensor<8xf32>, tensor<8xf32>
   return %y : tensor<2x9x8xf32>
 }
+
+// CHECK-LABEL: func @conv_transpose
+func.func @conv_transpose(%x: tensor<1x4x5x6xf32>, %w: tensor<4x3x3x2xf32>, %b: tensor<3xf32>) -> tensor<1x3x10x12xf32> {
+  // Spatial dims are windowed in the transposed sense; C_in is a reduction.
+  // CHECK: quilt.rule = "([i, j, l, m], [j, k, n, o], [k]) -> ([i, k, l, m]) {i = parallel 1, j = reduction 4, k = parallel 3, l = windowed 5->10 (transposed k=3 s=2 d=1 pad=1,0), m = windowed 6->12 (transposed k=2 s=2 d=1 pad=0,0), n = whole 3, o = whole 2}"
+  %y = quilt.conv_transpose %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 0, 0, 0>, output_padding = array<i64: 0, 0>, group = 1 : i64} : tensor<1x4x5x6xf32>, tensor<4x3x3x2xf32>, tensor<3xf32> -> tensor<1x3x10x12xf32>
+  return %y : tensor<1x3x10x12xf32>
+}
+
+// CHECK-LABEL: func @resize
+func.func @resize(%x: tensor<1x2x5x6xf32>) -> tensor<1x2x10x9xf32> {
+  // CHECK: quilt.rule = "([i, j, k, l]) -> ([i, j, k, l]) {i = parallel 1, j = parallel 2, k = windowed 5->10 (resize 2/1), l = windowed 6->9 (resize 3/2)}"
+  %y = quilt.resize %x {coordinate = #quilt<coordinate half_pixel>, sampling = #quilt<sampling linear>, scale_nums = array<i64: 1, 1, 2, 3>, scale_dens = array<i64: 1, 1, 1, 2>} : tensor<1x2x5x6xf32> -> tensor<1x2x10x9xf32>
+  return %y : tensor<1x2x10x9xf32>
+}
+
+// CHECK-LABEL: func @slice
+func.func @slice(%x: tensor<2x9x8xf32>) -> tensor<2x3x8xf32> {
+  // A sliced dim reads o * step + start: one-tap window with pad_lo = -start.
+  // CHECK: quilt.rule = "([i, j, k]) -> ([i, j, k]) {i = parallel 2, j = windowed 9->3 (k=1 s=3 d=1 pad=-2,0), k = parallel 8}"
+  %y = quilt.slice %x {starts = array<i64: 0, 2, 0>, steps = array<i64: 1, 3, 1>} : tensor<2x9x8xf32> -> tensor<2x3x8xf32>
+  return %y : tensor<2x3x8xf32>
+}
+
+// CHECK-LABEL: func @pad_modes
+func.func @pad_modes(%x: tensor<2x9xf32>) -> (tensor<2x12xf32>, tensor<2x12xf32>) {
+  // Periodic padding is windowed with a wrapping boundary; reflect needs the dim whole.
+  // CHECK: quilt.rule = "([i, j]) -> ([i, j]) {i = parallel 2, j = windowed 9->12 (k=1 s=1 d=1 pad=2,1 periodic)}"
+  %p = quilt.pad %x {padding = array<i64: 0, 2, 0, 1>, value = 0.0 : f32, mode = #quilt<boundary periodic>} : tensor<2x9xf32> -> tensor<2x12xf32>
+  // CHECK: quilt.rule = "([i, j]) -> ([i, k]) {i = parallel 2, j = whole 9, k = whole 12}"
+  %r = quilt.pad %x {padding = array<i64: 0, 2, 0, 1>, value = 0.0 : f32, mode = #quilt<boundary reflect>} : tensor<2x9xf32> -> tensor<2x12xf32>
+  return %p, %r : tensor<2x12xf32>, tensor<2x12xf32>
+}

@@ -411,6 +411,75 @@ class ConvStack(nn.Module):
         return x
 
 
+class Upsampling(nn.Module):
+    """ConvTranspose (stride 2 + output_padding; dilation 2 + groups 2, stride 3)
+    and Resize (nearest x2, bilinear x1.5 half-pixel, bilinear to a size with
+    align_corners)."""
+
+    def __init__(self):
+        super().__init__()
+        self.up1 = nn.ConvTranspose2d(3, 6, 3, stride=2, padding=1, output_padding=1)
+        self.up2 = nn.ConvTranspose2d(6, 4, 3, stride=(1, 3), padding=2, dilation=2, groups=2)
+
+    def forward(self, x):
+        y = torch.tanh(self.up1(x))
+        y = F.interpolate(y, scale_factor=2, mode="nearest")
+        y = F.interpolate(y, scale_factor=1.5, mode="bilinear", align_corners=False)
+        y = self.up2(y)
+        return F.interpolate(y, size=(50, 43), mode="bilinear", align_corners=True)
+
+
+class UNet2d(nn.Module):
+    """A small U-Net: GroupNorm conv blocks, max-pool down, ConvTranspose and
+    bilinear upsampling up, skip concatenations."""
+
+    def __init__(self, cin=3, cout=2, w=8):
+        super().__init__()
+
+        def block(i, o):
+            return nn.Sequential(nn.Conv2d(i, o, 3, padding=1), nn.GroupNorm(4, o), nn.ReLU(),
+                                 nn.Conv2d(o, o, 3, padding=1), nn.ReLU())
+        self.enc1, self.enc2 = block(cin, w), block(w, 2 * w)
+        self.mid = block(2 * w, 2 * w)
+        self.up2 = nn.ConvTranspose2d(2 * w, 2 * w, 2, stride=2)
+        self.dec2 = block(4 * w, 2 * w)
+        self.reduce = nn.Conv2d(2 * w, w, 1)
+        self.dec1 = block(2 * w, w)
+        self.head = nn.Conv2d(w, cout, 1)
+
+    def forward(self, x):
+        e1 = self.enc1(x)
+        e2 = self.enc2(F.max_pool2d(e1, 2))
+        m = self.mid(F.max_pool2d(e2, 2))
+        d2 = self.dec2(torch.cat([self.up2(m), e2], 1))
+        u1 = F.interpolate(self.reduce(d2), scale_factor=2, mode="bilinear", align_corners=False)
+        return self.head(self.dec1(torch.cat([u1, e1], 1)))
+
+
+class UNet3d(nn.Module):
+    """3-D U-Net: InstanceNorm blocks, ConvTranspose3d and trilinear upsampling."""
+
+    def __init__(self, cin=2, cout=2, w=4):
+        super().__init__()
+
+        def block(i, o):
+            return nn.Sequential(nn.Conv3d(i, o, 3, padding=1),
+                                 nn.InstanceNorm3d(o, affine=True), nn.LeakyReLU(0.1))
+        self.enc1, self.enc2, self.mid = block(cin, w), block(w, 2 * w), block(2 * w, 2 * w)
+        self.up2 = nn.ConvTranspose3d(2 * w, w, 2, stride=2)
+        self.dec2 = block(3 * w, w)
+        self.dec1 = block(2 * w, w)
+        self.head = nn.Conv3d(w, cout, 1)
+
+    def forward(self, x):
+        e1 = self.enc1(x)
+        e2 = self.enc2(F.max_pool3d(e1, 2))
+        m = self.mid(F.max_pool3d(e2, 2))
+        d2 = self.dec2(torch.cat([self.up2(m), e2], 1))
+        u1 = F.interpolate(d2, scale_factor=2, mode="trilinear", align_corners=False)
+        return self.head(self.dec1(torch.cat([u1, e1], 1)))
+
+
 class Norms(nn.Module):
     """GroupNorm (torch's Reshape/InstanceNorm/Reshape export), InstanceNorm2d,
     LayerNorm over channels (NHWC rows) and LayerNorm over the spatial dims."""
@@ -670,6 +739,96 @@ def gen_padded(out_dir, seed=1200):
     return model, ops, x, ref
 
 
+# --- pad_modes (onnx.helper): reflect and edge Pad around a conv ----------
+
+def gen_pad_modes(out_dir, seed=1800):
+    name = "pad_modes"
+    rs = np.random.RandomState(seed)
+    in_shape = [1, 2, 11, 9]
+    w = (rs.standard_normal((3, 2, 3, 3)) * 0.5).astype(np.float32)
+    nodes = [
+        helper.make_node("Pad", ["input", "pads1"], ["p"], name="pad_reflect", mode="reflect"),
+        helper.make_node("Conv", ["p", "w"], ["c"], name="conv"),
+        helper.make_node("Pad", ["c", "pads2"], ["output"], name="pad_edge", mode="edge"),
+    ]
+    inits = [numpy_helper.from_array(np.array([0, 0, 2, 1, 0, 0, 0, 1], np.int64), "pads1"),
+             numpy_helper.from_array(np.array([0, 0, 1, 3, 0, 0, 2, 0], np.int64), "pads2"),
+             numpy_helper.from_array(w, "w")]
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 14, 12])],
+        initializer=inits)
+    model, ops = save_graph(graph, out_dir, keep_pads=True)
+    x = make_input(in_shape, seed + 1)
+    with torch.no_grad():
+        t = F.pad(torch.from_numpy(x), (1, 1, 2, 0), mode="reflect")
+        t = F.conv2d(t, torch.from_numpy(w))
+        ref = F.pad(t, (3, 0, 1, 2), mode="replicate").numpy().astype(np.float32)
+    return model, ops, x, ref
+
+
+# --- periodic (onnx.helper): circular padding as exact Slice+Concat wraps --
+
+def _wrap(x, name, axis, n, lo, hi, nodes, inits):
+    """Concat(Slice(x, [n-lo, n)), x, Slice(x, [0, hi))) along `axis`: an exact wrap."""
+    parts = []
+    for tag, (start, end) in (("top", (n - lo, n)), ("bottom", (0, hi))):
+        if end - start <= 0:
+            continue
+        for k, v in (("s", start), ("e", end), ("a", axis)):
+            inits.append(numpy_helper.from_array(np.array([v], np.int64), f"{name}_{tag}_{k}"))
+        nodes.append(helper.make_node("Slice", [x, f"{name}_{tag}_s", f"{name}_{tag}_e",
+                                                f"{name}_{tag}_a"], [f"{name}_{tag}"],
+                                      name=f"{name}_{tag}"))
+        parts.append(f"{name}_{tag}")
+    ordered = ([parts[0]] if lo else []) + [x] + ([parts[-1]] if hi else [])
+    nodes.append(helper.make_node("Concat", ordered, [name], name=name, axis=axis))
+    return name
+
+
+def gen_periodic(out_dir, seed=1700):
+    """A periodic PDE stencil: wrap H and W (circular padding written as exact
+    Slice+Concat wraps), 3x3 conv, tanh, a wider 5x5 wrap-and-conv, plus a
+    Slice that is not a wrap (plain semantics) and a Split."""
+    name = "periodic"
+    rs = np.random.RandomState(seed)
+    h, w = 19, 14
+    in_shape = [1, 2, h, w]
+    w1 = (rs.standard_normal((4, 2, 3, 3)) * 0.4).astype(np.float32)
+    w2 = (rs.standard_normal((2, 4, 5, 5)) * 0.2).astype(np.float32)
+    nodes, inits = [], [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")]
+    a = _wrap("input", "wrap_h1", 2, h, 1, 1, nodes, inits)
+    a = _wrap(a, "wrap_w1", 3, w, 1, 1, nodes, inits)
+    nodes.append(helper.make_node("Conv", [a, "w1"], ["c1"], name="stencil1"))
+    nodes.append(helper.make_node("Tanh", ["c1"], ["t1"], name="tanh"))
+    b = _wrap("t1", "wrap_h2", 2, h, 2, 2, nodes, inits)
+    b = _wrap(b, "wrap_w2", 3, w, 2, 2, nodes, inits)
+    nodes.append(helper.make_node("Conv", [b, "w2"], ["c2"], name="stencil2"))
+    # Not a wrap: rows 1..h-1 then the first row (a shifted copy, stride 1).
+    for k, v in (("s", 1), ("e", h), ("a", 2)):
+        inits.append(numpy_helper.from_array(np.array([v], np.int64), f"shift_{k}"))
+    nodes.append(helper.make_node("Slice", ["c2", "shift_s", "shift_e", "shift_a"], ["shifted"],
+                                  name="not_a_wrap"))
+    inits.append(numpy_helper.from_array(np.array([1, h - 1], np.int64), "split_sizes"))
+    nodes.append(helper.make_node("Split", ["c2", "split_sizes"], ["first_row", "rest"],
+                                  name="split_rows", axis=2))
+    nodes.append(helper.make_node("Concat", ["shifted", "first_row"], ["rolled"], name="roll",
+                                  axis=2))
+    nodes.append(helper.make_node("Add", ["rolled", "c2"], ["output"], name="residual"))
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 2, h, w])],
+        initializer=inits)
+    model, ops = save_graph(graph, out_dir)
+    x = make_input(in_shape, seed + 1)
+    with torch.no_grad():
+        t = torch.from_numpy(x)
+        t = torch.tanh(F.conv2d(F.pad(t, (1, 1, 1, 1), mode="circular"), torch.from_numpy(w1)))
+        c2 = F.conv2d(F.pad(t, (2, 2, 2, 2), mode="circular"), torch.from_numpy(w2))
+        ref = (torch.roll(c2, -1, 2) + c2).numpy().astype(np.float32)
+    return model, ops, x, ref
+
+
 # ---------------------------------------------------------------------------
 # registry
 # ---------------------------------------------------------------------------
@@ -718,6 +877,32 @@ MODELS = {
         shard=[None, "input:3"],
         notes="onnx.helper: Pad (constant 0.75, asymmetric) on H and W, conv, Pad (zero) "
               "on C, H and W: the padding of a split dim travels as a halo."),
+    "upsampling": dict(
+        gen=lambda d: gen_torch("upsampling", Upsampling, [1, 3, 9, 7], 1400, d),
+        shard=[None, "input:3"],
+        notes="ConvTranspose2d s2 p1 output_padding 1; nearest x2; bilinear x1.5 "
+              "(pytorch_half_pixel); grouped dilated ConvTranspose2d stride (1,3); bilinear "
+              "to size (50, 43) with align_corners."),
+    "unet2d": dict(
+        gen=lambda d: gen_torch("unet2d", UNet2d, [1, 3, 36, 28], 1500, d),
+        shard=[None, "input:3"],
+        notes="U-Net: conv+GroupNorm blocks, max-pool, ConvTranspose2d k2 s2, skip Concat, "
+              "bilinear x2 upsampling, 1x1 head."),
+    "unet3d": dict(
+        gen=lambda d: gen_torch("unet3d", UNet3d, [1, 2, 12, 16, 12], 1600, d),
+        shard=[None],
+        notes="3-D U-Net: conv+InstanceNorm3d blocks, max-pool, ConvTranspose3d k2 s2, "
+              "skip Concat, trilinear x2 upsampling."),
+    "pad_modes": dict(
+        gen=gen_pad_modes,
+        shard=[None],
+        notes="onnx.helper: reflect Pad on H and W, conv, edge Pad: mirrored dims are "
+              "gathered (with a remark) when split."),
+    "periodic": dict(
+        gen=gen_periodic,
+        shard=[None, "input:3"],
+        notes="onnx.helper: exact Slice+Concat wraps on H and W (widths 1 and 2) around "
+              "convs, a non-wrapping Slice and a Split forming a roll, residual Add."),
     "norms": dict(
         gen=lambda d: gen_torch("norms", Norms, [2, 3, 21, 13], 1300, d, opset=17),
         shard=[None, "input:3"],

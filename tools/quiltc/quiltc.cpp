@@ -164,6 +164,7 @@ int main(int argc, char **argv) {
   if (compileTo != Phase::Import) {
     pm.addPass(quilt::createQuiltFuseActivations());
     pm.addPass(quilt::createQuiltFuseNormalizations());
+    pm.addPass(quilt::createQuiltFusePeriodicPads());
     quilt::QuiltAnnotateInputsOptions annotate;
     annotate.meshShape = *mesh;
     annotate.shard.assign(shardSpecs.begin(), shardSpecs.end());

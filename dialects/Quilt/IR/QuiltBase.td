@@ -24,7 +24,9 @@ def Quilt_Dialect : Dialect {
 def Quilt_Boundary : I32EnumAttr<"Boundary",
     "What a halo holds outside the global domain", [
   I32EnumAttrCase<"Zero", 0, "zero">,
-  I32EnumAttrCase<"Periodic", 1, "periodic">
+  I32EnumAttrCase<"Periodic", 1, "periodic">,
+  I32EnumAttrCase<"Reflect", 2, "reflect">,
+  I32EnumAttrCase<"Edge", 3, "edge">
 ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::quilt";
@@ -87,14 +89,74 @@ def Quilt_ShardingAttr : Quilt_Attr<"Sharding", "sharding"> {
   }];
 }
 
+def Quilt_WindowMode : I32EnumAttr<"WindowMode",
+    "How output positions read input positions along one dim", [
+  I32EnumAttrCase<"Conv", 0, "conv">,
+  I32EnumAttrCase<"ConvTranspose", 1, "conv_transpose">,
+  I32EnumAttrCase<"Resize", 2, "resize">
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::quilt";
+}
+def Quilt_ResizeCoordinate : I32EnumAttr<"ResizeCoordinate",
+    "ONNX Resize coordinate_transformation_mode", [
+  I32EnumAttrCase<"HalfPixel", 0, "half_pixel">,
+  I32EnumAttrCase<"Asymmetric", 1, "asymmetric">,
+  I32EnumAttrCase<"AlignCorners", 2, "align_corners">,
+  I32EnumAttrCase<"PytorchHalfPixel", 3, "pytorch_half_pixel">
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::quilt";
+}
+def Quilt_ResizeSampling : I32EnumAttr<"ResizeSampling",
+    "ONNX Resize nearest_mode, or linear interpolation", [
+  I32EnumAttrCase<"RoundPreferFloor", 0, "round_prefer_floor">,
+  I32EnumAttrCase<"RoundPreferCeil", 1, "round_prefer_ceil">,
+  I32EnumAttrCase<"Floor", 2, "floor">,
+  I32EnumAttrCase<"Ceil", 3, "ceil">,
+  I32EnumAttrCase<"Linear", 4, "linear">
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::quilt";
+}
+
+def Quilt_ResizeCoordinateAttr : EnumAttr<Quilt_Dialect, Quilt_ResizeCoordinate, "coordinate"> {
+  let assemblyFormat = "$value";
+}
+def Quilt_ResizeSamplingAttr : EnumAttr<Quilt_Dialect, Quilt_ResizeSampling, "sampling"> {
+  let assemblyFormat = "$value";
+}
+
 def Quilt_WindowAttr : Quilt_Attr<"Window", "window"> {
-  let summary = "A sliding window along one dim";
+  let summary = "How output positions read input positions along one dim";
   let description = [{
-    Output position `o` reads input positions `o * stride - pad_lo + j * dilation`
-    for `j` in `[0, kernel)`.
+    `mode = conv` (the default): output `o` reads input positions
+    `o * stride - pad_lo + j * dilation` for `j` in `[0, kernel)`.
+    `mode = conv_transpose`: input `i` feeds outputs `i * stride - pad_lo + j * dilation`.
+    `mode = resize`: output `o` reads the input around coordinate `x(o)` per
+    `coordinate` and `sampling` (ONNX Resize), with scale `scale_num / scale_den`
+    (output over input); the other fields are unused (1, 1, 1, 0).
   }];
   let parameters = (ins "int64_t":$stride, "int64_t":$dilation, "int64_t":$kernel,
-                        "int64_t":$pad_lo);
+                        "int64_t":$pad_lo,
+                        DefaultValuedParameter<"WindowMode", "WindowMode::Conv">:$mode,
+                        DefaultValuedParameter<"ResizeCoordinate", "ResizeCoordinate::HalfPixel">:$coordinate,
+                        DefaultValuedParameter<"ResizeSampling", "ResizeSampling::Linear">:$sampling,
+                        DefaultValuedParameter<"int64_t", "1">:$scale_num,
+                        DefaultValuedParameter<"int64_t", "1">:$scale_den);
+  let builders = [
+    AttrBuilder<(ins "int64_t":$stride, "int64_t":$dilation, "int64_t":$kernel,
+                     "int64_t":$pad_lo), [{
+      return $_get($_ctxt, stride, dilation, kernel, pad_lo, WindowMode::Conv,
+                   ResizeCoordinate::HalfPixel, ResizeSampling::Linear, 1, 1);
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// The shared halo-math form, for an input dim of `inSize` read by an
+    /// output dim of `outSize`.
+    ::quilt::Window toWindow(int64_t inSize, int64_t outSize) const;
+    static WindowAttr fromWindow(::mlir::MLIRContext *ctx, const ::quilt::Window &w);
+  }];
   let assemblyFormat = "`<` struct(params) `>`";
 }
 

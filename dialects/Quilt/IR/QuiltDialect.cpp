@@ -1,6 +1,7 @@
 //===- QuiltDialect.cpp - dialect, attributes and op verifiers ------------===//
 #include "Quilt/IR/QuiltDialect.h"
 
+#include "quilt/runtime.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
@@ -116,6 +117,35 @@ LogicalResult LocalAttr::verifyFor(Operation *op, RankedTensorType type) const {
   }
   return success();
 }
+
+Window WindowAttr::toWindow(int64_t inSize, int64_t outSize) const {
+  Window w{getStride(), getDilation(), getKernel(), getPadLo()};
+  w.kind = static_cast<WindowKind>(getMode());
+  w.resizeCoord = static_cast<ResizeCoord>(getCoordinate());
+  w.resizeSample = static_cast<ResizeSample>(getSampling());
+  w.scaleNum = getScaleNum();
+  w.scaleDen = getScaleDen();
+  w.resizeIn = inSize;
+  w.resizeOut = outSize;
+  return w;
+}
+
+WindowAttr WindowAttr::fromWindow(MLIRContext *ctx, const Window &w) {
+  return WindowAttr::get(ctx, w.stride, w.dilation, w.kernel, w.padLo,
+                         static_cast<WindowMode>(w.kind),
+                         static_cast<ResizeCoordinate>(w.resizeCoord),
+                         static_cast<ResizeSampling>(w.resizeSample), w.scaleNum, w.scaleDen);
+}
+
+// The ODS enums and the runtime's halo-math enums share their values.
+static_assert((int)WindowMode::ConvTranspose == (int)WindowKind::ConvTranspose &&
+              (int)WindowMode::Resize == (int)WindowKind::Resize);
+static_assert((int)ResizeCoordinate::PytorchHalfPixel == (int)ResizeCoord::PytorchHalfPixel &&
+              (int)ResizeCoordinate::AlignCorners == (int)ResizeCoord::AlignCorners);
+static_assert((int)ResizeSampling::Linear == (int)ResizeSample::Linear &&
+              (int)ResizeSampling::Ceil == (int)ResizeSample::Ceil);
+static_assert((int)Boundary::Reflect == QUILT_BOUNDARY_REFLECT &&
+              (int)Boundary::Edge == QUILT_BOUNDARY_EDGE);
 
 HaloAttr LocalAttr::getHalo(int64_t dim) const {
   if (!getHalos())
@@ -304,6 +334,75 @@ LogicalResult ConvOp::verify() {
   return verifyWindowExtents(*this, in, out, kernel, getStrides(), getDilations(), getPads());
 }
 
+LogicalResult ConvTransposeOp::verify() {
+  auto in = getInput().getType(), filter = getFilter().getType(), out = getResult().getType();
+  int64_t spatial = in.getRank() - 2;
+  if (spatial < 1 || spatial > 3)
+    return emitOpError("supports 1-D to 3-D transposed convolution, got input rank ")
+           << in.getRank();
+  if (filter.getRank() != in.getRank() || out.getRank() != in.getRank())
+    return emitOpError("input, filter and result must have the same rank");
+  if ((int64_t)getStrides().size() != spatial || (int64_t)getDilations().size() != spatial ||
+      (int64_t)getPads().size() != 2 * spatial || (int64_t)getOutputPadding().size() != spatial)
+    return emitOpError("needs ") << spatial << " strides, dilations and output_padding and "
+                                 << 2 * spatial << " pads";
+  int64_t group = getGroup();
+  if (group < 1 || !dimsAgree(in.getDimSize(1), filter.getDimSize(0)) ||
+      filter.getDimSize(0) % group != 0)
+    return emitOpError("input channels ")
+           << in.getDimSize(1) << " must equal the filter's first dim " << filter.getDimSize(0)
+           << ", a multiple of group " << group;
+  if (!dimsAgree(out.getDimSize(1), filter.getDimSize(1) * group))
+    return emitOpError("result channels must be the filter's second dim x group");
+  if (getBias() && getBias().getType().getNumElements() != filter.getDimSize(1) * group)
+    return emitOpError("bias needs one value per output channel");
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t s = getStrides()[i], d = getDilations()[i];
+    if (s < 1 || d < 1)
+      return emitOpError("strides and dilations must be positive");
+    int64_t n = in.getDimSize(2 + i), k = filter.getDimSize(2 + i);
+    int64_t expect = (n - 1) * s - getPads()[i] - getPads()[spatial + i] + (k - 1) * d + 1 +
+                     getOutputPadding()[i];
+    if (!ShapedType::isDynamic(n) && !dimsAgree(out.getDimSize(2 + i), expect))
+      return emitOpError("result spatial dim ") << i << " must be " << expect << ", got "
+                                                << out.getDimSize(2 + i);
+  }
+  return success();
+}
+
+Window ResizeOp::getDimWindow(int64_t d) {
+  Window w;
+  w.kind = WindowKind::Resize;
+  w.resizeCoord = static_cast<ResizeCoord>(getCoordinate());
+  w.resizeSample = static_cast<ResizeSample>(getSampling());
+  w.scaleNum = getScaleNums()[d];
+  w.scaleDen = getScaleDens()[d];
+  LocalAttr inLocal = getLocalEncoding(getInput().getType());
+  LocalAttr outLocal = getLocalEncoding(getResult().getType());
+  w.resizeIn = inLocal ? inLocal.getGlobal()[d] : getInput().getType().getDimSize(d);
+  w.resizeOut = outLocal ? outLocal.getGlobal()[d] : getResult().getType().getDimSize(d);
+  return w;
+}
+
+bool ResizeOp::isCopiedDim(int64_t d) {
+  Window w = getDimWindow(d);
+  if (w.resizeIn != w.resizeOut || w.scaleNum != w.scaleDen)
+    return false;
+  // Scale 1 maps o to o in every mode but align_corners, which does too.
+  return true;
+}
+
+LogicalResult ResizeOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  if (in.getRank() != out.getRank() || (int64_t)getScaleNums().size() != in.getRank() ||
+      (int64_t)getScaleDens().size() != in.getRank())
+    return emitOpError("needs one scale per dim and equal input and result ranks");
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (getScaleNums()[d] < 1 || getScaleDens()[d] < 1)
+      return emitOpError("scales must be positive fractions");
+  return success();
+}
+
 template <typename PoolOp> static LogicalResult verifyPool(PoolOp op) {
   int64_t spatial = op.getInput().getType().getRank() - 2;
   if (spatial < 1 || spatial > 3)
@@ -489,6 +588,24 @@ LogicalResult PadOp::verify() {
   return success();
 }
 
+LogicalResult SliceOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  int64_t rank = in.getRank();
+  if ((int64_t)getStarts().size() != rank || (int64_t)getSteps().size() != rank ||
+      out.getRank() != rank)
+    return emitOpError("needs one start and one step per dim");
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t start = getStarts()[d], step = getSteps()[d];
+    if (start < 0 || step < 1)
+      return emitOpError("starts must be non-negative and steps positive");
+    if (!in.isDynamicDim(d) && !out.isDynamicDim(d) && out.getDimSize(d) > 0 &&
+        start + (out.getDimSize(d) - 1) * step >= in.getDimSize(d))
+      return emitOpError("dim ") << d << " reads past the input's " << in.getDimSize(d)
+                                 << " positions";
+  }
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   if (in.hasStaticShape() && out.hasStaticShape() && in.getNumElements() != out.getNumElements())
@@ -543,11 +660,13 @@ LogicalResult HaloExchangeOp::verify() {
   WindowAttr w = getWindow();
   if (w.getStride() < 1 || w.getDilation() < 1 || w.getKernel() < 1)
     return emitOpError("window stride, dilation and kernel must be positive");
+  if (w.getScaleNum() < 1 || w.getScaleDen() < 1)
+    return emitOpError("window scale must be a positive fraction");
   int64_t global = getGlobal(), globalOut = getGlobalOut();
   if (global < 1 || globalOut < 0)
     return emitOpError("global sizes must be positive");
   // A periodic halo wraps once at most: it must not reach past a neighbouring copy.
-  Window window{w.getStride(), w.getDilation(), w.getKernel(), w.getPadLo()};
+  Window window = w.toWindow(global, globalOut);
   Range all = neededInputRange(window, {0, globalOut});
   if (getBoundary() == Boundary::Periodic && globalOut > 0 &&
       (all.begin < -global || all.end > 2 * global))

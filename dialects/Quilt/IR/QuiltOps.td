@@ -84,6 +84,56 @@ def Quilt_ConvOp : Quilt_ComputeOp<"conv"> {
   let hasVerifier = 1;
 }
 
+def Quilt_ConvTransposeOp : Quilt_ComputeOp<"conv_transpose"> {
+  let summary = "N-d grouped transposed convolution (ONNX ConvTranspose)";
+  let description = [{
+    `filter` is `[C, M / group, kernel...]`. Input position `i` feeds output
+    positions `i * stride - pads_lo + j * dilation`; `pads` is
+    `[lo..., hi...]` and `output_padding` adds positions at the end, so each
+    spatial output extent is
+    `(in - 1) * stride - lo - hi + (kernel - 1) * dilation + 1 + output_padding`.
+
+    Sharding: N parallel, C a reduction (whole when grouped), M parallel
+    (whole when grouped), each spatial dim a windowed factor of mode
+    `conv_transpose`: a split dim receives the input rows its output block
+    needs, `[ceil((o0 + lo - (k-1) d) / s), floor((o1 - 1 + lo) / s)]`.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, Quilt_F32Tensor:$filter, Optional<Quilt_F32Tensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$output_padding, I64Attr:$group);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter (`,` $bias^)? attr-dict `:` type(operands) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Quilt_ResizeOp : Quilt_ComputeOp<"resize"> {
+  let summary = "Nearest or (multi-)linear resampling (ONNX Resize, opset 13 semantics)";
+  let description = [{
+    Along each dim `d`, output position `o` samples input coordinate `x(o)`
+    (per `coordinate`, with scale `scale_nums[d] / scale_dens[d]`, output over
+    input), rounded per `sampling` or interpolated linearly between the two
+    nearest positions; coordinates clamp to the domain. A dim with scale 1 and
+    equal extents is copied.
+
+    Sharding: copied dims parallel; resampled dims windowed (mode `resize`):
+    a split dim receives the input rows its output block samples.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, Quilt_ResizeCoordinateAttr:$coordinate,
+                       Quilt_ResizeSamplingAttr:$sampling, DenseI64ArrayAttr:$scale_nums,
+                       DenseI64ArrayAttr:$scale_dens);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The window of dim `d` (mode resize), for global extents.
+    ::quilt::Window getDimWindow(int64_t d);
+    /// Whether dim `d` is copied unchanged.
+    bool isCopiedDim(int64_t d);
+  }];
+}
+
 class Quilt_PoolOp<string mnemonic> : Quilt_ComputeOp<mnemonic> {
   let arguments = (ins Quilt_F32Tensor:$input, DenseI64ArrayAttr:$kernel_shape,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
@@ -235,14 +285,36 @@ def Quilt_TransposeOp : Quilt_ComputeOp<"transpose"> {
 }
 
 def Quilt_PadOp : Quilt_ComputeOp<"pad"> {
-  let summary = "Constant padding (ONNX Pad, mode constant)";
+  let summary = "Padding (ONNX Pad: constant, reflect, edge; and exact periodic wraps)";
   let description = [{
-    `padding` is `[lo_0, ..., lo_r-1, hi_0, ..., hi_r-1]`. A padded dim is a
-    windowed factor (kernel 1, stride 1, pad_lo): when it is split, a halo
-    exchange brings the rows this rank's output block reads, and the global
-    boundary reads `value`.
+    `padding` is `[lo_0, ..., lo_r-1, hi_0, ..., hi_r-1]`. Output position `g`
+    (global) reads input position `g - lo`; outside `[0, n)` it reads `value`
+    (`mode = zero`, ONNX's constant mode), wraps around (`periodic`: the
+    Slice+Concat circular padding exporters write, matched by
+    `quilt-fuse-periodic-pads`), mirrors without repeating the edge
+    (`reflect`) or repeats the edge (`edge`).
+
+    Sharding: a padded dim is a windowed factor (kernel 1, stride 1, pad_lo):
+    a split dim receives its halo, whose positions outside the domain hold
+    `value` or the periodic wrap. Reflect and edge padding need the dim
+    whole (an all-gather with a remark when it is split).
   }];
-  let arguments = (ins Quilt_F32Tensor:$input, DenseI64ArrayAttr:$padding, F32Attr:$value);
+  let arguments = (ins Quilt_F32Tensor:$input, DenseI64ArrayAttr:$padding, F32Attr:$value,
+                       DefaultValuedAttr<Quilt_BoundaryAttr, "::quilt::Boundary::Zero">:$mode);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Quilt_SliceOp : Quilt_ComputeOp<"slice"> {
+  let summary = "Strided slice (ONNX Slice and Split, positive steps)";
+  let description = [{
+    Result position `o` of dim `d` is input position `starts[d] + o * steps[d]`;
+    the result type gives the extents. Sharding: an untouched dim is parallel;
+    a sliced dim is a windowed factor (stride = step, pad_lo = -start): a
+    split dim receives exactly the input rows its output block reads.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$steps);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;

@@ -39,6 +39,8 @@ struct Factor {
   Window window;
   int64_t padHi = 0;
   int64_t resultSize = 1;
+  /// Windowed factors only: positions outside the domain wrap around.
+  bool periodic = false;
 };
 
 /// The value of an operand/result dim slot that carries no factor

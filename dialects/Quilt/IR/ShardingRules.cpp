@@ -73,9 +73,15 @@ std::string ShardingRule::str() const {
     if (i)
       os << ", ";
     os << factorName(i) << " = " << stringifyFactorKind(f.kind) << ' ' << f.size;
-    if (f.kind == FactorKind::Windowed)
-      os << "->" << f.resultSize << " (k=" << f.window.kernel << " s=" << f.window.stride
-         << " d=" << f.window.dilation << " pad=" << f.window.padLo << "," << f.padHi << ')';
+    if (f.kind == FactorKind::Windowed && f.window.kind == WindowKind::Resize)
+      os << "->" << f.resultSize << " (resize " << f.window.scaleNum << '/' << f.window.scaleDen
+         << ')';
+    else if (f.kind == FactorKind::Windowed)
+      os << "->" << f.resultSize << " ("
+         << (f.window.kind == WindowKind::ConvTranspose ? "transposed " : "")
+         << "k=" << f.window.kernel << " s=" << f.window.stride << " d=" << f.window.dilation
+         << " pad=" << f.window.padLo << "," << f.padHi << (f.periodic ? " periodic" : "")
+         << ')';
   }
   os << '}';
   return text;
@@ -126,6 +132,48 @@ ShardingRule ConvOp::getShardingRule() {
   if (getBias())
     rule.operandFactors.push_back({m});
   rule.resultFactors = {outDims};
+  return rule;
+}
+
+ShardingRule ConvTransposeOp::getShardingRule() {
+  ShardingRule rule;
+  auto in = getInput().getType(), filter = getFilter().getType(), out = getResult().getType();
+  bool grouped = getGroup() > 1;
+  int64_t n = rule.addFactor(FactorKind::Parallel, in.getDimSize(0));
+  int64_t c = rule.addFactor(grouped ? FactorKind::Whole : FactorKind::Reduction, in.getDimSize(1));
+  int64_t m = rule.addFactor(grouped ? FactorKind::Whole : FactorKind::Parallel, out.getDimSize(1));
+  SmallVector<int64_t> inDims{n, c}, outDims{n, m};
+  int64_t spatial = in.getRank() - 2;
+  for (int64_t i = 0; i < spatial; ++i) {
+    Window window{getStrides()[i], getDilations()[i], filter.getDimSize(2 + i), getPads()[i]};
+    window.kind = WindowKind::ConvTranspose;
+    int64_t f = rule.addWindowedFactor(in.getDimSize(2 + i), out.getDimSize(2 + i), window,
+                                       getPads()[spatial + i]);
+    inDims.push_back(f);
+    outDims.push_back(f);
+  }
+  SmallVector<int64_t> filterDims{c, grouped ? rule.addFactor(FactorKind::Whole,
+                                                              filter.getDimSize(1))
+                                             : m};
+  for (int64_t i = 0; i < spatial; ++i)
+    filterDims.push_back(rule.addFactor(FactorKind::Whole, filter.getDimSize(2 + i)));
+  rule.operandFactors = {inDims, filterDims};
+  if (getBias())
+    rule.operandFactors.push_back({m});
+  rule.resultFactors = {outDims};
+  return rule;
+}
+
+ShardingRule ResizeOp::getShardingRule() {
+  ShardingRule rule;
+  auto in = getInput().getType(), out = getResult().getType();
+  SmallVector<int64_t> dims;
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    dims.push_back(isCopiedDim(d) ? rule.addFactor(FactorKind::Parallel, in.getDimSize(d))
+                                  : rule.addWindowedFactor(in.getDimSize(d), out.getDimSize(d),
+                                                           getDimWindow(d), 0));
+  rule.operandFactors = {dims};
+  rule.resultFactors = {dims};
   return rule;
 }
 
@@ -235,13 +283,48 @@ ShardingRule PadOp::getShardingRule() {
   auto in = getInput().getType(), out = getResult().getType();
   ArrayRef<int64_t> padding = getPadding();
   int64_t rank = in.getRank();
+  bool mirrored = getMode() == Boundary::Reflect || getMode() == Boundary::Edge;
   SmallVector<int64_t> dims;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t lo = padding[d], hi = padding[rank + d];
-    dims.push_back(lo == 0 && hi == 0
-                       ? rule.addFactor(FactorKind::Parallel, in.getDimSize(d))
-                       : rule.addWindowedFactor(in.getDimSize(d), out.getDimSize(d),
-                                                Window{1, 1, 1, lo}, hi));
+    if (lo == 0 && hi == 0) {
+      dims.push_back(rule.addFactor(FactorKind::Parallel, in.getDimSize(d)));
+      continue;
+    }
+    if (mirrored) {
+      int64_t f = rule.addFactor(FactorKind::Whole, in.getDimSize(d));
+      dims.push_back(f);
+      continue;
+    }
+    int64_t f = rule.addWindowedFactor(in.getDimSize(d), out.getDimSize(d), Window{1, 1, 1, lo},
+                                       hi);
+    rule.factors[f].periodic = getMode() == Boundary::Periodic;
+    dims.push_back(f);
+  }
+  rule.operandFactors = {dims};
+  // A whole input dim of a mirrored pad is a different (whole) result dim.
+  SmallVector<int64_t> outDims = dims;
+  for (int64_t d = 0; d < rank; ++d)
+    if (rule.factors[dims[d]].kind == FactorKind::Whole)
+      outDims[d] = rule.addFactor(FactorKind::Whole, out.getDimSize(d));
+  rule.resultFactors = {outDims};
+  return rule;
+}
+
+ShardingRule SliceOp::getShardingRule() {
+  ShardingRule rule;
+  auto in = getInput().getType(), out = getResult().getType();
+  SmallVector<int64_t> dims;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    int64_t start = getStarts()[d], step = getSteps()[d];
+    if (start == 0 && step == 1 && in.getDimSize(d) == out.getDimSize(d)) {
+      dims.push_back(rule.addFactor(FactorKind::Parallel, in.getDimSize(d)));
+      continue;
+    }
+    // Output o reads input o * step + start: a window of one tap.
+    dims.push_back(rule.addWindowedFactor(in.getDimSize(d), out.getDimSize(d),
+                                          Window{step, 1, 1, -start},
+                                          /*padHi=*/0));
   }
   rule.operandFactors = {dims};
   rule.resultFactors = {dims};

@@ -45,6 +45,18 @@ def QuiltFuseNormalizations : Pass<"quilt-fuse-normalizations"> {
   }];
 }
 
+def QuiltFusePeriodicPads : Pass<"quilt-fuse-periodic-pads"> {
+  let summary = "Turn exact Slice+Concat wraps (circular padding) into periodic quilt.pad";
+  let description = [{
+    `concat(slice(x, [n - lo, n) on d), x, slice(x, [0, hi) on d)) along d`
+    (either slice may be absent) is `x` padded periodically by `lo` and `hi`
+    on `d`: `quilt.pad {mode = periodic}`. A split `d` then gets a periodic
+    halo exchange (ranks at the ends of the axis trade rows) and nothing is
+    gathered. Slices that do not wrap exactly, on any dim, keep their plain
+    meaning.
+  }];
+}
+
 def QuiltPrintShardingRules : Pass<"quilt-print-sharding-rules"> {
   let summary = "Attach each compute op's sharding rule as a `quilt.rule` string (for tests)";
 }

@@ -5,6 +5,7 @@
 #define QUILT_PARTITION_MATH_H
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 namespace quilt {
@@ -38,23 +39,121 @@ inline int64_t maxBlockSize(int64_t n, int64_t parts) {
   return n / parts + (n % parts ? 1 : 0);
 }
 
-/// A sliding window along one dim: output position o reads input positions
-/// o * stride - padLo + j * dilation for j in [0, kernel).
+/// How output positions along one dim read input positions.
+enum class WindowKind : int64_t {
+  /// Convolution and pooling: output o reads o * stride - padLo + j * dilation,
+  /// j in [0, kernel).
+  Conv = 0,
+  /// Transposed convolution: input i feeds output i * stride - padLo + j * dilation.
+  ConvTranspose = 1,
+  /// Resize: output o reads the input around coordinate x(o) (see resizeCoordinate).
+  Resize = 2,
+};
+
+/// Resize's coordinate transformation (ONNX coordinate_transformation_mode).
+enum class ResizeCoord : int64_t { HalfPixel = 0, Asymmetric = 1, AlignCorners = 2, PytorchHalfPixel = 3 };
+/// Resize's rounding of x (ONNX nearest_mode), or Linear interpolation.
+enum class ResizeSample : int64_t { RoundPreferFloor = 0, RoundPreferCeil = 1, Floor = 2, Ceil = 3, Linear = 4 };
+
+/// A window along one dim. Resize uses `resizeCoord`, `resizeSample`, the
+/// exact rational scale `scaleNum / scaleDen` (output over input) and the
+/// global sizes `resizeIn` -> `resizeOut` instead of stride, dilation, kernel
+/// and padLo.
 struct Window {
   int64_t stride = 1;
   int64_t dilation = 1;
   int64_t kernel = 1;
   int64_t padLo = 0;
+  WindowKind kind = WindowKind::Conv;
+  ResizeCoord resizeCoord = ResizeCoord::HalfPixel;
+  ResizeSample resizeSample = ResizeSample::Linear;
+  int64_t scaleNum = 1;
+  int64_t scaleDen = 1;
+  int64_t resizeIn = 1;
+  int64_t resizeOut = 1;
 };
+
+inline int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+inline int64_t ceilDiv(int64_t a, int64_t b) { return -floorDiv(-a, b); }
+
+/// Resize: the input coordinate output position `o` samples, for an input dim
+/// of `inSize` and an output dim of `outSize` (ONNX Resize, opset 13+). The
+/// kernels and the halo math both call this, so they agree to the bit.
+inline double resizeCoordinate(const Window &w, int64_t o) {
+  int64_t inSize = w.resizeIn, outSize = w.resizeOut;
+  double scale = static_cast<double>(w.scaleNum) / static_cast<double>(w.scaleDen);
+  switch (w.resizeCoord) {
+  case ResizeCoord::HalfPixel:
+    return (o + 0.5) / scale - 0.5;
+  case ResizeCoord::PytorchHalfPixel:
+    return outSize > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
+  case ResizeCoord::Asymmetric:
+    return o / scale;
+  case ResizeCoord::AlignCorners:
+    return outSize > 1 ? o * static_cast<double>(inSize - 1) / static_cast<double>(outSize - 1) : 0.0;
+  }
+  return 0.0;
+}
+
+/// Resize: the input positions output `o` reads, [first, last], clamped to the
+/// domain, and (linear only) the weight of `last`.
+struct ResizeTaps {
+  int64_t first = 0, last = 0;
+  double weightLast = 0;
+};
+inline ResizeTaps resizeTaps(const Window &w, int64_t o) {
+  int64_t inSize = w.resizeIn;
+  double x = resizeCoordinate(w, o);
+  auto clampIndex = [&](int64_t i) { return std::min<int64_t>(std::max<int64_t>(i, 0), inSize - 1); };
+  ResizeTaps t;
+  if (w.resizeSample == ResizeSample::Linear) {
+    x = std::min(std::max(x, 0.0), static_cast<double>(inSize - 1));
+    int64_t i0 = static_cast<int64_t>(std::floor(x));
+    t.first = clampIndex(i0);
+    t.last = clampIndex(i0 + 1);
+    t.weightLast = t.last == t.first ? 0.0 : x - i0;
+    return t;
+  }
+  double r = 0;
+  switch (w.resizeSample) {
+  case ResizeSample::RoundPreferFloor:
+    r = (x - std::floor(x) == 0.5) ? std::floor(x) : std::round(x);
+    break;
+  case ResizeSample::RoundPreferCeil:
+    r = std::round(x); // halves round away from zero: up for x >= 0
+    if (x < 0 && x - std::floor(x) == 0.5)
+      r = std::ceil(x);
+    break;
+  case ResizeSample::Floor:
+    r = std::floor(x);
+    break;
+  case ResizeSample::Ceil:
+    r = std::ceil(x);
+    break;
+  case ResizeSample::Linear:
+    break;
+  }
+  t.first = t.last = clampIndex(static_cast<int64_t>(r));
+  return t;
+}
 
 /// Input positions (global, possibly outside [0, n) where padding is read)
 /// that output positions `out` need. Empty output needs nothing.
 inline Range neededInputRange(const Window &w, Range out) {
   if (out.empty())
     return {0, 0};
-  int64_t lo = out.begin * w.stride - w.padLo;
-  int64_t hi = (out.end - 1) * w.stride - w.padLo + (w.kernel - 1) * w.dilation + 1;
-  return {lo, hi};
+  switch (w.kind) {
+  case WindowKind::Conv:
+    return {out.begin * w.stride - w.padLo,
+            (out.end - 1) * w.stride - w.padLo + (w.kernel - 1) * w.dilation + 1};
+  case WindowKind::ConvTranspose:
+    return {ceilDiv(out.begin + w.padLo - (w.kernel - 1) * w.dilation, w.stride),
+            floorDiv(out.end - 1 + w.padLo, w.stride) + 1};
+  case WindowKind::Resize:
+    // x(o) is non-decreasing in o, so the ends of the block bound the range.
+    return {resizeTaps(w, out.begin).first, resizeTaps(w, out.end - 1).last + 1};
+  }
+  return {0, 0};
 }
 
 /// The input range rank `r` of `parts` needs to compute its block of an output

@@ -10,9 +10,11 @@
  * `params` is a constant word array the compiler emits per op:
  *   params[0] = number of tensors T; then T tensor layouts (see below), in the
  *   order of `buffers` (operands, then results); then the op's attributes.
- * A tensor layout is: rank R, then for each dim 8 words:
+ * A tensor layout is: rank R, then for each dim 13 words:
  *   global_size, mesh_axis (-1: not split), win_stride (0: no halo on this dim),
- *   win_dilation, win_kernel, win_pad_lo, win_global_out, boundary
+ *   win_dilation, win_kernel, win_pad_lo, win_global_out, boundary,
+ *   win_kind (quilt::WindowKind: conv, conv_transpose, resize), resize_coord,
+ *   resize_sample, scale_num, scale_den (resize: quilt/partition_math.h)
  * A split dim without a window holds this rank's block of global_size
  * (quilt/partition_math.h). A dim with a window (the result of a halo exchange)
  * holds the input range that this rank's block of win_global_out needs,
@@ -32,11 +34,16 @@ extern "C" {
 typedef struct quilt_rt_ctx quilt_rt_ctx;
 
 enum {
-  QUILT_LAYOUT_WORDS_PER_DIM = 8,
+  QUILT_LAYOUT_WORDS_PER_DIM = 13,
   QUILT_MAX_RANK = 8,
 };
 
-enum quilt_boundary { QUILT_BOUNDARY_ZERO = 0, QUILT_BOUNDARY_PERIODIC = 1 };
+enum quilt_boundary {
+  QUILT_BOUNDARY_ZERO = 0,
+  QUILT_BOUNDARY_PERIODIC = 1,
+  QUILT_BOUNDARY_REFLECT = 2, /* position -p reads p; n - 1 + p reads n - 1 - p */
+  QUILT_BOUNDARY_EDGE = 3,    /* positions outside read the nearest edge */
+};
 
 enum quilt_unary_kind {
   QUILT_UNARY_RELU = 0,
@@ -99,8 +106,17 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
  * copy     buffers {x, y}: same element count, y = x (reshape, identity)
  * softmax  buffers {x, y}; attrs: axis (whole on every rank)
  * transpose buffers {x, y}; attrs: rank, perm[rank] (y dim k is x dim perm[k])
- * pad      buffers {x, y}; attrs: rank, pads_lo[rank], value(double bits): output
- *          position g (global) reads input position g - pad_lo, else value
+ * pad      buffers {x, y}; attrs: rank, pads_lo[rank], value(double bits), mode
+ *          (quilt_boundary): output position g (global) reads input position
+ *          g - pad_lo; outside [0, n): value (zero mode), the wrapped,
+ *          mirrored or edge position (periodic, reflect, edge)
+ * slice    buffers {x, y}; attrs: rank, starts[rank], steps[rank]: output
+ *          position o (global) reads input position start + o * step
+ * conv_transpose buffers {x, w, [b], y}; attrs: has_bias, n, group, strides[n],
+ *          dilations[n], pads_lo[n]; global input position i feeds output
+ *          i * stride - pad_lo + j * dilation (w is [C, M / group, k...])
+ * resize   buffers {x, y}; attrs: rank, coordinate (quilt::ResizeCoord),
+ *          sampling (quilt::ResizeSample), scale_num[rank], scale_den[rank]
  * moments  buffers {x, m}; attrs: row_dims, groups. Rows: the local positions of
  *          x's dims [0, row_dims), each cut into `groups` contiguous chunks; m
  *          holds (count, mean, M2) per row
@@ -120,6 +136,9 @@ void quilt_rt_copy(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_softmax(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_transpose(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_pad(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_conv_transpose(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_resize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_slice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_moments(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 
