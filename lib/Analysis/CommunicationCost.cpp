@@ -148,6 +148,44 @@ Bytes shardSliceBytes(ShardSliceOp, const MeshGrid &grid) {
   return SmallVector<uint64_t>(grid.numRanks(), 0);
 }
 
+/// quilt_rt_ring_attention: P - 1 steps, each forwarding the K/V block the
+/// rank holds (the block of coordinate c - step) as one message.
+Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid) {
+  int64_t axis = grid.axisIndex(op.getAxis());
+  LocalAttr local = getLocalEncoding(op.getK().getType());
+  if (!local || axis < 0)
+    return op.emitOpError("attends keys that are not split on mesh axis ") << op.getAxis();
+  int64_t rank = op.getK().getType().getRank(), parts = grid.axisSize(axis);
+  int64_t n = local.getGlobal()[rank - 2];
+  return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
+    SmallVector<int64_t> k = grid.localExtents(op.getK().getType(), coords);
+    SmallVector<int64_t> v = grid.localExtents(op.getV().getType(), coords);
+    uint64_t batch = 1;
+    for (int64_t d = 0; d < rank - 2; ++d)
+      batch *= k[d];
+    uint64_t perToken = batch * (k[rank - 1] + v[rank - 1]);
+    uint64_t bytes = 0;
+    for (int64_t step = 0; step + 1 < parts; ++step) {
+      int64_t owner = ((coords[axis] - step) % parts + parts) % parts;
+      bytes += blockSize(n, parts, owner) * perToken * kElementBytes;
+    }
+    return bytes;
+  });
+}
+
+/// quilt_rt_all_to_all: one message per other rank of the axis, holding the
+/// rank's block of `dim` within that rank's block of `to_dim`.
+Bytes allToAllOpBytes(AllToAllOp op, const MeshGrid &grid) {
+  int64_t to = op.getToDim(), axis = grid.axisIndex(op.getAxis());
+  if (axis < 0)
+    return op.emitOpError("names an axis its mesh does not have");
+  return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
+    SmallVector<int64_t> extents = grid.localExtents(op.getInput().getType(), coords);
+    uint64_t perPosition = slabElements(extents, to) * kElementBytes;
+    return allToAllBytes(perPosition, extents[to], grid.axisSize(axis), coords[axis]);
+  });
+}
+
 /// What each rank sends in `op`, or nullopt for an op that computes locally.
 std::optional<Bytes> bytesSent(Operation &op, const MeshGrid &grid) {
   return llvm::TypeSwitch<Operation *, std::optional<Bytes>>(&op)
@@ -155,6 +193,8 @@ std::optional<Bytes> bytesSent(Operation &op, const MeshGrid &grid) {
       .Case([&](AllReduceOp o) { return allReduceBytes(o, grid); })
       .Case([&](AllGatherOp o) { return allGatherBytes(o, grid); })
       .Case([&](ShardSliceOp o) { return shardSliceBytes(o, grid); })
+      .Case([&](AllToAllOp o) { return allToAllOpBytes(o, grid); })
+      .Case([&](RingAttentionOp o) { return ringAttentionBytes(o, grid); })
       .Default([](Operation *other) -> std::optional<Bytes> {
         // Communication has side effects: a quilt op with none is local, and
         // one with some must not be skipped silently.

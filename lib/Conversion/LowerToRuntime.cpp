@@ -201,6 +201,25 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
         words.push_back((int64_t)pad.getMode());
         return std::make_pair(StringRef("quilt_rt_pad"), words);
       })
+      .Case<AttentionOp>([&](auto) -> Result {
+        return std::make_pair(StringRef("quilt_rt_attention"), SmallVector<int64_t>{});
+      })
+      .Case<RingAttentionOp>([&](RingAttentionOp r) -> Result {
+        return std::make_pair(StringRef("quilt_rt_ring_attention"),
+                              SmallVector<int64_t>{axisIndex(r.getAxis())});
+      })
+      .Case<EinsumOp>([&](EinsumOp e) -> Result {
+        auto letters = e.parseEquation();
+        if (failed(letters))
+          return e.emitOpError("has a malformed equation");
+        SmallVector<int64_t> words;
+        for (const std::string &term : *letters) {
+          words.push_back(term.size());
+          for (char c : term)
+            words.push_back(c - 'a');
+        }
+        return std::make_pair(StringRef("quilt_rt_einsum"), words);
+      })
       .Case<SliceOp>([&](SliceOp slice) -> Result {
         SmallVector<int64_t> words{(int64_t)slice.getStarts().size()};
         llvm::append_range(words, slice.getStarts());
@@ -224,6 +243,11 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       .Case<ConcatOp>([&](ConcatOp c) -> Result {
         return std::make_pair(StringRef("quilt_rt_concat"), SmallVector<int64_t>{(int64_t)c.getAxis()});
       })
+      .Case<DftOp>([&](DftOp d) -> Result {
+        return std::make_pair(StringRef("quilt_rt_dft"),
+                              SmallVector<int64_t>{(int64_t)d.getAxis(), d.getInverse() ? 1 : 0,
+                                                   d.getOnesided() ? 1 : 0});
+      })
       .Case<HaloExchangeOp>([&](HaloExchangeOp h) -> Result {
         return std::make_pair(StringRef("quilt_rt_halo_exchange"),
                               SmallVector<int64_t>{(int64_t)h.getDim()});
@@ -240,6 +264,11 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       .Case<AllGatherOp>([&](AllGatherOp g) -> Result {
         return std::make_pair(StringRef("quilt_rt_all_gather"),
                               SmallVector<int64_t>{(int64_t)g.getDim(), axisIndex(g.getAxis())});
+      })
+      .Case<AllToAllOp>([&](AllToAllOp a) -> Result {
+        return std::make_pair(StringRef("quilt_rt_all_to_all"),
+                              SmallVector<int64_t>{(int64_t)a.getDim(), (int64_t)a.getToDim(),
+                                                   axisIndex(a.getAxis())});
       })
       .Case<ShardSliceOp>([&](auto) -> Result {
         return std::make_pair(StringRef("quilt_rt_shard_slice"), SmallVector<int64_t>{});

@@ -7,13 +7,16 @@
 //===----------------------------------------------------------------------===//
 #include "quilt/Import/OnnxImporter.h"
 #include "quilt/Import/OnnxModel.h"
+#include "quilt/Import/ShapeFolding.h"
 
 #include "Quilt/IR/QuiltDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 
+#include <cctype>
 #include <cmath>
+#include <map>
 #include <functional>
 #include <numeric>
 #include <optional>
@@ -31,9 +34,7 @@ using Handler = LogicalResult (Importer::*)(const Node &);
 /// The ONNX ops Quilt compiles, each with the opsets it understands.
 const std::map<std::string, Handler> &handlers();
 /// Ops evaluated at import time when all their inputs are constants.
-const std::set<std::string> kFoldable = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat",
-                                         "Cast",  "Identity", "Constant", "Mul", "Add",
-                                         "Sub",   "Div", "Reshape", "Slice"};
+
 
 class Importer {
 public:
@@ -45,6 +46,7 @@ public:
   LogicalResult importConv(const Node &node);
   LogicalResult importConvTranspose(const Node &node);
   LogicalResult importSlice(const Node &node);
+  LogicalResult importEinsum(const Node &node);
   LogicalResult importSplit(const Node &node);
   LogicalResult importResize(const Node &node);
   LogicalResult importUnary(const Node &node);
@@ -55,6 +57,8 @@ public:
   LogicalResult importPad(const Node &node);
   LogicalResult importPool(const Node &node);
   LogicalResult importGlobalAveragePool(const Node &node);
+  LogicalResult importReduce(const Node &node);
+  LogicalResult importDft(const Node &node);
   LogicalResult importBatchNorm(const Node &node);
   LogicalResult importInstanceNorm(const Node &node);
   LogicalResult importLayerNorm(const Node &node);
@@ -196,146 +200,23 @@ std::string Importer::stringAttr(const Node &node, const std::string &name,
 
 static int64_t normalizeAxis(int64_t axis, int64_t rank) { return axis < 0 ? axis + rank : axis; }
 
-static Tensor intTensor(std::vector<int64_t> dims, std::vector<int64_t> values) {
-  Tensor t;
-  t.type = ElementType::Int64;
-  t.dims = std::move(dims);
-  t.ints = std::move(values);
-  return t;
-}
 
 bool Importer::tryFold(const Node &node) {
-  if (!kFoldable.count(node.opType) || node.outputs.size() != 1)
+  std::optional<Tensor> folded = foldShapeNode(
+      node, [&](const std::string &name) -> const Tensor * {
+        auto it = constants.find(name);
+        return it == constants.end() ? nullptr : &it->second;
+      },
+      [&](const std::string &name) -> std::optional<std::vector<int64_t>> {
+        auto it = values.find(name);
+        if (it == values.end())
+          return std::nullopt;
+        auto shape = cast<RankedTensorType>(it->second.getType()).getShape();
+        return std::vector<int64_t>(shape.begin(), shape.end());
+      });
+  if (!folded)
     return false;
-  if (node.opType == "Constant") {
-    auto it = node.attributes.find("value");
-    if (it != node.attributes.end() && it->second.kind == onnx_model::Attribute::TensorValue) {
-      constants[node.outputs[0]] = it->second.t;
-    } else if (auto f = node.attributes.find("value_float"); f != node.attributes.end()) {
-      Tensor t;
-      t.type = ElementType::Float;
-      t.floats = {f->second.f};
-      constants[node.outputs[0]] = t;
-    } else if (auto i = node.attributes.find("value_int"); i != node.attributes.end()) {
-      constants[node.outputs[0]] = intTensor({}, {i->second.i});
-    } else if (auto is = node.attributes.find("value_ints"); is != node.attributes.end()) {
-      constants[node.outputs[0]] =
-          intTensor({(int64_t)is->second.ints.size()}, is->second.ints);
-    } else {
-      return false;
-    }
-    return true;
-  }
-  if (node.opType == "Shape") {
-    auto v = values.find(node.inputs[0]);
-    if (v == values.end())
-      return false;
-    auto shape = cast<RankedTensorType>(v->second.getType()).getShape();
-    int64_t rank = shape.size();
-    int64_t start = normalizeAxis(intAttr(node, "start", 0), rank);
-    int64_t end = normalizeAxis(intAttr(node, "end", rank), rank);
-    start = std::clamp<int64_t>(start, 0, rank);
-    end = std::clamp<int64_t>(end, start, rank);
-    std::vector<int64_t> dims(shape.begin() + start, shape.begin() + end);
-    constants[node.outputs[0]] = intTensor({(int64_t)dims.size()}, dims);
-    return true;
-  }
-  std::vector<const Tensor *> in;
-  for (size_t i = 0; i < node.inputs.size(); ++i) {
-    if (node.inputs[i].empty())
-      continue;
-    const Tensor *t = constantInput(node, i);
-    if (!t)
-      return false;
-    in.push_back(t);
-  }
-  if (in.empty())
-    return false;
-  bool isInt = in[0]->type == ElementType::Int64 || in[0]->type == ElementType::Int32;
-  if (node.opType == "Identity" || node.opType == "Cast") {
-    Tensor t = *in[0];
-    int64_t to = intAttr(node, "to", 0);
-    if (node.opType == "Cast" && to == 7 && !isInt) { // to int64
-      t.ints.assign(t.floats.begin(), t.floats.end());
-      t.floats.clear();
-      t.type = ElementType::Int64;
-    } else if (node.opType == "Cast" && to == 1 && isInt) { // to float
-      t.floats.assign(t.ints.begin(), t.ints.end());
-      t.ints.clear();
-      t.type = ElementType::Float;
-    }
-    constants[node.outputs[0]] = t;
-    return true;
-  }
-  if (!isInt)
-    return false; // float math on constants stays in the graph
-  if (node.opType == "Gather") {
-    if (in.size() != 2 || in[0]->dims.size() != 1)
-      return false;
-    std::vector<int64_t> out;
-    for (int64_t idx : in[1]->ints)
-      out.push_back(in[0]->ints[normalizeAxis(idx, in[0]->ints.size())]);
-    constants[node.outputs[0]] = intTensor(in[1]->dims, out);
-    return true;
-  }
-  if (node.opType == "Unsqueeze" || node.opType == "Squeeze") {
-    int64_t n = in[0]->numElements();
-    constants[node.outputs[0]] =
-        intTensor(node.opType == "Unsqueeze" ? std::vector<int64_t>{n} : std::vector<int64_t>{},
-                  in[0]->ints);
-    return node.opType == "Unsqueeze" ? in[0]->dims.size() <= 1 : n == 1;
-  }
-  if (node.opType == "Slice" && in[0]->dims.size() == 1 && in.size() >= 3 &&
-      node.inputs.size() == in.size()) {
-    // A 1-D slice of a shape vector: starts, ends[, axes = 0][, steps].
-    int64_t n = in[0]->numElements();
-    if (in.size() > 3 && (in[3]->ints.size() != 1 || normalizeAxis(in[3]->ints[0], 1) != 0))
-      return false;
-    int64_t step = in.size() > 4 && in[4]->ints.size() == 1 ? in[4]->ints[0] : 1;
-    if (in[1]->ints.size() != 1 || in[2]->ints.size() != 1 || step == 0)
-      return false;
-    auto clampIndex = [&](int64_t i, int64_t lo, int64_t hi) {
-      return std::clamp<int64_t>(i < 0 ? i + n : i, lo, hi);
-    };
-    int64_t start = step > 0 ? clampIndex(in[1]->ints[0], 0, n) : clampIndex(in[1]->ints[0], -1, n - 1);
-    int64_t end = step > 0 ? clampIndex(in[2]->ints[0], 0, n) : clampIndex(in[2]->ints[0], -1, n - 1);
-    std::vector<int64_t> out;
-    for (int64_t i = start; step > 0 ? i < end : i > end; i += step)
-      out.push_back(in[0]->ints[i]);
-    constants[node.outputs[0]] = intTensor({(int64_t)out.size()}, out);
-    return true;
-  }
-  if (node.opType == "Concat") {
-    std::vector<int64_t> out;
-    for (const Tensor *t : in)
-      out.insert(out.end(), t->ints.begin(), t->ints.end());
-    constants[node.outputs[0]] = intTensor({(int64_t)out.size()}, out);
-    return true;
-  }
-  if (node.opType == "Reshape") {
-    Tensor t = *in[0];
-    t.dims = {t.numElements()};
-    constants[node.outputs[0]] = t;
-    return true;
-  }
-  // Elementwise integer arithmetic, with scalar broadcasting.
-  if (in.size() != 2)
-    return false;
-  const Tensor &a = *in[0], &c = *in[1];
-  size_t n = std::max(a.ints.size(), c.ints.size());
-  if (!(a.ints.size() == n || a.ints.size() == 1) || !(c.ints.size() == n || c.ints.size() == 1))
-    return false;
-  std::vector<int64_t> out(n);
-  for (size_t i = 0; i < n; ++i) {
-    int64_t x = a.ints[a.ints.size() == 1 ? 0 : i], y = c.ints[c.ints.size() == 1 ? 0 : i];
-    if (node.opType == "Div" && (y == 0 || (y == -1 && x == INT64_MIN)))
-      return false;
-    out[i] = node.opType == "Mul"   ? x * y
-             : node.opType == "Add" ? x + y
-             : node.opType == "Sub" ? x - y
-                                    : x / y;
-  }
-  constants[node.outputs[0]] = intTensor(a.ints.size() == n ? a.dims : c.dims, out);
+  constants[node.outputs[0]] = std::move(*folded);
   return true;
 }
 
@@ -674,6 +555,45 @@ LogicalResult Importer::importPad(const Node &node) {
   return success();
 }
 
+LogicalResult Importer::importEinsum(const Node &node) {
+  if (node.inputs.size() != 2)
+    return fail(node, "only two-operand contractions are supported");
+  auto a = input(node, 0), w = input(node, 1);
+  auto type = outputType(node);
+  if (failed(a) || failed(w) || failed(type))
+    return failure();
+  std::string equation;
+  for (char c : stringAttr(node, "equation", ""))
+    if (c != ' ')
+      equation += c;
+  if (equation.find("...") != std::string::npos)
+    return fail(node, "ellipsis ('...') equations are not supported");
+  size_t arrow = equation.find("->");
+  if (arrow == std::string::npos)
+    return fail(node, "needs an explicit output ('->') in its equation");
+  // Quilt's letters are lowercase: map ONNX's (either case) onto them.
+  std::map<char, char> rename;
+  std::string mapped;
+  for (char c : equation) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) {
+      mapped += c;
+      continue;
+    }
+    auto [it, inserted] = rename.try_emplace(c, char('a' + rename.size()));
+    if (rename.size() > 26)
+      return fail(node, "uses more than 26 letters");
+    mapped += it->second;
+  }
+  auto op = EinsumOp::create(b, locOf(node), *type, *a, *w, b.getStringAttr(mapped));
+  ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
+  if (failed(mlir::verify(op))) {
+    op->erase();
+    return fail(node, "equation '" + equation + "' is not a supported contraction");
+  }
+  values[node.outputs[0]] = op;
+  return success();
+}
+
 LogicalResult Importer::importSlice(const Node &node) {
   auto x = input(node, 0);
   auto type = outputType(node);
@@ -841,6 +761,93 @@ LogicalResult Importer::importGlobalAveragePool(const Node &node) {
 
 /// Inference BatchNormalization is a per-channel affine map: y = x * a + c
 /// with a = scale / sqrt(var + eps), c = bias - mean * a (computed in double).
+/// ReduceSum, ReduceMean and ReduceMax over constant axes (an input of
+/// ReduceSum since opset 13, an attribute otherwise); keepdims = 0 becomes a
+/// reshape of the kept-dims result.
+LogicalResult Importer::importReduce(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  auto inType = cast<RankedTensorType>(x->getType());
+  int64_t rank = inType.getRank();
+  std::vector<int64_t> axes = intsAttr(node, "axes", {});
+  if (node.opType == "ReduceSum" && graph.opset >= 13 && node.inputs.size() > 1 &&
+      !node.inputs[1].empty()) {
+    const Tensor *t = constantInput(node, 1);
+    if (!t)
+      return fail(node, "axes must be computable at compile time");
+    axes = t->ints;
+  }
+  if (axes.empty() && intAttr(node, "noop_with_empty_axes", 0) != 0) {
+    values[node.outputs[0]] = *x;
+    return success();
+  }
+  if (axes.empty())
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  SmallVector<int64_t> dims, kept(inType.getShape());
+  for (int64_t axis : axes) {
+    int64_t d = normalizeAxis(axis, rank);
+    if (d < 0 || d >= rank)
+      return fail(node, "axis " + std::to_string(axis) + " is out of range for rank " +
+                            std::to_string(rank));
+    if (llvm::is_contained(dims, d))
+      return fail(node, "axis " + std::to_string(axis) + " is listed twice");
+    dims.push_back(d);
+    kept[d] = 1;
+  }
+  llvm::sort(dims);
+  Location loc = locOf(node);
+  auto keptType = RankedTensorType::get(kept, b.getF32Type());
+  auto dimsAttr = b.getDenseI64ArrayAttr(dims);
+  Value reduced;
+  if (node.opType == "ReduceSum")
+    reduced = ReduceSumOp::create(b, loc, keptType, *x, dimsAttr);
+  else if (node.opType == "ReduceMax")
+    reduced = ReduceMaxOp::create(b, loc, keptType, *x, dimsAttr);
+  else
+    reduced = ReduceMeanOp::create(b, loc, keptType, *x, dimsAttr, FloatAttr());
+  values[node.outputs[0]] = reshapeTo(reduced, type->getShape(), loc);
+  return success();
+}
+
+/// DFT (opset 17). Complex values are a trailing dim of 2, real ones of 1;
+/// dft_length is accepted only as a constant equal to the axis length.
+LogicalResult Importer::importDft(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  auto inType = cast<RankedTensorType>(x->getType());
+  int64_t rank = inType.getRank();
+  if (rank < 2 || (inType.getDimSize(rank - 1) != 1 && inType.getDimSize(rank - 1) != 2))
+    return fail(node, "the input needs signal dims and a trailing dim of 1 (real) or 2 "
+                      "(complex), got " + std::to_string(rank) + " dims");
+  int64_t axis = intAttr(node, "axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank - 1)
+    return fail(node, "axis " + std::to_string(intAttr(node, "axis", 1)) +
+                          " is not a signal dim of a rank-" + std::to_string(rank) + " input");
+  bool inverse = intAttr(node, "inverse", 0) != 0, onesided = intAttr(node, "onesided", 0) != 0;
+  if (onesided && (inverse || inType.getDimSize(rank - 1) != 1))
+    return fail(node, "onesided needs a real input and a forward transform");
+  if (node.inputs.size() > 1 && !node.inputs[1].empty()) {
+    const Tensor *length = constantInput(node, 1);
+    if (!length || length->ints.size() != 1)
+      return fail(node, "dft_length must be a compile-time constant scalar");
+    if (length->ints[0] != inType.getDimSize(axis))
+      return fail(node, "dft_length " + std::to_string(length->ints[0]) +
+                            " differs from the axis length " +
+                            std::to_string(inType.getDimSize(axis)) +
+                            "; zero-padding or truncating the signal is not supported");
+  }
+  values[node.outputs[0]] =
+      DftOp::create(b, locOf(node), *type, *x, axis, inverse, onesided);
+  return success();
+}
+
 LogicalResult Importer::importBatchNorm(const Node &node) {
   auto x = input(node, 0);
   auto type = outputType(node);
@@ -969,9 +976,33 @@ LogicalResult Importer::importMatMul(const Node &node) {
   auto type = outputType(node);
   if (failed(a) || failed(w) || failed(type))
     return failure();
-  if (cast<RankedTensorType>(a->getType()).getRank() != 2 ||
-      cast<RankedTensorType>(w->getType()).getRank() != 2)
-    return fail(node, "only 2-D MatMul is supported");
+  auto aType = cast<RankedTensorType>(a->getType()), wType = cast<RankedTensorType>(w->getType());
+  if (aType.getRank() != 2 || wType.getRank() != 2) {
+    // Batched: numpy matmul semantics as an einsum over explicit letters.
+    int64_t ra = aType.getRank(), rw = wType.getRank(), rank = type->getRank();
+    if (ra < 2 || rw < 2)
+      return fail(node, "1-D MatMul operands are not supported");
+    std::string batch, aTerm, wTerm;
+    for (int64_t d = 0; d < rank - 2; ++d)
+      batch += char('a' + d);
+    const char m = 'w', k = 'x', n = 'y';
+    for (int64_t d = 0; d < ra - 2; ++d) {
+      int64_t resultDim = rank - 2 - (ra - 2) + d;
+      if (aType.getDimSize(d) != type->getDimSize(resultDim))
+        return fail(node, "broadcast batch dims are not supported");
+      aTerm += batch[resultDim];
+    }
+    for (int64_t d = 0; d < rw - 2; ++d) {
+      int64_t resultDim = rank - 2 - (rw - 2) + d;
+      if (wType.getDimSize(d) != type->getDimSize(resultDim))
+        return fail(node, "broadcast batch dims are not supported");
+      wTerm += batch[resultDim];
+    }
+    std::string equation = aTerm + m + k + "," + wTerm + k + n + "->" + batch + m + n;
+    values[node.outputs[0]] =
+        EinsumOp::create(b, locOf(node), *type, *a, *w, b.getStringAttr(equation));
+    return success();
+  }
   values[node.outputs[0]] =
       GemmOp::create(b, locOf(node), *type, *a, *w, Value(), b.getBoolAttr(false),
                        b.getBoolAttr(false), b.getF32FloatAttr(1), b.getF32FloatAttr(1));
@@ -1057,6 +1088,7 @@ const std::map<std::string, Handler> &handlers() {
       {"ConvTranspose", &Importer::importConvTranspose},
       {"Resize", &Importer::importResize},
       {"Slice", &Importer::importSlice},
+      {"Einsum", &Importer::importEinsum},
       {"Split", &Importer::importSplit},
       {"Relu", &Importer::importUnary},
       {"LeakyRelu", &Importer::importUnary},
@@ -1082,6 +1114,10 @@ const std::map<std::string, Handler> &handlers() {
       {"MaxPool", &Importer::importPool},
       {"AveragePool", &Importer::importPool},
       {"GlobalAveragePool", &Importer::importGlobalAveragePool},
+      {"ReduceSum", &Importer::importReduce},
+      {"ReduceMean", &Importer::importReduce},
+      {"ReduceMax", &Importer::importReduce},
+      {"DFT", &Importer::importDft},
       {"BatchNormalization", &Importer::importBatchNorm},
       {"InstanceNormalization", &Importer::importInstanceNorm},
       {"LayerNormalization", &Importer::importLayerNorm},
@@ -1130,7 +1166,7 @@ bool checkWindowAttributes(const Graph &graph, std::string &error) {
 bool checkSupportedOps(const Graph &graph, std::string &error) {
   std::vector<std::string> problems;
   for (const Node &node : graph.nodes) {
-    bool known = handlers().count(node.opType) || kFoldable.count(node.opType);
+    bool known = handlers().count(node.opType) || kFoldableOps.count(node.opType);
     if (!node.domain.empty() && node.domain != "ai.onnx")
       known = false;
     if (!known)

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quilt/Import/OnnxModel.h"
+#include "quilt/Import/ShapeFolding.h"
 
 #include <onnx/checker.h>
 #include <onnx/defs/parser.h>
@@ -253,12 +254,14 @@ static bool convertGraph(const onnx::ModelProto &model, Graph &graph, std::strin
   return true;
 }
 
-/// Replaces every Shape node whose input shape is fully known by a constant,
-/// so that the next inference pass can see through Reshape(x, Shape(y)):
-/// ONNX 1.12's data propagation loses such chains when y's shape was itself
-/// inferred (torch's GroupNorm export). Returns whether anything changed.
-static bool foldKnownShapes(onnx::ModelProto &model) {
-  std::map<std::string, std::vector<int64_t>> known;
+/// Replaces every node whose integer value can be computed now (Shape of a
+/// known shape, and shape arithmetic on constants: see ShapeFolding.h) by a
+/// Constant, so that the next inference pass sees through Reshape and Slice
+/// bounds that ONNX 1.12's data propagation loses (torch's GroupNorm and
+/// MultiheadAttention exports). `graph.nodes` mirrors the proto's nodes.
+/// Returns whether anything changed.
+static bool foldShapeArithmetic(onnx::ModelProto &model, const Graph &graph) {
+  std::map<std::string, std::vector<int64_t>> shapes;
   auto record = [&](const onnx::ValueInfoProto &info) {
     if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape())
       return;
@@ -268,33 +271,61 @@ static bool foldKnownShapes(onnx::ModelProto &model) {
         return;
       dims.push_back(dim.dim_value());
     }
-    known[info.name()] = dims;
+    shapes[info.name()] = dims;
   };
   for (const auto *list : {&model.graph().input(), &model.graph().value_info(),
                            &model.graph().output()})
     for (const auto &info : *list)
       record(info);
+  std::map<std::string, Tensor> known;
+  auto constantOf = [&](const std::string &name) -> const Tensor * {
+    if (auto it = known.find(name); it != known.end())
+      return &it->second;
+    auto it = graph.initializers.find(name);
+    return it == graph.initializers.end() ? nullptr : &it->second;
+  };
+  auto shapeOf = [&](const std::string &name) -> std::optional<std::vector<int64_t>> {
+    auto it = shapes.find(name);
+    return it == shapes.end() ? std::nullopt : std::optional(it->second);
+  };
   bool changed = false;
-  for (auto &node : *model.mutable_graph()->mutable_node()) {
-    if (node.op_type() != "Shape" || node.input_size() != 1 || node.output_size() != 1)
+  auto &nodes = *model.mutable_graph()->mutable_node();
+  for (size_t i = 0; i < graph.nodes.size() && i < static_cast<size_t>(nodes.size()); ++i) {
+    onnx::NodeProto &node = nodes[static_cast<int>(i)];
+    const Node &mirror = graph.nodes[i];
+    // A node already replaced keeps its value under its Constant form.
+    if (node.op_type() == "Constant" && mirror.opType != "Constant") {
+      const auto &t = node.attribute(0).t();
+      Tensor value;
+      value.type = ElementType::Int64;
+      value.dims.assign(t.dims().begin(), t.dims().end());
+      value.ints.assign(t.int64_data().begin(), t.int64_data().end());
+      known[node.output(0)] = value;
       continue;
-    auto it = known.find(node.input(0));
-    if (it == known.end())
-      continue;
-    int64_t rank = it->second.size(), start = 0, end = rank;
-    for (const auto &attr : node.attribute()) {
-      if (attr.name() == "start")
-        start = attr.i();
-      if (attr.name() == "end")
-        end = attr.i();
     }
-    start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
-    end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+    std::optional<Tensor> folded = foldShapeNode(mirror, constantOf, shapeOf);
+    if (!folded)
+      continue;
+    known[mirror.outputs[0]] = *folded;
+    if (folded->type != ElementType::Int64 || node.op_type() == "Constant")
+      continue; // float constants and weights stay as they are
+    // The evaluator flattens shape vectors; the constant takes the shape ONNX
+    // inferred for the output when there is one.
+    std::vector<int64_t> dims = folded->dims;
+    if (auto inferred = shapes.find(mirror.outputs[0]); inferred != shapes.end()) {
+      int64_t count = 1;
+      for (int64_t d : inferred->second)
+        count *= d;
+      if (count != static_cast<int64_t>(folded->ints.size()))
+        continue;
+      dims = inferred->second;
+    }
     onnx::TensorProto value;
     value.set_data_type(onnx::TensorProto::INT64);
-    value.add_dims(std::max<int64_t>(end - start, 0));
-    for (int64_t d = start; d < end; ++d)
-      value.add_int64_data(it->second[d]);
+    for (int64_t d : dims)
+      value.add_dims(d);
+    for (int64_t v : folded->ints)
+      value.add_int64_data(v);
     node.set_op_type("Constant");
     node.clear_input();
     node.clear_attribute();
@@ -339,7 +370,7 @@ bool readModel(const std::string &path, Graph &graph, std::string &error,
     onnx::ShapeInferenceOptions options;
     options.enable_data_propagation = true; // shapes computed by Shape/Gather/Concat chains
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
-    for (int round = 0; round < 16 && foldKnownShapes(model); ++round)
+    for (int round = 0; round < 16 && foldShapeArithmetic(model, graph); ++round)
       onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
   } catch (const std::exception &e) {
     error = path + ": invalid model: " + firstLine(e.what());

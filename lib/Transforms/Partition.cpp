@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "quilt/Transforms/Passes.h"
 #include "quilt/Transforms/ShardingUtils.h"
+#include "quilt/Transforms/SpectralTranspose.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -25,7 +26,9 @@ namespace {
 
 class Partitioner {
 public:
-  Partitioner(MeshOp mesh) : mesh(mesh), meshRef(FlatSymbolRefAttr::get(mesh.getSymNameAttr())) {}
+  Partitioner(MeshOp mesh, bool ringAttention)
+      : mesh(mesh), meshRef(FlatSymbolRefAttr::get(mesh.getSymNameAttr())),
+        ringAttention(ringAttention) {}
 
   LogicalResult run(func::FuncOp func);
 
@@ -38,6 +41,7 @@ private:
 
   LogicalResult partitionAnnotate(AnnotateOp op);
   LogicalResult partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule);
+  LogicalResult partitionAttention(AttentionOp op);
   /// Returns `value` laid out per `want` (gathers and slices dim by dim).
   /// `why(d)` says, for a remark, why dim d of the operand must change.
   Value reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b,
@@ -46,6 +50,11 @@ private:
   LogicalResult finishPartial(Operation *op, const AxisSplit &resultSplit);
   void expandSoftmax(SoftmaxOp op, ArrayRef<std::string> statAxes);
   void expandNormalization(Operation *op, ArrayRef<std::string> statAxes);
+  /// A DFT on a split axis, or a Pad/Concat feeding one along the dim it
+  /// pads: the split moves to another dim by all-to-all (SpectralTranspose.h)
+  /// before the op is partitioned by its rule.
+  LogicalResult partitionSpectral(Operation *op, const ShardingRule &rule);
+  Value allToAll(Value value, int64_t from, int64_t to, Location loc, OpBuilder &b);
   /// Creates an all-reduce of `value` over `axes`; the result keeps its layout.
   Value allReduce(OpBuilder &b, Location loc, Value value, ArrayRef<std::string> axes,
                   ReductionKind kind);
@@ -54,6 +63,7 @@ private:
 
   MeshOp mesh;
   FlatSymbolRefAttr meshRef;
+  bool ringAttention;
   DenseMap<Value, State> states;
 };
 
@@ -74,9 +84,16 @@ LogicalResult Partitioner::run(func::FuncOp func) {
       states[arg] = {type, AxisSplit::replicated(type.getRank())};
 
   for (Operation &op : llvm::make_early_inc_range(func.getBody().front())) {
+    // Propagation's notes are spent; an expansion below may erase `op`.
+    op.removeAttr(kShardingsAttr);
+    op.removeAttr(kOriginAttr);
     LogicalResult result = success();
     if (auto annotate = dyn_cast<AnnotateOp>(op))
       result = partitionAnnotate(annotate);
+    else if (auto attention = dyn_cast<AttentionOp>(op))
+      result = partitionAttention(attention);
+    else if (mayMoveSpectralAxis(&op))
+      result = partitionSpectral(&op, rules[&op]);
     else if (auto ruled = dyn_cast<ShardingRuleOpInterface>(op))
       result = partitionRuled(ruled, rules[&op]);
     else if (auto constant = dyn_cast<ConstantOp>(op))
@@ -86,8 +103,6 @@ LogicalResult Partitioner::run(func::FuncOp func) {
       result = op.emitOpError("has no partitioning rule");
     if (failed(result))
       return failure();
-    op.removeAttr(kShardingsAttr);
-    op.removeAttr(kOriginAttr);
   }
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   func.setType(FunctionType::get(func.getContext(), func.getBody().front().getArgumentTypes(),
@@ -252,6 +267,59 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
   return success();
 }
 
+/// Queries keep their split (batch dims and Tq); keys and values follow the
+/// queries' batch splits. Keys split along Tk stay split for a ring (one mesh
+/// axis, not used by a batch dim), otherwise they are gathered.
+LogicalResult Partitioner::partitionAttention(AttentionOp op) {
+  OpBuilder b(op);
+  int64_t rank = op.getQ().getType().getRank();
+  AxisSplit qWant = states[op.getQ()].split;
+  qWant.dims[rank - 1].clear();
+  AxisSplit kSplit = states[op.getK()].split, vSplit = states[op.getV()].split;
+  SmallVector<std::string, 1> ring = kSplit.dims[rank - 2];
+  bool usable = ringAttention && ring.size() == 1 && vSplit.dims[rank - 2] == ring;
+  for (int64_t d = 0; d < rank - 2 && usable; ++d)
+    usable = !llvm::is_contained(qWant.dims[d], ring.front());
+  if (!usable)
+    ring.clear();
+  auto wantFor = [&](int64_t) {
+    AxisSplit want = AxisSplit::replicated(rank);
+    for (int64_t d = 0; d < rank - 2; ++d)
+      want.dims[d] = qWant.dims[d];
+    want.dims[rank - 2] = ring;
+    return want;
+  };
+  auto why = [&](int64_t d) -> std::string {
+    if (d == rank - 2)
+      return ringAttention ? "keys and values split differently from each other or on an axis "
+                             "a batch dim uses cannot circulate in a ring"
+                           : "attention=all-gather gathers keys and values";
+    if (d == rank - 1)
+      return "attention needs feature dims whole";
+    return "keys and values follow the queries' batch split";
+  };
+  Value q = reshard(op.getQ(), qWant, op, b, why);
+  Value k = reshard(op.getK(), wantFor(1), op, b, why);
+  Value v = reshard(op.getV(), wantFor(2), op, b, why);
+  auto global = cast<RankedTensorType>(op.getResult().getType());
+  AxisSplit outSplit = qWant;
+  Value result;
+  if (ring.empty()) {
+    op.getQMutable().set(q);
+    op.getKMutable().set(k);
+    op.getVMutable().set(v);
+    result = op.getResult();
+  } else {
+    result = RingAttentionOp::create(b, op.getLoc(), global, q, k, v, meshRef.getValue(),
+                                     b.getStringAttr(ring.front()))
+                 .getResult();
+    op.getResult().replaceAllUsesWith(result);
+    op->erase();
+  }
+  setLocal(result, global, outSplit);
+  return success();
+}
+
 Value Partitioner::allReduce(OpBuilder &b, Location loc, Value value, ArrayRef<std::string> axes,
                              ReductionKind kind) {
   SmallVector<Attribute> names;
@@ -332,6 +400,38 @@ void Partitioner::expandNormalization(Operation *op, ArrayRef<std::string> statA
   op->erase();
 }
 
+LogicalResult Partitioner::partitionSpectral(Operation *op, const ShardingRule &rule) {
+  SmallVector<AxisSplit> splits;
+  for (Value v : op->getOperands())
+    splits.push_back(states[v].split);
+  if (std::optional<AxisMove> move = spectralAxisMove(op, splits)) {
+    OpBuilder b(op);
+    // The transpose serves a DFT: it carries the DFT's node (a Pad or Concat
+    // ahead of one has it as its only user).
+    Location loc = isa<DftOp>(op) ? op->getLoc() : (*op->getUsers().begin())->getLoc();
+    for (OpOperand &operand : op->getOpOperands()) {
+      const AxisSplit &split = states[operand.get()].split;
+      if (split.dims[move->from].size() == 1 && split.dims[move->from].front() == move->axis &&
+          split.dims[move->to].empty())
+        operand.set(allToAll(operand.get(), move->from, move->to, loc, b));
+    }
+  }
+  return partitionRuled(cast<ShardingRuleOpInterface>(op), rule);
+}
+
+Value Partitioner::allToAll(Value value, int64_t from, int64_t to, Location loc, OpBuilder &b) {
+  State state = states[value];
+  std::string axis = state.split.dims[from].front();
+  AxisSplit next = state.split;
+  next.dims[from].clear();
+  next.dims[to] = {axis};
+  auto type = localType(state.global, next, meshRef);
+  Value moved = AllToAllOp::create(b, loc, type, value, meshRef.getValue(), StringRef(axis),
+                                   from, to);
+  states[moved] = {state.global, next};
+  return moved;
+}
+
 /// Completes an op whose result is a partial sum (or max): the mean's divisor
 /// becomes the global count, a bias is added once after the reduction
 /// instead of once per rank, and an all-reduce makes the value whole.
@@ -408,6 +508,7 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
 }
 
 struct Partition : quilt::impl::QuiltPartitionBase<Partition> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto meshes = llvm::to_vector(module.getOps<MeshOp>());
@@ -418,7 +519,12 @@ struct Partition : quilt::impl::QuiltPartitionBase<Partition> {
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
-      Partitioner partitioner(meshes.front());
+      if (attention != "ring" && attention != "all-gather") {
+        module.emitError("quilt-partition: attention='") << attention
+                                                           << "' is neither ring nor all-gather";
+        return signalPassFailure();
+      }
+      Partitioner partitioner(meshes.front(), attention == "ring");
       if (failed(partitioner.run(func)))
         return signalPassFailure();
     }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "quilt/Transforms/Passes.h"
 #include "quilt/Transforms/ShardingUtils.h"
+#include "quilt/Transforms/SpectralTranspose.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -74,6 +75,7 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
       p.origin = "user annotation";
     } else if (auto ruled = dyn_cast<ShardingRuleOpInterface>(op)) {
       p = propagateThroughRule(ruled);
+      moveSpectralSplits(op, p.results, p.origin);
     } else {
       return;
     }

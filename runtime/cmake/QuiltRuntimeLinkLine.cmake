@@ -1,5 +1,6 @@
 # quilt_runtime_link_line(<var>): one string of absolute library paths and
-# flags, usable as `c++ model.o <string> -o model` (or with mpicxx).
+# flags, usable as `c++ model.o <string> -o model` (or with mpicxx): the
+# runtime archive, oneDNN, FFTW (float), MPI, the C++ runtime.
 
 # The file an imported target links, whatever configuration it was imported in.
 function(_quilt_imported_location target var)
@@ -23,6 +24,9 @@ function(quilt_runtime_link_line var)
   set(parts "${CMAKE_CURRENT_BINARY_DIR}/libquilt_runtime.a")
   _quilt_imported_location(DNNL::dnnl dnnl)
   list(APPEND parts "${dnnl}")
+  # FFTW (single precision) for the DFT kernel.
+  get_target_property(fftw FFTW::fftw3f IMPORTED_LOCATION)
+  list(APPEND parts "${fftw}")
   foreach(lib IN LISTS MPI_CXX_LIBRARIES)
     list(APPEND parts "${lib}")
     get_filename_component(dir "${lib}" DIRECTORY)

@@ -58,6 +58,13 @@ public:
   virtual void allGather(const void *send, size_t sendBytes, void *recv,
                          const std::vector<size_t> &recvBytes, int axis) = 0;
 
+  /// Over the group of mesh axis `axis`: sends `sendBytes[c]` bytes (packed in
+  /// member order from `send`) to member c and receives `recvBytes[c]` from
+  /// it (packed in member order into `recv`). Counts the bytes sent to
+  /// members other than this rank.
+  virtual void allToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
+                        const std::vector<size_t> &recvBytes, int axis) = 0;
+
   virtual void barrier() = 0;
 
   /// Bytes this rank has sent so far (collectives counted as ring algorithms).

@@ -170,6 +170,32 @@ public:
     bytesSent_ += ringAllGatherBytes(offset, sendBytes);
   }
 
+  void allToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
+                const std::vector<size_t> &recvBytes, int axis) override {
+    MPI_Comm comm = group(AxisMask(1) << axis);
+    int members = 0, me = 0;
+    MPI_Comm_size(comm, &members);
+    MPI_Comm_rank(comm, &me);
+    if (static_cast<size_t>(members) != sendBytes.size() ||
+        static_cast<size_t>(members) != recvBytes.size())
+      raise("all-to-all over ", members, " ranks given ", sendBytes.size(), " and ",
+            recvBytes.size(), " block sizes");
+    std::vector<int> sendCounts(members), sendDispls(members), recvCounts(members),
+        recvDispls(members);
+    size_t sendOffset = 0, recvOffset = 0;
+    for (int i = 0; i < members; ++i) {
+      sendCounts[i] = checkedInt(sendBytes[i], "an all-to-all block");
+      sendDispls[i] = checkedInt(sendOffset, "an all-to-all send buffer");
+      recvCounts[i] = checkedInt(recvBytes[i], "an all-to-all block");
+      recvDispls[i] = checkedInt(recvOffset, "an all-to-all receive buffer");
+      sendOffset += sendBytes[i];
+      recvOffset += recvBytes[i];
+    }
+    MPI_Alltoallv(send, sendCounts.data(), sendDispls.data(), MPI_BYTE, recv, recvCounts.data(),
+                  recvDispls.data(), MPI_BYTE, comm);
+    bytesSent_ += sendOffset - sendBytes[me];
+  }
+
   void barrier() override { MPI_Barrier(MPI_COMM_WORLD); }
 
   uint64_t bytesSent() const override { return bytesSent_; }

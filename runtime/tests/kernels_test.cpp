@@ -422,5 +422,56 @@ TEST(Slice, StridedOnWholeTensors) {
       ASSERT_EQ(y[a * 3 + b], x[(1 + a) * 10 + 2 + 3 * b]);
 }
 
+TEST(Einsum, PermutedBatchedContraction) {
+  Fixture f;
+  // "kbq,bkd->dbq" style: letters in scrambled orders on every operand.
+  Shape as{4, 2, 3}, bs{2, 4, 5}, ys{5, 2, 3};
+  std::vector<float> a = globalTensor(as, 1), b = globalTensor(bs, 2), y(numElements(ys));
+  Params p;
+  p.tensor(wholeDims(as)).tensor(wholeDims(bs)).tensor(wholeDims(ys));
+  p.attr(3).attrs({10, 1, 16}).attr(3).attrs({1, 10, 3}).attr(3).attrs({3, 1, 16});
+  void *buffers[] = {a.data(), b.data(), y.data()};
+  quilt_rt_einsum(f.ctx.get(), p.data(), buffers);
+  for (int64_t d = 0; d < 5; ++d)
+    for (int64_t bb = 0; bb < 2; ++bb)
+      for (int64_t q = 0; q < 3; ++q) {
+        double expect = 0;
+        for (int64_t k = 0; k < 4; ++k)
+          expect += a[(k * 2 + bb) * 3 + q] * b[(bb * 4 + k) * 5 + d];
+        ASSERT_NEAR(y[(d * 2 + bb) * 3 + q], expect, 1e-5) << d << " " << bb << " " << q;
+      }
+}
+
+TEST(Attention, MatchesSoftmaxOfScores) {
+  Fixture f;
+  Shape qs{2, 3, 4}, ks{2, 5, 4}, vs{2, 5, 6}, ys{2, 3, 6};
+  std::vector<float> q = globalTensor(qs, 3), k = globalTensor(ks, 4), v = globalTensor(vs, 5),
+                     y(numElements(ys));
+  for (float &x : q)
+    x *= 4.f; // sharp softmax: the running max matters
+  Params p;
+  p.tensor(wholeDims(qs)).tensor(wholeDims(ks)).tensor(wholeDims(vs)).tensor(wholeDims(ys));
+  void *buffers[] = {q.data(), k.data(), v.data(), y.data()};
+  quilt_rt_attention(f.ctx.get(), p.data(), buffers);
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t i = 0; i < 3; ++i) {
+      std::vector<double> s(5);
+      double top = -1e30, sum = 0;
+      for (int64_t j = 0; j < 5; ++j) {
+        for (int64_t d = 0; d < 4; ++d)
+          s[j] += q[(b * 3 + i) * 4 + d] * k[(b * 5 + j) * 4 + d];
+        top = std::max(top, s[j]);
+      }
+      for (double &x : s)
+        sum += (x = std::exp(x - top));
+      for (int64_t c = 0; c < 6; ++c) {
+        double expect = 0;
+        for (int64_t j = 0; j < 5; ++j)
+          expect += s[j] / sum * v[(b * 5 + j) * 6 + c];
+        ASSERT_NEAR(y[(b * 3 + i) * 6 + c], expect, 1e-5);
+      }
+    }
+}
+
 } // namespace
 } // namespace quilt::test

@@ -5,6 +5,7 @@
 // read their weights from the mapped weights region and run several times.
 // Runs on any number of ranks; tests use EXPECT only, so every rank reaches
 // every collective even after a failure.
+#include "quilt/comm_bytes.h"
 #include "reference.h"
 
 #include <gtest/gtest.h>
@@ -275,6 +276,43 @@ TEST(MpiCollectives, AllGatherUnevenBlocks) {
       for (int64_t axis : {0, 1})
         for (int64_t n : {7, 2, 1})
           checkAllGather(mesh, dim, axis, n);
+}
+
+/// quilt_rt_all_to_all moves the split of `axis` from dim `from` to dim
+/// `to`; the other mesh axis (when there is one) splits dim 0 throughout.
+void checkAllToAll(const Shape &mesh, int from, int to, int64_t axis, const Shape &shape) {
+  std::vector<float> global = globalTensor(shape, 31);
+  std::vector<Dim> xd{whole(shape[0]), whole(shape[1]), whole(shape[2]), whole(shape[3])};
+  if (mesh.size() > 1)
+    xd[0] = split(shape[0], 1 - axis);
+  std::vector<Dim> yd = xd;
+  xd[from] = split(shape[from], axis);
+  yd[to] = split(shape[to], axis);
+  auto ctx = contextFor(mesh);
+  std::vector<float> x = localPart(global, xd, mesh, ctx->coords);
+  std::vector<float> expect = localPart(global, yd, mesh, ctx->coords);
+  std::vector<float> y(expect.size(), NAN);
+  Params p;
+  p.tensor(xd).tensor(yd).attr(from).attr(to).attr(axis);
+  void *buffers[] = {x.data(), y.data()};
+  std::vector<OpTraffic> log;
+  gComm->attachTrafficLog(&log);
+  quilt_rt_all_to_all(ctx.get(), p.data(), buffers);
+  gComm->attachTrafficLog(nullptr);
+  EXPECT_EQ(y, expect) << "mesh " << shapeString(mesh) << " " << from << "->" << to;
+  // Sent: everything but this rank's own block of `to`.
+  int64_t parts = mesh[axis], coord = ctx->coords[axis];
+  uint64_t perPosition = x.size() / shape[to] * sizeof(float);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].bytes, allToAllBytes(perPosition, shape[to], parts, coord));
+}
+
+TEST(MpiCollectives, AllToAllUnevenBlocks) {
+  for (const Shape &mesh : meshesOfWorld(gComm->size(), 2))
+    for (int64_t axis : {0, 1})
+      for (auto [from, to] : {std::pair{2, 3}, std::pair{3, 2}, std::pair{1, 3}})
+        for (Shape shape : {Shape{3, 5, 7, 2}, Shape{2, 1, 3, 9}})
+          checkAllToAll(mesh, from, to, axis, shape);
 }
 
 /// On ranks other than 0: print only failed assertions, tagged with the rank.

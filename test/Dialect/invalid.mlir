@@ -290,3 +290,27 @@ func.func @resize_scale(%x: tensor<1x4xf32>) {
   %y = quilt.resize %x {coordinate = #quilt<coordinate asymmetric>, sampling = #quilt<sampling floor>, scale_nums = array<i64: 1, 0>, scale_dens = array<i64: 1, 1>} : tensor<1x4xf32> -> tensor<1x8xf32>
   return
 }
+
+// -----
+
+func.func @einsum_equation(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) {
+  // expected-error @+1 {{letter 'k' has extents 4 and 3}}
+  %y = quilt.einsum %a, %b {equation = "ij,jk->ik"} : tensor<2x3xf32>, tensor<3x4xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @einsum_one_sided_sum(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) {
+  // expected-error @+1 {{letter 'i' is summed within one operand; not supported}}
+  %y = quilt.einsum %a, %b {equation = "ij,jk->k"} : tensor<2x3xf32>, tensor<3x4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_shapes(%q: tensor<2x7x4xf32>, %k: tensor<2x9x5xf32>, %v: tensor<2x9x3xf32>) {
+  // expected-error @+1 {{q and k need the same feature size}}
+  %y = quilt.attention %q, %k, %v : tensor<2x7x4xf32>, tensor<2x9x5xf32>, tensor<2x9x3xf32> -> tensor<2x7x3xf32>
+  return
+}

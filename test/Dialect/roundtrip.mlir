@@ -110,3 +110,12 @@ func.func @upsampling_ops(%x: tensor<1x4x5xf32>, %w: tensor<4x3x3xf32>) -> tenso
   %p = quilt.pad %s {padding = array<i64: 0, 0, 1, 0, 0, 2>, value = 0.0 : f32, mode = #quilt<boundary edge>} : tensor<1x3x2xf32> -> tensor<1x3x5xf32>
   return %p : tensor<1x3x5xf32>
 }
+
+// CHECK-LABEL: func @attention_ops
+func.func @attention_ops(%q: tensor<2x7x4xf32>, %k: tensor<2x9x4xf32>, %v: tensor<2x9x3xf32>) -> tensor<2x7x3xf32> {
+  // CHECK: quilt.einsum %arg0, %arg1 {equation = "bqd,bkd->bqk"}
+  %s = quilt.einsum %q, %k {equation = "bqd,bkd->bqk"} : tensor<2x7x4xf32>, tensor<2x9x4xf32> -> tensor<2x7x9xf32>
+  // CHECK: quilt.attention %arg0, %arg1, %arg2
+  %y = quilt.attention %q, %k, %v : tensor<2x7x4xf32>, tensor<2x9x4xf32>, tensor<2x9x3xf32> -> tensor<2x7x3xf32>
+  return %y : tensor<2x7x3xf32>
+}

@@ -134,3 +134,19 @@ func.func @pad_modes(%x: tensor<2x9xf32>) -> (tensor<2x12xf32>, tensor<2x12xf32>
   %r = quilt.pad %x {padding = array<i64: 0, 2, 0, 1>, value = 0.0 : f32, mode = #quilt<boundary reflect>} : tensor<2x9xf32> -> tensor<2x12xf32>
   return %p, %r : tensor<2x12xf32>, tensor<2x12xf32>
 }
+
+// CHECK-LABEL: func @einsum
+func.func @einsum(%a: tensor<3x5x4xf32>, %b: tensor<4x6xf32>) -> tensor<3x5x6xf32> {
+  // One factor per letter: result letters parallel, contracted letters reductions.
+  // CHECK: quilt.rule = "([i, j, k], [k, l]) -> ([i, j, l]) {i = parallel 3, j = parallel 5, k = reduction 4, l = parallel 6}"
+  %y = quilt.einsum %a, %b {equation = "tbe,ef->tbf"} : tensor<3x5x4xf32>, tensor<4x6xf32> -> tensor<3x5x6xf32>
+  return %y : tensor<3x5x6xf32>
+}
+
+// CHECK-LABEL: func @attention
+func.func @attention(%q: tensor<2x7x4xf32>, %k: tensor<2x9x4xf32>, %v: tensor<2x9x3xf32>) -> tensor<2x7x3xf32> {
+  // Keys' tokens are a statistic dim: split keys stay split (a ring).
+  // CHECK: quilt.rule = "([i, j, k], [i, l, k], [i, l, m]) -> ([i, j, m]) {i = parallel 2, j = parallel 7, k = whole 4, l = statistic 9, m = whole 3}"
+  %y = quilt.attention %q, %k, %v : tensor<2x7x4xf32>, tensor<2x9x4xf32>, tensor<2x9x3xf32> -> tensor<2x7x3xf32>
+  return %y : tensor<2x7x3xf32>
+}

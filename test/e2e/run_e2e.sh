@@ -29,7 +29,7 @@
 #   PYTHON            python with numpy (default: /usr/bin/python3 if present, else python3)
 #   MPIRUN            mpirun binary (default: mpirun)
 #   MPIRUN_FLAGS      default: --allow-run-as-root --oversubscribe
-#   E2E_THRESHOLD     default: 1e-4
+#   E2E_THRESHOLD     default: the model's "tolerance" in manifest.json, else 1e-4
 #   E2E_TIMEOUT       seconds per compile / run step (default: 300)
 #   E2E_RUN_FLAGS     extra flags for the compiled executable
 set -u -o pipefail
@@ -89,6 +89,15 @@ if m:
 fi
 [ ${#INPUTS[@]} -gt 0 ] || INPUTS=("$MODELS_DIR/$M.input.npy")
 for f in "${INPUTS[@]}"; do [ -f "$f" ] || fail "input not found: $f"; done
+# Tolerance: $E2E_THRESHOLD, else the model's "tolerance" in manifest.json, else 1e-4.
+if [ -z "${E2E_THRESHOLD:-}" ] && [ -f "$MODELS_DIR/manifest.json" ]; then
+  tol=$("$PYTHON" -c '
+import json, sys
+m = json.load(open(sys.argv[1])).get("models", {}).get(sys.argv[2]) or {}
+print(m.get("tolerance", ""))
+' "$MODELS_DIR/manifest.json" "$M" 2>/dev/null)
+  [ -n "$tol" ] && THRESHOLD=$tol
+fi
 
 # ---- (1) ONNX Runtime reference, cached -----------------------------------
 REF_DIR=$WORK_DIR/ref/$M

@@ -204,10 +204,14 @@ def save_graph(graph, out_dir, keep_pads=False):
 
 def export_torch(module, x, path, opset=OPSET):
     module.eval()
-    with torch.no_grad(), warnings.catch_warnings():
+    # Attention modules take an inference fast path (no ONNX export) unless
+    # gradients are enabled: keep them enabled for those.
+    has_attention = any(isinstance(m, nn.MultiheadAttention) for m in module.modules())
+    grad = torch.enable_grad() if has_attention else torch.no_grad()
+    with grad, warnings.catch_warnings():
         # torch 1.13's exporter is chatty (deprecation/constant-folding notes).
         warnings.simplefilter("ignore")
-        ref = module(torch.from_numpy(x)).numpy().astype(np.float32)
+        ref = module(torch.from_numpy(x)).detach().numpy().astype(np.float32)
         torch.onnx.export(module, (torch.from_numpy(x),), path, opset_version=opset,
                           input_names=["input"], output_names=["output"],
                           do_constant_folding=True,
@@ -478,6 +482,49 @@ class UNet3d(nn.Module):
         d2 = self.dec2(torch.cat([self.up2(m), e2], 1))
         u1 = F.interpolate(d2, scale_factor=2, mode="trilinear", align_corners=False)
         return self.head(self.dec1(torch.cat([u1, e1], 1)))
+
+
+def _gelu(x):
+    # A plain function, not "gelu": torch 1.13's inference fast path
+    # (aten::_transformer_encoder_layer_fwd) has no ONNX export.
+    return F.gelu(x)
+
+
+class TokenTransformer(nn.Module):
+    """Two transformer encoder layers (MultiheadAttention, LayerNorm, GELU MLP)
+    over a token sequence [1, T, E]: tokens are the split dim."""
+
+    def __init__(self, e=16, heads=2):
+        super().__init__()
+        self.layers = nn.ModuleList([
+            nn.TransformerEncoderLayer(e, heads, 2 * e, dropout=0.0, batch_first=True,
+                                       activation=_gelu) for _ in range(2)])
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+class ViT(nn.Module):
+    """Patch conv, two transformer encoder layers over the patch tokens, and the
+    tokens folded back onto the patch grid, then a 1x1 conv head."""
+
+    def __init__(self, cin=2, e=16, patch=4, heads=2):
+        super().__init__()
+        self.patch = nn.Conv2d(cin, e, patch, stride=patch)
+        self.layers = nn.ModuleList([
+            nn.TransformerEncoderLayer(e, heads, 2 * e, dropout=0.0, batch_first=True,
+                                       activation=_gelu) for _ in range(2)])
+        self.head = nn.Conv2d(e, cin, 1)
+
+    def forward(self, x):
+        t = self.patch(x)
+        b, e, h, w = t.shape
+        t = t.flatten(2).transpose(1, 2)
+        for layer in self.layers:
+            t = layer(t)
+        return self.head(t.transpose(1, 2).reshape(b, e, h, w))
 
 
 class Norms(nn.Module):
@@ -829,6 +876,134 @@ def gen_periodic(out_dir, seed=1700):
     return model, ops, x, ref
 
 
+# --- fno2d (onnx.helper, opset 17): a 2-D Fourier neural operator ----------
+
+FNO_OPSET = 17
+
+
+def _fno_spectral_nodes(v, tag, c, h, w, m1, m2, nodes, inits, rs):
+    """One spectral convolution of an FNO layer on v [1, c, h, w]: real DFT
+    along W (onesided), DFT along H, keep the low and high H modes and the low
+    W modes, mix channels per mode with complex weights, zero-fill, inverse
+    DFTs along H then W, real part. Returns (output name, numpy weights)."""
+    def const(name, value):
+        inits.append(numpy_helper.from_array(np.asarray(value), f"{tag}_{name}"))
+        return f"{tag}_{name}"
+
+    def node(op, inputs, name, **attrs):
+        out = f"{tag}_{name}"
+        nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
+        return out
+
+    def slice_(x, name, starts, ends, axes):
+        return node("Slice", [x, const(f"{name}_s", np.array(starts, np.int64)),
+                              const(f"{name}_e", np.array(ends, np.int64)),
+                              const(f"{name}_a", np.array(axes, np.int64))], name)
+
+    scale = 1.0 / (c * c)
+    wr = (scale * rs.standard_normal((c, c, 2 * m1, m2))).astype(np.float32)
+    wi = (scale * rs.standard_normal((c, c, 2 * m1, m2))).astype(np.float32)
+    u = node("Unsqueeze", [v, const("ax4", np.array([4], np.int64))], "unsqueeze")
+    a = node("DFT", [u], "rfft_w", axis=3, onesided=1)
+    b = node("DFT", [a], "fft_h", axis=2)
+    lo = slice_(b, "modes_lo", [0, 0], [m1, m2], [2, 3])
+    hi = slice_(b, "modes_hi", [h - m1, 0], [h, m2], [2, 3])
+    modes = node("Concat", [lo, hi], "modes", axis=2)
+    x6 = node("Unsqueeze", [modes, const("ax2", np.array([2], np.int64))], "modes6")
+    # (xr, xi) * (wr, wr) + swap((xr, xi) * (wi, -wi)) = x * w, complex.
+    wa = np.stack([wr, wr], -1)[None]
+    wb = np.stack([wi, -wi], -1)[None]
+    pa = node("Mul", [x6, const("wa", wa)], "mix_a")
+    pb = node("Mul", [x6, const("wb", wb)], "mix_b")
+    pb_re = slice_(pb, "mix_b_re", [0], [1], [5])
+    pb_im = slice_(pb, "mix_b_im", [1], [2], [5])
+    swapped = node("Concat", [pb_im, pb_re], "mix_b_swapped", axis=5)
+    prod = node("Add", [pa, swapped], "mix_product")
+    mixed = node("ReduceSum", [prod, const("ax1", np.array([1], np.int64))], "mix", keepdims=0)
+    mlo = slice_(mixed, "out_lo", [0], [m1], [2])
+    mhi = slice_(mixed, "out_hi", [m1], [2 * m1], [2])
+    zeros = const("zeros", np.zeros((1, c, h - 2 * m1, m2, 2), np.float32))
+    filled = node("Concat", [mlo, zeros, mhi], "fill_h", axis=2)
+    full = node("Pad", [filled, const("pads_w", np.array([0, 0, 0, 0, 0, 0, 0, 0, w - m2, 0],
+                                                          np.int64))], "fill_w")
+    i = node("DFT", [full], "ifft_h", axis=2, inverse=1)
+    j = node("DFT", [i], "ifft_w", axis=3, inverse=1)
+    re = slice_(j, "real", [0], [1], [4])
+    out = node("Squeeze", [re, const("ax4b", np.array([4], np.int64))], "spectral")
+    return out, (wr, wi)
+
+
+def _fno_spectral_ref(v, wr, wi, m1, m2):
+    """numpy (float64) of _fno_spectral_nodes."""
+    n, c, h, w = v.shape
+    b = np.fft.fft(np.fft.rfft(v, axis=3), axis=2)
+    modes = np.concatenate([b[:, :, :m1, :m2], b[:, :, h - m1:, :m2]], axis=2)
+    mixed = np.einsum("bixy,ioxy->boxy", modes, wr.astype(np.float64) + 1j * wi)
+    full = np.zeros((n, c, h, w), np.complex128)
+    full[:, :, :m1, :m2] = mixed[:, :, :m1]
+    full[:, :, h - m1:, :m2] = mixed[:, :, m1:]
+    return np.fft.ifft(np.fft.ifft(full, axis=2), axis=3).real
+
+
+def gen_fno2d(out_dir, seed=2000, name="fno2d", c=8, h=24, w=20, m1=4, m2=5):
+    """Lift (1x1 conv), two Fourier layers (spectral conv + 1x1 conv, ReLU
+    after the first), projection (1x1 conv, ReLU, 1x1 conv). By default H = 24
+    rows (the default split), m1 = 4 low and 4 high H modes and m2 = 5 of the
+    11 W modes are kept."""
+    rs = np.random.RandomState(seed)
+    cin = 2
+    in_shape = [1, cin, h, w]
+    nodes, inits = [], []
+
+    def conv(x, tag, cout, cin_):
+        wt = (rs.standard_normal((cout, cin_, 1, 1)) / np.sqrt(cin_)).astype(np.float32)
+        bt = (0.1 * rs.standard_normal(cout)).astype(np.float32)
+        inits.extend([numpy_helper.from_array(wt, f"{tag}_w"),
+                      numpy_helper.from_array(bt, f"{tag}_b")])
+        nodes.append(helper.make_node("Conv", [x, f"{tag}_w", f"{tag}_b"], [tag], name=tag))
+        return tag, (wt, bt)
+
+    params = {}
+    v, params["lift"] = conv("input", "lift", c, cin)
+    for layer in range(2):
+        tag = f"layer{layer}"
+        s, params[f"{tag}_spectral"] = _fno_spectral_nodes(v, tag, c, h, w, m1, m2, nodes,
+                                                           inits, rs)
+        skip, params[f"{tag}_skip"] = conv(v, f"{tag}_skip", c, c)
+        nodes.append(helper.make_node("Add", [s, skip], [f"{tag}_sum"], name=f"{tag}_sum"))
+        v = f"{tag}_sum"
+        if layer == 0:
+            nodes.append(helper.make_node("Relu", [v], [f"{tag}_act"], name=f"{tag}_act"))
+            v = f"{tag}_act"
+    p, params["proj1"] = conv(v, "proj1", 16, c)
+    nodes.append(helper.make_node("Relu", [p], ["proj1_act"], name="proj1_act"))
+    _, params["proj2"] = conv("proj1_act", "output", 1, 16)
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, h, w])],
+        initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", FNO_OPSET)],
+                              producer_name="quilt-gen_models")
+    model.ir_version = 8
+    model, ops = finalize(model, os.path.join(out_dir, f"{name}.onnx"), keep_pads=True)
+    x = make_input(in_shape, seed + 1)
+
+    def conv_ref(t, wb):
+        wt, bt = wb
+        return np.einsum("oi,bihw->bohw", wt[:, :, 0, 0].astype(np.float64), t) + \
+            bt[None, :, None, None]
+
+    t = conv_ref(x.astype(np.float64), params["lift"])
+    for layer in range(2):
+        tag = f"layer{layer}"
+        t = _fno_spectral_ref(t, *params[f"{tag}_spectral"], m1, m2) + \
+            conv_ref(t, params[f"{tag}_skip"])
+        if layer == 0:
+            t = np.maximum(t, 0)
+    t = conv_ref(np.maximum(conv_ref(t, params["proj1"]), 0), params["proj2"])
+    return model, ops, x, t.astype(np.float32)
+
+
 # ---------------------------------------------------------------------------
 # registry
 # ---------------------------------------------------------------------------
@@ -903,6 +1078,24 @@ MODELS = {
         shard=[None, "input:3"],
         notes="onnx.helper: exact Slice+Concat wraps on H and W (widths 1 and 2) around "
               "convs, a non-wrapping Slice and a Split forming a roll, residual Add."),
+    "fno2d": dict(
+        gen=gen_fno2d,
+        shard=[None, "input:3"],
+        tolerance=1e-3,
+        notes="onnx.helper, opset 17: FNO-2D (lift, two Fourier layers, projection): DFT "
+              "along W (onesided) and H, low/high H modes and low W modes kept, complex "
+              "channel mixing (Mul, ReduceSum), zero-fill (Concat, Pad), inverse DFTs, real "
+              "part; reference in numpy float64 (np.fft)."),
+    "transformer": dict(
+        gen=lambda d: gen_torch("transformer", TokenTransformer, [1, 37, 16], 1900, d, opset=17),
+        shard=[None, "input:1"],
+        notes="opset 17: two TransformerEncoderLayers (2 heads, GELU) over 37 tokens: "
+              "attention over split tokens (ring, or all-gather by flag)."),
+    "vit": dict(
+        gen=lambda d: gen_torch("vit", ViT, [1, 2, 32, 24], 2000, d, opset=17),
+        shard=[None],
+        notes="opset 17: 4x4 patch conv, two TransformerEncoderLayers over 48 patch tokens, "
+              "tokens folded back to the 8x6 grid, 1x1 conv head."),
     "norms": dict(
         gen=lambda d: gen_torch("norms", Norms, [2, 3, 21, 13], 1300, d, opset=17),
         shard=[None, "input:3"],
@@ -921,6 +1114,13 @@ MODELS = {
               "pads=[0,1,1,1] cip=1; MaxPool pads=[0,1,2,0]."),
 }
 BENCH_MODELS = {
+    "bench_fno2d": dict(
+        gen=lambda d: gen_fno2d(d, 2100, "bench_fno2d", c=16, h=128, w=96, m1=12, m2=12),
+        shard=[None],
+        tolerance=1e-3,
+        notes="FNO-2D as fno2d, 1x2x128x96, width 16, 12+12 H modes and 12 of 49 W modes "
+              "kept: bench/fno_alltoall.sh measures its all-to-all bytes.",
+        bench=True),
     "bench_convstack": dict(
         gen=lambda d: gen_torch("bench_convstack", ConvStack, [1, 32, 256, 256], 700, d),
         shard=[None],
@@ -987,6 +1187,8 @@ def main():
             "ops": ops,
             "nodes": node_summary(model),
             "notes": spec["notes"],
+            # Relative error run_e2e.sh allows (FFTs in float32 round more).
+            "tolerance": spec.get("tolerance", 1e-4),
         }
         print(f"{name}: input {[list(xi.shape) for xi in xs]} -> output {list(ref.shape)}; ops: {', '.join(ops)}")
 

@@ -51,6 +51,16 @@ static cl::opt<Phase> compileTo(
                clEnumValN(Phase::LLVM, "llvm", "LLVM IR"),
                clEnumValN(Phase::Object, "object", "an object file")),
     cl::init(Phase::Executable), cl::cat(quiltCategory));
+static cl::opt<std::string> attentionVariant(
+    "attention",
+    cl::desc("Attention with split keys: ring (K/V blocks circulate; memory per rank "
+             "O(local tokens)) or all-gather (gather keys and values)"),
+    cl::init("ring"), cl::cat(quiltCategory));
+static cl::opt<bool> shrinkSpectralTransposes(
+    "shrink-spectral-transposes",
+    cl::desc("Slice Fourier modes before, and zero-fill them after, the all-to-all of a DFT on "
+             "a split axis (quilt-shrink-spectral-transposes; =false to measure without)"),
+    cl::init(true), cl::cat(quiltCategory));
 static cl::opt<bool> explainSharding("explain-sharding",
                                      cl::desc("Remark, per value, its sharding and its origin"),
                                      cl::init(false), cl::cat(quiltCategory));
@@ -136,6 +146,8 @@ int main(int argc, char **argv) {
     return fail("--mesh='" + meshSpec + "' is not N, NxM or NxMxK with positive sizes");
   if (compileTo == Phase::Executable && outputFile == "-")
     return fail("an executable needs an output path: -o <path>");
+  if (attentionVariant != "ring" && attentionVariant != "all-gather")
+    return fail("--attention='" + attentionVariant + "' is neither ring nor all-gather");
   if (!reportFile.empty() && compileTo < Phase::Partition)
     return fail("--report needs the partitioned program: --compile-to=partition or later");
 
@@ -165,6 +177,9 @@ int main(int argc, char **argv) {
     pm.addPass(quilt::createQuiltFuseActivations());
     pm.addPass(quilt::createQuiltFuseNormalizations());
     pm.addPass(quilt::createQuiltFusePeriodicPads());
+    pm.addPass(quilt::createQuiltFuseAttention());
+    if (shrinkSpectralTransposes)
+      pm.addPass(quilt::createQuiltShrinkSpectralTransposes());
     quilt::QuiltAnnotateInputsOptions annotate;
     annotate.meshShape = *mesh;
     annotate.shard.assign(shardSpecs.begin(), shardSpecs.end());
@@ -175,7 +190,7 @@ int main(int argc, char **argv) {
   }
   quilt::CommReport report;
   if (compileTo >= Phase::Partition)
-    pm.addPass(quilt::createQuiltPartition());
+    pm.addPass(quilt::createQuiltPartition({attentionVariant}));
   if (!reportFile.empty())
     pm.addPass(quilt::createCollectCommReport(report));
   std::string weightsPath;

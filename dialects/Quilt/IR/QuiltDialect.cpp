@@ -6,6 +6,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -588,6 +589,95 @@ LogicalResult PadOp::verify() {
   return success();
 }
 
+FailureOr<std::array<std::string, 3>> EinsumOp::parseEquation() {
+  StringRef eq = getEquation();
+  std::array<std::string, 3> parts;
+  size_t comma = eq.find(','), arrow = eq.find("->");
+  if (comma == StringRef::npos || arrow == StringRef::npos || arrow < comma)
+    return failure();
+  parts[0] = eq.substr(0, comma).trim().str();
+  parts[1] = eq.substr(comma + 1, arrow - comma - 1).trim().str();
+  parts[2] = eq.substr(arrow + 2).trim().str();
+  for (const std::string &p : parts)
+    for (char c : p)
+      if (c < 'a' || c > 'z')
+        return failure();
+  return parts;
+}
+
+LogicalResult EinsumOp::verify() {
+  auto letters = parseEquation();
+  if (failed(letters))
+    return emitOpError("equation '") << getEquation()
+                                     << "' must be 'lhs,rhs->result' in lowercase letters";
+  auto [a, b, r] = *letters;
+  std::array<RankedTensorType, 3> types{getLhs().getType(), getRhs().getType(),
+                                        getResult().getType()};
+  std::array<const std::string *, 3> names{&a, &b, &r};
+  llvm::StringMap<int64_t> extent;
+  for (int i = 0; i < 3; ++i) {
+    if ((int64_t)names[i]->size() != types[i].getRank())
+      return emitOpError("equation term '") << *names[i] << "' does not match rank "
+                                            << types[i].getRank();
+    for (auto [d, c] : llvm::enumerate(*names[i])) {
+      if (llvm::count(*names[i], c) != 1)
+        return emitOpError("letter '") << StringRef(&c, 1) << "' repeats within a term";
+      int64_t size = types[i].getDimSize(d);
+      auto [it, inserted] = extent.try_emplace(StringRef(&c, 1), size);
+      if (!inserted && !dimsAgree(it->second, size))
+        return emitOpError("letter '") << StringRef(&c, 1) << "' has extents " << it->second
+                                       << " and " << size;
+    }
+  }
+  for (char c : r)
+    if (a.find(c) == std::string::npos && b.find(c) == std::string::npos)
+      return emitOpError("result letter '") << StringRef(&c, 1) << "' is in no operand";
+  for (const std::string *in : {&a, &b})
+    for (char c : *in) {
+      const std::string &other = in == &a ? b : a;
+      if (other.find(c) == std::string::npos && r.find(c) == std::string::npos)
+        return emitOpError("letter '") << StringRef(&c, 1)
+                                       << "' is summed within one operand; not supported";
+    }
+  return success();
+}
+
+/// q [b..., Tq, d], k [b..., Tk, d], v [b..., Tk, dv] -> [b..., Tq, dv].
+static LogicalResult verifyAttentionShapes(Operation *op, RankedTensorType q, RankedTensorType k,
+                                           RankedTensorType v, RankedTensorType out) {
+  int64_t rank = q.getRank();
+  if (rank < 2 || k.getRank() != rank || v.getRank() != rank || out.getRank() != rank)
+    return op->emitOpError("q, k, v and the result need one equal rank >= 2");
+  for (int64_t d = 0; d < rank - 2; ++d)
+    if (!dimsAgree(q.getDimSize(d), k.getDimSize(d)) ||
+        !dimsAgree(q.getDimSize(d), v.getDimSize(d)) ||
+        !dimsAgree(q.getDimSize(d), out.getDimSize(d)))
+      return op->emitOpError("batch dim ") << d << " differs between q, k, v and the result";
+  if (!dimsAgree(q.getDimSize(rank - 1), k.getDimSize(rank - 1)))
+    return op->emitOpError("q and k need the same feature size");
+  if (!dimsAgree(k.getDimSize(rank - 2), v.getDimSize(rank - 2)))
+    return op->emitOpError("k and v need the same number of tokens");
+  if (!dimsAgree(out.getDimSize(rank - 2), q.getDimSize(rank - 2)) ||
+      !dimsAgree(out.getDimSize(rank - 1), v.getDimSize(rank - 1)))
+    return op->emitOpError("result must be [batch..., Tq, dv]");
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  return verifyAttentionShapes(*this, getQ().getType(), getK().getType(), getV().getType(),
+                               getResult().getType());
+}
+
+LogicalResult RingAttentionOp::verify() {
+  MeshOp mesh = lookupMesh(*this, getMeshAttr());
+  if (!mesh)
+    return failure();
+  if (mesh.getAxisIndex(getAxis()) < 0)
+    return emitOpError("mesh ") << getMeshAttr() << " has no axis \"" << getAxis() << "\"";
+  return verifyAttentionShapes(*this, getQ().getType(), getK().getType(), getV().getType(),
+                               getResult().getType());
+}
+
 LogicalResult SliceOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   int64_t rank = in.getRank();
@@ -635,6 +725,37 @@ LogicalResult ConcatOp::verify() {
   }
   if (!dynamic && !out.isDynamicDim(axis) && total != out.getDimSize(axis))
     return emitOpError("result extent along the axis must be the sum of the inputs'");
+  return success();
+}
+
+LogicalResult DftOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  int64_t rank = in.getRank(), axis = getAxis();
+  if (rank < 2 || out.getRank() != rank)
+    return emitOpError("needs input and result of equal rank >= 2 (signal dims, then a trailing "
+                       "complex dim), got ")
+           << rank << " and " << out.getRank();
+  int64_t parts = in.getDimSize(rank - 1);
+  if (parts != 1 && parts != 2)
+    return emitOpError("input needs a trailing dim of 1 (real) or 2 (complex), got ") << parts;
+  if (out.getDimSize(rank - 1) != 2)
+    return emitOpError("result needs a trailing dim of 2 (complex), got ")
+           << out.getDimSize(rank - 1);
+  if (axis < 0 || axis >= rank - 1)
+    return emitOpError("axis ") << axis << " must be a signal dim in [0, " << rank - 1 << ")";
+  if (getOnesided() && (parts != 1 || getInverse()))
+    return emitOpError("onesided needs a real input and a forward transform");
+  for (int64_t d = 0; d < rank - 1; ++d) {
+    int64_t n = in.getDimSize(d), expect = n;
+    if (d == axis && getOnesided() && !ShapedType::isDynamic(n))
+      expect = n / 2 + 1;
+    if (!dimsAgree(out.getDimSize(d), expect))
+      return emitOpError("result dim ") << d << " must be " << expect << ", got "
+                                        << out.getDimSize(d);
+  }
+  if (LocalAttr local = getLocalEncoding(in);
+      local && !cast<ArrayAttr>(local.getDims()[axis]).empty())
+    return emitOpError("axis ") << axis << " must be whole on every rank, but it is split";
   return success();
 }
 
@@ -710,6 +831,50 @@ template <typename OpT> static LogicalResult verifyGatherLike(OpT op) {
 }
 LogicalResult AllGatherOp::verify() { return verifyGatherLike(*this); }
 LogicalResult ShardSliceOp::verify() { return verifyGatherLike(*this); }
+
+/// The one mesh axis #quilt.local splits `dim` by ("" when whole), and
+/// whether the dim carries a halo.
+static std::pair<StringRef, bool> localSplitOf(RankedTensorType type, int64_t dim) {
+  LocalAttr local = getLocalEncoding(type);
+  if (!local)
+    return {"", false};
+  auto axes = cast<ArrayAttr>(local.getDims()[dim]);
+  StringRef axis = axes.empty() ? "" : cast<StringAttr>(axes[0]).getValue();
+  return {axis, static_cast<bool>(local.getHalo(dim))};
+}
+
+LogicalResult AllToAllOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  int64_t from = getDim(), to = getToDim();
+  if (failed(verifyMeshAxisDim(*this, getMeshAttr(), getAxis(), from, in)))
+    return failure();
+  if (to < 0 || to >= in.getRank() || to == from)
+    return emitOpError("to ") << to << " must be a dim of rank " << in.getRank()
+                              << " other than dim " << from;
+  if (out.getRank() != in.getRank())
+    return emitOpError("result rank must equal input rank");
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (d != from && d != to && !dimsAgree(in.getDimSize(d), out.getDimSize(d)))
+      return emitOpError("only dims ") << from << " and " << to << " may change extent";
+  LocalAttr inLocal = getLocalEncoding(in), outLocal = getLocalEncoding(out);
+  if (inLocal && outLocal && inLocal.getGlobal() != outLocal.getGlobal())
+    return emitOpError("input and result must have the same global shape");
+  auto check = [&](RankedTensorType type, int64_t split, int64_t whole,
+                   StringRef what) -> LogicalResult {
+    auto [splitAxis, splitHalo] = localSplitOf(type, split);
+    auto [wholeAxis, wholeHalo] = localSplitOf(type, whole);
+    if (splitAxis != getAxis() || !wholeAxis.empty() || splitHalo || wholeHalo)
+      return emitOpError("the ") << what << " must be a plain block of mesh axis \"" << getAxis()
+                                 << "\" on dim " << split << " and whole on dim " << whole;
+    return success();
+  };
+  // Global-typed (not yet partitioned) IR has no layouts to check.
+  if (!inLocal && !outLocal)
+    return success();
+  if (failed(check(in, from, to, "input")) || failed(check(out, to, from, "result")))
+    return failure();
+  return success();
+}
 
 // quilt.constant dense<...> : tensor<...>: the type is the value's own.
 ParseResult ConstantOp::parse(OpAsmParser &parser, OperationState &result) {

@@ -200,6 +200,48 @@ def Quilt_GemmOp : Quilt_ComputeOp<"gemm"> {
   let hasVerifier = 1;
 }
 
+def Quilt_EinsumOp : Quilt_ComputeOp<"einsum"> {
+  let summary = "Two-operand contraction (ONNX Einsum; batched MatMul)";
+  let description = [{
+    `equation` is `"ab..,cd..->ef.."` with one lowercase letter per dim,
+    each at most once per operand; every result letter appears in an operand,
+    and every operand letter appears in the other operand or the result.
+    Letters in both operands and not in the result are summed over.
+
+    Sharding (one factor per letter, as data): a result letter is parallel,
+    a contracted letter is a reduction: a split contracted dim leaves partial
+    sums, completed by one all-reduce.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$lhs, Quilt_F32Tensor:$rhs, StrAttr:$equation);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The letters of the lhs, rhs and result, or failure when malformed.
+    ::mlir::FailureOr<std::array<std::string, 3>> parseEquation();
+  }];
+}
+
+def Quilt_AttentionOp : Quilt_ComputeOp<"attention"> {
+  let summary = "softmax(q k^T) v over the last axis (the MatMul-Softmax-MatMul of attention)";
+  let description = [{
+    `q` is `[batch..., Tq, d]`, `k` is `[batch..., Tk, d]`, `v` is
+    `[batch..., Tk, dv]`; the result is `[batch..., Tq, dv]`. Any scaling of
+    the scores stays on `q` (exporters divide q before the MatMul).
+    `quilt-fuse-attention` forms it from the exported MatMul, Softmax, MatMul.
+
+    Sharding: batch dims and Tq parallel; d and dv whole; Tk a statistic dim
+    of k and v. When k and v are split along Tk the partitioner emits
+    `quilt.ring_attention` (K/V blocks circulate between ranks; memory per
+    rank stays O(local tokens)), or with `attention=all-gather` it gathers k
+    and v (with a remark) and attends locally.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$q, Quilt_F32Tensor:$k, Quilt_F32Tensor:$v);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$q `,` $k `,` $v attr-dict `:` type($q) `,` type($k) `,` type($v) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 class Quilt_ReduceOp<string mnemonic, string what> : Quilt_ComputeOp<mnemonic> {
   let summary = what # " over `dims`, keeping them with extent 1";
   let arguments = (ins Quilt_F32Tensor:$input, DenseI64ArrayAttr:$dims);
@@ -336,6 +378,30 @@ def Quilt_ConcatOp : Quilt_ComputeOp<"concat"> {
   let hasVerifier = 1;
 }
 
+def Quilt_DftOp : Quilt_ComputeOp<"dft"> {
+  let summary = "Discrete Fourier transform along one axis (ONNX DFT, opset 17)";
+  let description = [{
+    Complex values are float32 pairs in a trailing dim of 2 (real, imaginary),
+    as ONNX writes them; a real input has a trailing dim of 1. Along `axis`
+    (never the trailing dim), output bin `k` of a signal `x` of length `n` is
+    `sum_j x[j] exp(-2 pi i j k / n)`, or with `inverse`
+    `(1 / n) sum_j x[j] exp(+2 pi i j k / n)`. With `onesided` (real input,
+    forward only) the output keeps bins `[0, n / 2]`. The result always has a
+    trailing dim of 2.
+
+    Sharding: every other dim parallel; the axis and the trailing dim whole.
+    When the axis is split, the partitioner moves its mesh axis to another
+    dim with a `quilt.all_to_all` (docs/user-guide.md, "DFT on a split axis")
+    instead of gathering it, and the result keeps that layout.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$inverse,
+                       DefaultValuedAttr<BoolAttr, "false">:$onesided);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Normalization statistics (only after partitioning)
 //===----------------------------------------------------------------------===//
@@ -400,6 +466,27 @@ def Quilt_HaloExchangeOp : Quilt_Op<"halo_exchange"> {
   let hasVerifier = 1;
 }
 
+def Quilt_RingAttentionOp : Quilt_Op<"ring_attention"> {
+  let summary = "Attention over keys and values split along mesh axis `axis`, by ring";
+  let description = [{
+    Same result as `quilt.attention` on the whole k and v, computed in
+    `P = size(axis)` steps: each rank attends its local queries to the K/V
+    block it holds, merging partial results with a running max and
+    log-sum-exp (flash-attention style), then passes the block to the next
+    rank of the axis and receives the previous rank's (a collective permute
+    by +1). Peak memory per rank: the local queries' scores against one
+    block, plus two K/V blocks.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$q, Quilt_F32Tensor:$k, Quilt_F32Tensor:$v,
+                       FlatSymbolRefAttr:$mesh, StrAttr:$axis);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `on` $mesh `axis` $axis attr-dict `:` type($q) `,` type($k) `,` type($v)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Quilt_AllReduceOp : Quilt_Op<"all_reduce", [AllTypesMatch<["input", "result"]>]> {
   let summary = "Combine partial values over mesh axes";
   let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrArrayAttr:$axes,
@@ -425,6 +512,27 @@ def Quilt_ShardSliceOp : Quilt_Op<"shard_slice", [Pure]> {
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = [{
     $input `on` $mesh `axis` $axis `dim` $dim attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Quilt_AllToAllOp : Quilt_Op<"all_to_all"> {
+  let summary = "Move the split of a mesh axis from one dim to another (a distributed transpose)";
+  let description = [{
+    The input is split over mesh axis `axis` along dim `dim` and holds dim
+    `to_dim` whole; the result holds `dim` whole and this rank's block of
+    `to_dim`. Rank `c` of the axis sends rank `j` the part of its block that
+    lies in block `j` of `to_dim`, and receives from every rank its block of
+    `dim` within block `c` of `to_dim` (one MPI_Alltoallv over the axis).
+    Other dims keep their layout. A DFT on a split axis uses it to make the
+    axis local.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrAttr:$axis,
+                       I64Attr:$dim, I64Attr:$to_dim);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `on` $mesh `axis` $axis `dim` $dim `to` $to_dim attr-dict `:` type($input) `->`
+    type($result)
   }];
   let hasVerifier = 1;
 }

@@ -358,6 +358,55 @@ ShardingRule GemmOp::getShardingRule() {
   return rule;
 }
 
+ShardingRule AttentionOp::getShardingRule() {
+  ShardingRule rule;
+  auto q = getQ().getType(), k = getK().getType(), v = getV().getType();
+  int64_t rank = q.getRank();
+  SmallVector<int64_t> batch;
+  for (int64_t d = 0; d < rank - 2; ++d)
+    batch.push_back(rule.addFactor(FactorKind::Parallel, q.getDimSize(d)));
+  int64_t tq = rule.addFactor(FactorKind::Parallel, q.getDimSize(rank - 2));
+  int64_t d = rule.addFactor(FactorKind::Whole, q.getDimSize(rank - 1));
+  int64_t tk = rule.addFactor(FactorKind::Statistic, k.getDimSize(rank - 2));
+  int64_t dv = rule.addFactor(FactorKind::Whole, v.getDimSize(rank - 1));
+  auto with = [&](int64_t a, int64_t b) {
+    SmallVector<int64_t> dims = batch;
+    dims.append({a, b});
+    return dims;
+  };
+  rule.operandFactors = {with(tq, d), with(tk, d), with(tk, dv)};
+  rule.resultFactors = {with(tq, dv)};
+  return rule;
+}
+
+ShardingRule EinsumOp::getShardingRule() {
+  ShardingRule rule;
+  auto letters = parseEquation();
+  if (failed(letters))
+    return rule;
+  auto [a, b, r] = *letters;
+  llvm::DenseMap<char, int64_t> factorOf;
+  auto factorFor = [&](char c, int64_t size) {
+    auto it = factorOf.find(c);
+    if (it != factorOf.end())
+      return it->second;
+    int64_t f = rule.addFactor(r.find(c) == std::string::npos ? FactorKind::Reduction
+                                                              : FactorKind::Parallel,
+                               size);
+    factorOf[c] = f;
+    return f;
+  };
+  auto dimsOf = [&](const std::string &term, RankedTensorType type) {
+    SmallVector<int64_t> dims;
+    for (auto [d, c] : llvm::enumerate(term))
+      dims.push_back(factorFor(c, type.getDimSize(d)));
+    return dims;
+  };
+  rule.operandFactors = {dimsOf(a, getLhs().getType()), dimsOf(b, getRhs().getType())};
+  rule.resultFactors = {dimsOf(r, getResult().getType())};
+  return rule;
+}
+
 static ShardingRule reduceRule(RankedTensorType in, ArrayRef<int64_t> reduced) {
   ShardingRule rule;
   SmallVector<int64_t> inDims, outDims;
@@ -423,5 +472,28 @@ ShardingRule ConcatOp::getShardingRule() {
   }
   dims[axis] = rule.addFactor(FactorKind::Whole, out.getDimSize(axis));
   rule.resultFactors = {dims};
+  return rule;
+}
+
+/// DFT: the transformed axis and the trailing (real, imaginary) dim are
+/// needed whole; every other dim is parallel. A split axis is moved to
+/// another dim by an all-to-all (Partition.cpp), not gathered, when one is free.
+ShardingRule DftOp::getShardingRule() {
+  ShardingRule rule;
+  auto in = getInput().getType(), out = getResult().getType();
+  int64_t rank = in.getRank(), axis = getAxis();
+  SmallVector<int64_t> inDims, outDims;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d == axis || d == rank - 1) {
+      inDims.push_back(rule.addFactor(FactorKind::Whole, in.getDimSize(d)));
+      outDims.push_back(rule.addFactor(FactorKind::Whole, out.getDimSize(d)));
+      continue;
+    }
+    int64_t f = rule.addFactor(FactorKind::Parallel, in.getDimSize(d));
+    inDims.push_back(f);
+    outDims.push_back(f);
+  }
+  rule.operandFactors = {inDims};
+  rule.resultFactors = {outDims};
   return rule;
 }

@@ -57,6 +57,16 @@ def QuiltFusePeriodicPads : Pass<"quilt-fuse-periodic-pads"> {
   }];
 }
 
+def QuiltFuseAttention : Pass<"quilt-fuse-attention"> {
+  let summary = "Fold MatMul(Softmax(MatMul(q, kT)), v) into quilt.attention";
+  let description = [{
+    Batched MatMuls (einsums `P m x, P x n -> P m n`) around a last-axis
+    Softmax, each used once, become `quilt.attention(q, k, v)` with
+    `k = kT` with its last two dims swapped (folded into the transpose that
+    produced `kT`, when there is one). Scaling of the scores stays on `q`.
+  }];
+}
+
 def QuiltPrintShardingRules : Pass<"quilt-print-sharding-rules"> {
   let summary = "Attach each compute op's sharding rule as a `quilt.rule` string (for tests)";
 }
@@ -93,6 +103,29 @@ def QuiltDistributeFlattenContraction
   let dependentDialects = ["::quilt::QuiltDialect"];
 }
 
+def QuiltShrinkSpectralTransposes : Pass<"quilt-shrink-spectral-transposes"> {
+  let summary = "Slice Fourier modes before, and zero-fill them after, the all-to-all of a DFT";
+  let description = [{
+    A DFT on a split axis moves that axis's mesh axis to another dim with an
+    all-to-all (`quilt-partition`). Three rewrites on global tensors make it
+    move only what the model keeps:
+
+    * A DFT whose users are all `quilt.slice`s: each other dim is sliced
+      before the DFT to the range the slices keep (a DFT along one axis
+      commutes with slicing another), e.g. the W modes a Fourier layer keeps
+      are cut before the DFT along a split H.
+    * A DFT of a zero `quilt.pad` of other dims: the DFT runs first and the
+      padding follows (the transform of zeros is zero), so the zero-fill of
+      the W modes comes after the inverse DFT along H.
+    * A `quilt.pad` or `quilt.concat` whose only user is a DFT along the dim
+      it pads or concatenates gets `quilt.transpose_for_dft`: a split of that
+      dim moves by all-to-all before it (not after), so the zero-fill happens
+      locally and the transpose carries the unpadded modes.
+
+    `quiltc --shrink-spectral-transposes=false` skips this pass (to measure it).
+  }];
+}
+
 def QuiltPartition : Pass<"quilt-partition", "mlir::ModuleOp"> {
   let summary = "Rewrite the global program into one SPMD program of local tensors";
   let description = [{
@@ -104,8 +137,15 @@ def QuiltPartition : Pass<"quilt-partition", "mlir::ModuleOp"> {
     `quilt.all_gather` where an op needs a split dim whole (with a remark
     naming the ONNX node) and `quilt.shard_slice` where a replicated value
     meets a split one. Function results are returned with the sharding their
-    producers have.
+    producers have. Softmax and normalizations over split dims merge their
+    statistics in all-reduces; `quilt.attention` with split keys becomes
+    `quilt.ring_attention`, or, with `attention=all-gather`, gathers keys and
+    values (with a remark) and attends locally.
   }];
+  let options = [
+    Option<"attention", "attention", "std::string", "\"ring\"",
+           "How attention with split keys runs: ring (K/V blocks circulate) or all-gather">
+  ];
   let dependentDialects = ["::quilt::QuiltDialect"];
 }
 

@@ -6,6 +6,8 @@
 #ifndef QUILT_COMM_BYTES_H
 #define QUILT_COMM_BYTES_H
 
+#include "quilt/partition_math.h"
+
 #include <cstdint>
 
 namespace quilt {
@@ -23,6 +25,16 @@ inline uint64_t ringAllReduceBytes(uint64_t bufferBytes, int64_t members) {
 /// the rank's own `ownBytes`.
 inline uint64_t ringAllGatherBytes(uint64_t gatheredBytes, uint64_t ownBytes) {
   return gatheredBytes - ownBytes;
+}
+
+/// An all-to-all that moves a mesh axis of `parts` ranks from one dim to
+/// another (of global size `targetSize`): the rank at coordinate `coord`
+/// keeps its own block of the target dim and sends every other block, each
+/// position of which holds `bytesPerTargetPosition` of its buffer.
+inline uint64_t allToAllBytes(uint64_t bytesPerTargetPosition, int64_t targetSize, int64_t parts,
+                              int64_t coord) {
+  return bytesPerTargetPosition *
+         static_cast<uint64_t>(targetSize - blockSize(targetSize, parts, coord));
 }
 
 } // namespace quilt

@@ -117,6 +117,14 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
  *          i * stride - pad_lo + j * dilation (w is [C, M / group, k...])
  * resize   buffers {x, y}; attrs: rank, coordinate (quilt::ResizeCoord),
  *          sampling (quilt::ResizeSample), scale_num[rank], scale_den[rank]
+ * einsum   buffers {a, b, y}; attrs: na, letters_a[na], nb, letters_b[nb], ny,
+ *          letters_y[ny] (letters as 0..25): a two-operand contraction
+ * attention buffers {q, k, v, y}: y = softmax(q k^T) v over the last axis
+ *          (q [b..., Tq, d], k [b..., Tk, d], v [b..., Tk, dv], all local)
+ * dft      buffers {x, y}; attrs: axis, inverse, onesided. x is [..., 1] (real) or
+ *          [..., 2] (complex: real, imaginary), y is [..., 2]; the axis (whole on
+ *          every rank) is transformed, forward exp(-2 pi i jk/n) or inverse
+ *          exp(+2 pi i jk/n) / n; onesided (real forward) keeps bins [0, n/2]
  * moments  buffers {x, m}; attrs: row_dims, groups. Rows: the local positions of
  *          x's dims [0, row_dims), each cut into `groups` contiguous chunks; m
  *          holds (count, mean, M2) per row
@@ -139,6 +147,9 @@ void quilt_rt_pad(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_conv_transpose(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_resize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_slice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_einsum(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_dft(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_moments(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 
@@ -151,11 +162,21 @@ void quilt_rt_normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers
  * all_reduce     buffers {x, y}; attrs: kind (sum, max or moments), naxes, axes[naxes]
  * all_gather     buffers {x, y}; attrs: dim, axis: x split on dim by axis, y whole
  * shard_slice    buffers {x, y}: y = this rank's block of replicated x (no communication)
+ * all_to_all     buffers {x, y}; attrs: dim, to_dim, axis: x is a block of mesh axis
+ *                `axis` on dim and whole on to_dim; y is whole on dim and a block
+ *                on to_dim (other dims alike); one Alltoallv over the axis
+ * ring_attention buffers {q, k, v, y}; attrs: axis. k and v are split along Tk
+ *                over mesh axis `axis`; P steps, each merging the held K/V block
+ *                into running (max, sum, output) state and then passing it to
+ *                coordinate + 1 while receiving coordinate - 1's (a collective
+ *                permute of one packed K/V block, P - 1 transfers per rank)
  */
 void quilt_rt_halo_exchange(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_all_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_all_gather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_shard_slice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_all_to_all(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_ring_attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 
 /* Defined by the compiled model. */
 extern const char quilt_model_info[];

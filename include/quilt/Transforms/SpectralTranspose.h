@@ -1,0 +1,51 @@
+//===- SpectralTranspose.h - all-to-all instead of gathering for DFTs -*- C++ -*-===//
+//
+// A DFT needs its axis whole. When the axis is split, moving its mesh axis to
+// another dim (quilt.all_to_all) makes it local at the cost of one transpose,
+// where an all-gather would make every rank hold and transform everything.
+// Propagation and the partitioner both ask spectralAxisMove, so the sharding
+// propagation records is the layout the partitioner builds.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUILT_TRANSFORMS_SPECTRALTRANSPOSE_H
+#define QUILT_TRANSFORMS_SPECTRALTRANSPOSE_H
+
+#include "quilt/Transforms/ShardingUtils.h"
+
+#include <optional>
+
+namespace quilt {
+
+/// Set by quilt-shrink-spectral-transposes on a Pad or Concat whose only user
+/// is a DFT along the dim it pads or concatenates: a split of that dim moves
+/// by all-to-all before the op, so the transpose carries the unpadded tensor.
+inline constexpr llvm::StringLiteral kTransposeForDftAttr = "quilt.transpose_for_dft";
+
+/// One mesh axis moving from dim `from` (which the op needs whole) to dim `to`.
+struct AxisMove {
+  int64_t from = -1;
+  int64_t to = -1;
+  std::string axis;
+};
+
+/// For a DFT whose axis is split by one mesh axis, or a marked Pad/Concat
+/// whose padded/concatenated dim is: the move that makes that dim local, or
+/// nullopt when the op needs none or no dim can take the axis (then the dim
+/// is gathered, with a remark). `operands` are the operands' current splits.
+/// The target is a dim the op keeps parallel, not split, not the trailing
+/// complex dim, with more than one position: preferring one that gives every
+/// rank of the axis a position, then a signal dim (index >= 2 of an NC...
+/// tensor), then the largest, then the later one.
+std::optional<AxisMove> spectralAxisMove(mlir::Operation *op, llvm::ArrayRef<AxisSplit> operands);
+
+/// Propagation's half: when `op` moves an axis, its result is split on `to`
+/// instead of `from`; appends the reason to `origin`.
+void moveSpectralSplits(mlir::Operation *op, llvm::SmallVectorImpl<AxisSplit> &results,
+                        std::string &origin);
+
+/// Whether the partitioner must ask spectralAxisMove about `op`.
+bool mayMoveSpectralAxis(mlir::Operation *op);
+
+} // namespace quilt
+
+#endif // QUILT_TRANSFORMS_SPECTRALTRANSPOSE_H

@@ -1,0 +1,116 @@
+//===- SpectralTranspose.cpp - all-to-all instead of gathering for DFTs ----===//
+#include "quilt/Transforms/SpectralTranspose.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace mlir;
+using namespace quilt;
+
+namespace {
+
+/// The dim `op` needs whole, and the dims that may take its mesh axis.
+struct Needs {
+  int64_t dim = -1;
+  SmallVector<bool> allowed;
+};
+
+/// The DFT that is the only user of `op`, or null.
+DftOp soleDftUser(Operation *op) {
+  if (!op->getResult(0).hasOneUse())
+    return {};
+  return dyn_cast<DftOp>(*op->getResult(0).getUsers().begin());
+}
+
+std::optional<Needs> needsOf(Operation *op) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t rank = type.getRank();
+  Needs needs;
+  needs.allowed.assign(rank, true);
+  needs.allowed[rank - 1] = false; // the trailing (real, imaginary) dim
+  if (auto dft = dyn_cast<DftOp>(op)) {
+    needs.dim = dft.getAxis();
+  } else if (op->hasAttr(kTransposeForDftAttr)) {
+    DftOp user = soleDftUser(op);
+    if (!user)
+      return std::nullopt;
+    needs.dim = user.getAxis();
+    if (auto pad = dyn_cast<PadOp>(op)) {
+      ArrayRef<int64_t> padding = pad.getPadding();
+      for (int64_t d = 0; d < rank; ++d)
+        if (padding[d] != 0 || padding[rank + d] != 0)
+          needs.allowed[d] = false;
+    } else if (!isa<ConcatOp>(op) || cast<ConcatOp>(op).getAxis() != needs.dim) {
+      return std::nullopt;
+    }
+  } else {
+    return std::nullopt;
+  }
+  needs.allowed[needs.dim] = false;
+  return needs;
+}
+
+int64_t axisSize(Operation *op, StringRef axis) {
+  auto module = op->getParentOfType<ModuleOp>();
+  if (!module)
+    return -1;
+  for (MeshOp mesh : module.getOps<MeshOp>())
+    return mesh.getAxisSize(axis);
+  return -1;
+}
+
+} // namespace
+
+bool quilt::mayMoveSpectralAxis(Operation *op) {
+  return isa<DftOp>(op) || op->hasAttr(kTransposeForDftAttr);
+}
+
+std::optional<AxisMove> quilt::spectralAxisMove(Operation *op, ArrayRef<AxisSplit> operands) {
+  std::optional<Needs> needs = needsOf(op);
+  if (!needs)
+    return std::nullopt;
+  // The first operand whose needed dim is split by exactly one axis decides.
+  const AxisSplit *split = nullptr;
+  for (const AxisSplit &s : operands)
+    if ((int64_t)s.dims.size() > needs->dim && s.dims[needs->dim].size() == 1) {
+      split = &s;
+      break;
+    }
+  if (!split)
+    return std::nullopt;
+  AxisMove move;
+  move.from = needs->dim;
+  move.axis = split->dims[needs->dim].front();
+  int64_t parts = axisSize(op, move.axis);
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  // (every rank gets a position, signal dim, size, index): larger is better.
+  std::tuple<bool, bool, int64_t, int64_t> best{false, false, 0, -1};
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    int64_t size = type.getDimSize(d);
+    if (!needs->allowed[d] || !split->dims[d].empty() || ShapedType::isDynamic(size) || size < 2)
+      continue;
+    std::tuple<bool, bool, int64_t, int64_t> key{size >= parts, d >= 2, size, d};
+    if (key > best)
+      best = key;
+  }
+  move.to = std::get<3>(best);
+  if (move.to < 0)
+    return std::nullopt;
+  return move;
+}
+
+void quilt::moveSpectralSplits(Operation *op, SmallVectorImpl<AxisSplit> &results,
+                               std::string &origin) {
+  if (!mayMoveSpectralAxis(op) || results.empty())
+    return;
+  SmallVector<AxisSplit> operands;
+  for (Value v : op->getOperands())
+    operands.push_back(getValueSplit(v));
+  std::optional<AxisMove> move = spectralAxisMove(op, operands);
+  if (!move)
+    return;
+  AxisSplit &result = results.front();
+  result.dims[move->from].clear();
+  result.dims[move->to] = {move->axis};
+  origin += ("; mesh axis \"" + move->axis + "\" moves from dim " + std::to_string(move->from) +
+             " to dim " + std::to_string(move->to) + " (all-to-all)");
+}

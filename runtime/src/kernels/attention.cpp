@@ -1,0 +1,182 @@
+// Attention, local or by ring. One routine merges a K/V block into running
+// per-query (max, sum, output) state, flash-attention style; the local
+// kernel runs it once, the ring kernel once per rank of the axis while the
+// blocks travel one rank forward each step (a collective permute). Either
+// way the scores of the local queries against one block are all a rank holds.
+#include "comm/comm_entry.h"
+#include "context.h"
+#include "error.h"
+#include "layout.h"
+
+#include <dnnl.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace quilt {
+namespace {
+
+struct AttentionDims {
+  int64_t batch = 1, tq = 0, d = 0, dv = 0;
+};
+
+AttentionDims attentionDims(const TensorView &q, const TensorView &k, const TensorView &v,
+                            const TensorView &y) {
+  int r = q.rank();
+  if (r < 2 || k.rank() != r || v.rank() != r || y.rank() != r)
+    raise("q, k, v and y need one rank >= 2");
+  AttentionDims dims;
+  dims.batch = q.product(0, r - 2);
+  dims.tq = q.extent[r - 2];
+  dims.d = q.extent[r - 1];
+  dims.dv = v.extent[r - 1];
+  if (k.product(0, r - 2) != dims.batch || v.product(0, r - 2) != dims.batch ||
+      k.extent[r - 1] != dims.d || y.extent[r - 2] != dims.tq || y.extent[r - 1] != dims.dv)
+    raise("q ", dims.tq, "x", dims.d, ", k and v feature sizes ", k.extent[r - 1], " and ",
+          dims.dv, " do not line up");
+  return dims;
+}
+
+class AttentionPlan : public KernelPlan {
+public:
+  std::vector<float> scores, rowMax, rowSum, acc;
+  std::vector<float> kv[2]; // ring: the block held and the one arriving
+};
+
+void sgemm(char ta, char tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+           const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+  dnnl::status status = dnnl::sgemm(ta, tb, m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
+  if (status != dnnl::status::success)
+    raise("oneDNN sgemm failed with status ", static_cast<int>(status));
+}
+
+/// Merges keys `k` [batch, tk, d] and values `v` [batch, tk, dv] into the state.
+void mergeBlock(const AttentionDims &dims, const float *q, const float *k, const float *v,
+                int64_t tk, AttentionPlan &plan) {
+  if (tk == 0 || dims.tq == 0)
+    return;
+  plan.scores.resize(dims.tq * tk);
+  for (int64_t b = 0; b < dims.batch; ++b) {
+    float *s = plan.scores.data();
+    sgemm('N', 'T', dims.tq, tk, dims.d, q + b * dims.tq * dims.d, dims.d, k + b * tk * dims.d,
+          dims.d, 0.f, s, tk);
+    float *acc = plan.acc.data() + b * dims.tq * dims.dv;
+    for (int64_t i = 0; i < dims.tq; ++i) {
+      float *row = s + i * tk;
+      float &m = plan.rowMax[b * dims.tq + i], &l = plan.rowSum[b * dims.tq + i];
+      float blockMax = *std::max_element(row, row + tk);
+      float newMax = std::max(m, blockMax);
+      float rescale = std::exp(m - newMax); // 0 on the first block (m = -inf)
+      float sum = 0;
+      for (int64_t j = 0; j < tk; ++j) {
+        row[j] = std::exp(row[j] - newMax);
+        sum += row[j];
+      }
+      l = l * rescale + sum;
+      m = newMax;
+      for (int64_t c = 0; c < dims.dv; ++c)
+        acc[i * dims.dv + c] *= rescale;
+    }
+    sgemm('N', 'N', dims.tq, dims.dv, tk, s, tk, v + b * tk * dims.dv, dims.dv, 1.f, acc, dims.dv);
+  }
+}
+
+void startState(const AttentionDims &dims, AttentionPlan &plan) {
+  plan.rowMax.assign(dims.batch * dims.tq, -std::numeric_limits<float>::infinity());
+  plan.rowSum.assign(dims.batch * dims.tq, 0.f);
+  plan.acc.assign(dims.batch * dims.tq * dims.dv, 0.f);
+}
+
+void finish(const AttentionDims &dims, const AttentionPlan &plan, float *y) {
+  for (int64_t r = 0; r < dims.batch * dims.tq; ++r)
+    for (int64_t c = 0; c < dims.dv; ++c)
+      y[r * dims.dv + c] = plan.acc[r * dims.dv + c] / plan.rowSum[r];
+}
+
+AttentionPlan &planFor(quilt_rt_ctx *ctx, const int64_t *params, const OpParams &op) {
+  size_t words = op.attrs.position() - params;
+  auto *plan = ctx->findPlan<AttentionPlan>(params, words);
+  return plan ? *plan : ctx->storePlan(params, words, std::make_unique<AttentionPlan>());
+}
+
+void attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
+  OpParams op = decodeParams(*ctx, params);
+  expectTensorCount(op, 4, 4);
+  const TensorView &k = op.tensors[1];
+  AttentionDims dims = attentionDims(op.tensors[0], k, op.tensors[2], op.tensors[3]);
+  AttentionPlan &plan = planFor(ctx, params, op);
+  startState(dims, plan);
+  mergeBlock(dims, static_cast<const float *>(buffers[0]), static_cast<const float *>(buffers[1]),
+             static_cast<const float *>(buffers[2]), k.extent[k.rank() - 2], plan);
+  if (k.extent[k.rank() - 2] == 0 && dims.tq > 0)
+    raise("attention over zero keys");
+  finish(dims, plan, static_cast<float *>(buffers[3]));
+}
+
+/// The world rank `shift` places along `axis` from this rank, cyclically.
+int ringPeer(const quilt_rt_ctx &ctx, int64_t axis, int64_t shift) {
+  int64_t parts = ctx.axisSize(axis), coord = ctx.axisCoord(axis);
+  int64_t target = ((coord + shift) % parts + parts) % parts;
+  int64_t stride = 1;
+  for (size_t i = axis + 1; i < ctx.mesh.size(); ++i)
+    stride *= ctx.mesh[i];
+  return static_cast<int>(ctx.comm.rank() + (target - coord) * stride);
+}
+
+void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
+  OpParams op = decodeParams(*ctx, params);
+  expectTensorCount(op, 4, 4);
+  int64_t axis = op.attrs.next();
+  const TensorView &k = op.tensors[1];
+  AttentionDims dims = attentionDims(op.tensors[0], k, op.tensors[2], op.tensors[3]);
+  int r = k.rank();
+  const DimLayout &tokens = k.dims[r - 2];
+  if (tokens.meshAxis != axis || op.tensors[2].dims[r - 2].meshAxis != axis)
+    raise("keys and values must be split along mesh axis ", axis);
+  int64_t parts = ctx->axisSize(axis), coord = ctx->axisCoord(axis), n = tokens.globalSize;
+  AttentionPlan &plan = planFor(ctx, params, op);
+  // A block of keys then its values, packed: [batch, tk, d] then [batch, tk, dv].
+  int64_t perToken = dims.batch * (dims.d + dims.dv);
+  int64_t capacity = maxBlockSize(n, parts) * perToken;
+  for (auto &buffer : plan.kv)
+    buffer.resize(capacity);
+  int64_t tk = k.extent[r - 2];
+  std::copy_n(static_cast<const float *>(buffers[1]), dims.batch * tk * dims.d, plan.kv[0].data());
+  std::copy_n(static_cast<const float *>(buffers[2]), dims.batch * tk * dims.dv,
+              plan.kv[0].data() + dims.batch * tk * dims.d);
+  startState(dims, plan);
+  const float *q = static_cast<const float *>(buffers[0]);
+  int next = ringPeer(*ctx, axis, +1), prev = ringPeer(*ctx, axis, -1);
+  for (int64_t step = 0; step < parts; ++step) {
+    int64_t owner = ((coord - step) % parts + parts) % parts;
+    int64_t size = blockSize(n, parts, owner);
+    const float *block = plan.kv[step % 2].data();
+    mergeBlock(dims, q, block, block + dims.batch * size * dims.d, size, plan);
+    if (step + 1 == parts)
+      break;
+    // Forward the held block; receive the previous rank's (owner - 1).
+    int64_t incoming = blockSize(n, parts, ((owner - 1) % parts + parts) % parts);
+    Message send{next, plan.kv[step % 2].data(), size_t(size * perToken) * sizeof(float),
+                 int(step)};
+    Message recv{prev, plan.kv[(step + 1) % 2].data(),
+                 size_t(incoming * perToken) * sizeof(float), int(step)};
+    ctx->comm.exchange({send}, {recv});
+  }
+  finish(dims, plan, static_cast<float *>(buffers[3]));
+}
+
+} // namespace
+} // namespace quilt
+
+extern "C" void quilt_rt_attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
+  quilt::runEntry(ctx, quilt::Phase::Compute, "attention",
+                  [&] { quilt::attention(ctx, params, buffers); });
+}
+
+extern "C" void quilt_rt_ring_attention(quilt_rt_ctx *ctx, const int64_t *params,
+                                        void **buffers) {
+  quilt::runCommEntry(ctx, quilt::Phase::Collectives, "ring_attention",
+                      [&] { quilt::ringAttention(ctx, params, buffers); });
+}

@@ -1,0 +1,33 @@
+// RUN: quilt-opt %s --quilt-propagate-sharding --quilt-partition 2>&1 | FileCheck %s --check-prefix=RING
+// RUN: quilt-opt %s --quilt-propagate-sharding --quilt-partition="attention=all-gather" 2>/dev/null | FileCheck %s --check-prefix=GATHER
+// RUN: quilt-opt %s --quilt-propagate-sharding --quilt-partition="attention=all-gather" 2>&1 >/dev/null | FileCheck %s --check-prefix=GREMARK
+// RUN: not quilt-opt %s --quilt-propagate-sharding --quilt-partition="attention=tree" 2>&1 | FileCheck %s --check-prefix=BAD
+
+quilt.mesh @mesh ["x" = 3]
+
+// BAD: attention='tree' is neither ring nor all-gather
+
+// RING-NOT: remark
+// RING-LABEL: func @split_tokens
+// GATHER-LABEL: func @split_tokens
+func.func @split_tokens(%x: tensor<2x10x4xf32> {quilt.name = "input"}, %wv: tensor<4x3xf32>) -> tensor<2x10x3xf32> {
+  %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], ["x"], []]>} : tensor<2x10x4xf32>
+  %v = quilt.einsum %xa, %wv {equation = "btd,de->bte"} : tensor<2x10x4xf32>, tensor<4x3xf32> -> tensor<2x10x3xf32>
+  // Queries, keys and values all keep their token split; blocks circulate.
+  // RING: quilt.ring_attention %{{.*}}, %{{.*}}, %{{.*}} on @mesh axis "x" : tensor<2x?x4xf32, {{.*}}>, tensor<2x?x4xf32, {{.*}}>, tensor<2x?x3xf32, {{.*}}> -> tensor<2x?x3xf32, #quilt.local<@mesh, [2, 10, 3], {{\[}}[], ["x"], []]>>
+  // GREMARK: remark: all-gather of dim 1 (split over mesh axis "x") before quilt.attention: attention=all-gather gathers keys and values
+  // GATHER: quilt.all_gather
+  // GATHER: quilt.attention %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x?x4xf32, {{.*}}>, tensor<2x10x4xf32>, tensor<2x10x3xf32> -> tensor<2x?x3xf32
+  %y = quilt.attention %xa, %xa, %v : tensor<2x10x4xf32>, tensor<2x10x4xf32>, tensor<2x10x3xf32> -> tensor<2x10x3xf32>
+  return %y : tensor<2x10x3xf32>
+}
+
+// RING-LABEL: func @split_contraction
+func.func @split_contraction(%x: tensor<2x10x4xf32> {quilt.name = "input"}, %w: tensor<4x3xf32>) -> tensor<2x10x3xf32> {
+  %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"]]>} : tensor<2x10x4xf32>
+  // A split contracted letter: partial sums and one all-reduce.
+  // RING: %[[P:.*]] = quilt.einsum
+  // RING: quilt.all_reduce %[[P]] on @mesh axes ["x"] kind = sum
+  %y = quilt.einsum %xa, %w {equation = "btd,de->bte"} : tensor<2x10x4xf32>, tensor<4x3xf32> -> tensor<2x10x3xf32>
+  return %y : tensor<2x10x3xf32>
+}
