@@ -46,7 +46,9 @@ private:
   /// `why(d)` says, for a remark, why dim d of the operand must change.
   Value reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b,
                 llvm::function_ref<std::string(int64_t)> why);
-  Value haloExchange(Value value, int64_t dim, const Factor &factor, OpBuilder &b);
+  /// A halo exchange for `user` (whose location names it in reports).
+  Value haloExchange(Value value, int64_t dim, const Factor &factor, Operation *user,
+                     OpBuilder &b);
   LogicalResult finishPartial(Operation *op, const AxisSplit &resultSplit);
   void expandSoftmax(SoftmaxOp op, ArrayRef<std::string> statAxes);
   void expandNormalization(Operation *op, ArrayRef<std::string> statAxes);
@@ -164,7 +166,8 @@ Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, 
   return value;
 }
 
-Value Partitioner::haloExchange(Value value, int64_t dim, const Factor &factor, OpBuilder &b) {
+Value Partitioner::haloExchange(Value value, int64_t dim, const Factor &factor, Operation *user,
+                                OpBuilder &b) {
   State state = states[value];
   MLIRContext *ctx = b.getContext();
   auto window = WindowAttr::fromWindow(ctx, factor.window);
@@ -175,7 +178,7 @@ Value Partitioner::haloExchange(Value value, int64_t dim, const Factor &factor, 
     llvm::append_range(halos, local.getHalos());
   halos.push_back(halo);
   auto type = localType(state.global, state.split, meshRef, b.getArrayAttr(halos));
-  auto op = HaloExchangeOp::create(b, value.getLoc(), type, value, meshRef.getValue(),
+  auto op = HaloExchangeOp::create(b, user->getLoc(), type, value, meshRef.getValue(),
                                      StringRef(state.split.dims[dim].front()), dim, window,
                                      factor.size,
                                      factor.resultSize, boundary);
@@ -231,7 +234,7 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
         continue;
       if (axes[f].size() > 1)
         return op.emitOpError("splits a windowed dim over several mesh axes; not supported");
-      value = haloExchange(value, d, rule.factors[f], b);
+      value = haloExchange(value, d, rule.factors[f], op, b);
       haloDims.push_back(d);
     }
     operand.set(value);

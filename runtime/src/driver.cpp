@@ -9,6 +9,7 @@
 #include "weights_file.h"
 
 #include <chrono>
+#include <sys/resource.h>
 #include <cstdlib>
 #include <omp.h>
 #include <thread>
@@ -211,6 +212,23 @@ void printTimes(Job &job, const quilt_rt_ctx &ctx, const ModelInfo &info, int64_
   std::printf("\n");
 }
 
+/// Every rank's peak resident memory so far (the kernel's high-water mark),
+/// printed by the root: what the arena plan and kernel scratch really cost.
+void printPeakMemory(Job &job) {
+  Communicator &comm = job.comm;
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  std::vector<double> peak(comm.size(), 0.0);
+  peak[comm.rank()] = usage.ru_maxrss / 1024.0; // KiB on Linux
+  comm.allReduce(peak.data(), peak.size(), ElemType::F64, ReduceOp::Sum, kAllRanks);
+  if (!job.isRoot())
+    return;
+  std::printf("  peak resident memory per rank (MiB):");
+  for (int r = 0; r < comm.size(); ++r)
+    std::printf("%s %d: %.1f", r ? "," : "", r, peak[r]);
+  std::printf("\n");
+}
+
 void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t iterations,
                     void (*modelRun)(quilt_rt_ctx *)) {
   job.comm.barrier();
@@ -221,6 +239,7 @@ void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t 
     modelRun(&ctx);
   double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   printTimes(job, ctx, info, iterations, total, job.comm.bytesSent() - bytesBefore);
+  printPeakMemory(job);
 }
 
 /// What this rank sent in one forward pass: one record per communication

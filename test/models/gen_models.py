@@ -494,11 +494,11 @@ class TokenTransformer(nn.Module):
     """Two transformer encoder layers (MultiheadAttention, LayerNorm, GELU MLP)
     over a token sequence [1, T, E]: tokens are the split dim."""
 
-    def __init__(self, e=16, heads=2):
+    def __init__(self, e=16, heads=2, layers=2):
         super().__init__()
         self.layers = nn.ModuleList([
             nn.TransformerEncoderLayer(e, heads, 2 * e, dropout=0.0, batch_first=True,
-                                       activation=_gelu) for _ in range(2)])
+                                       activation=_gelu) for _ in range(layers)])
 
     def forward(self, x):
         for layer in self.layers:
@@ -1120,6 +1120,20 @@ BENCH_MODELS = {
         tolerance=1e-3,
         notes="FNO-2D as fno2d, 1x2x128x96, width 16, 12+12 H modes and 12 of 49 W modes "
               "kept: bench/fno_alltoall.sh measures its all-to-all bytes.",
+        bench=True),
+    "bench_unet": dict(
+        gen=lambda d: gen_torch("bench_unet", UNet2d, [1, 3, 1024, 1024], 2200, d),
+        shard=[None],
+        notes="the unet2d U-Net at 1x3x1024x1024: bench/unet_memory.sh measures the peak "
+              "arena and resident memory per rank on 1, 2, 4, 8 ranks.",
+        bench=True),
+    "bench_attention": dict(
+        gen=lambda d: gen_torch("bench_attention", lambda: TokenTransformer(e=32, heads=2,
+                                                                            layers=1),
+                                [1, 4096, 32], 2300, d, opset=17),
+        shard=[None],
+        notes="one TransformerEncoderLayer (2 heads, width 32) over 4096 tokens: "
+              "bench/attention.sh compares ring and all-gather attention on 1-4 ranks.",
         bench=True),
     "bench_convstack": dict(
         gen=lambda d: gen_torch("bench_convstack", ConvStack, [1, 32, 256, 256], 700, d),

@@ -121,20 +121,33 @@ struct Operand {
   memory user;
   std::optional<memory> internal;
   std::optional<dnnl::reorder> reorder;
+  /// Where the blocked copy lives between runs: shared scratch (activations)
+  /// or its own allocation (weights, reordered once and kept).
+  std::optional<ScratchSlot> slot;
 
   enum Direction { In, Out };
-  Operand(const memory::desc &userDesc, const memory::desc &wanted, Direction direction) {
+  Operand(const memory::desc &userDesc, const memory::desc &wanted, Direction direction,
+          std::optional<ScratchSlot> scratch = std::nullopt)
+      : slot(scratch) {
     auto &engine = dnnlEngine();
     user = memory(userDesc, engine, DNNL_MEMORY_NONE);
     if (wanted == userDesc)
       return;
-    internal.emplace(wanted, engine);
+    if (slot)
+      internal = memory(wanted, engine, DNNL_MEMORY_NONE);
+    else
+      internal.emplace(wanted, engine);
     if (direction == In)
       reorder.emplace(dnnl::reorder::primitive_desc(engine, userDesc, engine, wanted));
     else
       reorder.emplace(dnnl::reorder::primitive_desc(engine, wanted, engine, userDesc));
   }
   memory &forPrimitive() { return internal ? *internal : user; }
+  /// Points a shared-scratch copy at the slot (other convolutions reuse it).
+  void bindScratch() {
+    if (internal && slot)
+      internal->set_data_handle(dnnlScratch(*slot, internal->get_desc().get_size()));
+  }
 };
 
 class ConvPlan : public KernelPlan {
@@ -149,6 +162,7 @@ public:
       ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, alpha, 0.f);
       attr.set_post_ops(ops);
     }
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     memory::desc bias = hasBias ? denseDesc(s.bias) : memory::desc();
     dnnl::convolution_forward::desc desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, anyDesc(s.src),
@@ -156,9 +170,10 @@ public:
     dnnl::convolution_forward::primitive_desc pd(desc, attr, engine);
     primitive_ = dnnl::convolution_forward(pd);
     src_.emplace(memory::desc(s.src, memory::data_type::f32, s.srcStrides), pd.src_desc(),
-                 Operand::In);
+                 Operand::In, ScratchSlot::Source);
     weights_.emplace(denseDesc(s.weights), pd.weights_desc(), Operand::In);
-    dst_.emplace(denseDesc(s.dst), pd.dst_desc(), Operand::Out);
+    dst_.emplace(denseDesc(s.dst), pd.dst_desc(), Operand::Out, ScratchSlot::Destination);
+    scratchpad_ = memory(pd.scratchpad_desc(), engine, DNNL_MEMORY_NONE);
     if (hasBias)
       bias_ = memory(bias, engine, DNNL_MEMORY_NONE);
     srcOffset_ = s.srcOffset;
@@ -169,6 +184,10 @@ public:
     src_->user.set_data_handle(const_cast<float *>(x) + srcOffset_);
     weights_->user.set_data_handle(const_cast<float *>(w));
     dst_->user.set_data_handle(y);
+    src_->bindScratch();
+    dst_->bindScratch();
+    scratchpad_.set_data_handle(
+        dnnlScratch(ScratchSlot::Scratchpad, scratchpad_.get_desc().get_size()));
     if (src_->reorder)
       src_->reorder->execute(stream, src_->user, *src_->internal);
     // Weights from the mapped file never change: reorder them once.
@@ -178,7 +197,8 @@ public:
     reorderedWeights_ = constantWeights ? w : nullptr;
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src_->forPrimitive()},
                                          {DNNL_ARG_WEIGHTS, weights_->forPrimitive()},
-                                         {DNNL_ARG_DST, dst_->forPrimitive()}};
+                                         {DNNL_ARG_DST, dst_->forPrimitive()},
+                                         {DNNL_ARG_SCRATCHPAD, scratchpad_}};
     if (b) {
       bias_.set_data_handle(const_cast<float *>(b));
       args[DNNL_ARG_BIAS] = bias_;
@@ -192,7 +212,7 @@ public:
 private:
   dnnl::convolution_forward primitive_;
   std::optional<Operand> src_, weights_, dst_;
-  memory bias_;
+  memory bias_, scratchpad_;
   int64_t srcOffset_ = 0;
   const float *reorderedWeights_ = nullptr;
 };
