@@ -201,6 +201,9 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
         words.push_back((int64_t)pad.getMode());
         return std::make_pair(StringRef("quilt_rt_pad"), words);
       })
+      .Case<SelectOp>([&](auto) -> Result {
+        return std::make_pair(StringRef("quilt_rt_select"), SmallVector<int64_t>{});
+      })
       .Case<AttentionOp>([&](auto) -> Result {
         return std::make_pair(StringRef("quilt_rt_attention"), SmallVector<int64_t>{});
       })

@@ -46,6 +46,10 @@ public:
   LogicalResult importConv(const Node &node);
   LogicalResult importConvTranspose(const Node &node);
   LogicalResult importSlice(const Node &node);
+  LogicalResult importCast(const Node &node);
+  LogicalResult importExpand(const Node &node);
+  LogicalResult importWhere(const Node &node);
+  LogicalResult importGather(const Node &node);
   LogicalResult importEinsum(const Node &node);
   LogicalResult importSplit(const Node &node);
   LogicalResult importResize(const Node &node);
@@ -1070,6 +1074,115 @@ LogicalResult Importer::importConcat(const Node &node) {
   return success();
 }
 
+LogicalResult Importer::importCast(const Node &node) {
+  // Constant casts fold at import; a cast of a computed value must keep
+  // float32, the only element type Quilt computes in.
+  if (intAttr(node, "to", 0) != 1)
+    return fail(node, "casts a computed value to a type other than float32; only constant "
+                      "inputs can be cast to other types");
+  return importIdentity(node);
+}
+
+LogicalResult Importer::importExpand(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  if (!constantInput(node, 1))
+    return fail(node, "the target shape must be computable at compile time");
+  Location loc = locOf(node);
+  Value xb = broadcastRank(*x, type->getRank(), loc);
+  auto xType = cast<RankedTensorType>(xb.getType());
+  if (xType == *type) {
+    values[node.outputs[0]] = xb;
+    return success();
+  }
+  // x + zeros, the zeros only as large as the dims x broadcasts along.
+  Tensor zeros;
+  zeros.type = ElementType::Float;
+  for (int64_t d = 0; d < type->getRank(); ++d)
+    zeros.dims.push_back(xType.getDimSize(d) == type->getDimSize(d) ? 1 : type->getDimSize(d));
+  zeros.floats.assign(zeros.numElements(), 0.f);
+  values[node.outputs[0]] = AddOp::create(b, loc, *type, xb, materialize(zeros, loc));
+  return success();
+}
+
+LogicalResult Importer::importWhere(const Node &node) {
+  const Tensor *condition = constantInput(node, 0);
+  if (!condition)
+    return fail(node, "the condition must be a compile-time constant");
+  auto lhs = input(node, 1), rhs = input(node, 2);
+  auto type = outputType(node);
+  if (failed(lhs) || failed(rhs) || failed(type))
+    return failure();
+  Tensor mask = *condition;
+  mask.type = ElementType::Float;
+  if (mask.floats.empty())
+    for (int64_t v : condition->ints)
+      mask.floats.push_back(v != 0 ? 1.f : 0.f);
+  Location loc = locOf(node);
+  int64_t rank = type->getRank();
+  values[node.outputs[0]] =
+      SelectOp::create(b, loc, *type, broadcastRank(materialize(mask, loc), rank, loc),
+                       broadcastRank(*lhs, rank, loc), broadcastRank(*rhs, rank, loc));
+  return success();
+}
+
+/// Gather with constant indices along one axis: an arithmetic progression is
+/// one strided slice; other index lists concatenate unit slices.
+LogicalResult Importer::importGather(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  const Tensor *indices = constantInput(node, 1);
+  if (failed(x) || failed(type))
+    return failure();
+  if (!indices)
+    return fail(node, "the indices must be compile-time constants");
+  auto inType = cast<RankedTensorType>(x->getType());
+  int64_t rank = inType.getRank();
+  int64_t axis = normalizeAxis(intAttr(node, "axis", 0), rank);
+  if (axis < 0 || axis >= rank || indices->dims.size() > 1)
+    return fail(node, "needs an axis in range and scalar or 1-D indices");
+  int64_t n = inType.getDimSize(axis);
+  std::vector<int64_t> idx;
+  for (int64_t i : indices->ints) {
+    int64_t j = i < 0 ? i + n : i;
+    if (j < 0 || j >= n)
+      return fail(node, "index " + std::to_string(i) + " is out of range");
+    idx.push_back(j);
+  }
+  if (idx.empty())
+    return fail(node, "has no indices");
+  Location loc = locOf(node);
+  auto sliceAt = [&](int64_t start, int64_t step, int64_t count) {
+    SmallVector<int64_t> begin(rank, 0), stride(rank, 1), shape(inType.getShape());
+    begin[axis] = start;
+    stride[axis] = step;
+    shape[axis] = count;
+    return SliceOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()), *x,
+                           b.getDenseI64ArrayAttr(begin), b.getDenseI64ArrayAttr(stride))
+        .getResult();
+  };
+  int64_t step = idx.size() > 1 ? idx[1] - idx[0] : 1;
+  bool progression = step > 0;
+  for (size_t i = 1; i < idx.size() && progression; ++i)
+    progression = idx[i] - idx[i - 1] == step;
+  Value gathered;
+  if (progression) {
+    gathered = sliceAt(idx[0], step, idx.size());
+  } else {
+    SmallVector<Value> pieces;
+    for (int64_t j : idx)
+      pieces.push_back(sliceAt(j, 1, 1));
+    SmallVector<int64_t> shape(inType.getShape());
+    shape[axis] = idx.size();
+    gathered = ConcatOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()), pieces,
+                                axis);
+  }
+  values[node.outputs[0]] = reshapeTo(gathered, type->getShape(), loc); // scalar index: drop axis
+  return success();
+}
+
 LogicalResult Importer::importIdentity(const Node &node) {
   auto x = input(node, 0);
   if (failed(x))
@@ -1129,6 +1242,10 @@ const std::map<std::string, Handler> &handlers() {
       {"Unsqueeze", &Importer::importReshape},
       {"Concat", &Importer::importConcat},
       {"Identity", &Importer::importIdentity},
+      {"Cast", &Importer::importCast},
+      {"Expand", &Importer::importExpand},
+      {"Where", &Importer::importWhere},
+      {"Gather", &Importer::importGather},
       {"Dropout", &Importer::importIdentity},
       {"Constant", &Importer::importConstant},
   };

@@ -314,3 +314,11 @@ func.func @attention_shapes(%q: tensor<2x7x4xf32>, %k: tensor<2x9x5xf32>, %v: te
   %y = quilt.attention %q, %k, %v : tensor<2x7x4xf32>, tensor<2x9x5xf32>, tensor<2x9x3xf32> -> tensor<2x7x3xf32>
   return
 }
+
+// -----
+
+func.func @select_shape(%c: tensor<2x6xf32>, %a: tensor<3x6xf32>) {
+  // expected-error @+1 {{operand dim 0 neither matches the result nor is 1}}
+  %y = quilt.select %c, %a, %a : tensor<2x6xf32>, tensor<3x6xf32>, tensor<3x6xf32> -> tensor<3x6xf32>
+  return
+}

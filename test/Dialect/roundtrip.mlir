@@ -119,3 +119,10 @@ func.func @attention_ops(%q: tensor<2x7x4xf32>, %k: tensor<2x9x4xf32>, %v: tenso
   %y = quilt.attention %q, %k, %v : tensor<2x7x4xf32>, tensor<2x9x4xf32>, tensor<2x9x3xf32> -> tensor<2x7x3xf32>
   return %y : tensor<2x7x3xf32>
 }
+
+// CHECK-LABEL: func @select
+func.func @select(%c: tensor<1x6xf32>, %a: tensor<3x6xf32>, %b: tensor<3x1xf32>) -> tensor<3x6xf32> {
+  // CHECK: quilt.select %arg0, %arg1, %arg2 : tensor<1x6xf32>, tensor<3x6xf32>, tensor<3x1xf32> -> tensor<3x6xf32>
+  %y = quilt.select %c, %a, %b : tensor<1x6xf32>, tensor<3x6xf32>, tensor<3x1xf32> -> tensor<3x6xf32>
+  return %y : tensor<3x6xf32>
+}

@@ -814,6 +814,41 @@ def gen_pad_modes(out_dir, seed=1800):
     return model, ops, x, ref
 
 
+# --- indexing (onnx.helper): Gather, Expand, Where, Cast --------------------
+
+def gen_indexing(out_dir, seed=2400):
+    name = "indexing"
+    rs = np.random.RandomState(seed)
+    in_shape = [1, 4, 10, 9]
+    mask = (np.add.outer(np.arange(10), np.arange(9)) % 3 == 0)[None, None]
+    bias = rs.standard_normal((1, 3, 1, 1)).astype(np.float32)
+    nodes = [
+        # Channels 3, 0, 2 (not a progression: concatenated unit slices).
+        helper.make_node("Gather", ["input", "channels"], ["g"], name="pick_channels", axis=1),
+        helper.make_node("Expand", ["bias", "shape"], ["eb"], name="expand_bias"),
+        helper.make_node("Add", ["g", "eb"], ["a"], name="add_bias"),
+        helper.make_node("Neg", ["a"], ["n"], name="neg"),
+        helper.make_node("Where", ["mask", "a", "n"], ["w"], name="where"),
+        helper.make_node("Cast", ["w"], ["c"], name="cast", to=TensorProto.FLOAT),
+        # Every second row of the split dim: a strided slice (halo of exactly those rows).
+        helper.make_node("Gather", ["c", "rows"], ["output"], name="pick_rows", axis=2),
+    ]
+    inits = [numpy_helper.from_array(np.array([3, 0, 2], np.int64), "channels"),
+             numpy_helper.from_array(bias, "bias"),
+             numpy_helper.from_array(np.array([1, 3, 10, 1], np.int64), "shape"),
+             numpy_helper.from_array(mask, "mask"),
+             numpy_helper.from_array(np.array([1, 3, 5, 7, 9], np.int64), "rows")]
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 5, 9])],
+        initializer=inits)
+    model, ops = save_graph(graph, out_dir)
+    x = make_input(in_shape, seed + 1)
+    a = x[:, [3, 0, 2]] + bias
+    ref = np.where(mask, a, -a)[:, :, 1::2].astype(np.float32)
+    return model, ops, x, ref
+
+
 # --- periodic (onnx.helper): circular padding as exact Slice+Concat wraps --
 
 def _wrap(x, name, axis, n, lo, hi, nodes, inits):
@@ -1068,6 +1103,11 @@ MODELS = {
         shard=[None],
         notes="3-D U-Net: conv+InstanceNorm3d blocks, max-pool, ConvTranspose3d k2 s2, "
               "skip Concat, trilinear x2 upsampling."),
+    "indexing": dict(
+        gen=gen_indexing,
+        shard=[None],
+        notes="onnx.helper: Gather of channels (3, 0, 2), Expand of a per-channel bias, Where "
+              "with a constant mask, Cast to float, Gather of every second row of the split dim."),
     "pad_modes": dict(
         gen=gen_pad_modes,
         shard=[None],

@@ -678,6 +678,19 @@ LogicalResult RingAttentionOp::verify() {
                                getResult().getType());
 }
 
+LogicalResult SelectOp::verify() {
+  auto out = getResult().getType();
+  for (Value v : {getCondition(), getLhs(), getRhs()}) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getRank() != out.getRank())
+      return emitOpError("operands must have the result's rank ") << out.getRank();
+    for (int64_t d = 0; d < out.getRank(); ++d)
+      if (type.getDimSize(d) != 1 && !dimsAgree(type.getDimSize(d), out.getDimSize(d)))
+        return emitOpError("operand dim ") << d << " neither matches the result nor is 1";
+  }
+  return success();
+}
+
 LogicalResult SliceOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   int64_t rank = in.getRank();

@@ -188,6 +188,22 @@ def Quilt_PowOp : Quilt_BinaryOp<"pow", "lhs ^ rhs">;
 def Quilt_MaxOp : Quilt_BinaryOp<"max", "max(lhs, rhs)">;
 def Quilt_MinOp : Quilt_BinaryOp<"min", "min(lhs, rhs)">;
 
+def Quilt_SelectOp : Quilt_ComputeOp<"select"> {
+  let summary = "condition != 0 ? lhs : rhs, with numpy broadcasting over equal ranks (ONNX Where)";
+  let description = [{
+    The condition is a float tensor of 0 and 1 (ONNX's bool condition, which
+    must be a compile-time constant). Every dim is parallel; a broadcast dim
+    of extent 1 carries no factor.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$condition, Quilt_F32Tensor:$lhs, Quilt_F32Tensor:$rhs);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $lhs `,` $rhs attr-dict `:` type($condition) `,` type($lhs) `,` type($rhs)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Quilt_GemmOp : Quilt_ComputeOp<"gemm"> {
   let summary = "alpha * op(A) op(B) + beta * C (ONNX Gemm, and 2-D MatMul)";
   let arguments = (ins Quilt_F32Tensor:$a, Quilt_F32Tensor:$b, Optional<Quilt_F32Tensor>:$c,

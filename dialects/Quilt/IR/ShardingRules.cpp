@@ -226,6 +226,7 @@ ShardingRule ExpOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule LogOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule NegOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule AbsOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule SelectOp::getShardingRule() { return elementwiseRule(*this); }
 
 ShardingRule SoftmaxOp::getShardingRule() {
   ShardingRule rule;

@@ -119,6 +119,8 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
  *          sampling (quilt::ResizeSample), scale_num[rank], scale_den[rank]
  * einsum   buffers {a, b, y}; attrs: na, letters_a[na], nb, letters_b[nb], ny,
  *          letters_y[ny] (letters as 0..25): a two-operand contraction
+ * select   buffers {c, a, b, y} (same rank; numpy broadcasting of local extents):
+ *          y = c != 0 ? a : b
  * attention buffers {q, k, v, y}: y = softmax(q k^T) v over the last axis
  *          (q [b..., Tq, d], k [b..., Tk, d], v [b..., Tk, dv], all local)
  * dft      buffers {x, y}; attrs: axis, inverse, onesided. x is [..., 1] (real) or
@@ -148,6 +150,7 @@ void quilt_rt_conv_transpose(quilt_rt_ctx *ctx, const int64_t *params, void **bu
 void quilt_rt_resize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_slice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_einsum(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_select(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_dft(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_moments(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
