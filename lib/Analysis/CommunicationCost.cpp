@@ -62,7 +62,7 @@ SmallVector<int64_t> MeshGrid::localExtents(RankedTensorType type, ArrayRef<int6
     if (HaloAttr halo = local.getHalo(d))
       extents.push_back(neededRange(haloAxisOf(halo, n, parts), coord).size());
     else
-      extents.push_back(blockSize(n, parts, coord));
+      extents.push_back(granularBlockSize(n, local.getGranule(d), parts, coord));
   }
   return extents;
 }
@@ -138,7 +138,8 @@ Bytes allGatherBytes(AllGatherOp op, const MeshGrid &grid) {
   int64_t n = local.getGlobal()[dim], parts = grid.axisSize(axis);
   return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
     uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
-    uint64_t own = blockSize(n, parts, coords[axis]) * slab * kElementBytes;
+    uint64_t own =
+        granularBlockSize(n, local.getGranule(dim), parts, coords[axis]) * slab * kElementBytes;
     return ringAllGatherBytes(n * slab * kElementBytes, own);
   });
 }
@@ -167,7 +168,8 @@ Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid) {
     uint64_t bytes = 0;
     for (int64_t step = 0; step + 1 < parts; ++step) {
       int64_t owner = ((coords[axis] - step) % parts + parts) % parts;
-      bytes += blockSize(n, parts, owner) * perToken * kElementBytes;
+      bytes += granularBlockSize(n, local.getGranule(rank - 2), parts, owner) * perToken *
+               kElementBytes;
     }
     return bytes;
   });

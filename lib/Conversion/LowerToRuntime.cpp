@@ -38,7 +38,7 @@ static int64_t doubleBits(double value) {
   return bits;
 }
 
-/// Layout words of one local tensor (runtime.h): rank, then 13 words per dim.
+/// Layout words of one local tensor (runtime.h): rank, then 14 words per dim.
 static void appendLayout(SmallVectorImpl<int64_t> &words, RankedTensorType type, MeshOp mesh) {
   LocalAttr local = getLocalEncoding(type);
   words.push_back(type.getRank());
@@ -61,6 +61,7 @@ static void appendLayout(SmallVectorImpl<int64_t> &words, RankedTensorType type,
     } else {
       words.append({0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1});
     }
+    words.push_back(local ? local.getGranule(d) : 1);
   }
 }
 
@@ -75,7 +76,7 @@ static int64_t extentBound(RankedTensorType type, int64_t dim, MeshOp mesh) {
     return maxHaloExtent(halo.getWindow().toWindow(local.getGlobal()[dim], halo.getGlobalOut()),
                          halo.getGlobalOut(), parts);
   }
-  return maxBlockSize(local.getGlobal()[dim], parts);
+  return granularMaxBlockSize(local.getGlobal()[dim], local.getGranule(dim), parts);
 }
 
 static int64_t bufferBound(Type type, MeshOp mesh) {

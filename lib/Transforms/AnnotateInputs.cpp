@@ -151,7 +151,8 @@ struct AnnotateInputs : quilt::impl::QuiltAnnotateInputsBase<AnnotateInputs> {
       for (auto &axes : dims)
         dimAttrs.push_back(builder.getArrayAttr(axes));
       auto sharding = ShardingAttr::get(func.getContext(), meshRef,
-                                        builder.getArrayAttr(dimAttrs), ArrayAttr());
+                                        builder.getArrayAttr(dimAttrs), ArrayAttr(),
+                                        DenseI64ArrayAttr());
       auto annotate = AnnotateOp::create(builder, arg.getLoc(), arg, sharding);
       arg.replaceAllUsesExcept(annotate.getResult(), annotate);
     }

@@ -138,11 +138,13 @@ Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, 
   // Every gather before any slice: a mesh axis moving from one dim to another
   // must be free before it splits the new dim.
   for (int64_t d = 0; d < rank; ++d) {
-    if (state.split.dims[d] == want.dims[d])
+    if (state.split.sameDim(want, d))
       continue;
     for (const std::string &axis : llvm::reverse(state.split.dims[d])) {
       AxisSplit next = state.split;
       next.dims[d].pop_back();
+      if (next.dims[d].empty() && d < (int64_t)next.granules.size())
+        next.granules[d] = 1;
       auto type = localType(state.global, next, meshRef);
       value = AllGatherOp::create(b, user->getLoc(), type, value, meshRef.getValue(),
                                   StringRef(axis), d);
@@ -156,6 +158,8 @@ Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, 
       const std::string &axis = want.dims[d][k];
       AxisSplit next = state.split;
       next.dims[d].push_back(axis);
+      next.granules.resize(rank, 1);
+      next.granules[d] = want.granule(d);
       auto type = localType(state.global, next, meshRef);
       value = ShardSliceOp::create(b, user->getLoc(), type, value, meshRef.getValue(),
                                    StringRef(axis), d);
@@ -208,15 +212,13 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
   for (Value v : op->getOperands())
     operandSplits.push_back(states[v].split);
   std::string origin;
-  auto axes = factorAxes(rule, operandSplits, origin);
+  SmallVector<int64_t> bases;
+  auto axes = factorAxes(rule, operandSplits, origin, &bases);
 
   OpBuilder b(op);
   SmallVector<int64_t> haloDims;
   for (auto [i, operand] : llvm::enumerate(op->getOpOperands())) {
-    AxisSplit want = AxisSplit::replicated(rule.operandFactors[i].size());
-    for (auto [d, f] : llvm::enumerate(rule.operandFactors[i]))
-      if (f != kNoFactor)
-        want.dims[d] = axes[f];
+    AxisSplit want = splitForOperand(rule, i, axes, bases);
     auto why = [&, i = i](int64_t d) -> std::string {
       int64_t f = rule.operandFactors[i][d];
       if (f == kNoFactor || rule.factors[f].kind == FactorKind::Whole)
@@ -244,13 +246,7 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
   // Recompute the result split from the laid-out operands: identical to
   // propagation's unless an operand was resharded.
   for (auto [r, result] : llvm::enumerate(op->getResults())) {
-    AxisSplit split = AxisSplit::replicated(rule.resultFactors[r].size());
-    for (auto [d, f] : llvm::enumerate(rule.resultFactors[r]))
-      if (f != kNoFactor && rule.factors[f].kind != FactorKind::Reduction)
-        split.dims[d] = axes[f];
-    for (auto [f, factor] : llvm::enumerate(rule.factors))
-      if (factor.kind == FactorKind::Reduction)
-        llvm::append_range(split.partial, axes[f]);
+    AxisSplit split = splitForResult(rule, r, axes, bases);
     auto global = cast<RankedTensorType>(result.getType());
     if (getLocalEncoding(global))
       return op.emitOpError("is already partitioned");
@@ -280,16 +276,21 @@ LogicalResult Partitioner::partitionAttention(AttentionOp op) {
   qWant.dims[rank - 1].clear();
   AxisSplit kSplit = states[op.getK()].split, vSplit = states[op.getV()].split;
   SmallVector<std::string, 1> ring = kSplit.dims[rank - 2];
-  bool usable = ringAttention && ring.size() == 1 && vSplit.dims[rank - 2] == ring;
+  bool usable = ringAttention && ring.size() == 1 && vSplit.dims[rank - 2] == ring &&
+                vSplit.granule(rank - 2) == kSplit.granule(rank - 2);
   for (int64_t d = 0; d < rank - 2 && usable; ++d)
     usable = !llvm::is_contained(qWant.dims[d], ring.front());
   if (!usable)
     ring.clear();
   auto wantFor = [&](int64_t) {
     AxisSplit want = AxisSplit::replicated(rank);
-    for (int64_t d = 0; d < rank - 2; ++d)
+    want.granules.assign(rank, 1);
+    for (int64_t d = 0; d < rank - 2; ++d) {
       want.dims[d] = qWant.dims[d];
+      want.granules[d] = qWant.granule(d);
+    }
     want.dims[rank - 2] = ring;
+    want.granules[rank - 2] = kSplit.granule(rank - 2);
     return want;
   };
   auto why = [&](int64_t d) -> std::string {
@@ -387,8 +388,11 @@ void Partitioner::expandNormalization(Operation *op, ArrayRef<std::string> statA
   shape.append({groups, 3});
   auto statGlobal = RankedTensorType::get(shape, in.global.getElementType());
   AxisSplit statSplit = AxisSplit::replicated(rowDims + 2);
-  for (int64_t d = 0; d < rowDims; ++d)
+  statSplit.granules.assign(rowDims + 2, 1);
+  for (int64_t d = 0; d < rowDims; ++d) {
     statSplit.dims[d] = in.split.dims[d];
+    statSplit.granules[d] = in.split.granule(d);
+  }
   Value moments = MomentsOp::create(b, loc, statGlobal, x, b.getI64IntegerAttr(rowDims),
                                     b.getI64IntegerAttr(groups));
   setLocal(moments, statGlobal, statSplit);
@@ -428,6 +432,8 @@ Value Partitioner::allToAll(Value value, int64_t from, int64_t to, Location loc,
   AxisSplit next = state.split;
   next.dims[from].clear();
   next.dims[to] = {axis};
+  next.granules.resize(next.dims.size(), 1);
+  next.granules[from] = next.granules[to] = 1;
   auto type = localType(state.global, next, meshRef);
   Value moved = AllToAllOp::create(b, loc, type, value, meshRef.getValue(), StringRef(axis),
                                    from, to);

@@ -34,19 +34,11 @@ static Propagated propagateThroughRule(ShardingRuleOpInterface op) {
   for (Value v : op->getOperands())
     operands.push_back(getValueSplit(v));
   Propagated out;
-  auto axes = factorAxes(rule, operands, out.origin);
-  for (auto [r, dims] : llvm::enumerate(rule.resultFactors)) {
-    AxisSplit split = AxisSplit::replicated(dims.size());
-    for (auto [d, factor] : llvm::enumerate(dims))
-      if (factor != kNoFactor && rule.factors[factor].kind != FactorKind::Reduction)
-        split.dims[d] = axes[factor];
-    // A split reduction factor leaves a partial value on those axes.
-    for (auto [f, factor] : llvm::enumerate(rule.factors))
-      if (factor.kind == FactorKind::Reduction)
-        for (const std::string &a : axes[f])
-          split.partial.push_back(a);
-    out.results.push_back(split);
-  }
+  SmallVector<int64_t> bases;
+  auto axes = factorAxes(rule, operands, out.origin, &bases);
+  // A split reduction factor leaves a partial value on those axes.
+  for (size_t r = 0; r < rule.resultFactors.size(); ++r)
+    out.results.push_back(splitForResult(rule, r, axes, bases));
   if (out.origin.empty())
     out.origin = "no split operand";
   return out;

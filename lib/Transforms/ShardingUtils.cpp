@@ -22,7 +22,22 @@ AxisSplit AxisSplit::fromAttr(ShardingAttr attr, int64_t rank) {
       split.dims[d].push_back(axis.str());
   for (StringRef axis : attr.getPartialAxes())
     split.partial.push_back(axis.str());
+  if (attr.getGranules())
+    split.granules.assign(attr.getGranules().asArrayRef().begin(),
+                          attr.getGranules().asArrayRef().end());
   return split;
+}
+
+/// The granules attribute of `split`, or null when every split dim is plain.
+static DenseI64ArrayAttr granulesAttr(MLIRContext *ctx, const AxisSplit &split) {
+  SmallVector<int64_t> granules;
+  bool any = false;
+  for (size_t d = 0; d < split.dims.size(); ++d) {
+    int64_t g = split.dims[d].empty() ? 1 : split.granule(d);
+    any |= g != 1;
+    granules.push_back(g);
+  }
+  return any ? DenseI64ArrayAttr::get(ctx, granules) : DenseI64ArrayAttr();
 }
 
 static ArrayAttr toArrayAttr(Builder &b, ArrayRef<std::string> names) {
@@ -38,7 +53,8 @@ ShardingAttr AxisSplit::toAttr(MLIRContext *ctx, FlatSymbolRefAttr mesh) const {
   for (const auto &axes : dims)
     dimAttrs.push_back(toArrayAttr(b, axes));
   return ShardingAttr::get(ctx, mesh, b.getArrayAttr(dimAttrs),
-                           partial.empty() ? ArrayAttr() : toArrayAttr(b, partial));
+                           partial.empty() ? ArrayAttr() : toArrayAttr(b, partial),
+                           granulesAttr(ctx, *this));
 }
 
 bool AxisSplit::isSplit() const {
@@ -57,7 +73,7 @@ RankedTensorType quilt::localType(RankedTensorType global, const AxisSplit &spli
   whole.partial.clear();
   MLIRContext *ctx = global.getContext();
   auto encoding = LocalAttr::get(ctx, mesh, global.getShape(), whole.toAttr(ctx, mesh).getDims(),
-                                 halos);
+                                 halos, granulesAttr(ctx, whole));
   return RankedTensorType::get(shape, global.getElementType(), encoding);
 }
 
@@ -94,8 +110,10 @@ std::string quilt::describeNode(Operation *op) {
 /// by the partitioner). Whole factors get none.
 SmallVector<SmallVector<std::string, 1>> quilt::factorAxes(const ShardingRule &rule,
                                                            ArrayRef<AxisSplit> operands,
-                                                           std::string &origin) {
+                                                           std::string &origin,
+                                                           SmallVectorImpl<int64_t> *baseGranules) {
   SmallVector<SmallVector<std::string, 1>> axes(rule.factors.size());
+  SmallVector<int64_t> bases(rule.factors.size(), 1);
   llvm::StringSet<> taken;
   auto note = [&](size_t operandIndex, size_t dim, StringRef what) {
     origin += (origin.empty() ? "" : "; ") + ("operand " + Twine(operandIndex) + " dim " +
@@ -112,12 +130,58 @@ SmallVector<SmallVector<std::string, 1>> quilt::factorAxes(const ShardingRule &r
       }
       if (llvm::any_of(operand.dims[d], [&](const std::string &a) { return taken.contains(a); }))
         continue;
+      // The split must fall on whole positions of the factor: a dim spanning
+      // `m` positions per factor position needs granules that are multiples of m.
+      int64_t m = rule.operandMultiplier(i, d), g = operand.granule(d);
+      if (g % m != 0) {
+        note(i, d, "is split inside the positions a reshape merges");
+        continue;
+      }
+      bases[factor] = g / m;
       for (const std::string &a : operand.dims[d])
         taken.insert(a);
       axes[factor] = operand.dims[d];
       note(i, d, ("(" + Twine(stringifyFactorKind(f.kind)) + ")").str());
     }
   }
+  if (baseGranules)
+    baseGranules->assign(bases.begin(), bases.end());
   return axes;
+}
+
+static AxisSplit splitFor(ArrayRef<int64_t> factors, llvm::function_ref<int64_t(size_t)> multiplier,
+                          ArrayRef<SmallVector<std::string, 1>> axes,
+                          ArrayRef<int64_t> baseGranules, bool dropReductions,
+                          const ShardingRule &rule) {
+  AxisSplit split = AxisSplit::replicated(factors.size());
+  split.granules.assign(factors.size(), 1);
+  for (auto [d, f] : llvm::enumerate(factors)) {
+    if (f == kNoFactor || (dropReductions && rule.factors[f].kind == FactorKind::Reduction))
+      continue;
+    split.dims[d] = axes[f];
+    if (!axes[f].empty())
+      split.granules[d] = (f < (int64_t)baseGranules.size() ? baseGranules[f] : 1) * multiplier(d);
+  }
+  return split;
+}
+
+AxisSplit quilt::splitForOperand(const ShardingRule &rule, size_t operand,
+                                 ArrayRef<SmallVector<std::string, 1>> axes,
+                                 ArrayRef<int64_t> baseGranules) {
+  return splitFor(rule.operandFactors[operand],
+                  [&](size_t d) { return rule.operandMultiplier(operand, d); }, axes,
+                  baseGranules, /*dropReductions=*/false, rule);
+}
+
+AxisSplit quilt::splitForResult(const ShardingRule &rule, size_t result,
+                                ArrayRef<SmallVector<std::string, 1>> axes,
+                                ArrayRef<int64_t> baseGranules) {
+  AxisSplit split = splitFor(rule.resultFactors[result],
+                             [&](size_t d) { return rule.resultMultiplier(result, d); }, axes,
+                             baseGranules, /*dropReductions=*/true, rule);
+  for (auto [f, factor] : llvm::enumerate(rule.factors))
+    if (factor.kind == FactorKind::Reduction)
+      llvm::append_range(split.partial, axes[f]);
+  return split;
 }
 

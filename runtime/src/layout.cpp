@@ -10,7 +10,7 @@ Range localRange(const DimLayout &dim, int64_t parts, int64_t coord) {
   if (!dim.isSplit())
     return {0, dim.globalSize};
   if (!dim.hasHalo())
-    return blockRange(dim.globalSize, parts, coord);
+    return granularBlockRange(dim.globalSize, dim.granule, parts, coord);
   return haloInputRange(dim.window, dim.globalOut, parts, coord);
 }
 
@@ -53,6 +53,10 @@ size_t decodeLayout(const int64_t *words, std::vector<DimLayout> &dims) {
     d.window.scaleDen = w[12];
     d.window.resizeIn = d.globalSize;
     d.window.resizeOut = d.globalOut;
+    d.granule = w[13];
+    if (d.granule < 1 || d.globalSize % d.granule != 0 || (d.hasHalo() && d.granule != 1))
+      raise("dim ", i, " has granule ", d.granule, " for global size ", d.globalSize,
+            d.hasHalo() ? " and a halo" : "");
     if (d.globalSize < 0)
       raise("dim ", i, " has negative size ", d.globalSize);
     if (d.hasHalo() && (d.window.stride < 1 || d.window.dilation < 1 || d.window.kernel < 1))

@@ -12,13 +12,14 @@
 
 namespace quilt {
 
-/// One dim of a tensor layout, as encoded (8 words).
+/// One dim of a tensor layout, as encoded (QUILT_LAYOUT_WORDS_PER_DIM words).
 struct DimLayout {
   int64_t globalSize = 0;
   int64_t meshAxis = -1;
   Window window;          // stride 0: no halo on this dim
   int64_t globalOut = 0;  // size of the output dim the window serves
   int64_t boundary = QUILT_BOUNDARY_ZERO;
+  int64_t granule = 1;    // split dims: blocks of whole granules
 
   bool isSplit() const { return meshAxis >= 0; }
   bool hasHalo() const { return isSplit() && window.stride != 0; }

@@ -69,6 +69,7 @@ struct Dim {
   Window window{0, 1, 1, 0};
   int64_t globalOut = 0;
   int64_t boundary = QUILT_BOUNDARY_ZERO;
+  int64_t granule = 1;
 };
 
 inline Dim whole(int64_t n) { return Dim{n}; }
@@ -94,7 +95,7 @@ public:
                                    static_cast<int64_t>(d.window.kind),
                                    static_cast<int64_t>(d.window.resizeCoord),
                                    static_cast<int64_t>(d.window.resizeSample), d.window.scaleNum,
-                                   d.window.scaleDen});
+                                   d.window.scaleDen, d.granule});
     return *this;
   }
   Params &attr(int64_t v) {

@@ -49,8 +49,9 @@ func.func @reduce(%x: tensor<1x8x5x7xf32>) -> tensor<1x8x1x1xf32> {
 
 // CHECK-LABEL: func @reshape
 func.func @reshape(%x: tensor<2x8x5x7xf32>) -> tensor<2x280xf32> {
-  // The batch dim maps one-to-one; merged dims must be whole.
-  // CHECK: quilt.rule = "([i, j, k, l]) -> ([i, m]) {i = parallel 2, j = whole 8, k = whole 5, l = whole 7, m = whole 280}"
+  // The batch dim maps one-to-one; the merged dim shares its major part's
+  // factor, 35 positions per position of it (a split of it is in whole granules).
+  // CHECK: quilt.rule = "([i, j, k, l]) -> ([i, j*35]) {i = parallel 2, j = parallel 8, k = whole 5, l = whole 7}"
   %y = quilt.reshape %x : tensor<2x8x5x7xf32> -> tensor<2x280xf32>
   return %y : tensor<2x280xf32>
 }

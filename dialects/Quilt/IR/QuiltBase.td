@@ -73,19 +73,27 @@ def Quilt_ShardingAttr : Quilt_Attr<"Sharding", "sharding"> {
     For each tensor dim, the mesh axes that split it (major to minor), plus
     the axes over which the value is still an unreduced partial sum:
     `#quilt.sharding<@mesh, [[], [], ["x"], []], partial = ["y"]>`.
-    Splits are block distributions (quilt/partition_math.h).
+    Splits are block distributions (quilt/partition_math.h); with `granules`,
+    a split dim is split in whole granules of that many positions (the
+    merged dim of a reshape whose major part was split: tokens of an image
+    split by rows), `granules = [1, 6, 1]`.
   }];
   let parameters = (ins
     "::mlir::FlatSymbolRefAttr":$mesh,
     "::mlir::ArrayAttr":$dims,
-    OptionalParameter<"::mlir::ArrayAttr">:$partial);
-  let assemblyFormat = "`<` $mesh `,` $dims (`,` `partial` `=` $partial^)? `>`";
+    OptionalParameter<"::mlir::ArrayAttr">:$partial,
+    OptionalParameter<"::mlir::DenseI64ArrayAttr">:$granules);
+  let assemblyFormat = [{
+    `<` $mesh `,` $dims (`,` `partial` `=` $partial^)? (`,` `granules` `=` $granules^)? `>`
+  }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// The mesh axes splitting tensor dim `dim` (empty when whole).
     ::llvm::SmallVector<::llvm::StringRef> getDimAxes(unsigned dim) const;
     /// The partial axes, empty when none.
     ::llvm::SmallVector<::llvm::StringRef> getPartialAxes() const;
+    /// The granule of `dim` (1 unless `granules` says otherwise).
+    int64_t getGranule(unsigned dim) const;
   }];
 }
 
@@ -178,19 +186,25 @@ def Quilt_LocalAttr : Quilt_Attr<"Local", "local"> {
     Attached as the encoding of a ranked tensor after `quilt-partition`: the
     tensor is this rank's part of a global tensor of shape `global` split per
     `dims` (as in `#quilt.sharding`); dims listed in `halos` hold a halo'd
-    range instead of a plain block. Split dims are dynamic in the type since
-    their extent depends on the rank.
+    range instead of a plain block; `granules` as in `#quilt.sharding`. Split
+    dims are dynamic in the type since their extent depends on the rank.
   }];
   let parameters = (ins
     "::mlir::FlatSymbolRefAttr":$mesh,
     ArrayRefParameter<"int64_t">:$global,
     "::mlir::ArrayAttr":$dims,
-    OptionalParameter<"::mlir::ArrayAttr">:$halos);
-  let assemblyFormat = "`<` $mesh `,` `[` $global `]` `,` $dims (`,` `halos` `=` $halos^)? `>`";
+    OptionalParameter<"::mlir::ArrayAttr">:$halos,
+    OptionalParameter<"::mlir::DenseI64ArrayAttr">:$granules);
+  let assemblyFormat = [{
+    `<` $mesh `,` `[` $global `]` `,` $dims (`,` `halos` `=` $halos^)?
+    (`,` `granules` `=` $granules^)? `>`
+  }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// The halo on `dim`, or null.
     HaloAttr getHalo(int64_t dim) const;
+    /// The granule of `dim` (1 unless `granules` says otherwise).
+    int64_t getGranule(int64_t dim) const;
     /// Checks the encoding against the tensor type it is attached to.
     ::mlir::LogicalResult verifyFor(::mlir::Operation *op, ::mlir::RankedTensorType type) const;
   }];

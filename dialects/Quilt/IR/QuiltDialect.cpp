@@ -47,8 +47,24 @@ static SmallVector<StringRef> stringsOf(ArrayAttr array) {
   return out;
 }
 
+/// Granules: one positive value per dim.
+static LogicalResult verifyGranules(function_ref<InFlightDiagnostic()> emitError,
+                                    DenseI64ArrayAttr granules, size_t rank) {
+  if (!granules)
+    return success();
+  if (granules.size() != (int64_t)rank)
+    return emitError() << "granules need one value per dim, got " << granules.size() << " for "
+                       << rank;
+  if (llvm::any_of(granules.asArrayRef(), [](int64_t g) { return g < 1; }))
+    return emitError() << "granules must be positive";
+  return success();
+}
+
 LogicalResult ShardingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                   FlatSymbolRefAttr mesh, ArrayAttr dims, ArrayAttr partial) {
+                                   FlatSymbolRefAttr mesh, ArrayAttr dims, ArrayAttr partial,
+                                   DenseI64ArrayAttr granules) {
+  if (failed(verifyGranules(emitError, granules, dims.size())))
+    return failure();
   llvm::SmallSetVector<StringRef, 4> seen;
   auto checkAxes = [&](Attribute list) -> LogicalResult {
     auto axes = dyn_cast<ArrayAttr>(list);
@@ -79,12 +95,28 @@ SmallVector<StringRef> ShardingAttr::getDimAxes(unsigned dim) const {
 
 SmallVector<StringRef> ShardingAttr::getPartialAxes() const { return stringsOf(getPartial()); }
 
+int64_t ShardingAttr::getGranule(unsigned dim) const {
+  return getGranules() && dim < getGranules().size() ? getGranules()[dim] : 1;
+}
+
+int64_t LocalAttr::getGranule(int64_t dim) const {
+  return getGranules() && dim < getGranules().size() ? getGranules()[dim] : 1;
+}
+
 LogicalResult LocalAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                 FlatSymbolRefAttr mesh, ArrayRef<int64_t> global, ArrayAttr dims,
-                                ArrayAttr halos) {
+                                ArrayAttr halos, DenseI64ArrayAttr granules) {
   if (global.size() != dims.size())
     return emitError() << "#quilt.local has " << global.size() << " global sizes but "
                        << dims.size() << " dim entries";
+  if (failed(verifyGranules(emitError, granules, dims.size())))
+    return failure();
+  for (auto [d, n] : llvm::enumerate(global)) {
+    int64_t g = granules ? granules[d] : 1;
+    if (g != 1 && n % g != 0)
+      return emitError() << "#quilt.local dim " << d << " of size " << n
+                         << " is not a whole number of granules of " << g;
+  }
   for (Attribute d : dims) {
     auto axes = dyn_cast<ArrayAttr>(d);
     if (!axes || !llvm::all_of(axes, [](Attribute a) { return isa<StringAttr>(a); }))
@@ -97,6 +129,9 @@ LogicalResult LocalAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       auto halo = dyn_cast<HaloAttr>(h);
       if (!halo || halo.getDim() < 0 || halo.getDim() >= (int64_t)global.size())
         return emitError() << "#quilt.local halos must be #quilt.halo on existing dims";
+      if (granules && granules[halo.getDim()] != 1)
+        return emitError() << "#quilt.local dim " << halo.getDim()
+                           << " cannot hold a halo and granules";
     }
   return success();
 }

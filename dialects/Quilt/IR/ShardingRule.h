@@ -53,6 +53,22 @@ struct ShardingRule {
   /// or kNoFactor.
   llvm::SmallVector<llvm::SmallVector<int64_t>> operandFactors;
   llvm::SmallVector<llvm::SmallVector<int64_t>> resultFactors;
+  /// Optional, parallel to the above: how many positions of the dim one
+  /// position of its factor spans (a reshape's merged dim spans its minor
+  /// dims). Missing entries are 1.
+  llvm::SmallVector<llvm::SmallVector<int64_t>> operandMultipliers;
+  llvm::SmallVector<llvm::SmallVector<int64_t>> resultMultipliers;
+
+  int64_t operandMultiplier(size_t operand, size_t dim) const {
+    return operand < operandMultipliers.size() && dim < operandMultipliers[operand].size()
+               ? operandMultipliers[operand][dim]
+               : 1;
+  }
+  int64_t resultMultiplier(size_t result, size_t dim) const {
+    return result < resultMultipliers.size() && dim < resultMultipliers[result].size()
+               ? resultMultipliers[result][dim]
+               : 1;
+  }
 
   int64_t addFactor(FactorKind kind, int64_t size);
   int64_t addWindowedFactor(int64_t inSize, int64_t outSize, Window window, int64_t padHi);

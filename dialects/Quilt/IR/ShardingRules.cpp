@@ -56,18 +56,28 @@ static std::string factorName(int64_t index) {
 std::string ShardingRule::str() const {
   std::string text;
   llvm::raw_string_ostream os(text);
-  auto printGroup = [&](const SmallVector<SmallVector<int64_t>> &group) {
+  auto printGroup = [&](const SmallVector<SmallVector<int64_t>> &group,
+                        const SmallVector<SmallVector<int64_t>> &multipliers) {
     os << '(';
-    llvm::interleaveComma(group, os, [&](const SmallVector<int64_t> &dims) {
+    for (auto [t, dims] : llvm::enumerate(group)) {
+      if (t)
+        os << ", ";
       os << '[';
-      llvm::interleaveComma(dims, os, [&](int64_t f) { os << factorName(f); });
+      for (auto [d, f] : llvm::enumerate(dims)) {
+        if (d)
+          os << ", ";
+        os << factorName(f);
+        int64_t m = t < multipliers.size() && d < multipliers[t].size() ? multipliers[t][d] : 1;
+        if (m != 1)
+          os << '*' << m;
+      }
       os << ']';
-    });
+    }
     os << ')';
   };
-  printGroup(operandFactors);
+  printGroup(operandFactors, operandMultipliers);
   os << " -> ";
-  printGroup(resultFactors);
+  printGroup(resultFactors, resultMultipliers);
   os << " {";
   for (auto [i, f] : llvm::enumerate(factors)) {
     if (i)
@@ -428,33 +438,78 @@ ShardingRule ReduceMeanOp::getShardingRule() {
   return reduceRule(getInput().getType(), getDims());
 }
 
-/// Reshape: a dim that maps one-to-one onto a result dim (same extent, same
-/// product of everything before it) passes a split through; dims merged or
-/// split need to be whole (a block of a merged dim is not a block of its parts).
+/// Reshape: dims are matched in groups of equal extent products. A dim that
+/// maps one-to-one onto a result dim passes its split through. When a group
+/// merges dims into one (h, w -> h*w) or splits one into several, the major
+/// dim of the finer side shares a factor with the coarse dim, which spans the
+/// minor dims' product per factor position (its multiplier): a split of h is
+/// a split of h*w in whole granules of w, and back. Other dims of a group are
+/// whole (a block of a merged dim is not a block of its minor parts).
 ShardingRule ReshapeOp::getShardingRule() {
   ShardingRule rule;
   auto in = getInput().getType(), out = getResult().getType();
-  SmallVector<int64_t> inDims(in.getRank(), kNoFactor), outDims(out.getRank(), kNoFactor);
-  int64_t i = 0, o = 0, inPrefix = 1, outPrefix = 1;
-  while (i < in.getRank() || o < out.getRank()) {
-    int64_t inSize = i < in.getRank() ? in.getDimSize(i) : 1;
-    int64_t outSize = o < out.getRank() ? out.getDimSize(o) : 1;
-    if (i < in.getRank() && o < out.getRank() && inPrefix == outPrefix && inSize == outSize) {
-      int64_t f = rule.addFactor(inSize == 1 ? FactorKind::Whole : FactorKind::Parallel, inSize);
+  int64_t inRank = in.getRank(), outRank = out.getRank();
+  SmallVector<int64_t> inDims(inRank, kNoFactor), outDims(outRank, kNoFactor);
+  SmallVector<int64_t> inMult(inRank, 1), outMult(outRank, 1);
+  auto whole = [&](int64_t size) { return rule.addFactor(FactorKind::Whole, size); };
+  int64_t i = 0, o = 0;
+  while (i < inRank || o < outRank) {
+    if (i < inRank && o < outRank && in.getDimSize(i) == out.getDimSize(o)) {
+      int64_t size = in.getDimSize(i);
+      int64_t f = rule.addFactor(size == 1 ? FactorKind::Whole : FactorKind::Parallel, size);
       inDims[i++] = f;
       outDims[o++] = f;
-      inPrefix *= inSize;
-      outPrefix *= outSize;
-    } else if (o >= out.getRank() || (i < in.getRank() && inPrefix * inSize <= outPrefix * outSize)) {
-      inDims[i++] = rule.addFactor(FactorKind::Whole, inSize);
-      inPrefix *= inSize;
-    } else {
-      outDims[o++] = rule.addFactor(FactorKind::Whole, outSize);
-      outPrefix *= outSize;
+      continue;
     }
+    if (i < inRank && in.getDimSize(i) == 1) {
+      inDims[i] = whole(1);
+      ++i;
+      continue;
+    }
+    if (o < outRank && out.getDimSize(o) == 1) {
+      outDims[o] = whole(1);
+      ++o;
+      continue;
+    }
+    if (i >= inRank || o >= outRank)
+      break; // extents disagree: the verifier reports it
+    int64_t i0 = i, o0 = o, inProduct = in.getDimSize(i++), outProduct = out.getDimSize(o++);
+    while (inProduct != outProduct && (i < inRank || o < outRank)) {
+      if (inProduct < outProduct && i < inRank)
+        inProduct *= in.getDimSize(i++);
+      else if (o < outRank)
+        outProduct *= out.getDimSize(o++);
+      else
+        break;
+    }
+    // One coarse dim against several fine ones: the major fine dim and the
+    // coarse dim share a factor; the rest of the group is whole.
+    bool shared = inProduct == outProduct && (i - i0 == 1 || o - o0 == 1);
+    bool merge = o - o0 == 1;
+    if (shared) {
+      int64_t major = merge ? in.getDimSize(i0) : out.getDimSize(o0);
+      int64_t f = rule.addFactor(FactorKind::Parallel, major);
+      inDims[i0] = f;
+      outDims[o0] = f;
+      (merge ? outMult[o0] : inMult[i0]) = (merge ? inProduct : outProduct) / major;
+    }
+    for (int64_t k = i0; k < i; ++k)
+      if (!shared || k != i0)
+        inDims[k] = whole(in.getDimSize(k));
+    for (int64_t k = o0; k < o; ++k)
+      if (!shared || k != o0)
+        outDims[k] = whole(out.getDimSize(k));
   }
+  for (auto &d : inDims)
+    if (d == kNoFactor)
+      d = whole(1);
+  for (auto &d : outDims)
+    if (d == kNoFactor)
+      d = whole(1);
   rule.operandFactors = {inDims};
   rule.resultFactors = {outDims};
+  rule.operandMultipliers = {inMult};
+  rule.resultMultipliers = {outMult};
   return rule;
 }
 

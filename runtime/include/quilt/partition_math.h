@@ -39,6 +39,21 @@ inline int64_t maxBlockSize(int64_t n, int64_t parts) {
   return n / parts + (n % parts ? 1 : 0);
 }
 
+/// A dim of `n` positions split in whole granules of `granule` positions:
+/// the merged dim of a reshape whose major part is split (tokens of an image
+/// split by rows are split in whole rows). Rank r owns the granules
+/// blockRange(n / granule, parts, r).
+inline Range granularBlockRange(int64_t n, int64_t granule, int64_t parts, int64_t r) {
+  Range b = blockRange(n / granule, parts, r);
+  return {b.begin * granule, b.end * granule};
+}
+inline int64_t granularBlockSize(int64_t n, int64_t granule, int64_t parts, int64_t r) {
+  return blockSize(n / granule, parts, r) * granule;
+}
+inline int64_t granularMaxBlockSize(int64_t n, int64_t granule, int64_t parts) {
+  return maxBlockSize(n / granule, parts) * granule;
+}
+
 /// How output positions along one dim read input positions.
 enum class WindowKind : int64_t {
   /// Convolution and pooling: output o reads o * stride - padLo + j * dilation,

@@ -70,10 +70,10 @@ void allGather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   checkGatherLayouts(x, y, dim, axis);
   int d = static_cast<int>(dim);
   int64_t outer = x.product(0, d), inner = x.product(d + 1, x.rank());
-  int64_t n = x.dims[d].globalSize;
+  int64_t n = x.dims[d].globalSize, g = x.dims[d].granule;
   std::vector<size_t> bytes(parts);
   for (int64_t c = 0; c < parts; ++c)
-    bytes[c] = blockSize(n, parts, c) * outer * inner * sizeof(float);
+    bytes[c] = granularBlockSize(n, g, parts, c) * outer * inner * sizeof(float);
   auto *y_ = static_cast<float *>(buffers[1]);
   // Along the outermost non-trivial dim the blocks land in place.
   if (outer == 1) {
@@ -90,9 +90,9 @@ void allGather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
                       static_cast<int>(axis));
   const float *from = plan->scratch.data();
   for (int64_t c = 0; c < parts; ++c) {
-    std::vector<int64_t> box = withDim(x.extent, d, blockSize(n, parts, c));
+    std::vector<int64_t> box = withDim(x.extent, d, granularBlockSize(n, g, parts, c));
     copyBox(from, {&box, std::vector<int64_t>(x.rank(), 0)}, y_,
-            {&y.extent, offsetAt(y.rank(), d, blockStart(n, parts, c))}, box);
+            {&y.extent, offsetAt(y.rank(), d, granularBlockRange(n, g, parts, c).begin)}, box);
     from += bytes[c] / sizeof(float);
   }
 }

@@ -133,13 +133,15 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   AttentionDims dims = attentionDims(op.tensors[0], k, op.tensors[2], op.tensors[3]);
   int r = k.rank();
   const DimLayout &tokens = k.dims[r - 2];
-  if (tokens.meshAxis != axis || op.tensors[2].dims[r - 2].meshAxis != axis)
-    raise("keys and values must be split along mesh axis ", axis);
+  if (tokens.meshAxis != axis || op.tensors[2].dims[r - 2].meshAxis != axis ||
+      op.tensors[2].dims[r - 2].granule != tokens.granule)
+    raise("keys and values must be split alike along mesh axis ", axis);
   int64_t parts = ctx->axisSize(axis), coord = ctx->axisCoord(axis), n = tokens.globalSize;
   AttentionPlan &plan = planFor(ctx, params, op);
   // A block of keys then its values, packed: [batch, tk, d] then [batch, tk, dv].
   int64_t perToken = dims.batch * (dims.d + dims.dv);
-  int64_t capacity = maxBlockSize(n, parts) * perToken;
+  int64_t granule = tokens.granule;
+  int64_t capacity = granularMaxBlockSize(n, granule, parts) * perToken;
   for (auto &buffer : plan.kv)
     buffer.resize(capacity);
   int64_t tk = k.extent[r - 2];
@@ -151,13 +153,14 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   int next = ringPeer(*ctx, axis, +1), prev = ringPeer(*ctx, axis, -1);
   for (int64_t step = 0; step < parts; ++step) {
     int64_t owner = ((coord - step) % parts + parts) % parts;
-    int64_t size = blockSize(n, parts, owner);
+    int64_t size = granularBlockSize(n, granule, parts, owner);
     const float *block = plan.kv[step % 2].data();
     mergeBlock(dims, q, block, block + dims.batch * size * dims.d, size, plan);
     if (step + 1 == parts)
       break;
     // Forward the held block; receive the previous rank's (owner - 1).
-    int64_t incoming = blockSize(n, parts, ((owner - 1) % parts + parts) % parts);
+    int64_t incoming =
+        granularBlockSize(n, granule, parts, ((owner - 1) % parts + parts) % parts);
     Message send{next, plan.kv[step % 2].data(), size_t(size * perToken) * sizeof(float),
                  int(step)};
     Message recv{prev, plan.kv[(step + 1) % 2].data(),
