@@ -188,6 +188,38 @@ Bytes allToAllOpBytes(AllToAllOp op, const MeshGrid &grid) {
   });
 }
 
+/// quilt_rt_reduce_scatter: a ring reduce-scatter sends every block of the
+/// summed buffer but the rank's own.
+Bytes reduceScatterBytes(ReduceScatterOp op, const MeshGrid &grid) {
+  int64_t dim = op.getDim(), axis = grid.axisIndex(op.getAxis());
+  LocalAttr local = getLocalEncoding(op.getResult().getType());
+  if (!local || axis < 0)
+    return op.emitOpError("scatters onto a result not split on mesh axis ") << op.getAxis();
+  int64_t n = local.getGlobal()[dim], parts = grid.axisSize(axis);
+  return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
+    uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
+    uint64_t own =
+        granularBlockSize(n, local.getGranule(dim), parts, coords[axis]) * slab * kElementBytes;
+    return ringAllGatherBytes(n * slab * kElementBytes, own);
+  });
+}
+
+/// quilt_rt_collective_permute: the whole local buffer to one peer, unless
+/// the shift is a whole turn.
+Bytes collectivePermuteBytes(CollectivePermuteOp op, const MeshGrid &grid) {
+  int64_t axis = grid.axisIndex(op.getAxis());
+  if (axis < 0)
+    return op.emitOpError("names an axis its mesh does not have");
+  int64_t parts = grid.axisSize(axis);
+  bool moves = ((op.getShift() % parts) + parts) % parts != 0;
+  return forEachRank(grid, [&](ArrayRef<int64_t> coords) -> uint64_t {
+    uint64_t elements = 1;
+    for (int64_t e : grid.localExtents(op.getInput().getType(), coords))
+      elements *= e;
+    return moves ? elements * kElementBytes : 0;
+  });
+}
+
 /// What each rank sends in `op`, or nullopt for an op that computes locally.
 std::optional<Bytes> bytesSent(Operation &op, const MeshGrid &grid) {
   return llvm::TypeSwitch<Operation *, std::optional<Bytes>>(&op)
@@ -197,6 +229,8 @@ std::optional<Bytes> bytesSent(Operation &op, const MeshGrid &grid) {
       .Case([&](ShardSliceOp o) { return shardSliceBytes(o, grid); })
       .Case([&](AllToAllOp o) { return allToAllOpBytes(o, grid); })
       .Case([&](RingAttentionOp o) { return ringAttentionBytes(o, grid); })
+      .Case([&](ReduceScatterOp o) { return reduceScatterBytes(o, grid); })
+      .Case([&](CollectivePermuteOp o) { return collectivePermuteBytes(o, grid); })
       .Default([](Operation *other) -> std::optional<Bytes> {
         // Communication has side effects: a quilt op with none is local, and
         // one with some must not be skipped silently.

@@ -208,6 +208,14 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       .Case<AttentionOp>([&](auto) -> Result {
         return std::make_pair(StringRef("quilt_rt_attention"), SmallVector<int64_t>{});
       })
+      .Case<ReduceScatterOp>([&](ReduceScatterOp r) -> Result {
+        return std::make_pair(StringRef("quilt_rt_reduce_scatter"),
+                              SmallVector<int64_t>{(int64_t)r.getDim(), axisIndex(r.getAxis())});
+      })
+      .Case<CollectivePermuteOp>([&](CollectivePermuteOp c) -> Result {
+        return std::make_pair(StringRef("quilt_rt_collective_permute"),
+                              SmallVector<int64_t>{axisIndex(c.getAxis()), (int64_t)c.getShift()});
+      })
       .Case<RingAttentionOp>([&](RingAttentionOp r) -> Result {
         return std::make_pair(StringRef("quilt_rt_ring_attention"),
                               SmallVector<int64_t>{axisIndex(r.getAxis())});

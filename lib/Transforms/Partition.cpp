@@ -77,6 +77,30 @@ void Partitioner::setLocal(Value value, RankedTensorType global, const AxisSplit
   value.setType(localType(global, whole, meshRef, halos));
 }
 
+/// An all-reduce (sum, one axis) whose only use takes this rank's block along
+/// the same axis is a reduce-scatter: each rank only needs its block of the
+/// sum, and a ring reduce-scatter sends half of what the all-reduce does.
+static void fuseReduceScatters(func::FuncOp func) {
+  SmallVector<AllReduceOp> candidates;
+  func.walk([&](AllReduceOp op) { candidates.push_back(op); });
+  for (AllReduceOp reduce : candidates) {
+    if (reduce.getKind() != ReductionKind::Sum || reduce.getAxes().size() != 1 ||
+        !reduce->hasOneUse())
+      continue;
+    auto slice = dyn_cast<ShardSliceOp>(*reduce->getUsers().begin());
+    StringRef axis = cast<StringAttr>(reduce.getAxes()[0]).getValue();
+    if (!slice || slice.getAxis() != axis)
+      continue;
+    OpBuilder b(slice);
+    auto scatter = ReduceScatterOp::create(b, slice.getLoc(), slice.getResult().getType(),
+                                           reduce.getInput(), slice.getMeshAttr(),
+                                           slice.getAxisAttr(), slice.getDimAttr());
+    slice.getResult().replaceAllUsesWith(scatter.getResult());
+    slice->erase();
+    reduce->erase();
+  }
+}
+
 LogicalResult Partitioner::run(func::FuncOp func) {
   // Rules are computed on global types, before any type is rewritten.
   DenseMap<Operation *, ShardingRule> rules;
@@ -106,6 +130,7 @@ LogicalResult Partitioner::run(func::FuncOp func) {
     if (failed(result))
       return failure();
   }
+  fuseReduceScatters(func);
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   func.setType(FunctionType::get(func.getContext(), func.getBody().front().getArgumentTypes(),
                                  ret.getOperandTypes()));

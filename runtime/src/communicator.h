@@ -65,6 +65,13 @@ public:
   virtual void allToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
                         const std::vector<size_t> &recvBytes, int axis) = 0;
 
+  /// Over the group of mesh axis `axis`: sums member order blocks of float
+  /// `send` (member c's block is `counts[c]` floats, packed in member order)
+  /// across the group and leaves this rank's block in `recv`. Counts the bytes
+  /// of a ring reduce-scatter: every block but this rank's own.
+  virtual void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
+                             int axis) = 0;
+
   virtual void barrier() = 0;
 
   /// Bytes this rank has sent so far (collectives counted as ring algorithms).

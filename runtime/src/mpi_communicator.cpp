@@ -196,6 +196,24 @@ public:
     bytesSent_ += sendOffset - sendBytes[me];
   }
 
+  void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
+                     int axis) override {
+    MPI_Comm comm = group(AxisMask(1) << axis);
+    int members = 0, me = 0;
+    MPI_Comm_size(comm, &members);
+    MPI_Comm_rank(comm, &me);
+    if (static_cast<size_t>(members) != counts.size())
+      raise("reduce-scatter over ", members, " ranks given ", counts.size(), " block sizes");
+    std::vector<int> intCounts(members);
+    size_t total = 0;
+    for (int i = 0; i < members; ++i) {
+      intCounts[i] = checkedInt(counts[i], "a reduce-scatter block");
+      total += counts[i];
+    }
+    MPI_Reduce_scatter(send, recv, intCounts.data(), MPI_FLOAT, MPI_SUM, comm);
+    bytesSent_ += ringAllGatherBytes(total * sizeof(float), counts[me] * sizeof(float));
+  }
+
   void barrier() override { MPI_Barrier(MPI_COMM_WORLD); }
 
   uint64_t bytesSent() const override { return bytesSent_; }

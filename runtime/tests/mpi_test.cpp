@@ -315,6 +315,67 @@ TEST(MpiCollectives, AllToAllUnevenBlocks) {
           checkAllToAll(mesh, from, to, axis, shape);
 }
 
+/// quilt_rt_reduce_scatter: every rank holds a partial (global * (coord + 1))
+/// of the whole dim; each keeps its block of the sum over the axis.
+void checkReduceScatter(const Shape &mesh, int dim, int64_t axis, const Shape &shape) {
+  std::vector<float> global = globalTensor(shape, 41);
+  auto ctx = contextFor(mesh);
+  int64_t parts = mesh[axis], coord = ctx->coords[axis];
+  std::vector<Dim> xd{whole(shape[0]), whole(shape[1]), whole(shape[2])};
+  std::vector<Dim> yd = xd;
+  yd[dim] = split(shape[dim], axis);
+  std::vector<float> x = global;
+  for (float &v : x)
+    v *= float(coord + 1);
+  std::vector<float> expect = localPart(global, yd, mesh, ctx->coords);
+  float factor = float(parts * (parts + 1) / 2);
+  for (float &v : expect)
+    v *= factor;
+  std::vector<float> y(expect.size(), NAN);
+  Params p;
+  p.tensor(xd).tensor(yd).attr(dim).attr(axis);
+  void *buffers[] = {x.data(), y.data()};
+  std::vector<OpTraffic> log;
+  gComm->attachTrafficLog(&log);
+  quilt_rt_reduce_scatter(ctx.get(), p.data(), buffers);
+  gComm->attachTrafficLog(nullptr);
+  for (size_t i = 0; i < y.size(); ++i)
+    ASSERT_NEAR(y[i], expect[i], 1e-4 * (1 + std::abs(expect[i])))
+        << "mesh " << shapeString(mesh) << " dim " << dim << " axis " << axis << " at " << i;
+  uint64_t own = expect.size() * sizeof(float), total = x.size() * sizeof(float);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].bytes, parts > 1 ? total - own : 0u);
+}
+
+TEST(MpiCollectives, ReduceScatterUnevenBlocks) {
+  for (const Shape &mesh : meshesOfWorld(gComm->size(), 2))
+    for (int64_t axis = 0; axis < (int64_t)mesh.size(); ++axis)
+      for (int dim : {0, 1, 2})
+        for (Shape shape : {Shape{3, 7, 2}, Shape{5, 1, 4}})
+          checkReduceScatter(mesh, dim, axis, shape);
+}
+
+TEST(MpiCollectives, CollectivePermuteIsARingStep) {
+  for (const Shape &mesh : meshesOfWorld(gComm->size(), 2))
+    for (int64_t axis = 0; axis < (int64_t)mesh.size(); ++axis)
+      for (int64_t shift : {1, -1, 2}) {
+        auto ctx = contextFor(mesh);
+        int64_t parts = mesh[axis], coord = ctx->coords[axis];
+        std::vector<Dim> dims{whole(3), whole(4)};
+        std::vector<float> x(12), y(12, NAN);
+        for (size_t i = 0; i < x.size(); ++i)
+          x[i] = float(coord * 100 + i);
+        Params p;
+        p.tensor(dims).tensor(dims).attr(axis).attr(shift);
+        void *buffers[] = {x.data(), y.data()};
+        quilt_rt_collective_permute(ctx.get(), p.data(), buffers);
+        int64_t from = ((coord - shift) % parts + parts) % parts;
+        for (size_t i = 0; i < y.size(); ++i)
+          ASSERT_EQ(y[i], float(from * 100 + i)) << "mesh " << shapeString(mesh) << " shift "
+                                                  << shift;
+      }
+}
+
 /// On ranks other than 0: print only failed assertions, tagged with the rank.
 class RankFailurePrinter : public testing::EmptyTestEventListener {
   void OnTestPartResult(const testing::TestPartResult &r) override {

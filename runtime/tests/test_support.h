@@ -173,6 +173,10 @@ public:
                 const std::vector<size_t> &, int) override {
     std::memcpy(recv, send, sendBytes.empty() ? 0 : sendBytes[0]);
   }
+  void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
+                     int) override {
+    std::memcpy(recv, send, (counts.empty() ? 0 : counts[0]) * sizeof(float));
+  }
   void barrier() override {}
   uint64_t bytesSent() const override { return 0; }
   [[noreturn]] void abort(int) override { std::abort(); }

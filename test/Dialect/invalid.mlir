@@ -322,3 +322,21 @@ func.func @select_shape(%c: tensor<2x6xf32>, %a: tensor<3x6xf32>) {
   %y = quilt.select %c, %a, %a : tensor<2x6xf32>, tensor<3x6xf32>, tensor<3x6xf32> -> tensor<3x6xf32>
   return
 }
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @permute_split_axis(%p: tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>>) {
+  // expected-error @+1 {{cannot permute along "x", which splits dim 1: blocks may differ in size}}
+  %q = quilt.collective_permute %p on @mesh axis "x" shift 1 : tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @reduce_scatter_split_input(%p: tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>>) {
+  // expected-error @+1 {{input must hold dim 1 whole}}
+  %q = quilt.reduce_scatter %p on @mesh axis "x" dim 1 : tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>>
+  return
+}

@@ -126,3 +126,14 @@ func.func @select(%c: tensor<1x6xf32>, %a: tensor<3x6xf32>, %b: tensor<3x1xf32>)
   %y = quilt.select %c, %a, %b : tensor<1x6xf32>, tensor<3x6xf32>, tensor<3x1xf32> -> tensor<3x6xf32>
   return %y : tensor<3x6xf32>
 }
+
+quilt.mesh @comm_mesh ["x" = 2, "y" = 3]
+
+// CHECK-LABEL: func @reduce_scatter_and_permute
+func.func @reduce_scatter_and_permute(%p: tensor<4x6xf32>) -> tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["y"]]>> {
+  // CHECK: quilt.collective_permute %arg0 on @comm_mesh axis "x" shift 1 : tensor<4x6xf32>
+  %q = quilt.collective_permute %p on @comm_mesh axis "x" shift 1 : tensor<4x6xf32>
+  // CHECK: quilt.reduce_scatter %{{.*}} on @comm_mesh axis "y" dim 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], {{\[}}[], ["y"]]>>
+  %s = quilt.reduce_scatter %q on @comm_mesh axis "y" dim 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["y"]]>>
+  return %s : tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["y"]]>>
+}

@@ -849,6 +849,30 @@ def gen_indexing(out_dir, seed=2400):
     return model, ops, x, ref
 
 
+# --- contraction (onnx.helper): MatMul over the split dim into a split Add ---
+
+def gen_contraction(out_dir, seed=2500):
+    """A MatMul contracting the split (last) dim feeds an Add with the split
+    input: the partial sums are reduce-scattered, not all-reduced."""
+    name = "contraction"
+    rs = np.random.RandomState(seed)
+    in_shape = [1, 6, 23]
+    w = (rs.standard_normal((23, 23)) * 0.3).astype(np.float32)
+    nodes = [
+        helper.make_node("MatMul", ["input", "w"], ["m"], name="mix"),
+        helper.make_node("Add", ["m", "input"], ["a"], name="residual"),
+        helper.make_node("Tanh", ["a"], ["output"], name="tanh"),
+    ]
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, in_shape)],
+        initializer=[numpy_helper.from_array(w, "w")])
+    model, ops = save_graph(graph, out_dir)
+    x = make_input(in_shape, seed + 1)
+    ref = np.tanh(x @ w + x).astype(np.float32)
+    return model, ops, x, ref
+
+
 # --- periodic (onnx.helper): circular padding as exact Slice+Concat wraps --
 
 def _wrap(x, name, axis, n, lo, hi, nodes, inits):
@@ -1103,6 +1127,11 @@ MODELS = {
         shard=[None],
         notes="3-D U-Net: conv+InstanceNorm3d blocks, max-pool, ConvTranspose3d k2 s2, "
               "skip Concat, trilinear x2 upsampling."),
+    "contraction": dict(
+        gen=gen_contraction,
+        shard=[None],
+        notes="onnx.helper: MatMul contracting the split dim, then an Add with the split "
+              "input: a reduce-scatter instead of all-reduce + slice."),
     "indexing": dict(
         gen=gen_indexing,
         shard=[None],

@@ -849,6 +849,51 @@ LogicalResult HaloExchangeOp::verify() {
   return success();
 }
 
+/// The mesh axes splitting `dim` of a local type (empty for a global type).
+static SmallVector<StringRef> splitAxesOf(RankedTensorType type, int64_t dim) {
+  LocalAttr local = getLocalEncoding(type);
+  if (!local)
+    return {};
+  SmallVector<StringRef> axes;
+  for (Attribute a : cast<ArrayAttr>(local.getDims()[dim]))
+    axes.push_back(cast<StringAttr>(a).getValue());
+  return axes;
+}
+
+LogicalResult ReduceScatterOp::verify() {
+  MeshOp mesh = lookupMesh(*this, getMeshAttr());
+  if (!mesh)
+    return failure();
+  if (mesh.getAxisIndex(getAxis()) < 0)
+    return emitOpError("mesh ") << getMeshAttr() << " has no axis \"" << getAxis() << "\"";
+  auto in = getInput().getType(), out = getResult().getType();
+  int64_t dim = getDim();
+  if (dim < 0 || dim >= in.getRank() || out.getRank() != in.getRank())
+    return emitOpError("dim ") << dim << " is out of range for rank " << in.getRank();
+  if (!splitAxesOf(in, dim).empty())
+    return emitOpError("input must hold dim ") << dim << " whole";
+  if (getLocalEncoding(out) && splitAxesOf(out, dim) != SmallVector<StringRef>{getAxis()})
+    return emitOpError("result must be split over \"") << getAxis() << "\" on dim " << dim;
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (d != dim && !dimsAgree(in.getDimSize(d), out.getDimSize(d)))
+      return emitOpError("only dim ") << dim << " may change extent";
+  return success();
+}
+
+LogicalResult CollectivePermuteOp::verify() {
+  MeshOp mesh = lookupMesh(*this, getMeshAttr());
+  if (!mesh)
+    return failure();
+  if (mesh.getAxisIndex(getAxis()) < 0)
+    return emitOpError("mesh ") << getMeshAttr() << " has no axis \"" << getAxis() << "\"";
+  auto type = getInput().getType();
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (llvm::is_contained(splitAxesOf(type, d), getAxis()))
+      return emitOpError("cannot permute along \"")
+             << getAxis() << "\", which splits dim " << d << ": blocks may differ in size";
+  return success();
+}
+
 LogicalResult AllReduceOp::verify() {
   MeshOp mesh = lookupMesh(*this, getMeshAttr());
   if (!mesh)

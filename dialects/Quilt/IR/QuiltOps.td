@@ -553,4 +553,39 @@ def Quilt_AllToAllOp : Quilt_Op<"all_to_all"> {
   let hasVerifier = 1;
 }
 
+def Quilt_ReduceScatterOp : Quilt_Op<"reduce_scatter"> {
+  let summary = "Sum partial values over mesh axis `axis`, each rank keeping its block of `dim`";
+  let description = [{
+    The input is a partial sum over `axis` holding dim `dim` whole; the result
+    is this rank's block of `dim` (split over `axis`) of the complete sum. It
+    replaces an all-reduce whose only use slices the same axis: a ring
+    reduce-scatter sends `(g-1)/g` of the buffer, half of an all-reduce.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrAttr:$axis,
+                       I64Attr:$dim);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `on` $mesh `axis` $axis `dim` $dim attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Quilt_CollectivePermuteOp : Quilt_Op<"collective_permute", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Every rank sends its buffer `shift` ranks forward along mesh axis `axis`";
+  let description = [{
+    Rank `c` of the axis sends its local tensor to rank `(c + shift) mod g` and
+    receives rank `(c - shift) mod g`'s: a ring step. The tensor must not be
+    split along `axis` (so every rank's buffer has the same shape); other
+    axes may split it. `quilt.ring_attention` circulates its K/V blocks with
+    the same runtime transfer.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrAttr:$axis,
+                       I64Attr:$shift);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `on` $mesh `axis` $axis `shift` $shift attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // QUILT_OPS_TD

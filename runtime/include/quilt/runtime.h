@@ -170,6 +170,10 @@ void quilt_rt_normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers
  * all_to_all     buffers {x, y}; attrs: dim, to_dim, axis: x is a block of mesh axis
  *                `axis` on dim and whole on to_dim; y is whole on dim and a block
  *                on to_dim (other dims alike); one Alltoallv over the axis
+ * reduce_scatter buffers {x, y}; attrs: dim, axis: x holds dim whole (a partial sum
+ *                over axis), y is this rank's block of the sum (one reduce-scatter)
+ * collective_permute buffers {x, y}; attrs: axis, shift: send x to coordinate
+ *                c + shift, receive y from c - shift (x not split along axis)
  * ring_attention buffers {q, k, v, y}; attrs: axis. k and v are split along Tk
  *                over mesh axis `axis`; P steps, each merging the held K/V block
  *                into running (max, sum, output) state and then passing it to
@@ -181,6 +185,8 @@ void quilt_rt_all_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffer
 void quilt_rt_all_gather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_shard_slice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_all_to_all(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_reduce_scatter(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_collective_permute(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_ring_attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 
 /* Defined by the compiled model. */
