@@ -37,6 +37,15 @@ int64_t quilt_rt_ctx::axisSize(int64_t axis) const {
   return mesh[axis];
 }
 
+int quilt_rt_ctx::rankAlong(int64_t axis, int64_t coord) const {
+  int64_t parts = axisSize(axis);
+  int64_t target = ((coord % parts) + parts) % parts;
+  int64_t stride = 1;
+  for (size_t i = axis + 1; i < mesh.size(); ++i)
+    stride *= mesh[i];
+  return static_cast<int>(comm.rank() + (target - coords[axis]) * stride);
+}
+
 int64_t quilt_rt_ctx::axisCoord(int64_t axis) const {
   axisSize(axis);
   return coords[axis];

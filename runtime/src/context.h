@@ -45,6 +45,9 @@ struct quilt_rt_ctx {
 
   int64_t axisSize(int64_t axis) const;
   int64_t axisCoord(int64_t axis) const;
+  /// The world rank at coordinate `coord` (taken modulo the axis size) along
+  /// mesh axis `axis`, every other coordinate as this rank's.
+  int rankAlong(int64_t axis, int64_t coord) const;
 
   /// Reports an error from inside a model run: by default prints one line and
   /// aborts the job, since other ranks may be blocked in communication.

@@ -47,14 +47,6 @@ HaloAxis haloAxis(const quilt_rt_ctx &ctx, const DimLayout &dy) {
                   dy.isPeriodic()};
 }
 
-/// The world rank at coordinate `coord` along `axis`, other coordinates as ours.
-int peerRank(const quilt_rt_ctx &ctx, int64_t axis, int64_t coord) {
-  int64_t stride = 1;
-  for (size_t i = axis + 1; i < ctx.mesh.size(); ++i)
-    stride *= ctx.mesh[i];
-  return static_cast<int>(ctx.comm.rank() + (coord - ctx.coords[axis]) * stride);
-}
-
 void addTransfers(std::vector<Transfer> &list, const std::vector<HaloSegment> &segments,
                   int peer, int64_t inner, size_t &scratch, int64_t outer) {
   int tag = 0;
@@ -78,7 +70,7 @@ std::unique_ptr<HaloPlan> buildHaloPlan(const quilt_rt_ctx &ctx, const TensorVie
   for (int64_t q = 0; q < axis.parts; ++q) {
     if (q == me)
       continue;
-    int peer = peerRank(ctx, dy.meshAxis, q);
+    int peer = ctx.rankAlong(dy.meshAxis, q);
     addTransfers(plan->sends, haloSegments(axis, me, q), peer, plan->inner, sendFloats, outer);
     addTransfers(plan->recvs, haloSegments(axis, q, me), peer, plan->inner, recvFloats, outer);
   }

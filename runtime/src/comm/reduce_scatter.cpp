@@ -56,16 +56,6 @@ void reduceScatter(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   ctx->comm.reduceScatter(in, out, counts, static_cast<int>(axis));
 }
 
-/// The world rank `shift` places along `axis` from this rank, cyclically.
-int ringPeer(const quilt_rt_ctx &ctx, int64_t axis, int64_t shift) {
-  int64_t parts = ctx.axisSize(axis), coord = ctx.axisCoord(axis);
-  int64_t target = ((coord + shift) % parts + parts) % parts;
-  int64_t stride = 1;
-  for (size_t i = axis + 1; i < ctx.mesh.size(); ++i)
-    stride *= ctx.mesh[i];
-  return static_cast<int>(ctx.comm.rank() + (target - coord) * stride);
-}
-
 void collectivePermute(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   OpParams op = decodeParams(*ctx, params);
   expectTensorCount(op, 2, 2);
@@ -81,8 +71,9 @@ void collectivePermute(quilt_rt_ctx *ctx, const int64_t *params, void **buffers)
       std::memcpy(buffers[1], buffers[0], bytes);
     return;
   }
-  Message send{ringPeer(*ctx, axis, shift), buffers[0], bytes, 0};
-  Message recv{ringPeer(*ctx, axis, -shift), buffers[1], bytes, 0};
+  int64_t coord = ctx->axisCoord(axis);
+  Message send{ctx->rankAlong(axis, coord + shift), buffers[0], bytes, 0};
+  Message recv{ctx->rankAlong(axis, coord - shift), buffers[1], bytes, 0};
   ctx->comm.exchange({send}, {recv});
 }
 

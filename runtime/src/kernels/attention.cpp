@@ -115,16 +115,6 @@ void attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   finish(dims, plan, static_cast<float *>(buffers[3]));
 }
 
-/// The world rank `shift` places along `axis` from this rank, cyclically.
-int ringPeer(const quilt_rt_ctx &ctx, int64_t axis, int64_t shift) {
-  int64_t parts = ctx.axisSize(axis), coord = ctx.axisCoord(axis);
-  int64_t target = ((coord + shift) % parts + parts) % parts;
-  int64_t stride = 1;
-  for (size_t i = axis + 1; i < ctx.mesh.size(); ++i)
-    stride *= ctx.mesh[i];
-  return static_cast<int>(ctx.comm.rank() + (target - coord) * stride);
-}
-
 void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   OpParams op = decodeParams(*ctx, params);
   expectTensorCount(op, 4, 4);
@@ -150,7 +140,7 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
               plan.kv[0].data() + dims.batch * tk * dims.d);
   startState(dims, plan);
   const float *q = static_cast<const float *>(buffers[0]);
-  int next = ringPeer(*ctx, axis, +1), prev = ringPeer(*ctx, axis, -1);
+  int next = ctx->rankAlong(axis, coord + 1), prev = ctx->rankAlong(axis, coord - 1);
   for (int64_t step = 0; step < parts; ++step) {
     int64_t owner = ((coord - step) % parts + parts) % parts;
     int64_t size = granularBlockSize(n, granule, parts, owner);
