@@ -2,9 +2,10 @@
 //
 // Every value takes its per-rank local type; communication is inserted where
 // an op's rule needs operands laid out differently than they are (halo
-// exchange for split windowed dims, all-gather for dims needed whole,
-// shard_slice for replicated values meeting split ones) and where a split
-// reduction leaves a partial value (all-reduce).
+// exchange for split windowed dims, all-to-all for a mesh axis moving from
+// one dim to another, all-gather for dims needed whole, shard_slice for
+// replicated values meeting split ones) and where a split reduction leaves a
+// partial value (all-reduce).
 //
 //===----------------------------------------------------------------------===//
 #include "quilt/Transforms/Passes.h"
@@ -42,7 +43,8 @@ private:
   LogicalResult partitionAnnotate(AnnotateOp op);
   LogicalResult partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule);
   LogicalResult partitionAttention(AttentionOp op);
-  /// Returns `value` laid out per `want` (gathers and slices dim by dim).
+  /// Returns `value` laid out per `want` (planReshard: an axis moving from one
+  /// dim to another by all-to-all, others gathered, then local slices).
   /// `why(d)` says, for a remark, why dim d of the operand must change.
   Value reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b,
                 llvm::function_ref<std::string(int64_t)> why);
@@ -63,10 +65,15 @@ private:
   void setLocal(Value value, RankedTensorType global, const AxisSplit &split,
                 ArrayAttr halos = {});
 
+  /// What factorAxes weighs about `value`.
+  OperandLayout layoutOf(Value value);
+
   MeshOp mesh;
   FlatSymbolRefAttr meshRef;
   bool ringAttention;
   DenseMap<Value, State> states;
+  /// Values a quilt.annotate pinned: a conflict moves them last.
+  DenseSet<Value> annotated;
 };
 
 void Partitioner::setLocal(Value value, RankedTensorType global, const AxisSplit &split,
@@ -151,44 +158,62 @@ LogicalResult Partitioner::partitionAnnotate(AnnotateOp op) {
     input = reshard(input, want, op, b,
                     [](int64_t) { return std::string("a quilt.annotate asks for another split"); });
   }
+  annotated.insert(input);
   op.getResult().replaceAllUsesWith(input);
   op.erase();
   return success();
 }
 
+OperandLayout Partitioner::layoutOf(Value value) {
+  auto found = states.find(value);
+  if (found == states.end()) {
+    auto type = cast<RankedTensorType>(value.getType());
+    return {AxisSplit::replicated(type.getRank()), type, annotated.contains(value)};
+  }
+  return {found->second.split, found->second.global, annotated.contains(value)};
+}
+
 Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b,
                            llvm::function_ref<std::string(int64_t)> why) {
   State state = states[value];
-  int64_t rank = want.dims.size();
-  // Every gather before any slice: a mesh axis moving from one dim to another
-  // must be free before it splits the new dim.
-  for (int64_t d = 0; d < rank; ++d) {
-    if (state.split.sameDim(want, d))
-      continue;
-    for (const std::string &axis : llvm::reverse(state.split.dims[d])) {
+  LocalAttr local = getLocalEncoding(value.getType());
+  bool haloed = local && local.getHalos() && !local.getHalos().empty();
+  for (const ReshardStep &step : planReshard(state.split, want, mesh, /*allowAllToAll=*/!haloed)) {
+    int64_t d = step.dim;
+    switch (step.kind) {
+    case ReshardStep::Kind::Gather: {
+      assert(state.split.dims[d].back() == step.axis && "gathers pop the last axis of a dim");
       AxisSplit next = state.split;
       next.dims[d].pop_back();
       if (next.dims[d].empty() && d < (int64_t)next.granules.size())
         next.granules[d] = 1;
       auto type = localType(state.global, next, meshRef);
       value = AllGatherOp::create(b, user->getLoc(), type, value, meshRef.getValue(),
-                                  StringRef(axis), d);
-      user->emitRemark() << "all-gather of dim " << d << " (split over mesh axis \"" << axis
+                                  StringRef(step.axis), d);
+      user->emitRemark() << "all-gather of dim " << d << " (split over mesh axis \"" << step.axis
                          << "\") before " << describeNode(user) << ": " << why(d);
       state.split = next;
+      break;
     }
-  }
-  for (int64_t d = 0; d < rank; ++d) {
-    for (size_t k = state.split.dims[d].size(); k < want.dims[d].size(); ++k) {
-      const std::string &axis = want.dims[d][k];
+    case ReshardStep::Kind::AllToAll:
+      states[value] = state;
+      value = allToAll(value, d, step.toDim, user->getLoc(), b);
+      user->emitRemark() << "all-to-all moves mesh axis \"" << step.axis << "\" from dim " << d
+                         << " to dim " << step.toDim << " before " << describeNode(user) << ": "
+                         << why(d);
+      state = states[value];
+      break;
+    case ReshardStep::Kind::Slice: {
       AxisSplit next = state.split;
-      next.dims[d].push_back(axis);
-      next.granules.resize(rank, 1);
-      next.granules[d] = want.granule(d);
+      next.dims[d].push_back(step.axis);
+      next.granules.resize(next.dims.size(), 1);
+      next.granules[d] = step.granule;
       auto type = localType(state.global, next, meshRef);
       value = ShardSliceOp::create(b, user->getLoc(), type, value, meshRef.getValue(),
-                                   StringRef(axis), d);
+                                   StringRef(step.axis), d);
       state.split = next;
+      break;
+    }
     }
   }
   states[value] = state;
@@ -233,22 +258,28 @@ static void dropHaloPadding(Operation *op, ArrayRef<int64_t> haloDims) {
 }
 
 LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule) {
-  SmallVector<AxisSplit> operandSplits;
+  // Rules and results are still global here; propagation chose the same.
+  SmallVector<OperandLayout> operandLayouts;
   for (Value v : op->getOperands())
-    operandSplits.push_back(states[v].split);
-  std::string origin;
-  SmallVector<int64_t> bases;
-  auto axes = factorAxes(rule, operandSplits, origin, &bases);
+    operandLayouts.push_back(layoutOf(v));
+  SmallVector<RankedTensorType> resultTypes;
+  for (Type type : op->getResultTypes())
+    resultTypes.push_back(dyn_cast<RankedTensorType>(type));
+  FactorAssignment assignment = factorAxes(rule, operandLayouts, resultTypes, mesh);
+  const auto &axes = assignment.axes;
+  const auto &bases = assignment.baseGranules;
 
   OpBuilder b(op);
   SmallVector<int64_t> haloDims;
   for (auto [i, operand] : llvm::enumerate(op->getOpOperands())) {
     AxisSplit want = splitForOperand(rule, i, axes, bases);
     auto why = [&, i = i](int64_t d) -> std::string {
+      if (!assignment.changes[i][d].empty())
+        return assignment.changes[i][d];
       int64_t f = rule.operandFactors[i][d];
       if (f == kNoFactor || rule.factors[f].kind == FactorKind::Whole)
         return "it needs that dim whole";
-      return "its operands are split differently, and an earlier operand's split wins";
+      return "its operands are split differently";
     };
     Value value = reshard(operand.get(), want, op, b, why);
     for (auto [d, f] : llvm::enumerate(rule.operandFactors[i])) {
@@ -356,7 +387,9 @@ Value Partitioner::allReduce(OpBuilder &b, Location loc, Value value, ArrayRef<s
     names.push_back(b.getStringAttr(a));
   Value reduced = AllReduceOp::create(b, loc, value.getType(), value, meshRef.getValue(),
                                       b.getArrayAttr(names), kind);
-  states[reduced] = states[value];
+  // A copy first: inserting `reduced` may grow the map under a reference.
+  State state = states[value];
+  states[reduced] = state;
   return reduced;
 }
 
@@ -511,7 +544,9 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
   auto reduced = AllReduceOp::create(b, op->getLoc(), result.getType(), result, meshRef.getValue(),
                                        b.getArrayAttr(axes), kind);
   Value whole = reduced.getResult();
-  states[whole] = states[result];
+  // Copies, not references into `states`: an insertion may grow the map.
+  State resultState = states[result];
+  states[whole] = resultState;
   if (bias) {
     // The bias must broadcast against the result: same rank, extent 1 elsewhere.
     auto resultType = cast<RankedTensorType>(result.getType());
@@ -526,7 +561,7 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
     if (biasShape != biasType)
       bias = ReshapeOp::create(b, op->getLoc(), biasShape, bias);
     auto add = AddOp::create(b, op->getLoc(), result.getType(), whole, bias);
-    states[add.getResult()] = states[result];
+    states[add.getResult()] = resultState;
     whole = add.getResult();
   }
   if (activation != Activation::None) {
@@ -534,7 +569,7 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
                           ? ReluOp::create(b, op->getLoc(), whole).getResult()
                           : LeakyReluOp::create(b, op->getLoc(), whole, b.getF32FloatAttr(alpha))
                                 .getResult();
-    states[activated] = states[result];
+    states[activated] = resultState;
     whole = activated;
   }
   result.replaceAllUsesExcept(whole, reduced);

@@ -2,7 +2,9 @@
 //
 // Forward propagation over the SSA graph in program order (a DAG, so one
 // sweep reaches the fixed point): each op's rule maps operand dim splits to
-// factors, and factors to result dim splits.
+// factors, and factors to result dim splits. Where operands disagree, the
+// assignment whose reshards move the fewest bytes wins, never moving a user
+// annotation when another assignment keeps it (factorAxes).
 //
 //===----------------------------------------------------------------------===//
 #include "quilt/Transforms/Passes.h"
@@ -28,17 +30,23 @@ struct Propagated {
   std::string origin;
 };
 
-static Propagated propagateThroughRule(ShardingRuleOpInterface op) {
+static Propagated propagateThroughRule(ShardingRuleOpInterface op, MeshOp mesh) {
   ShardingRule rule = op.getShardingRule();
-  SmallVector<AxisSplit> operands;
+  // The partitioner makes the same choice from the same layouts.
+  SmallVector<OperandLayout> operands;
   for (Value v : op->getOperands())
-    operands.push_back(getValueSplit(v));
+    operands.push_back({getValueSplit(v), cast<RankedTensorType>(v.getType()),
+                        isa_and_nonnull<AnnotateOp>(v.getDefiningOp())});
+  SmallVector<RankedTensorType> results;
+  for (Type type : op->getResultTypes())
+    results.push_back(dyn_cast<RankedTensorType>(type));
   Propagated out;
-  SmallVector<int64_t> bases;
-  auto axes = factorAxes(rule, operands, out.origin, &bases);
+  FactorAssignment assignment = factorAxes(rule, operands, results, mesh);
+  out.origin = assignment.origin;
   // A split reduction factor leaves a partial value on those axes.
   for (size_t r = 0; r < rule.resultFactors.size(); ++r)
-    out.results.push_back(splitForResult(rule, r, axes, bases));
+    out.results.push_back(
+        splitForResult(rule, r, assignment.axes, assignment.baseGranules));
   if (out.origin.empty())
     out.origin = "no split operand";
   return out;
@@ -55,9 +63,12 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
           << meshes.size();
       return signalPassFailure();
     }
-    auto mesh = FlatSymbolRefAttr::get(meshes.front().getSymNameAttr());
+    meshOp = meshes.front();
+    auto mesh = FlatSymbolRefAttr::get(meshOp.getSymNameAttr());
     module.walk([&](Operation *op) { propagateOp(op, mesh); });
   }
+
+  MeshOp meshOp;
 
   void propagateOp(Operation *op, FlatSymbolRefAttr mesh) {
     Propagated p;
@@ -66,7 +77,7 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
                                               annotate.getInput().getType().getRank()));
       p.origin = "user annotation";
     } else if (auto ruled = dyn_cast<ShardingRuleOpInterface>(op)) {
-      p = propagateThroughRule(ruled);
+      p = propagateThroughRule(ruled, meshOp);
       moveSpectralSplits(op, p.results, p.origin);
     } else {
       return;

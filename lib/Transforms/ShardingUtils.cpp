@@ -4,6 +4,10 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cmath>
+#include <functional>
+#include <optional>
+
 using namespace mlir;
 using namespace quilt;
 
@@ -105,48 +109,370 @@ std::string quilt::describeNode(Operation *op) {
   return "ONNX node '" + name + "' (" + op->getName().getStringRef().str() + ")";
 }
 
-/// The axes each factor of `rule` is split by, taken from the operands in
-/// order (the first operand to split a factor wins; later ones are resharded
-/// by the partitioner). Whole factors get none.
-SmallVector<SmallVector<std::string, 1>> quilt::factorAxes(const ShardingRule &rule,
-                                                           ArrayRef<AxisSplit> operands,
-                                                           std::string &origin,
-                                                           SmallVectorImpl<int64_t> *baseGranules) {
-  SmallVector<SmallVector<std::string, 1>> axes(rule.factors.size());
-  SmallVector<int64_t> bases(rule.factors.size(), 1);
-  llvm::StringSet<> taken;
-  auto note = [&](size_t operandIndex, size_t dim, StringRef what) {
-    origin += (origin.empty() ? "" : "; ") + ("operand " + Twine(operandIndex) + " dim " +
-                                              Twine(dim) + " " + what).str();
+/// Ranks along `axis` (1 for an axis the mesh lacks: it moves nothing).
+static int64_t ranksOf(MeshOp mesh, StringRef axis) {
+  int64_t size = mesh ? mesh.getAxisSize(axis) : -1;
+  return size > 0 ? size : 1;
+}
+
+SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSplit &want,
+                                           MeshOp mesh, bool allowAllToAll) {
+  using Kind = ReshardStep::Kind;
+  int64_t rank = want.dims.size();
+  AxisSplit cur = have;
+  cur.partial.clear();
+  cur.granules.resize(rank, 1);
+  SmallVector<ReshardStep> steps;
+  // An axis leaving a dim it splits alone in plain blocks for a dim that
+  // `want` splits by it alone in plain blocks: one all-to-all.
+  struct Move {
+    int64_t from, to;
+  };
+  SmallVector<Move> pending;
+  for (int64_t d = 0; d < rank && allowAllToAll; ++d) {
+    if (cur.sameDim(want, d) || cur.dims[d].size() != 1 || cur.granule(d) != 1)
+      continue;
+    for (int64_t t = 0; t < rank; ++t)
+      if (t != d && want.dims[t].size() == 1 && want.dims[t].front() == cur.dims[d].front() &&
+          want.granule(t) == 1)
+        pending.push_back({d, t});
+  }
+  auto gather = [&](int64_t d) {
+    steps.push_back({Kind::Gather, cur.dims[d].back(), d});
+    cur.dims[d].pop_back();
+    if (cur.dims[d].empty())
+      cur.granules[d] = 1;
+  };
+  // Moves whose target dim is whole, until none is (one move may free the
+  // target of another).
+  auto runReady = [&] {
+    for (auto *it = pending.begin(); it != pending.end();) {
+      if (!cur.dims[it->to].empty()) {
+        ++it;
+        continue;
+      }
+      steps.push_back({Kind::AllToAll, cur.dims[it->from].front(), it->from, it->to});
+      cur.dims[it->to] = cur.dims[it->from];
+      cur.dims[it->from].clear();
+      cur.granules[it->from] = cur.granules[it->to] = 1;
+      pending.erase(it);
+      it = pending.begin();
+    }
+  };
+  // Before the gathers, which would make the transposed tensor larger.
+  runReady();
+  for (int64_t d = 0; d < rank; ++d) {
+    bool moving = llvm::any_of(pending, [&](const Move &m) { return m.from == d; });
+    if (!cur.sameDim(want, d) && !moving)
+      while (!cur.dims[d].empty())
+        gather(d);
+  }
+  runReady();
+  // Axes trading dims wait on each other: gather the one over the fewest
+  // ranks (the cheapest), then the rest can move.
+  while (!pending.empty()) {
+    auto *cheapest = llvm::min_element(pending, [&](const Move &a, const Move &b) {
+      return ranksOf(mesh, cur.dims[a.from].front()) < ranksOf(mesh, cur.dims[b.from].front());
+    });
+    gather(cheapest->from);
+    pending.erase(cheapest);
+    runReady();
+  }
+  for (int64_t d = 0; d < rank; ++d) {
+    assert((cur.dims[d].empty() || cur.sameDim(want, d)) && "a dim left half resharded");
+    for (size_t k = cur.dims[d].size(); k < want.dims[d].size(); ++k)
+      steps.push_back({Kind::Slice, want.dims[d][k], d, -1, want.granule(d)});
+  }
+  return steps;
+}
+
+/// Bytes of one rank's part of a `global` tensor split per `split` (even blocks).
+static double localBytes(RankedTensorType global, const AxisSplit &split, MeshOp mesh) {
+  Type element = global.getElementType();
+  double bytes = global.getNumElements() *
+                 (element.isIntOrFloat() ? std::max(element.getIntOrFloatBitWidth() / 8, 1u) : 4);
+  for (const auto &axes : split.dims)
+    for (const std::string &axis : axes)
+      bytes /= ranksOf(mesh, axis);
+  return bytes;
+}
+
+uint64_t quilt::reshardBytes(ArrayRef<ReshardStep> steps, const AxisSplit &have,
+                             RankedTensorType global, MeshOp mesh) {
+  double local = localBytes(global, have, mesh), sent = 0;
+  for (const ReshardStep &step : steps) {
+    double parts = ranksOf(mesh, step.axis);
+    switch (step.kind) {
+    case ReshardStep::Kind::Gather:
+      local *= parts;
+      sent += local * (parts - 1) / parts;
+      break;
+    case ReshardStep::Kind::AllToAll:
+      sent += local * (parts - 1) / parts;
+      break;
+    case ReshardStep::Kind::Slice:
+      local /= parts;
+      break;
+    }
+  }
+  return static_cast<uint64_t>(std::llround(sent));
+}
+
+namespace {
+
+/// One split operand dim offering its axes to its factor.
+struct Proposal {
+  size_t operand, dim;
+  int64_t factor;
+  /// Index into the factor's distinct choices.
+  size_t choice;
+};
+
+/// A distinct split a factor may take, and the first proposal offering it.
+struct Choice {
+  SmallVector<std::string, 1> axes;
+  int64_t base;
+  size_t proposal;
+};
+
+/// One assignment: per factor a choice index or -1 (not split), and what it costs.
+struct Candidate {
+  SmallVector<int64_t> chosen;
+  uint64_t annotatedBytes = 0, bytes = 0;
+  int64_t axesUsed = 0;
+  /// Per proposal: whether the assignment keeps it.
+  SmallVector<bool> kept;
+  bool valid = false;
+};
+
+/// The order factorAxes documents: fewest annotated bytes moved, most mesh
+/// axes, fewest bytes, then the earliest proposals kept.
+bool better(const Candidate &a, const Candidate &b) {
+  if (!b.valid)
+    return a.valid;
+  if (!a.valid)
+    return false;
+  if (a.annotatedBytes != b.annotatedBytes)
+    return a.annotatedBytes < b.annotatedBytes;
+  if (a.axesUsed != b.axesUsed)
+    return a.axesUsed > b.axesUsed;
+  if (a.bytes != b.bytes)
+    return a.bytes < b.bytes;
+  for (size_t p = 0; p < a.kept.size(); ++p)
+    if (a.kept[p] != b.kept[p])
+      return a.kept[p];
+  return false;
+}
+
+bool overlaps(ArrayRef<std::string> a, ArrayRef<std::string> b) {
+  return llvm::any_of(a, [&](const std::string &x) { return llvm::is_contained(b, x); });
+}
+
+} // namespace
+
+FactorAssignment quilt::factorAxes(const ShardingRule &rule, ArrayRef<OperandLayout> operands,
+                                   ArrayRef<RankedTensorType> results, MeshOp mesh) {
+  size_t numFactors = rule.factors.size();
+  FactorAssignment out;
+  out.changes.resize(operands.size());
+  // Proposals in operand, then dim order; splits no factor can take are noted.
+  SmallVector<Proposal> proposals;
+  SmallVector<SmallVector<Choice>> choices(numFactors);
+  DenseMap<std::pair<size_t, size_t>, size_t> proposalAt;
+  for (auto [i, operand] : llvm::enumerate(operands)) {
+    out.changes[i].resize(operand.split.dims.size());
+    for (auto [d, factor] : llvm::enumerate(rule.operandFactors[i])) {
+      const auto &axes = operand.split.dims[d];
+      if (axes.empty())
+        continue;
+      if (factor == kNoFactor || rule.factors[factor].kind == FactorKind::Whole) {
+        out.changes[i][d] = "it needs that dim whole";
+        continue;
+      }
+      // The split must fall on whole positions of the factor: a dim spanning
+      // `m` positions per factor position needs granules that are multiples of m.
+      int64_t m = rule.operandMultiplier(i, d), g = operand.split.granule(d);
+      if (g % m != 0) {
+        out.changes[i][d] = "it is split inside the positions a reshape merges";
+        continue;
+      }
+      auto &options = choices[factor];
+      auto same = llvm::find_if(options, [&](const Choice &c) {
+        return c.axes == axes && c.base == g / m;
+      });
+      size_t choice = same - options.begin();
+      if (same == options.end())
+        options.push_back({axes, g / m, proposals.size()});
+      proposalAt[{i, d}] = proposals.size();
+      proposals.push_back({i, d, factor, choice});
+    }
+  }
+
+  auto evaluate = [&](ArrayRef<int64_t> chosen) {
+    Candidate c;
+    c.valid = true;
+    c.chosen.assign(chosen.begin(), chosen.end());
+    SmallVector<SmallVector<std::string, 1>> axes(numFactors);
+    SmallVector<int64_t> bases(numFactors, 1);
+    for (size_t f = 0; f < numFactors; ++f) {
+      if (chosen[f] < 0)
+        continue;
+      axes[f] = choices[f][chosen[f]].axes;
+      bases[f] = choices[f][chosen[f]].base;
+      c.axesUsed += axes[f].size();
+    }
+    for (auto [i, operand] : llvm::enumerate(operands)) {
+      AxisSplit want = splitForOperand(rule, i, axes, bases);
+      uint64_t bytes =
+          reshardBytes(planReshard(operand.split, want, mesh), operand.split, operand.global, mesh);
+      c.bytes += bytes;
+      if (operand.annotated)
+        c.annotatedBytes += bytes;
+    }
+    // A split reduction leaves partial results: one ring all-reduce each.
+    for (auto [r, type] : llvm::enumerate(results)) {
+      AxisSplit split = splitForResult(rule, r, axes, bases);
+      if (split.partial.empty() || !type)
+        continue;
+      double group = 1;
+      for (const std::string &axis : split.partial)
+        group *= ranksOf(mesh, axis);
+      c.bytes += static_cast<uint64_t>(
+          std::llround(2 * localBytes(type, split, mesh) * (group - 1) / group));
+    }
+    for (const Proposal &p : proposals)
+      c.kept.push_back(chosen[p.factor] == (int64_t)p.choice);
+    return c;
+  };
+
+  // Every assignment of disjoint axes to the factors some operand splits:
+  // a handful, since each mesh axis serves one factor.
+  SmallVector<int64_t> active;
+  for (size_t f = 0; f < numFactors; ++f)
+    if (!choices[f].empty())
+      active.push_back(f);
+  SmallVector<int64_t> chosen(numFactors, -1);
+  SmallVector<std::string> used;
+  Candidate best;
+  // Per factor and choice: the best assignment that keeps that choice.
+  SmallVector<SmallVector<Candidate>> bestWith(numFactors);
+  for (size_t f = 0; f < numFactors; ++f)
+    bestWith[f].resize(choices[f].size());
+  std::function<void(size_t)> search = [&](size_t k) {
+    if (k == active.size()) {
+      Candidate c = evaluate(chosen);
+      for (size_t f = 0; f < numFactors; ++f)
+        if (chosen[f] >= 0 && better(c, bestWith[f][chosen[f]]))
+          bestWith[f][chosen[f]] = c;
+      if (better(c, best))
+        best = std::move(c);
+      return;
+    }
+    int64_t f = active[k];
+    chosen[f] = -1;
+    search(k + 1);
+    for (auto [index, choice] : llvm::enumerate(choices[f])) {
+      if (overlaps(choice.axes, used))
+        continue;
+      chosen[f] = index;
+      llvm::append_range(used, choice.axes);
+      search(k + 1);
+      used.resize(used.size() - choice.axes.size());
+    }
+    chosen[f] = -1;
+  };
+  search(0);
+
+  out.axes.resize(numFactors);
+  out.baseGranules.assign(numFactors, 1);
+  for (size_t f = 0; f < numFactors; ++f) {
+    if (best.chosen[f] < 0)
+      continue;
+    out.axes[f] = choices[f][best.chosen[f]].axes;
+    out.baseGranules[f] = choices[f][best.chosen[f]].base;
+  }
+  out.bytes = best.bytes;
+
+  // Explanations: each choice no operand keeps is charged to the kept choice
+  // of its factor, or else to the kept choice that took one of its axes.
+  auto where = [&](size_t p) {
+    return ("operand " + Twine(proposals[p].operand) + " dim " + Twine(proposals[p].dim)).str();
+  };
+  auto winnerOf = [&](int64_t f) -> std::optional<size_t> {
+    if (best.chosen[f] < 0)
+      return std::nullopt;
+    return choices[f][best.chosen[f]].proposal;
+  };
+  auto compare = [&](const Candidate &alternative) -> std::string {
+    std::string n = std::to_string(best.bytes), m = std::to_string(alternative.bytes);
+    std::string bytes = best.bytes == alternative.bytes
+                            ? "moves " + n + " bytes per rank either way"
+                            : "moves " + n + " bytes per rank instead of " + m;
+    if (best.bytes < alternative.bytes)
+      return bytes;
+    if (best.annotatedBytes < alternative.annotatedBytes)
+      return bytes + ", and a user annotation stays in place";
+    if (best.axesUsed > alternative.axesUsed)
+      return bytes + ", and more mesh axes stay in use";
+    return bytes + ", and the earlier operand wins";
+  };
+  DenseMap<size_t, std::string> suffixes; // winning proposal -> what it was chosen over
+  SmallVector<std::string> orphans;       // not kept, though nothing took its place
+  for (size_t f = 0; f < numFactors; ++f) {
+    for (auto [index, choice] : llvm::enumerate(choices[f])) {
+      if (best.chosen[f] == (int64_t)index)
+        continue;
+      std::optional<size_t> winner = winnerOf(f);
+      for (size_t g = 0; g < numFactors && !winner; ++g)
+        if (best.chosen[g] >= 0 && overlaps(choices[g][best.chosen[g]].axes, choice.axes))
+          winner = winnerOf(g);
+      std::string detail = compare(bestWith[f][index]);
+      if (winner) {
+        std::string &suffix = suffixes[*winner];
+        suffix += (suffix.empty() ? ", chosen over " : ", and over ") + where(choice.proposal) +
+                  "'s split: " + detail;
+      } else {
+        orphans.push_back(where(choice.proposal) + "'s split is not kept: " + detail);
+      }
+      for (const Proposal &p : proposals)
+        if (p.factor == (int64_t)f && p.choice == index)
+          out.changes[p.operand][p.dim] =
+              "its operands are split differently" +
+              (winner ? " and " + where(*winner) + "'s split is kept: " + detail : "");
+    }
+  }
+
+  // The origin: one sentence per split operand dim that decided something.
+  auto note = [&](size_t operand, size_t dim, StringRef what) {
+    out.origin += (out.origin.empty() ? "" : "; ") +
+                  ("operand " + Twine(operand) + " dim " + Twine(dim) + " " + what).str();
   };
   for (auto [i, operand] : llvm::enumerate(operands)) {
     for (auto [d, factor] : llvm::enumerate(rule.operandFactors[i])) {
-      if (factor == kNoFactor || operand.dims[d].empty() || !axes[factor].empty())
+      if (operand.split.dims[d].empty())
         continue;
-      const Factor &f = rule.factors[factor];
-      if (f.kind == FactorKind::Whole) {
-        note(i, d, "is needed whole");
+      auto at = proposalAt.find({i, d});
+      if (factor == kNoFactor)
         continue;
-      }
-      if (llvm::any_of(operand.dims[d], [&](const std::string &a) { return taken.contains(a); }))
-        continue;
-      // The split must fall on whole positions of the factor: a dim spanning
-      // `m` positions per factor position needs granules that are multiples of m.
-      int64_t m = rule.operandMultiplier(i, d), g = operand.granule(d);
-      if (g % m != 0) {
-        note(i, d, "is split inside the positions a reshape merges");
+      if (at == proposalAt.end()) {
+        note(i, d,
+             rule.factors[factor].kind == FactorKind::Whole
+                 ? "is needed whole"
+                 : "is split inside the positions a reshape merges");
         continue;
       }
-      bases[factor] = g / m;
-      for (const std::string &a : operand.dims[d])
-        taken.insert(a);
-      axes[factor] = operand.dims[d];
-      note(i, d, ("(" + Twine(stringifyFactorKind(f.kind)) + ")").str());
+      const Proposal &p = proposals[at->second];
+      if (!best.kept[at->second] || choices[p.factor][p.choice].proposal != at->second)
+        continue;
+      note(i, d,
+           ("(" + Twine(stringifyFactorKind(rule.factors[factor].kind)) + ")" +
+            suffixes.lookup(at->second))
+               .str());
     }
   }
-  if (baseGranules)
-    baseGranules->assign(bases.begin(), bases.end());
-  return axes;
+  for (const std::string &orphan : orphans)
+    out.origin += (out.origin.empty() ? "" : "; ") + orphan;
+  return out;
 }
 
 static AxisSplit splitFor(ArrayRef<int64_t> factors, llvm::function_ref<int64_t(size_t)> multiplier,

@@ -78,8 +78,15 @@ def QuiltPropagateSharding : Pass<"quilt-propagate-sharding", "mlir::ModuleOp"> 
     of the operand dims that share their factor (parallel or windowed);
     a split reduction factor makes the result partial over that axis; a split
     factor the op needs whole is dropped (the partitioner gathers it and
-    remarks which ONNX node forced it). User annotations win. Each op gets
-    `quilt.shardings` (one per result); `quilt.sharding_origin` records why.
+    remarks which ONNX node forced it). Where operands split a factor
+    differently, or put one mesh axis on different factors, the assignment
+    chosen is the one whose reshards move the fewest bytes per rank
+    (estimated from global shapes and mesh axis sizes, counting the
+    all-reduce a split contraction leaves), never one that moves a
+    `quilt.annotate`d value when another keeps it; ties keep the earlier
+    operand's split. Each op gets `quilt.shardings` (one per result);
+    `quilt.sharding_origin` records why, with the bytes of the choice and of
+    the split it was chosen over.
   }];
   let options = [
     Option<"explain", "explain", "bool", "false",
@@ -134,13 +141,18 @@ def QuiltPartition : Pass<"quilt-partition", "mlir::ModuleOp"> {
     that keeps results exact: `quilt.halo_exchange` before windowed ops on
     split dims (the op's padding on that dim moves into the halo),
     `quilt.all_reduce` where a split reduction leaves partial sums,
-    `quilt.all_gather` where an op needs a split dim whole (with a remark
-    naming the ONNX node) and `quilt.shard_slice` where a replicated value
-    meets a split one. Function results are returned with the sharding their
-    producers have. Softmax and normalizations over split dims merge their
-    statistics in all-reduces; `quilt.attention` with split keys becomes
-    `quilt.ring_attention`, or, with `attention=all-gather`, gathers keys and
-    values (with a remark) and attends locally.
+    `quilt.all_to_all` where an operand's mesh axis moves from one dim to
+    another (it leaves a dim it splits alone for a dim the op wants split by
+    it alone, both in plain blocks), `quilt.all_gather` where an op needs a
+    split dim whole or an axis cannot move (each with a remark naming the
+    ONNX node and why) and `quilt.shard_slice` where a replicated value
+    meets a split one. Operands split differently are laid out per the
+    assignment propagation chose (the fewest bytes moved). Function results
+    are returned with the sharding their producers have. Softmax and
+    normalizations over split dims merge their statistics in all-reduces;
+    `quilt.attention` with split keys becomes `quilt.ring_attention`, or,
+    with `attention=all-gather`, gathers keys and values (with a remark) and
+    attends locally.
   }];
   let options = [
     Option<"attention", "attention", "std::string", "\"ring\"",

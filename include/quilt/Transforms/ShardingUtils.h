@@ -57,13 +57,79 @@ std::string describeNode(mlir::Operation *op);
 
 
 namespace quilt {
-/// The axes each factor of `rule` is split by, given the operands' splits:
-/// the first operand that splits a factor decides it (later ones are
-/// resharded by the partitioner); whole factors get none. `origin` collects a
-/// sentence per decision.
-llvm::SmallVector<llvm::SmallVector<std::string, 1>>
-factorAxes(const ShardingRule &rule, llvm::ArrayRef<AxisSplit> operands, std::string &origin,
-           llvm::SmallVectorImpl<int64_t> *baseGranules = nullptr);
+
+/// One step of a reshard, in the order the partitioner emits it.
+struct ReshardStep {
+  enum class Kind {
+    /// quilt.all_gather: `dim` loses its last mesh axis `axis`.
+    Gather,
+    /// quilt.all_to_all: `axis` moves from `dim` (split by it alone, in plain
+    /// blocks) to `toDim` (whole before, plain blocks after).
+    AllToAll,
+    /// quilt.shard_slice: `dim` takes mesh axis `axis` in granules of `granule`.
+    Slice,
+  };
+  Kind kind;
+  std::string axis;
+  int64_t dim = -1;
+  int64_t toDim = -1;
+  int64_t granule = 1;
+};
+
+/// The steps that lay a value split per `have` out per `want` (partial axes
+/// ignored). A mesh axis that leaves a dim it splits alone in plain blocks
+/// for another dim that `want` splits by it alone in plain blocks moves by
+/// one all-to-all (when `allowAllToAll`: the value has no halo); every other
+/// axis that leaves a dim is gathered; then the dims `want` splits further
+/// are sliced locally. An all-to-all into a dim that is whole already runs
+/// before the gathers (which would make it larger); the others after them.
+/// Axes trading dims (each move waits on the other) are resolved by
+/// gathering the one over the fewest ranks of `mesh`.
+llvm::SmallVector<ReshardStep> planReshard(const AxisSplit &have, const AxisSplit &want,
+                                           MeshOp mesh, bool allowAllToAll = true);
+
+/// The bytes one rank sends, estimated from the global shape and the mesh
+/// axis sizes (blocks taken as even), for `steps` applied to a value of
+/// `global` type split per `have`: a gather over P ranks sends the gathered
+/// local tensor times (P-1)/P, an all-to-all the local tensor times (P-1)/P,
+/// a slice nothing.
+uint64_t reshardBytes(llvm::ArrayRef<ReshardStep> steps, const AxisSplit &have,
+                      mlir::RankedTensorType global, MeshOp mesh);
+
+/// What factorAxes knows of an operand.
+struct OperandLayout {
+  AxisSplit split;
+  mlir::RankedTensorType global;
+  /// Produced by quilt.annotate: its split is never moved when another
+  /// assignment keeps it.
+  bool annotated = false;
+};
+
+/// The mesh axes each factor of a rule is split by.
+struct FactorAssignment {
+  /// Per factor: its axes (none for whole factors) and base granule.
+  llvm::SmallVector<llvm::SmallVector<std::string, 1>> axes;
+  llvm::SmallVector<int64_t> baseGranules;
+  /// Per operand and dim: why a split the operand has there is not kept
+  /// ("" when it is kept or the dim is not split), for the reshard remarks.
+  llvm::SmallVector<llvm::SmallVector<std::string>> changes;
+  /// A sentence per decision, for --explain-sharding.
+  std::string origin;
+  /// Estimated bytes per rank the operands' reshards (and the all-reduce of a
+  /// partial result) send under this assignment.
+  uint64_t bytes = 0;
+};
+
+/// Assigns mesh axes to the factors of `rule` from the operands' splits.
+/// Each split operand dim proposes its axes for its factor; where proposals
+/// disagree (two splits of one factor, or one mesh axis on two factors) the
+/// assignment is the one that, in order: moves the fewest bytes of
+/// user-annotated operands, uses the most mesh axes (no silent replication),
+/// moves the fewest bytes in all (reshardBytes of every operand, plus the
+/// all-reduce of a partial result), and keeps the earliest operand's splits.
+/// Whole factors get no axes. `results` are the global result types.
+FactorAssignment factorAxes(const ShardingRule &rule, llvm::ArrayRef<OperandLayout> operands,
+                            llvm::ArrayRef<mlir::RankedTensorType> results, MeshOp mesh);
 
 /// The split of operand `operand` (or result `result`) dim by dim under
 /// `rule`, given each factor's axes and base granule (from factorAxes).
