@@ -149,16 +149,21 @@ LogicalResult Partitioner::partitionAnnotate(AnnotateOp op) {
   AxisSplit want = AxisSplit::fromAttr(op.getSharding(), op.getInput().getType().getRank());
   if (!want.partial.empty())
     return op.emitOpError("a partial annotation cannot be partitioned");
+  // A reshard propagation moved upstream of a conflict: its remark names the
+  // op it lays the value out for, and says why.
+  auto reason = op->getAttrOfType<StringAttr>(kReshardReasonAttr);
   auto arg = dyn_cast<BlockArgument>(input);
-  if (arg && !states[arg].split.isSplit()) {
+  if (arg && !reason && !states[arg].split.isSplit()) {
     // An input is read as slabs: each rank loads only its own block.
     setLocal(arg, states[arg].global, want);
   } else {
     OpBuilder b(op);
-    input = reshard(input, want, op, b,
-                    [](int64_t) { return std::string("a quilt.annotate asks for another split"); });
+    Operation *user = reason && op->hasOneUse() ? *op->getUsers().begin() : op.getOperation();
+    std::string why = reason ? reason.str() : "a quilt.annotate asks for another split";
+    input = reshard(input, want, user, b, [&](int64_t) { return why; });
   }
-  annotated.insert(input);
+  if (!reason)
+    annotated.insert(input);
   op.getResult().replaceAllUsesWith(input);
   op.erase();
   return success();

@@ -95,6 +95,11 @@ AxisSplit quilt::getValueSplit(Value value) {
   return AxisSplit::replicated(cast<RankedTensorType>(value.getType()).getRank());
 }
 
+bool quilt::isUserAnnotated(Value value) {
+  auto annotate = value.getDefiningOp<AnnotateOp>();
+  return annotate && !annotate->hasAttr(kReshardReasonAttr);
+}
+
 std::string quilt::describeNode(Operation *op) {
   std::string name;
   op->getLoc()->walk([&](Location loc) {

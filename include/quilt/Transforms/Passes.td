@@ -84,7 +84,11 @@ def QuiltPropagateSharding : Pass<"quilt-propagate-sharding", "mlir::ModuleOp"> 
     (estimated from global shapes and mesh axis sizes, counting the
     all-reduce a split contraction leaves), never one that moves a
     `quilt.annotate`d value when another keeps it; ties keep the earlier
-    operand's split. Each op gets `quilt.shardings` (one per result);
+    operand's split. The reshard that resolves a conflict then moves
+    upstream while that moves fewer bytes (through single-use results of ops
+    that can produce the wanted layout from their operands'): a
+    `quilt.annotate` with `quilt.reshard_reason` is placed there and
+    propagation runs again. Each op gets `quilt.shardings` (one per result);
     `quilt.sharding_origin` records why, with the bytes of the choice and of
     the split it was chosen over.
   }];

@@ -49,6 +49,14 @@ AxisSplit getValueSplit(mlir::Value value);
 /// The attribute names propagation writes.
 inline constexpr llvm::StringLiteral kShardingsAttr = "quilt.shardings";
 inline constexpr llvm::StringLiteral kOriginAttr = "quilt.sharding_origin";
+/// On a quilt.annotate that propagation placed (not the user): a reshard
+/// moved upstream of a conflict to where it moves fewer bytes; the string
+/// says why, for the partitioner's remark.
+inline constexpr llvm::StringLiteral kReshardReasonAttr = "quilt.reshard_reason";
+
+/// Whether `value` is pinned by a user's quilt.annotate (from --shard, the
+/// default input split, or hand-written IR), not by a reshard propagation placed.
+bool isUserAnnotated(mlir::Value value);
 
 /// The ONNX node name an op came from (its NameLoc), or its op name.
 std::string describeNode(mlir::Operation *op);
