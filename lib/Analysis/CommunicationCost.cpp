@@ -129,19 +129,28 @@ Bytes allReduceBytes(AllReduceOp op, const MeshGrid &grid) {
   });
 }
 
-/// quilt_rt_all_gather: a ring all-gather of the blocks along the op's axis.
-Bytes allGatherBytes(AllGatherOp op, const MeshGrid &grid) {
-  int64_t dim = op.getDim(), axis = grid.axisIndex(op.getAxis());
-  LocalAttr local = getLocalEncoding(op.getInput().getType());
+/// A ring collective between a tensor holding `dim` whole (`whole`) and its
+/// blocks over the axis (`blocked`, whose layout gives the blocks): every
+/// block but the rank's own travels (an all-gather or a reduce-scatter).
+Bytes ringBlockBytes(Operation *op, RankedTensorType whole, RankedTensorType blocked, int64_t dim,
+                     StringRef axisName, const MeshGrid &grid) {
+  int64_t axis = grid.axisIndex(axisName);
+  LocalAttr local = getLocalEncoding(blocked);
   if (!local || axis < 0)
-    return op.emitOpError("gathers a tensor that is not split on mesh axis ") << op.getAxis();
+    return op->emitOpError("moves blocks of a tensor not split on mesh axis ") << axisName;
   int64_t n = local.getGlobal()[dim], parts = grid.axisSize(axis);
   return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
-    uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
+    uint64_t slab = slabElements(grid.localExtents(whole, coords), dim);
     uint64_t own =
         granularBlockSize(n, local.getGranule(dim), parts, coords[axis]) * slab * kElementBytes;
     return ringAllGatherBytes(n * slab * kElementBytes, own);
   });
+}
+
+/// quilt_rt_all_gather: a ring all-gather of the blocks along the op's axis.
+Bytes allGatherBytes(AllGatherOp op, const MeshGrid &grid) {
+  return ringBlockBytes(op, op.getResult().getType(), op.getInput().getType(), op.getDim(),
+                        op.getAxis(), grid);
 }
 
 /// quilt_rt_shard_slice copies a local block: nothing moves between ranks.
@@ -191,17 +200,8 @@ Bytes allToAllOpBytes(AllToAllOp op, const MeshGrid &grid) {
 /// quilt_rt_reduce_scatter: a ring reduce-scatter sends every block of the
 /// summed buffer but the rank's own.
 Bytes reduceScatterBytes(ReduceScatterOp op, const MeshGrid &grid) {
-  int64_t dim = op.getDim(), axis = grid.axisIndex(op.getAxis());
-  LocalAttr local = getLocalEncoding(op.getResult().getType());
-  if (!local || axis < 0)
-    return op.emitOpError("scatters onto a result not split on mesh axis ") << op.getAxis();
-  int64_t n = local.getGlobal()[dim], parts = grid.axisSize(axis);
-  return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
-    uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
-    uint64_t own =
-        granularBlockSize(n, local.getGranule(dim), parts, coords[axis]) * slab * kElementBytes;
-    return ringAllGatherBytes(n * slab * kElementBytes, own);
-  });
+  return ringBlockBytes(op, op.getInput().getType(), op.getResult().getType(), op.getDim(),
+                        op.getAxis(), grid);
 }
 
 /// quilt_rt_collective_permute: the whole local buffer to one peer, unless

@@ -45,6 +45,15 @@ public:
 
   LogicalResult importConv(const Node &node);
   LogicalResult importConvTranspose(const Node &node);
+  /// What Conv and ConvTranspose share: input, weights (rank 3 to 5, kernel
+  /// from the weights), optional bias, the output type.
+  struct ConvOperands {
+    Value x, w, bias;
+    RankedTensorType type, inType;
+    size_t spatial = 0;
+    std::vector<int64_t> kernel;
+  };
+  FailureOr<ConvOperands> convOperands(const Node &node);
   LogicalResult importSlice(const Node &node);
   LogicalResult importCast(const Node &node);
   LogicalResult importExpand(const Node &node);
@@ -254,19 +263,37 @@ FailureOr<std::vector<int64_t>> Importer::resolvePads(const Node &node, RankedTe
   return pads;
 }
 
-LogicalResult Importer::importConv(const Node &node) {
+FailureOr<Importer::ConvOperands> Importer::convOperands(const Node &node) {
+  ConvOperands c;
   auto x = input(node, 0), w = input(node, 1);
   auto type = outputType(node);
   if (failed(x) || failed(w) || failed(type))
     return failure();
-  auto inType = cast<RankedTensorType>(x->getType());
-  auto wType = cast<RankedTensorType>(w->getType());
-  if (wType.getRank() != inType.getRank() || inType.getRank() < 3 || inType.getRank() > 5)
+  c.x = *x;
+  c.w = *w;
+  c.type = *type;
+  c.inType = cast<RankedTensorType>(c.x.getType());
+  auto wType = cast<RankedTensorType>(c.w.getType());
+  if (wType.getRank() != c.inType.getRank() || c.inType.getRank() < 3 || c.inType.getRank() > 5)
     return fail(node, "needs input and weights of equal rank 3 to 5");
-  size_t n = wType.getRank() - 2;
-  std::vector<int64_t> kernel(wType.getShape().begin() + 2, wType.getShape().end());
-  if (node.attributes.count("kernel_shape") && intsAttr(node, "kernel_shape", {}) != kernel)
+  c.spatial = wType.getRank() - 2;
+  c.kernel.assign(wType.getShape().begin() + 2, wType.getShape().end());
+  if (node.attributes.count("kernel_shape") && intsAttr(node, "kernel_shape", {}) != c.kernel)
     return fail(node, "kernel_shape differs from the weights' spatial dims");
+  if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
+    auto bias = input(node, 2);
+    if (failed(bias))
+      return failure();
+    c.bias = *bias;
+  }
+  return c;
+}
+
+LogicalResult Importer::importConv(const Node &node) {
+  auto operands = convOperands(node);
+  if (failed(operands))
+    return failure();
+  auto &[x, w, bias, type, inType, n, kernel] = *operands;
   auto strides = intsAttr(node, "strides", std::vector<int64_t>(n, 1));
   auto dilations = intsAttr(node, "dilations", std::vector<int64_t>(n, 1));
   if (strides.size() != n || dilations.size() != n)
@@ -274,14 +301,7 @@ LogicalResult Importer::importConv(const Node &node) {
   auto pads = resolvePads(node, inType, kernel, strides, dilations);
   if (failed(pads))
     return failure();
-  Value bias;
-  if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
-    auto bv = input(node, 2);
-    if (failed(bv))
-      return failure();
-    bias = *bv;
-  }
-  auto conv = ConvOp::create(b, locOf(node), *type, *x, *w, bias, b.getDenseI64ArrayAttr(strides),
+  auto conv = ConvOp::create(b, locOf(node), type, x, w, bias, b.getDenseI64ArrayAttr(strides),
                                b.getDenseI64ArrayAttr(dilations), b.getDenseI64ArrayAttr(*pads),
                                b.getI64IntegerAttr(intAttr(node, "group", 1)),
                                ActivationAttr::get(ctx, Activation::None), b.getF32FloatAttr(0));
@@ -290,18 +310,10 @@ LogicalResult Importer::importConv(const Node &node) {
 }
 
 LogicalResult Importer::importConvTranspose(const Node &node) {
-  auto x = input(node, 0), w = input(node, 1);
-  auto type = outputType(node);
-  if (failed(x) || failed(w) || failed(type))
+  auto operands = convOperands(node);
+  if (failed(operands))
     return failure();
-  auto inType = cast<RankedTensorType>(x->getType());
-  auto wType = cast<RankedTensorType>(w->getType());
-  if (wType.getRank() != inType.getRank() || inType.getRank() < 3 || inType.getRank() > 5)
-    return fail(node, "needs input and weights of equal rank 3 to 5");
-  size_t n = wType.getRank() - 2;
-  std::vector<int64_t> kernel(wType.getShape().begin() + 2, wType.getShape().end());
-  if (node.attributes.count("kernel_shape") && intsAttr(node, "kernel_shape", {}) != kernel)
-    return fail(node, "kernel_shape differs from the weights' spatial dims");
+  auto &[x, w, bias, type, inType, n, kernel] = *operands;
   std::string autoPad = stringAttr(node, "auto_pad", "NOTSET");
   if (autoPad != "NOTSET" && autoPad != "VALID")
     return fail(node, "auto_pad " + autoPad + " is not supported; give explicit pads");
@@ -321,15 +333,8 @@ LogicalResult Importer::importConvTranspose(const Node &node) {
         outputPadding[i] < 0)
       return fail(node, "strides and dilations must be positive, pads and output_padding "
                         "non-negative");
-  Value bias;
-  if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
-    auto bv = input(node, 2);
-    if (failed(bv))
-      return failure();
-    bias = *bv;
-  }
   values[node.outputs[0]] = ConvTransposeOp::create(
-      b, locOf(node), *type, *x, *w, bias, b.getDenseI64ArrayAttr(strides),
+      b, locOf(node), type, x, w, bias, b.getDenseI64ArrayAttr(strides),
       b.getDenseI64ArrayAttr(dilations), b.getDenseI64ArrayAttr(pads),
       b.getDenseI64ArrayAttr(outputPadding), b.getI64IntegerAttr(intAttr(node, "group", 1)));
   return success();
