@@ -56,13 +56,22 @@ SmallVector<int64_t> MeshGrid::localExtents(RankedTensorType type, ArrayRef<int6
       extents.push_back(local ? local.getGlobal()[d] : type.getDimSize(d));
       continue;
     }
-    // Like the lowering's layout words, the first axis splits the dim.
+    // Like the lowering's layout words: nested blocks, major axis first.
     int64_t axis = axisIndex(cast<StringAttr>(axes[0]).getValue());
     int64_t n = local.getGlobal()[d], parts = shape_[axis], coord = coords[axis];
-    if (HaloAttr halo = local.getHalo(d))
+    if (HaloAttr halo = local.getHalo(d)) {
       extents.push_back(neededRange(haloAxisOf(halo, n, parts), coord).size());
-    else
-      extents.push_back(granularBlockSize(n, local.getGranule(d), parts, coord));
+      continue;
+    }
+    SmallVector<int64_t> allParts, at;
+    for (Attribute a : axes) {
+      int64_t index = axisIndex(cast<StringAttr>(a).getValue());
+      allParts.push_back(shape_[index]);
+      at.push_back(coords[index]);
+    }
+    extents.push_back(nestedBlockRange(n, local.getGranule(d), allParts.data(), at.data(),
+                                       allParts.size())
+                          .size());
   }
   return extents;
 }
@@ -138,9 +147,13 @@ Bytes ringBlockBytes(Operation *op, RankedTensorType whole, RankedTensorType blo
   LocalAttr local = getLocalEncoding(blocked);
   if (!local || axis < 0)
     return op->emitOpError("moves blocks of a tensor not split on mesh axis ") << axisName;
-  int64_t n = local.getGlobal()[dim], parts = grid.axisSize(axis);
+  int64_t parts = grid.axisSize(axis);
   return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
-    uint64_t slab = slabElements(grid.localExtents(whole, coords), dim);
+    // Blocks of the parent block the other axes leave (the whole dim when
+    // `axis` alone splits it).
+    SmallVector<int64_t> wholeExtents = grid.localExtents(whole, coords);
+    int64_t n = wholeExtents[dim];
+    uint64_t slab = slabElements(wholeExtents, dim);
     uint64_t own =
         granularBlockSize(n, local.getGranule(dim), parts, coords[axis]) * slab * kElementBytes;
     return ringAllGatherBytes(n * slab * kElementBytes, own);

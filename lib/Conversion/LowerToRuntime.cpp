@@ -38,7 +38,7 @@ static int64_t doubleBits(double value) {
   return bits;
 }
 
-/// Layout words of one local tensor (runtime.h): rank, then 14 words per dim.
+/// Layout words of one local tensor (runtime.h): rank, then 16 words per dim.
 static void appendLayout(SmallVectorImpl<int64_t> &words, RankedTensorType type, MeshOp mesh) {
   LocalAttr local = getLocalEncoding(type);
   words.push_back(type.getRank());
@@ -62,6 +62,14 @@ static void appendLayout(SmallVectorImpl<int64_t> &words, RankedTensorType type,
       words.append({0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1});
     }
     words.push_back(local ? local.getGranule(d) : 1);
+    // Minor mesh axes of a dim split in nested blocks.
+    SmallVector<int64_t, 2> minor{-1, -1};
+    if (local) {
+      auto axes = cast<ArrayAttr>(local.getDims()[d]);
+      for (size_t k = 1; k < axes.size() && k <= 2; ++k)
+        minor[k - 1] = mesh.getAxisIndex(cast<StringAttr>(axes[k]).getValue());
+    }
+    words.append(minor.begin(), minor.end());
   }
 }
 
@@ -76,7 +84,11 @@ static int64_t extentBound(RankedTensorType type, int64_t dim, MeshOp mesh) {
     return maxHaloExtent(halo.getWindow().toWindow(local.getGlobal()[dim], halo.getGlobalOut()),
                          halo.getGlobalOut(), parts);
   }
-  return granularMaxBlockSize(local.getGlobal()[dim], local.getGranule(dim), parts);
+  SmallVector<int64_t> allParts;
+  for (Attribute axis : axes)
+    allParts.push_back(mesh.getAxisSize(cast<StringAttr>(axis).getValue()));
+  return nestedMaxBlockSize(local.getGlobal()[dim], local.getGranule(dim), allParts.data(),
+                            allParts.size());
 }
 
 static int64_t bufferBound(Type type, MeshOp mesh) {

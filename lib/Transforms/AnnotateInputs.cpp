@@ -132,11 +132,6 @@ struct AnnotateInputs : quilt::impl::QuiltAnnotateInputsBase<AnnotateInputs> {
                                      << ", mesh axes " << shape.size() << ")";
           return signalPassFailure();
         }
-        if (!dims[dim].empty()) {
-          func.emitError("--shard ") << name << ": dim " << dim
-                                     << " is split by more than one mesh axis; not supported yet";
-          return signalPassFailure();
-        }
         for (auto &other : dims)
           if (llvm::is_contained(other, axisNames[axis])) {
             func.emitError("--shard ") << name << ": mesh axis " << axis

@@ -96,7 +96,9 @@ static void fuseReduceScatters(func::FuncOp func) {
       continue;
     auto slice = dyn_cast<ShardSliceOp>(*reduce->getUsers().begin());
     StringRef axis = cast<StringAttr>(reduce.getAxes()[0]).getValue();
-    if (!slice || slice.getAxis() != axis)
+    LocalAttr in = getLocalEncoding(reduce.getInput().getType());
+    if (!slice || slice.getAxis() != axis ||
+        (in && !cast<ArrayAttr>(in.getDims()[slice.getDim()]).empty()))
       continue;
     OpBuilder b(slice);
     auto scatter = ReduceScatterOp::create(b, slice.getLoc(), slice.getResult().getType(),
@@ -271,32 +273,44 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
   for (Type type : op->getResultTypes())
     resultTypes.push_back(dyn_cast<RankedTensorType>(type));
   FactorAssignment assignment = factorAxes(rule, operandLayouts, resultTypes, mesh);
-  const auto &axes = assignment.axes;
+  auto axes = assignment.axes;
   const auto &bases = assignment.baseGranules;
+  // A halo is exchanged along one mesh axis: a windowed dim split in nested
+  // blocks over several keeps its major axis and gathers the others.
+  auto needsHalo = [&](int64_t f) {
+    const Factor &factor = rule.factors[f];
+    return factor.kind == FactorKind::Windowed &&
+           !(factor.window.kind == WindowKind::Conv && factor.window.kernel == 1 &&
+             factor.window.stride == 1 && factor.window.padLo == 0 &&
+             factor.size == factor.resultSize);
+  };
+  llvm::SmallDenseSet<int64_t> trimmed;
+  for (size_t f = 0; f < axes.size(); ++f)
+    if (axes[f].size() > 1 && needsHalo(f)) {
+      axes[f].resize(1);
+      trimmed.insert(f);
+    }
 
   OpBuilder b(op);
   SmallVector<int64_t> haloDims;
   for (auto [i, operand] : llvm::enumerate(op->getOpOperands())) {
     AxisSplit want = splitForOperand(rule, i, axes, bases);
     auto why = [&, i = i](int64_t d) -> std::string {
+      int64_t f = rule.operandFactors[i][d];
+      if (f != kNoFactor && trimmed.contains(f))
+        return "a halo is exchanged along one mesh axis, so a windowed dim keeps only its major "
+               "axis";
       if (!assignment.changes[i][d].empty())
         return assignment.changes[i][d];
-      int64_t f = rule.operandFactors[i][d];
       if (f == kNoFactor || rule.factors[f].kind == FactorKind::Whole)
         return "it needs that dim whole";
       return "its operands are split differently";
     };
     Value value = reshard(operand.get(), want, op, b, why);
     for (auto [d, f] : llvm::enumerate(rule.operandFactors[i])) {
-      if (f == kNoFactor || axes[f].empty() || rule.factors[f].kind != FactorKind::Windowed)
-        continue;
       // A window that reads exactly the positions it writes needs no halo.
-      const Factor &factor = rule.factors[f];
-      if (factor.window.kind == WindowKind::Conv && factor.window.kernel == 1 &&
-          factor.window.stride == 1 && factor.window.padLo == 0 && factor.size == factor.resultSize)
+      if (f == kNoFactor || axes[f].empty() || !needsHalo(f))
         continue;
-      if (axes[f].size() > 1)
-        return op.emitOpError("splits a windowed dim over several mesh axes; not supported");
       value = haloExchange(value, d, rule.factors[f], op, b);
       haloDims.push_back(d);
     }

@@ -166,10 +166,17 @@ SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSpl
   };
   // Before the gathers, which would make the transposed tensor larger.
   runReady();
+  // Nested blocks: gathering the minor-most axes leaves the major axes'
+  // blocks, so only axes past the longest prefix `want` shares are gathered.
+  auto keepsPrefix = [&](int64_t d) {
+    const auto &c = cur.dims[d], &w = want.dims[d];
+    return c.empty() || (c.size() <= w.size() && std::equal(c.begin(), c.end(), w.begin()) &&
+                         cur.granule(d) == want.granule(d));
+  };
   for (int64_t d = 0; d < rank; ++d) {
     bool moving = llvm::any_of(pending, [&](const Move &m) { return m.from == d; });
     if (!cur.sameDim(want, d) && !moving)
-      while (!cur.dims[d].empty())
+      while (!keepsPrefix(d))
         gather(d);
   }
   runReady();
@@ -184,7 +191,7 @@ SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSpl
     runReady();
   }
   for (int64_t d = 0; d < rank; ++d) {
-    assert((cur.dims[d].empty() || cur.sameDim(want, d)) && "a dim left half resharded");
+    assert(keepsPrefix(d) && "a dim left half resharded");
     for (size_t k = cur.dims[d].size(); k < want.dims[d].size(); ++k)
       steps.push_back({Kind::Slice, want.dims[d][k], d, -1, want.granule(d)});
   }

@@ -90,7 +90,8 @@ bool ownsCopy(const IoSpec &io, const quilt_rt_ctx &ctx) {
   for (size_t axis = 0; axis < ctx.mesh.size(); ++axis) {
     bool splits = false;
     for (const DimLayout &d : io.layout)
-      splits = splits || d.meshAxis == static_cast<int64_t>(axis);
+      for (int64_t a : d.axes())
+        splits = splits || a == static_cast<int64_t>(axis);
     if (!splits && ctx.coords[axis] != 0)
       return false;
   }

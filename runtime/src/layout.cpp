@@ -54,6 +54,11 @@ size_t decodeLayout(const int64_t *words, std::vector<DimLayout> &dims) {
     d.window.resizeIn = d.globalSize;
     d.window.resizeOut = d.globalOut;
     d.granule = w[13];
+    d.minorAxes[0] = w[14];
+    d.minorAxes[1] = w[15];
+    if ((d.minorAxes[0] >= 0 && (d.meshAxis < 0 || d.hasHalo())) ||
+        (d.minorAxes[1] >= 0 && d.minorAxes[0] < 0))
+      raise("dim ", i, " lists minor mesh axes without a major one, or with a halo");
     if (d.granule < 1 || d.globalSize % d.granule != 0 || (d.hasHalo() && d.granule != 1))
       raise("dim ", i, " has granule ", d.granule, " for global size ", d.globalSize,
             d.hasHalo() ? " and a halo" : "");
@@ -72,11 +77,18 @@ TensorView makeView(const std::vector<DimLayout> &dims, const std::vector<int64_
   view.dims = dims;
   for (size_t i = 0; i < dims.size(); ++i) {
     const DimLayout &d = dims[i];
-    if (d.isSplit() && d.meshAxis >= static_cast<int64_t>(mesh.size()))
-      raise("dim ", i, " is split by mesh axis ", d.meshAxis, " but the mesh has ", mesh.size(),
-            " axes");
-    Range r = d.isSplit() ? localRange(d, mesh[d.meshAxis], coords[d.meshAxis])
-                          : localRange(d, 1, 0);
+    std::vector<int64_t> axes = d.axes(), parts, at;
+    for (int64_t a : axes) {
+      if (a >= static_cast<int64_t>(mesh.size()))
+        raise("dim ", i, " is split by mesh axis ", a, " but the mesh has ", mesh.size(),
+              " axes");
+      parts.push_back(mesh[a]);
+      at.push_back(coords[a]);
+    }
+    Range r = axes.size() > 1 ? nestedBlockRange(d.globalSize, d.granule, parts.data(), at.data(),
+                                                 static_cast<int>(axes.size()))
+              : d.isSplit() ? localRange(d, mesh[d.meshAxis], coords[d.meshAxis])
+                            : localRange(d, 1, 0);
     view.extent.push_back(r.size());
     view.start.push_back(r.begin);
   }

@@ -20,8 +20,20 @@ struct DimLayout {
   int64_t globalOut = 0;  // size of the output dim the window serves
   int64_t boundary = QUILT_BOUNDARY_ZERO;
   int64_t granule = 1;    // split dims: blocks of whole granules
+  /// Further mesh axes splitting the dim in nested blocks (-1: none).
+  int64_t minorAxes[2] = {-1, -1};
 
   bool isSplit() const { return meshAxis >= 0; }
+  /// Every mesh axis splitting the dim, major first.
+  std::vector<int64_t> axes() const {
+    std::vector<int64_t> all;
+    for (int64_t a : {meshAxis, minorAxes[0], minorAxes[1]})
+      if (a >= 0)
+        all.push_back(a);
+    return all;
+  }
+  /// Whether the dim is split by exactly the one mesh axis `axis`.
+  bool splitByOnly(int64_t axis) const { return meshAxis == axis && minorAxes[0] < 0; }
   bool hasHalo() const { return isSplit() && window.stride != 0; }
   bool isPeriodic() const { return boundary == QUILT_BOUNDARY_PERIODIC; }
 };

@@ -55,9 +55,10 @@ void checkIoLayout(const IoSpec &io, const ModelInfo &info, const std::string &w
     if (dim.hasHalo())
       raise("model info: ", where, " dim ", d, " carries a halo; inputs and outputs must be "
             "plain blocks");
-    if (dim.meshAxis >= static_cast<int64_t>(info.axisSizes.size()))
-      raise("model info: ", where, " dim ", d, " is split by mesh axis ", dim.meshAxis,
-            " of a ", info.axisSizes.size(), "-axis mesh");
+    for (int64_t axis : dim.axes())
+      if (axis >= static_cast<int64_t>(info.axisSizes.size()))
+        raise("model info: ", where, " dim ", d, " is split by mesh axis ", axis, " of a ",
+              info.axisSizes.size(), "-axis mesh");
   }
 }
 

@@ -6,9 +6,10 @@ namespace quilt {
 std::string splitDescription(const IoSpec &io, const ModelInfo &info) {
   std::string out;
   for (size_t d = 0; d < io.layout.size(); ++d) {
-    int64_t axis = io.layout[d].meshAxis;
-    if (axis >= 0)
-      out += strCat(out.empty() ? "split: " : ", ", "dim ", d, " by ", info.axisNames[axis]);
+    std::vector<int64_t> axes = io.layout[d].axes();
+    for (size_t k = 0; k < axes.size(); ++k)
+      out += strCat(k ? " then " : (out.empty() ? "split: " : ", "), k ? "" : strCat("dim ", d, " by "),
+                    info.axisNames[axes[k]]);
   }
   return out.empty() ? "replicated" : out;
 }

@@ -104,8 +104,8 @@ const char *kInfo = R"({"version":1,"mesh":{"name":"mesh","axes":[{"name":"x","s
   "arena_bytes":1024,"arena_alignment":64,
   "weights":{"bytes":0,"checksum":"cbf29ce484222325"},
   "inputs":[{"name":"input","dtype":"float32",
-             "layout":[2, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 6, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1],"arena_offset":0}],
-  "outputs":[{"name":"y","dtype":"float32","layout":[1, 6, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1],"arena_offset":512}]})";
+             "layout":[2, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 6, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1],"arena_offset":0}],
+  "outputs":[{"name":"y","dtype":"float32","layout":[1, 6, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1],"arena_offset":512}]})";
 
 TEST(ModelInfo, Parses) {
   ModelInfo info = parseModelInfo(kInfo);

@@ -9,10 +9,10 @@
 
 // Dim layout words: global_size, mesh_axis, stride, dilation, kernel, pad_lo,
 // global_out, boundary, window kind, resize coordinate, resize sampling,
-// scale num, scale den, granule.
-#define WHOLE(n) n, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1
-#define SPLIT(n) n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1
-#define HALO_H 11, 0, 2, 1, 3, 1, 6, QUILT_BOUNDARY_ZERO, 0, 0, 0, 1, 1, 1
+// scale num, scale den, granule, minor mesh axes.
+#define WHOLE(n) n, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1
+#define SPLIT(n) n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1
+#define HALO_H 11, 0, 2, 1, 3, 1, 6, QUILT_BOUNDARY_ZERO, 0, 0, 0, 1, 1, 1, -1, -1
 
 extern "C" const char quilt_model_info[] = R"({
   "version": 1,
@@ -20,11 +20,11 @@ extern "C" const char quilt_model_info[] = R"({
   "arena_bytes": 1472, "arena_alignment": 64,
   "weights": {"bytes": 336, "checksum": "dc1d1faa7931c80f"},
   "inputs": [{"name": "input", "dtype": "float32", "arena_offset": 0,
-              "layout": [4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 9, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1]}],
+              "layout": [4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 2, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 9, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1]}],
   "outputs": [{"name": "relu", "dtype": "float32", "arena_offset": 1024,
-               "layout": [4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 4, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 9, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1]},
+               "layout": [4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 4, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 9, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1]},
               {"name": "mean", "dtype": "float32", "arena_offset": 1408,
-               "layout": [4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 4, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1]}]
+               "layout": [4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 4, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1]}]
 })";
 
 namespace {

@@ -95,7 +95,7 @@ public:
                                    static_cast<int64_t>(d.window.kind),
                                    static_cast<int64_t>(d.window.resizeCoord),
                                    static_cast<int64_t>(d.window.resizeSample), d.window.scaleNum,
-                                   d.window.scaleDen, d.granule});
+                                   d.window.scaleDen, d.granule, -1, -1});
     return *this;
   }
   Params &attr(int64_t v) {

@@ -9,7 +9,7 @@ func.func @main(%x: tensor<1x6x4x1xf32> {quilt.name = "input"}) -> (tensor<1x6x3
 
 // The default split is H (dim 2, 4 rows); the all-to-all moves it to dim 1
 // (6 channels; dim 3 has 1 position): input [1, 6/x, 4, 1] -> [1, 6, 4/x, 1].
-// CHECK-DAG: llvm.mlir.global internal constant @__quilt_params_0(dense<[2, 4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 6, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 4, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 1, 0]>
+// CHECK-DAG: llvm.mlir.global internal constant @__quilt_params_0(dense<[2, 4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 6, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 4, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 2, 1, 0]>
 // CHECK-DAG: llvm.mlir.global internal constant @__quilt_params_1(dense<[2, 4, 1, -1, {{.*}}, 2, 0, 1]>
 // CHECK-LABEL: llvm.func @quilt_model_run
 // CHECK: llvm.call @quilt_rt_all_to_all(

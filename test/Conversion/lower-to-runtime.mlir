@@ -12,7 +12,7 @@ func.func @main(%x: tensor<1x2x10x6xf32> {quilt.name = "input"}) -> (tensor<1x2x
 // CHECK: module attributes {quilt.arena_bytes = {{[0-9]+}} : i64, quilt.weights_bytes = 144 : i64}
 // CHECK: llvm.mlir.global external constant @quilt_model_info("{{.*}}\22mesh\22:{\22axes\22:[{\22name\22:\22x\22,\22size\22:3}]
 // The halo exchange's params: 2 tensors; the input (dim 2 split on axis 0), then the output (dim 2 with its window), then the dim.
-// CHECK: llvm.mlir.global internal constant @__quilt_params_0(dense<[2, 4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 6, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 10, 0, 2, 1, 3, 1, 5, 0, 0, 0, 4, 1, 1, 1, 6, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2]>
+// CHECK: llvm.mlir.global internal constant @__quilt_params_0(dense<[2, 4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 2, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 6, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 2, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 10, 0, 2, 1, 3, 1, 5, 0, 0, 0, 4, 1, 1, 1, -1, -1, 6, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 2]>
 // CHECK-LABEL: llvm.func @quilt_model_run(%{{.*}}: !llvm.ptr)
 // CHECK: llvm.call @quilt_rt_arena
 // CHECK: llvm.call @quilt_rt_weights

@@ -121,8 +121,8 @@ LogicalResult LocalAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     auto axes = dyn_cast<ArrayAttr>(d);
     if (!axes || !llvm::all_of(axes, [](Attribute a) { return isa<StringAttr>(a); }))
       return emitError() << "#quilt.local dim entries must be lists of axis names";
-    if (axes.size() > 1)
-      return emitError() << "#quilt.local supports one mesh axis per dim";
+    if (axes.size() > 3)
+      return emitError() << "#quilt.local splits a dim over at most 3 mesh axes";
   }
   if (halos)
     for (Attribute h : halos) {
@@ -132,6 +132,9 @@ LogicalResult LocalAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       if (granules && granules[halo.getDim()] != 1)
         return emitError() << "#quilt.local dim " << halo.getDim()
                            << " cannot hold a halo and granules";
+      if (cast<ArrayAttr>(dims[halo.getDim()]).size() > 1)
+        return emitError() << "#quilt.local dim " << halo.getDim()
+                           << " cannot hold a halo while split over several mesh axes";
     }
   return success();
 }

@@ -54,6 +54,26 @@ inline int64_t granularMaxBlockSize(int64_t n, int64_t granule, int64_t parts) {
   return maxBlockSize(n / granule, parts) * granule;
 }
 
+/// A dim split over several mesh axes is split in nested blocks: the major
+/// axis's block first, then that block's block for the next axis, and so on
+/// (so gathering the minor-most axis leaves the major axes' blocks).
+/// `parts[i]` and `coords[i]` are per axis, major first.
+inline Range nestedBlockRange(int64_t n, int64_t granule, const int64_t *parts,
+                              const int64_t *coords, int levels) {
+  Range r{0, n};
+  for (int i = 0; i < levels; ++i) {
+    Range b = granularBlockRange(r.size(), granule, parts[i], coords[i]);
+    r = {r.begin + b.begin, r.begin + b.end};
+  }
+  return r;
+}
+/// The largest nested block any rank owns.
+inline int64_t nestedMaxBlockSize(int64_t n, int64_t granule, const int64_t *parts, int levels) {
+  for (int i = 0; i < levels; ++i)
+    n = granularMaxBlockSize(n, granule, parts[i]);
+  return n;
+}
+
 /// How output positions along one dim read input positions.
 enum class WindowKind : int64_t {
   /// Convolution and pooling: output o reads o * stride - padLo + j * dilation,

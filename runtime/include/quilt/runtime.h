@@ -10,13 +10,15 @@
  * `params` is a constant word array the compiler emits per op:
  *   params[0] = number of tensors T; then T tensor layouts (see below), in the
  *   order of `buffers` (operands, then results); then the op's attributes.
- * A tensor layout is: rank R, then for each dim 14 words:
+ * A tensor layout is: rank R, then for each dim 16 words:
  *   global_size, mesh_axis (-1: not split), win_stride (0: no halo on this dim),
  *   win_dilation, win_kernel, win_pad_lo, win_global_out, boundary,
  *   win_kind (quilt::WindowKind: conv, conv_transpose, resize), resize_coord,
  *   resize_sample, scale_num, scale_den (resize: quilt/partition_math.h),
  *   granule (a split dim is split in whole granules of this many positions:
- *   quilt::granularBlockRange; 1 for plain blocks)
+ *   quilt::granularBlockRange; 1 for plain blocks), mesh_axis_2, mesh_axis_3
+ *   (-1 unless the dim is split over several axes: nested blocks, major
+ *   first, quilt::nestedBlockRange; halo dims use one axis)
  * A split dim without a window holds this rank's block of global_size
  * (quilt/partition_math.h). A dim with a window (the result of a halo exchange)
  * holds the input range that this rank's block of win_global_out needs,
@@ -36,7 +38,7 @@ extern "C" {
 typedef struct quilt_rt_ctx quilt_rt_ctx;
 
 enum {
-  QUILT_LAYOUT_WORDS_PER_DIM = 14,
+  QUILT_LAYOUT_WORDS_PER_DIM = 16,
   QUILT_MAX_RANK = 8,
 };
 

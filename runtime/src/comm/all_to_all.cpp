@@ -15,10 +15,10 @@ void checkLayouts(const TensorView &x, const TensorView &y, int64_t from, int64_
       from == to)
     raise("dims ", from, " and ", to, " for ranks ", x.rank(), " and ", y.rank());
   const DimLayout &xf = x.dims[from], &xt = x.dims[to], &yf = y.dims[from], &yt = y.dims[to];
-  if (xf.meshAxis != axis || xf.hasHalo() || xt.isSplit() || xf.granule != 1)
+  if (!xf.splitByOnly(axis) || xf.hasHalo() || xt.isSplit() || xf.granule != 1)
     raise("input must be a plain block of mesh axis ", axis, " on dim ", from,
           " and whole on dim ", to);
-  if (yt.meshAxis != axis || yt.hasHalo() || yf.isSplit() || yt.granule != 1)
+  if (!yt.splitByOnly(axis) || yt.hasHalo() || yf.isSplit() || yt.granule != 1)
     raise("output must be whole on dim ", from, " and a plain block of mesh axis ", axis,
           " on dim ", to);
   if (xf.globalSize != yf.globalSize || xt.globalSize != yt.globalSize)

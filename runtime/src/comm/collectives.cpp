@@ -46,11 +46,12 @@ void checkGatherLayouts(const TensorView &x, const TensorView &y, int64_t dim, i
   if (dim < 0 || dim >= x.rank() || x.rank() != y.rank())
     raise("dim ", dim, " for ranks ", x.rank(), " and ", y.rank());
   const DimLayout &dx = x.dims[dim];
-  if (dx.meshAxis != axis || dx.hasHalo())
-    raise("input dim ", dim, " must be a plain block of mesh axis ", axis);
-  if (y.extent[dim] != dx.globalSize)
-    raise("output dim ", dim, " has extent ", y.extent[dim], ", expected the whole ",
-          dx.globalSize);
+  std::vector<int64_t> xAxes = dx.axes(), yAxes = y.dims[dim].axes();
+  if (xAxes.empty() || xAxes.back() != axis || dx.hasHalo())
+    raise("input dim ", dim, " must be a plain block whose minor-most mesh axis is ", axis);
+  xAxes.pop_back();
+  if (yAxes != xAxes)
+    raise("output dim ", dim, " must keep the input's other mesh axes");
   for (int d = 0; d < x.rank(); ++d)
     if (d != dim && x.extent[d] != y.extent[d])
       raise("input and output differ on dim ", d, " (", x.extent[d], " vs ", y.extent[d], ")");
@@ -70,7 +71,9 @@ void allGather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   checkGatherLayouts(x, y, dim, axis);
   int d = static_cast<int>(dim);
   int64_t outer = x.product(0, d), inner = x.product(d + 1, x.rank());
-  int64_t n = x.dims[d].globalSize, g = x.dims[d].granule;
+  // The gathered dim is the parent block the other axes leave (the whole dim
+  // when `axis` alone splits it); members own nested blocks of it.
+  int64_t n = y.extent[d], g = x.dims[d].granule;
   std::vector<size_t> bytes(parts);
   for (int64_t c = 0; c < parts; ++c)
     bytes[c] = granularBlockSize(n, g, parts, c) * outer * inner * sizeof(float);

@@ -35,7 +35,7 @@ void checkHaloLayouts(const TensorView &x, const TensorView &y, int64_t dim) {
   const DimLayout &dx = x.dims[dim], &dy = y.dims[dim];
   if (!dx.isSplit() || dx.hasHalo())
     raise("input dim ", dim, " must be a plain block of a mesh axis");
-  if (!dy.hasHalo() || dy.meshAxis != dx.meshAxis || dy.globalSize != dx.globalSize)
+  if (!dy.hasHalo() || !dx.splitByOnly(dy.meshAxis) || dy.globalSize != dx.globalSize)
     raise("output dim ", dim, " must carry a window over the input's mesh axis and size");
   for (int d = 0; d < x.rank(); ++d)
     if (d != dim && x.extent[d] != y.extent[d])

@@ -27,7 +27,7 @@ void reduceScatter(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     raise("dim ", dim, " for ranks ", x.rank(), " and ", y.rank());
   int d = static_cast<int>(dim);
   const DimLayout &dy = y.dims[d];
-  if (x.dims[d].isSplit() || dy.meshAxis != axis || dy.hasHalo())
+  if (x.dims[d].isSplit() || !dy.splitByOnly(axis) || dy.hasHalo())
     raise("input must hold dim ", dim, " whole and the output a block of mesh axis ", axis);
   int64_t parts = ctx->axisSize(axis), n = dy.globalSize, g = dy.granule;
   int64_t outer = x.product(0, d), inner = x.product(d + 1, x.rank());
@@ -62,8 +62,9 @@ void collectivePermute(quilt_rt_ctx *ctx, const int64_t *params, void **buffers)
   int64_t axis = op.attrs.next(), shift = op.attrs.next();
   const TensorView &x = op.tensors[0];
   for (const DimLayout &dim : x.dims)
-    if (dim.meshAxis == axis)
-      raise("cannot permute along mesh axis ", axis, ", which splits the tensor");
+    for (int64_t a : dim.axes())
+      if (a == axis)
+        raise("cannot permute along mesh axis ", axis, ", which splits the tensor");
   size_t bytes = x.numElements() * sizeof(float);
   int64_t parts = ctx->axisSize(axis);
   if (((shift % parts) + parts) % parts == 0) {

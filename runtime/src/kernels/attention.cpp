@@ -123,7 +123,7 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   AttentionDims dims = attentionDims(op.tensors[0], k, op.tensors[2], op.tensors[3]);
   int r = k.rank();
   const DimLayout &tokens = k.dims[r - 2];
-  if (tokens.meshAxis != axis || op.tensors[2].dims[r - 2].meshAxis != axis ||
+  if (!tokens.splitByOnly(axis) || !op.tensors[2].dims[r - 2].splitByOnly(axis) ||
       op.tensors[2].dims[r - 2].granule != tokens.granule)
     raise("keys and values must be split alike along mesh axis ", axis);
   int64_t parts = ctx->axisSize(axis), coord = ctx->axisCoord(axis), n = tokens.globalSize;

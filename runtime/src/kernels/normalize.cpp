@@ -70,9 +70,9 @@ void normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   if (m.numElements() != rows.count * 3)
     raise("moments hold ", m.numElements(), " values, expected 3 per each of ", rows.count,
           " rows");
-  int64_t affine = perGroup ? groups : rows.length * groups;
-  if (!perGroup && rows.count)
-    affine = x.product(static_cast<int>(rowDims), x.rank());
+  // Per group, or the local extents of the normalized dims (also when this
+  // rank holds no rows).
+  int64_t affine = perGroup ? groups : x.product(static_cast<int>(rowDims), x.rank());
   if (scale.numElements() != affine || bias.numElements() != affine)
     raise("scale and bias hold ", scale.numElements(), " and ", bias.numElements(),
           " values, expected ", affine);
