@@ -40,11 +40,29 @@ SmallVector<int64_t> MeshGrid::coords(int64_t rank) const {
   return c;
 }
 
-/// The exchange a halo'd dim of global size `n` over `parts` ranks holds.
-static HaloAxis haloAxisOf(HaloAttr halo, int64_t n, int64_t parts) {
+/// The exchange halo'd dim `d` of `local` holds (nested over its mesh axes).
+static HaloAxis haloAxisOf(HaloAttr halo, LocalAttr local, int64_t d, const MeshGrid &grid) {
   WindowAttr w = halo.getWindow();
-  return HaloAxis{n, parts, w.toWindow(n, halo.getGlobalOut()),
-                  halo.getGlobalOut(), halo.getBoundary() == Boundary::Periodic};
+  int64_t n = local.getGlobal()[d];
+  HaloAxis axis{n, 1, w.toWindow(n, halo.getGlobalOut()), halo.getGlobalOut(),
+                halo.getBoundary() == Boundary::Periodic};
+  for (Attribute a : cast<ArrayAttr>(local.getDims()[d])) {
+    axis.levels.push_back(grid.axisSize(grid.axisIndex(cast<StringAttr>(a).getValue())));
+    axis.parts *= axis.levels.back();
+  }
+  return axis;
+}
+
+/// This rank's owner index along dim `d` of `local`: its coordinates over the
+/// dim's mesh axes, row-major (major axis first).
+static int64_t ownerIndex(LocalAttr local, int64_t d, ArrayRef<int64_t> coords,
+                          const MeshGrid &grid) {
+  int64_t k = 0;
+  for (Attribute a : cast<ArrayAttr>(local.getDims()[d])) {
+    int64_t axis = grid.axisIndex(cast<StringAttr>(a).getValue());
+    k = k * grid.axisSize(axis) + coords[axis];
+  }
+  return k;
 }
 
 SmallVector<int64_t> MeshGrid::localExtents(RankedTensorType type, ArrayRef<int64_t> coords) const {
@@ -57,10 +75,11 @@ SmallVector<int64_t> MeshGrid::localExtents(RankedTensorType type, ArrayRef<int6
       continue;
     }
     // Like the lowering's layout words: nested blocks, major axis first.
-    int64_t axis = axisIndex(cast<StringAttr>(axes[0]).getValue());
-    int64_t n = local.getGlobal()[d], parts = shape_[axis], coord = coords[axis];
+    int64_t n = local.getGlobal()[d];
     if (HaloAttr halo = local.getHalo(d)) {
-      extents.push_back(neededRange(haloAxisOf(halo, n, parts), coord).size());
+      extents.push_back(
+          neededRange(haloAxisOf(halo, local, d, *this), ownerIndex(local, d, coords, *this))
+              .size());
       continue;
     }
     SmallVector<int64_t> allParts, at;
@@ -111,10 +130,11 @@ Bytes haloExchangeBytes(HaloExchangeOp op, const MeshGrid &grid) {
   if (!halo || axis < 0)
     return op.emitOpError("has no halo on dim ")
            << dim << " of its result or no mesh axis " << op.getAxis();
-  HaloAxis exchange = haloAxisOf(halo, local.getGlobal()[dim], grid.axisSize(axis));
+  HaloAxis exchange = haloAxisOf(halo, local, dim, grid);
   return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
     uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
-    return haloPositionsSent(exchange, coords[axis]) * slab * kElementBytes;
+    return haloPositionsSent(exchange, ownerIndex(local, dim, coords, grid)) * slab *
+           kElementBytes;
   });
 }
 

@@ -9,6 +9,7 @@
 #include "quilt/Conversion/MemoryPlan.h"
 #include "quilt/Conversion/Passes.h"
 #include "quilt/Transforms/ShardingUtils.h"
+#include "quilt/halo_segments.h"
 #include "quilt/runtime.h"
 #include "quilt/weights_format.h"
 
@@ -79,14 +80,18 @@ static int64_t extentBound(RankedTensorType type, int64_t dim, MeshOp mesh) {
   if (!local || !type.isDynamicDim(dim))
     return type.getDimSize(dim);
   auto axes = cast<ArrayAttr>(local.getDims()[dim]);
-  int64_t parts = mesh.getAxisSize(cast<StringAttr>(axes[0]).getValue());
-  if (HaloAttr halo = local.getHalo(dim)) {
-    return maxHaloExtent(halo.getWindow().toWindow(local.getGlobal()[dim], halo.getGlobalOut()),
-                         halo.getGlobalOut(), parts);
-  }
   SmallVector<int64_t> allParts;
   for (Attribute axis : axes)
     allParts.push_back(mesh.getAxisSize(cast<StringAttr>(axis).getValue()));
+  if (HaloAttr halo = local.getHalo(dim)) {
+    int64_t n = local.getGlobal()[dim];
+    HaloAxis exchange{n, 1, halo.getWindow().toWindow(n, halo.getGlobalOut()),
+                      halo.getGlobalOut(), false,
+                      std::vector<int64_t>(allParts.begin(), allParts.end())};
+    for (int64_t p : allParts)
+      exchange.parts *= p;
+    return maxNeededExtent(exchange);
+  }
   return nestedMaxBlockSize(local.getGlobal()[dim], local.getGranule(dim), allParts.data(),
                             allParts.size());
 }

@@ -275,8 +275,7 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
   FactorAssignment assignment = factorAxes(rule, operandLayouts, resultTypes, mesh);
   auto axes = assignment.axes;
   const auto &bases = assignment.baseGranules;
-  // A halo is exchanged along one mesh axis: a windowed dim split in nested
-  // blocks over several keeps its major axis and gathers the others.
+  // A window that reads exactly the positions it writes needs no halo.
   auto needsHalo = [&](int64_t f) {
     const Factor &factor = rule.factors[f];
     return factor.kind == FactorKind::Windowed &&
@@ -284,12 +283,6 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
              factor.window.stride == 1 && factor.window.padLo == 0 &&
              factor.size == factor.resultSize);
   };
-  llvm::SmallDenseSet<int64_t> trimmed;
-  for (size_t f = 0; f < axes.size(); ++f)
-    if (axes[f].size() > 1 && needsHalo(f)) {
-      axes[f].resize(1);
-      trimmed.insert(f);
-    }
 
   OpBuilder b(op);
   SmallVector<int64_t> haloDims;
@@ -297,9 +290,6 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
     AxisSplit want = splitForOperand(rule, i, axes, bases);
     auto why = [&, i = i](int64_t d) -> std::string {
       int64_t f = rule.operandFactors[i][d];
-      if (f != kNoFactor && trimmed.contains(f))
-        return "a halo is exchanged along one mesh axis, so a windowed dim keeps only its major "
-               "axis";
       if (!assignment.changes[i][d].empty())
         return assignment.changes[i][d];
       if (f == kNoFactor || rule.factors[f].kind == FactorKind::Whole)
@@ -308,7 +298,6 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
     };
     Value value = reshard(operand.get(), want, op, b, why);
     for (auto [d, f] : llvm::enumerate(rule.operandFactors[i])) {
-      // A window that reads exactly the positions it writes needs no halo.
       if (f == kNoFactor || axes[f].empty() || !needsHalo(f))
         continue;
       value = haloExchange(value, d, rule.factors[f], op, b);

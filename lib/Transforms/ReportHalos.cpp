@@ -40,7 +40,7 @@ struct ReportHalos : quilt::impl::QuiltReportHalosBase<ReportHalos> {
                     wa.toWindow(op.getGlobal(), op.getGlobalOut()),
                     op.getGlobalOut(), op.getBoundary() == Boundary::Periodic};
       for (int64_t r = 0; r < axis.parts; ++r) {
-        Range own = blockRange(axis.n, axis.parts, r);
+        Range own = axis.block(axis.n, r);
         Range need = neededRange(axis, r);
         int64_t pads = 0;
         for (Range padding : zeroPaddingRanges(axis, r))

@@ -56,9 +56,9 @@ size_t decodeLayout(const int64_t *words, std::vector<DimLayout> &dims) {
     d.granule = w[13];
     d.minorAxes[0] = w[14];
     d.minorAxes[1] = w[15];
-    if ((d.minorAxes[0] >= 0 && (d.meshAxis < 0 || d.hasHalo())) ||
+    if ((d.minorAxes[0] >= 0 && d.meshAxis < 0) ||
         (d.minorAxes[1] >= 0 && d.minorAxes[0] < 0))
-      raise("dim ", i, " lists minor mesh axes without a major one, or with a halo");
+      raise("dim ", i, " lists minor mesh axes without a major one");
     if (d.granule < 1 || d.globalSize % d.granule != 0 || (d.hasHalo() && d.granule != 1))
       raise("dim ", i, " has granule ", d.granule, " for global size ", d.globalSize,
             d.hasHalo() ? " and a halo" : "");
@@ -85,10 +85,15 @@ TensorView makeView(const std::vector<DimLayout> &dims, const std::vector<int64_
       parts.push_back(mesh[a]);
       at.push_back(coords[a]);
     }
-    Range r = axes.size() > 1 ? nestedBlockRange(d.globalSize, d.granule, parts.data(), at.data(),
-                                                 static_cast<int>(axes.size()))
-              : d.isSplit() ? localRange(d, mesh[d.meshAxis], coords[d.meshAxis])
-                            : localRange(d, 1, 0);
+    Range r;
+    if (axes.size() > 1 && d.hasHalo()) // the halo'd range of a nested output block
+      r = neededInputRange(d.window, nestedBlockRange(d.globalOut, 1, parts.data(), at.data(),
+                                                      static_cast<int>(axes.size())));
+    else if (axes.size() > 1)
+      r = nestedBlockRange(d.globalSize, d.granule, parts.data(), at.data(),
+                           static_cast<int>(axes.size()));
+    else
+      r = d.isSplit() ? localRange(d, mesh[d.meshAxis], coords[d.meshAxis]) : localRange(d, 1, 0);
     view.extent.push_back(r.size());
     view.start.push_back(r.begin);
   }

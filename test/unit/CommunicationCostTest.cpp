@@ -115,3 +115,28 @@ TEST(CommunicationCosts, PeriodicHaloOnAMeshOfTwoAxes) {
 }
 
 } // namespace
+
+// Nested owners (a dim over two mesh axes): every needed in-domain position
+// arrives exactly once, from the owner that holds it.
+TEST(HaloSegments, NestedOwnersDeliverEveryNeededPositionOnce) {
+  for (int64_t n : {5, 11, 16})
+    for (auto [major, minor] : {std::pair<int64_t, int64_t>{2, 2}, {3, 2}, {2, 3}})
+      for (int64_t k : {1, 3, 5}) {
+        Window w{1, 1, k, k / 2};
+        HaloAxis axis{n, major * minor, w, n, false, {major, minor}};
+        for (int64_t receiver = 0; receiver < axis.parts; ++receiver) {
+          Range need = intersect(neededRange(axis, receiver), {0, n});
+          std::vector<int> hits(n, 0);
+          for (int64_t sender = 0; sender < axis.parts; ++sender)
+            for (const HaloSegment &s : haloSegments(axis, sender, receiver)) {
+              Range own = axis.block(n, sender);
+              for (int64_t i = 0; i < s.length; ++i)
+                ++hits[own.begin + s.srcBegin + i];
+            }
+          for (int64_t p = 0; p < n; ++p)
+            EXPECT_EQ(hits[p], p >= need.begin && p < need.end ? 1 : 0)
+                << "n=" << n << " " << major << "x" << minor << " k=" << k << " receiver "
+                << receiver << " position " << p;
+        }
+      }
+}

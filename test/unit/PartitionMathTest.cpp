@@ -90,3 +90,26 @@ TEST(HaloRange, EmptyOutputBlockNeedsNothing) {
   Window w{2, 1, 3, 1};
   EXPECT_TRUE(haloInputRange(w, 2, 4, 3).empty());
 }
+
+TEST(NestedBlocks, MinorBlocksTileTheMajorBlockInOrder) {
+  for (int64_t n = 0; n <= 19; ++n)
+    for (int64_t major = 1; major <= 3; ++major)
+      for (int64_t minor = 1; minor <= 4; ++minor) {
+        const int64_t parts[] = {major, minor};
+        int64_t next = 0;
+        for (int64_t a = 0; a < major; ++a) {
+          Range outer = blockRange(n, major, a);
+          for (int64_t b = 0; b < minor; ++b) {
+            const int64_t coords[] = {a, b};
+            Range r = nestedBlockRange(n, 1, parts, coords, 2);
+            // Row-major over (major, minor): consecutive, inside the major block.
+            EXPECT_EQ(r.begin, next) << n << " " << major << "x" << minor;
+            EXPECT_GE(r.begin, outer.begin);
+            EXPECT_LE(r.end, outer.end);
+            EXPECT_LE(r.size(), nestedMaxBlockSize(n, 1, parts, 2));
+            next = r.end;
+          }
+        }
+        EXPECT_EQ(next, n);
+      }
+}

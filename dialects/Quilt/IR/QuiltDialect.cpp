@@ -132,9 +132,6 @@ LogicalResult LocalAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       if (granules && granules[halo.getDim()] != 1)
         return emitError() << "#quilt.local dim " << halo.getDim()
                            << " cannot hold a halo and granules";
-      if (cast<ArrayAttr>(dims[halo.getDim()]).size() > 1)
-        return emitError() << "#quilt.local dim " << halo.getDim()
-                           << " cannot hold a halo while split over several mesh axes";
     }
   return success();
 }

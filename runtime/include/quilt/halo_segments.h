@@ -13,19 +13,43 @@
 namespace quilt {
 
 /// A dim of global size `n` split over `parts` ranks, exchanged for `window`
-/// serving an output dim of size `globalOut`.
+/// serving an output dim of size `globalOut`. A dim split over several mesh
+/// axes lists each axis's rank count in `levels` (major first; their product
+/// is `parts`): its owners are the nested blocks, numbered row-major.
 struct HaloAxis {
   int64_t n = 0;
   int64_t parts = 1;
   Window window;
   int64_t globalOut = 0;
   bool periodic = false;
+  std::vector<int64_t> levels;
+
+  /// Owner k's block of a dim of `size` positions.
+  Range block(int64_t size, int64_t k) const {
+    if (levels.size() <= 1)
+      return blockRange(size, parts, k);
+    std::vector<int64_t> coords(levels.size());
+    for (size_t i = levels.size(); i-- > 0;) {
+      coords[i] = k % levels[i];
+      k /= levels[i];
+    }
+    return nestedBlockRange(size, 1, levels.data(), coords.data(),
+                            static_cast<int>(levels.size()));
+  }
 };
 
 /// The halo'd range `receiver` needs: its block of the output dim, widened by
 /// the window.
 inline Range neededRange(const HaloAxis &axis, int64_t receiver) {
-  return haloInputRange(axis.window, axis.globalOut, axis.parts, receiver);
+  return neededInputRange(axis.window, axis.block(axis.globalOut, receiver));
+}
+
+/// The largest halo'd range any owner needs: the buffer bound.
+inline int64_t maxNeededExtent(const HaloAxis &axis) {
+  int64_t best = 0;
+  for (int64_t r = 0; r < axis.parts; ++r)
+    best = std::max(best, neededRange(axis, r).size());
+  return best;
 }
 
 /// `length` positions from the sender's block at local index `srcBegin` land
@@ -46,7 +70,7 @@ inline std::vector<HaloSegment> haloSegments(const HaloAxis &axis, int64_t sende
                                              int64_t receiver) {
   std::vector<HaloSegment> segments;
   Range need = neededRange(axis, receiver);
-  Range own = blockRange(axis.n, axis.parts, sender);
+  Range own = axis.block(axis.n, sender);
   if (need.empty() || own.empty())
     return segments;
   // Without wrapping, only image 0 holds data.

@@ -35,7 +35,7 @@ void checkHaloLayouts(const TensorView &x, const TensorView &y, int64_t dim) {
   const DimLayout &dx = x.dims[dim], &dy = y.dims[dim];
   if (!dx.isSplit() || dx.hasHalo())
     raise("input dim ", dim, " must be a plain block of a mesh axis");
-  if (!dy.hasHalo() || !dx.splitByOnly(dy.meshAxis) || dy.globalSize != dx.globalSize)
+  if (!dy.hasHalo() || dx.axes() != dy.axes() || dy.globalSize != dx.globalSize)
     raise("output dim ", dim, " must carry a window over the input's mesh axis and size");
   for (int d = 0; d < x.rank(); ++d)
     if (d != dim && x.extent[d] != y.extent[d])
@@ -43,8 +43,32 @@ void checkHaloLayouts(const TensorView &x, const TensorView &y, int64_t dim) {
 }
 
 HaloAxis haloAxis(const quilt_rt_ctx &ctx, const DimLayout &dy) {
-  return HaloAxis{dy.globalSize, ctx.axisSize(dy.meshAxis), dy.window, dy.globalOut,
-                  dy.isPeriodic()};
+  HaloAxis axis{dy.globalSize, 1, dy.window, dy.globalOut, dy.isPeriodic()};
+  for (int64_t a : dy.axes()) {
+    axis.levels.push_back(ctx.axisSize(a));
+    axis.parts *= axis.levels.back();
+  }
+  return axis;
+}
+
+/// This rank's owner index along a dim split over `axes` (row-major over them),
+/// and the world rank of owner `k`.
+int64_t ownerIndex(const quilt_rt_ctx &ctx, const std::vector<int64_t> &axes) {
+  int64_t k = 0;
+  for (int64_t a : axes)
+    k = k * ctx.axisSize(a) + ctx.axisCoord(a);
+  return k;
+}
+int ownerRank(const quilt_rt_ctx &ctx, const std::vector<int64_t> &axes, int64_t k) {
+  std::vector<int64_t> coords = ctx.coords;
+  for (size_t i = axes.size(); i-- > 0;) {
+    coords[axes[i]] = k % ctx.axisSize(axes[i]);
+    k /= ctx.axisSize(axes[i]);
+  }
+  int64_t rank = 0;
+  for (size_t i = 0; i < ctx.mesh.size(); ++i)
+    rank = rank * ctx.mesh[i] + coords[i];
+  return static_cast<int>(rank);
 }
 
 void addTransfers(std::vector<Transfer> &list, const std::vector<HaloSegment> &segments,
@@ -61,7 +85,8 @@ std::unique_ptr<HaloPlan> buildHaloPlan(const quilt_rt_ctx &ctx, const TensorVie
   auto plan = std::make_unique<HaloPlan>();
   const DimLayout &dy = y.dims[dim];
   HaloAxis axis = haloAxis(ctx, dy);
-  int64_t me = ctx.axisCoord(dy.meshAxis);
+  std::vector<int64_t> axes = dy.axes();
+  int64_t me = ownerIndex(ctx, axes);
   int64_t outer = x.product(0, dim);
   plan->dim = dim;
   plan->inner = x.product(dim + 1, x.rank());
@@ -70,7 +95,7 @@ std::unique_ptr<HaloPlan> buildHaloPlan(const quilt_rt_ctx &ctx, const TensorVie
   for (int64_t q = 0; q < axis.parts; ++q) {
     if (q == me)
       continue;
-    int peer = ctx.rankAlong(dy.meshAxis, q);
+    int peer = ownerRank(ctx, axes, q);
     addTransfers(plan->sends, haloSegments(axis, me, q), peer, plan->inner, sendFloats, outer);
     addTransfers(plan->recvs, haloSegments(axis, q, me), peer, plan->inner, recvFloats, outer);
   }
