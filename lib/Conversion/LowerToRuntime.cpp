@@ -413,7 +413,9 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
     }
     if (Value reused = reusableOperand(op)) {
       // The result overwrites an operand that dies here: one buffer for both.
-      index[op.getResult(0)] = index[reused];
+      // Read before inserting: an insertion may move the map's storage.
+      int64_t slot = index.lookup(reused);
+      index[op.getResult(0)] = slot;
       aliases.push_back({op.getResult(0), reused});
       continue;
     }
@@ -426,8 +428,11 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
   MemoryPlan plan = planMemory(requests, kAlignment);
   for (auto [i, v] : llvm::enumerate(values))
     placements[v] = {false, plan.offsets[i]};
-  for (auto [alias, reused] : aliases)
-    placements[alias] = placements[reused];
+  for (auto [alias, reused] : aliases) {
+    // Copy before inserting: an insertion may move the map's storage.
+    Placement placement = placements.lookup(reused);
+    placements[alias] = placement;
+  }
   arenaBytes = plan.arenaBytes;
   return success();
 }
