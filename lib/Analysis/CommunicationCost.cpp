@@ -191,15 +191,30 @@ Bytes shardSliceBytes(ShardSliceOp, const MeshGrid &grid) {
   return SmallVector<uint64_t>(grid.numRanks(), 0);
 }
 
-/// quilt_rt_ring_attention: P - 1 steps, each forwarding the K/V block the
-/// rank holds (the block of coordinate c - step) as one message.
+/// quilt_rt_ring_attention: over the owners of the keys' nested blocks (every
+/// axis splitting the tokens, row-major), P - 1 steps, each forwarding the K/V
+/// block the rank holds (owner c - step's) as one message.
 Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid) {
-  int64_t axis = grid.axisIndex(op.getAxis());
   LocalAttr local = getLocalEncoding(op.getK().getType());
-  if (!local || axis < 0)
+  int64_t rank = op.getK().getType().getRank();
+  if (!local || grid.axisIndex(op.getAxis()) < 0)
     return op.emitOpError("attends keys that are not split on mesh axis ") << op.getAxis();
-  int64_t rank = op.getK().getType().getRank(), parts = grid.axisSize(axis);
-  int64_t n = local.getGlobal()[rank - 2];
+  SmallVector<int64_t> levels, axes;
+  int64_t parts = 1;
+  for (Attribute a : cast<ArrayAttr>(local.getDims()[rank - 2])) {
+    axes.push_back(grid.axisIndex(cast<StringAttr>(a).getValue()));
+    levels.push_back(grid.axisSize(axes.back()));
+    parts *= levels.back();
+  }
+  int64_t n = local.getGlobal()[rank - 2], granule = local.getGranule(rank - 2);
+  auto blockOf = [&](int64_t owner) {
+    SmallVector<int64_t> at(levels.size());
+    for (size_t i = levels.size(); i-- > 0;) {
+      at[i] = owner % levels[i];
+      owner /= levels[i];
+    }
+    return nestedBlockRange(n, granule, levels.data(), at.data(), levels.size()).size();
+  };
   return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
     SmallVector<int64_t> k = grid.localExtents(op.getK().getType(), coords);
     SmallVector<int64_t> v = grid.localExtents(op.getV().getType(), coords);
@@ -207,12 +222,12 @@ Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid) {
     for (int64_t d = 0; d < rank - 2; ++d)
       batch *= k[d];
     uint64_t perToken = batch * (k[rank - 1] + v[rank - 1]);
+    int64_t me = 0;
+    for (auto [i, axis] : llvm::enumerate(axes))
+      me = me * levels[i] + coords[axis];
     uint64_t bytes = 0;
-    for (int64_t step = 0; step + 1 < parts; ++step) {
-      int64_t owner = ((coords[axis] - step) % parts + parts) % parts;
-      bytes += granularBlockSize(n, local.getGranule(rank - 2), parts, owner) * perToken *
-               kElementBytes;
-    }
+    for (int64_t step = 0; step + 1 < parts; ++step)
+      bytes += blockOf(((me - step) % parts + parts) % parts) * perToken * kElementBytes;
     return bytes;
   });
 }

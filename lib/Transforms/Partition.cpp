@@ -340,10 +340,12 @@ LogicalResult Partitioner::partitionAttention(AttentionOp op) {
   qWant.dims[rank - 1].clear();
   AxisSplit kSplit = states[op.getK()].split, vSplit = states[op.getV()].split;
   SmallVector<std::string, 1> ring = kSplit.dims[rank - 2];
-  bool usable = ringAttention && ring.size() == 1 && vSplit.dims[rank - 2] == ring &&
+  // The ring runs over every axis splitting the keys (nested owners).
+  bool usable = ringAttention && !ring.empty() && vSplit.dims[rank - 2] == ring &&
                 vSplit.granule(rank - 2) == kSplit.granule(rank - 2);
   for (int64_t d = 0; d < rank - 2 && usable; ++d)
-    usable = !llvm::is_contained(qWant.dims[d], ring.front());
+    for (const std::string &axis : ring)
+      usable = usable && !llvm::is_contained(qWant.dims[d], axis);
   if (!usable)
     ring.clear();
   auto wantFor = [&](int64_t) {

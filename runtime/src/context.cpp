@@ -46,6 +46,25 @@ int quilt_rt_ctx::rankAlong(int64_t axis, int64_t coord) const {
   return static_cast<int>(comm.rank() + (target - coords[axis]) * stride);
 }
 
+int64_t quilt_rt_ctx::ownerIndex(const std::vector<int64_t> &axes) const {
+  int64_t k = 0;
+  for (int64_t a : axes)
+    k = k * axisSize(a) + axisCoord(a);
+  return k;
+}
+
+int quilt_rt_ctx::ownerRank(const std::vector<int64_t> &axes, int64_t k) const {
+  std::vector<int64_t> at = coords;
+  for (size_t i = axes.size(); i-- > 0;) {
+    at[axes[i]] = k % axisSize(axes[i]);
+    k /= axisSize(axes[i]);
+  }
+  int64_t rank = 0;
+  for (size_t i = 0; i < mesh.size(); ++i)
+    rank = rank * mesh[i] + at[i];
+  return static_cast<int>(rank);
+}
+
 int64_t quilt_rt_ctx::axisCoord(int64_t axis) const {
   axisSize(axis);
   return coords[axis];

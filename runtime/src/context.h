@@ -48,6 +48,10 @@ struct quilt_rt_ctx {
   /// The world rank at coordinate `coord` (taken modulo the axis size) along
   /// mesh axis `axis`, every other coordinate as this rank's.
   int rankAlong(int64_t axis, int64_t coord) const;
+  /// Along a dim split over `axes` (nested blocks, major first): this rank's
+  /// owner index (row-major over the axes), and the world rank of owner `k`.
+  int64_t ownerIndex(const std::vector<int64_t> &axes) const;
+  int ownerRank(const std::vector<int64_t> &axes, int64_t k) const;
 
   /// Reports an error from inside a model run: by default prints one line and
   /// aborts the job, since other ranks may be blocked in communication.

@@ -30,3 +30,13 @@ func.func @gather_minor_axis(%x: tensor<2x13xf32> {quilt.name = "input"}) -> ten
   %ya = quilt.annotate %xa {sharding = #quilt.sharding<@mesh, [[], ["x"]]>} : tensor<2x13xf32>
   return %ya : tensor<2x13xf32>
 }
+
+// CHECK-LABEL: func @ring_over_nested_tokens
+func.func @ring_over_nested_tokens(%x: tensor<2x13x4xf32> {quilt.name = "input"}) -> tensor<2x13x4xf32> {
+  %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], ["x", "y"], []]>} : tensor<2x13x4xf32>
+  // The ring runs over all six owners of the nested token blocks: nothing is gathered.
+  // CHECK-NOT: quilt.all_gather
+  // CHECK: quilt.ring_attention %{{.*}}, %{{.*}}, %{{.*}} on @mesh axis "x" : tensor<2x?x4xf32, #quilt.local<@mesh, [2, 13, 4], {{\[}}[], ["x", "y"], []]>>
+  %y = quilt.attention %xa, %xa, %xa : tensor<2x13x4xf32>, tensor<2x13x4xf32>, tensor<2x13x4xf32> -> tensor<2x13x4xf32>
+  return %y : tensor<2x13x4xf32>
+}

@@ -703,12 +703,22 @@ LogicalResult AttentionOp::verify() {
                                getResult().getType());
 }
 
+static SmallVector<StringRef> splitAxesOf(RankedTensorType type, int64_t dim);
+
 LogicalResult RingAttentionOp::verify() {
   MeshOp mesh = lookupMesh(*this, getMeshAttr());
   if (!mesh)
     return failure();
   if (mesh.getAxisIndex(getAxis()) < 0)
     return emitOpError("mesh ") << getMeshAttr() << " has no axis \"" << getAxis() << "\"";
+  // The ring runs over the owners of the keys' tokens, `axis` first.
+  auto k = getK().getType();
+  if (k.getRank() >= 2 && getLocalEncoding(k)) {
+    SmallVector<StringRef> axes = splitAxesOf(k, k.getRank() - 2);
+    if (axes.empty() || axes.front() != getAxis() || splitAxesOf(getV().getType(), k.getRank() - 2) != axes)
+      return emitOpError("keys and values must be split alike along their tokens, first over \"")
+             << getAxis() << "\"";
+  }
   return verifyAttentionShapes(*this, getQ().getType(), getK().getType(), getV().getType(),
                                getResult().getType());
 }

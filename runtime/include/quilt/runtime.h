@@ -176,8 +176,9 @@ void quilt_rt_normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers
  *                over axis), y is this rank's block of the sum (one reduce-scatter)
  * collective_permute buffers {x, y}; attrs: axis, shift: send x to coordinate
  *                c + shift, receive y from c - shift (x not split along axis)
- * ring_attention buffers {q, k, v, y}; attrs: axis. k and v are split along Tk
- *                over mesh axis `axis`; P steps, each merging the held K/V block
+ * ring_attention buffers {q, k, v, y}; attrs: axis. k and v are split along Tk,
+ *                first over mesh axis `axis` (nested blocks over further axes:
+ *                the ring runs over their owners, row-major); P steps, each merging the held K/V block
  *                into running (max, sum, output) state and then passing it to
  *                coordinate + 1 while receiving coordinate - 1's (a collective
  *                permute of one packed K/V block, P - 1 transfers per rank)

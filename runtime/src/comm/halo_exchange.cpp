@@ -51,25 +51,6 @@ HaloAxis haloAxis(const quilt_rt_ctx &ctx, const DimLayout &dy) {
   return axis;
 }
 
-/// This rank's owner index along a dim split over `axes` (row-major over them),
-/// and the world rank of owner `k`.
-int64_t ownerIndex(const quilt_rt_ctx &ctx, const std::vector<int64_t> &axes) {
-  int64_t k = 0;
-  for (int64_t a : axes)
-    k = k * ctx.axisSize(a) + ctx.axisCoord(a);
-  return k;
-}
-int ownerRank(const quilt_rt_ctx &ctx, const std::vector<int64_t> &axes, int64_t k) {
-  std::vector<int64_t> coords = ctx.coords;
-  for (size_t i = axes.size(); i-- > 0;) {
-    coords[axes[i]] = k % ctx.axisSize(axes[i]);
-    k /= ctx.axisSize(axes[i]);
-  }
-  int64_t rank = 0;
-  for (size_t i = 0; i < ctx.mesh.size(); ++i)
-    rank = rank * ctx.mesh[i] + coords[i];
-  return static_cast<int>(rank);
-}
 
 void addTransfers(std::vector<Transfer> &list, const std::vector<HaloSegment> &segments,
                   int peer, int64_t inner, size_t &scratch, int64_t outer) {
@@ -86,7 +67,7 @@ std::unique_ptr<HaloPlan> buildHaloPlan(const quilt_rt_ctx &ctx, const TensorVie
   const DimLayout &dy = y.dims[dim];
   HaloAxis axis = haloAxis(ctx, dy);
   std::vector<int64_t> axes = dy.axes();
-  int64_t me = ownerIndex(ctx, axes);
+  int64_t me = ctx.ownerIndex(axes);
   int64_t outer = x.product(0, dim);
   plan->dim = dim;
   plan->inner = x.product(dim + 1, x.rank());
@@ -95,7 +76,7 @@ std::unique_ptr<HaloPlan> buildHaloPlan(const quilt_rt_ctx &ctx, const TensorVie
   for (int64_t q = 0; q < axis.parts; ++q) {
     if (q == me)
       continue;
-    int peer = ownerRank(ctx, axes, q);
+    int peer = ctx.ownerRank(axes, q);
     addTransfers(plan->sends, haloSegments(axis, me, q), peer, plan->inner, sendFloats, outer);
     addTransfers(plan->recvs, haloSegments(axis, q, me), peer, plan->inner, recvFloats, outer);
   }

@@ -123,15 +123,35 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   AttentionDims dims = attentionDims(op.tensors[0], k, op.tensors[2], op.tensors[3]);
   int r = k.rank();
   const DimLayout &tokens = k.dims[r - 2];
-  if (!tokens.splitByOnly(axis) || !op.tensors[2].dims[r - 2].splitByOnly(axis) ||
-      op.tensors[2].dims[r - 2].granule != tokens.granule)
-    raise("keys and values must be split alike along mesh axis ", axis);
-  int64_t parts = ctx->axisSize(axis), coord = ctx->axisCoord(axis), n = tokens.globalSize;
+  // The ring runs over every mesh axis splitting the keys: owners of nested
+  // blocks, row-major over the axes (`axis` is the major one).
+  std::vector<int64_t> axes = tokens.axes();
+  if (axes.empty() || axes.front() != axis || op.tensors[2].dims[r - 2].axes() != axes ||
+      op.tensors[2].dims[r - 2].granule != tokens.granule || tokens.hasHalo())
+    raise("keys and values must be split alike, first along mesh axis ", axis);
+  std::vector<int64_t> levels;
+  int64_t parts = 1;
+  for (int64_t a : axes) {
+    levels.push_back(ctx->axisSize(a));
+    parts *= levels.back();
+  }
+  int64_t coord = ctx->ownerIndex(axes), n = tokens.globalSize;
+  auto blockOf = [&](int64_t owner) {
+    std::vector<int64_t> at(levels.size());
+    for (size_t i = levels.size(); i-- > 0;) {
+      at[i] = owner % levels[i];
+      owner /= levels[i];
+    }
+    return nestedBlockRange(n, tokens.granule, levels.data(), at.data(),
+                            static_cast<int>(levels.size()))
+        .size();
+  };
   AttentionPlan &plan = planFor(ctx, params, op);
   // A block of keys then its values, packed: [batch, tk, d] then [batch, tk, dv].
   int64_t perToken = dims.batch * (dims.d + dims.dv);
-  int64_t granule = tokens.granule;
-  int64_t capacity = granularMaxBlockSize(n, granule, parts) * perToken;
+  int64_t capacity =
+      nestedMaxBlockSize(n, tokens.granule, levels.data(), static_cast<int>(levels.size())) *
+      perToken;
   for (auto &buffer : plan.kv)
     buffer.resize(capacity);
   int64_t tk = k.extent[r - 2];
@@ -140,17 +160,17 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
               plan.kv[0].data() + dims.batch * tk * dims.d);
   startState(dims, plan);
   const float *q = static_cast<const float *>(buffers[0]);
-  int next = ctx->rankAlong(axis, coord + 1), prev = ctx->rankAlong(axis, coord - 1);
+  int next = ctx->ownerRank(axes, (coord + 1) % parts),
+      prev = ctx->ownerRank(axes, (coord + parts - 1) % parts);
   for (int64_t step = 0; step < parts; ++step) {
     int64_t owner = ((coord - step) % parts + parts) % parts;
-    int64_t size = granularBlockSize(n, granule, parts, owner);
+    int64_t size = blockOf(owner);
     const float *block = plan.kv[step % 2].data();
     mergeBlock(dims, q, block, block + dims.batch * size * dims.d, size, plan);
     if (step + 1 == parts)
       break;
     // Forward the held block; receive the previous rank's (owner - 1).
-    int64_t incoming =
-        granularBlockSize(n, granule, parts, ((owner - 1) % parts + parts) % parts);
+    int64_t incoming = blockOf(((owner - 1) % parts + parts) % parts);
     Message send{next, plan.kv[step % 2].data(), size_t(size * perToken) * sizeof(float),
                  int(step)};
     Message recv{prev, plan.kv[(step + 1) % 2].data(),
