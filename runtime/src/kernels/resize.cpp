@@ -5,6 +5,7 @@
 #include "error.h"
 #include "layout.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace quilt {
@@ -52,22 +53,33 @@ void resize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
       t.weightLast.push_back(static_cast<float>(taps.weightLast));
     }
   }
+  // Only dims that interpolate (some output reads two taps) need corners.
+  std::vector<int> active;
+  for (int d = 0; d < rank; ++d)
+    if (std::any_of(dims[d].weightLast.begin(), dims[d].weightLast.end(),
+                    [](float w) { return w != 0.f; }))
+      active.push_back(d);
   const float *in = static_cast<const float *>(buffers[0]);
   float *out = static_cast<float *>(buffers[1]);
   int64_t total = y.numElements();
+  int corners = 1 << active.size();
   std::vector<int64_t> index(rank, 0);
   for (int64_t i = 0; i < total; ++i) {
+    int64_t base = 0;
+    for (int d = 0; d < rank; ++d)
+      base += dims[d].first[index[d]];
     // Multilinear: sum over the corners of the taps' box, weights multiplied.
     float value = 0;
-    for (int corner = 0; corner < (1 << rank); ++corner) {
+    for (int corner = 0; corner < corners; ++corner) {
       float weight = 1;
-      int64_t offset = 0;
-      for (int d = 0; d < rank && weight != 0; ++d) {
-        const DimTaps &t = dims[d];
-        float wl = t.weightLast[index[d]];
-        bool useLast = (corner >> d) & 1;
-        weight *= useLast ? wl : 1 - wl;
-        offset += useLast ? t.last[index[d]] : t.first[index[d]];
+      int64_t offset = base;
+      for (size_t k = 0; k < active.size() && weight != 0; ++k) {
+        const DimTaps &t = dims[active[k]];
+        int64_t o = index[active[k]];
+        bool useLast = (corner >> k) & 1;
+        weight *= useLast ? t.weightLast[o] : 1 - t.weightLast[o];
+        if (useLast)
+          offset += t.last[o] - t.first[o];
       }
       if (weight != 0)
         value += weight * in[offset];
