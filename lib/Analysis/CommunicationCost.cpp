@@ -208,12 +208,7 @@ Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid) {
   }
   int64_t n = local.getGlobal()[rank - 2], granule = local.getGranule(rank - 2);
   auto blockOf = [&](int64_t owner) {
-    SmallVector<int64_t> at(levels.size());
-    for (size_t i = levels.size(); i-- > 0;) {
-      at[i] = owner % levels[i];
-      owner /= levels[i];
-    }
-    return nestedBlockRange(n, granule, levels.data(), at.data(), levels.size()).size();
+    return nestedOwnerBlock(n, granule, levels.data(), levels.size(), owner).size();
   };
   return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
     SmallVector<int64_t> k = grid.localExtents(op.getK().getType(), coords);

@@ -100,7 +100,7 @@ bool quilt::isUserAnnotated(Value value) {
   return annotate && !annotate->hasAttr(kReshardReasonAttr);
 }
 
-std::string quilt::describeNode(Operation *op) {
+std::string quilt::onnxNodeName(Operation *op) {
   std::string name;
   op->getLoc()->walk([&](Location loc) {
     if (auto named = dyn_cast<NameLoc>(loc)) {
@@ -109,6 +109,11 @@ std::string quilt::describeNode(Operation *op) {
     }
     return WalkResult::advance();
   });
+  return name;
+}
+
+std::string quilt::describeNode(Operation *op) {
+  std::string name = onnxNodeName(op);
   if (name.empty())
     return op->getName().getStringRef().str();
   return "ONNX node '" + name + "' (" + op->getName().getStringRef().str() + ")";

@@ -13,12 +13,6 @@
 namespace quilt::test {
 namespace {
 
-std::vector<Dim> wholeDims(const Shape &shape) {
-  std::vector<Dim> dims;
-  for (int64_t e : shape)
-    dims.push_back(whole(e));
-  return dims;
-}
 
 /// ONNX DFT semantics on a [..., 1 or 2] tensor, in double.
 std::vector<std::complex<double>> naiveDft(const std::vector<float> &x, const Shape &xs, int axis,

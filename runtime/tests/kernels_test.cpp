@@ -10,12 +10,6 @@
 namespace quilt::test {
 namespace {
 
-std::vector<Dim> wholeDims(const Shape &shape) {
-  std::vector<Dim> dims;
-  for (int64_t e : shape)
-    dims.push_back(whole(e));
-  return dims;
-}
 
 struct Fixture {
   SelfCommunicator comm;

@@ -73,6 +73,13 @@ struct Dim {
 };
 
 inline Dim whole(int64_t n) { return Dim{n}; }
+/// Every dim whole (a tensor on one rank).
+inline std::vector<Dim> wholeDims(const Shape &shape) {
+  std::vector<Dim> dims;
+  for (int64_t e : shape)
+    dims.push_back(whole(e));
+  return dims;
+}
 inline Dim split(int64_t n, int64_t axis) { return Dim{n, axis}; }
 inline Dim halo(int64_t n, int64_t axis, Window w, int64_t globalOut,
                 int64_t boundary = QUILT_BOUNDARY_ZERO) {

@@ -1,6 +1,7 @@
 //===- CommReport.cpp - quiltc --report ------------------------------------===//
 #include "CommReport.h"
 #include "quilt/Analysis/CommunicationCost.h"
+#include "quilt/Transforms/ShardingUtils.h"
 
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/JSON.h"
@@ -11,24 +12,11 @@ using namespace quilt;
 
 namespace {
 
-/// The ONNX node name an op's location carries (the importer's NameLoc).
-std::string nodeName(Operation *op) {
-  std::string name;
-  op->getLoc()->walk([&](Location loc) {
-    if (auto named = dyn_cast<NameLoc>(loc)) {
-      name = named.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name;
-}
-
 /// Communication ops name the dim they move and their mesh axes alike
 /// (`dim`, `axis`, `axes`), so a new kind is described without code here.
 CommReportOp describe(const CommunicationCost &cost) {
   Operation *op = cost.op;
-  CommReportOp entry{cost.kind, nodeName(op), {}, {}, {}, {}};
+  CommReportOp entry{cost.kind, onnxNodeName(op), {}, {}, {}, {}};
   if (auto dim = op->getAttrOfType<IntegerAttr>("dim"))
     entry.dim = dim.getInt();
   if (auto axis = op->getAttrOfType<StringAttr>("axis"))

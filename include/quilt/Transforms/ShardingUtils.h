@@ -58,7 +58,9 @@ inline constexpr llvm::StringLiteral kReshardReasonAttr = "quilt.reshard_reason"
 /// default input split, or hand-written IR), not by a reshard propagation placed.
 bool isUserAnnotated(mlir::Value value);
 
-/// The ONNX node name an op came from (its NameLoc), or its op name.
+/// The ONNX node name an op's location carries (the importer's NameLoc), or "".
+std::string onnxNodeName(mlir::Operation *op);
+/// "ONNX node 'NAME' (quilt.op)", or the op name when it has no ONNX node.
 std::string describeNode(mlir::Operation *op);
 
 } // namespace quilt

@@ -28,13 +28,7 @@ struct HaloAxis {
   Range block(int64_t size, int64_t k) const {
     if (levels.size() <= 1)
       return blockRange(size, parts, k);
-    std::vector<int64_t> coords(levels.size());
-    for (size_t i = levels.size(); i-- > 0;) {
-      coords[i] = k % levels[i];
-      k /= levels[i];
-    }
-    return nestedBlockRange(size, 1, levels.data(), coords.data(),
-                            static_cast<int>(levels.size()));
+    return nestedOwnerBlock(size, 1, levels.data(), static_cast<int>(levels.size()), k);
   }
 };
 

@@ -67,6 +67,17 @@ inline Range nestedBlockRange(int64_t n, int64_t granule, const int64_t *parts,
   }
   return r;
 }
+/// Owner `owner`'s nested block, owners numbered row-major over the levels.
+inline Range nestedOwnerBlock(int64_t n, int64_t granule, const int64_t *parts, int levels,
+                              int64_t owner) {
+  int64_t coords[8] = {}; // levels: the mesh axes of one dim, at most 3
+  for (int i = levels; i-- > 0;) {
+    coords[i] = owner % parts[i];
+    owner /= parts[i];
+  }
+  return nestedBlockRange(n, granule, parts, coords, levels);
+}
+
 /// The largest nested block any rank owns.
 inline int64_t nestedMaxBlockSize(int64_t n, int64_t granule, const int64_t *parts, int levels) {
   for (int i = 0; i < levels; ++i)

@@ -137,13 +137,8 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   }
   int64_t coord = ctx->ownerIndex(axes), n = tokens.globalSize;
   auto blockOf = [&](int64_t owner) {
-    std::vector<int64_t> at(levels.size());
-    for (size_t i = levels.size(); i-- > 0;) {
-      at[i] = owner % levels[i];
-      owner /= levels[i];
-    }
-    return nestedBlockRange(n, tokens.granule, levels.data(), at.data(),
-                            static_cast<int>(levels.size()))
+    return nestedOwnerBlock(n, tokens.granule, levels.data(), static_cast<int>(levels.size()),
+                            owner)
         .size();
   };
   AttentionPlan &plan = planFor(ctx, params, op);
