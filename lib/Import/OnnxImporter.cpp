@@ -1345,6 +1345,12 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
       errorOut = error;
       return nullptr;
     }
+    // Value names let --shard annotate any value the model keeps.
+    for (const std::string &out : node.outputs)
+      if (auto it = values.find(out); it != values.end())
+        if (auto result = dyn_cast<OpResult>(it->second);
+            result && !isa<ConstantOp>(result.getOwner()))
+          recordOnnxValueName(result, out);
   }
   SmallVector<Value> results;
   for (const ValueInfo &out : graph.outputs) {

@@ -38,6 +38,8 @@ private:
   struct State {
     RankedTensorType global;
     AxisSplit split;
+    /// The strongest annotation the split derives from (as in propagation).
+    int64_t priority = kNoPriority;
   };
 
   LogicalResult partitionAnnotate(AnnotateOp op);
@@ -62,8 +64,13 @@ private:
   /// Creates an all-reduce of `value` over `axes`; the result keeps its layout.
   Value allReduce(OpBuilder &b, Location loc, Value value, ArrayRef<std::string> axes,
                   ReductionKind kind);
+  /// Gives `value` its local type; it carries the priority of the op being
+  /// partitioned.
   void setLocal(Value value, RankedTensorType global, const AxisSplit &split,
                 ArrayAttr halos = {});
+  /// The priority propagation gave the results of `op`: the same function of
+  /// the same operand layouts.
+  int64_t priorityOfResults(Operation *op, const ShardingRule *rule);
 
   /// What factorAxes weighs about `value`.
   OperandLayout layoutOf(Value value);
@@ -72,15 +79,15 @@ private:
   FlatSymbolRefAttr meshRef;
   bool ringAttention;
   DenseMap<Value, State> states;
-  /// Values a quilt.annotate pinned: a conflict moves them last.
-  DenseSet<Value> annotated;
+  /// The priority of the results of the op being partitioned.
+  int64_t opPriority = kNoPriority;
 };
 
 void Partitioner::setLocal(Value value, RankedTensorType global, const AxisSplit &split,
                            ArrayAttr halos) {
   AxisSplit whole = split;
   whole.partial.clear();
-  states[value] = {global, whole};
+  states[value] = {global, whole, opPriority};
   value.setType(localType(global, whole, meshRef, halos));
 }
 
@@ -123,6 +130,8 @@ LogicalResult Partitioner::run(func::FuncOp func) {
     op.removeAttr(kShardingsAttr);
     op.removeAttr(kOriginAttr);
     LogicalResult result = success();
+    auto rule = rules.find(&op);
+    opPriority = priorityOfResults(&op, rule == rules.end() ? nullptr : &rule->second);
     if (auto annotate = dyn_cast<AnnotateOp>(op))
       result = partitionAnnotate(annotate);
     else if (auto attention = dyn_cast<AttentionOp>(op))
@@ -164,8 +173,7 @@ LogicalResult Partitioner::partitionAnnotate(AnnotateOp op) {
     std::string why = reason ? reason.str() : "a quilt.annotate asks for another split";
     input = reshard(input, want, user, b, [&](int64_t) { return why; });
   }
-  if (!reason)
-    annotated.insert(input);
+  states[input].priority = opPriority;
   op.getResult().replaceAllUsesWith(input);
   op.erase();
   return success();
@@ -175,9 +183,23 @@ OperandLayout Partitioner::layoutOf(Value value) {
   auto found = states.find(value);
   if (found == states.end()) {
     auto type = cast<RankedTensorType>(value.getType());
-    return {AxisSplit::replicated(type.getRank()), type, annotated.contains(value)};
+    return {AxisSplit::replicated(type.getRank()), type};
   }
-  return {found->second.split, found->second.global, annotated.contains(value)};
+  return {found->second.split, found->second.global, found->second.priority};
+}
+
+int64_t Partitioner::priorityOfResults(Operation *op, const ShardingRule *rule) {
+  if (auto annotate = dyn_cast<AnnotateOp>(op))
+    return annotationPriority(annotate);
+  if (!rule)
+    return kNoPriority;
+  SmallVector<OperandLayout> layouts;
+  for (Value v : op->getOperands())
+    layouts.push_back(layoutOf(v));
+  SmallVector<RankedTensorType> resultTypes;
+  for (Type type : op->getResultTypes())
+    resultTypes.push_back(dyn_cast<RankedTensorType>(type));
+  return derivedPriority(*rule, factorAxes(*rule, layouts, resultTypes, mesh), layouts);
 }
 
 Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b,

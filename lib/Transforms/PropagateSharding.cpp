@@ -1,14 +1,22 @@
 //===- PropagateSharding.cpp - give every value a sharding -----------------===//
 //
-// Forward propagation over the SSA graph in program order (a DAG, so one
-// sweep reaches the fixed point): each op's rule maps operand dim splits to
-// factors, and factors to result dim splits. Where operands disagree, the
-// assignment whose reshards move the fewest bytes wins, never moving a user
-// annotation when another assignment keeps it (factorAxes); the reshard
-// that resolves it then moves upstream (a quilt.annotate marked
-// quilt.reshard_reason) while that moves fewer bytes: through single-use
-// results of ops that can produce the wanted layout, e.g. before a conv that
-// widens a one-channel forcing field to four channels.
+// Propagation to a fixed point with priorities (Shardy's p0, p1, ...):
+//  * forward, in program order: each op's rule maps operand dim splits to
+//    factors and factors to result dim splits; where operands disagree, the
+//    assignment that moves the fewest bytes of the strongest operands wins
+//    (factorAxes), and the results carry the strongest priority they keep;
+//  * backward: where a stronger split meets a weaker one (an annotation whose
+//    input is laid out otherwise, or an op that reshards a weaker operand),
+//    the weaker annotation upstream is rewritten to the layout that needs no
+//    reshard, when ops that produce that layout lead there (an input's
+//    default split is the weakest annotation);
+//  * a reshard that stays then moves upstream while that moves fewer bytes
+//    (a quilt.annotate marked quilt.reshard_reason), through single-use
+//    results of ops that can produce the wanted layout, e.g. before a conv
+//    that widens a one-channel forcing field to four channels.
+// Each rewrite or move changes layouts downstream, so the sweep runs again
+// until nothing changes; every rewrite makes an annotation strictly stronger
+// and every move strictly cheaper, so this ends.
 //
 //===----------------------------------------------------------------------===//
 #include "quilt/Transforms/Passes.h"
@@ -28,25 +36,46 @@ using namespace quilt;
 
 namespace {
 
+/// The strongest annotation each value's split derives from (kNoPriority if
+/// absent).
+using Priorities = DenseMap<Value, int64_t>;
+
+static int64_t priorityOf(const Priorities &priorities, Value value) {
+  auto it = priorities.find(value);
+  return it == priorities.end() ? kNoPriority : it->second;
+}
+
+static SmallVector<OperandLayout> operandLayouts(Operation *op, const Priorities &priorities) {
+  SmallVector<OperandLayout> layouts;
+  for (Value v : op->getOperands())
+    layouts.push_back({getValueSplit(v), cast<RankedTensorType>(v.getType()),
+                       priorityOf(priorities, v)});
+  return layouts;
+}
+
+static SmallVector<RankedTensorType> resultTypes(Operation *op) {
+  SmallVector<RankedTensorType> results;
+  for (Type type : op->getResultTypes())
+    results.push_back(dyn_cast<RankedTensorType>(type));
+  return results;
+}
+
 /// Result shardings of one op plus a sentence on where they came from.
 struct Propagated {
   SmallVector<AxisSplit> results;
   std::string origin;
+  int64_t priority = kNoPriority;
 };
 
-static Propagated propagateThroughRule(ShardingRuleOpInterface op, MeshOp mesh) {
+static Propagated propagateThroughRule(ShardingRuleOpInterface op, MeshOp mesh,
+                                       const Priorities &priorities) {
   ShardingRule rule = op.getShardingRule();
   // The partitioner makes the same choice from the same layouts.
-  SmallVector<OperandLayout> operands;
-  for (Value v : op->getOperands())
-    operands.push_back({getValueSplit(v), cast<RankedTensorType>(v.getType()),
-                        isUserAnnotated(v)});
-  SmallVector<RankedTensorType> results;
-  for (Type type : op->getResultTypes())
-    results.push_back(dyn_cast<RankedTensorType>(type));
+  SmallVector<OperandLayout> operands = operandLayouts(op, priorities);
   Propagated out;
-  FactorAssignment assignment = factorAxes(rule, operands, results, mesh);
+  FactorAssignment assignment = factorAxes(rule, operands, resultTypes(op), mesh);
   out.origin = assignment.origin;
+  out.priority = derivedPriority(rule, assignment, operands);
   // A split reduction factor leaves a partial value on those axes.
   for (size_t r = 0; r < rule.resultFactors.size(); ++r)
     out.results.push_back(
@@ -73,8 +102,11 @@ static std::optional<SmallVector<AxisSplit>> operandsGiving(ShardingRuleOpInterf
       continue;
     if (f == kNoFactor)
       return std::nullopt;
+    // Dims that pass through keep their split (normalized dims too: their
+    // statistics are merged across ranks); a window keeps one axis's split.
     FactorKind kind = rule.factors[f].kind;
-    if (kind != FactorKind::Parallel && (kind != FactorKind::Windowed || wanted.size() > 1))
+    if (kind != FactorKind::Parallel && kind != FactorKind::Statistic &&
+        (kind != FactorKind::Windowed || wanted.size() > 1))
       return std::nullopt;
     int64_t m = rule.resultMultiplier(0, d), g = want.granule(d);
     if (g % m != 0 || (!axes[f].empty() && (axes[f] != wanted || bases[f] != g / m)))
@@ -88,14 +120,141 @@ static std::optional<SmallVector<AxisSplit>> operandsGiving(ShardingRuleOpInterf
   SmallVector<OperandLayout> layouts;
   for (auto [j, operand] : llvm::enumerate(op->getOperands())) {
     wants.push_back(splitForOperand(rule, j, axes, bases));
-    layouts.push_back({wants.back(), cast<RankedTensorType>(operand.getType()), false});
+    layouts.push_back({wants.back(), cast<RankedTensorType>(operand.getType())});
   }
   // The partitioner, seeing these layouts, must make the same choice.
-  SmallVector<RankedTensorType> results{cast<RankedTensorType>(op->getResult(0).getType())};
-  FactorAssignment check = factorAxes(rule, layouts, results, mesh);
+  FactorAssignment check = factorAxes(rule, layouts, resultTypes(op), mesh);
   if (!(splitForResult(rule, 0, check.axes, check.baseGranules) == want))
     return std::nullopt;
   return wants;
+}
+
+/// Bytes per rank that laying `value` out per `want` sends.
+static uint64_t bytesToReshard(Value value, const AxisSplit &want, MeshOp mesh) {
+  AxisSplit have = getValueSplit(value);
+  return reshardBytes(planReshard(have, want, mesh), have, cast<RankedTensorType>(value.getType()),
+                      mesh);
+}
+
+/// A weaker annotation to rewrite, and the layout it takes.
+struct Rewrite {
+  AnnotateOp annotate;
+  AxisSplit split;
+};
+
+/// Collects the annotations weaker than `priority` whose rewriting lays
+/// `value` out per `want` with nothing resharded on the way: walks up through
+/// ops that can produce the wanted layout from their operands' (an operand
+/// that only needs a local slice stays). False when some path reaches an
+/// annotation at least as strong, a partial value, or an op that cannot.
+static bool collectRewrites(Value value, const AxisSplit &want, int64_t priority, MeshOp mesh,
+                            SmallVectorImpl<Rewrite> &rewrites, int depth = 0) {
+  if (getValueSplit(value) == want)
+    return true;
+  if (depth > 64)
+    return false;
+  if (auto annotate = value.getDefiningOp<AnnotateOp>()) {
+    // A reshard placed by propagation is not an annotation to rewrite.
+    if (annotate->hasAttr(kReshardReasonAttr) || annotationPriority(annotate) <= priority ||
+        !want.partial.empty())
+      return false;
+    rewrites.push_back({annotate, want});
+    return true;
+  }
+  auto producer = value.getDefiningOp<ShardingRuleOpInterface>();
+  if (!producer)
+    return false;
+  std::optional<SmallVector<AxisSplit>> wants = operandsGiving(producer, want, mesh);
+  if (!wants)
+    return false;
+  for (auto [j, operand] : llvm::enumerate(producer->getOperands()))
+    if (bytesToReshard(operand, (*wants)[j], mesh) > 0 &&
+        !collectRewrites(operand, (*wants)[j], priority, mesh, rewrites, depth + 1))
+      return false;
+  return true;
+}
+
+/// The op a rewrite serves, for its reason: an annotation by the value it
+/// names, any other op by its ONNX node.
+static std::string describeConsumer(Operation *consumer) {
+  if (auto name = consumer->getAttrOfType<StringAttr>(kValueNameAttr);
+      name && isa<AnnotateOp>(consumer))
+    return "the annotation of '" + name.str() + "'";
+  return describeNode(consumer);
+}
+
+/// Rewrites the annotations that `rewrites` names to their layouts, with
+/// `priority` and `purpose` ("to ...") as the reason. False when none changes.
+static bool applyRewrites(ArrayRef<Rewrite> rewrites, int64_t priority, const std::string &purpose,
+                          FlatSymbolRefAttr meshRef) {
+  bool changed = false;
+  for (const Rewrite &rewrite : rewrites) {
+    AnnotateOp annotate = rewrite.annotate;
+    MLIRContext *ctx = annotate.getContext();
+    ShardingAttr split = rewrite.split.toAttr(ctx, meshRef);
+    if (split == annotate.getSharding() && annotationPriority(annotate) <= priority)
+      continue;
+    std::string reason = "rewritten from " + describePriority(annotationPriority(annotate)) +
+                         " " + purpose + " (" + describePriority(priority) + ")";
+    annotate.setShardingAttr(split);
+    annotate.setPriorityAttr(IntegerAttr::get(IntegerType::get(ctx, 64), priority));
+    annotate->setAttr(kRewriteReasonAttr, StringAttr::get(ctx, reason));
+    changed = true;
+  }
+  return changed;
+}
+
+/// The first place (in program order) where a stronger split meets a weaker
+/// one that rewriting weaker annotations upstream reconciles: rewrites them
+/// and returns true.
+static bool rewriteOneWeakerAnnotation(func::FuncOp func, MeshOp mesh, FlatSymbolRefAttr meshRef,
+                                       const Priorities &priorities) {
+  for (Operation &op : func.getBody().getOps()) {
+    // An annotation whose input is laid out otherwise: the weaker of the
+    // two yields (the annotation itself when its input is stronger).
+    if (auto annotate = dyn_cast<AnnotateOp>(op)) {
+      int64_t priority = annotationPriority(annotate);
+      Value input = annotate.getInput();
+      AxisSplit want = AxisSplit::fromAttr(annotate.getSharding(),
+                                           cast<RankedTensorType>(input.getType()).getRank());
+      AxisSplit have = getValueSplit(input);
+      if (priority == kNoPriority || have == want)
+        continue;
+      SmallVector<Rewrite> rewrites;
+      int64_t inputPriority = priorityOf(priorities, input);
+      if (inputPriority < priority && have.partial.empty()) {
+        std::string purpose = "to keep the layout " + describeNode(input.getDefiningOp()) +
+                              " gives it";
+        if (applyRewrites({{annotate, have}}, inputPriority, purpose, meshRef))
+          return true;
+      } else if (collectRewrites(input, want, priority, mesh, rewrites) &&
+                 applyRewrites(rewrites, priority,
+                               "to lay the value out for " + describeConsumer(&op), meshRef)) {
+        return true;
+      }
+      continue;
+    }
+    // An op that reshards a weaker operand to keep a stronger one's split.
+    auto ruled = dyn_cast<ShardingRuleOpInterface>(op);
+    if (!ruled || isa<AttentionOp>(op) || mayMoveSpectralAxis(&op))
+      continue;
+    ShardingRule rule = ruled.getShardingRule();
+    SmallVector<OperandLayout> layouts = operandLayouts(&op, priorities);
+    FactorAssignment assignment = factorAxes(rule, layouts, resultTypes(&op), mesh);
+    int64_t priority = derivedPriority(rule, assignment, layouts);
+    for (auto [i, operand] : llvm::enumerate(op.getOperands())) {
+      if (layouts[i].priority <= priority)
+        continue;
+      AxisSplit want = splitForOperand(rule, i, assignment.axes, assignment.baseGranules);
+      SmallVector<Rewrite> rewrites;
+      if (bytesToReshard(operand, want, mesh) > 0 &&
+          collectRewrites(operand, want, priority, mesh, rewrites) &&
+          applyRewrites(rewrites, priority, "to lay the value out for " + describeNode(&op),
+                        meshRef))
+        return true;
+    }
+  }
+  return false;
 }
 
 /// A reshard of an operand of a conflict, moved upstream: quilt.annotates on
@@ -123,9 +282,7 @@ static std::optional<Hoist> cheapestUpstream(Value value, AxisSplit want, uint64
     uint64_t total = 0;
     SmallVector<unsigned> moving;
     for (auto [j, operand] : llvm::enumerate(producer->getOperands())) {
-      AxisSplit have = getValueSplit(operand);
-      uint64_t moved = reshardBytes(planReshard(have, (*wants)[j], mesh), have,
-                                    cast<RankedTensorType>(operand.getType()), mesh);
+      uint64_t moved = bytesToReshard(operand, (*wants)[j], mesh);
       total += moved;
       if (moved > 0)
         moving.push_back(j);
@@ -142,19 +299,15 @@ static std::optional<Hoist> cheapestUpstream(Value value, AxisSplit want, uint64
 
 /// The first reshard of a conflict (in program order) that moves fewer bytes
 /// further up: places quilt.annotates there and returns true.
-static bool hoistOneReshard(func::FuncOp func, MeshOp mesh, FlatSymbolRefAttr meshRef) {
+static bool hoistOneReshard(func::FuncOp func, MeshOp mesh, FlatSymbolRefAttr meshRef,
+                            const Priorities &priorities) {
   for (Operation &op : func.getBody().getOps()) {
     auto ruled = dyn_cast<ShardingRuleOpInterface>(op);
     if (!ruled || isa<AttentionOp>(op) || mayMoveSpectralAxis(&op))
       continue;
     ShardingRule rule = ruled.getShardingRule();
-    SmallVector<OperandLayout> layouts;
-    for (Value v : op.getOperands())
-      layouts.push_back({getValueSplit(v), cast<RankedTensorType>(v.getType()), isUserAnnotated(v)});
-    SmallVector<RankedTensorType> results;
-    for (Type type : op.getResultTypes())
-      results.push_back(dyn_cast<RankedTensorType>(type));
-    FactorAssignment assignment = factorAxes(rule, layouts, results, mesh);
+    SmallVector<OperandLayout> layouts = operandLayouts(&op, priorities);
+    FactorAssignment assignment = factorAxes(rule, layouts, resultTypes(&op), mesh);
     for (auto [i, operand] : llvm::enumerate(op.getOperands())) {
       // Only the reshards of a conflict: a dim the op needs whole stays here.
       if (llvm::any_of(llvm::enumerate(rule.operandFactors[i]), [&](auto df) {
@@ -164,8 +317,7 @@ static bool hoistOneReshard(func::FuncOp func, MeshOp mesh, FlatSymbolRefAttr me
           }))
         continue;
       AxisSplit want = splitForOperand(rule, i, assignment.axes, assignment.baseGranules);
-      uint64_t bytes = reshardBytes(planReshard(layouts[i].split, want, mesh), layouts[i].split,
-                                    layouts[i].global, mesh);
+      uint64_t bytes = bytesToReshard(operand, want, mesh);
       if (bytes == 0)
         continue;
       std::optional<Hoist> hoist = cheapestUpstream(operand, want, bytes, mesh);
@@ -186,7 +338,8 @@ static bool hoistOneReshard(func::FuncOp func, MeshOp mesh, FlatSymbolRefAttr me
         if (!have.isSplit() || have == wanted)
           continue; // a replicated operand is sliced where it is used
         auto annotate = AnnotateOp::create(b, hoist->producer->getLoc(), input.get(),
-                                           wanted.toAttr(b.getContext(), meshRef));
+                                           wanted.toAttr(b.getContext(), meshRef),
+                                           /*priority=*/IntegerAttr());
         annotate->setAttr(kReshardReasonAttr, b.getStringAttr(why));
         input.set(annotate.getResult());
       }
@@ -209,36 +362,52 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
     }
     meshOp = meshes.front();
     auto mesh = FlatSymbolRefAttr::get(meshOp.getSymNameAttr());
-    // A conflict's reshard moves upstream while that moves fewer bytes; each
-    // move changes layouts downstream of it, so propagation runs again.
     for (auto func : module.getOps<func::FuncOp>()) {
-      for (int moves = 0; moves < 64; ++moves) {
-        func.walk([&](Operation *op) { propagateOp(op, mesh, /*remark=*/false); });
-        if (!hoistOneReshard(func, meshOp, mesh))
+      for (int changes = 0; changes < 256; ++changes) {
+        sweep(func, mesh, /*remark=*/false);
+        if (!rewriteOneWeakerAnnotation(func, meshOp, mesh, priorities) &&
+            !hoistOneReshard(func, meshOp, mesh, priorities))
           break;
       }
     }
-    module.walk([&](Operation *op) { propagateOp(op, mesh, explain); });
+    module.walk([&](func::FuncOp func) { sweep(func, mesh, explain); });
   }
 
   MeshOp meshOp;
+  Priorities priorities;
+
+  void sweep(func::FuncOp func, FlatSymbolRefAttr mesh, bool remark) {
+    priorities.clear();
+    func.walk([&](Operation *op) { propagateOp(op, mesh, remark); });
+  }
 
   void propagateOp(Operation *op, FlatSymbolRefAttr mesh, bool remark) {
     Propagated p;
     if (auto annotate = dyn_cast<AnnotateOp>(op)) {
       p.results.push_back(AxisSplit::fromAttr(annotate.getSharding(),
                                               annotate.getInput().getType().getRank()));
-      auto reason = annotate->getAttrOfType<StringAttr>(kReshardReasonAttr);
-      p.origin = reason ? "a reshard " + reason.str() : "user annotation";
+      p.priority = annotationPriority(annotate);
+      auto reshard = annotate->getAttrOfType<StringAttr>(kReshardReasonAttr);
+      auto rewrite = annotate->getAttrOfType<StringAttr>(kRewriteReasonAttr);
+      if (reshard)
+        p.origin = "a reshard " + reshard.str();
+      else if (rewrite)
+        p.origin = "an annotation " + rewrite.str();
+      else if (p.priority >= kDefaultSplitPriority)
+        p.origin = "the default split of an input";
+      else
+        p.origin = "user annotation (" + describePriority(p.priority) + ")";
     } else if (auto ruled = dyn_cast<ShardingRuleOpInterface>(op)) {
-      p = propagateThroughRule(ruled, meshOp);
+      p = propagateThroughRule(ruled, meshOp, priorities);
       moveSpectralSplits(op, p.results, p.origin);
     } else {
       return;
     }
     SmallVector<Attribute> attrs;
-    for (const AxisSplit &split : p.results)
+    for (auto [r, split] : llvm::enumerate(p.results)) {
       attrs.push_back(split.toAttr(op->getContext(), mesh));
+      priorities[op->getResult(r)] = p.priority;
+    }
     op->setAttr(kShardingsAttr, ArrayAttr::get(op->getContext(), attrs));
     op->setAttr(kOriginAttr, StringAttr::get(op->getContext(), p.origin));
     if (remark)

@@ -95,9 +95,18 @@ AxisSplit quilt::getValueSplit(Value value) {
   return AxisSplit::replicated(cast<RankedTensorType>(value.getType()).getRank());
 }
 
-bool quilt::isUserAnnotated(Value value) {
-  auto annotate = value.getDefiningOp<AnnotateOp>();
-  return annotate && !annotate->hasAttr(kReshardReasonAttr);
+int64_t quilt::annotationPriority(AnnotateOp annotate) {
+  if (annotate->hasAttr(kReshardReasonAttr))
+    return kNoPriority;
+  return annotate.getPriority().value_or(0);
+}
+
+std::string quilt::describePriority(int64_t priority) {
+  if (priority == kNoPriority)
+    return "no annotation";
+  if (priority >= kDefaultSplitPriority)
+    return "the default split";
+  return "p" + std::to_string(priority);
 }
 
 std::string quilt::onnxNodeName(Operation *op) {
@@ -255,7 +264,10 @@ struct Choice {
 /// One assignment: per factor a choice index or -1 (not split), and what it costs.
 struct Candidate {
   SmallVector<int64_t> chosen;
-  uint64_t annotatedBytes = 0, bytes = 0;
+  /// Per priority level, strongest first: how many of its operands move.
+  /// (Counts, not bytes: between splits of equal priority bytes decide.)
+  SmallVector<int64_t> movedByPriority;
+  uint64_t bytes = 0;
   int64_t axesUsed = 0;
   /// Per proposal: whether the assignment keeps it.
   SmallVector<bool> kept;
@@ -269,8 +281,9 @@ bool better(const Candidate &a, const Candidate &b) {
     return a.valid;
   if (!a.valid)
     return false;
-  if (a.annotatedBytes != b.annotatedBytes)
-    return a.annotatedBytes < b.annotatedBytes;
+  if (a.movedByPriority != b.movedByPriority)
+    return std::lexicographical_compare(a.movedByPriority.begin(), a.movedByPriority.end(),
+                                        b.movedByPriority.begin(), b.movedByPriority.end());
   if (a.axesUsed != b.axesUsed)
     return a.axesUsed > b.axesUsed;
   if (a.bytes != b.bytes)
@@ -325,9 +338,18 @@ FactorAssignment quilt::factorAxes(const ShardingRule &rule, ArrayRef<OperandLay
     }
   }
 
+  // The priority levels of annotated operands, strongest first.
+  SmallVector<int64_t> levels;
+  for (const OperandLayout &operand : operands)
+    if (operand.priority != kNoPriority)
+      levels.push_back(operand.priority);
+  llvm::sort(levels);
+  levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+
   auto evaluate = [&](ArrayRef<int64_t> chosen) {
     Candidate c;
     c.valid = true;
+    c.movedByPriority.assign(levels.size(), 0);
     c.chosen.assign(chosen.begin(), chosen.end());
     SmallVector<SmallVector<std::string, 1>> axes(numFactors);
     SmallVector<int64_t> bases(numFactors, 1);
@@ -343,8 +365,8 @@ FactorAssignment quilt::factorAxes(const ShardingRule &rule, ArrayRef<OperandLay
       uint64_t bytes =
           reshardBytes(planReshard(operand.split, want, mesh), operand.split, operand.global, mesh);
       c.bytes += bytes;
-      if (operand.annotated)
-        c.annotatedBytes += bytes;
+      if (operand.priority != kNoPriority && bytes > 0)
+        ++c.movedByPriority[llvm::lower_bound(levels, operand.priority) - levels.begin()];
     }
     // A split reduction leaves partial results: one ring all-reduce each.
     for (auto [r, type] : llvm::enumerate(results)) {
@@ -427,8 +449,8 @@ FactorAssignment quilt::factorAxes(const ShardingRule &rule, ArrayRef<OperandLay
                             : "moves " + n + " bytes per rank instead of " + m;
     if (best.bytes < alternative.bytes)
       return bytes;
-    if (best.annotatedBytes < alternative.annotatedBytes)
-      return bytes + ", and a user annotation stays in place";
+    if (best.movedByPriority != alternative.movedByPriority)
+      return bytes + ", and a stronger annotation stays in place";
     if (best.axesUsed > alternative.axesUsed)
       return bytes + ", and more mesh axes stay in use";
     return bytes + ", and the earlier operand wins";
@@ -528,3 +550,19 @@ AxisSplit quilt::splitForResult(const ShardingRule &rule, size_t result,
   return split;
 }
 
+
+int64_t quilt::derivedPriority(const ShardingRule &rule, const FactorAssignment &assignment,
+                               ArrayRef<OperandLayout> operands) {
+  int64_t priority = kNoPriority;
+  for (auto [i, operand] : llvm::enumerate(operands)) {
+    if (operand.priority >= priority)
+      continue;
+    AxisSplit want = splitForOperand(rule, i, assignment.axes, assignment.baseGranules);
+    for (size_t d = 0; d < operand.split.dims.size(); ++d)
+      if (!operand.split.dims[d].empty() && operand.split.sameDim(want, d)) {
+        priority = operand.priority;
+        break;
+      }
+  }
+  return priority;
+}

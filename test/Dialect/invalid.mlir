@@ -37,6 +37,15 @@ func.func @axis_twice(%x: tensor<4x4xf32>) {
 
 // -----
 
+quilt.mesh @mesh ["x" = 2]
+func.func @priority_out_of_range(%x: tensor<4x4xf32>) {
+  // expected-error @+1 {{priority must be in [0, 1000] (1000: a default split), got 1001}}
+  %a = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [["x"], []]>, priority = 1001} : tensor<4x4xf32>
+  return
+}
+
+// -----
+
 func.func @no_mesh(%x: tensor<4x4xf32>) {
   // expected-error @+1 {{no quilt.mesh named @nowhere}}
   %a = quilt.annotate %x {sharding = #quilt.sharding<@nowhere, [[], []]>} : tensor<4x4xf32>

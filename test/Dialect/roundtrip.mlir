@@ -8,6 +8,8 @@ quilt.mesh @mesh ["x" = 2, "y" = 4]
 func.func @compute(%x: tensor<1x3x77x53xf32>, %m: tensor<4x8xf32>) -> tensor<1x8x1x1xf32> {
   // CHECK: quilt.annotate %{{.*}} {sharding = #quilt.sharding<@mesh, {{\[}}[], [], ["x"], ["y"]]>}
   %a = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"], ["y"]]>} : tensor<1x3x77x53xf32>
+  // CHECK: quilt.annotate %{{.*}} {priority = 2 : i64, sharding = #quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]>}
+  %a2 = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>, priority = 2} : tensor<1x3x77x53xf32>
   // CHECK: quilt.constant dense<1.000000e+00> : tensor<8x3x3x3xf32>
   %w = quilt.constant dense<1.0> : tensor<8x3x3x3xf32>
   %b = quilt.constant dense<0.5> : tensor<8xf32>

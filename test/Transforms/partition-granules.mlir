@@ -6,7 +6,7 @@
 quilt.mesh @mesh ["x" = 3]
 
 // Only the plain-meets-granular add gathers.
-// REMARK: remark: all-gather of dim 2 (split over mesh axis "x") before quilt.add: its operands are split differently and operand 1 dim 2's split is kept: moves 373 bytes per rank either way, and a user annotation stays in place
+// REMARK: remark: all-gather of dim 2 (split over mesh axis "x") before quilt.add: its operands are split differently and operand 1 dim 2's split is kept: moves 373 bytes per rank either way, and a stronger annotation stays in place
 // REMARK-NOT: remark
 
 // CHECK-LABEL: func @tokens_of_split_rows
@@ -27,12 +27,13 @@ func.func @tokens_of_split_rows(%x: tensor<1x4x7x5xf32> {quilt.name = "input"}, 
 
 // CHECK-LABEL: func @plain_tokens_meet_granular
 func.func @plain_tokens_meet_granular(%x: tensor<1x4x7x5xf32> {quilt.name = "input"}, %t: tensor<1x4x35xf32> {quilt.name = "tokens"}) -> tensor<1x4x35xf32> {
-  %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x4x7x5xf32>
+  %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>, priority = 1} : tensor<1x4x7x5xf32>
   %ta = quilt.annotate %t {sharding = #quilt.sharding<@mesh, [[], [], ["x"]]>} : tensor<1x4x35xf32>
   %f = quilt.reshape %xa : tensor<1x4x7x5xf32> -> tensor<1x4x35xf32>
   // Plain blocks of 35 are not whole rows. Either operand costs the same to
-  // move, and the tokens are a user annotation: the flattened image is
-  // regathered and resliced in plain blocks.
+  // move, and the tokens' annotation (p0) is stronger than the image's (p1):
+  // the flattened image is regathered and resliced in plain blocks (no
+  // layout of the image gives plain token blocks, so p1 is not rewritten).
   // CHECK: %[[G:.*]] = quilt.all_gather %{{.*}} on @mesh axis "x" dim 2 : tensor<1x4x?xf32, #quilt.local<@mesh, [1, 4, 35], {{\[}}[], [], ["x"]], granules = [1, 1, 5]>> -> tensor<1x4x35xf32>
   // CHECK: %[[S:.*]] = quilt.shard_slice %[[G]] on @mesh axis "x" dim 2 : tensor<1x4x35xf32> -> tensor<1x4x?xf32, #quilt.local<@mesh, [1, 4, 35], {{\[}}[], [], ["x"]]>>
   // CHECK: quilt.add %[[S]], %{{.*}} -> tensor<1x4x?xf32, #quilt.local<@mesh, [1, 4, 35], {{\[}}[], [], ["x"]]>>

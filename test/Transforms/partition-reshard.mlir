@@ -1,7 +1,7 @@
 // RUN: quilt-opt %s --quilt-propagate-sharding --quilt-partition 2>/dev/null | FileCheck %s
 // RUN: quilt-opt %s --quilt-propagate-sharding --quilt-partition 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
 // Operands split differently: the assignment whose reshards move the fewest
-// bytes wins, a user annotation is never moved when another choice keeps it,
+// bytes wins, a stronger annotation is never moved when another choice keeps it,
 // and a mesh axis moving from one dim to another is one all-to-all.
 
 quilt.mesh @mesh ["x" = 4, "y" = 3]
@@ -20,15 +20,31 @@ func.func @bigger_operand_keeps_split(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x1
   return %s : tensor<1x8x10x6xf32>
 }
 
-// CHECK-LABEL: func @annotation_wins
-func.func @annotation_wins(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x10x6xf32>) -> tensor<1x8x10x6xf32> {
+// CHECK-LABEL: func @stronger_annotation_wins
+func.func @stronger_annotation_wins(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x8x6xf32>) -> tensor<1x8x10x6xf32> {
   %aa = quilt.annotate %a {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x1x10x6xf32>
-  %ba = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], [], ["x"]]>} : tensor<1x8x10x6xf32>
-  %br = quilt.relu %ba : tensor<1x8x10x6xf32>
-  // The first operand is a user annotation: the larger computed one moves.
-  // REMARK: remark: all-to-all moves mesh axis "x" from dim 3 to dim 2 before quilt.add: its operands are split differently and operand 0 dim 2's split is kept: moves 360 bytes per rank instead of 45, and a user annotation stays in place
+  %ba = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], [], ["x"]]>, priority = 1} : tensor<1x8x8x6xf32>
+  %br = quilt.pad %ba {padding = array<i64: 0, 0, 1, 0, 0, 0, 1, 0>, value = 0.0 : f32, mode = #quilt<boundary reflect>} : tensor<1x8x8x6xf32> -> tensor<1x8x10x6xf32>
+  // The first operand's annotation (p0) is stronger than the one the larger
+  // operand derives from (p1): the larger one moves. (No layout of %b gives
+  // the reflect pad along H an H split, so the p1 annotation stays.)
+  // REMARK: remark: all-to-all moves mesh axis "x" from dim 3 to dim 2 before quilt.add: its operands are split differently and operand 0 dim 2's split is kept: moves 360 bytes per rank instead of 45, and a stronger annotation stays in place
   // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axis "x" dim 3 to 2 : tensor<1x8x10x?xf32, {{.*}}> -> tensor<1x8x?x6xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], [], ["x"], []]>>
   // CHECK: quilt.add %{{.*}}, %[[T]] : {{.*}} -> tensor<1x8x?x6xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], [], ["x"], []]>>
+  %s = quilt.add %aa, %br : tensor<1x1x10x6xf32>, tensor<1x8x10x6xf32> -> tensor<1x8x10x6xf32>
+  return %s : tensor<1x8x10x6xf32>
+}
+
+// CHECK-LABEL: func @weaker_annotation_read_in_place
+func.func @weaker_annotation_read_in_place(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x10x6xf32>) -> tensor<1x8x10x6xf32> {
+  %aa = quilt.annotate %a {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x1x10x6xf32>
+  %ba = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], [], ["x"]]>, priority = 1} : tensor<1x8x10x6xf32>
+  %br = quilt.relu %ba : tensor<1x8x10x6xf32>
+  // The relu can produce the stronger split: the p1 annotation of the input
+  // is rewritten, each rank reads its block of H, and nothing moves.
+  // CHECK-SAME: %{{.*}}: tensor<1x8x?x6xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], [], ["x"], []]>>
+  // CHECK-NOT: quilt.all_to_all
+  // CHECK: quilt.add
   %s = quilt.add %aa, %br : tensor<1x1x10x6xf32>, tensor<1x8x10x6xf32> -> tensor<1x8x10x6xf32>
   return %s : tensor<1x8x10x6xf32>
 }
@@ -50,7 +66,7 @@ func.func @moves_beside_another_axis(%a: tensor<1x8x10x6xf32>, %b: tensor<1x8x10
   %br = quilt.relu %ba : tensor<1x8x10x6xf32>
   // W stays split over "y" while "x" moves from C to H, in uneven blocks
   // (10 rows over 4 ranks).
-  // REMARK: remark: all-to-all moves mesh axis "x" from dim 1 to dim 2 before quilt.add: its operands are split differently and operand 0 dim 2's split is kept: moves 120 bytes per rank either way, and a user annotation stays in place
+  // REMARK: remark: all-to-all moves mesh axis "x" from dim 1 to dim 2 before quilt.add: its operands are split differently and operand 0 dim 2's split is kept: moves 120 bytes per rank either way, and the earlier operand wins
   // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axis "x" dim 1 to 2 : tensor<1x?x10x?xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], ["x"], [], ["y"]]>> -> tensor<1x8x?x?xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], [], ["x"], ["y"]]>>
   // CHECK: quilt.add %{{.*}}, %[[T]]
   %s = quilt.add %aa, %br : tensor<1x8x10x6xf32>, tensor<1x8x10x6xf32> -> tensor<1x8x10x6xf32>

@@ -3,7 +3,7 @@
 // Operands that split a factor differently, or put one mesh axis on different
 // factors: propagation picks the assignment whose reshards move the fewest
 // bytes (per rank, from global shapes and mesh axis sizes), never moving a
-// user annotation when another assignment keeps it, and says why.
+// split of a stronger priority when another assignment keeps it, and says why.
 
 quilt.mesh @mesh ["x" = 4]
 
@@ -22,14 +22,31 @@ func.func @bigger_second_operand(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x10x6xf
 }
 
 // CHECK-LABEL: func @annotation_wins
-func.func @annotation_wins(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x10x6xf32>) -> tensor<1x8x10x6xf32> {
+func.func @annotation_wins(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x8x6xf32>) -> tensor<1x8x10x6xf32> {
   %aa = quilt.annotate %a {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x1x10x6xf32>
-  %ba = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], [], ["x"]]>} : tensor<1x8x10x6xf32>
-  %br = quilt.relu %ba : tensor<1x8x10x6xf32>
-  // The smaller operand is a user annotation: it keeps its split although
-  // moving it would be cheaper.
+  %ba = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], [], ["x"]]>, priority = 1} : tensor<1x8x8x6xf32>
+  %br = quilt.pad %ba {padding = array<i64: 0, 0, 1, 0, 0, 0, 1, 0>, value = 0.0 : f32, mode = #quilt<boundary reflect>} : tensor<1x8x8x6xf32> -> tensor<1x8x10x6xf32>
+  // The smaller operand's annotation (p0) is stronger than the one the
+  // larger derives from (p1): it keeps its split although moving it would be
+  // cheaper. No layout of %b gives the reflect pad along H an H split, so the p1
+  // annotation is not rewritten.
+  // CHECK: quilt.annotate %{{.*}} {priority = 1 : i64, {{.*}}sharding = #quilt.sharding<@mesh, {{\[}}[], [], [], ["x"]]>}
   // CHECK: quilt.add {{.*}}quilt.shardings = [#quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]>]
-  // EXPLAIN: remark: sharding #quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]> from operand 0 dim 2 (parallel), chosen over operand 1 dim 3's split: moves 360 bytes per rank instead of 45, and a user annotation stays in place
+  // EXPLAIN: remark: sharding #quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]> from operand 0 dim 2 (parallel), chosen over operand 1 dim 3's split: moves 360 bytes per rank instead of 45, and a stronger annotation stays in place
+  %s = quilt.add %aa, %br : tensor<1x1x10x6xf32>, tensor<1x8x10x6xf32> -> tensor<1x8x10x6xf32>
+  return %s : tensor<1x8x10x6xf32>
+}
+
+// CHECK-LABEL: func @weaker_annotation_rewritten
+func.func @weaker_annotation_rewritten(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x10x6xf32>) -> tensor<1x8x10x6xf32> {
+  %aa = quilt.annotate %a {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x1x10x6xf32>
+  %ba = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], [], ["x"]]>, priority = 1} : tensor<1x8x10x6xf32>
+  %br = quilt.relu %ba : tensor<1x8x10x6xf32>
+  // The relu can produce the stronger split from its operand's: the weaker
+  // annotation takes the p0 layout (and priority), so nothing is resharded.
+  // CHECK: quilt.annotate %{{.*}} {priority = 0 : i64, quilt.rewrite_reason = "rewritten from p1 to lay the value out for quilt.add (p0)", {{.*}}sharding = #quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]>}
+  // CHECK: quilt.add {{.*}}quilt.sharding_origin = "operand 0 dim 2 (parallel)", quilt.shardings = [#quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]>]
+  // EXPLAIN: remark: sharding #quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]> from an annotation rewritten from p1 to lay the value out for quilt.add (p0)
   %s = quilt.add %aa, %br : tensor<1x1x10x6xf32>, tensor<1x8x10x6xf32> -> tensor<1x8x10x6xf32>
   return %s : tensor<1x8x10x6xf32>
 }

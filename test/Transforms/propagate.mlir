@@ -19,7 +19,7 @@ func.func @head(%x: tensor<1x3x45x37xf32> {quilt.name = "input"}, %m: tensor<10x
   %y = quilt.gemm %f, %m {trans_b = true} : tensor<1x8xf32>, tensor<10x8xf32> -> tensor<1x10xf32>
   return %y : tensor<1x10xf32>
 }
-// EXPLAIN: remark: sharding #quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]> from user annotation
+// EXPLAIN: remark: sharding #quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]> from the default split of an input
 // EXPLAIN: remark: sharding #quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]> from operand 0 dim 2 (windowed)
 // EXPLAIN: remark: sharding #quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]> from operand 0 dim 2 (parallel)
 // EXPLAIN: remark: sharding #quilt.sharding<@mesh, {{\[}}[], [], [], []], partial = ["x"]> from operand 0 dim 2 (reduction)

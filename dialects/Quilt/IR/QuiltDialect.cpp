@@ -315,6 +315,8 @@ static LogicalResult verifyShardingAgainstType(Operation *op, ShardingAttr shard
 }
 
 LogicalResult AnnotateOp::verify() {
+  if (auto priority = getPriority(); priority && (*priority < 0 || *priority > 1000))
+    return emitOpError("priority must be in [0, 1000] (1000: a default split), got ") << *priority;
   return verifyShardingAgainstType(*this, getSharding(), getInput().getType());
 }
 
@@ -996,4 +998,47 @@ void ConstantOp::print(OpAsmPrinter &p) {
   p.printOptionalAttrDict((*this)->getAttrs(), {getValueAttrName()});
   p << ' ';
   p.printAttribute(getValue());
+}
+
+//===----------------------------------------------------------------------===//
+// ONNX value names
+//===----------------------------------------------------------------------===//
+
+void quilt::recordOnnxValueName(OpResult result, StringRef name) {
+  Operation *op = result.getOwner();
+  MLIRContext *ctx = op->getContext();
+  Builder b(ctx);
+  Location loc = op->getLoc();
+  NamedAttrList names;
+  // The op's own names, if an earlier name was recorded: extend them.
+  if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    if (auto dict = dyn_cast_or_null<DictionaryAttr>(fused.getMetadata());
+        dict && fused.getLocations().size() == 1) {
+      names.append(dict.getValue());
+      loc = fused.getLocations().front();
+    }
+  }
+  names.set(name, b.getArrayAttr({b.getI64IntegerAttr(result.getResultNumber()),
+                                  TypeAttr::get(result.getType())}));
+  op->setLoc(FusedLoc::get(ctx, {loc}, names.getDictionary(ctx)));
+}
+
+void quilt::forEachOnnxValueName(Operation *op,
+                                 function_ref<void(StringRef, unsigned, Type)> fn) {
+  op->getLoc()->walk([&](Location loc) {
+    auto fused = dyn_cast<FusedLoc>(loc);
+    auto dict = fused ? dyn_cast_or_null<DictionaryAttr>(fused.getMetadata()) : DictionaryAttr();
+    if (!dict)
+      return WalkResult::advance();
+    for (NamedAttribute entry : dict) {
+      auto info = dyn_cast<ArrayAttr>(entry.getValue());
+      if (!info || info.size() != 2)
+        continue;
+      auto index = dyn_cast<IntegerAttr>(info[0]);
+      auto type = dyn_cast<TypeAttr>(info[1]);
+      if (index && type)
+        fn(entry.getName().getValue(), index.getInt(), type.getValue());
+    }
+    return WalkResult::advance();
+  });
 }

@@ -28,6 +28,16 @@ namespace quilt {
 LocalAttr getLocalEncoding(mlir::Type type);
 /// The one mesh of a module, or null (with an error) when there is not exactly one.
 MeshOp lookupMesh(mlir::Operation *from, mlir::FlatSymbolRefAttr name);
+
+/// ONNX value names live in locations (invisible in printed IR, kept through
+/// fusion): a FusedLoc whose metadata maps each name to [result index, type].
+/// Records that `result` carries ONNX value `name`.
+void recordOnnxValueName(mlir::OpResult result, llvm::StringRef name);
+/// Calls `fn(name, index, type)` for each ONNX value name in `op`'s location,
+/// including those of ops fused into it (their types tell whether the value
+/// still exists as result `index`).
+void forEachOnnxValueName(mlir::Operation *op,
+                          llvm::function_ref<void(llvm::StringRef, unsigned, mlir::Type)> fn);
 } // namespace quilt
 
 #endif // QUILT_IR_QUILTDIALECT_H

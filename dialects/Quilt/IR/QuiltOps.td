@@ -42,8 +42,17 @@ def Quilt_AnnotateOp : Quilt_Op<"annotate", [Pure, AllTypesMatch<["input", "resu
   let description = [{
     Returns its operand and states that it is split per `sharding`. User
     annotations (from `--shard` or hand-written IR) win over propagation.
+
+    `priority` orders annotations that disagree (Shardy's p0, p1, ...): the
+    smaller number is stronger; absent means 0. An input's default split
+    has priority 1000, weaker than any user annotation (0 to 999). Where a
+    stronger annotation and a weaker one ask for different layouts of the
+    same values, propagation rewrites the weaker annotation to the stronger
+    one's layout when it can reach it upstream through ops that produce
+    that layout, so no reshard is left between them.
   }];
-  let arguments = (ins AnyRankedTensor:$input, Quilt_ShardingAttr:$sharding);
+  let arguments = (ins AnyRankedTensor:$input, Quilt_ShardingAttr:$sharding,
+                       OptionalAttr<I64Attr>:$priority);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;

@@ -5,19 +5,25 @@
 include "mlir/Pass/PassBase.td"
 
 def QuiltAnnotateInputs : Pass<"quilt-annotate-inputs", "mlir::ModuleOp"> {
-  let summary = "Create the mesh and pin how each function input is split";
+  let summary = "Create the mesh and pin how inputs and named values are split";
   let description = [{
     Adds `quilt.mesh @mesh` with the given shape and a `quilt.annotate` on
     every tensor argument of the entry function. By default an input's largest
-    spatial dim (dims 2 and up of an NC... tensor) is split over mesh axis 0;
-    `shard` overrides it per input: `input:2` (dim 2 on axis 0) or
-    `x:2=0,3=1` (dim 2 on axis 0, dim 3 on axis 1). Mesh axes of size 1 split
-    nothing, so a 1-rank program is the unsharded one.
+    spatial dims (dims 2 and up of an NC... tensor) are split, one per mesh
+    axis, at priority 1000 (the weakest: propagation may rewrite it).
+    `shard` names any value -- an input, an output or an intermediate ONNX
+    value (the importer records value names in locations) -- with its split:
+    `input:2` (dim 2 on axis 0), `x:2=0,3=1` (dim 2 on axis 0, dim 3 on
+    axis 1), and an optional priority `x:2=0@p1` (p0, the default, is the
+    strongest). A named intermediate value gets a `quilt.annotate` after its
+    producer that all its uses read. Every annotation records the value's
+    name in `quilt.name`. Mesh axes of size 1 split nothing, so a 1-rank
+    program is the unsharded one.
   }];
   let options = [
     ListOption<"meshShape", "mesh-shape", "int64_t", "Ranks along each mesh axis, e.g. 4">,
     ListOption<"shard", "shard", "std::string",
-               "Per input: NAME:DIM[=AXIS] (several dims: NAME:D0=A0,D1=A1 as separate items)">,
+               "Per value: NAME:DIM[=AXIS][@pN] (several dims: NAME:D0=A0,D1=A1 as separate items)">,
   ];
   let dependentDialects = ["::quilt::QuiltDialect"];
 }
@@ -74,23 +80,38 @@ def QuiltPrintShardingRules : Pass<"quilt-print-sharding-rules"> {
 def QuiltPropagateSharding : Pass<"quilt-propagate-sharding", "mlir::ModuleOp"> {
   let summary = "Give every value a sharding, starting from quilt.annotate";
   let description = [{
-    Walks each function to a fixed point: an op's result dims take the split
-    of the operand dims that share their factor (parallel or windowed);
+    Runs each function to a fixed point, forward and backward, with
+    priorities (Shardy's p0, p1, ...; the smaller is stronger).
+
+    Forward, in program order: an op's result dims take the split of the
+    operand dims that share their factor (parallel, windowed or statistic);
     a split reduction factor makes the result partial over that axis; a split
     factor the op needs whole is dropped (the partitioner gathers it and
     remarks which ONNX node forced it). Where operands split a factor
     differently, or put one mesh axis on different factors, the assignment
-    chosen is the one whose reshards move the fewest bytes per rank
-    (estimated from global shapes and mesh axis sizes, counting the
-    all-reduce a split contraction leaves), never one that moves a
-    `quilt.annotate`d value when another keeps it; ties keep the earlier
-    operand's split. The reshard that resolves a conflict then moves
-    upstream while that moves fewer bytes (through single-use results of ops
-    that can produce the wanted layout from their operands'): a
-    `quilt.annotate` with `quilt.reshard_reason` is placed there and
-    propagation runs again. Each op gets `quilt.shardings` (one per result);
-    `quilt.sharding_origin` records why, with the bytes of the choice and of
-    the split it was chosen over.
+    chosen is the one that moves the fewest operands of the strongest
+    priority, then of the next, ...; then the one using the most mesh axes;
+    then the one whose reshards move the fewest bytes per rank (estimated
+    from global shapes and mesh axis sizes, counting the all-reduce a split
+    contraction leaves); ties keep the earlier operand's split. A result
+    carries the strongest priority among the operands whose splits it keeps.
+
+    Backward: where a split meets a weaker one -- a `quilt.annotate` whose
+    input is laid out otherwise, or an op that would reshard a weaker
+    operand -- the weaker annotation is rewritten (`quilt.rewrite_reason`)
+    when that removes the reshard: an annotation downstream takes its
+    stronger input's layout; one upstream takes the layout that ops between
+    them (parallel, windowed, statistic factors) turn into the stronger one.
+    An input's default split has priority 1000, so annotating any value
+    pulls the inputs' layouts after it.
+
+    A reshard that stays then moves upstream while that moves fewer bytes
+    (through single-use results of ops that can produce the wanted layout
+    from their operands'): a `quilt.annotate` with `quilt.reshard_reason` is
+    placed there. Every rewrite makes an annotation strictly stronger and
+    every move strictly cheaper, so the iteration ends. Each op gets
+    `quilt.shardings` (one per result); `quilt.sharding_origin` records why,
+    with the bytes of the choice and of the split it was chosen over.
   }];
   let options = [
     Option<"explain", "explain", "bool", "false",

@@ -53,10 +53,24 @@ inline constexpr llvm::StringLiteral kOriginAttr = "quilt.sharding_origin";
 /// moved upstream of a conflict to where it moves fewer bytes; the string
 /// says why, for the partitioner's remark.
 inline constexpr llvm::StringLiteral kReshardReasonAttr = "quilt.reshard_reason";
+/// On a quilt.annotate from --shard (or the default split): the value's ONNX name.
+inline constexpr llvm::StringLiteral kValueNameAttr = "quilt.name";
+/// On a quilt.annotate propagation rewrote to a stronger annotation's
+/// layout: what it was and for which op, for --explain-sharding.
+inline constexpr llvm::StringLiteral kRewriteReasonAttr = "quilt.rewrite_reason";
 
-/// Whether `value` is pinned by a user's quilt.annotate (from --shard, the
-/// default input split, or hand-written IR), not by a reshard propagation placed.
-bool isUserAnnotated(mlir::Value value);
+/// Annotation priorities (Shardy's p0, p1, ...): smaller is stronger. User
+/// annotations take 0 to kMaxUserPriority; an input's default split
+/// kDefaultSplitPriority; a value no annotation decides, kNoPriority.
+inline constexpr int64_t kMaxUserPriority = 999;
+inline constexpr int64_t kDefaultSplitPriority = 1000;
+inline constexpr int64_t kNoPriority = INT64_MAX;
+
+/// The priority a quilt.annotate pins its value with: its `priority` (0 when
+/// absent), or kNoPriority for a reshard propagation placed.
+int64_t annotationPriority(AnnotateOp annotate);
+/// "p0", "p1", ..., "the default split", or "no annotation".
+std::string describePriority(int64_t priority);
 
 /// The ONNX node name an op's location carries (the importer's NameLoc), or "".
 std::string onnxNodeName(mlir::Operation *op);
@@ -110,9 +124,9 @@ uint64_t reshardBytes(llvm::ArrayRef<ReshardStep> steps, const AxisSplit &have,
 struct OperandLayout {
   AxisSplit split;
   mlir::RankedTensorType global;
-  /// Produced by quilt.annotate: its split is never moved when another
-  /// assignment keeps it.
-  bool annotated = false;
+  /// The strongest annotation its split derives from: a split of a stronger
+  /// priority is never moved when another assignment keeps it.
+  int64_t priority = kNoPriority;
 };
 
 /// The mesh axes each factor of a rule is split by.
@@ -133,8 +147,9 @@ struct FactorAssignment {
 /// Assigns mesh axes to the factors of `rule` from the operands' splits.
 /// Each split operand dim proposes its axes for its factor; where proposals
 /// disagree (two splits of one factor, or one mesh axis on two factors) the
-/// assignment is the one that, in order: moves the fewest bytes of
-/// user-annotated operands, uses the most mesh axes (no silent replication),
+/// assignment is the one that, in order: moves the fewest operands of each
+/// priority, strongest first (an annotation wins over a weaker one),
+/// uses the most mesh axes (no silent replication),
 /// moves the fewest bytes in all (reshardBytes of every operand, plus the
 /// all-reduce of a partial result), and keeps the earliest operand's splits.
 /// Whole factors get no axes. `results` are the global result types.
@@ -149,6 +164,11 @@ AxisSplit splitForOperand(const ShardingRule &rule, size_t operand,
 AxisSplit splitForResult(const ShardingRule &rule, size_t result,
                          llvm::ArrayRef<llvm::SmallVector<std::string, 1>> axes,
                          llvm::ArrayRef<int64_t> baseGranules);
+
+/// The priority of the results of an op whose factors `assignment` chose:
+/// the strongest among the operands that keep a split dim, else kNoPriority.
+int64_t derivedPriority(const ShardingRule &rule, const FactorAssignment &assignment,
+                        llvm::ArrayRef<OperandLayout> operands);
 } // namespace quilt
 
 #endif // QUILT_TRANSFORMS_SHARDINGUTILS_H
