@@ -33,6 +33,23 @@ namespace {
 
 constexpr int64_t kAlignment = 64;
 
+/// The runtime's binary kind for a comparison.
+static int64_t compareKind(ComparePredicate predicate) {
+  switch (predicate) {
+  case ComparePredicate::Less:
+    return QUILT_BINARY_LESS;
+  case ComparePredicate::LessEqual:
+    return QUILT_BINARY_LESS_EQUAL;
+  case ComparePredicate::Greater:
+    return QUILT_BINARY_GREATER;
+  case ComparePredicate::GreaterEqual:
+    return QUILT_BINARY_GREATER_EQUAL;
+  case ComparePredicate::Equal:
+    return QUILT_BINARY_EQUAL;
+  }
+  return QUILT_BINARY_EQUAL;
+}
+
 static int64_t doubleBits(double value) {
   int64_t bits;
   std::memcpy(&bits, &value, sizeof(bits));
@@ -185,6 +202,7 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       .Case<PowOp>([&](auto) { return binary(QUILT_BINARY_POW); })
       .Case<MaxOp>([&](auto) { return binary(QUILT_BINARY_MAX); })
       .Case<MinOp>([&](auto) { return binary(QUILT_BINARY_MIN); })
+      .Case<CompareOp>([&](CompareOp c) { return binary(compareKind(c.getPredicate())); })
       .Case<MaxPoolOp>([&](MaxPoolOp o) { return pool(o, QUILT_POOL_MAX); })
       .Case<AvgPoolOp>([&](AvgPoolOp o) { return pool(o, QUILT_POOL_AVG); })
       .Case<GemmOp>([&](GemmOp g) -> Result {
@@ -343,7 +361,8 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
   // the same size that no later op reads; inputs persist across runs.
   auto reusableOperand = [&](Operation &op) -> Value {
     if (!isa<ReluOp, LeakyReluOp, SigmoidOp, TanhOp, ErfOp, GeluOp, SqrtOp, ExpOp, LogOp, NegOp,
-             AbsOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, ReshapeOp>(op))
+             AbsOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, CompareOp,
+             ReshapeOp>(op))
       return {};
     int64_t bytes = bufferBound(op.getResult(0).getType(), mesh);
     for (Value operand : op.getOperands()) {

@@ -12,6 +12,7 @@
 #include "Quilt/IR/QuiltDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "mlir/IR/Verifier.h"
 
 #include <cctype>
@@ -58,6 +59,8 @@ public:
   LogicalResult importCast(const Node &node);
   LogicalResult importExpand(const Node &node);
   LogicalResult importWhere(const Node &node);
+  LogicalResult importCompare(const Node &node);
+  LogicalResult importLogic(const Node &node);
   LogicalResult importGather(const Node &node);
   LogicalResult importEinsum(const Node &node);
   LogicalResult importSplit(const Node &node);
@@ -85,7 +88,12 @@ public:
 private:
   LogicalResult fail(const Node &node, const Twine &message);
   Location locOf(const Node &node);
-  FailureOr<RankedTensorType> outputType(const Node &node, size_t index = 0);
+  /// The static float32 type of output `index`; a bool output (`boolAsMask`)
+  /// becomes a float mask of 0 and 1.
+  FailureOr<RankedTensorType> outputType(const Node &node, size_t index = 0,
+                                         bool boolAsMask = false);
+  /// A float constant of `rank` dims of extent 1 holding `value`.
+  Value scalar(float value, int64_t rank, Location loc);
   FailureOr<Value> input(const Node &node, size_t index);
   Value materialize(const Tensor &tensor, Location loc);
   Value reshapeTo(Value value, ArrayRef<int64_t> shape, Location loc);
@@ -121,7 +129,8 @@ Location Importer::locOf(const Node &node) {
                       FileLineColLoc::get(ctx, file, 0, 0));
 }
 
-FailureOr<RankedTensorType> Importer::outputType(const Node &node, size_t index) {
+FailureOr<RankedTensorType> Importer::outputType(const Node &node, size_t index,
+                                                 bool boolAsMask) {
   auto it = graph.valueInfos.find(node.outputs[index]);
   if (it == graph.valueInfos.end() || !it->second.hasShape)
     return fail(node, "ONNX shape inference could not determine the shape of '" +
@@ -131,7 +140,7 @@ FailureOr<RankedTensorType> Importer::outputType(const Node &node, size_t index)
     if (d < 0)
       return fail(node, "output '" + node.outputs[index] + "' has a dynamic shape; Quilt needs "
                         "static shapes (export with fixed input sizes)");
-  if (info.type != ElementType::Float)
+  if (info.type != ElementType::Float && !(boolAsMask && info.type == ElementType::Bool))
     return fail(node, "output '" + node.outputs[index] + "' is " +
                           elementTypeName(info.type) + "; only float32 tensors are supported");
   return RankedTensorType::get(info.dims, Float32Type::get(ctx));
@@ -1080,12 +1089,80 @@ LogicalResult Importer::importConcat(const Node &node) {
 }
 
 LogicalResult Importer::importCast(const Node &node) {
-  // Constant casts fold at import; a cast of a computed value must keep
-  // float32, the only element type Quilt computes in.
-  if (intAttr(node, "to", 0) != 1)
-    return fail(node, "casts a computed value to a type other than float32; only constant "
-                      "inputs can be cast to other types");
-  return importIdentity(node);
+  // Constant casts fold at import. Quilt computes in float32 and carries
+  // bools as float masks: a cast to float keeps the value (a mask is already
+  // 0/1), a cast to bool is |x| > 0.
+  int64_t to = intAttr(node, "to", 0);
+  if (to == 1)
+    return importIdentity(node);
+  if (to != 9)
+    return fail(node, "casts a computed value to a type other than float32 or bool; only "
+                      "constant inputs can be cast to other types");
+  auto x = input(node, 0);
+  auto type = outputType(node, 0, /*boolAsMask=*/true);
+  if (failed(x) || failed(type))
+    return failure();
+  Location loc = locOf(node);
+  Value magnitude = AbsOp::create(b, loc, *x);
+  values[node.outputs[0]] = CompareOp::create(b, loc, *type, magnitude,
+                                              scalar(0.f, type->getRank(), loc),
+                                              ComparePredicate::Greater);
+  return success();
+}
+
+Value Importer::scalar(float value, int64_t rank, Location loc) {
+  Tensor t;
+  t.type = ElementType::Float;
+  t.dims.assign(rank, 1);
+  t.floats = {value};
+  return materialize(t, loc);
+}
+
+/// Less, LessOrEqual, Greater, GreaterOrEqual, Equal: a float mask.
+LogicalResult Importer::importCompare(const Node &node) {
+  auto lhs = input(node, 0), rhs = input(node, 1);
+  auto type = outputType(node, 0, /*boolAsMask=*/true);
+  if (failed(lhs) || failed(rhs) || failed(type))
+    return failure();
+  auto predicate = llvm::StringSwitch<ComparePredicate>(node.opType)
+                       .Case("Less", ComparePredicate::Less)
+                       .Case("LessOrEqual", ComparePredicate::LessEqual)
+                       .Case("Greater", ComparePredicate::Greater)
+                       .Case("GreaterOrEqual", ComparePredicate::GreaterEqual)
+                       .Default(ComparePredicate::Equal);
+  Location loc = locOf(node);
+  int64_t rank = type->getRank();
+  values[node.outputs[0]] = CompareOp::create(b, loc, *type, broadcastRank(*lhs, rank, loc),
+                                              broadcastRank(*rhs, rank, loc), predicate);
+  return success();
+}
+
+/// And, Or, Xor, Not on float masks: mask arithmetic.
+LogicalResult Importer::importLogic(const Node &node) {
+  auto type = outputType(node, 0, /*boolAsMask=*/true);
+  auto x = input(node, 0);
+  if (failed(type) || failed(x))
+    return failure();
+  Location loc = locOf(node);
+  int64_t rank = type->getRank();
+  Value l = broadcastRank(*x, rank, loc);
+  if (node.opType == "Not") {
+    values[node.outputs[0]] = SubOp::create(b, loc, *type, scalar(1.f, rank, loc), l);
+    return success();
+  }
+  auto y = input(node, 1);
+  if (failed(y))
+    return failure();
+  Value r = broadcastRank(*y, rank, loc);
+  Value out;
+  if (node.opType == "And")
+    out = MulOp::create(b, loc, *type, l, r);
+  else if (node.opType == "Or")
+    out = MaxOp::create(b, loc, *type, l, r);
+  else
+    out = AbsOp::create(b, loc, SubOp::create(b, loc, *type, l, r));
+  values[node.outputs[0]] = out;
+  return success();
 }
 
 LogicalResult Importer::importExpand(const Node &node) {
@@ -1113,22 +1190,30 @@ LogicalResult Importer::importExpand(const Node &node) {
 }
 
 LogicalResult Importer::importWhere(const Node &node) {
-  const Tensor *condition = constantInput(node, 0);
-  if (!condition)
-    return fail(node, "the condition must be a compile-time constant");
   auto lhs = input(node, 1), rhs = input(node, 2);
   auto type = outputType(node);
   if (failed(lhs) || failed(rhs) || failed(type))
     return failure();
-  Tensor mask = *condition;
-  mask.type = ElementType::Float;
-  if (mask.floats.empty())
-    for (int64_t v : condition->ints)
-      mask.floats.push_back(v != 0 ? 1.f : 0.f);
   Location loc = locOf(node);
+  // A constant condition becomes a constant mask; a computed one is a mask
+  // already (quilt.compare and mask arithmetic).
+  Value mask;
+  if (const Tensor *condition = constantInput(node, 0)) {
+    Tensor constantMask = *condition;
+    constantMask.type = ElementType::Float;
+    if (constantMask.floats.empty())
+      for (int64_t v : condition->ints)
+        constantMask.floats.push_back(v != 0 ? 1.f : 0.f);
+    mask = materialize(constantMask, loc);
+  } else {
+    auto computed = input(node, 0);
+    if (failed(computed))
+      return failure();
+    mask = *computed;
+  }
   int64_t rank = type->getRank();
   values[node.outputs[0]] =
-      SelectOp::create(b, loc, *type, broadcastRank(materialize(mask, loc), rank, loc),
+      SelectOp::create(b, loc, *type, broadcastRank(mask, rank, loc),
                        broadcastRank(*lhs, rank, loc), broadcastRank(*rhs, rank, loc));
   return success();
 }
@@ -1250,6 +1335,15 @@ const std::map<std::string, Handler> &handlers() {
       {"Cast", &Importer::importCast},
       {"Expand", &Importer::importExpand},
       {"Where", &Importer::importWhere},
+      {"Less", &Importer::importCompare},
+      {"LessOrEqual", &Importer::importCompare},
+      {"Greater", &Importer::importCompare},
+      {"GreaterOrEqual", &Importer::importCompare},
+      {"Equal", &Importer::importCompare},
+      {"And", &Importer::importLogic},
+      {"Or", &Importer::importLogic},
+      {"Xor", &Importer::importLogic},
+      {"Not", &Importer::importLogic},
       {"Gather", &Importer::importGather},
       {"Dropout", &Importer::importIdentity},
       {"Constant", &Importer::importConstant},
@@ -1354,6 +1448,11 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
   }
   SmallVector<Value> results;
   for (const ValueInfo &out : graph.outputs) {
+    if (out.type != ElementType::Float) {
+      errorOut = file + ": output '" + out.name + "' is " + elementTypeName(out.type) +
+                 "; Quilt's outputs are float32 (cast it to float in the model)";
+      return nullptr;
+    }
     auto it = values.find(out.name);
     if (it == values.end()) {
       errorOut = file + ": output '" + out.name + "' is a constant or is never computed";

@@ -83,6 +83,28 @@ TEST(Binary, BroadcastingAllKinds) {
   }
 }
 
+TEST(Binary, ComparisonsGiveMasks) {
+  Fixture f;
+  // Ties, signs and a NaN (which compares false, even to itself), against a
+  // broadcast row.
+  Shape as{2, 4}, bs{1, 4};
+  std::vector<float> a{-1, 0, 2, NAN, 3, 0, 1, 2}, b{0, 0, 1, NAN};
+  for (int kind = QUILT_BINARY_LESS; kind <= QUILT_BINARY_EQUAL; ++kind) {
+    Shape ys;
+    std::vector<float> ref = refBinary(a, as, b, bs, kind, ys), y(ref.size(), -1.f);
+    Params p;
+    p.tensor(wholeDims(as)).tensor(wholeDims(bs)).tensor(wholeDims(ys)).attr(kind);
+    void *buffers[] = {a.data(), b.data(), y.data()};
+    quilt_rt_binary(f.ctx.get(), p.data(), buffers);
+    EXPECT_EQ(y, ref) << "kind " << kind;
+  }
+  // Spot values: 0 <= 0, 2 > 1, NaN == NaN is false.
+  Shape ys;
+  EXPECT_EQ(refBinary(a, as, b, bs, QUILT_BINARY_LESS_EQUAL, ys)[1], 1.f);
+  EXPECT_EQ(refBinary(a, as, b, bs, QUILT_BINARY_GREATER, ys)[2], 1.f);
+  EXPECT_EQ(refBinary(a, as, b, bs, QUILT_BINARY_EQUAL, ys)[3], 0.f);
+}
+
 TEST(Binary, IncompatibleShapesAreAnError) {
   Fixture f;
   Params p;

@@ -128,7 +128,12 @@ inline std::vector<float> refBinary(const std::vector<float> &a, const Shape &as
               : kind == 3 ? u / v
               : kind == 4 ? std::pow(u, v)
               : kind == 5 ? std::max(u, v)
-                          : std::min(u, v);
+              : kind == 6 ? std::min(u, v)
+              : kind == 7 ? float(u < v)
+              : kind == 8 ? float(u <= v)
+              : kind == 9 ? float(u > v)
+              : kind == 10 ? float(u >= v)
+                           : float(u == v);
     y[linearIndex(ys, i)] = r;
   });
   return y;

@@ -53,6 +53,8 @@ func.func @compute(%x: tensor<1x3x77x53xf32>, %m: tensor<4x8xf32>) -> tensor<1x8
   %mean = quilt.reduce_mean %dv dims [2, 3] {divisor = 247.0} : tensor<1x8x19x13xf32> -> tensor<1x8x1x1xf32>
   %sum = quilt.reduce_sum %mean dims [1] : tensor<1x8x1x1xf32> -> tensor<1x1x1x1xf32>
   %max = quilt.reduce_max %dv dims [2, 3] : tensor<1x8x19x13xf32> -> tensor<1x8x1x1xf32>
+  // CHECK: quilt.compare ge, %{{.*}}, %{{.*}} : tensor<1x8x19x13xf32>, tensor<1x8x19x13xf32> -> tensor<1x8x19x13xf32>
+  %cmp = quilt.compare ge, %dv, %dv : tensor<1x8x19x13xf32>, tensor<1x8x19x13xf32> -> tensor<1x8x19x13xf32>
   // CHECK: quilt.softmax {{.*}} {axis = 1 : i64} : tensor<1x8x19x13xf32>
   %sm = quilt.softmax %dv {axis = 1 : i64} : tensor<1x8x19x13xf32>
   // CHECK: quilt.pad {{.*}} {padding = array<i64: 0, 0, 1, 2, 0, 0, 3, 4>, value = 5.000000e-01 : f32} : tensor<1x8x19x13xf32> -> tensor<1x8x23x19xf32>

@@ -552,6 +552,26 @@ class Norms(nn.Module):
         return self.spatial(y)
 
 
+class Masks(nn.Module):
+    """Computed conditions between convs: comparisons (Greater, LessOrEqual,
+    Less, Equal), And/Or/Xor/Not, Where and Casts of the masks, so masks are
+    split like the field and feed a conv that needs a halo."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 4, 3, padding=1)
+        self.conv2 = nn.Conv2d(4, 2, 3, padding=1)
+
+    def forward(self, x):
+        y = self.conv1(x)
+        band = (y > -0.2) & (y <= 0.3)
+        y = torch.where(band, 2.0 * y, -y)
+        flat = (F.relu(y) == 0) ^ (y < -0.5)
+        y = torch.where(flat | ~band, y + 0.25, y)
+        y = y * (y >= 0.1).float() + x.mean() * band.float()
+        return self.conv2(y)
+
+
 def gen_torch(name, module_cls, in_shape, seed, out_dir, opset=OPSET):
     seed_all(seed)
     module = module_cls()
@@ -1165,6 +1185,11 @@ MODELS = {
         shard=[None],
         notes="opset 17: 4x4 patch conv, two TransformerEncoderLayers over 48 patch tokens, "
               "tokens folded back to the 8x6 grid, 1x1 conv head."),
+    "masks": dict(
+        gen=lambda d: gen_torch("masks", Masks, [1, 2, 19, 14], 2600, d),
+        shard=[None, "input:3"],
+        notes="Greater, LessOrEqual, Less, Equal, And, Or, Xor, Not, Where with computed "
+              "conditions and Cast of masks to float, between two 3x3 convs."),
     "norms": dict(
         gen=lambda d: gen_torch("norms", Norms, [2, 3, 21, 13], 1300, d, opset=17),
         shard=[None, "input:3"],

@@ -49,6 +49,18 @@ def Quilt_ReductionKindAttr : EnumAttr<Quilt_Dialect, Quilt_ReductionKind, "redu
   let assemblyFormat = "$value";
 }
 
+def Quilt_ComparePredicate : I32EnumAttr<"ComparePredicate",
+    "How quilt.compare compares its operands", [
+  I32EnumAttrCase<"Less", 0, "lt">,
+  I32EnumAttrCase<"LessEqual", 1, "le">,
+  I32EnumAttrCase<"Greater", 2, "gt">,
+  I32EnumAttrCase<"GreaterEqual", 3, "ge">,
+  I32EnumAttrCase<"Equal", 4, "eq">
+]> {
+  // Printed as a bare keyword, like arith.cmpf's predicate.
+  let cppNamespace = "::quilt";
+}
+
 def Quilt_Activation : I32EnumAttr<"Activation",
     "An activation a compute op applies to its result", [
   I32EnumAttrCase<"None", 0, "none">,

@@ -483,6 +483,7 @@ LogicalResult DivOp::verify() { return verifyBinary(*this); }
 LogicalResult PowOp::verify() { return verifyBinary(*this); }
 LogicalResult MaxOp::verify() { return verifyBinary(*this); }
 LogicalResult MinOp::verify() { return verifyBinary(*this); }
+LogicalResult CompareOp::verify() { return verifyBinary(*this); }
 
 LogicalResult GemmOp::verify() {
   auto a = getA().getType(), b = getB().getType(), y = getResult().getType();

@@ -197,12 +197,31 @@ def Quilt_PowOp : Quilt_BinaryOp<"pow", "lhs ^ rhs">;
 def Quilt_MaxOp : Quilt_BinaryOp<"max", "max(lhs, rhs)">;
 def Quilt_MinOp : Quilt_BinaryOp<"min", "min(lhs, rhs)">;
 
+def Quilt_CompareOp : Quilt_ComputeOp<"compare"> {
+  let summary = "lhs <predicate> rhs as a mask of 1.0 and 0.0, with numpy broadcasting over equal ranks";
+  let description = [{
+    ONNX's Less, LessOrEqual, Greater, GreaterOrEqual and Equal. Quilt
+    computes in float32 only, so a bool tensor is a float mask of 0 and 1:
+    the importer maps And to `quilt.mul`, Or to `quilt.max`, Xor to
+    `quilt.abs` of `quilt.sub`, Not to `1 - x`, and a Cast to bool to
+    `|x| > 0`. A comparison with NaN is false. Every dim is parallel (as for
+    the arithmetic binary ops).
+  }];
+  let arguments = (ins Quilt_F32Tensor:$lhs, Quilt_F32Tensor:$rhs,
+                       Quilt_ComparePredicate:$predicate);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Quilt_SelectOp : Quilt_ComputeOp<"select"> {
   let summary = "condition != 0 ? lhs : rhs, with numpy broadcasting over equal ranks (ONNX Where)";
   let description = [{
-    The condition is a float tensor of 0 and 1 (ONNX's bool condition, which
-    must be a compile-time constant). Every dim is parallel; a broadcast dim
-    of extent 1 carries no factor.
+    The condition is a float mask of 0 and 1 (ONNX's bool condition: a
+    constant, or computed by `quilt.compare` and mask arithmetic). Every dim
+    is parallel; a broadcast dim of extent 1 carries no factor.
   }];
   let arguments = (ins Quilt_F32Tensor:$condition, Quilt_F32Tensor:$lhs, Quilt_F32Tensor:$rhs);
   let results = (outs Quilt_F32Tensor:$result);

@@ -231,6 +231,7 @@ ShardingRule DivOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule PowOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule MaxOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule MinOp::getShardingRule() { return elementwiseRule(*this); }
+ShardingRule CompareOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule SqrtOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule ExpOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule LogOp::getShardingRule() { return elementwiseRule(*this); }

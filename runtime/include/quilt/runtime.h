@@ -72,6 +72,12 @@ enum quilt_binary_kind {
   QUILT_BINARY_POW = 4,
   QUILT_BINARY_MAX = 5,
   QUILT_BINARY_MIN = 6,
+  /* Comparisons: 1.0 where true, 0.0 where false (NaN compares false). */
+  QUILT_BINARY_LESS = 7,
+  QUILT_BINARY_LESS_EQUAL = 8,
+  QUILT_BINARY_GREATER = 9,
+  QUILT_BINARY_GREATER_EQUAL = 10,
+  QUILT_BINARY_EQUAL = 11,
 };
 
 enum quilt_activation_kind {

@@ -55,6 +55,16 @@ void binary(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     return broadcastApply(plan, a, b, y, [](float u, float v) { return std::fmax(u, v); });
   case QUILT_BINARY_MIN:
     return broadcastApply(plan, a, b, y, [](float u, float v) { return std::fmin(u, v); });
+  case QUILT_BINARY_LESS:
+    return broadcastApply(plan, a, b, y, [](float u, float v) { return u < v ? 1.f : 0.f; });
+  case QUILT_BINARY_LESS_EQUAL:
+    return broadcastApply(plan, a, b, y, [](float u, float v) { return u <= v ? 1.f : 0.f; });
+  case QUILT_BINARY_GREATER:
+    return broadcastApply(plan, a, b, y, [](float u, float v) { return u > v ? 1.f : 0.f; });
+  case QUILT_BINARY_GREATER_EQUAL:
+    return broadcastApply(plan, a, b, y, [](float u, float v) { return u >= v ? 1.f : 0.f; });
+  case QUILT_BINARY_EQUAL:
+    return broadcastApply(plan, a, b, y, [](float u, float v) { return u == v ? 1.f : 0.f; });
   }
   raise("unknown binary kind ", kind);
 }
