@@ -140,31 +140,26 @@ struct Move {
   SmallVector<std::string, 1> axes;
 };
 
-/// The moves planReshard can make from `cur` toward `want`: for each dim not
-/// laid out as wanted, the longest run of its minor-most axes that is also
-/// the minor-most run of another dim `want` splits (both plain blocks). The
-/// last axis of a dim is wanted on at most one dim, so each dim moves at
-/// most once.
-SmallVector<Move> findMoves(const AxisSplit &cur, const AxisSplit &want) {
-  SmallVector<Move> moves;
-  int64_t rank = want.dims.size();
-  for (int64_t d = 0; d < rank; ++d) {
-    const auto &have = cur.dims[d];
-    if (cur.sameDim(want, d) || have.empty() || cur.granule(d) != 1)
+/// The move planReshard can make of dim `d` from `cur` toward `want`: the
+/// longest run of its minor-most axes that is also the minor-most run of
+/// another dim `want` splits (both plain blocks). The last axis of a dim is
+/// wanted on at most one dim, so a dim moves to one dim at most.
+std::optional<Move> findMove(const AxisSplit &cur, const AxisSplit &want, int64_t d) {
+  const auto &have = cur.dims[d];
+  if (cur.sameDim(want, d) || have.empty() || cur.granule(d) != 1)
+    return std::nullopt;
+  for (int64_t t = 0; t < (int64_t)want.dims.size(); ++t) {
+    const auto &wanted = want.dims[t];
+    if (t == d || wanted.empty() || want.granule(t) != 1)
       continue;
-    for (int64_t t = 0; t < rank; ++t) {
-      const auto &wanted = want.dims[t];
-      if (t == d || wanted.empty() || want.granule(t) != 1)
-        continue;
-      size_t n = 0;
-      while (n < have.size() && n < wanted.size() &&
-             have[have.size() - 1 - n] == wanted[wanted.size() - 1 - n])
-        ++n;
-      if (n > 0)
-        moves.push_back({d, t, {have.end() - n, have.end()}});
-    }
+    size_t n = 0;
+    while (n < have.size() && n < wanted.size() &&
+           have[have.size() - 1 - n] == wanted[wanted.size() - 1 - n])
+      ++n;
+    if (n > 0)
+      return Move{d, t, {have.end() - n, have.end()}};
   }
-  return moves;
+  return std::nullopt;
 }
 
 } // namespace
@@ -178,8 +173,9 @@ SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSpl
   cur.granules.resize(rank, 1);
   SmallVector<ReshardStep> steps;
   SmallVector<Move> pending;
-  if (allowAllToAll)
-    pending = findMoves(cur, want);
+  for (int64_t d = 0; d < rank && allowAllToAll; ++d)
+    if (std::optional<Move> move = findMove(cur, want, d))
+      pending.push_back(*move);
   auto gather = [&](int64_t d) {
     steps.push_back({Kind::Gather, {cur.dims[d].back()}, d});
     cur.dims[d].pop_back();
@@ -233,12 +229,17 @@ SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSpl
     return c.empty() || (c.size() <= w.size() && std::equal(c.begin(), c.end(), w.begin()) &&
                          cur.granule(d) == want.granule(d));
   };
+  // Gathers each dim down to what `want` keeps of it, or until its minor
+  // axes left can move instead.
   auto gatherAll = [&] {
     for (int64_t d = 0; d < rank; ++d) {
       bool moving = llvm::any_of(pending, [&](const Move &m) { return m.from == d; });
-      if (!cur.sameDim(want, d) && !moving)
-        while (!keepsPrefix(d))
-          gather(d);
+      while (!moving && !keepsPrefix(d)) {
+        gather(d);
+        std::optional<Move> move = allowAllToAll ? findMove(cur, want, d) : std::nullopt;
+        if ((moving = move.has_value()))
+          pending.push_back(*move);
+      }
     }
   };
   // Before the gathers, which would make the transposed tensor larger.
