@@ -162,33 +162,70 @@ std::optional<Move> findMove(const AxisSplit &cur, const AxisSplit &want, int64_
   return std::nullopt;
 }
 
-} // namespace
+/// planReshard's state: the layout reached so far, the steps that reach it,
+/// and the moves still waiting for their target.
+class ReshardPlanner {
+public:
+  ReshardPlanner(const AxisSplit &have, const AxisSplit &want, MeshOp mesh, bool allowAllToAll)
+      : cur(have), want(want), mesh(mesh), allowAllToAll(allowAllToAll) {
+    cur.partial.clear();
+    cur.granules.resize(want.dims.size(), 1);
+  }
 
-SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSplit &want,
-                                           MeshOp mesh, bool allowAllToAll) {
+  SmallVector<ReshardStep> plan() {
+    for (int64_t d = 0; d < rank() && allowAllToAll; ++d)
+      if (std::optional<Move> move = findMove(cur, want, d))
+        pending.push_back(*move);
+    // Before the gathers, which would make the transposed tensor larger.
+    runReady();
+    gatherAll();
+    runReady();
+    // Axes trading dims wait on each other: gather the one over the fewest
+    // ranks (the cheapest), then the rest can move.
+    while (!pending.empty()) {
+      auto *cheapest = llvm::min_element(pending, [&](const Move &a, const Move &b) {
+        return ranksOf(mesh, a.axes.back()) < ranksOf(mesh, b.axes.back());
+      });
+      gather(cheapest->from);
+      pending.erase(cheapest);
+      runReady();
+    }
+    // Axes a move left behind that `want` does not keep there.
+    gatherAll();
+    for (int64_t d = 0; d < rank(); ++d)
+      for (size_t k = cur.dims[d].size(); k < want.dims[d].size(); ++k)
+        steps.push_back({Kind::Slice, {want.dims[d][k]}, d, -1, want.granule(d)});
+    return std::move(steps);
+  }
+
+private:
   using Kind = ReshardStep::Kind;
-  int64_t rank = want.dims.size();
-  AxisSplit cur = have;
-  cur.partial.clear();
-  cur.granules.resize(rank, 1);
-  SmallVector<ReshardStep> steps;
-  SmallVector<Move> pending;
-  for (int64_t d = 0; d < rank && allowAllToAll; ++d)
-    if (std::optional<Move> move = findMove(cur, want, d))
-      pending.push_back(*move);
-  auto gather = [&](int64_t d) {
+
+  int64_t rank() const { return want.dims.size(); }
+
+  void gather(int64_t d) {
     steps.push_back({Kind::Gather, {cur.dims[d].back()}, d});
     cur.dims[d].pop_back();
     if (cur.dims[d].empty())
       cur.granules[d] = 1;
-  };
-  auto inUse = [&](const std::string &axis) {
+  }
+
+  bool inUse(const std::string &axis) const {
     return llvm::any_of(cur.dims, [&](const auto &axes) { return llvm::is_contained(axes, axis); });
-  };
-  // A move is ready when its target holds the axes `want` puts before the
-  // moving ones; missing ones that no dim holds are sliced first (local, and
-  // the transpose then carries less).
-  auto makeReady = [&](const Move &m) {
+  }
+
+  /// Nested blocks: gathering the minor-most axes leaves the major axes'
+  /// blocks, so only axes past the longest prefix `want` shares are gathered.
+  bool keepsPrefix(int64_t d) const {
+    const auto &c = cur.dims[d], &w = want.dims[d];
+    return c.empty() || (c.size() <= w.size() && std::equal(c.begin(), c.end(), w.begin()) &&
+                         cur.granule(d) == want.granule(d));
+  }
+
+  /// Whether move `m` can run: its target holds the axes `want` puts before
+  /// the moving ones; missing ones that no dim holds are sliced first (local,
+  /// and the transpose then carries less).
+  bool makeReady(const Move &m) {
     auto &target = cur.dims[m.to];
     const auto &wanted = want.dims[m.to];
     size_t major = wanted.size() - m.axes.size();
@@ -203,10 +240,11 @@ SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSpl
       target.push_back(wanted[k]);
     }
     return true;
-  };
-  // Moves whose target is ready, until none is (one move may free the target
-  // of another).
-  auto runReady = [&] {
+  }
+
+  /// Runs the moves that are ready, until none is (one move may free the
+  /// target of another).
+  void runReady() {
     for (auto *it = pending.begin(); it != pending.end();) {
       if (!makeReady(*it)) {
         ++it;
@@ -221,18 +259,12 @@ SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSpl
       pending.erase(it);
       it = pending.begin();
     }
-  };
-  // Nested blocks: gathering the minor-most axes leaves the major axes'
-  // blocks, so only axes past the longest prefix `want` shares are gathered.
-  auto keepsPrefix = [&](int64_t d) {
-    const auto &c = cur.dims[d], &w = want.dims[d];
-    return c.empty() || (c.size() <= w.size() && std::equal(c.begin(), c.end(), w.begin()) &&
-                         cur.granule(d) == want.granule(d));
-  };
-  // Gathers each dim down to what `want` keeps of it, or until its minor
-  // axes left can move instead.
-  auto gatherAll = [&] {
-    for (int64_t d = 0; d < rank; ++d) {
+  }
+
+  /// Gathers each dim down to what `want` keeps of it, or until its minor
+  /// axes left can move instead.
+  void gatherAll() {
+    for (int64_t d = 0; d < rank(); ++d) {
       bool moving = llvm::any_of(pending, [&](const Move &m) { return m.from == d; });
       while (!moving && !keepsPrefix(d)) {
         gather(d);
@@ -241,27 +273,21 @@ SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSpl
           pending.push_back(*move);
       }
     }
-  };
-  // Before the gathers, which would make the transposed tensor larger.
-  runReady();
-  gatherAll();
-  runReady();
-  // Axes trading dims wait on each other: gather the one over the fewest
-  // ranks (the cheapest), then the rest can move.
-  while (!pending.empty()) {
-    auto *cheapest = llvm::min_element(pending, [&](const Move &a, const Move &b) {
-      return ranksOf(mesh, a.axes.back()) < ranksOf(mesh, b.axes.back());
-    });
-    gather(cheapest->from);
-    pending.erase(cheapest);
-    runReady();
   }
-  // Axes a move left behind that `want` does not keep there.
-  gatherAll();
-  for (int64_t d = 0; d < rank; ++d)
-    for (size_t k = cur.dims[d].size(); k < want.dims[d].size(); ++k)
-      steps.push_back({Kind::Slice, {want.dims[d][k]}, d, -1, want.granule(d)});
-  return steps;
+
+  AxisSplit cur;
+  const AxisSplit &want;
+  MeshOp mesh;
+  bool allowAllToAll;
+  SmallVector<ReshardStep> steps;
+  SmallVector<Move> pending;
+};
+
+} // namespace
+
+SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSplit &want,
+                                           MeshOp mesh, bool allowAllToAll) {
+  return ReshardPlanner(have, want, mesh, allowAllToAll).plan();
 }
 
 /// Bytes of one rank's part of a `global` tensor split per `split` (even blocks).

@@ -907,9 +907,12 @@ LogicalResult ReduceScatterOp::verify() {
   int64_t dim = getDim();
   if (dim < 0 || dim >= in.getRank() || out.getRank() != in.getRank())
     return emitOpError("dim ") << dim << " is out of range for rank " << in.getRank();
-  LocalAttr inLocal = getLocalEncoding(in);
-  if ((inLocal && inLocal.getHalo(dim)) || !isPlainBlock(out, dim))
-    return emitOpError("dim ") << dim << " must be a plain block (no halo)";
+  LocalAttr inLocal = getLocalEncoding(in), outLocal = getLocalEncoding(out);
+  if ((inLocal && inLocal.getHalo(dim)) || (outLocal && outLocal.getHalo(dim)))
+    return emitOpError("dim ") << dim << " must be a block (no halo)";
+  if (inLocal && outLocal && !splitAxesOf(in, dim).empty() &&
+      inLocal.getGranule(dim) != outLocal.getGranule(dim))
+    return emitOpError("input and result must split dim ") << dim << " in the same granules";
   if (getLocalEncoding(out) && !isSplitThen(splitAxesOf(out, dim), splitAxesOf(in, dim), getAxes()))
     return emitOpError("result must split dim ")
            << dim << " like the input, then over " << getAxes();
