@@ -158,7 +158,7 @@ Bytes allReduceBytes(AllReduceOp op, const MeshGrid &grid) {
   });
 }
 
-/// The mesh axes `names` as indices and rank counts, or failure naming `op`.
+/// The mesh axes of a collective's group, major first: indices and rank counts.
 struct AxisGroup {
   SmallVector<int64_t> axes, parts;
   /// This rank's owner index over the axes (row-major).
@@ -169,6 +169,9 @@ struct AxisGroup {
     return k;
   }
 };
+
+/// The group of the mesh axes `names`, or an error on `op` naming one its
+/// mesh lacks.
 FailureOr<AxisGroup> axisGroup(Operation *op, ArrayRef<StringRef> names, const MeshGrid &grid) {
   AxisGroup group;
   for (StringRef name : names) {
