@@ -1,6 +1,8 @@
 // The block math of quilt_rt_all_to_all (what each rank sends and receives),
 // over one or several moving mesh axes, against a direct enumeration of the
-// global tensor: every rank of a mesh is simulated in one process.
+// global tensor: every rank of a mesh is simulated in one process. And the
+// one-line errors of quilt_rt_all_to_all and quilt_rt_reduce_scatter for
+// layouts and axis lists they cannot serve.
 #include "all_to_all_blocks.h"
 #include "quilt/comm_bytes.h"
 #include "test_support.h"
@@ -143,6 +145,51 @@ TEST(AllToAllBlocks, TargetAlreadySplitTakesThemMinor) {
     checkBlocks(global, Move{{2, 2, 2}, 2, 3, {}, {0, 1}, {2}});
     checkBlocks(global, Move{{2, 2, 2}, 2, 1, {1}, {2}, {0}});
   }
+}
+
+/// Layouts or axis lists the entry points cannot serve are one-line errors.
+TEST(AllToAllEntry, BadLayoutsAndAxesAreErrors) {
+  SelfCommunicator comm;
+  auto ctx = makeContext(comm, {1, 1}, {0, 0});
+  Shape s{4, 6};
+  std::vector<float> x(24), y(24);
+  void *buffers[] = {x.data(), y.data()};
+  auto call = [&](std::vector<Dim> xd, std::vector<Dim> yd, std::vector<int64_t> attrs) {
+    Params p;
+    p.tensor(xd).tensor(yd).attrs(attrs);
+    quilt_rt_all_to_all(ctx.get(), p.data(), buffers);
+  };
+  // Dim 0 over (0, 1): only the minor axis 1 may leave first.
+  EXPECT_THROW(call({nested(4, {0, 1}), whole(6)}, {nested(4, {1}), nested(6, {0})}, {0, 1, 1, 0}),
+               Error);
+  // The moving axis lands before the target's own.
+  EXPECT_THROW(call({nested(4, {0}), nested(6, {1})}, {whole(4), nested(6, {0, 1})}, {0, 1, 1, 0}),
+               Error);
+  EXPECT_THROW(call({nested(4, {0, 1}), whole(6)}, {whole(4), nested(6, {0, 1})}, {0, 1, 2, 0, 0}),
+               Error); // an axis twice
+  EXPECT_THROW(call({nested(4, {0}), whole(6)}, {whole(4), nested(6, {0})}, {0, 1, 1, 5}),
+               Error); // no such axis
+  EXPECT_THROW(call({nested(4, {0}), whole(6)}, {whole(4), nested(6, {0})}, {0, 1, 0}),
+               Error); // no axis
+  // The valid spelling of the same move runs.
+  EXPECT_NO_THROW(call({nested(4, {0, 1}), whole(6)}, {whole(4), nested(6, {0, 1})}, {0, 1, 2, 0, 1}));
+}
+
+TEST(ReduceScatterEntry, BadLayoutsAndAxesAreErrors) {
+  SelfCommunicator comm;
+  auto ctx = makeContext(comm, {1, 1}, {0, 0});
+  std::vector<float> x(24), y(24);
+  void *buffers[] = {x.data(), y.data()};
+  auto call = [&](std::vector<Dim> xd, std::vector<Dim> yd, std::vector<int64_t> attrs) {
+    Params p;
+    p.tensor(xd).tensor(yd).attrs(attrs);
+    quilt_rt_reduce_scatter(ctx.get(), p.data(), buffers);
+  };
+  // The result must split the dim like the input, then by the summed axes in order.
+  EXPECT_THROW(call({whole(4), whole(6)}, {whole(4), nested(6, {1, 0})}, {1, 2, 0, 1}), Error);
+  EXPECT_THROW(call({whole(4), nested(6, {1})}, {whole(4), nested(6, {0, 1})}, {1, 1, 0}), Error);
+  EXPECT_THROW(call({whole(4), whole(6)}, {whole(4), nested(6, {0})}, {1, 1, 2}), Error);
+  EXPECT_NO_THROW(call({whole(4), nested(6, {1})}, {whole(4), nested(6, {1, 0})}, {1, 1, 0}));
 }
 
 } // namespace
