@@ -158,32 +158,63 @@ Bytes allReduceBytes(AllReduceOp op, const MeshGrid &grid) {
   });
 }
 
-/// A ring collective between a tensor holding `dim` whole (`whole`) and its
-/// blocks over the axis (`blocked`, whose layout gives the blocks): every
-/// block but the rank's own travels (an all-gather or a reduce-scatter).
+/// The mesh axes of a collective's group, major first: indices and rank counts.
+struct AxisGroup {
+  SmallVector<int64_t> axes, parts;
+  /// This rank's owner index over the axes (row-major).
+  int64_t ownerAt(ArrayRef<int64_t> coords) const {
+    int64_t k = 0;
+    for (auto [axis, p] : llvm::zip(axes, parts))
+      k = k * p + coords[axis];
+    return k;
+  }
+};
+
+/// The group of the mesh axes `names`, or an error on `op` naming one its
+/// mesh lacks.
+FailureOr<AxisGroup> axisGroup(Operation *op, ArrayRef<StringRef> names, const MeshGrid &grid) {
+  AxisGroup group;
+  for (StringRef name : names) {
+    int64_t axis = grid.axisIndex(name);
+    if (axis < 0)
+      return op->emitOpError("names mesh axis ") << name << ", which its mesh does not have";
+    group.axes.push_back(axis);
+    group.parts.push_back(grid.axisSize(axis));
+  }
+  return group;
+}
+
+SmallVector<StringRef> axisNames(ArrayAttr axes) {
+  return llvm::to_vector(axes.getAsValueRange<StringAttr>());
+}
+
+/// A ring collective between a tensor holding its block of `dim` (`whole`:
+/// the whole dim, or the block of the axes already splitting it) and the
+/// nested blocks of that over `axisNames` (`blocked`, whose layout gives the
+/// granule): every block but the rank's own travels (an all-gather or a
+/// reduce-scatter).
 Bytes ringBlockBytes(Operation *op, RankedTensorType whole, RankedTensorType blocked, int64_t dim,
-                     StringRef axisName, const MeshGrid &grid) {
-  int64_t axis = grid.axisIndex(axisName);
+                     ArrayRef<StringRef> axisNames, const MeshGrid &grid) {
+  FailureOr<AxisGroup> group = axisGroup(op, axisNames, grid);
   LocalAttr local = getLocalEncoding(blocked);
-  if (!local || axis < 0)
-    return op->emitOpError("moves blocks of a tensor not split on mesh axis ") << axisName;
-  int64_t parts = grid.axisSize(axis);
+  if (failed(group))
+    return failure();
+  if (!local)
+    return op->emitOpError("moves blocks of a tensor that is not split");
   return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
-    // Blocks of the parent block the other axes leave (the whole dim when
-    // `axis` alone splits it).
     SmallVector<int64_t> wholeExtents = grid.localExtents(whole, coords);
     int64_t n = wholeExtents[dim];
     uint64_t slab = slabElements(wholeExtents, dim);
-    uint64_t own =
-        granularBlockSize(n, local.getGranule(dim), parts, coords[axis]) * slab * kElementBytes;
-    return ringAllGatherBytes(n * slab * kElementBytes, own);
+    Range own = nestedOwnerBlock(n, local.getGranule(dim), group->parts.data(),
+                                 group->parts.size(), group->ownerAt(coords));
+    return ringAllGatherBytes(n * slab * kElementBytes, own.size() * slab * kElementBytes);
   });
 }
 
 /// quilt_rt_all_gather: a ring all-gather of the blocks along the op's axis.
 Bytes allGatherBytes(AllGatherOp op, const MeshGrid &grid) {
   return ringBlockBytes(op, op.getResult().getType(), op.getInput().getType(), op.getDim(),
-                        op.getAxis(), grid);
+                        {op.getAxis()}, grid);
 }
 
 /// quilt_rt_shard_slice copies a local block: nothing moves between ranks.
@@ -227,16 +258,19 @@ Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid) {
   });
 }
 
-/// quilt_rt_all_to_all: one message per other rank of the axis, holding the
-/// rank's block of `dim` within that rank's block of `to_dim`.
+/// quilt_rt_all_to_all: one message per other member of the group of the
+/// moving axes, holding the rank's block of `dim` within that member's
+/// nested block of its block of `to_dim`.
 Bytes allToAllOpBytes(AllToAllOp op, const MeshGrid &grid) {
-  int64_t to = op.getToDim(), axis = grid.axisIndex(op.getAxis());
-  if (axis < 0)
-    return op.emitOpError("names an axis its mesh does not have");
+  int64_t to = op.getToDim();
+  FailureOr<AxisGroup> group = axisGroup(op, axisNames(op.getAxes()), grid);
+  if (failed(group))
+    return failure();
   return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
     SmallVector<int64_t> extents = grid.localExtents(op.getInput().getType(), coords);
     uint64_t perPosition = slabElements(extents, to) * kElementBytes;
-    return allToAllBytes(perPosition, extents[to], grid.axisSize(axis), coords[axis]);
+    return allToAllBytes(perPosition, extents[to], group->parts.data(), group->parts.size(),
+                         group->ownerAt(coords));
   });
 }
 
@@ -244,7 +278,7 @@ Bytes allToAllOpBytes(AllToAllOp op, const MeshGrid &grid) {
 /// summed buffer but the rank's own.
 Bytes reduceScatterBytes(ReduceScatterOp op, const MeshGrid &grid) {
   return ringBlockBytes(op, op.getInput().getType(), op.getResult().getType(), op.getDim(),
-                        op.getAxis(), grid);
+                        axisNames(op.getAxes()), grid);
 }
 
 /// quilt_rt_collective_permute: the whole local buffer to one peer, unless

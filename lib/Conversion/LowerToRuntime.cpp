@@ -152,6 +152,12 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
     return std::make_pair(StringRef("quilt_rt_reduce"), words);
   };
   auto axisIndex = [&](StringRef axis) { return mesh.getAxisIndex(axis); };
+  // A list of mesh axes: its length, then each axis's index.
+  auto appendAxes = [&](SmallVector<int64_t> &words, ArrayAttr axes) {
+    words.push_back(axes.size());
+    for (StringRef axis : axes.getAsValueRange<StringAttr>())
+      words.push_back(axisIndex(axis));
+  };
   using Result = FailureOr<std::pair<StringRef, SmallVector<int64_t>>>;
   return llvm::TypeSwitch<Operation *, Result>(op)
       .Case<ConvOp>([&](ConvOp conv) -> Result {
@@ -244,8 +250,9 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
         return std::make_pair(StringRef("quilt_rt_attention"), SmallVector<int64_t>{});
       })
       .Case<ReduceScatterOp>([&](ReduceScatterOp r) -> Result {
-        return std::make_pair(StringRef("quilt_rt_reduce_scatter"),
-                              SmallVector<int64_t>{(int64_t)r.getDim(), axisIndex(r.getAxis())});
+        SmallVector<int64_t> words{(int64_t)r.getDim()};
+        appendAxes(words, r.getAxes());
+        return std::make_pair(StringRef("quilt_rt_reduce_scatter"), words);
       })
       .Case<CollectivePermuteOp>([&](CollectivePermuteOp c) -> Result {
         return std::make_pair(StringRef("quilt_rt_collective_permute"),
@@ -303,9 +310,8 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
         int64_t kind = a.getKind() == ReductionKind::Max       ? QUILT_REDUCE_MAX
                        : a.getKind() == ReductionKind::Moments ? QUILT_REDUCE_MOMENTS
                                                                : QUILT_REDUCE_SUM;
-        SmallVector<int64_t> words{kind, (int64_t)a.getAxes().size()};
-        for (Attribute axis : a.getAxes())
-          words.push_back(axisIndex(cast<StringAttr>(axis).getValue()));
+        SmallVector<int64_t> words{kind};
+        appendAxes(words, a.getAxes());
         return std::make_pair(StringRef("quilt_rt_all_reduce"), words);
       })
       .Case<AllGatherOp>([&](AllGatherOp g) -> Result {
@@ -313,9 +319,9 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
                               SmallVector<int64_t>{(int64_t)g.getDim(), axisIndex(g.getAxis())});
       })
       .Case<AllToAllOp>([&](AllToAllOp a) -> Result {
-        return std::make_pair(StringRef("quilt_rt_all_to_all"),
-                              SmallVector<int64_t>{(int64_t)a.getDim(), (int64_t)a.getToDim(),
-                                                   axisIndex(a.getAxis())});
+        SmallVector<int64_t> words{(int64_t)a.getDim(), (int64_t)a.getToDim()};
+        appendAxes(words, a.getAxes());
+        return std::make_pair(StringRef("quilt_rt_all_to_all"), words);
       })
       .Case<ShardSliceOp>([&](auto) -> Result {
         return std::make_pair(StringRef("quilt_rt_shard_slice"), SmallVector<int64_t>{});

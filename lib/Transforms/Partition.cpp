@@ -60,7 +60,10 @@ private:
   /// pads: the split moves to another dim by all-to-all (SpectralTranspose.h)
   /// before the op is partitioned by its rule.
   LogicalResult partitionSpectral(Operation *op, const ShardingRule &rule);
-  Value allToAll(Value value, int64_t from, int64_t to, Location loc, OpBuilder &b);
+  /// An all-to-all moving `axes`, the minor-most axes of dim `from`, to be
+  /// the minor-most axes of dim `to`.
+  Value allToAll(Value value, int64_t from, int64_t to, ArrayRef<std::string> axes, Location loc,
+                 OpBuilder &b);
   /// Creates an all-reduce of `value` over `axes`; the result keeps its layout.
   Value allReduce(OpBuilder &b, Location loc, Value value, ArrayRef<std::string> axes,
                   ReductionKind kind);
@@ -91,28 +94,57 @@ void Partitioner::setLocal(Value value, RankedTensorType global, const AxisSplit
   value.setType(localType(global, whole, meshRef, halos));
 }
 
-/// An all-reduce (sum, one axis) whose only use takes this rank's block along
-/// the same axis is a reduce-scatter: each rank only needs its block of the
-/// sum, and a ring reduce-scatter sends half of what the all-reduce does.
+/// The shard_slices that follow `value` as its only use, one after the
+/// other along one dim, each slicing one of `axes` (at most once each).
+static SmallVector<ShardSliceOp> sliceChain(Value value, ArrayAttr axes) {
+  SmallVector<ShardSliceOp> chain;
+  while (value.hasOneUse()) {
+    auto slice = dyn_cast<ShardSliceOp>(*value.getUsers().begin());
+    if (!slice || (!chain.empty() && slice.getDim() != chain.front().getDim()) ||
+        !llvm::is_contained(axes, slice.getAxisAttr()) ||
+        llvm::any_of(chain, [&](ShardSliceOp s) { return s.getAxis() == slice.getAxis(); }))
+      break;
+    chain.push_back(slice);
+    value = slice.getResult();
+  }
+  return chain;
+}
+
+/// An all-reduce (sum) whose only use slices one dim by some of its axes, one
+/// after the other, is a reduce-scatter over those axes: each rank only needs
+/// its nested block of the sum, and a ring reduce-scatter sends half of what
+/// the all-reduce does. The axes no slice takes are all-reduced afterwards,
+/// over the block: fewer bytes than the all-reduce of the whole buffer.
 static void fuseReduceScatters(func::FuncOp func) {
   SmallVector<AllReduceOp> candidates;
   func.walk([&](AllReduceOp op) { candidates.push_back(op); });
   for (AllReduceOp reduce : candidates) {
-    if (reduce.getKind() != ReductionKind::Sum || reduce.getAxes().size() != 1 ||
-        !reduce->hasOneUse())
+    if (reduce.getKind() != ReductionKind::Sum)
       continue;
-    auto slice = dyn_cast<ShardSliceOp>(*reduce->getUsers().begin());
-    StringRef axis = cast<StringAttr>(reduce.getAxes()[0]).getValue();
+    SmallVector<ShardSliceOp> chain = sliceChain(reduce.getResult(), reduce.getAxes());
+    if (chain.empty())
+      continue;
+    int64_t dim = chain.front().getDim();
     LocalAttr in = getLocalEncoding(reduce.getInput().getType());
-    if (!slice || slice.getAxis() != axis ||
-        (in && !cast<ArrayAttr>(in.getDims()[slice.getDim()]).empty()))
+    if (in && in.getHalo(dim))
       continue;
-    OpBuilder b(slice);
-    auto scatter = ReduceScatterOp::create(b, slice.getLoc(), slice.getResult().getType(),
-                                           reduce.getInput(), slice.getMeshAttr(),
-                                           slice.getAxisAttr(), slice.getDimAttr());
-    slice.getResult().replaceAllUsesWith(scatter.getResult());
-    slice->erase();
+    SmallVector<Attribute> sliced, rest;
+    for (ShardSliceOp slice : chain)
+      sliced.push_back(slice.getAxisAttr());
+    for (Attribute axis : reduce.getAxes())
+      if (!llvm::is_contained(sliced, axis))
+        rest.push_back(axis);
+    ShardSliceOp last = chain.back();
+    OpBuilder b(last);
+    Value result = ReduceScatterOp::create(b, last.getLoc(), last.getResult().getType(),
+                                           reduce.getInput(), last.getMesh(),
+                                           b.getArrayAttr(sliced), dim);
+    if (!rest.empty())
+      result = AllReduceOp::create(b, reduce.getLoc(), result.getType(), result,
+                                   reduce.getMesh(), b.getArrayAttr(rest), ReductionKind::Sum);
+    last.getResult().replaceAllUsesWith(result);
+    for (ShardSliceOp slice : llvm::reverse(chain))
+      slice->erase();
     reduce->erase();
   }
 }
@@ -211,35 +243,34 @@ Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, 
     int64_t d = step.dim;
     switch (step.kind) {
     case ReshardStep::Kind::Gather: {
-      assert(state.split.dims[d].back() == step.axis && "gathers pop the last axis of a dim");
+      StringRef axis = step.axes.front();
       AxisSplit next = state.split;
       next.dims[d].pop_back();
       if (next.dims[d].empty() && d < (int64_t)next.granules.size())
         next.granules[d] = 1;
       auto type = localType(state.global, next, meshRef);
-      value = AllGatherOp::create(b, user->getLoc(), type, value, meshRef.getValue(),
-                                  StringRef(step.axis), d);
-      user->emitRemark() << "all-gather of dim " << d << " (split over mesh axis \"" << step.axis
+      value = AllGatherOp::create(b, user->getLoc(), type, value, meshRef.getValue(), axis, d);
+      user->emitRemark() << "all-gather of dim " << d << " (split over mesh axis \"" << axis
                          << "\") before " << describeNode(user) << ": " << why(d);
       state.split = next;
       break;
     }
     case ReshardStep::Kind::AllToAll:
       states[value] = state;
-      value = allToAll(value, d, step.toDim, user->getLoc(), b);
-      user->emitRemark() << "all-to-all moves mesh axis \"" << step.axis << "\" from dim " << d
+      value = allToAll(value, d, step.toDim, step.axes, user->getLoc(), b);
+      user->emitRemark() << "all-to-all moves " << describeAxes(step.axes) << " from dim " << d
                          << " to dim " << step.toDim << " before " << describeNode(user) << ": "
                          << why(d);
       state = states[value];
       break;
     case ReshardStep::Kind::Slice: {
       AxisSplit next = state.split;
-      next.dims[d].push_back(step.axis);
+      next.dims[d].push_back(step.axes.front());
       next.granules.resize(next.dims.size(), 1);
       next.granules[d] = step.granule;
       auto type = localType(state.global, next, meshRef);
       value = ShardSliceOp::create(b, user->getLoc(), type, value, meshRef.getValue(),
-                                   StringRef(step.axis), d);
+                                   StringRef(step.axes.front()), d);
       state.split = next;
       break;
     }
@@ -508,25 +539,28 @@ LogicalResult Partitioner::partitionSpectral(Operation *op, const ShardingRule &
     Location loc = isa<DftOp>(op) ? op->getLoc() : (*op->getUsers().begin())->getLoc();
     for (OpOperand &operand : op->getOpOperands()) {
       const AxisSplit &split = states[operand.get()].split;
-      if (split.dims[move->from].size() == 1 && split.dims[move->from].front() == move->axis &&
+      if (llvm::equal(split.dims[move->from], move->axes) && split.granule(move->from) == 1 &&
           split.dims[move->to].empty())
-        operand.set(allToAll(operand.get(), move->from, move->to, loc, b));
+        operand.set(allToAll(operand.get(), move->from, move->to, move->axes, loc, b));
     }
   }
   return partitionRuled(cast<ShardingRuleOpInterface>(op), rule);
 }
 
-Value Partitioner::allToAll(Value value, int64_t from, int64_t to, Location loc, OpBuilder &b) {
+Value Partitioner::allToAll(Value value, int64_t from, int64_t to, ArrayRef<std::string> axes,
+                            Location loc, OpBuilder &b) {
   State state = states[value];
-  std::string axis = state.split.dims[from].front();
   AxisSplit next = state.split;
-  next.dims[from].clear();
-  next.dims[to] = {axis};
+  next.dims[from].resize(next.dims[from].size() - axes.size());
+  llvm::append_range(next.dims[to], axes);
   next.granules.resize(next.dims.size(), 1);
-  next.granules[from] = next.granules[to] = 1;
+  next.granules[to] = 1;
+  if (next.dims[from].empty())
+    next.granules[from] = 1;
   auto type = localType(state.global, next, meshRef);
-  Value moved = AllToAllOp::create(b, loc, type, value, meshRef.getValue(), StringRef(axis),
-                                   from, to);
+  SmallVector<StringRef> names(axes.begin(), axes.end());
+  Value moved = AllToAllOp::create(b, loc, type, value, meshRef.getValue(),
+                                   b.getStrArrayAttr(names), from, to);
   states[moved] = {state.global, next};
   return moved;
 }

@@ -109,6 +109,13 @@ std::string quilt::describePriority(int64_t priority) {
   return "p" + std::to_string(priority);
 }
 
+std::string quilt::describeAxes(ArrayRef<std::string> axes) {
+  std::string text = axes.size() == 1 ? "mesh axis " : "mesh axes ";
+  for (auto [i, axis] : llvm::enumerate(axes))
+    text += (i ? ", \"" : "\"") + axis + "\"";
+  return text;
+}
+
 std::string quilt::onnxNodeName(Operation *op) {
   std::string name;
   op->getLoc()->walk([&](Location loc) {
@@ -134,82 +141,162 @@ static int64_t ranksOf(MeshOp mesh, StringRef axis) {
   return size > 0 ? size : 1;
 }
 
-SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSplit &want,
-                                           MeshOp mesh, bool allowAllToAll) {
-  using Kind = ReshardStep::Kind;
-  int64_t rank = want.dims.size();
-  AxisSplit cur = have;
-  cur.partial.clear();
-  cur.granules.resize(rank, 1);
-  SmallVector<ReshardStep> steps;
-  // An axis leaving a dim it splits alone in plain blocks for a dim that
-  // `want` splits by it alone in plain blocks: one all-to-all.
-  struct Move {
-    int64_t from, to;
-  };
-  SmallVector<Move> pending;
-  for (int64_t d = 0; d < rank && allowAllToAll; ++d) {
-    if (cur.sameDim(want, d) || cur.dims[d].size() != 1 || cur.granule(d) != 1)
+namespace {
+
+/// Minor-most axes of dim `from` moving to dim `to` by one all-to-all.
+struct Move {
+  int64_t from, to;
+  SmallVector<std::string, 1> axes;
+};
+
+/// The move planReshard can make of dim `d` from `cur` toward `want`: the
+/// longest run of its minor-most axes that is also the minor-most run of
+/// another dim `want` splits (both plain blocks). The last axis of a dim is
+/// wanted on at most one dim, so a dim moves to one dim at most.
+std::optional<Move> findMove(const AxisSplit &cur, const AxisSplit &want, int64_t d) {
+  const auto &have = cur.dims[d];
+  if (cur.sameDim(want, d) || have.empty() || cur.granule(d) != 1)
+    return std::nullopt;
+  for (int64_t t = 0; t < (int64_t)want.dims.size(); ++t) {
+    const auto &wanted = want.dims[t];
+    if (t == d || wanted.empty() || want.granule(t) != 1)
       continue;
-    for (int64_t t = 0; t < rank; ++t)
-      if (t != d && want.dims[t].size() == 1 && want.dims[t].front() == cur.dims[d].front() &&
-          want.granule(t) == 1)
-        pending.push_back({d, t});
+    size_t n = 0;
+    while (n < have.size() && n < wanted.size() &&
+           have[have.size() - 1 - n] == wanted[wanted.size() - 1 - n])
+      ++n;
+    if (n > 0)
+      return Move{d, t, {have.end() - n, have.end()}};
   }
-  auto gather = [&](int64_t d) {
-    steps.push_back({Kind::Gather, cur.dims[d].back(), d});
+  return std::nullopt;
+}
+
+/// planReshard's state: the layout reached so far, the steps that reach it,
+/// and the moves still waiting for their target.
+class ReshardPlanner {
+public:
+  ReshardPlanner(const AxisSplit &have, const AxisSplit &want, MeshOp mesh, bool allowAllToAll)
+      : cur(have), want(want), mesh(mesh), allowAllToAll(allowAllToAll) {
+    cur.partial.clear();
+    cur.granules.resize(want.dims.size(), 1);
+  }
+
+  SmallVector<ReshardStep> plan() {
+    for (int64_t d = 0; d < rank() && allowAllToAll; ++d)
+      if (std::optional<Move> move = findMove(cur, want, d))
+        pending.push_back(*move);
+    // Before the gathers, which would make the transposed tensor larger.
+    runReady();
+    gatherAll();
+    runReady();
+    // Axes trading dims wait on each other: gather the one over the fewest
+    // ranks (the cheapest), then the rest can move.
+    while (!pending.empty()) {
+      auto *cheapest = llvm::min_element(pending, [&](const Move &a, const Move &b) {
+        return ranksOf(mesh, a.axes.back()) < ranksOf(mesh, b.axes.back());
+      });
+      gather(cheapest->from);
+      pending.erase(cheapest);
+      runReady();
+    }
+    // Axes a move left behind that `want` does not keep there.
+    gatherAll();
+    for (int64_t d = 0; d < rank(); ++d)
+      for (size_t k = cur.dims[d].size(); k < want.dims[d].size(); ++k)
+        steps.push_back({Kind::Slice, {want.dims[d][k]}, d, -1, want.granule(d)});
+    return std::move(steps);
+  }
+
+private:
+  using Kind = ReshardStep::Kind;
+
+  int64_t rank() const { return want.dims.size(); }
+
+  void gather(int64_t d) {
+    steps.push_back({Kind::Gather, {cur.dims[d].back()}, d});
     cur.dims[d].pop_back();
     if (cur.dims[d].empty())
       cur.granules[d] = 1;
-  };
-  // Moves whose target dim is whole, until none is (one move may free the
-  // target of another).
-  auto runReady = [&] {
-    for (auto *it = pending.begin(); it != pending.end();) {
-      if (!cur.dims[it->to].empty()) {
-        ++it;
-        continue;
-      }
-      steps.push_back({Kind::AllToAll, cur.dims[it->from].front(), it->from, it->to});
-      cur.dims[it->to] = cur.dims[it->from];
-      cur.dims[it->from].clear();
-      cur.granules[it->from] = cur.granules[it->to] = 1;
-      pending.erase(it);
-      it = pending.begin();
-    }
-  };
-  // Before the gathers, which would make the transposed tensor larger.
-  runReady();
-  // Nested blocks: gathering the minor-most axes leaves the major axes'
-  // blocks, so only axes past the longest prefix `want` shares are gathered.
-  auto keepsPrefix = [&](int64_t d) {
+  }
+
+  bool inUse(const std::string &axis) const {
+    return llvm::any_of(cur.dims, [&](const auto &axes) { return llvm::is_contained(axes, axis); });
+  }
+
+  /// Nested blocks: gathering the minor-most axes leaves the major axes'
+  /// blocks, so only axes past the longest prefix `want` shares are gathered.
+  bool keepsPrefix(int64_t d) const {
     const auto &c = cur.dims[d], &w = want.dims[d];
     return c.empty() || (c.size() <= w.size() && std::equal(c.begin(), c.end(), w.begin()) &&
                          cur.granule(d) == want.granule(d));
-  };
-  for (int64_t d = 0; d < rank; ++d) {
-    bool moving = llvm::any_of(pending, [&](const Move &m) { return m.from == d; });
-    if (!cur.sameDim(want, d) && !moving)
-      while (!keepsPrefix(d))
+  }
+
+  /// Whether move `m` can run: its target holds the axes `want` puts before
+  /// the moving ones; missing ones that no dim holds are sliced first (local,
+  /// and the transpose then carries less).
+  bool makeReady(const Move &m) {
+    auto &target = cur.dims[m.to];
+    const auto &wanted = want.dims[m.to];
+    size_t major = wanted.size() - m.axes.size();
+    if (target.size() > major || !std::equal(target.begin(), target.end(), wanted.begin()) ||
+        (!target.empty() && cur.granule(m.to) != 1))
+      return false;
+    for (size_t k = target.size(); k < major; ++k)
+      if (inUse(wanted[k]))
+        return false;
+    for (size_t k = target.size(); k < major; ++k) {
+      steps.push_back({Kind::Slice, {wanted[k]}, m.to, -1, 1});
+      target.push_back(wanted[k]);
+    }
+    return true;
+  }
+
+  /// Runs the moves that are ready, until none is (one move may free the
+  /// target of another).
+  void runReady() {
+    for (auto *it = pending.begin(); it != pending.end();) {
+      if (!makeReady(*it)) {
+        ++it;
+        continue;
+      }
+      steps.push_back({Kind::AllToAll, it->axes, it->from, it->to});
+      llvm::append_range(cur.dims[it->to], it->axes);
+      cur.dims[it->from].resize(cur.dims[it->from].size() - it->axes.size());
+      if (cur.dims[it->from].empty())
+        cur.granules[it->from] = 1;
+      cur.granules[it->to] = 1;
+      pending.erase(it);
+      it = pending.begin();
+    }
+  }
+
+  /// Gathers each dim down to what `want` keeps of it, or until its minor
+  /// axes left can move instead.
+  void gatherAll() {
+    for (int64_t d = 0; d < rank(); ++d) {
+      bool moving = llvm::any_of(pending, [&](const Move &m) { return m.from == d; });
+      while (!moving && !keepsPrefix(d)) {
         gather(d);
+        std::optional<Move> move = allowAllToAll ? findMove(cur, want, d) : std::nullopt;
+        if ((moving = move.has_value()))
+          pending.push_back(*move);
+      }
+    }
   }
-  runReady();
-  // Axes trading dims wait on each other: gather the one over the fewest
-  // ranks (the cheapest), then the rest can move.
-  while (!pending.empty()) {
-    auto *cheapest = llvm::min_element(pending, [&](const Move &a, const Move &b) {
-      return ranksOf(mesh, cur.dims[a.from].front()) < ranksOf(mesh, cur.dims[b.from].front());
-    });
-    gather(cheapest->from);
-    pending.erase(cheapest);
-    runReady();
-  }
-  for (int64_t d = 0; d < rank; ++d) {
-    assert(keepsPrefix(d) && "a dim left half resharded");
-    for (size_t k = cur.dims[d].size(); k < want.dims[d].size(); ++k)
-      steps.push_back({Kind::Slice, want.dims[d][k], d, -1, want.granule(d)});
-  }
-  return steps;
+
+  AxisSplit cur;
+  const AxisSplit &want;
+  MeshOp mesh;
+  bool allowAllToAll;
+  SmallVector<ReshardStep> steps;
+  SmallVector<Move> pending;
+};
+
+} // namespace
+
+SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSplit &want,
+                                           MeshOp mesh, bool allowAllToAll) {
+  return ReshardPlanner(have, want, mesh, allowAllToAll).plan();
 }
 
 /// Bytes of one rank's part of a `global` tensor split per `split` (even blocks).
@@ -227,7 +314,9 @@ uint64_t quilt::reshardBytes(ArrayRef<ReshardStep> steps, const AxisSplit &have,
                              RankedTensorType global, MeshOp mesh) {
   double local = localBytes(global, have, mesh), sent = 0;
   for (const ReshardStep &step : steps) {
-    double parts = ranksOf(mesh, step.axis);
+    double parts = 1;
+    for (const std::string &axis : step.axes)
+      parts *= ranksOf(mesh, axis);
     switch (step.kind) {
     case ReshardStep::Kind::Gather:
       local *= parts;

@@ -68,19 +68,21 @@ std::optional<AxisMove> quilt::spectralAxisMove(Operation *op, ArrayRef<AxisSpli
   std::optional<Needs> needs = needsOf(op);
   if (!needs)
     return std::nullopt;
-  // The first operand whose needed dim is split by exactly one axis decides.
+  // The first operand whose needed dim is split decides.
   const AxisSplit *split = nullptr;
   for (const AxisSplit &s : operands)
-    if ((int64_t)s.dims.size() > needs->dim && s.dims[needs->dim].size() == 1) {
+    if ((int64_t)s.dims.size() > needs->dim && !s.dims[needs->dim].empty()) {
       split = &s;
       break;
     }
-  if (!split)
+  if (!split || split->granule(needs->dim) != 1)
     return std::nullopt;
   AxisMove move;
   move.from = needs->dim;
-  move.axis = split->dims[needs->dim].front();
-  int64_t parts = axisSize(op, move.axis);
+  move.axes = split->dims[needs->dim];
+  int64_t parts = 1;
+  for (const std::string &axis : move.axes)
+    parts *= std::max<int64_t>(axisSize(op, axis), 1);
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
   // (every rank gets a position, signal dim, size, index): larger is better.
   std::tuple<bool, bool, int64_t, int64_t> best{false, false, 0, -1};
@@ -110,7 +112,8 @@ void quilt::moveSpectralSplits(Operation *op, SmallVectorImpl<AxisSplit> &result
     return;
   AxisSplit &result = results.front();
   result.dims[move->from].clear();
-  result.dims[move->to] = {move->axis};
-  origin += ("; mesh axis \"" + move->axis + "\" moves from dim " + std::to_string(move->from) +
-             " to dim " + std::to_string(move->to) + " (all-to-all)");
+  result.dims[move->to] = move->axes;
+  origin += ("; " + describeAxes(move->axes) + (move->axes.size() == 1 ? " moves" : " move") +
+             " from dim " + std::to_string(move->from) + " to dim " + std::to_string(move->to) +
+             " (all-to-all)");
 }

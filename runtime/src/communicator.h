@@ -20,6 +20,9 @@ enum class ElemType { F32, F64, I64 };
 using AxisMask = uint32_t;
 /// Every rank of the job, whatever the mesh.
 constexpr AxisMask kAllRanks = ~AxisMask(0);
+/// Mesh axes in a chosen order: a group whose members are numbered row-major
+/// over them (the first axis major).
+using AxisList = std::vector<int64_t>;
 
 /// The bytes one communication entry point sent in one call (--report).
 struct OpTraffic {
@@ -58,19 +61,21 @@ public:
   virtual void allGather(const void *send, size_t sendBytes, void *recv,
                          const std::vector<size_t> &recvBytes, int axis) = 0;
 
-  /// Over the group of mesh axis `axis`: sends `sendBytes[c]` bytes (packed in
-  /// member order from `send`) to member c and receives `recvBytes[c]` from
-  /// it (packed in member order into `recv`). Counts the bytes sent to
-  /// members other than this rank.
+  /// Over the group of mesh axes `axes`, its members numbered row-major over
+  /// `axes` in the order given (the owners of nested blocks): sends
+  /// `sendBytes[c]` bytes (packed in member order from `send`) to member c and
+  /// receives `recvBytes[c]` from it (packed in member order into `recv`).
+  /// Counts the bytes sent to members other than this rank.
   virtual void allToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
-                        const std::vector<size_t> &recvBytes, int axis) = 0;
+                        const std::vector<size_t> &recvBytes, const AxisList &axes) = 0;
 
-  /// Over the group of mesh axis `axis`: sums member order blocks of float
-  /// `send` (member c's block is `counts[c]` floats, packed in member order)
-  /// across the group and leaves this rank's block in `recv`. Counts the bytes
-  /// of a ring reduce-scatter: every block but this rank's own.
+  /// Over the group of `axes`, members numbered as in allToAll: sums member
+  /// order blocks of float `send` (member c's block is `counts[c]` floats,
+  /// packed in member order) across the group and leaves this rank's block in
+  /// `recv`. Counts the bytes of a ring reduce-scatter: every block but this
+  /// rank's own.
   virtual void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
-                             int axis) = 0;
+                             const AxisList &axes) = 0;
 
   virtual void barrier() = 0;
 

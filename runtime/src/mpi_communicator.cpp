@@ -153,7 +153,7 @@ public:
 
   void allGather(const void *send, size_t sendBytes, void *recv,
                  const std::vector<size_t> &recvBytes, int axis) override {
-    MPI_Comm comm = group(AxisMask(1) << axis);
+    MPI_Comm comm = group(AxisList{axis});
     int members = 0;
     MPI_Comm_size(comm, &members);
     if (static_cast<size_t>(members) != recvBytes.size())
@@ -171,8 +171,8 @@ public:
   }
 
   void allToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
-                const std::vector<size_t> &recvBytes, int axis) override {
-    MPI_Comm comm = group(AxisMask(1) << axis);
+                const std::vector<size_t> &recvBytes, const AxisList &axes) override {
+    MPI_Comm comm = group(axes);
     int members = 0, me = 0;
     MPI_Comm_size(comm, &members);
     MPI_Comm_rank(comm, &me);
@@ -197,8 +197,8 @@ public:
   }
 
   void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
-                     int axis) override {
-    MPI_Comm comm = group(AxisMask(1) << axis);
+                     const AxisList &axes) override {
+    MPI_Comm comm = group(axes);
     int members = 0, me = 0;
     MPI_Comm_size(comm, &members);
     MPI_Comm_rank(comm, &me);
@@ -224,11 +224,22 @@ public:
   }
 
 private:
-  /// The communicator of this rank's group for `axes`, created on first use
-  /// (MPI_Comm_split is collective, so every rank asks in the same order).
+  /// The communicator of this rank's group for `axes` (members numbered
+  /// row-major over the axes in mesh order).
   MPI_Comm group(AxisMask axes) {
     if (axes == kAllRanks)
       return MPI_COMM_WORLD;
+    AxisList list;
+    for (size_t i = 0; i < mesh_.size(); ++i)
+      if (axes & (AxisMask(1) << i))
+        list.push_back(static_cast<int64_t>(i));
+    return group(list);
+  }
+
+  /// The communicator of this rank's group for `axes`, members numbered
+  /// row-major over `axes` in the order given, created on first use
+  /// (MPI_Comm_split is collective, so every rank asks in the same order).
+  MPI_Comm group(const AxisList &axes) {
     auto found = groups_.find(axes);
     if (found != groups_.end())
       return found->second;
@@ -239,12 +250,14 @@ private:
       rest /= mesh_[i];
     }
     int color = 0, key = 0;
-    for (size_t i = 0; i < mesh_.size(); ++i) {
-      if (axes & (AxisMask(1) << i))
-        key = static_cast<int>(key * mesh_[i] + coords[i]);
-      else
-        color = static_cast<int>(color * mesh_[i] + coords[i]);
+    for (int64_t a : axes) {
+      if (a < 0 || a >= static_cast<int64_t>(mesh_.size()))
+        raise("mesh axis ", a, " of a mesh of ", mesh_.size(), " axes");
+      key = static_cast<int>(key * mesh_[a] + coords[a]);
     }
+    for (size_t i = 0; i < mesh_.size(); ++i)
+      if (std::find(axes.begin(), axes.end(), static_cast<int64_t>(i)) == axes.end())
+        color = static_cast<int>(color * mesh_[i] + coords[i]);
     MPI_Comm comm;
     MPI_Comm_split(MPI_COMM_WORLD, color, key, &comm);
     groups_[axes] = comm;
@@ -255,7 +268,7 @@ private:
   int size_ = 1;
   bool ownsMpi_ = false;
   std::vector<int64_t> mesh_;
-  std::map<AxisMask, MPI_Comm> groups_;
+  std::map<AxisList, MPI_Comm> groups_;
   uint64_t bytesSent_ = 0;
   MPI_Datatype momentsType_ = MPI_DATATYPE_NULL;
   MPI_Op momentsOp_ = MPI_OP_NULL;

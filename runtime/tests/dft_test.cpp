@@ -1,9 +1,5 @@
 // quilt_rt_dft against a naive O(n^2) DFT in double precision, for every axis,
-// real and complex input, forward, inverse and onesided; and the block math of
-// quilt_rt_all_to_all (what each rank sends and receives) against a direct
-// enumeration of the global tensor.
-#include "all_to_all_blocks.h"
-#include "quilt/comm_bytes.h"
+// real and complex input, forward, inverse and onesided.
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -110,69 +106,6 @@ TEST(Dft, BadLayoutsAreErrors) {
   EXPECT_THROW(quilt_rt_dft(ctx.get(), complexOnesided.data(), buffers), Error);
   trailing.tensor(wholeDims(xs)).tensor(wholeDims(xs)).attr(1).attr(0).attr(0);
   EXPECT_THROW(quilt_rt_dft(ctx.get(), trailing.data(), buffers), Error);
-}
-
-/// Every rank's send boxes, unpacked at every receiver, rebuild each
-/// receiver's output block from the global tensor; bytes match allToAllBytes.
-void checkBlocks(const Shape &global, int from, int to, int64_t parts) {
-  std::vector<float> g = globalTensor(global, 5);
-  auto localShape = [&](int64_t coord, int splitDim) {
-    Shape s = global;
-    s[splitDim] = blockSize(global[splitDim], parts, coord);
-    return s;
-  };
-  // Each rank's input: its block of `from`, all of `to`.
-  std::vector<std::vector<float>> inputs;
-  for (int64_t c = 0; c < parts; ++c) {
-    std::vector<Dim> dims = wholeDims(global);
-    dims[from] = split(global[from], 0);
-    inputs.push_back(localPart(g, dims, {parts}, {c}));
-  }
-  for (int64_t me = 0; me < parts; ++me) {
-    Shape outShape = localShape(me, to);
-    std::vector<float> out(numElements(outShape), NAN);
-    for (int64_t peer = 0; peer < parts; ++peer) {
-      Shape inShape = localShape(peer, from);
-      AllToAllBlocks sent =
-          allToAllBlocks(inShape, from, to, global[from], global[to], parts, peer);
-      AllToAllBlocks got =
-          allToAllBlocks(localShape(me, from), from, to, global[from], global[to], parts, me);
-      // What `peer` sends `me` is the box `me` expects from `peer`.
-      ASSERT_EQ(sent.sendExtent[me], got.recvExtent[peer]);
-      std::vector<float> message(boxElements(sent.sendExtent[me]));
-      forEachIndex(sent.sendExtent[me], [&](const Shape &i) {
-        Shape at = i;
-        for (size_t d = 0; d < i.size(); ++d)
-          at[d] += sent.sendOffset[me][d];
-        message[linearIndex(sent.sendExtent[me], i)] = inputs[peer][linearIndex(inShape, at)];
-      });
-      forEachIndex(got.recvExtent[peer], [&](const Shape &i) {
-        Shape at = i;
-        for (size_t d = 0; d < i.size(); ++d)
-          at[d] += got.recvOffset[peer][d];
-        out[linearIndex(outShape, at)] = message[linearIndex(got.recvExtent[peer], i)];
-      });
-    }
-    std::vector<Dim> dims = wholeDims(global);
-    dims[to] = split(global[to], 0);
-    EXPECT_EQ(out, localPart(g, dims, {parts}, {me}))
-        << shapeString(global) << " " << from << "->" << to << " P=" << parts << " rank " << me;
-    // Bytes sent to others: the input minus the rank's own block of `to`.
-    AllToAllBlocks mine =
-        allToAllBlocks(localShape(me, from), from, to, global[from], global[to], parts, me);
-    uint64_t bytes = 0;
-    for (int64_t peer = 0; peer < parts; ++peer)
-      if (peer != me)
-        bytes += boxElements(mine.sendExtent[peer]) * sizeof(float);
-    uint64_t perPosition = numElements(localShape(me, from)) / global[to] * sizeof(float);
-    EXPECT_EQ(bytes, allToAllBytes(perPosition, global[to], parts, me));
-  }
-}
-
-TEST(AllToAllBlocks, EvenUnevenAndEmptyBlocks) {
-  for (int64_t parts : {1, 2, 3, 4, 7})
-    for (auto [from, to] : {std::pair{1, 2}, std::pair{2, 1}, std::pair{0, 3}, std::pair{3, 0}})
-      checkBlocks({5, 6, 9, 2}, from, to, parts);
 }
 
 } // namespace

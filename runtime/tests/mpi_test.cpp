@@ -278,62 +278,99 @@ TEST(MpiCollectives, AllGatherUnevenBlocks) {
           checkAllGather(mesh, dim, axis, n);
 }
 
-/// quilt_rt_all_to_all moves the split of `axis` from dim `from` to dim
-/// `to`; the other mesh axis (when there is one) splits dim 0 throughout.
-void checkAllToAll(const Shape &mesh, int from, int to, int64_t axis, const Shape &shape) {
+/// quilt_rt_all_to_all moves `moving` from dim `from` (split by `stay`
+/// then `moving`) to dim `to` (split by `before`, then `before` + `moving`);
+/// mesh axis `batchAxis` (unless -1) splits dim 0 throughout.
+void checkAllToAll(const Shape &mesh, int from, int to, const std::vector<int64_t> &stay,
+                   const std::vector<int64_t> &moving, const std::vector<int64_t> &before,
+                   const Shape &shape, int64_t batchAxis = -1) {
   std::vector<float> global = globalTensor(shape, 31);
-  std::vector<Dim> xd{whole(shape[0]), whole(shape[1]), whole(shape[2]), whole(shape[3])};
-  if (mesh.size() > 1)
-    xd[0] = split(shape[0], 1 - axis);
+  std::vector<Dim> xd = wholeDims(shape);
+  if (batchAxis >= 0)
+    xd[0] = split(shape[0], batchAxis);
   std::vector<Dim> yd = xd;
-  xd[from] = split(shape[from], axis);
-  yd[to] = split(shape[to], axis);
+  std::vector<int64_t> all = stay, gained = before;
+  all.insert(all.end(), moving.begin(), moving.end());
+  gained.insert(gained.end(), moving.begin(), moving.end());
+  xd[from] = nested(shape[from], all);
+  yd[from] = nested(shape[from], stay);
+  xd[to] = nested(shape[to], before);
+  yd[to] = nested(shape[to], gained);
   auto ctx = contextFor(mesh);
   std::vector<float> x = localPart(global, xd, mesh, ctx->coords);
   std::vector<float> expect = localPart(global, yd, mesh, ctx->coords);
   std::vector<float> y(expect.size(), NAN);
   Params p;
-  p.tensor(xd).tensor(yd).attr(from).attr(to).attr(axis);
+  p.tensor(xd).tensor(yd).attr(from).attr(to).attr(moving.size()).attrs(moving);
   void *buffers[] = {x.data(), y.data()};
   std::vector<OpTraffic> log;
   gComm->attachTrafficLog(&log);
   quilt_rt_all_to_all(ctx.get(), p.data(), buffers);
   gComm->attachTrafficLog(nullptr);
-  EXPECT_EQ(y, expect) << "mesh " << shapeString(mesh) << " " << from << "->" << to;
-  // Sent: everything but this rank's own block of `to`.
-  int64_t parts = mesh[axis], coord = ctx->coords[axis];
-  uint64_t perPosition = x.size() / shape[to] * sizeof(float);
+  std::string what = "mesh " + shapeString(mesh) + " " + std::to_string(from) + "->" +
+                     std::to_string(to) + " moving " + shapeString(moving);
+  EXPECT_EQ(y, expect) << what;
+  // Sent: everything but this rank's own nested block of `to`.
+  Shape parts;
+  for (int64_t a : moving)
+    parts.push_back(mesh[a]);
+  int64_t target = rangeOf(xd[to], mesh, ctx->coords).size();
+  uint64_t perPosition = target ? x.size() / target * sizeof(float) : 0;
   ASSERT_EQ(log.size(), 1u);
-  EXPECT_EQ(log[0].bytes, allToAllBytes(perPosition, shape[to], parts, coord));
+  EXPECT_EQ(log[0].bytes, allToAllBytes(perPosition, target, parts.data(), parts.size(),
+                                        ctx->ownerIndex(moving)))
+      << what;
 }
 
 TEST(MpiCollectives, AllToAllUnevenBlocks) {
+  // One axis; the other mesh axis (when there is one) splits dim 0 throughout.
   for (const Shape &mesh : meshesOfWorld(gComm->size(), 2))
     for (int64_t axis : {0, 1})
       for (auto [from, to] : {std::pair{2, 3}, std::pair{3, 2}, std::pair{1, 3}})
         for (Shape shape : {Shape{3, 5, 7, 2}, Shape{2, 1, 3, 9}})
-          checkAllToAll(mesh, from, to, axis, shape);
+          checkAllToAll(mesh, from, to, {}, {axis}, {}, shape, mesh.size() > 1 ? 1 - axis : -1);
 }
 
-/// quilt_rt_reduce_scatter: every rank holds a partial (global * (coord + 1))
-/// of the whole dim; each keeps its block of the sum over the axis.
-void checkReduceScatter(const Shape &mesh, int dim, int64_t axis, const Shape &shape) {
+TEST(MpiCollectives, AllToAllOverSeveralAxes) {
+  for (const Shape &mesh : meshesOfWorld(gComm->size(), 2))
+    for (Shape shape : {Shape{2, 3, 7, 5}, Shape{1, 2, 3, 9}}) {
+      // Both axes, in mesh order or not, from H to W and back.
+      for (std::vector<int64_t> moving : {std::vector<int64_t>{0, 1}, std::vector<int64_t>{1, 0}})
+        for (auto [from, to] : {std::pair{2, 3}, std::pair{3, 2}})
+          checkAllToAll(mesh, from, to, {}, moving, {}, shape);
+      // The minor axis leaves, the major one stays; or joins a split target.
+      checkAllToAll(mesh, 2, 3, {0}, {1}, {}, shape);
+      checkAllToAll(mesh, 2, 3, {1}, {0}, {}, shape);
+      checkAllToAll(mesh, 1, 2, {}, {1}, {0}, shape);
+    }
+}
+
+/// quilt_rt_reduce_scatter: every rank holds a partial (global * (owner + 1),
+/// owner over `axes`) of its block of the dim (split by `stay`, or whole);
+/// each keeps its nested block over `axes` of the sum.
+void checkReduceScatter(const Shape &mesh, int dim, const std::vector<int64_t> &stay,
+                        const std::vector<int64_t> &axes, const Shape &shape) {
   std::vector<float> global = globalTensor(shape, 41);
   auto ctx = contextFor(mesh);
-  int64_t parts = mesh[axis], coord = ctx->coords[axis];
-  std::vector<Dim> xd{whole(shape[0]), whole(shape[1]), whole(shape[2])};
-  std::vector<Dim> yd = xd;
-  yd[dim] = split(shape[dim], axis);
-  std::vector<float> x = global;
+  int64_t parts = 1;
+  for (int64_t a : axes)
+    parts *= mesh[a];
+  int64_t owner = ctx->ownerIndex(axes);
+  std::vector<Dim> xd = wholeDims(shape), yd = xd;
+  std::vector<int64_t> all = stay;
+  all.insert(all.end(), axes.begin(), axes.end());
+  xd[dim] = nested(shape[dim], stay);
+  yd[dim] = nested(shape[dim], all);
+  std::vector<float> x = localPart(global, xd, mesh, ctx->coords);
   for (float &v : x)
-    v *= float(coord + 1);
+    v *= float(owner + 1);
   std::vector<float> expect = localPart(global, yd, mesh, ctx->coords);
   float factor = float(parts * (parts + 1) / 2);
   for (float &v : expect)
     v *= factor;
   std::vector<float> y(expect.size(), NAN);
   Params p;
-  p.tensor(xd).tensor(yd).attr(dim).attr(axis);
+  p.tensor(xd).tensor(yd).attr(dim).attr(axes.size()).attrs(axes);
   void *buffers[] = {x.data(), y.data()};
   std::vector<OpTraffic> log;
   gComm->attachTrafficLog(&log);
@@ -341,7 +378,8 @@ void checkReduceScatter(const Shape &mesh, int dim, int64_t axis, const Shape &s
   gComm->attachTrafficLog(nullptr);
   for (size_t i = 0; i < y.size(); ++i)
     ASSERT_NEAR(y[i], expect[i], 1e-4 * (1 + std::abs(expect[i])))
-        << "mesh " << shapeString(mesh) << " dim " << dim << " axis " << axis << " at " << i;
+        << "mesh " << shapeString(mesh) << " dim " << dim << " axes " << shapeString(axes)
+        << " at " << i;
   uint64_t own = expect.size() * sizeof(float), total = x.size() * sizeof(float);
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0].bytes, parts > 1 ? total - own : 0u);
@@ -352,7 +390,19 @@ TEST(MpiCollectives, ReduceScatterUnevenBlocks) {
     for (int64_t axis = 0; axis < (int64_t)mesh.size(); ++axis)
       for (int dim : {0, 1, 2})
         for (Shape shape : {Shape{3, 7, 2}, Shape{5, 1, 4}})
-          checkReduceScatter(mesh, dim, axis, shape);
+          checkReduceScatter(mesh, dim, {}, {axis}, shape);
+}
+
+TEST(MpiCollectives, ReduceScatterOverSeveralAxes) {
+  // Over both axes (nested blocks, in mesh order or not), and over the minor
+  // axis of a dim the major one already splits.
+  for (const Shape &mesh : meshesOfWorld(gComm->size(), 2))
+    for (int dim : {0, 1, 2})
+      for (Shape shape : {Shape{3, 7, 2}, Shape{5, 1, 11}}) {
+        checkReduceScatter(mesh, dim, {}, {0, 1}, shape);
+        checkReduceScatter(mesh, dim, {}, {1, 0}, shape);
+        checkReduceScatter(mesh, dim, {0}, {1}, shape);
+      }
 }
 
 TEST(MpiCollectives, CollectivePermuteIsARingStep) {

@@ -70,6 +70,8 @@ struct Dim {
   int64_t globalOut = 0;
   int64_t boundary = QUILT_BOUNDARY_ZERO;
   int64_t granule = 1;
+  /// Further mesh axes splitting the dim in nested blocks (-1: none).
+  int64_t minor[2] = {-1, -1};
 };
 
 inline Dim whole(int64_t n) { return Dim{n}; }
@@ -81,6 +83,13 @@ inline std::vector<Dim> wholeDims(const Shape &shape) {
   return dims;
 }
 inline Dim split(int64_t n, int64_t axis) { return Dim{n, axis}; }
+/// A dim split over `axes` (1 to 3, major first) in nested plain blocks.
+inline Dim nested(int64_t n, const std::vector<int64_t> &axes) {
+  Dim d{n, axes.empty() ? -1 : axes[0]};
+  for (size_t i = 1; i < axes.size() && i < 3; ++i)
+    d.minor[i - 1] = axes[i];
+  return d;
+}
 inline Dim halo(int64_t n, int64_t axis, Window w, int64_t globalOut,
                 int64_t boundary = QUILT_BOUNDARY_ZERO) {
   return Dim{n, axis, w, globalOut, boundary};
@@ -102,7 +111,7 @@ public:
                                    static_cast<int64_t>(d.window.kind),
                                    static_cast<int64_t>(d.window.resizeCoord),
                                    static_cast<int64_t>(d.window.resizeSample), d.window.scaleNum,
-                                   d.window.scaleDen, d.granule, -1, -1});
+                                   d.window.scaleDen, d.granule, d.minor[0], d.minor[1]});
     return *this;
   }
   Params &attr(int64_t v) {
@@ -130,8 +139,18 @@ private:
 
 /// The range a layout dim holds on the rank at `coords`.
 inline Range rangeOf(const Dim &d, const Shape &mesh, const Shape &coords) {
-  DimLayout l{d.size, d.axis, d.window, d.globalOut, d.boundary};
-  return d.axis < 0 ? Range{0, d.size} : localRange(l, mesh[d.axis], coords[d.axis]);
+  DimLayout l{d.size, d.axis, d.window, d.globalOut, d.boundary, d.granule};
+  if (d.axis < 0)
+    return Range{0, d.size};
+  if (d.minor[0] < 0)
+    return localRange(l, mesh[d.axis], coords[d.axis]);
+  Shape parts, at; // nested plain blocks (no halo)
+  for (int64_t a : {d.axis, d.minor[0], d.minor[1]})
+    if (a >= 0) {
+      parts.push_back(mesh[a]);
+      at.push_back(coords[a]);
+    }
+  return nestedBlockRange(d.size, d.granule, parts.data(), at.data(), static_cast<int>(parts.size()));
 }
 
 /// The local buffer a rank at `coords` holds for a tensor of layout `dims`:
@@ -177,11 +196,11 @@ public:
     std::memcpy(recv, send, bytes);
   }
   void allToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
-                const std::vector<size_t> &, int) override {
+                const std::vector<size_t> &, const AxisList &) override {
     std::memcpy(recv, send, sendBytes.empty() ? 0 : sendBytes[0]);
   }
   void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
-                     int) override {
+                     const AxisList &) override {
     std::memcpy(recv, send, (counts.empty() ? 0 : counts[0]) * sizeof(float));
   }
   void barrier() override {}

@@ -14,7 +14,7 @@ func.func @main(%x: tensor<1x2x10x7x2xf32> {quilt.name = "x"}) -> tensor<1x2x10x
   return %z : tensor<1x2x10x12x2xf32>
 }
 // CHECK:      "ops": [
-// CHECK-NEXT:   {"index":0,"kind":"all_to_all","node":"fft_h","dim":2,"axis":"x","bytes_sent_per_rank":[256,240,240]},
-// CHECK-NEXT:   {"index":1,"kind":"all_to_all","node":"ifft_w","dim":3,"axis":"x","bytes_sent_per_rank":[288,224,224]}
+// CHECK-NEXT:   {"index":0,"kind":"all_to_all","node":"fft_h","dim":2,"axes":["x"],"bytes_sent_per_rank":[256,240,240]},
+// CHECK-NEXT:   {"index":1,"kind":"all_to_all","node":"ifft_w","dim":3,"axes":["x"],"bytes_sent_per_rank":[288,224,224]}
 // CHECK-NEXT:  ],
 // CHECK-NEXT:  "total_bytes_sent_per_rank": [544,464,464]}

@@ -20,7 +20,7 @@ func.func @main(%x: tensor<1x2x10x7xf32> {quilt.name = "x"}, %y: tensor<1x2x10x7
 // CHECK-NEXT:  "ranks": 6, "peak_arena_bytes": {{[0-9]+}},
 // CHECK-NEXT:  "ops": [
 // CHECK-NEXT:   {"index":0,"kind":"all_gather","node":null,"dim":2,"axis":"y","bytes_sent_per_rank":[120,120,80,80,80,80]},
-// CHECK-NEXT:   {"index":1,"kind":"all_to_all","node":null,"dim":3,"axis":"x","bytes_sent_per_rank":[144,144,112,112,112,112]},
+// CHECK-NEXT:   {"index":1,"kind":"all_to_all","node":null,"dim":3,"axes":["x"],"bytes_sent_per_rank":[144,144,112,112,112,112]},
 // CHECK-NEXT:   {"index":2,"kind":"shard_slice","node":null,"dim":3,"axis":"y","bytes_sent_per_rank":[0,0,0,0,0,0]}
 // CHECK-NEXT:  ],
 // CHECK-NEXT:  "total_bytes_sent_per_rank": [264,264,192,192,192,192]}

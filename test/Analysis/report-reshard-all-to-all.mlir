@@ -15,6 +15,6 @@ func.func @main(%x: tensor<1x2x10x7xf32> {quilt.name = "x"}, %y: tensor<1x2x10x7
 // Each rank sends its 2 x 10 x W block but its own rows: rank 0 2 x 6 x 3
 // floats (144 bytes), ranks 1, 2 2 x 7 x 2 (112 bytes).
 // CHECK:      "ops": [
-// CHECK-NEXT:   {"index":0,"kind":"all_to_all","node":"combine","dim":3,"axis":"x","bytes_sent_per_rank":[144,112,112]}
+// CHECK-NEXT:   {"index":0,"kind":"all_to_all","node":"combine","dim":3,"axes":["x"],"bytes_sent_per_rank":[144,112,112]}
 // CHECK-NEXT:  ],
 // CHECK-NEXT:  "total_bytes_sent_per_rank": [144,112,112]}

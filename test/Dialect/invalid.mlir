@@ -345,7 +345,26 @@ func.func @permute_split_axis(%p: tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[
 
 quilt.mesh @mesh ["x" = 2]
 func.func @reduce_scatter_split_input(%p: tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>>) {
-  // expected-error @+1 {{input must hold dim 1 whole}}
-  %q = quilt.reduce_scatter %p on @mesh axis "x" dim 1 : tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>>
+  // expected-error @+1 {{result must split dim 1 like the input, then over ["x"]}}
+  %q = quilt.reduce_scatter %p on @mesh axes ["x"] dim 1 : tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>>
+  return
+}
+
+// -----
+
+// Nested blocks over the summed axes come in the order the op lists them.
+quilt.mesh @mesh ["x" = 2, "y" = 3]
+func.func @reduce_scatter_axes_order(%p: tensor<4x6xf32>) {
+  // expected-error @+1 {{result must split dim 1 like the input, then over ["x", "y"]}}
+  %q = quilt.reduce_scatter %p on @mesh axes ["x", "y"] dim 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["y", "x"]]>>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2, "y" = 3]
+func.func @reduce_scatter_unknown_axis(%p: tensor<4x6xf32>) {
+  // expected-error @+1 {{mesh @mesh has no axis "z"}}
+  %q = quilt.reduce_scatter %p on @mesh axes ["x", "z"] dim 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>>
   return
 }

@@ -137,7 +137,18 @@ quilt.mesh @comm_mesh ["x" = 2, "y" = 3]
 func.func @reduce_scatter_and_permute(%p: tensor<4x6xf32>) -> tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["y"]]>> {
   // CHECK: quilt.collective_permute %arg0 on @comm_mesh axis "x" shift 1 : tensor<4x6xf32>
   %q = quilt.collective_permute %p on @comm_mesh axis "x" shift 1 : tensor<4x6xf32>
-  // CHECK: quilt.reduce_scatter %{{.*}} on @comm_mesh axis "y" dim 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], {{\[}}[], ["y"]]>>
-  %s = quilt.reduce_scatter %q on @comm_mesh axis "y" dim 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["y"]]>>
+  // CHECK: quilt.reduce_scatter %{{.*}} on @comm_mesh axes ["y"] dim 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], {{\[}}[], ["y"]]>>
+  %s = quilt.reduce_scatter %q on @comm_mesh axes ["y"] dim 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["y"]]>>
   return %s : tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["y"]]>>
+}
+
+// Over several axes: nested blocks in the order listed, after the axes that
+// split the dim already.
+// CHECK-LABEL: func @reduce_scatter_several_axes
+func.func @reduce_scatter_several_axes(%p: tensor<4x6xf32>, %h: tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["x"]]>>) -> (tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["y", "x"]]>>, tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["x", "y"]]>>) {
+  // CHECK: quilt.reduce_scatter %arg0 on @comm_mesh axes ["y", "x"] dim 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], {{\[}}[], ["y", "x"]]>>
+  %s = quilt.reduce_scatter %p on @comm_mesh axes ["y", "x"] dim 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["y", "x"]]>>
+  // CHECK: quilt.reduce_scatter %arg1 on @comm_mesh axes ["y"] dim 1
+  %t = quilt.reduce_scatter %h on @comm_mesh axes ["y"] dim 1 : tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["x"]]>> -> tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["x", "y"]]>>
+  return %s, %t : tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["y", "x"]]>>, tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["x", "y"]]>>
 }

@@ -61,7 +61,7 @@ func.func @split_axis(%x: tensor<?x2xf32, #quilt.local<@mesh, [6, 2], [["x"], []
 quilt.mesh @mesh ["x" = 2]
 func.func @same_dim(%x: tensor<4x6xf32>) {
   // expected-error @+1 {{to 1 must be a dim of rank 2 other than dim 1}}
-  %y = quilt.all_to_all %x on @mesh axis "x" dim 1 to 1 : tensor<4x6xf32> -> tensor<4x6xf32>
+  %y = quilt.all_to_all %x on @mesh axes ["x"] dim 1 to 1 : tensor<4x6xf32> -> tensor<4x6xf32>
   return
 }
 
@@ -70,7 +70,7 @@ func.func @same_dim(%x: tensor<4x6xf32>) {
 quilt.mesh @mesh ["x" = 2]
 func.func @unknown_axis(%x: tensor<4x6xf32>) {
   // expected-error @+1 {{mesh @mesh has no axis "y"}}
-  %y = quilt.all_to_all %x on @mesh axis "y" dim 0 to 1 : tensor<4x6xf32> -> tensor<4x6xf32>
+  %y = quilt.all_to_all %x on @mesh axes ["y"] dim 0 to 1 : tensor<4x6xf32> -> tensor<4x6xf32>
   return
 }
 
@@ -79,7 +79,7 @@ func.func @unknown_axis(%x: tensor<4x6xf32>) {
 quilt.mesh @mesh ["x" = 2]
 func.func @other_dim_changes(%x: tensor<4x6x3xf32>) {
   // expected-error @+1 {{only dims 0 and 1 may change extent}}
-  %y = quilt.all_to_all %x on @mesh axis "x" dim 0 to 1 : tensor<4x6x3xf32> -> tensor<4x6x5xf32>
+  %y = quilt.all_to_all %x on @mesh axes ["x"] dim 0 to 1 : tensor<4x6x3xf32> -> tensor<4x6x5xf32>
   return
 }
 
@@ -87,8 +87,8 @@ func.func @other_dim_changes(%x: tensor<4x6x3xf32>) {
 
 quilt.mesh @mesh ["x" = 2, "y" = 2]
 func.func @wrong_result_split(%x: tensor<?x6xf32, #quilt.local<@mesh, [4, 6], [["x"], []]>>) {
-  // expected-error @+1 {{the result must be a plain block of mesh axis "x" on dim 1 and whole on dim 0}}
-  %y = quilt.all_to_all %x on @mesh axis "x" dim 0 to 1 : tensor<?x6xf32, #quilt.local<@mesh, [4, 6], [["x"], []]>> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["y"]]>>
+  // expected-error @+1 {{the result must split dim 1 like the input, then over the moving axes ["x"]}}
+  %y = quilt.all_to_all %x on @mesh axes ["x"] dim 0 to 1 : tensor<?x6xf32, #quilt.local<@mesh, [4, 6], [["x"], []]>> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["y"]]>>
   return
 }
 
@@ -96,7 +96,54 @@ func.func @wrong_result_split(%x: tensor<?x6xf32, #quilt.local<@mesh, [4, 6], [[
 
 quilt.mesh @mesh ["x" = 2]
 func.func @input_not_split(%x: tensor<4x6xf32>) {
-  // expected-error @+1 {{the input must be a plain block of mesh axis "x" on dim 0 and whole on dim 1}}
-  %y = quilt.all_to_all %x on @mesh axis "x" dim 0 to 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>>
+  // expected-error @+1 {{the input must split dim 0 like the result, then over the moving axes ["x"]}}
+  %y = quilt.all_to_all %x on @mesh axes ["x"] dim 0 to 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>>
+  return
+}
+
+// -----
+
+// Only the minor-most axes of a dim can move: "x" is major to "y" on dim 0.
+quilt.mesh @mesh ["x" = 2, "y" = 3]
+func.func @major_axis_moves(%x: tensor<?x6xf32, #quilt.local<@mesh, [4, 6], [["x", "y"], []]>>) {
+  // expected-error @+1 {{the input must split dim 0 like the result, then over the moving axes ["x"]}}
+  %y = quilt.all_to_all %x on @mesh axes ["x"] dim 0 to 1 : tensor<?x6xf32, #quilt.local<@mesh, [4, 6], [["x", "y"], []]>> -> tensor<?x?xf32, #quilt.local<@mesh, [4, 6], [["y"], ["x"]]>>
+  return
+}
+
+// -----
+
+// The moving axes land after the target's own axes, not before them.
+quilt.mesh @mesh ["x" = 2, "y" = 3]
+func.func @moving_axes_land_major(%x: tensor<?x?xf32, #quilt.local<@mesh, [4, 6], [["x"], ["y"]]>>) {
+  // expected-error @+1 {{the result must split dim 1 like the input, then over the moving axes ["x"]}}
+  %y = quilt.all_to_all %x on @mesh axes ["x"] dim 0 to 1 : tensor<?x?xf32, #quilt.local<@mesh, [4, 6], [["x"], ["y"]]>> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x", "y"]]>>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2, "y" = 3]
+func.func @axis_twice(%x: tensor<4x6xf32>) {
+  // expected-error @+1 {{lists mesh axis "x" twice}}
+  %y = quilt.all_to_all %x on @mesh axes ["x", "x"] dim 0 to 1 : tensor<4x6xf32> -> tensor<4x6xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @no_axes(%x: tensor<4x6xf32>) {
+  // expected-error @+1 {{needs at least one mesh axis}}
+  %y = quilt.all_to_all %x on @mesh axes [] dim 0 to 1 : tensor<4x6xf32> -> tensor<4x6xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2, "y" = 2]
+func.func @haloed_input(%x: tensor<?x6xf32, #quilt.local<@mesh, [4, 6], [["x", "y"], []], halos = [#quilt.halo<dim = 0, window = <stride = 1, dilation = 1, kernel = 3, pad_lo = 1>, global_out = 4, boundary = zero>]>>) {
+  // expected-error @+1 {{dims 0 and 1 must be plain blocks (no halo, no granules)}}
+  %y = quilt.all_to_all %x on @mesh axes ["x", "y"] dim 0 to 1 : tensor<?x6xf32, #quilt.local<@mesh, [4, 6], [["x", "y"], []], halos = [#quilt.halo<dim = 0, window = <stride = 1, dilation = 1, kernel = 3, pad_lo = 1>, global_out = 4, boundary = zero>]>> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x", "y"]]>>
   return
 }

@@ -20,7 +20,7 @@ func.func @before_widening_conv(%f: tensor<1x2x12x9xf32>, %g: tensor<1x1x12x9xf3
   // kernel then needs no halo along the split W.
   // PROP: %[[R:.*]] = quilt.annotate %{{.*}} {quilt.reshard_reason = "moved up from quilt.add, where its operands are split differently and operand 0 dim 3's split is kept: moves 384 bytes per rank either way, and the earlier operand wins; here it moves 96 bytes per rank instead of 384", quilt.sharding_origin = "a reshard moved up from quilt.add{{.*}}", quilt.shardings = [#quilt.sharding<@mesh, {{\[}}[], [], [], ["x"]]>], sharding = #quilt.sharding<@mesh, {{\[}}[], [], [], ["x"]]>} : tensor<1x1x12x9xf32>
   // PROP: quilt.conv %[[R]], {{.*}}quilt.sharding_origin = "operand 0 dim 3 (windowed)"
-  // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axis "x" dim 2 to 3 : tensor<1x1x?x9xf32, {{.*}}> -> tensor<1x1x12x?xf32, #quilt.local<@mesh, [1, 1, 12, 9], {{\[}}[], [], [], ["x"]]>>
+  // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axes ["x"] dim 2 to 3 : tensor<1x1x?x9xf32, {{.*}}> -> tensor<1x1x12x?xf32, #quilt.local<@mesh, [1, 1, 12, 9], {{\[}}[], [], [], ["x"]]>>
   // CHECK-NOT: quilt.halo_exchange
   // CHECK: quilt.conv %[[T]]
   // CHECK-NOT: quilt.all_to_all
@@ -44,7 +44,7 @@ func.func @shared_value_stays(%f: tensor<1x2x12x9xf32>, %g: tensor<1x1x12x9xf32>
   // reshard stays at the add.
   // PROP-NOT: quilt.reshard_reason
   // CHECK: quilt.halo_exchange %{{.*}} on @mesh axis "x" dim 2
-  // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axis "x" dim 2 to 3
+  // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axes ["x"] dim 2 to 3
   // CHECK: quilt.add %{{.*}}, %[[T]]
   // REMARK: remark: all-to-all moves mesh axis "x" from dim 2 to dim 3 before quilt.add: its operands are split differently and operand 0 dim 3's split is kept
   %s = quilt.add %cf, %cg : tensor<1x4x12x9xf32>, tensor<1x4x12x9xf32> -> tensor<1x4x12x9xf32>

@@ -55,7 +55,7 @@ func.func @different_splits(%x: tensor<1x2x10x6xf32>, %y: tensor<1x2x10x6xf32>) 
   // Moving either costs the same; the first operand's split (H) wins: mesh
   // axis "x" moves from W to H in the second by one all-to-all.
   // REMARK: remark: all-to-all moves mesh axis "x" from dim 3 to dim 2 before quilt.add: its operands are split differently and operand 0 dim 2's split is kept: moves 90 bytes per rank either way, and the earlier operand wins
-  // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axis "x" dim 3 to 2 : tensor<1x2x10x?xf32, {{.*}}> -> tensor<1x2x?x6xf32, #quilt.local<@mesh, [1, 2, 10, 6], {{\[}}[], [], ["x"], []]>>
+  // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axes ["x"] dim 3 to 2 : tensor<1x2x10x?xf32, {{.*}}> -> tensor<1x2x?x6xf32, #quilt.local<@mesh, [1, 2, 10, 6], {{\[}}[], [], ["x"], []]>>
   // CHECK: quilt.add %{{.*}}, %[[T]]
   %s = quilt.add %xa, %ya : tensor<1x2x10x6xf32>, tensor<1x2x10x6xf32> -> tensor<1x2x10x6xf32>
   return %s : tensor<1x2x10x6xf32>

@@ -6,13 +6,13 @@
 
 // CHECK-LABEL: func @fno_spectral
 func.func @fno_spectral(%x: tensor<1x6x9x8x1xf32> {quilt.name = "x"}) -> tensor<1x6x9x8x2xf32> {
-  // CHECK: %[[A:.*]] = quilt.all_to_all %arg0 on @mesh axis "y" dim 3 to 1 : tensor<1x6x?x?x1xf32, {{.*}}> -> tensor<1x?x?x8x1xf32, #quilt.local<@mesh, [1, 6, 9, 8, 1], {{\[}}[], ["y"], ["x"], [], []]>>
+  // CHECK: %[[A:.*]] = quilt.all_to_all %arg0 on @mesh axes ["y"] dim 3 to 1 : tensor<1x6x?x?x1xf32, {{.*}}> -> tensor<1x?x?x8x1xf32, #quilt.local<@mesh, [1, 6, 9, 8, 1], {{\[}}[], ["y"], ["x"], [], []]>>
   // CHECK: %[[W:.*]] = quilt.dft %[[A]] {axis = 3 : i64, onesided = true}
   // CHECK: %[[K:.*]] = quilt.slice %[[W]] {{.*}} -> tensor<1x?x?x3x2xf32
-  // CHECK: %[[B:.*]] = quilt.all_to_all %[[K]] on @mesh axis "x" dim 2 to 3 : {{.*}} -> tensor<1x?x9x?x2xf32, #quilt.local<@mesh, [1, 6, 9, 3, 2], {{\[}}[], ["y"], [], ["x"], []]>>
+  // CHECK: %[[B:.*]] = quilt.all_to_all %[[K]] on @mesh axes ["x"] dim 2 to 3 : {{.*}} -> tensor<1x?x9x?x2xf32, #quilt.local<@mesh, [1, 6, 9, 3, 2], {{\[}}[], ["y"], [], ["x"], []]>>
   // CHECK: %[[H:.*]] = quilt.dft %[[B]] {axis = 2 : i64}
   // CHECK: %[[I:.*]] = quilt.dft %{{.*}} {axis = 2 : i64, inverse = true}
-  // CHECK: %[[C:.*]] = quilt.all_to_all %[[I]] on @mesh axis "x" dim 3 to 2 : {{.*}} -> tensor<1x?x?x3x2xf32, #quilt.local<@mesh, [1, 6, 9, 3, 2], {{\[}}[], ["y"], ["x"], [], []]>>
+  // CHECK: %[[C:.*]] = quilt.all_to_all %[[I]] on @mesh axes ["x"] dim 3 to 2 : {{.*}} -> tensor<1x?x?x3x2xf32, #quilt.local<@mesh, [1, 6, 9, 3, 2], {{\[}}[], ["y"], ["x"], [], []]>>
   // CHECK: %[[P:.*]] = quilt.pad %[[C]]
   // CHECK: quilt.dft %[[P]] {axis = 3 : i64, inverse = true}
   // CHECK-NOT: quilt.all_gather

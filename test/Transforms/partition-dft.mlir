@@ -6,7 +6,7 @@
 // to W (7 columns: 3, 2, 2), the larger free signal dim, by one all-to-all;
 // the result keeps that layout, and so does the next op.
 // CHECK-LABEL: func @dft_on_split_axis
-// CHECK: %[[T:.*]] = quilt.all_to_all %arg0 on @mesh axis "x" dim 2 to 3 : tensor<1x4x?x7x2xf32, #quilt.local<@mesh, [1, 4, 10, 7, 2], {{\[}}[], [], ["x"], [], []]>> -> tensor<1x4x10x?x2xf32, #quilt.local<@mesh, [1, 4, 10, 7, 2], {{\[}}[], [], [], ["x"], []]>>
+// CHECK: %[[T:.*]] = quilt.all_to_all %arg0 on @mesh axes ["x"] dim 2 to 3 : tensor<1x4x?x7x2xf32, #quilt.local<@mesh, [1, 4, 10, 7, 2], {{\[}}[], [], ["x"], [], []]>> -> tensor<1x4x10x?x2xf32, #quilt.local<@mesh, [1, 4, 10, 7, 2], {{\[}}[], [], [], ["x"], []]>>
 // CHECK: %[[D:.*]] = quilt.dft %[[T]] {axis = 2 : i64} : tensor<1x4x10x?x2xf32, {{.*}}> -> tensor<1x4x10x?x2xf32, #quilt.local<@mesh, [1, 4, 10, 7, 2], {{\[}}[], [], [], ["x"], []]>>
 // CHECK: quilt.relu %[[D]] : tensor<1x4x10x?x2xf32
 // CHECK-NOT: quilt.all_gather
@@ -22,7 +22,7 @@ func.func @dft_on_split_axis(%x: tensor<1x4x10x7x2xf32> {quilt.name = "x"}) -> t
 
 // W has fewer positions (2) than the axis has ranks: the channels take it.
 // CHECK-LABEL: func @narrow_signal_dim
-// CHECK: quilt.all_to_all %arg0 on @mesh axis "x" dim 2 to 1
+// CHECK: quilt.all_to_all %arg0 on @mesh axes ["x"] dim 2 to 1
 // CHECK: quilt.dft %{{.*}} {axis = 2 : i64, onesided = true} : tensor<1x?x9x2x1xf32, {{.*}}> -> tensor<1x?x5x2x2xf32
 func.func @narrow_signal_dim(%x: tensor<1x6x9x2x1xf32> {quilt.name = "x"}) -> tensor<1x6x5x2x2xf32> {
   %y = quilt.dft %x {axis = 2 : i64, onesided = true} : tensor<1x6x9x2x1xf32> -> tensor<1x6x5x2x2xf32>
@@ -47,7 +47,7 @@ func.func @nothing_to_move_to(%x: tensor<1x1x12x2xf32> {quilt.name = "x"}) -> te
 // quilt-shrink-spectral-transposes) transposes its input, then pads locally:
 // no halo exchange, and the all-to-all carries 4 modes, not 10.
 // CHECK-LABEL: func @transpose_before_pad
-// CHECK: %[[T:.*]] = quilt.all_to_all %arg0 on @mesh axis "x" dim 2 to 1 {{.*}} -> tensor<1x?x4x2xf32, {{.*}}>
+// CHECK: %[[T:.*]] = quilt.all_to_all %arg0 on @mesh axes ["x"] dim 2 to 1 {{.*}} -> tensor<1x?x4x2xf32, {{.*}}>
 // CHECK: %[[P:.*]] = quilt.pad %[[T]] {{.*}} : tensor<1x?x4x2xf32, {{.*}}> -> tensor<1x?x10x2xf32
 // CHECK: quilt.dft %[[P]] {axis = 2 : i64, inverse = true}
 // CHECK-NOT: quilt.halo_exchange
@@ -63,7 +63,7 @@ func.func @transpose_before_pad(%x: tensor<1x8x4x2xf32> {quilt.name = "x"}) -> t
 
 // The same for a Concat along the split dim: the zeros are sliced locally.
 // CHECK-LABEL: func @transpose_before_concat
-// CHECK: %[[T:.*]] = quilt.all_to_all %arg0 on @mesh axis "x" dim 2 to 1
+// CHECK: %[[T:.*]] = quilt.all_to_all %arg0 on @mesh axes ["x"] dim 2 to 1
 // CHECK: %[[Z:.*]] = quilt.shard_slice %{{.*}} on @mesh axis "x" dim 1
 // CHECK: quilt.concat %[[T]], %[[Z]] {axis = 2 : i64
 // CHECK-NOT: quilt.all_gather

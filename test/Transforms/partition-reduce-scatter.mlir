@@ -10,7 +10,7 @@ func.func @contraction_feeds_split_consumer(%x: tensor<1x6x16xf32> {quilt.name =
   // all-reduce followed by a slice.
   // CHECK: %[[P:.*]] = quilt.einsum
   // CHECK-NOT: quilt.all_reduce
-  // CHECK: %[[S:.*]] = quilt.reduce_scatter %[[P]] on @mesh axis "x" dim 2 : tensor<1x6x16xf32> -> tensor<1x6x?xf32, #quilt.local<@mesh, [1, 6, 16], {{\[}}[], [], ["x"]]>>
+  // CHECK: %[[S:.*]] = quilt.reduce_scatter %[[P]] on @mesh axes ["x"] dim 2 : tensor<1x6x16xf32> -> tensor<1x6x?xf32, #quilt.local<@mesh, [1, 6, 16], {{\[}}[], [], ["x"]]>>
   // CHECK: quilt.add %[[S]], %arg0
   %y = quilt.einsum %xa, %w {equation = "bte,ef->btf"} : tensor<1x6x16xf32>, tensor<16x16xf32> -> tensor<1x6x16xf32>
   %z = quilt.add %y, %xa : tensor<1x6x16xf32>, tensor<1x6x16xf32> -> tensor<1x6x16xf32>

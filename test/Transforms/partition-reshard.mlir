@@ -14,7 +14,7 @@ func.func @bigger_operand_keeps_split(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x1
   %br = quilt.relu %ba : tensor<1x8x10x6xf32>
   // The second operand is 8 times larger: the first moves to its split.
   // REMARK: remark: all-to-all moves mesh axis "x" from dim 2 to dim 3 before quilt.add: its operands are split differently and operand 1 dim 3's split is kept: moves 45 bytes per rank instead of 360
-  // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axis "x" dim 2 to 3 : tensor<1x1x?x6xf32, {{.*}}> -> tensor<1x1x10x?xf32, #quilt.local<@mesh, [1, 1, 10, 6], {{\[}}[], [], [], ["x"]]>>
+  // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axes ["x"] dim 2 to 3 : tensor<1x1x?x6xf32, {{.*}}> -> tensor<1x1x10x?xf32, #quilt.local<@mesh, [1, 1, 10, 6], {{\[}}[], [], [], ["x"]]>>
   // CHECK: quilt.add %[[T]], %{{.*}} -> tensor<1x8x10x?xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], [], [], ["x"]]>>
   %s = quilt.add %ar, %br : tensor<1x1x10x6xf32>, tensor<1x8x10x6xf32> -> tensor<1x8x10x6xf32>
   return %s : tensor<1x8x10x6xf32>
@@ -29,7 +29,7 @@ func.func @stronger_annotation_wins(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x8x6
   // operand derives from (p1): the larger one moves. (No layout of %b gives
   // the reflect pad along H an H split, so the p1 annotation stays.)
   // REMARK: remark: all-to-all moves mesh axis "x" from dim 3 to dim 2 before quilt.add: its operands are split differently and operand 0 dim 2's split is kept: moves 360 bytes per rank instead of 45, and a stronger annotation stays in place
-  // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axis "x" dim 3 to 2 : tensor<1x8x10x?xf32, {{.*}}> -> tensor<1x8x?x6xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], [], ["x"], []]>>
+  // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axes ["x"] dim 3 to 2 : tensor<1x8x10x?xf32, {{.*}}> -> tensor<1x8x?x6xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], [], ["x"], []]>>
   // CHECK: quilt.add %{{.*}}, %[[T]] : {{.*}} -> tensor<1x8x?x6xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], [], ["x"], []]>>
   %s = quilt.add %aa, %br : tensor<1x1x10x6xf32>, tensor<1x8x10x6xf32> -> tensor<1x8x10x6xf32>
   return %s : tensor<1x8x10x6xf32>
@@ -67,7 +67,7 @@ func.func @moves_beside_another_axis(%a: tensor<1x8x10x6xf32>, %b: tensor<1x8x10
   // W stays split over "y" while "x" moves from C to H, in uneven blocks
   // (10 rows over 4 ranks).
   // REMARK: remark: all-to-all moves mesh axis "x" from dim 1 to dim 2 before quilt.add: its operands are split differently and operand 0 dim 2's split is kept: moves 120 bytes per rank either way, and the earlier operand wins
-  // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axis "x" dim 1 to 2 : tensor<1x?x10x?xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], ["x"], [], ["y"]]>> -> tensor<1x8x?x?xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], [], ["x"], ["y"]]>>
+  // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axes ["x"] dim 1 to 2 : tensor<1x?x10x?xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], ["x"], [], ["y"]]>> -> tensor<1x8x?x?xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], [], ["x"], ["y"]]>>
   // CHECK: quilt.add %{{.*}}, %[[T]]
   %s = quilt.add %aa, %br : tensor<1x8x10x6xf32>, tensor<1x8x10x6xf32> -> tensor<1x8x10x6xf32>
   return %s : tensor<1x8x10x6xf32>
@@ -82,7 +82,7 @@ func.func @axes_trade_dims(%a: tensor<1x2x12x9xf32>, %b: tensor<1x2x12x9xf32>) -
   // REMARK: remark: all-gather of dim 2 (split over mesh axis "y") before quilt.add: its operands are split differently and operand 0 dim 2's split is kept: moves 306 bytes per rank either way, and the earlier operand wins
   // REMARK: remark: all-to-all moves mesh axis "x" from dim 3 to dim 2 before quilt.add: its operands are split differently and operand 0 dim 3's split is kept: moves 306 bytes per rank either way, and the earlier operand wins
   // CHECK: %[[G:.*]] = quilt.all_gather %{{.*}} on @mesh axis "y" dim 2
-  // CHECK: %[[T:.*]] = quilt.all_to_all %[[G]] on @mesh axis "x" dim 3 to 2
+  // CHECK: %[[T:.*]] = quilt.all_to_all %[[G]] on @mesh axes ["x"] dim 3 to 2
   // CHECK: %[[S:.*]] = quilt.shard_slice %[[T]] on @mesh axis "y" dim 3
   // CHECK: quilt.add %{{.*}}, %[[S]]
   %s = quilt.add %aa, %ba : tensor<1x2x12x9xf32>, tensor<1x2x12x9xf32> -> tensor<1x2x12x9xf32>
@@ -97,7 +97,7 @@ func.func @contraction_or_gather(%a: tensor<8x64xf32>, %b: tensor<64x4xf32>, %c:
   %br = quilt.relu %ba : tensor<64x4xf32>
   // K split (a partial 8x4 result, all-reduced) beats gathering the 8x64 A.
   // REMARK: remark: all-to-all moves mesh axis "x" from dim 1 to dim 0 before quilt.gemm: its operands are split differently and operand 0 dim 1's split is kept: moves 384 bytes per rank instead of 1536
-  // CHECK: quilt.all_to_all %{{.*}} on @mesh axis "x" dim 1 to 0 : tensor<64x?xf32
+  // CHECK: quilt.all_to_all %{{.*}} on @mesh axes ["x"] dim 1 to 0 : tensor<64x?xf32
   // CHECK: %[[P:.*]] = quilt.gemm
   // CHECK: quilt.all_reduce %[[P]] on @mesh axes ["x"] kind = sum : tensor<8x4xf32>
   %y = quilt.gemm %ar, %br : tensor<8x64xf32>, tensor<64x4xf32> -> tensor<8x4xf32>

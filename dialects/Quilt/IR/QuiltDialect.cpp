@@ -873,20 +873,52 @@ static SmallVector<StringRef> splitAxesOf(RankedTensorType type, int64_t dim) {
   return axes;
 }
 
-LogicalResult ReduceScatterOp::verify() {
-  MeshOp mesh = lookupMesh(*this, getMeshAttr());
+/// Checks that `axes` lists mesh axes of `mesh`, at least one, none twice.
+static LogicalResult verifyAxisList(Operation *op, FlatSymbolRefAttr meshName, ArrayAttr axes) {
+  MeshOp mesh = lookupMesh(op, meshName);
   if (!mesh)
     return failure();
-  if (mesh.getAxisIndex(getAxis()) < 0)
-    return emitOpError("mesh ") << getMeshAttr() << " has no axis \"" << getAxis() << "\"";
+  if (axes.empty())
+    return op->emitOpError("needs at least one mesh axis");
+  for (auto [i, a] : llvm::enumerate(axes)) {
+    if (mesh.getAxisIndex(cast<StringAttr>(a).getValue()) < 0)
+      return op->emitOpError("mesh ") << meshName << " has no axis " << a;
+    if (llvm::count(axes, a) != 1)
+      return op->emitOpError("lists mesh axis ") << a << " twice";
+  }
+  return success();
+}
+
+/// Whether `all` is `major` followed by the names in `minor`.
+static bool isSplitThen(ArrayRef<StringRef> all, ArrayRef<StringRef> major, ArrayAttr minor) {
+  SmallVector<StringRef> want(major);
+  for (StringRef name : minor.getAsValueRange<StringAttr>())
+    want.push_back(name);
+  return SmallVector<StringRef>(all) == want;
+}
+
+/// Whether dim `dim` of a local type is a halo-free block of granule 1 (or whole).
+static bool isPlainBlock(RankedTensorType type, int64_t dim) {
+  LocalAttr local = getLocalEncoding(type);
+  return !local || (!local.getHalo(dim) && local.getGranule(dim) == 1);
+}
+
+LogicalResult ReduceScatterOp::verify() {
+  if (failed(verifyAxisList(*this, getMeshAttr(), getAxes())))
+    return failure();
   auto in = getInput().getType(), out = getResult().getType();
   int64_t dim = getDim();
   if (dim < 0 || dim >= in.getRank() || out.getRank() != in.getRank())
     return emitOpError("dim ") << dim << " is out of range for rank " << in.getRank();
-  if (!splitAxesOf(in, dim).empty())
-    return emitOpError("input must hold dim ") << dim << " whole";
-  if (getLocalEncoding(out) && splitAxesOf(out, dim) != SmallVector<StringRef>{getAxis()})
-    return emitOpError("result must be split over \"") << getAxis() << "\" on dim " << dim;
+  LocalAttr inLocal = getLocalEncoding(in), outLocal = getLocalEncoding(out);
+  if ((inLocal && inLocal.getHalo(dim)) || (outLocal && outLocal.getHalo(dim)))
+    return emitOpError("dim ") << dim << " must be a block (no halo)";
+  if (inLocal && outLocal && !splitAxesOf(in, dim).empty() &&
+      inLocal.getGranule(dim) != outLocal.getGranule(dim))
+    return emitOpError("input and result must split dim ") << dim << " in the same granules";
+  if (getLocalEncoding(out) && !isSplitThen(splitAxesOf(out, dim), splitAxesOf(in, dim), getAxes()))
+    return emitOpError("result must split dim ")
+           << dim << " like the input, then over " << getAxes();
   for (int64_t d = 0; d < in.getRank(); ++d)
     if (d != dim && !dimsAgree(in.getDimSize(d), out.getDimSize(d)))
       return emitOpError("only dim ") << dim << " may change extent";
@@ -938,22 +970,13 @@ template <typename OpT> static LogicalResult verifyGatherLike(OpT op) {
 LogicalResult AllGatherOp::verify() { return verifyGatherLike(*this); }
 LogicalResult ShardSliceOp::verify() { return verifyGatherLike(*this); }
 
-/// The one mesh axis #quilt.local splits `dim` by ("" when whole), and
-/// whether the dim carries a halo.
-static std::pair<StringRef, bool> localSplitOf(RankedTensorType type, int64_t dim) {
-  LocalAttr local = getLocalEncoding(type);
-  if (!local)
-    return {"", false};
-  auto axes = cast<ArrayAttr>(local.getDims()[dim]);
-  StringRef axis = axes.empty() ? "" : cast<StringAttr>(axes[0]).getValue();
-  return {axis, static_cast<bool>(local.getHalo(dim))};
-}
-
 LogicalResult AllToAllOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   int64_t from = getDim(), to = getToDim();
-  if (failed(verifyMeshAxisDim(*this, getMeshAttr(), getAxis(), from, in)))
+  if (failed(verifyAxisList(*this, getMeshAttr(), getAxes())))
     return failure();
+  if (from < 0 || from >= in.getRank())
+    return emitOpError("dim ") << from << " is out of range for rank " << in.getRank();
   if (to < 0 || to >= in.getRank() || to == from)
     return emitOpError("to ") << to << " must be a dim of rank " << in.getRank()
                               << " other than dim " << from;
@@ -965,20 +988,20 @@ LogicalResult AllToAllOp::verify() {
   LocalAttr inLocal = getLocalEncoding(in), outLocal = getLocalEncoding(out);
   if (inLocal && outLocal && inLocal.getGlobal() != outLocal.getGlobal())
     return emitOpError("input and result must have the same global shape");
-  auto check = [&](RankedTensorType type, int64_t split, int64_t whole,
-                   StringRef what) -> LogicalResult {
-    auto [splitAxis, splitHalo] = localSplitOf(type, split);
-    auto [wholeAxis, wholeHalo] = localSplitOf(type, whole);
-    if (splitAxis != getAxis() || !wholeAxis.empty() || splitHalo || wholeHalo)
-      return emitOpError("the ") << what << " must be a plain block of mesh axis \"" << getAxis()
-                                 << "\" on dim " << split << " and whole on dim " << whole;
-    return success();
-  };
   // Global-typed (not yet partitioned) IR has no layouts to check.
   if (!inLocal && !outLocal)
     return success();
-  if (failed(check(in, from, to, "input")) || failed(check(out, to, from, "result")))
-    return failure();
+  if (!isSplitThen(splitAxesOf(in, from), splitAxesOf(out, from), getAxes()))
+    return emitOpError("the input must split dim ")
+           << from << " like the result, then over the moving axes " << getAxes();
+  if (!isSplitThen(splitAxesOf(out, to), splitAxesOf(in, to), getAxes()))
+    return emitOpError("the result must split dim ")
+           << to << " like the input, then over the moving axes " << getAxes();
+  for (RankedTensorType type : {in, out})
+    for (int64_t d : {from, to})
+      if (!isPlainBlock(type, d))
+        return emitOpError("dims ") << from << " and " << to
+                                    << " must be plain blocks (no halo, no granules)";
   return success();
 }
 

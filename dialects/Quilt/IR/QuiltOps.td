@@ -561,39 +561,47 @@ def Quilt_ShardSliceOp : Quilt_Op<"shard_slice", [Pure]> {
 }
 
 def Quilt_AllToAllOp : Quilt_Op<"all_to_all"> {
-  let summary = "Move the split of a mesh axis from one dim to another (a distributed transpose)";
+  let summary = "Move the split of mesh axes from one dim to another (a distributed transpose)";
   let description = [{
-    The input is split over mesh axis `axis` along dim `dim` and holds dim
-    `to_dim` whole; the result holds `dim` whole and this rank's block of
-    `to_dim`. Rank `c` of the axis sends rank `j` the part of its block that
-    lies in block `j` of `to_dim`, and receives from every rank its block of
-    `dim` within block `c` of `to_dim` (one MPI_Alltoallv over the axis).
-    Other dims keep their layout. A DFT on a split axis uses it to make the
-    axis local.
+    The mesh axes `axes` (major first) are the minor-most axes splitting dim
+    `dim` of the input; in the result they are the minor-most axes splitting
+    dim `to_dim`, after the axes that split it already. The axes before them
+    on `dim` stay, and both dims are plain blocks (no halo, no granules):
+    `[["x", "y"], []]` moving `["y"]` from 0 to 1 gives `[["x"], ["y"]]`.
+    The group of a rank is the ranks that differ only on `axes`, numbered
+    row-major over `axes` as nested blocks number their owners. Member `c`
+    sends member `j` the part of its block that lies in block `j` of its
+    block of `to_dim`, and receives from every member its block of `dim`
+    within block `c` of `to_dim` (one MPI_Alltoallv over the group). Other
+    dims keep their layout. A DFT on a split axis uses it to make the axis
+    local.
   }];
-  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrAttr:$axis,
+  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrArrayAttr:$axes,
                        I64Attr:$dim, I64Attr:$to_dim);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = [{
-    $input `on` $mesh `axis` $axis `dim` $dim `to` $to_dim attr-dict `:` type($input) `->`
+    $input `on` $mesh `axes` $axes `dim` $dim `to` $to_dim attr-dict `:` type($input) `->`
     type($result)
   }];
   let hasVerifier = 1;
 }
 
 def Quilt_ReduceScatterOp : Quilt_Op<"reduce_scatter"> {
-  let summary = "Sum partial values over mesh axis `axis`, each rank keeping its block of `dim`";
+  let summary = "Sum partial values over mesh axes `axes`, each rank keeping its block of `dim`";
   let description = [{
-    The input is a partial sum over `axis` holding dim `dim` whole; the result
-    is this rank's block of `dim` (split over `axis`) of the complete sum. It
-    replaces an all-reduce whose only use slices the same axis: a ring
-    reduce-scatter sends `(g-1)/g` of the buffer, half of an all-reduce.
+    The input is a partial sum over `axes` holding its block of dim `dim`
+    (the whole dim, or the block of the axes already splitting it); the
+    result is this rank's nested block of that over `axes` (major first,
+    after the axes already there) of the complete sum. It replaces an
+    all-reduce whose only use slices the same dim by the same axes: a ring
+    reduce-scatter over a group of `g` ranks sends `(g-1)/g` of the buffer,
+    half of an all-reduce.
   }];
-  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrAttr:$axis,
+  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrArrayAttr:$axes,
                        I64Attr:$dim);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = [{
-    $input `on` $mesh `axis` $axis `dim` $dim attr-dict `:` type($input) `->` type($result)
+    $input `on` $mesh `axes` $axes `dim` $dim attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -165,10 +165,12 @@ def QuiltPartition : Pass<"quilt-partition", "mlir::ModuleOp"> {
     (`tensor<..x?x..xf32, #quilt.local<...>>`) and inserts the communication
     that keeps results exact: `quilt.halo_exchange` before windowed ops on
     split dims (the op's padding on that dim moves into the halo),
-    `quilt.all_reduce` where a split reduction leaves partial sums,
-    `quilt.all_to_all` where an operand's mesh axis moves from one dim to
-    another (it leaves a dim it splits alone for a dim the op wants split by
-    it alone, both in plain blocks), `quilt.all_gather` where an op needs a
+    `quilt.all_reduce` where a split reduction leaves partial sums (a
+    `quilt.reduce_scatter` over the axes a consumer slices the sum by),
+    `quilt.all_to_all` where mesh axes move from one dim to another (the
+    minor-most axes of a dim become the minor-most axes the op wants on
+    another dim, both in plain blocks; one collective over all of them),
+    `quilt.all_gather` where an op needs a
     split dim whole or an axis cannot move (each with a remark naming the
     ONNX node and why) and `quilt.shard_slice` where a replicated value
     meets a split one. Operands split differently are laid out per the

@@ -72,6 +72,9 @@ int64_t annotationPriority(AnnotateOp annotate);
 /// "p0", "p1", ..., "the default split", or "no annotation".
 std::string describePriority(int64_t priority);
 
+/// `mesh axis "x"`, or `mesh axes "x", "y"` for several: for remarks.
+std::string describeAxes(llvm::ArrayRef<std::string> axes);
+
 /// The ONNX node name an op's location carries (the importer's NameLoc), or "".
 std::string onnxNodeName(mlir::Operation *op);
 /// "ONNX node 'NAME' (quilt.op)", or the op name when it has no ONNX node.
@@ -85,30 +88,31 @@ namespace quilt {
 /// One step of a reshard, in the order the partitioner emits it.
 struct ReshardStep {
   enum class Kind {
-    /// quilt.all_gather: `dim` loses its last mesh axis `axis`.
+    /// quilt.all_gather: `dim` loses its last mesh axis `axes[0]`.
     Gather,
-    /// quilt.all_to_all: `axis` moves from `dim` (split by it alone, in plain
-    /// blocks) to `toDim` (whole before, plain blocks after).
+    /// quilt.all_to_all: `axes`, the minor-most axes of `dim`, become the
+    /// minor-most axes of `toDim` (both plain blocks).
     AllToAll,
-    /// quilt.shard_slice: `dim` takes mesh axis `axis` in granules of `granule`.
+    /// quilt.shard_slice: `dim` takes mesh axis `axes[0]` in granules of `granule`.
     Slice,
   };
   Kind kind;
-  std::string axis;
+  llvm::SmallVector<std::string, 1> axes;
   int64_t dim = -1;
   int64_t toDim = -1;
   int64_t granule = 1;
 };
 
 /// The steps that lay a value split per `have` out per `want` (partial axes
-/// ignored). A mesh axis that leaves a dim it splits alone in plain blocks
-/// for another dim that `want` splits by it alone in plain blocks moves by
-/// one all-to-all (when `allowAllToAll`: the value has no halo); every other
-/// axis that leaves a dim is gathered; then the dims `want` splits further
-/// are sliced locally. An all-to-all into a dim that is whole already runs
-/// before the gathers (which would make it larger); the others after them.
-/// Axes trading dims (each move waits on the other) are resolved by
-/// gathering the one over the fewest ranks of `mesh`.
+/// ignored). Where the minor-most axes of a dim (plain blocks) are the
+/// minor-most axes `want` splits another dim by (plain blocks), after the
+/// axes that dim has or can slice locally, they move there by one all-to-all
+/// (when `allowAllToAll`: the value has no halo); every other axis that
+/// leaves a dim is gathered; then the dims `want` splits further are sliced
+/// locally. An all-to-all into a dim that holds its wanted major axes
+/// already runs before the gathers (which would make it larger); the others
+/// after them. Axes trading dims (each move waits on the other) are resolved
+/// by gathering the one over the fewest ranks of `mesh`.
 llvm::SmallVector<ReshardStep> planReshard(const AxisSplit &have, const AxisSplit &want,
                                            MeshOp mesh, bool allowAllToAll = true);
 
@@ -116,7 +120,7 @@ llvm::SmallVector<ReshardStep> planReshard(const AxisSplit &have, const AxisSpli
 /// axis sizes (blocks taken as even), for `steps` applied to a value of
 /// `global` type split per `have`: a gather over P ranks sends the gathered
 /// local tensor times (P-1)/P, an all-to-all the local tensor times (P-1)/P,
-/// a slice nothing.
+/// a slice nothing (P: the ranks of the axes the step moves).
 uint64_t reshardBytes(llvm::ArrayRef<ReshardStep> steps, const AxisSplit &have,
                       mlir::RankedTensorType global, MeshOp mesh);
 

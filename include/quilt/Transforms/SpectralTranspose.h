@@ -21,24 +21,25 @@ namespace quilt {
 /// by all-to-all before the op, so the transpose carries the unpadded tensor.
 inline constexpr llvm::StringLiteral kTransposeForDftAttr = "quilt.transpose_for_dft";
 
-/// One mesh axis moving from dim `from` (which the op needs whole) to dim `to`.
+/// The mesh axes splitting dim `from` (which the op needs whole) moving to
+/// dim `to` (major first, nested blocks kept).
 struct AxisMove {
   int64_t from = -1;
   int64_t to = -1;
-  std::string axis;
+  llvm::SmallVector<std::string, 1> axes;
 };
 
-/// For a DFT whose axis is split by one mesh axis, or a marked Pad/Concat
-/// whose padded/concatenated dim is: the move that makes that dim local, or
-/// nullopt when the op needs none or no dim can take the axis (then the dim
-/// is gathered, with a remark). `operands` are the operands' current splits.
-/// The target is a dim the op keeps parallel, not split, not the trailing
-/// complex dim, with more than one position: preferring one that gives every
-/// rank of the axis a position, then a signal dim (index >= 2 of an NC...
-/// tensor), then the largest, then the later one.
+/// For a DFT whose axis is split (by one or several mesh axes), or a marked
+/// Pad/Concat whose padded/concatenated dim is: the move that makes that dim
+/// local, or nullopt when the op needs none or no dim can take the axes
+/// (then the dim is gathered, with a remark). `operands` are the operands'
+/// current splits. The target is a dim the op keeps parallel, not split,
+/// not the trailing complex dim, with more than one position: preferring one
+/// that gives every rank of the axes a position, then a signal dim (index
+/// >= 2 of an NC... tensor), then the largest, then the later one.
 std::optional<AxisMove> spectralAxisMove(mlir::Operation *op, llvm::ArrayRef<AxisSplit> operands);
 
-/// Propagation's half: when `op` moves an axis, its result is split on `to`
+/// Propagation's half: when `op` moves axes, its result is split on `to`
 /// instead of `from`; appends the reason to `origin`.
 void moveSpectralSplits(mlir::Operation *op, llvm::SmallVectorImpl<AxisSplit> &results,
                         std::string &origin);

@@ -27,14 +27,16 @@ inline uint64_t ringAllGatherBytes(uint64_t gatheredBytes, uint64_t ownBytes) {
   return gatheredBytes - ownBytes;
 }
 
-/// An all-to-all that moves a mesh axis of `parts` ranks from one dim to
-/// another (of global size `targetSize`): the rank at coordinate `coord`
-/// keeps its own block of the target dim and sends every other block, each
-/// position of which holds `bytesPerTargetPosition` of its buffer.
-inline uint64_t allToAllBytes(uint64_t bytesPerTargetPosition, int64_t targetSize, int64_t parts,
-                              int64_t coord) {
-  return bytesPerTargetPosition *
-         static_cast<uint64_t>(targetSize - blockSize(targetSize, parts, coord));
+/// An all-to-all that moves mesh axes (`parts[levels]` ranks each) from one
+/// dim to another, whose block of `targetSize` positions the rank holds
+/// before the move (the whole dim, or the block of the axes already splitting
+/// it): the rank, owner `owner` of the moving axes (row-major), keeps its own
+/// nested block of the target and sends every other block, each position of
+/// which holds `bytesPerTargetPosition` of its buffer.
+inline uint64_t allToAllBytes(uint64_t bytesPerTargetPosition, int64_t targetSize,
+                              const int64_t *parts, int levels, int64_t owner) {
+  int64_t own = nestedOwnerBlock(targetSize, 1, parts, levels, owner).size();
+  return bytesPerTargetPosition * static_cast<uint64_t>(targetSize - own);
 }
 
 } // namespace quilt

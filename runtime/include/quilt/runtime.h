@@ -175,11 +175,15 @@ void quilt_rt_normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers
  * all_reduce     buffers {x, y}; attrs: kind (sum, max or moments), naxes, axes[naxes]
  * all_gather     buffers {x, y}; attrs: dim, axis: x split on dim by axis, y whole
  * shard_slice    buffers {x, y}: y = this rank's block of replicated x (no communication)
- * all_to_all     buffers {x, y}; attrs: dim, to_dim, axis: x is a block of mesh axis
- *                `axis` on dim and whole on to_dim; y is whole on dim and a block
- *                on to_dim (other dims alike); one Alltoallv over the axis
- * reduce_scatter buffers {x, y}; attrs: dim, axis: x holds dim whole (a partial sum
- *                over axis), y is this rank's block of the sum (one reduce-scatter)
+ * all_to_all     buffers {x, y}; attrs: dim, to_dim, naxes, axes[naxes]: the
+ *                moving axes are the minor-most axes splitting x on dim (y keeps
+ *                the others) and become the minor-most splitting y on to_dim
+ *                (after x's axes there); plain blocks; other dims alike; one
+ *                Alltoallv over the group of the axes (members row-major over
+ *                them, as nested blocks number their owners)
+ * reduce_scatter buffers {x, y}; attrs: dim, naxes, axes[naxes]: x holds its block
+ *                of dim (a partial sum over the axes), y is its nested block over
+ *                the axes of the sum (one reduce-scatter over their group)
  * collective_permute buffers {x, y}; attrs: axis, shift: send x to coordinate
  *                c + shift, receive y from c - shift (x not split along axis)
  * ring_attention buffers {q, k, v, y}; attrs: axis. k and v are split along Tk,

@@ -1,6 +1,8 @@
-// quilt_rt_all_to_all: move the split of one mesh axis from one dim to
-// another (a distributed transpose), with one Alltoallv over the axis.
+// quilt_rt_all_to_all: move the split of the minor-most mesh axes of one dim
+// to another dim (a distributed transpose), with one Alltoallv over the group
+// of the moving axes.
 #include "all_to_all_blocks.h"
+#include "axis_group.h"
 #include "box.h"
 #include "comm_entry.h"
 #include "error.h"
@@ -9,18 +11,22 @@
 namespace quilt {
 namespace {
 
+/// x's dim `from` is split by some staying axes then `moving`, y's by the
+/// staying ones; y's dim `to` by x's axes there then `moving`. Plain blocks.
 void checkLayouts(const TensorView &x, const TensorView &y, int64_t from, int64_t to,
-                  int64_t axis) {
+                  const AxisList &moving) {
   if (x.rank() != y.rank() || from < 0 || to < 0 || from >= x.rank() || to >= x.rank() ||
       from == to)
     raise("dims ", from, " and ", to, " for ranks ", x.rank(), " and ", y.rank());
   const DimLayout &xf = x.dims[from], &xt = x.dims[to], &yf = y.dims[from], &yt = y.dims[to];
-  if (!xf.splitByOnly(axis) || xf.hasHalo() || xt.isSplit() || xf.granule != 1)
-    raise("input must be a plain block of mesh axis ", axis, " on dim ", from,
-          " and whole on dim ", to);
-  if (!yt.splitByOnly(axis) || yt.hasHalo() || yf.isSplit() || yt.granule != 1)
-    raise("output must be whole on dim ", from, " and a plain block of mesh axis ", axis,
-          " on dim ", to);
+  AxisList stay = yf.axes(), before = xt.axes();
+  if (!splitByThen(xf, stay, moving) || !splitByThen(yf, stay, {}))
+    raise("dim ", from, " must lose its minor-most mesh axes (the moving ones), in plain blocks");
+  if (!splitByThen(xt, before, {}) || !splitByThen(yt, before, moving))
+    raise("dim ", to, " must gain the moving mesh axes as its minor-most, in plain blocks");
+  for (const DimLayout *d : {&xf, &xt, &yf, &yt})
+    if (d->isSplit() && d->granule != 1)
+      raise("dims ", from, " and ", to, " must be split in plain blocks (granule 1)");
   if (xf.globalSize != yf.globalSize || xt.globalSize != yt.globalSize)
     raise("input and output differ in global size on dim ", from, " or ", to);
   for (int d = 0; d < x.rank(); ++d)
@@ -35,43 +41,52 @@ public:
   std::vector<float> send, recv;
 };
 
+std::unique_ptr<AllToAllPlan> makePlan(const quilt_rt_ctx &ctx, const TensorView &x,
+                                       const TensorView &y, int from, int to,
+                                       const AxisList &moving) {
+  auto plan = std::make_unique<AllToAllPlan>();
+  std::vector<int64_t> parts = axisSizes(ctx, moving);
+  plan->blocks = allToAllBlocks(x.extent, from, to, y.extent[from], parts.data(),
+                                static_cast<int>(parts.size()), ctx.ownerIndex(moving));
+  size_t sendTotal = 0, recvTotal = 0;
+  for (size_t j = 0; j < plan->blocks.sendExtent.size(); ++j) {
+    plan->sendBytes.push_back(boxElements(plan->blocks.sendExtent[j]) * sizeof(float));
+    plan->recvBytes.push_back(boxElements(plan->blocks.recvExtent[j]) * sizeof(float));
+    sendTotal += plan->sendBytes.back();
+    recvTotal += plan->recvBytes.back();
+  }
+  plan->send.resize(sendTotal / sizeof(float));
+  plan->recv.resize(recvTotal / sizeof(float));
+  return plan;
+}
+
 void allToAll(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   OpParams op = decodeParams(*ctx, params);
   expectTensorCount(op, 2, 2);
   const TensorView &x = op.tensors[0], &y = op.tensors[1];
-  int64_t from = op.attrs.next(), to = op.attrs.next(), axis = op.attrs.next();
-  int64_t parts = ctx->axisSize(axis), coord = ctx->axisCoord(axis);
-  checkLayouts(x, y, from, to, axis);
+  int64_t from = op.attrs.next(), to = op.attrs.next();
+  AxisList moving = readAxes(op.attrs, *ctx);
+  checkLayouts(x, y, from, to, moving);
   size_t words = op.attrs.position() - params;
   AllToAllPlan *plan = ctx->findPlan<AllToAllPlan>(params, words);
-  if (!plan) {
-    auto fresh = std::make_unique<AllToAllPlan>();
-    fresh->blocks = allToAllBlocks(x.extent, static_cast<int>(from), static_cast<int>(to),
-                                   x.dims[from].globalSize, x.dims[to].globalSize, parts, coord);
-    size_t sendTotal = 0, recvTotal = 0;
-    for (int64_t j = 0; j < parts; ++j) {
-      fresh->sendBytes.push_back(boxElements(fresh->blocks.sendExtent[j]) * sizeof(float));
-      fresh->recvBytes.push_back(boxElements(fresh->blocks.recvExtent[j]) * sizeof(float));
-      sendTotal += fresh->sendBytes.back();
-      recvTotal += fresh->recvBytes.back();
-    }
-    fresh->send.resize(sendTotal / sizeof(float));
-    fresh->recv.resize(recvTotal / sizeof(float));
-    plan = &ctx->storePlan(params, words, std::move(fresh));
-  }
+  if (!plan)
+    plan = &ctx->storePlan(params, words,
+                           makePlan(*ctx, x, y, static_cast<int>(from), static_cast<int>(to),
+                                    moving));
   const AllToAllBlocks &b = plan->blocks;
+  size_t members = b.sendExtent.size();
   std::vector<int64_t> zero(x.rank(), 0);
   const float *in = static_cast<const float *>(buffers[0]);
   float *out = static_cast<float *>(buffers[1]);
   float *at = plan->send.data();
-  for (int64_t j = 0; j < parts; ++j) {
+  for (size_t j = 0; j < members; ++j) {
     copyBox(in, {&x.extent, b.sendOffset[j]}, at, {&b.sendExtent[j], zero}, b.sendExtent[j]);
     at += plan->sendBytes[j] / sizeof(float);
   }
   ctx->comm.allToAll(plan->send.data(), plan->sendBytes, plan->recv.data(), plan->recvBytes,
-                     static_cast<int>(axis));
+                     moving);
   const float *got = plan->recv.data();
-  for (int64_t j = 0; j < parts; ++j) {
+  for (size_t j = 0; j < members; ++j) {
     copyBox(got, {&b.recvExtent[j], zero}, out, {&y.extent, b.recvOffset[j]}, b.recvExtent[j]);
     got += plan->recvBytes[j] / sizeof(float);
   }

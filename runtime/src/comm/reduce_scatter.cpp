@@ -1,4 +1,5 @@
 // quilt_rt_reduce_scatter and quilt_rt_collective_permute.
+#include "axis_group.h"
 #include "box.h"
 #include "comm_entry.h"
 #include "error.h"
@@ -15,25 +16,37 @@ public:
   std::vector<float> packed;
 };
 
-/// x holds dim `dim` whole (a partial sum over `axis`); y is this rank's
-/// block of it. Blocks are packed in member order (a copy unless `dim` is the
-/// outermost non-trivial dim) and summed by one reduce-scatter.
+/// x holds its block of dim `dim` left by the axes already splitting it (a
+/// partial sum over `axes`); y is this rank's nested block of that over
+/// `axes`. Blocks are packed in member order (a copy unless `dim` is the
+/// outermost non-trivial dim) and summed by one reduce-scatter over the group.
 void reduceScatter(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   OpParams op = decodeParams(*ctx, params);
   expectTensorCount(op, 2, 2);
   const TensorView &x = op.tensors[0], &y = op.tensors[1];
-  int64_t dim = op.attrs.next(), axis = op.attrs.next();
+  int64_t dim = op.attrs.next();
+  AxisList axes = readAxes(op.attrs, *ctx);
   if (dim < 0 || dim >= x.rank() || y.rank() != x.rank())
     raise("dim ", dim, " for ranks ", x.rank(), " and ", y.rank());
   int d = static_cast<int>(dim);
-  const DimLayout &dy = y.dims[d];
-  if (x.dims[d].isSplit() || !dy.splitByOnly(axis) || dy.hasHalo())
-    raise("input must hold dim ", dim, " whole and the output a block of mesh axis ", axis);
-  int64_t parts = ctx->axisSize(axis), n = dy.globalSize, g = dy.granule;
+  const DimLayout &dx = x.dims[d], &dy = y.dims[d];
+  AxisList before = dx.axes();
+  if (!splitByThen(dx, before, {}) || !splitByThen(dy, before, axes) ||
+      (dx.isSplit() && dx.granule != dy.granule))
+    raise("the output must split dim ", dim, " like the input, then by the summed mesh axes");
+  std::vector<int64_t> parts = axisSizes(*ctx, axes);
+  int levels = static_cast<int>(parts.size());
+  int64_t n = x.extent[d], g = dy.granule;
   int64_t outer = x.product(0, d), inner = x.product(d + 1, x.rank());
-  std::vector<size_t> counts(parts);
-  for (int64_t c = 0; c < parts; ++c)
-    counts[c] = granularBlockSize(n, g, parts, c) * outer * inner;
+  std::vector<Range> blocks;
+  std::vector<size_t> counts;
+  int64_t members = 1;
+  for (int64_t p : parts)
+    members *= p;
+  for (int64_t c = 0; c < members; ++c) {
+    blocks.push_back(nestedOwnerBlock(n, g, parts.data(), levels, c));
+    counts.push_back(blocks.back().size() * outer * inner);
+  }
   const auto *in = static_cast<const float *>(buffers[0]);
   auto *out = static_cast<float *>(buffers[1]);
   if (outer != 1) {
@@ -43,17 +56,17 @@ void reduceScatter(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
       plan = &ctx->storePlan(params, words, std::make_unique<ReduceScatterPlan>());
     plan->packed.resize(x.numElements());
     float *to = plan->packed.data();
-    for (int64_t c = 0; c < parts; ++c) {
+    for (int64_t c = 0; c < members; ++c) {
       std::vector<int64_t> box = x.extent;
-      box[d] = granularBlockSize(n, g, parts, c);
+      box[d] = blocks[c].size();
       std::vector<int64_t> from(x.rank(), 0);
-      from[d] = granularBlockRange(n, g, parts, c).begin;
+      from[d] = blocks[c].begin;
       copyBox(in, {&x.extent, from}, to, {&box, std::vector<int64_t>(x.rank(), 0)}, box);
       to += counts[c];
     }
     in = plan->packed.data();
   }
-  ctx->comm.reduceScatter(in, out, counts, static_cast<int>(axis));
+  ctx->comm.reduceScatter(in, out, counts, axes);
 }
 
 void collectivePermute(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
