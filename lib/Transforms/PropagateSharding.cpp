@@ -230,6 +230,14 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
                                               annotate.getInput().getType().getRank()));
       auto reason = annotate->getAttrOfType<StringAttr>(kReshardReasonAttr);
       p.origin = reason ? "a reshard " + reason.str() : "user annotation";
+    } else if (auto attention = dyn_cast<AttentionOp>(op)) {
+      // As the partitioner lays it out: the queries' split (keys split alike
+      // circulate in a ring, whatever axes their token dims use).
+      AxisSplit q = getValueSplit(attention.getQ());
+      q.dims.back().clear();
+      q.partial.clear();
+      p.results.push_back(q);
+      p.origin = "the queries' split (attention keeps it)";
     } else if (auto ruled = dyn_cast<ShardingRuleOpInterface>(op)) {
       p = propagateThroughRule(ruled, meshOp);
       moveSpectralSplits(op, p.results, p.origin);

@@ -178,6 +178,7 @@ int main(int argc, char **argv) {
     pm.addPass(quilt::createQuiltFuseNormalizations());
     pm.addPass(quilt::createQuiltFusePeriodicPads());
     pm.addPass(quilt::createQuiltFuseAttention());
+    pm.addPass(quilt::createQuiltKeepTokenGrid());
     if (shrinkSpectralTransposes)
       pm.addPass(quilt::createQuiltShrinkSpectralTransposes());
     quilt::QuiltAnnotateInputsOptions annotate;
