@@ -317,6 +317,30 @@ func.func @attention_shapes(%q: tensor<2x7x4xf32>, %k: tensor<2x9x5xf32>, %v: te
 
 // -----
 
+func.func @attention_grid_rank(%q: tensor<4x3xf32>) {
+  // expected-error @+1 {{q, k, v and the result need one equal rank >= token_dims + 1 = 3}}
+  %y = quilt.attention %q, %q, %q {token_dims = 2 : i64} : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @attention_grid_keys(%q: tensor<2x4x3x8xf32>, %k: tensor<2x5x2x8xf32>, %v: tensor<2x5x3x8xf32>) {
+  // expected-error @+1 {{k and v need the same tokens (dim 2)}}
+  %y = quilt.attention %q, %k, %v {token_dims = 2 : i64} : tensor<2x4x3x8xf32>, tensor<2x5x2x8xf32>, tensor<2x5x3x8xf32> -> tensor<2x4x3x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_no_tokens(%q: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{attribute 'token_dims' failed to satisfy constraint}}
+  %y = quilt.attention %q, %q, %q {token_dims = 0 : i64} : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
 func.func @select_shape(%c: tensor<2x6xf32>, %a: tensor<3x6xf32>) {
   // expected-error @+1 {{operand dim 0 neither matches the result nor is 1}}
   %y = quilt.select %c, %a, %a : tensor<2x6xf32>, tensor<3x6xf32>, tensor<3x6xf32> -> tensor<3x6xf32>
