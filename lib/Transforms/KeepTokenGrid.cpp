@@ -100,7 +100,7 @@ static void replaceMerged(PatternRewriter &rw, Operation *op, Value expanded) {
   rw.replaceOpWithNewOp<ReshapeOp>(op, op->getResult(0).getType(), expanded);
 }
 
-/// The first operand of `op` that is a merge, with `op`'s rank.
+/// The first operand of `op` that is a merge.
 static std::optional<Merge> firstMergedOperand(Operation *op) {
   for (Value v : op->getOperands())
     if (std::optional<Merge> m = asMerge(v))

@@ -364,3 +364,22 @@ func.func @reduce_scatter_split_input(%p: tensor<4x?xf32, #quilt.local<@mesh, [4
   %q = quilt.reduce_scatter %p on @mesh axis "x" dim 1 : tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>>
   return
 }
+
+// -----
+
+quilt.mesh @mesh ["x" = 2, "y" = 2]
+func.func @ring_grid_split_unlike(%k: tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>,
+                                  %v: tensor<1x?x6x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], [], []]>>) {
+  // expected-error @+1 {{keys and values must be split alike along their tokens}}
+  %y = quilt.ring_attention %k, %k, %v on @mesh axis "x" {token_dims = 2 : i64} : tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>, tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>, tensor<1x?x6x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], [], []]>> -> tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2, "y" = 2]
+func.func @ring_grid_first_axis(%k: tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>) {
+  // expected-error @+1 {{keys and values must be split along their tokens, first over "y"}}
+  %y = quilt.ring_attention %k, %k, %k on @mesh axis "y" {token_dims = 2 : i64} : tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>, tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>, tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>> -> tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>
+  return
+}
