@@ -165,9 +165,10 @@ struct SinkIntoLayerNorm : OpRewritePattern<LayerNormOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LayerNormOp op, PatternRewriter &rw) const override {
     std::optional<Merge> m = asMerge(op.getInput());
-    if (!m || m->pos >= op.getAxis())
+    int64_t axis = op.getAxis();
+    if (!m || m->pos >= axis)
       return failure();
-    int64_t axis = op.getAxis() + m->parts.size() - 1;
+    axis += m->parts.size() - 1;
     Value n = LayerNormOp::create(rw, op.getLoc(), m->source.getType(), m->source, op.getScale(),
                                   op.getBias(), rw.getI64IntegerAttr(axis), op.getEpsilonAttr());
     replaceMerged(rw, op, n);
@@ -179,9 +180,11 @@ struct SinkIntoSoftmax : OpRewritePattern<SoftmaxOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SoftmaxOp op, PatternRewriter &rw) const override {
     std::optional<Merge> m = asMerge(op.getInput());
-    if (!m || m->pos == op.getAxis())
+    int64_t axis = op.getAxis();
+    if (!m || m->pos == axis)
       return failure();
-    int64_t axis = op.getAxis() < m->pos ? op.getAxis() : op.getAxis() + m->parts.size() - 1;
+    if (axis > m->pos)
+      axis += m->parts.size() - 1;
     Value s = SoftmaxOp::create(rw, op.getLoc(), m->source.getType(), m->source,
                                 rw.getI64IntegerAttr(axis));
     replaceMerged(rw, op, s);

@@ -119,3 +119,22 @@ func.func @attention_to_other_keys(%x: tensor<2x4x3x8xf32>, %k: tensor<2x5x8xf32
   %a = quilt.attention %f, %k, %k : tensor<2x12x8xf32>, tensor<2x5x8xf32>, tensor<2x5x8xf32> -> tensor<2x12x8xf32>
   return %a : tensor<2x12x8xf32>
 }
+
+// -----
+
+// Softmax over the features and a slice of the features: axes and slice
+// bounds are renumbered around the grid; a slice of the tokens themselves
+// needs them as one dim and stops the merge.
+// CHECK-LABEL: func @softmax_and_slices
+func.func @softmax_and_slices(%x: tensor<1x4x3x6xf32>) -> tensor<1x5x2xf32> {
+  // CHECK: %[[S:.*]] = quilt.softmax %arg0 {axis = 3 : i64} : tensor<1x4x3x6xf32>
+  // CHECK: %[[F:.*]] = quilt.slice %[[S]] {starts = array<i64: 0, 0, 0, 2>, steps = array<i64: 1, 1, 1, 2>} : tensor<1x4x3x6xf32> -> tensor<1x4x3x2xf32>
+  // CHECK: %[[M:.*]] = quilt.reshape %[[F]] : tensor<1x4x3x2xf32> -> tensor<1x12x2xf32>
+  // CHECK: %[[T:.*]] = quilt.slice %[[M]] {starts = array<i64: 0, 1, 0>, steps = array<i64: 1, 2, 1>} : tensor<1x12x2xf32> -> tensor<1x5x2xf32>
+  // CHECK: return %[[T]]
+  %f = quilt.reshape %x : tensor<1x4x3x6xf32> -> tensor<1x12x6xf32>
+  %s = quilt.softmax %f {axis = 2 : i64} : tensor<1x12x6xf32>
+  %c = quilt.slice %s {starts = array<i64: 0, 0, 2>, steps = array<i64: 1, 1, 2>} : tensor<1x12x6xf32> -> tensor<1x12x2xf32>
+  %t = quilt.slice %c {starts = array<i64: 0, 1, 0>, steps = array<i64: 1, 2, 1>} : tensor<1x12x2xf32> -> tensor<1x5x2xf32>
+  return %t : tensor<1x5x2xf32>
+}

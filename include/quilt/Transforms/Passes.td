@@ -89,7 +89,8 @@ def QuiltKeepTokenGrid : Pass<"quilt-keep-token-grid"> {
     A merge that meets the reshape splitting `H*W` back into `H, W` cancels
     with it; one that meets any other op stays in front of it. quiltc runs it
     before sharding, so an image split over H and W keeps its tiles through
-    a transformer over its patches (ring attention over every rank).
+    a transformer over its patches (ring attention over every rank). Like any
+    greedy rewrite it also erases ops whose results are unused.
   }];
 }
 
