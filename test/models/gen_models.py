@@ -527,6 +527,23 @@ class ViT(nn.Module):
         return self.head(t.transpose(1, 2).reshape(b, e, h, w))
 
 
+class ViTPos(ViT):
+    """ViT on an uneven 9x5 patch grid with a learned positional embedding
+    added to the tokens (a [1, T, E] constant in the exported model)."""
+
+    def __init__(self):
+        super().__init__()
+        self.pos = nn.Parameter(0.5 * torch.randn(1, 45, 16))
+
+    def forward(self, x):
+        t = self.patch(x)
+        b, e, h, w = t.shape
+        t = t.flatten(2).transpose(1, 2) + self.pos
+        for layer in self.layers:
+            t = layer(t)
+        return self.head(t.transpose(1, 2).reshape(b, e, h, w))
+
+
 class Norms(nn.Module):
     """GroupNorm (torch's Reshape/InstanceNorm/Reshape export), InstanceNorm2d,
     LayerNorm over channels (NHWC rows) and LayerNorm over the spatial dims."""
@@ -1165,6 +1182,11 @@ MODELS = {
         shard=[None],
         notes="opset 17: 4x4 patch conv, two TransformerEncoderLayers over 48 patch tokens, "
               "tokens folded back to the 8x6 grid, 1x1 conv head."),
+    "vit_pos": dict(
+        gen=lambda d: gen_torch("vit_pos", ViTPos, [1, 2, 36, 20], 2100, d, opset=17),
+        shard=[None],
+        notes="opset 17: the ViT on a 9x5 patch grid (uneven over 2 and 3 ranks) with a "
+              "learned positional embedding added to the 45 tokens."),
     "norms": dict(
         gen=lambda d: gen_torch("norms", Norms, [2, 3, 21, 13], 1300, d, opset=17),
         shard=[None, "input:3"],
