@@ -1226,6 +1226,13 @@ BENCH_MODELS = {
         notes="one TransformerEncoderLayer (2 heads, width 32) over 4096 tokens: "
               "bench/attention.sh compares ring and all-gather attention on 1-4 ranks.",
         bench=True),
+    "bench_vit": dict(
+        gen=lambda d: gen_torch("bench_vit", lambda: ViT(cin=2, e=32, patch=4, heads=2),
+                                [1, 2, 256, 192], 2400, d, opset=17),
+        shard=[None],
+        notes="the vit model at 1x2x256x192 (a 64x48 grid of 3072 patch tokens, width 32): "
+              "bench/vit_tiles.sh compares tiled tokens (H and W split) with merged ones.",
+        bench=True),
     "bench_convstack": dict(
         gen=lambda d: gen_torch("bench_convstack", ConvStack, [1, 32, 256, 256], 700, d),
         shard=[None],
