@@ -222,38 +222,44 @@ Bytes shardSliceBytes(ShardSliceOp, const MeshGrid &grid) {
   return SmallVector<uint64_t>(grid.numRanks(), 0);
 }
 
-/// quilt_rt_ring_attention: over the owners of the keys' nested blocks (every
-/// axis splitting the tokens, row-major), P - 1 steps, each forwarding the K/V
-/// block the rank holds (owner c - step's) as one message.
+/// quilt_rt_ring_attention: over the owners of the keys' tiles (every axis
+/// splitting a token dim, row-major, the major dim's first), P - 1 steps,
+/// each forwarding the K/V block the rank holds (owner c - step's) as one
+/// message.
 Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid) {
   LocalAttr local = getLocalEncoding(op.getK().getType());
-  int64_t rank = op.getK().getType().getRank();
+  int64_t rank = op.getK().getType().getRank(), first = rank - 1 - op.getTokenDims();
   if (!local || grid.axisIndex(op.getAxis()) < 0)
     return op.emitOpError("attends keys that are not split on mesh axis ") << op.getAxis();
-  SmallVector<int64_t> levels, axes;
-  int64_t parts = 1;
-  for (Attribute a : cast<ArrayAttr>(local.getDims()[rank - 2])) {
-    axes.push_back(grid.axisIndex(cast<StringAttr>(a).getValue()));
-    levels.push_back(grid.axisSize(axes.back()));
-    parts *= levels.back();
+  SmallVector<int64_t> n, granules, levels, parts, axes;
+  int64_t owners = 1;
+  for (int64_t t = first; t < rank - 1; ++t) {
+    auto dimAxes = cast<ArrayAttr>(local.getDims()[t]);
+    for (Attribute a : dimAxes) {
+      axes.push_back(grid.axisIndex(cast<StringAttr>(a).getValue()));
+      parts.push_back(grid.axisSize(axes.back()));
+      owners *= parts.back();
+    }
+    n.push_back(local.getGlobal()[t]);
+    granules.push_back(local.getGranule(t));
+    levels.push_back(dimAxes.size());
   }
-  int64_t n = local.getGlobal()[rank - 2], granule = local.getGranule(rank - 2);
   auto blockOf = [&](int64_t owner) {
-    return nestedOwnerBlock(n, granule, levels.data(), levels.size(), owner).size();
+    return tileOwnerSize(n.data(), granules.data(), levels.data(), n.size(), parts.data(), owner);
   };
   return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
     SmallVector<int64_t> k = grid.localExtents(op.getK().getType(), coords);
     SmallVector<int64_t> v = grid.localExtents(op.getV().getType(), coords);
     uint64_t batch = 1;
-    for (int64_t d = 0; d < rank - 2; ++d)
+    for (int64_t d = 0; d < first; ++d)
       batch *= k[d];
     uint64_t perToken = batch * (k[rank - 1] + v[rank - 1]);
     int64_t me = 0;
     for (auto [i, axis] : llvm::enumerate(axes))
-      me = me * levels[i] + coords[axis];
+      me = me * parts[i] + coords[axis];
     uint64_t bytes = 0;
-    for (int64_t step = 0; step + 1 < parts; ++step)
-      bytes += blockOf(((me - step) % parts + parts) % parts) * perToken * kElementBytes;
+    for (int64_t step = 0; step + 1 < owners; ++step)
+      bytes += blockOf(((me - step) % owners + owners) % owners) * perToken * kElementBytes;
     return bytes;
   });
 }

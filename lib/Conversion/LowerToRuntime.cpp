@@ -246,8 +246,9 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       .Case<SelectOp>([&](auto) -> Result {
         return std::make_pair(StringRef("quilt_rt_select"), SmallVector<int64_t>{});
       })
-      .Case<AttentionOp>([&](auto) -> Result {
-        return std::make_pair(StringRef("quilt_rt_attention"), SmallVector<int64_t>{});
+      .Case<AttentionOp>([&](AttentionOp a) -> Result {
+        return std::make_pair(StringRef("quilt_rt_attention"),
+                              SmallVector<int64_t>{(int64_t)a.getTokenDims()});
       })
       .Case<ReduceScatterOp>([&](ReduceScatterOp r) -> Result {
         SmallVector<int64_t> words{(int64_t)r.getDim()};
@@ -260,7 +261,8 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       })
       .Case<RingAttentionOp>([&](RingAttentionOp r) -> Result {
         return std::make_pair(StringRef("quilt_rt_ring_attention"),
-                              SmallVector<int64_t>{axisIndex(r.getAxis())});
+                              SmallVector<int64_t>{axisIndex(r.getAxis()),
+                                                   (int64_t)r.getTokenDims()});
       })
       .Case<EinsumOp>([&](EinsumOp e) -> Result {
         auto letters = e.parseEquation();

@@ -383,20 +383,26 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
   return success();
 }
 
-/// Queries keep their split (batch dims and Tq); keys and values follow the
-/// queries' batch splits. Keys split along Tk stay split for a ring (one mesh
-/// axis, not used by a batch dim), otherwise they are gathered.
+/// Queries keep their split (batch dims and Tq dims); keys and values follow
+/// the queries' batch splits. Keys split along Tk dims stay split for a ring
+/// over every axis splitting them (not used by a batch dim), otherwise they
+/// are gathered.
 LogicalResult Partitioner::partitionAttention(AttentionOp op) {
   OpBuilder b(op);
-  int64_t rank = op.getQ().getType().getRank();
+  int64_t rank = op.getQ().getType().getRank(), firstToken = rank - 1 - op.getTokenDims();
   AxisSplit qWant = states[op.getQ()].split;
   qWant.dims[rank - 1].clear();
   AxisSplit kSplit = states[op.getK()].split, vSplit = states[op.getV()].split;
-  SmallVector<std::string, 1> ring = kSplit.dims[rank - 2];
-  // The ring runs over every axis splitting the keys (nested owners).
-  bool usable = ringAttention && !ring.empty() && vSplit.dims[rank - 2] == ring &&
-                vSplit.granule(rank - 2) == kSplit.granule(rank - 2);
-  for (int64_t d = 0; d < rank - 2 && usable; ++d)
+  // The ring runs over every axis splitting the keys (nested owners, the
+  // major token dim's axes first).
+  SmallVector<std::string, 2> ring;
+  bool usable = ringAttention;
+  for (int64_t d = firstToken; d < rank - 1; ++d) {
+    llvm::append_range(ring, kSplit.dims[d]);
+    usable = usable && vSplit.sameDim(kSplit, d);
+  }
+  usable = usable && !ring.empty();
+  for (int64_t d = 0; d < firstToken && usable; ++d)
     for (const std::string &axis : ring)
       usable = usable && !llvm::is_contained(qWant.dims[d], axis);
   if (!usable)
@@ -404,21 +410,23 @@ LogicalResult Partitioner::partitionAttention(AttentionOp op) {
   auto wantFor = [&](int64_t) {
     AxisSplit want = AxisSplit::replicated(rank);
     want.granules.assign(rank, 1);
-    for (int64_t d = 0; d < rank - 2; ++d) {
+    for (int64_t d = 0; d < firstToken; ++d) {
       want.dims[d] = qWant.dims[d];
       want.granules[d] = qWant.granule(d);
     }
-    want.dims[rank - 2] = ring;
-    want.granules[rank - 2] = kSplit.granule(rank - 2);
+    for (int64_t d = firstToken; d < rank - 1 && !ring.empty(); ++d) {
+      want.dims[d] = kSplit.dims[d];
+      want.granules[d] = kSplit.granule(d);
+    }
     return want;
   };
   auto why = [&](int64_t d) -> std::string {
-    if (d == rank - 2)
+    if (d == rank - 1)
+      return "attention needs feature dims whole";
+    if (d >= firstToken)
       return ringAttention ? "keys and values split differently from each other or on an axis "
                              "a batch dim uses cannot circulate in a ring"
                            : "attention=all-gather gathers keys and values";
-    if (d == rank - 1)
-      return "attention needs feature dims whole";
     return "keys and values follow the queries' batch split";
   };
   Value q = reshard(op.getQ(), qWant, op, b, why);
@@ -434,7 +442,7 @@ LogicalResult Partitioner::partitionAttention(AttentionOp op) {
     result = op.getResult();
   } else {
     result = RingAttentionOp::create(b, op.getLoc(), global, q, k, v, meshRef.getValue(),
-                                     b.getStringAttr(ring.front()))
+                                     StringRef(ring.front()), op.getTokenDims())
                  .getResult();
     op.getResult().replaceAllUsesWith(result);
     op->erase();

@@ -397,6 +397,17 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
         p.origin = "the default split of an input";
       else
         p.origin = "user annotation (" + describePriority(p.priority) + ")";
+    } else if (auto attention = dyn_cast<AttentionOp>(op)) {
+      // As the partitioner lays it out: the queries' split (keys split alike
+      // circulate in a ring, whatever axes their token dims use).
+      AxisSplit q = getValueSplit(attention.getQ());
+      q.dims.back().clear();
+      q.partial.clear();
+      p.results.push_back(q);
+      p.origin = "the queries' split (attention keeps it)";
+      // The priority the partitioner derives from the rule.
+      p.priority = propagateThroughRule(cast<ShardingRuleOpInterface>(op), meshOp, priorities)
+                       .priority;
     } else if (auto ruled = dyn_cast<ShardingRuleOpInterface>(op)) {
       p = propagateThroughRule(ruled, meshOp, priorities);
       moveSpectralSplits(op, p.results, p.origin);

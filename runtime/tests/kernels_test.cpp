@@ -467,6 +467,7 @@ TEST(Attention, MatchesSoftmaxOfScores) {
     x *= 4.f; // sharp softmax: the running max matters
   Params p;
   p.tensor(wholeDims(qs)).tensor(wholeDims(ks)).tensor(wholeDims(vs)).tensor(wholeDims(ys));
+  p.attr(1); // token_dims
   void *buffers[] = {q.data(), k.data(), v.data(), y.data()};
   quilt_rt_attention(f.ctx.get(), p.data(), buffers);
   for (int64_t b = 0; b < 2; ++b)
@@ -487,6 +488,29 @@ TEST(Attention, MatchesSoftmaxOfScores) {
         ASSERT_NEAR(y[(b * 3 + i) * 6 + c], expect, 1e-5);
       }
     }
+}
+
+// A grid of tokens (token_dims = 2) is attention over its row-major
+// flattening: the same buffers read as [b, T, d] give the same result.
+TEST(Attention, TokenGridIsTheFlattenedGrid) {
+  Fixture f;
+  Shape qGrid{2, 3, 2, 4}, kGrid{2, 2, 3, 4}, vGrid{2, 2, 3, 5}, yGrid{2, 3, 2, 5};
+  Shape qFlat{2, 6, 4}, kFlat{2, 6, 4}, vFlat{2, 6, 5}, yFlat{2, 6, 5};
+  std::vector<float> q = globalTensor(qGrid, 6), k = globalTensor(kGrid, 7),
+                     v = globalTensor(vGrid, 8), grid(numElements(yGrid)), flat(numElements(yFlat));
+  Params pg, pf;
+  pg.tensor(wholeDims(qGrid)).tensor(wholeDims(kGrid)).tensor(wholeDims(vGrid));
+  pg.tensor(wholeDims(yGrid)).attr(2);
+  pf.tensor(wholeDims(qFlat)).tensor(wholeDims(kFlat)).tensor(wholeDims(vFlat));
+  pf.tensor(wholeDims(yFlat)).attr(1);
+  void *gridBuffers[] = {q.data(), k.data(), v.data(), grid.data()};
+  void *flatBuffers[] = {q.data(), k.data(), v.data(), flat.data()};
+  quilt_rt_attention(f.ctx.get(), pg.data(), gridBuffers);
+  quilt_rt_attention(f.ctx.get(), pf.data(), flatBuffers);
+  for (size_t i = 0; i < flat.size(); ++i)
+    ASSERT_EQ(grid[i], flat[i]) << i;
+  // Not trivially equal: every output differs from the value rows it averages.
+  EXPECT_NE(grid[0], v[0]);
 }
 
 } // namespace

@@ -326,6 +326,30 @@ func.func @attention_shapes(%q: tensor<2x7x4xf32>, %k: tensor<2x9x5xf32>, %v: te
 
 // -----
 
+func.func @attention_grid_rank(%q: tensor<4x3xf32>) {
+  // expected-error @+1 {{q, k, v and the result need one equal rank >= token_dims + 1 = 3}}
+  %y = quilt.attention %q, %q, %q {token_dims = 2 : i64} : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @attention_grid_keys(%q: tensor<2x4x3x8xf32>, %k: tensor<2x5x2x8xf32>, %v: tensor<2x5x3x8xf32>) {
+  // expected-error @+1 {{k and v need the same tokens (dim 2)}}
+  %y = quilt.attention %q, %k, %v {token_dims = 2 : i64} : tensor<2x4x3x8xf32>, tensor<2x5x2x8xf32>, tensor<2x5x3x8xf32> -> tensor<2x4x3x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_no_tokens(%q: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{attribute 'token_dims' failed to satisfy constraint}}
+  %y = quilt.attention %q, %q, %q {token_dims = 0 : i64} : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
 func.func @select_shape(%c: tensor<2x6xf32>, %a: tensor<3x6xf32>) {
   // expected-error @+1 {{operand dim 0 neither matches the result nor is 1}}
   %y = quilt.select %c, %a, %a : tensor<2x6xf32>, tensor<3x6xf32>, tensor<3x6xf32> -> tensor<3x6xf32>
@@ -366,5 +390,24 @@ quilt.mesh @mesh ["x" = 2, "y" = 3]
 func.func @reduce_scatter_unknown_axis(%p: tensor<4x6xf32>) {
   // expected-error @+1 {{mesh @mesh has no axis "z"}}
   %q = quilt.reduce_scatter %p on @mesh axes ["x", "z"] dim 1 : tensor<4x6xf32> -> tensor<4x?xf32, #quilt.local<@mesh, [4, 6], [[], ["x"]]>>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2, "y" = 2]
+func.func @ring_grid_split_unlike(%k: tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>,
+                                  %v: tensor<1x?x6x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], [], []]>>) {
+  // expected-error @+1 {{keys and values must be split alike along their tokens}}
+  %y = quilt.ring_attention %k, %k, %v on @mesh axis "x" {token_dims = 2 : i64} : tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>, tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>, tensor<1x?x6x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], [], []]>> -> tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2, "y" = 2]
+func.func @ring_grid_first_axis(%k: tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>) {
+  // expected-error @+1 {{keys and values must be split along their tokens, first over "y"}}
+  %y = quilt.ring_attention %k, %k, %k on @mesh axis "y" {token_dims = 2 : i64} : tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>, tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>, tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>> -> tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>
   return
 }

@@ -151,3 +151,12 @@ func.func @attention(%q: tensor<2x7x4xf32>, %k: tensor<2x9x4xf32>, %v: tensor<2x
   %y = quilt.attention %q, %k, %v : tensor<2x7x4xf32>, tensor<2x9x4xf32>, tensor<2x9x3xf32> -> tensor<2x7x3xf32>
   return %y : tensor<2x7x3xf32>
 }
+
+// CHECK-LABEL: func @attention_over_a_grid
+func.func @attention_over_a_grid(%q: tensor<2x4x3x8xf32>, %k: tensor<2x5x2x8xf32>, %v: tensor<2x5x2x6xf32>) -> tensor<2x4x3x6xf32> {
+  // A grid of tokens: one parallel factor per query token dim, one statistic
+  // factor per key token dim.
+  // CHECK: quilt.rule = "([i, j, k, l], [i, m, n, l], [i, m, n, o]) -> ([i, j, k, o]) {i = parallel 2, j = parallel 4, k = parallel 3, l = whole 8, m = statistic 5, n = statistic 2, o = whole 6}"
+  %y = quilt.attention %q, %k, %v {token_dims = 2 : i64} : tensor<2x4x3x8xf32>, tensor<2x5x2x8xf32>, tensor<2x5x2x6xf32> -> tensor<2x4x3x6xf32>
+  return %y : tensor<2x4x3x6xf32>
+}

@@ -34,6 +34,8 @@
 #   E2E_RUN_FLAGS     extra flags for the compiled executable
 #   E2E_FORBID_REMARK an extended regex: fail when a compiler remark matches it
 #                     (e.g. all-gather, where a cheaper collective should be used)
+#   E2E_FORBID_OPS    communication op kinds (e.g. "all_gather") the compiled
+#                     program must not contain (checked in the predicted report)
 set -u -o pipefail
 
 usage() { echo "usage: $0 QUILTC MODELS_DIR WORK_DIR MODEL_NAME P [SHARD]" >&2; exit 2; }
@@ -214,5 +216,9 @@ case "$TRAFFIC" in
   OK*) ;;
   *) fail "communication report: ${TRAFFIC#MISMATCH }" ;;
 esac
-echo "PASS $TAG: $DETAIL; traffic: ${TRAFFIC#OK }"
+for kind in ${E2E_FORBID_OPS:-}; do
+  n=$(grep -c "\"kind\":\"$kind\"" "$RUN_DIR/predicted.json")
+  [ "$n" = 0 ] || fail "the program has $n $kind op(s); E2E_FORBID_OPS forbids them"
+done
+echo "PASS $TAG: $DETAIL; traffic: ${TRAFFIC#OK }${E2E_FORBID_OPS:+; none of: $E2E_FORBID_OPS}"
 exit 0

@@ -527,6 +527,23 @@ class ViT(nn.Module):
         return self.head(t.transpose(1, 2).reshape(b, e, h, w))
 
 
+class ViTPos(ViT):
+    """ViT on an uneven 9x5 patch grid with a learned positional embedding
+    added to the tokens (a [1, T, E] constant in the exported model)."""
+
+    def __init__(self):
+        super().__init__()
+        self.pos = nn.Parameter(0.5 * torch.randn(1, 45, 16))
+
+    def forward(self, x):
+        t = self.patch(x)
+        b, e, h, w = t.shape
+        t = t.flatten(2).transpose(1, 2) + self.pos
+        for layer in self.layers:
+            t = layer(t)
+        return self.head(t.transpose(1, 2).reshape(b, e, h, w))
+
+
 class Norms(nn.Module):
     """GroupNorm (torch's Reshape/InstanceNorm/Reshape export), InstanceNorm2d,
     LayerNorm over channels (NHWC rows) and LayerNorm over the spatial dims."""
@@ -1190,6 +1207,11 @@ MODELS = {
         shard=[None, "input:3"],
         notes="Greater, LessOrEqual, Less, Equal, And, Or, Xor, Not, Where with computed "
               "conditions and Cast of masks to float, between two 3x3 convs."),
+    "vit_pos": dict(
+        gen=lambda d: gen_torch("vit_pos", ViTPos, [1, 2, 36, 20], 2100, d, opset=17),
+        shard=[None],
+        notes="opset 17: the ViT on a 9x5 patch grid (uneven over 2 and 3 ranks) with a "
+              "learned positional embedding added to the 45 tokens."),
     "norms": dict(
         gen=lambda d: gen_torch("norms", Norms, [2, 3, 21, 13], 1300, d, opset=17),
         shard=[None, "input:3"],
@@ -1228,6 +1250,13 @@ BENCH_MODELS = {
         shard=[None],
         notes="one TransformerEncoderLayer (2 heads, width 32) over 4096 tokens: "
               "bench/attention.sh compares ring and all-gather attention on 1-4 ranks.",
+        bench=True),
+    "bench_vit": dict(
+        gen=lambda d: gen_torch("bench_vit", lambda: ViT(cin=2, e=32, patch=4, heads=2),
+                                [1, 2, 256, 192], 2400, d, opset=17),
+        shard=[None],
+        notes="the vit model at 1x2x256x192 (a 64x48 grid of 3072 patch tokens, width 32): "
+              "bench/vit_tiles.sh compares tiled tokens (H and W split) with merged ones.",
         bench=True),
     "bench_convstack": dict(
         gen=lambda d: gen_torch("bench_convstack", ConvStack, [1, 32, 256, 256], 700, d),

@@ -113,3 +113,26 @@ TEST(NestedBlocks, MinorBlocksTileTheMajorBlockInOrder) {
         EXPECT_EQ(next, n);
       }
 }
+
+// A tile over two dims, each split by its own axes (the second over two,
+// nested): owners row-major over all axes hold exactly the product of their
+// blocks, the tiles cover the grid once, and none exceeds tileMaxSize.
+TEST(TileOwners, ProductOfNestedBlocksCoversTheGrid) {
+  for (int64_t h = 0; h <= 9; ++h)
+    for (int64_t w = 0; w <= 7; ++w) {
+      const int64_t n[] = {h, w}, granule[] = {1, 1}, levels[] = {1, 2};
+      const int64_t parts[] = {3, 2, 2}; // H over 3 ranks; W over 2 x 2
+      int64_t total = 0;
+      for (int64_t owner = 0; owner < 12; ++owner) {
+        int64_t a = owner / 4, b = (owner / 2) % 2, c = owner % 2;
+        const int64_t wCoords[] = {b, c};
+        int64_t expected = blockRange(h, 3, a).size() *
+                           nestedBlockRange(w, 1, parts + 1, wCoords, 2).size();
+        int64_t size = tileOwnerSize(n, granule, levels, 2, parts, owner);
+        EXPECT_EQ(size, expected) << h << "x" << w << " owner " << owner;
+        EXPECT_LE(size, tileMaxSize(n, granule, levels, 2, parts));
+        total += size;
+      }
+      EXPECT_EQ(total, h * w);
+    }
+}

@@ -61,6 +61,12 @@ static cl::opt<bool> shrinkSpectralTransposes(
     cl::desc("Slice Fourier modes before, and zero-fill them after, the all-to-all of a DFT on "
              "a split axis (quilt-shrink-spectral-transposes; =false to measure without)"),
     cl::init(true), cl::cat(quiltCategory));
+static cl::opt<bool> keepTokenGrid(
+    "keep-token-grid",
+    cl::desc("Keep dims merged into tokens (an image's H, W -> H*W) apart through the ops "
+             "that follow, so every split of the grid survives (quilt-keep-token-grid; "
+             "=false to measure without)"),
+    cl::init(true), cl::cat(quiltCategory));
 static cl::opt<bool> explainSharding("explain-sharding",
                                      cl::desc("Remark, per value, its sharding and its origin"),
                                      cl::init(false), cl::cat(quiltCategory));
@@ -178,6 +184,8 @@ int main(int argc, char **argv) {
     pm.addPass(quilt::createQuiltFuseNormalizations());
     pm.addPass(quilt::createQuiltFusePeriodicPads());
     pm.addPass(quilt::createQuiltFuseAttention());
+    if (keepTokenGrid)
+      pm.addPass(quilt::createQuiltKeepTokenGrid());
     if (shrinkSpectralTransposes)
       pm.addPass(quilt::createQuiltShrinkSpectralTransposes());
     quilt::QuiltAnnotateInputsOptions annotate;

@@ -680,30 +680,37 @@ LogicalResult EinsumOp::verify() {
   return success();
 }
 
-/// q [b..., Tq, d], k [b..., Tk, d], v [b..., Tk, dv] -> [b..., Tq, dv].
+/// q [b..., Tq.., d], k [b..., Tk.., d], v [b..., Tk.., dv] -> [b..., Tq.., dv],
+/// with `tokens` token dims each.
 static LogicalResult verifyAttentionShapes(Operation *op, RankedTensorType q, RankedTensorType k,
-                                           RankedTensorType v, RankedTensorType out) {
+                                           RankedTensorType v, RankedTensorType out,
+                                           int64_t tokens) {
   int64_t rank = q.getRank();
-  if (rank < 2 || k.getRank() != rank || v.getRank() != rank || out.getRank() != rank)
-    return op->emitOpError("q, k, v and the result need one equal rank >= 2");
-  for (int64_t d = 0; d < rank - 2; ++d)
+  if (rank < tokens + 1 || k.getRank() != rank || v.getRank() != rank || out.getRank() != rank)
+    return op->emitOpError("q, k, v and the result need one equal rank >= token_dims + 1 = ")
+           << tokens + 1;
+  int64_t firstToken = rank - 1 - tokens;
+  for (int64_t d = 0; d < firstToken; ++d)
     if (!dimsAgree(q.getDimSize(d), k.getDimSize(d)) ||
         !dimsAgree(q.getDimSize(d), v.getDimSize(d)) ||
         !dimsAgree(q.getDimSize(d), out.getDimSize(d)))
       return op->emitOpError("batch dim ") << d << " differs between q, k, v and the result";
   if (!dimsAgree(q.getDimSize(rank - 1), k.getDimSize(rank - 1)))
     return op->emitOpError("q and k need the same feature size");
-  if (!dimsAgree(k.getDimSize(rank - 2), v.getDimSize(rank - 2)))
-    return op->emitOpError("k and v need the same number of tokens");
-  if (!dimsAgree(out.getDimSize(rank - 2), q.getDimSize(rank - 2)) ||
-      !dimsAgree(out.getDimSize(rank - 1), v.getDimSize(rank - 1)))
-    return op->emitOpError("result must be [batch..., Tq, dv]");
+  for (int64_t d = firstToken; d < rank - 1; ++d) {
+    if (!dimsAgree(k.getDimSize(d), v.getDimSize(d)))
+      return op->emitOpError("k and v need the same tokens (dim ") << d << ")";
+    if (!dimsAgree(out.getDimSize(d), q.getDimSize(d)))
+      return op->emitOpError("result must be [batch..., Tq.., dv]");
+  }
+  if (!dimsAgree(out.getDimSize(rank - 1), v.getDimSize(rank - 1)))
+    return op->emitOpError("result must be [batch..., Tq.., dv]");
   return success();
 }
 
 LogicalResult AttentionOp::verify() {
   return verifyAttentionShapes(*this, getQ().getType(), getK().getType(), getV().getType(),
-                               getResult().getType());
+                               getResult().getType(), getTokenDims());
 }
 
 static SmallVector<StringRef> splitAxesOf(RankedTensorType type, int64_t dim);
@@ -714,16 +721,23 @@ LogicalResult RingAttentionOp::verify() {
     return failure();
   if (mesh.getAxisIndex(getAxis()) < 0)
     return emitOpError("mesh ") << getMeshAttr() << " has no axis \"" << getAxis() << "\"";
+  if (failed(verifyAttentionShapes(*this, getQ().getType(), getK().getType(), getV().getType(),
+                                   getResult().getType(), getTokenDims())))
+    return failure();
   // The ring runs over the owners of the keys' tokens, `axis` first.
   auto k = getK().getType();
-  if (k.getRank() >= 2 && getLocalEncoding(k)) {
-    SmallVector<StringRef> axes = splitAxesOf(k, k.getRank() - 2);
-    if (axes.empty() || axes.front() != getAxis() || splitAxesOf(getV().getType(), k.getRank() - 2) != axes)
-      return emitOpError("keys and values must be split alike along their tokens, first over \"")
+  if (getLocalEncoding(k)) {
+    SmallVector<StringRef> axes;
+    for (int64_t d = k.getRank() - 1 - getTokenDims(); d < k.getRank() - 1; ++d) {
+      if (splitAxesOf(getV().getType(), d) != splitAxesOf(k, d))
+        return emitOpError("keys and values must be split alike along their tokens");
+      llvm::append_range(axes, splitAxesOf(k, d));
+    }
+    if (axes.empty() || axes.front() != getAxis())
+      return emitOpError("keys and values must be split along their tokens, first over \"")
              << getAxis() << "\"";
   }
-  return verifyAttentionShapes(*this, getQ().getType(), getK().getType(), getV().getType(),
-                               getResult().getType());
+  return success();
 }
 
 LogicalResult SelectOp::verify() {

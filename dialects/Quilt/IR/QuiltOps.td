@@ -274,13 +274,21 @@ def Quilt_AttentionOp : Quilt_ComputeOp<"attention"> {
     the scores stays on `q` (exporters divide q before the MatMul).
     `quilt-fuse-attention` forms it from the exported MatMul, Softmax, MatMul.
 
-    Sharding: batch dims and Tq parallel; d and dv whole; Tk a statistic dim
-    of k and v. When k and v are split along Tk the partitioner emits
-    `quilt.ring_attention` (K/V blocks circulate between ranks; memory per
-    rank stays O(local tokens)), or with `attention=all-gather` it gathers k
-    and v (with a remark) and attends locally.
+    With `token_dims = n > 1` the tokens are a grid of `n` dims: `q` is
+    `[batch..., Tq_1..Tq_n, d]`, `k` `[batch..., Tk_1..Tk_n, d]`, and the op
+    is attention over the row-major flattened grids, the result keeping the
+    query grid (`quilt-keep-token-grid` forms it, so tokens of an image stay
+    split over H and W).
+
+    Sharding: batch dims and the Tq dims parallel; d and dv whole; each Tk
+    dim a statistic dim of k and v. When k and v are split along Tk dims the
+    partitioner emits `quilt.ring_attention` (K/V blocks circulate between
+    ranks; memory per rank stays O(local tokens)), or with
+    `attention=all-gather` it gathers k and v (with a remark) and attends
+    locally.
   }];
-  let arguments = (ins Quilt_F32Tensor:$q, Quilt_F32Tensor:$k, Quilt_F32Tensor:$v);
+  let arguments = (ins Quilt_F32Tensor:$q, Quilt_F32Tensor:$k, Quilt_F32Tensor:$v,
+                       DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<1>]>, "1">:$token_dims);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = "$q `,` $k `,` $v attr-dict `:` type($q) `,` type($k) `,` type($v) `->` type($result)";
   let hasVerifier = 1;
@@ -511,7 +519,7 @@ def Quilt_HaloExchangeOp : Quilt_Op<"halo_exchange"> {
 }
 
 def Quilt_RingAttentionOp : Quilt_Op<"ring_attention"> {
-  let summary = "Attention over keys and values split along mesh axis `axis`, by ring";
+  let summary = "Attention over keys and values split along mesh axis `axis` (and more), by ring";
   let description = [{
     Same result as `quilt.attention` on the whole k and v, computed in
     `P = size(axis)` steps: each rank attends its local queries to the K/V
@@ -520,9 +528,15 @@ def Quilt_RingAttentionOp : Quilt_Op<"ring_attention"> {
     rank of the axis and receives the previous rank's (a collective permute
     by +1). Peak memory per rank: the local queries' scores against one
     block, plus two K/V blocks.
+
+    With `token_dims = n > 1` (see `quilt.attention`) the keys are a grid
+    whose dims may each be split by their own mesh axes: the ring runs over
+    the owners of every axis splitting a Tk dim (row-major, major dim's axes
+    first; `axis` is the first of them), and a block is a rank's local tile.
   }];
   let arguments = (ins Quilt_F32Tensor:$q, Quilt_F32Tensor:$k, Quilt_F32Tensor:$v,
-                       FlatSymbolRefAttr:$mesh, StrAttr:$axis);
+                       FlatSymbolRefAttr:$mesh, StrAttr:$axis,
+                       DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<1>]>, "1">:$token_dims);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = [{
     $q `,` $k `,` $v `on` $mesh `axis` $axis attr-dict `:` type($q) `,` type($k) `,` type($v)

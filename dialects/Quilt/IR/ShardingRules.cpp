@@ -373,17 +373,20 @@ ShardingRule GemmOp::getShardingRule() {
 ShardingRule AttentionOp::getShardingRule() {
   ShardingRule rule;
   auto q = getQ().getType(), k = getK().getType(), v = getV().getType();
-  int64_t rank = q.getRank();
-  SmallVector<int64_t> batch;
-  for (int64_t d = 0; d < rank - 2; ++d)
+  int64_t rank = q.getRank(), firstToken = rank - 1 - getTokenDims();
+  SmallVector<int64_t> batch, tq, tk;
+  for (int64_t d = 0; d < firstToken; ++d)
     batch.push_back(rule.addFactor(FactorKind::Parallel, q.getDimSize(d)));
-  int64_t tq = rule.addFactor(FactorKind::Parallel, q.getDimSize(rank - 2));
+  for (int64_t d = firstToken; d < rank - 1; ++d)
+    tq.push_back(rule.addFactor(FactorKind::Parallel, q.getDimSize(d)));
   int64_t d = rule.addFactor(FactorKind::Whole, q.getDimSize(rank - 1));
-  int64_t tk = rule.addFactor(FactorKind::Statistic, k.getDimSize(rank - 2));
+  for (int64_t t = firstToken; t < rank - 1; ++t)
+    tk.push_back(rule.addFactor(FactorKind::Statistic, k.getDimSize(t)));
   int64_t dv = rule.addFactor(FactorKind::Whole, v.getDimSize(rank - 1));
-  auto with = [&](int64_t a, int64_t b) {
+  auto with = [&](ArrayRef<int64_t> tokens, int64_t feature) {
     SmallVector<int64_t> dims = batch;
-    dims.append({a, b});
+    llvm::append_range(dims, tokens);
+    dims.push_back(feature);
     return dims;
   };
   rule.operandFactors = {with(tq, d), with(tk, d), with(tk, dv)};

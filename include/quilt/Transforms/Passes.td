@@ -73,6 +73,33 @@ def QuiltFuseAttention : Pass<"quilt-fuse-attention"> {
   }];
 }
 
+def QuiltKeepTokenGrid : Pass<"quilt-keep-token-grid"> {
+  let summary = "Keep the dims a reshape merges into tokens (H, W -> H*W) apart through the ops that follow";
+  let description = [{
+    A reshape that merges consecutive dims, `[.., H, W, ..] -> [.., H*W, ..]`
+    (an image flattened into tokens), can keep only the major dim's split: a
+    block of `H*W` is a run of whole rows. This pass moves each such merge
+    downstream, one op at a time, rewriting the op to compute the same
+    function on the unmerged dims:
+
+    * elementwise ops (broadcast operands of extent 1 get a 1 per part;
+      constants with the merged extent, e.g. positional embeddings, are
+      reshaped),
+    * transposes (the parts move together), slices keeping the merged dim,
+      layer_norm and softmax over other dims (axes renumbered),
+    * einsums keeping the merged letter (one letter per part), gemms whose
+      rows are merged (an einsum plus the bias),
+    * reshapes of other dims (the merge follows), and
+    * `quilt.attention` whose q, k and v tokens are merged (`token_dims`).
+
+    A merge that meets the reshape splitting `H*W` back into `H, W` cancels
+    with it; one that meets any other op stays in front of it. quiltc runs it
+    before sharding, so an image split over H and W keeps its tiles through
+    a transformer over its patches (ring attention over every rank). Like any
+    greedy rewrite it also erases ops whose results are unused.
+  }];
+}
+
 def QuiltPrintShardingRules : Pass<"quilt-print-sharding-rules"> {
   let summary = "Attach each compute op's sharding rule as a `quilt.rule` string (for tests)";
 }

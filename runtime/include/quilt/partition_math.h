@@ -85,6 +85,41 @@ inline int64_t nestedMaxBlockSize(int64_t n, int64_t granule, const int64_t *par
   return n;
 }
 
+/// A tile of `dims` dims: dim t, of `n[t]` positions in granules of
+/// `granule[t]`, is split in nested blocks over `levels[t]` mesh axes, whose
+/// sizes follow one another in `parts` (the major dim's axes first). Owners
+/// are numbered row-major over all those axes (as the ring of attention over
+/// a grid of tokens visits them). The number of positions owner `owner` holds.
+inline int64_t tileOwnerSize(const int64_t *n, const int64_t *granule, const int64_t *levels,
+                             int dims, const int64_t *parts, int64_t owner) {
+  int64_t size = 1, offset = 0;
+  for (int t = 0; t < dims; ++t)
+    offset += levels[t];
+  for (int t = dims; t-- > 0;) {
+    offset -= levels[t];
+    int64_t owners = 1;
+    for (int64_t i = 0; i < levels[t]; ++i)
+      owners *= parts[offset + i];
+    size *= nestedOwnerBlock(n[t], granule[t], parts + offset, static_cast<int>(levels[t]),
+                             owner % owners)
+                .size();
+    owner /= owners;
+  }
+  return size;
+}
+
+/// The most positions any owner of such a tile holds (at most: the product
+/// of each dim's largest block).
+inline int64_t tileMaxSize(const int64_t *n, const int64_t *granule, const int64_t *levels,
+                           int dims, const int64_t *parts) {
+  int64_t size = 1, offset = 0;
+  for (int t = 0; t < dims; ++t) {
+    size *= nestedMaxBlockSize(n[t], granule[t], parts + offset, static_cast<int>(levels[t]));
+    offset += levels[t];
+  }
+  return size;
+}
+
 /// How output positions along one dim read input positions.
 enum class WindowKind : int64_t {
   /// Convolution and pooling: output o reads o * stride - padLo + j * dilation,

@@ -131,8 +131,9 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
  *          letters_y[ny] (letters as 0..25): a two-operand contraction
  * select   buffers {c, a, b, y} (same rank; numpy broadcasting of local extents):
  *          y = c != 0 ? a : b
- * attention buffers {q, k, v, y}: y = softmax(q k^T) v over the last axis
- *          (q [b..., Tq, d], k [b..., Tk, d], v [b..., Tk, dv], all local)
+ * attention buffers {q, k, v, y}; attrs: token_dims: y = softmax(q k^T) v over the
+ *          last axis (q [b..., Tq, d], k [b..., Tk, d], v [b..., Tk, dv], all local;
+ *          Tq and Tk are the last token_dims dims before the features, flattened)
  * dft      buffers {x, y}; attrs: axis, inverse, onesided. x is [..., 1] (real) or
  *          [..., 2] (complex: real, imaginary), y is [..., 2]; the axis (whole on
  *          every rank) is transformed, forward exp(-2 pi i jk/n) or inverse
@@ -186,9 +187,11 @@ void quilt_rt_normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers
  *                the axes of the sum (one reduce-scatter over their group)
  * collective_permute buffers {x, y}; attrs: axis, shift: send x to coordinate
  *                c + shift, receive y from c - shift (x not split along axis)
- * ring_attention buffers {q, k, v, y}; attrs: axis. k and v are split along Tk,
- *                first over mesh axis `axis` (nested blocks over further axes:
- *                the ring runs over their owners, row-major); P steps, each merging the held K/V block
+ * ring_attention buffers {q, k, v, y}; attrs: axis, token_dims. k and v are split
+ *                along their token dims, first over mesh axis `axis` (nested blocks over
+ *                further axes, and further token dims over their own axes: the ring runs
+ *                over the owners of all those axes, row-major, a block being the owner's
+ *                tile of tokens); P steps, each merging the held K/V block
  *                into running (max, sum, output) state and then passing it to
  *                coordinate + 1 while receiving coordinate - 1's (a collective
  *                permute of one packed K/V block, P - 1 transfers per rank)

@@ -22,18 +22,22 @@ struct AttentionDims {
   int64_t batch = 1, tq = 0, d = 0, dv = 0;
 };
 
+/// The last `tokens` dims before the features are the tokens, flattened
+/// (a local tile of a token grid is contiguous row-major).
 AttentionDims attentionDims(const TensorView &q, const TensorView &k, const TensorView &v,
-                            const TensorView &y) {
+                            const TensorView &y, int64_t tokens) {
   int r = q.rank();
-  if (r < 2 || k.rank() != r || v.rank() != r || y.rank() != r)
-    raise("q, k, v and y need one rank >= 2");
+  if (tokens < 1 || r < tokens + 1 || k.rank() != r || v.rank() != r || y.rank() != r)
+    raise("q, k, v and y need one rank > token_dims = ", tokens);
+  int first = r - 1 - static_cast<int>(tokens);
   AttentionDims dims;
-  dims.batch = q.product(0, r - 2);
-  dims.tq = q.extent[r - 2];
+  dims.batch = q.product(0, first);
+  dims.tq = q.product(first, r - 1);
   dims.d = q.extent[r - 1];
   dims.dv = v.extent[r - 1];
-  if (k.product(0, r - 2) != dims.batch || v.product(0, r - 2) != dims.batch ||
-      k.extent[r - 1] != dims.d || y.extent[r - 2] != dims.tq || y.extent[r - 1] != dims.dv)
+  if (k.product(0, first) != dims.batch || v.product(0, first) != dims.batch ||
+      k.extent[r - 1] != dims.d || y.product(first, r - 1) != dims.tq ||
+      y.extent[r - 1] != dims.dv || v.product(first, r - 1) != k.product(first, r - 1))
     raise("q ", dims.tq, "x", dims.d, ", k and v feature sizes ", k.extent[r - 1], " and ",
           dims.dv, " do not line up");
   return dims;
@@ -104,13 +108,15 @@ AttentionPlan &planFor(quilt_rt_ctx *ctx, const int64_t *params, const OpParams 
 void attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   OpParams op = decodeParams(*ctx, params);
   expectTensorCount(op, 4, 4);
+  int64_t tokens = op.attrs.next();
   const TensorView &k = op.tensors[1];
-  AttentionDims dims = attentionDims(op.tensors[0], k, op.tensors[2], op.tensors[3]);
+  AttentionDims dims = attentionDims(op.tensors[0], k, op.tensors[2], op.tensors[3], tokens);
+  int64_t tk = k.product(k.rank() - 1 - static_cast<int>(tokens), k.rank() - 1);
   AttentionPlan &plan = planFor(ctx, params, op);
   startState(dims, plan);
   mergeBlock(dims, static_cast<const float *>(buffers[0]), static_cast<const float *>(buffers[1]),
-             static_cast<const float *>(buffers[2]), k.extent[k.rank() - 2], plan);
-  if (k.extent[k.rank() - 2] == 0 && dims.tq > 0)
+             static_cast<const float *>(buffers[2]), tk, plan);
+  if (tk == 0 && dims.tq > 0)
     raise("attention over zero keys");
   finish(dims, plan, static_cast<float *>(buffers[3]));
 }
@@ -119,53 +125,62 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   OpParams op = decodeParams(*ctx, params);
   expectTensorCount(op, 4, 4);
   int64_t axis = op.attrs.next();
-  const TensorView &k = op.tensors[1];
-  AttentionDims dims = attentionDims(op.tensors[0], k, op.tensors[2], op.tensors[3]);
-  int r = k.rank();
-  const DimLayout &tokens = k.dims[r - 2];
-  // The ring runs over every mesh axis splitting the keys: owners of nested
-  // blocks, row-major over the axes (`axis` is the major one).
-  std::vector<int64_t> axes = tokens.axes();
-  if (axes.empty() || axes.front() != axis || op.tensors[2].dims[r - 2].axes() != axes ||
-      op.tensors[2].dims[r - 2].granule != tokens.granule || tokens.hasHalo())
-    raise("keys and values must be split alike, first along mesh axis ", axis);
-  std::vector<int64_t> levels;
-  int64_t parts = 1;
-  for (int64_t a : axes) {
-    levels.push_back(ctx->axisSize(a));
-    parts *= levels.back();
+  int64_t tokens = op.attrs.next();
+  const TensorView &k = op.tensors[1], &v = op.tensors[2];
+  AttentionDims dims = attentionDims(op.tensors[0], k, v, op.tensors[3], tokens);
+  int r = k.rank(), first = r - 1 - static_cast<int>(tokens);
+  // The ring runs over every mesh axis splitting a token dim of the keys:
+  // owners of nested blocks, row-major over the axes (the major token dim's
+  // first, `axis` the very first); a block is an owner's tile of tokens.
+  std::vector<int64_t> axes, n, granules, levels, parts;
+  for (int t = first; t < r - 1; ++t) {
+    const DimLayout &dim = k.dims[t];
+    std::vector<int64_t> dimAxes = dim.axes();
+    if (v.dims[t].axes() != dimAxes || v.dims[t].granule != dim.granule || dim.hasHalo())
+      raise("keys and values must be split alike along token dim ", t);
+    for (int64_t a : dimAxes) {
+      axes.push_back(a);
+      parts.push_back(ctx->axisSize(a));
+    }
+    n.push_back(dim.globalSize);
+    granules.push_back(dim.granule);
+    levels.push_back(static_cast<int64_t>(dimAxes.size()));
   }
-  int64_t coord = ctx->ownerIndex(axes), n = tokens.globalSize;
+  if (axes.empty() || axes.front() != axis)
+    raise("keys and values must be split along their tokens, first along mesh axis ", axis);
+  int64_t owners = 1;
+  for (int64_t p : parts)
+    owners *= p;
+  int64_t coord = ctx->ownerIndex(axes);
   auto blockOf = [&](int64_t owner) {
-    return nestedOwnerBlock(n, tokens.granule, levels.data(), static_cast<int>(levels.size()),
-                            owner)
-        .size();
+    return tileOwnerSize(n.data(), granules.data(), levels.data(), static_cast<int>(tokens),
+                         parts.data(), owner);
   };
   AttentionPlan &plan = planFor(ctx, params, op);
   // A block of keys then its values, packed: [batch, tk, d] then [batch, tk, dv].
   int64_t perToken = dims.batch * (dims.d + dims.dv);
-  int64_t capacity =
-      nestedMaxBlockSize(n, tokens.granule, levels.data(), static_cast<int>(levels.size())) *
-      perToken;
+  int64_t capacity = tileMaxSize(n.data(), granules.data(), levels.data(),
+                                 static_cast<int>(tokens), parts.data()) *
+                     perToken;
   for (auto &buffer : plan.kv)
     buffer.resize(capacity);
-  int64_t tk = k.extent[r - 2];
+  int64_t tk = k.product(first, r - 1);
   std::copy_n(static_cast<const float *>(buffers[1]), dims.batch * tk * dims.d, plan.kv[0].data());
   std::copy_n(static_cast<const float *>(buffers[2]), dims.batch * tk * dims.dv,
               plan.kv[0].data() + dims.batch * tk * dims.d);
   startState(dims, plan);
   const float *q = static_cast<const float *>(buffers[0]);
-  int next = ctx->ownerRank(axes, (coord + 1) % parts),
-      prev = ctx->ownerRank(axes, (coord + parts - 1) % parts);
-  for (int64_t step = 0; step < parts; ++step) {
-    int64_t owner = ((coord - step) % parts + parts) % parts;
+  int next = ctx->ownerRank(axes, (coord + 1) % owners),
+      prev = ctx->ownerRank(axes, (coord + owners - 1) % owners);
+  for (int64_t step = 0; step < owners; ++step) {
+    int64_t owner = ((coord - step) % owners + owners) % owners;
     int64_t size = blockOf(owner);
     const float *block = plan.kv[step % 2].data();
     mergeBlock(dims, q, block, block + dims.batch * size * dims.d, size, plan);
-    if (step + 1 == parts)
+    if (step + 1 == owners)
       break;
     // Forward the held block; receive the previous rank's (owner - 1).
-    int64_t incoming = blockOf(((owner - 1) % parts + parts) % parts);
+    int64_t incoming = blockOf(((owner - 1) % owners + owners) % owners);
     Message send{next, plan.kv[step % 2].data(), size_t(size * perToken) * sizeof(float),
                  int(step)};
     Message recv{prev, plan.kv[(step + 1) % 2].data(),

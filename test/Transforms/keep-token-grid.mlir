@@ -1,0 +1,140 @@
+// RUN: quilt-opt %s --quilt-keep-token-grid -split-input-file | FileCheck %s
+
+// Round trip: image -> tokens -> LayerNorm, bias, GELU -> image. The merge
+// sinks through every op and cancels with the split back: no reshape is left.
+// CHECK-LABEL: func @round_trip
+func.func @round_trip(%x: tensor<1x16x8x6xf32>, %s: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<1x16x8x6xf32> {
+  // CHECK-NOT: quilt.reshape
+  // CHECK: %[[T:.*]] = quilt.transpose %arg0 {perm = array<i64: 0, 2, 3, 1>} : tensor<1x16x8x6xf32> -> tensor<1x8x6x16xf32>
+  // CHECK: %[[N:.*]] = quilt.layer_norm %[[T]], %arg1, %arg2 {axis = 3 : i64, {{.*}}} : tensor<1x8x6x16xf32>
+  // CHECK: %[[C:.*]] = quilt.constant dense<5.000000e-01> : tensor<1x1x1x16xf32>
+  // CHECK: %[[A:.*]] = quilt.add %[[N]], %[[C]] : tensor<1x8x6x16xf32>, tensor<1x1x1x16xf32> -> tensor<1x8x6x16xf32>
+  // CHECK: %[[G:.*]] = quilt.gelu %[[A]] : tensor<1x8x6x16xf32>
+  // CHECK: %[[B:.*]] = quilt.transpose %[[G]] {perm = array<i64: 0, 3, 1, 2>} : tensor<1x8x6x16xf32> -> tensor<1x16x8x6xf32>
+  // CHECK-NOT: quilt.reshape
+  // CHECK: return %[[B]]
+  %f = quilt.reshape %x : tensor<1x16x8x6xf32> -> tensor<1x16x48xf32>
+  %t = quilt.transpose %f {perm = array<i64: 0, 2, 1>} : tensor<1x16x48xf32> -> tensor<1x48x16xf32>
+  %n = quilt.layer_norm %t, %s, %b {axis = 2 : i64, epsilon = 1.0e-5 : f32} : tensor<1x48x16xf32>, tensor<16xf32>, tensor<16xf32>
+  %c = quilt.constant dense<0.5> : tensor<1x1x16xf32>
+  %a = quilt.add %n, %c : tensor<1x48x16xf32>, tensor<1x1x16xf32> -> tensor<1x48x16xf32>
+  %g = quilt.gelu %a : tensor<1x48x16xf32>
+  %u = quilt.transpose %g {perm = array<i64: 0, 2, 1>} : tensor<1x48x16xf32> -> tensor<1x16x48xf32>
+  %y = quilt.reshape %u : tensor<1x16x48xf32> -> tensor<1x16x8x6xf32>
+  return %y : tensor<1x16x8x6xf32>
+}
+
+// -----
+
+// A positional embedding [1, T, C] is reshaped to the grid [1, H, W, C] as a
+// constant (position h * W + w of T is (h, w)).
+// CHECK-LABEL: func @positional_embedding
+func.func @positional_embedding(%x: tensor<1x2x3x2xf32>) -> tensor<1x2x3x2xf32> {
+  // CHECK: %[[P:.*]] = quilt.constant dense<{{\[\[\[\[}}0.000000e+00, 1.000000e+00], [2.000000e+00, 3.000000e+00], [4.000000e+00, 5.000000e+00]], {{\[\[}}6.000000e+00, 7.000000e+00], [8.000000e+00, 9.000000e+00], [1.000000e+01, 1.100000e+01]]]]> : tensor<1x2x3x2xf32>
+  // CHECK: %[[A:.*]] = quilt.add %arg0, %[[P]] : tensor<1x2x3x2xf32>, tensor<1x2x3x2xf32> -> tensor<1x2x3x2xf32>
+  // CHECK-NEXT: return %[[A]]
+  %f = quilt.reshape %x : tensor<1x2x3x2xf32> -> tensor<1x6x2xf32>
+  %p = quilt.constant dense<[[[0.0, 1.0], [2.0, 3.0], [4.0, 5.0], [6.0, 7.0], [8.0, 9.0], [10.0, 11.0]]]> : tensor<1x6x2xf32>
+  %a = quilt.add %f, %p : tensor<1x6x2xf32>, tensor<1x6x2xf32> -> tensor<1x6x2xf32>
+  %y = quilt.reshape %a : tensor<1x6x2xf32> -> tensor<1x2x3x2xf32>
+  return %y : tensor<1x2x3x2xf32>
+}
+
+// -----
+
+// Where the merged dim meets an op that needs it as one dim (a softmax over
+// the tokens, a contraction over the flattened features), the merge stays
+// right in front of that op: the function is unchanged.
+// CHECK-LABEL: func @stops_at_softmax_over_tokens
+func.func @stops_at_softmax_over_tokens(%x: tensor<1x4x3x5xf32>) -> tensor<1x12x5xf32> {
+  // CHECK: %[[R:.*]] = quilt.relu %arg0 : tensor<1x4x3x5xf32>
+  // CHECK: %[[M:.*]] = quilt.reshape %[[R]] : tensor<1x4x3x5xf32> -> tensor<1x12x5xf32>
+  // CHECK: %[[S:.*]] = quilt.softmax %[[M]] {axis = 1 : i64} : tensor<1x12x5xf32>
+  // CHECK: return %[[S]]
+  %f = quilt.reshape %x : tensor<1x4x3x5xf32> -> tensor<1x12x5xf32>
+  %r = quilt.relu %f : tensor<1x12x5xf32>
+  %s = quilt.softmax %r {axis = 1 : i64} : tensor<1x12x5xf32>
+  return %s : tensor<1x12x5xf32>
+}
+
+// CHECK-LABEL: func @flatten_into_gemm
+func.func @flatten_into_gemm(%x: tensor<2x3x4x5xf32>, %w: tensor<60x7xf32>) -> tensor<2x7xf32> {
+  // CHECK: %[[M:.*]] = quilt.reshape %arg0 : tensor<2x3x4x5xf32> -> tensor<2x60xf32>
+  // CHECK: quilt.gemm %[[M]], %arg1
+  %f = quilt.reshape %x : tensor<2x3x4x5xf32> -> tensor<2x60xf32>
+  %y = quilt.gemm %f, %w : tensor<2x60xf32>, tensor<60x7xf32> -> tensor<2x7xf32>
+  return %y : tensor<2x7xf32>
+}
+
+// -----
+
+// Tokens as the rows of a gemm (the attention's output projection) become an
+// einsum over the grid plus the bias; a head split [T, C] -> [T, h, d] of
+// other dims lets the merge through, and so does the merge of those heads
+// back (the token merge, of more major dims, moves last).
+// CHECK-LABEL: func @projection_and_heads
+func.func @projection_and_heads(%x: tensor<4x3x6xf32>, %w: tensor<6x6xf32>) -> tensor<4x3x6xf32> {
+  // CHECK: %[[H:.*]] = quilt.reshape %arg0 : tensor<4x3x6xf32> -> tensor<4x3x2x3xf32>
+  // CHECK: %[[C:.*]] = quilt.reshape %[[H]] : tensor<4x3x2x3xf32> -> tensor<4x3x6xf32>
+  // CHECK: %[[B:.*]] = quilt.constant dense<1.000000e+00> : tensor<1x1x6xf32>
+  // CHECK: %[[E:.*]] = quilt.einsum %[[C]], %arg1 {equation = "aby,zy->abz"} : tensor<4x3x6xf32>, tensor<6x6xf32> -> tensor<4x3x6xf32>
+  // CHECK: %[[A:.*]] = quilt.add %[[E]], %[[B]] : tensor<4x3x6xf32>, tensor<1x1x6xf32> -> tensor<4x3x6xf32>
+  // CHECK-NOT: quilt.reshape
+  // CHECK: return %[[A]]
+  %f = quilt.reshape %x : tensor<4x3x6xf32> -> tensor<12x6xf32>
+  %h = quilt.reshape %f : tensor<12x6xf32> -> tensor<12x2x3xf32>
+  %m = quilt.reshape %h : tensor<12x2x3xf32> -> tensor<12x6xf32>
+  %bias = quilt.constant dense<1.0> : tensor<1x6xf32>
+  %p = quilt.gemm %m, %w, %bias {trans_b = true} : tensor<12x6xf32>, tensor<6x6xf32>, tensor<1x6xf32> -> tensor<12x6xf32>
+  %y = quilt.reshape %p : tensor<12x6xf32> -> tensor<4x3x6xf32>
+  return %y : tensor<4x3x6xf32>
+}
+
+// -----
+
+// Attention whose queries, keys and values come from one grid attends over
+// the grid: token_dims = 2, no merge in between.
+// CHECK-LABEL: func @attention_over_grid
+func.func @attention_over_grid(%x: tensor<2x4x3x8xf32>, %wq: tensor<8x8xf32>) -> tensor<2x4x3x8xf32> {
+  // CHECK: %[[Q:.*]] = quilt.einsum %arg0, %arg1 {equation = "atbx,xy->atby"} : tensor<2x4x3x8xf32>, tensor<8x8xf32> -> tensor<2x4x3x8xf32>
+  // CHECK: %[[A:.*]] = quilt.attention %[[Q]], %arg0, %arg0 {token_dims = 2 : i64} : tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32> -> tensor<2x4x3x8xf32>
+  // CHECK-NOT: quilt.reshape
+  // CHECK: return %[[A]]
+  %f = quilt.reshape %x : tensor<2x4x3x8xf32> -> tensor<2x12x8xf32>
+  %q = quilt.einsum %f, %wq {equation = "atx,xy->aty"} : tensor<2x12x8xf32>, tensor<8x8xf32> -> tensor<2x12x8xf32>
+  %a = quilt.attention %q, %f, %f : tensor<2x12x8xf32>, tensor<2x12x8xf32>, tensor<2x12x8xf32> -> tensor<2x12x8xf32>
+  %y = quilt.reshape %a : tensor<2x12x8xf32> -> tensor<2x4x3x8xf32>
+  return %y : tensor<2x4x3x8xf32>
+}
+
+// -----
+
+// Keys from another sequence (not merged): attention stays over merged
+// tokens, and the merge stays in front of it.
+// CHECK-LABEL: func @attention_to_other_keys
+func.func @attention_to_other_keys(%x: tensor<2x4x3x8xf32>, %k: tensor<2x5x8xf32>) -> tensor<2x12x8xf32> {
+  // CHECK: %[[M:.*]] = quilt.reshape %arg0 : tensor<2x4x3x8xf32> -> tensor<2x12x8xf32>
+  // CHECK: quilt.attention %[[M]], %arg1, %arg1 : tensor<2x12x8xf32>, tensor<2x5x8xf32>, tensor<2x5x8xf32> -> tensor<2x12x8xf32>
+  %f = quilt.reshape %x : tensor<2x4x3x8xf32> -> tensor<2x12x8xf32>
+  %a = quilt.attention %f, %k, %k : tensor<2x12x8xf32>, tensor<2x5x8xf32>, tensor<2x5x8xf32> -> tensor<2x12x8xf32>
+  return %a : tensor<2x12x8xf32>
+}
+
+// -----
+
+// Softmax over the features and a slice of the features: axes and slice
+// bounds are renumbered around the grid; a slice of the tokens themselves
+// needs them as one dim and stops the merge.
+// CHECK-LABEL: func @softmax_and_slices
+func.func @softmax_and_slices(%x: tensor<1x4x3x6xf32>) -> tensor<1x5x2xf32> {
+  // CHECK: %[[S:.*]] = quilt.softmax %arg0 {axis = 3 : i64} : tensor<1x4x3x6xf32>
+  // CHECK: %[[F:.*]] = quilt.slice %[[S]] {starts = array<i64: 0, 0, 0, 2>, steps = array<i64: 1, 1, 1, 2>} : tensor<1x4x3x6xf32> -> tensor<1x4x3x2xf32>
+  // CHECK: %[[M:.*]] = quilt.reshape %[[F]] : tensor<1x4x3x2xf32> -> tensor<1x12x2xf32>
+  // CHECK: %[[T:.*]] = quilt.slice %[[M]] {starts = array<i64: 0, 1, 0>, steps = array<i64: 1, 2, 1>} : tensor<1x12x2xf32> -> tensor<1x5x2xf32>
+  // CHECK: return %[[T]]
+  %f = quilt.reshape %x : tensor<1x4x3x6xf32> -> tensor<1x12x6xf32>
+  %s = quilt.softmax %f {axis = 2 : i64} : tensor<1x12x6xf32>
+  %c = quilt.slice %s {starts = array<i64: 0, 0, 2>, steps = array<i64: 1, 1, 2>} : tensor<1x12x6xf32> -> tensor<1x12x2xf32>
+  %t = quilt.slice %c {starts = array<i64: 0, 1, 0>, steps = array<i64: 1, 2, 1>} : tensor<1x12x2xf32> -> tensor<1x5x2xf32>
+  return %t : tensor<1x5x2xf32>
+}
