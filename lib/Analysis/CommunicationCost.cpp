@@ -45,7 +45,7 @@ static HaloAxis haloAxisOf(HaloAttr halo, LocalAttr local, int64_t d, const Mesh
   WindowAttr w = halo.getWindow();
   int64_t n = local.getGlobal()[d];
   HaloAxis axis{n, 1, w.toWindow(n, halo.getGlobalOut()), halo.getGlobalOut(),
-                halo.getBoundary() == Boundary::Periodic};
+                static_cast<HaloBoundary>(halo.getBoundary())};
   for (Attribute a : cast<ArrayAttr>(local.getDims()[d])) {
     axis.levels.push_back(grid.axisSize(grid.axisIndex(cast<StringAttr>(a).getValue())));
     axis.parts *= axis.levels.back();

@@ -103,7 +103,7 @@ static int64_t extentBound(RankedTensorType type, int64_t dim, MeshOp mesh) {
   if (HaloAttr halo = local.getHalo(dim)) {
     int64_t n = local.getGlobal()[dim];
     HaloAxis exchange{n, 1, halo.getWindow().toWindow(n, halo.getGlobalOut()),
-                      halo.getGlobalOut(), false,
+                      halo.getGlobalOut(), static_cast<HaloBoundary>(halo.getBoundary()),
                       std::vector<int64_t>(allParts.begin(), allParts.end())};
     for (int64_t p : allParts)
       exchange.parts *= p;

@@ -285,7 +285,7 @@ Value Partitioner::haloExchange(Value value, int64_t dim, const Factor &factor, 
   State state = states[value];
   MLIRContext *ctx = b.getContext();
   auto window = WindowAttr::fromWindow(ctx, factor.window);
-  Boundary boundary = factor.periodic ? Boundary::Periodic : Boundary::Zero;
+  auto boundary = static_cast<Boundary>(factor.boundary);
   auto halo = HaloAttr::get(ctx, dim, window, factor.resultSize, boundary);
   SmallVector<Attribute> halos;
   if (LocalAttr local = getLocalEncoding(value.getType()); local && local.getHalos())

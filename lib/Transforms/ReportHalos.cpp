@@ -38,7 +38,7 @@ struct ReportHalos : quilt::impl::QuiltReportHalosBase<ReportHalos> {
       WindowAttr wa = op.getWindow();
       HaloAxis axis{op.getGlobal(), mesh.getAxisSize(op.getAxis()),
                     wa.toWindow(op.getGlobal(), op.getGlobalOut()),
-                    op.getGlobalOut(), op.getBoundary() == Boundary::Periodic};
+                    op.getGlobalOut(), static_cast<HaloBoundary>(op.getBoundary())};
       for (int64_t r = 0; r < axis.parts; ++r) {
         Range own = axis.block(axis.n, r);
         Range need = neededRange(axis, r);

@@ -11,7 +11,8 @@ Range localRange(const DimLayout &dim, int64_t parts, int64_t coord) {
     return {0, dim.globalSize};
   if (!dim.hasHalo())
     return granularBlockRange(dim.globalSize, dim.granule, parts, coord);
-  return haloInputRange(dim.window, dim.globalOut, parts, coord);
+  return withMirrorSources(haloInputRange(dim.window, dim.globalOut, parts, coord),
+                           dim.globalSize, static_cast<HaloBoundary>(dim.boundary));
 }
 
 int64_t TensorView::numElements() const { return product(0, rank()); }
@@ -43,6 +44,8 @@ size_t decodeLayout(const int64_t *words, std::vector<DimLayout> &dims) {
     d.window = Window{w[2], w[3], w[4], w[5]};
     d.globalOut = w[6];
     d.boundary = w[7];
+    if (d.boundary < QUILT_BOUNDARY_ZERO || d.boundary > QUILT_BOUNDARY_EDGE)
+      raise("dim ", i, " has an unknown boundary ", d.boundary);
     if (w[8] < 0 || w[8] > static_cast<int64_t>(WindowKind::Resize) || w[9] < 0 || w[9] > 3 ||
         w[10] < 0 || w[10] > 4 || (d.hasHalo() && (w[11] < 1 || w[12] < 1)))
       raise("dim ", i, " has an invalid window kind or resize mode");
@@ -87,8 +90,10 @@ TensorView makeView(const std::vector<DimLayout> &dims, const std::vector<int64_
     }
     Range r;
     if (axes.size() > 1 && d.hasHalo()) // the halo'd range of a nested output block
-      r = neededInputRange(d.window, nestedBlockRange(d.globalOut, 1, parts.data(), at.data(),
-                                                      static_cast<int>(axes.size())));
+      r = withMirrorSources(
+          neededInputRange(d.window, nestedBlockRange(d.globalOut, 1, parts.data(), at.data(),
+                                                      static_cast<int>(axes.size()))),
+          d.globalSize, static_cast<HaloBoundary>(d.boundary));
     else if (axes.size() > 1)
       r = nestedBlockRange(d.globalSize, d.granule, parts.data(), at.data(),
                            static_cast<int>(axes.size()));

@@ -79,14 +79,15 @@ func.func @order_differs(%a: tensor<1x8x10x7xf32>, %b: tensor<1x8x10x7xf32>) -> 
 }
 
 // CHECK-LABEL: func @major_axis_gathered_after_move
-func.func @major_axis_gathered_after_move(%a: tensor<1x8x10x7xf32>, %b: tensor<1x8x10x5xf32>) -> tensor<1x8x10x7xf32> {
+func.func @major_axis_gathered_after_move(%a: tensor<1x8x10x7xf32>, %b: tensor<1x8x10x4xf32>) -> tensor<1x8x10x7xf32> {
   %aa = quilt.annotate %a {sharding = #quilt.sharding<@mesh, [[], [], [], ["y"]]>} : tensor<1x8x10x7xf32>
-  %ba = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], ["x", "y"], []]>, priority = 1} : tensor<1x8x10x5xf32>
-  %br = quilt.pad %ba {padding = array<i64: 0, 0, 0, 1, 0, 0, 0, 1>, value = 0.0 : f32, mode = #quilt<boundary reflect>} : tensor<1x8x10x5xf32> -> tensor<1x8x10x7xf32>
-  // The p0 split of %a wins over the p1 split %br derives from (the reflect
-  // pad needs W whole, so no layout of %b gives W over y and the p1
-  // annotation stays). y moves to W first (it is minor to x); x, wanted
-  // nowhere, is gathered after.
+  %ba = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], ["x", "y"], []]>, priority = 1} : tensor<1x8x10x4xf32>
+  %z = quilt.constant dense<0.0> : tensor<1x8x10x3xf32>
+  %br = quilt.concat %ba, %z {axis = 3 : i64} : tensor<1x8x10x4xf32>, tensor<1x8x10x3xf32> -> tensor<1x8x10x7xf32>
+  // The p0 split of %a wins over the p1 split %br derives from (the concat
+  // needs W whole, so no layout of %b gives W over y and the p1 annotation
+  // stays). y moves to W first (it is minor to x); x, wanted nowhere, is
+  // gathered after.
   // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axes ["y"] dim 2 to 3
   // CHECK-NEXT: %[[G:.*]] = quilt.all_gather %[[T]] on @mesh axis "x" dim 2 : {{.*}} -> tensor<1x8x10x?xf32, #quilt.local<@mesh, [1, 8, 10, 7], {{\[}}[], [], [], ["y"]]>>
   // CHECK-NEXT: quilt.add %arg0, %[[G]]

@@ -21,13 +21,13 @@ func.func @bigger_operand_keeps_split(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x1
 }
 
 // CHECK-LABEL: func @stronger_annotation_wins
-func.func @stronger_annotation_wins(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x8x6xf32>) -> tensor<1x8x10x6xf32> {
+func.func @stronger_annotation_wins(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x5x6xf32>) -> tensor<1x8x10x6xf32> {
   %aa = quilt.annotate %a {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x1x10x6xf32>
-  %ba = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], [], ["x"]]>, priority = 1} : tensor<1x8x8x6xf32>
-  %br = quilt.pad %ba {padding = array<i64: 0, 0, 1, 0, 0, 0, 1, 0>, value = 0.0 : f32, mode = #quilt<boundary reflect>} : tensor<1x8x8x6xf32> -> tensor<1x8x10x6xf32>
+  %ba = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], [], ["x"]]>, priority = 1} : tensor<1x8x5x6xf32>
+  %br = quilt.concat %ba, %ba {axis = 2 : i64} : tensor<1x8x5x6xf32>, tensor<1x8x5x6xf32> -> tensor<1x8x10x6xf32>
   // The first operand's annotation (p0) is stronger than the one the larger
   // operand derives from (p1): the larger one moves. (No layout of %b gives
-  // the reflect pad along H an H split, so the p1 annotation stays.)
+  // the concat along H an H split, so the p1 annotation stays.)
   // REMARK: remark: all-to-all moves mesh axis "x" from dim 3 to dim 2 before quilt.add: its operands are split differently and operand 0 dim 2's split is kept: moves 360 bytes per rank instead of 45, and a stronger annotation stays in place
   // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axes ["x"] dim 3 to 2 : tensor<1x8x10x?xf32, {{.*}}> -> tensor<1x8x?x6xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], [], ["x"], []]>>
   // CHECK: quilt.add %{{.*}}, %[[T]] : {{.*}} -> tensor<1x8x?x6xf32, #quilt.local<@mesh, [1, 8, 10, 6], {{\[}}[], [], ["x"], []]>>

@@ -22,13 +22,13 @@ func.func @bigger_second_operand(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x10x6xf
 }
 
 // CHECK-LABEL: func @annotation_wins
-func.func @annotation_wins(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x8x6xf32>) -> tensor<1x8x10x6xf32> {
+func.func @annotation_wins(%a: tensor<1x1x10x6xf32>, %b: tensor<1x8x5x6xf32>) -> tensor<1x8x10x6xf32> {
   %aa = quilt.annotate %a {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x1x10x6xf32>
-  %ba = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], [], ["x"]]>, priority = 1} : tensor<1x8x8x6xf32>
-  %br = quilt.pad %ba {padding = array<i64: 0, 0, 1, 0, 0, 0, 1, 0>, value = 0.0 : f32, mode = #quilt<boundary reflect>} : tensor<1x8x8x6xf32> -> tensor<1x8x10x6xf32>
+  %ba = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], [], ["x"]]>, priority = 1} : tensor<1x8x5x6xf32>
+  %br = quilt.concat %ba, %ba {axis = 2 : i64} : tensor<1x8x5x6xf32>, tensor<1x8x5x6xf32> -> tensor<1x8x10x6xf32>
   // The smaller operand's annotation (p0) is stronger than the one the
   // larger derives from (p1): it keeps its split although moving it would be
-  // cheaper. No layout of %b gives the reflect pad along H an H split, so the p1
+  // cheaper. No layout of %b gives the concat along H an H split, so the p1
   // annotation is not rewritten.
   // CHECK: quilt.annotate %{{.*}} {priority = 1 : i64, {{.*}}sharding = #quilt.sharding<@mesh, {{\[}}[], [], [], ["x"]]>}
   // CHECK: quilt.add {{.*}}quilt.shardings = [#quilt.sharding<@mesh, {{\[}}[], [], ["x"], []]>]

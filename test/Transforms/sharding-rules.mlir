@@ -128,10 +128,11 @@ func.func @slice(%x: tensor<2x9x8xf32>) -> tensor<2x3x8xf32> {
 
 // CHECK-LABEL: func @pad_modes
 func.func @pad_modes(%x: tensor<2x9xf32>) -> (tensor<2x12xf32>, tensor<2x12xf32>) {
-  // Periodic padding is windowed with a wrapping boundary; reflect needs the dim whole.
+  // Padding is a one-tap window whose boundary wraps (periodic) or mirrors
+  // from inside (reflect, edge): a split dim gets a halo, never a gather.
   // CHECK: quilt.rule = "([i, j]) -> ([i, j]) {i = parallel 2, j = windowed 9->12 (k=1 s=1 d=1 pad=2,1 periodic)}"
   %p = quilt.pad %x {padding = array<i64: 0, 2, 0, 1>, value = 0.0 : f32, mode = #quilt<boundary periodic>} : tensor<2x9xf32> -> tensor<2x12xf32>
-  // CHECK: quilt.rule = "([i, j]) -> ([i, k]) {i = parallel 2, j = whole 9, k = whole 12}"
+  // CHECK: quilt.rule = "([i, j]) -> ([i, j]) {i = parallel 2, j = windowed 9->12 (k=1 s=1 d=1 pad=2,1 reflect)}"
   %r = quilt.pad %x {padding = array<i64: 0, 2, 0, 1>, value = 0.0 : f32, mode = #quilt<boundary reflect>} : tensor<2x9xf32> -> tensor<2x12xf32>
   return %p, %r : tensor<2x12xf32>, tensor<2x12xf32>
 }

@@ -1177,8 +1177,8 @@ MODELS = {
     "pad_modes": dict(
         gen=gen_pad_modes,
         shard=[None],
-        notes="onnx.helper: reflect Pad on H and W, conv, edge Pad: mirrored dims are "
-              "gathered (with a remark) when split."),
+        notes="onnx.helper: reflect Pad on H and W, conv, edge Pad: split mirrored dims "
+              "get halos widened to the rows the boundary mirrors."),
     "periodic": dict(
         gen=gen_periodic,
         shard=[None, "input:3"],

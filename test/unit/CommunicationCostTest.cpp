@@ -25,7 +25,7 @@ int64_t receivedByBruteForce(const HaloAxis &axis, int64_t receiver) {
   Range own = blockRange(axis.n, axis.parts, receiver);
   int64_t count = 0;
   for (int64_t p = need.begin; p < need.end; ++p) {
-    int64_t q = axis.periodic ? ((p % axis.n) + axis.n) % axis.n : p;
+    int64_t q = axis.periodic() ? ((p % axis.n) + axis.n) % axis.n : p;
     count += q >= 0 && q < axis.n && (q < own.begin || q >= own.end);
   }
   return count;
@@ -45,7 +45,7 @@ TEST(HaloPositionsSent, EveryReceivedPositionIsSentOnce) {
               Range all = neededInputRange(w, {0, out});
               if (out < 1 || (periodic && (all.begin < -n || all.end > 2 * n)))
                 continue;
-              HaloAxis axis{n, parts, w, out, periodic};
+              HaloAxis axis{n, parts, w, out, periodic ? HaloBoundary::Periodic : HaloBoundary::Zero};
               int64_t sent = 0, received = 0;
               for (int64_t r = 0; r < parts; ++r) {
                 int64_t fromOthers = 0;
@@ -123,7 +123,7 @@ TEST(HaloSegments, NestedOwnersDeliverEveryNeededPositionOnce) {
     for (auto [major, minor] : {std::pair<int64_t, int64_t>{2, 2}, {3, 2}, {2, 3}})
       for (int64_t k : {1, 3, 5}) {
         Window w{1, 1, k, k / 2};
-        HaloAxis axis{n, major * minor, w, n, false, {major, minor}};
+        HaloAxis axis{n, major * minor, w, n, HaloBoundary::Zero, {major, minor}};
         for (int64_t receiver = 0; receiver < axis.parts; ++receiver) {
           Range need = intersect(neededRange(axis, receiver), {0, n});
           std::vector<int> hits(n, 0);

@@ -181,7 +181,10 @@ static_assert((int)ResizeCoordinate::PytorchHalfPixel == (int)ResizeCoord::Pytor
 static_assert((int)ResizeSampling::Linear == (int)ResizeSample::Linear &&
               (int)ResizeSampling::Ceil == (int)ResizeSample::Ceil);
 static_assert((int)Boundary::Reflect == QUILT_BOUNDARY_REFLECT &&
-              (int)Boundary::Edge == QUILT_BOUNDARY_EDGE);
+              (int)Boundary::Edge == QUILT_BOUNDARY_EDGE &&
+              (int)HaloBoundary::Reflect == QUILT_BOUNDARY_REFLECT &&
+              (int)HaloBoundary::Periodic == QUILT_BOUNDARY_PERIODIC &&
+              (int)HaloBoundary::Edge == QUILT_BOUNDARY_EDGE);
 
 HaloAttr LocalAttr::getHalo(int64_t dim) const {
   if (!getHalos())

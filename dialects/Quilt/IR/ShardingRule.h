@@ -39,8 +39,9 @@ struct Factor {
   Window window;
   int64_t padHi = 0;
   int64_t resultSize = 1;
-  /// Windowed factors only: positions outside the domain wrap around.
-  bool periodic = false;
+  /// Windowed factors only: what positions outside the domain read (the
+  /// zero or pad value, wrapped around, or mirrored from inside).
+  HaloBoundary boundary = HaloBoundary::Zero;
 };
 
 /// The value of an operand/result dim slot that carries no factor

@@ -53,6 +53,21 @@ static std::string factorName(int64_t index) {
   return name;
 }
 
+/// " periodic", " reflect", " edge" or "" for a windowed factor's boundary.
+static const char *boundaryNote(HaloBoundary boundary) {
+  switch (boundary) {
+  case HaloBoundary::Zero:
+    return "";
+  case HaloBoundary::Periodic:
+    return " periodic";
+  case HaloBoundary::Reflect:
+    return " reflect";
+  case HaloBoundary::Edge:
+    return " edge";
+  }
+  return "";
+}
+
 std::string ShardingRule::str() const {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -90,7 +105,7 @@ std::string ShardingRule::str() const {
       os << "->" << f.resultSize << " ("
          << (f.window.kind == WindowKind::ConvTranspose ? "transposed " : "")
          << "k=" << f.window.kernel << " s=" << f.window.stride << " d=" << f.window.dilation
-         << " pad=" << f.window.padLo << "," << f.padHi << (f.periodic ? " periodic" : "")
+         << " pad=" << f.window.padLo << "," << f.padHi << boundaryNote(f.boundary)
          << ')';
   }
   os << '}';
@@ -295,7 +310,6 @@ ShardingRule PadOp::getShardingRule() {
   auto in = getInput().getType(), out = getResult().getType();
   ArrayRef<int64_t> padding = getPadding();
   int64_t rank = in.getRank();
-  bool mirrored = getMode() == Boundary::Reflect || getMode() == Boundary::Edge;
   SmallVector<int64_t> dims;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t lo = padding[d], hi = padding[rank + d];
@@ -303,23 +317,15 @@ ShardingRule PadOp::getShardingRule() {
       dims.push_back(rule.addFactor(FactorKind::Parallel, in.getDimSize(d)));
       continue;
     }
-    if (mirrored) {
-      int64_t f = rule.addFactor(FactorKind::Whole, in.getDimSize(d));
-      dims.push_back(f);
-      continue;
-    }
+    // A one-tap window: the halo brings the rows the output block reads,
+    // including those a reflect or edge boundary mirrors from inside.
     int64_t f = rule.addWindowedFactor(in.getDimSize(d), out.getDimSize(d), Window{1, 1, 1, lo},
                                        hi);
-    rule.factors[f].periodic = getMode() == Boundary::Periodic;
+    rule.factors[f].boundary = static_cast<HaloBoundary>(getMode());
     dims.push_back(f);
   }
   rule.operandFactors = {dims};
-  // A whole input dim of a mirrored pad is a different (whole) result dim.
-  SmallVector<int64_t> outDims = dims;
-  for (int64_t d = 0; d < rank; ++d)
-    if (rule.factors[dims[d]].kind == FactorKind::Whole)
-      outDims[d] = rule.addFactor(FactorKind::Whole, out.getDimSize(d));
-  rule.resultFactors = {outDims};
+  rule.resultFactors = {dims};
   return rule;
 }
 

@@ -21,8 +21,10 @@ struct HaloAxis {
   int64_t parts = 1;
   Window window;
   int64_t globalOut = 0;
-  bool periodic = false;
+  HaloBoundary boundary = HaloBoundary::Zero;
   std::vector<int64_t> levels;
+
+  bool periodic() const { return boundary == HaloBoundary::Periodic; }
 
   /// Owner k's block of a dim of `size` positions.
   Range block(int64_t size, int64_t k) const {
@@ -33,9 +35,10 @@ struct HaloAxis {
 };
 
 /// The halo'd range `receiver` needs: its block of the output dim, widened by
-/// the window.
+/// the window (and, for a mirrored boundary, by the positions it mirrors).
 inline Range neededRange(const HaloAxis &axis, int64_t receiver) {
-  return neededInputRange(axis.window, axis.block(axis.globalOut, receiver));
+  return withMirrorSources(neededInputRange(axis.window, axis.block(axis.globalOut, receiver)),
+                           axis.n, axis.boundary);
 }
 
 /// The largest halo'd range any owner needs: the buffer bound.
@@ -68,8 +71,8 @@ inline std::vector<HaloSegment> haloSegments(const HaloAxis &axis, int64_t sende
   if (need.empty() || own.empty())
     return segments;
   // Without wrapping, only image 0 holds data.
-  int64_t firstImage = axis.periodic ? domainImage(need.begin, axis.n) : 0;
-  int64_t lastImage = axis.periodic ? domainImage(need.end - 1, axis.n) : 0;
+  int64_t firstImage = axis.periodic() ? domainImage(need.begin, axis.n) : 0;
+  int64_t lastImage = axis.periodic() ? domainImage(need.end - 1, axis.n) : 0;
   for (int64_t k = firstImage; k <= lastImage; ++k) {
     int64_t shift = k * axis.n;
     Range piece = intersect({need.begin - shift, need.end - shift}, own);
@@ -99,11 +102,12 @@ inline int64_t haloPositionsSent(const HaloAxis &axis, int64_t sender) {
 }
 
 /// Local ranges of the receiver's halo'd range that lie outside [0, n) and
-/// take the zero boundary value (none for a periodic boundary).
+/// take the zero boundary value (none for a periodic boundary; a mirrored
+/// one reads them from inside, so zeros there are never read).
 inline std::vector<Range> zeroPaddingRanges(const HaloAxis &axis, int64_t receiver) {
   std::vector<Range> ranges;
   Range need = neededRange(axis, receiver);
-  if (need.empty() || (axis.periodic && axis.n > 0))
+  if (need.empty() || (axis.periodic() && axis.n > 0))
     return ranges;
   Range below = intersect(need, {need.begin, 0});
   Range above = intersect(need, {axis.n, need.end});

@@ -120,6 +120,37 @@ inline int64_t tileMaxSize(const int64_t *n, const int64_t *granule, const int64
   return size;
 }
 
+/// How a halo'd range reads positions outside the domain [0, n): the zero
+/// (or pad) value, wrapped around (periodic), or mirrored from inside (reflect
+/// and edge pads). Values match QUILT_BOUNDARY_*.
+enum class HaloBoundary : int64_t { Zero = 0, Periodic = 1, Reflect = 2, Edge = 3 };
+
+/// Where a mirrored boundary reads position `p` outside [0, n) from (as ONNX
+/// Pad's reflect and edge modes; the pad kernel calls the same function).
+inline int64_t mirrorSource(int64_t p, int64_t n, HaloBoundary b) {
+  if (b == HaloBoundary::Edge || n == 1)
+    return p < 0 ? 0 : n - 1;
+  int64_t period = 2 * (n - 1), q = ((p % period) + period) % period;
+  return q < n ? q : period - q;
+}
+
+/// `need` widened to also cover the positions inside [0, n) that a mirrored
+/// boundary reads for its positions outside (unchanged for zero and periodic).
+inline Range withMirrorSources(Range need, int64_t n, HaloBoundary b) {
+  if ((b != HaloBoundary::Reflect && b != HaloBoundary::Edge) || need.empty() || n <= 0)
+    return need;
+  Range hull = need;
+  for (int64_t p = need.begin; p < std::min<int64_t>(need.end, 0); ++p) {
+    int64_t s = mirrorSource(p, n, b);
+    hull = {std::min(hull.begin, s), std::max(hull.end, s + 1)};
+  }
+  for (int64_t p = std::max<int64_t>(need.begin, n); p < need.end; ++p) {
+    int64_t s = mirrorSource(p, n, b);
+    hull = {std::min(hull.begin, s), std::max(hull.end, s + 1)};
+  }
+  return hull;
+}
+
 /// How output positions along one dim read input positions.
 enum class WindowKind : int64_t {
   /// Convolution and pooling: output o reads o * stride - padLo + j * dilation,

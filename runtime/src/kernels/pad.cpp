@@ -45,14 +45,10 @@ int64_t boundarySource(int64_t p, int64_t n, int64_t mode) {
     return -1;
   case QUILT_BOUNDARY_PERIODIC:
     return ((p % n) + n) % n;
-  case QUILT_BOUNDARY_REFLECT: {
-    if (n == 1)
-      return 0;
-    int64_t period = 2 * (n - 1), q = ((p % period) + period) % period;
-    return q < n ? q : period - q;
-  }
+  case QUILT_BOUNDARY_REFLECT:
   case QUILT_BOUNDARY_EDGE:
-    return p < 0 ? 0 : n - 1;
+    // The halo exchange widened this rank's range with the same function.
+    return mirrorSource(p, n, static_cast<HaloBoundary>(mode));
   }
   raise("unknown pad mode ", mode);
 }
