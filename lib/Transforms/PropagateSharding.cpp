@@ -204,6 +204,25 @@ static bool applyRewrites(ArrayRef<Rewrite> rewrites, int64_t priority, const st
   return changed;
 }
 
+/// What factorAxes decides at an op that operands may disagree on.
+struct Decision {
+  ShardingRule rule;
+  SmallVector<OperandLayout> layouts;
+  FactorAssignment assignment;
+};
+
+/// The decision at `op`, or nullopt for ops whose reshards stay where they
+/// are (no rule, attention, a DFT moving its axis).
+static std::optional<Decision> decisionAt(Operation &op, MeshOp mesh,
+                                          const Priorities &priorities) {
+  auto ruled = dyn_cast<ShardingRuleOpInterface>(op);
+  if (!ruled || isa<AttentionOp>(op) || mayMoveSpectralAxis(&op))
+    return std::nullopt;
+  Decision d{ruled.getShardingRule(), operandLayouts(&op, priorities), {}};
+  d.assignment = factorAxes(d.rule, d.layouts, resultTypes(&op), mesh);
+  return d;
+}
+
 /// The first place (in program order) where a stronger split meets a weaker
 /// one that rewriting weaker annotations upstream reconciles: rewrites them
 /// and returns true.
@@ -235,17 +254,15 @@ static bool rewriteOneWeakerAnnotation(func::FuncOp func, MeshOp mesh, FlatSymbo
       continue;
     }
     // An op that reshards a weaker operand to keep a stronger one's split.
-    auto ruled = dyn_cast<ShardingRuleOpInterface>(op);
-    if (!ruled || isa<AttentionOp>(op) || mayMoveSpectralAxis(&op))
+    std::optional<Decision> d = decisionAt(op, mesh, priorities);
+    if (!d)
       continue;
-    ShardingRule rule = ruled.getShardingRule();
-    SmallVector<OperandLayout> layouts = operandLayouts(&op, priorities);
-    FactorAssignment assignment = factorAxes(rule, layouts, resultTypes(&op), mesh);
-    int64_t priority = derivedPriority(rule, assignment, layouts);
+    int64_t priority = derivedPriority(d->rule, d->assignment, d->layouts);
     for (auto [i, operand] : llvm::enumerate(op.getOperands())) {
-      if (layouts[i].priority <= priority)
+      if (d->layouts[i].priority <= priority)
         continue;
-      AxisSplit want = splitForOperand(rule, i, assignment.axes, assignment.baseGranules);
+      AxisSplit want =
+          splitForOperand(d->rule, i, d->assignment.axes, d->assignment.baseGranules);
       SmallVector<Rewrite> rewrites;
       if (bytesToReshard(operand, want, mesh) > 0 &&
           collectRewrites(operand, want, priority, mesh, rewrites) &&
@@ -302,12 +319,12 @@ static std::optional<Hoist> cheapestUpstream(Value value, AxisSplit want, uint64
 static bool hoistOneReshard(func::FuncOp func, MeshOp mesh, FlatSymbolRefAttr meshRef,
                             const Priorities &priorities) {
   for (Operation &op : func.getBody().getOps()) {
-    auto ruled = dyn_cast<ShardingRuleOpInterface>(op);
-    if (!ruled || isa<AttentionOp>(op) || mayMoveSpectralAxis(&op))
+    std::optional<Decision> d = decisionAt(op, mesh, priorities);
+    if (!d)
       continue;
-    ShardingRule rule = ruled.getShardingRule();
-    SmallVector<OperandLayout> layouts = operandLayouts(&op, priorities);
-    FactorAssignment assignment = factorAxes(rule, layouts, resultTypes(&op), mesh);
+    const ShardingRule &rule = d->rule;
+    const SmallVector<OperandLayout> &layouts = d->layouts;
+    const FactorAssignment &assignment = d->assignment;
     for (auto [i, operand] : llvm::enumerate(op.getOperands())) {
       // Only the reshards of a conflict: a dim the op needs whole stays here.
       if (llvm::any_of(llvm::enumerate(rule.operandFactors[i]), [&](auto df) {
