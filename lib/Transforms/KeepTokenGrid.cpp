@@ -114,7 +114,8 @@ struct SinkIntoElementwise : RewritePattern {
   SinkIntoElementwise(MLIRContext *ctx) : RewritePattern(MatchAnyOpTypeTag(), 1, ctx) {}
   LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rw) const override {
     if (!isa<ReluOp, SigmoidOp, TanhOp, ErfOp, GeluOp, SqrtOp, ExpOp, LogOp, NegOp, AbsOp,
-             LeakyReluOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, SelectOp>(op))
+             LeakyReluOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, SelectOp,
+             CompareOp>(op))
       return failure();
     std::optional<Merge> m = firstMergedOperand(op);
     auto out = cast<RankedTensorType>(op->getResult(0).getType());
@@ -340,6 +341,36 @@ struct SinkIntoReshape : OpRewritePattern<ReshapeOp> {
   }
 };
 
+/// Reductions: a reduced merged dim is reduced over all its parts (a mean
+/// over the tokens is a mean over the grid); other dims are renumbered.
+template <class ReduceOpT>
+struct SinkIntoReduce : OpRewritePattern<ReduceOpT> {
+  using OpRewritePattern<ReduceOpT>::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReduceOpT op, PatternRewriter &rw) const override {
+    std::optional<Merge> m = asMerge(op.getInput());
+    if (!m)
+      return failure();
+    int64_t k = m->parts.size();
+    bool reducesMerged = llvm::is_contained(op.getDims(), m->pos);
+    SmallVector<int64_t> dims;
+    for (int64_t d : op.getDims()) {
+      if (d == m->pos)
+        for (int64_t i = 0; i < k; ++i)
+          dims.push_back(d + i);
+      else
+        dims.push_back(d < m->pos ? d : d + k - 1);
+    }
+    auto type = expand(op.getResult().getType(), m->pos,
+                       reducesMerged ? SmallVector<int64_t>(k, 1) : m->parts);
+    Operation *reduced = rw.clone(*op);
+    reduced->setOperand(0, m->source);
+    reduced->setAttr("dims", rw.getDenseI64ArrayAttr(dims));
+    reduced->getResult(0).setType(type);
+    replaceMerged(rw, op, reduced->getResult(0));
+    return success();
+  }
+};
+
 /// Attention whose q, k and v have merged tokens: the token grids become
 /// token_dims.
 struct SinkIntoAttention : OpRewritePattern<AttentionOp> {
@@ -363,8 +394,9 @@ struct KeepTokenGrid : quilt::impl::QuiltKeepTokenGridBase<KeepTokenGrid> {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
     patterns.add<SinkIntoElementwise, SinkIntoTranspose, SinkIntoLayerNorm, SinkIntoSoftmax,
-                 SinkIntoSlice, SinkIntoEinsum, SinkIntoGemm, SinkIntoReshape, SinkIntoAttention>(
-        ctx);
+                 SinkIntoSlice, SinkIntoEinsum, SinkIntoGemm, SinkIntoReshape, SinkIntoAttention,
+                 SinkIntoReduce<ReduceSumOp>, SinkIntoReduce<ReduceMeanOp>,
+                 SinkIntoReduce<ReduceMaxOp>>(ctx);
     // Weights stay where the importer put them: no folding, no constant CSE.
     GreedyRewriteConfig config;
     config.enableFolding(false).enableConstantCSE(false);

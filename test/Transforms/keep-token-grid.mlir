@@ -138,3 +138,23 @@ func.func @softmax_and_slices(%x: tensor<1x4x3x6xf32>) -> tensor<1x5x2xf32> {
   %t = quilt.slice %c {starts = array<i64: 0, 1, 0>, steps = array<i64: 1, 2, 1>} : tensor<1x12x2xf32> -> tensor<1x5x2xf32>
   return %t : tensor<1x5x2xf32>
 }
+
+// -----
+
+// A mean over the tokens (a pooled head) is a mean over the grid's dims: each
+// rank reduces its tile and one all-reduce finishes it. A reduction over
+// other dims keeps the parts.
+// CHECK-LABEL: func @mean_over_tokens
+func.func @mean_over_tokens(%x: tensor<1x4x3x5xf32>) -> (tensor<1x1x4xf32>, tensor<1x15x1xf32>) {
+  // CHECK: %[[T:.*]] = quilt.transpose %arg0 {perm = array<i64: 0, 2, 3, 1>} : tensor<1x4x3x5xf32> -> tensor<1x3x5x4xf32>
+  // CHECK: %[[M:.*]] = quilt.reduce_mean %[[T]] dims [1, 2] : tensor<1x3x5x4xf32> -> tensor<1x1x1x4xf32>
+  // CHECK: %[[P:.*]] = quilt.reshape %[[M]] : tensor<1x1x1x4xf32> -> tensor<1x1x4xf32>
+  // CHECK: %[[X:.*]] = quilt.reduce_max %[[T]] dims [3] : tensor<1x3x5x4xf32> -> tensor<1x3x5x1xf32>
+  // CHECK: %[[Y:.*]] = quilt.reshape %[[X]] : tensor<1x3x5x1xf32> -> tensor<1x15x1xf32>
+  // CHECK: return %[[P]], %[[Y]]
+  %f = quilt.reshape %x : tensor<1x4x3x5xf32> -> tensor<1x4x15xf32>
+  %t = quilt.transpose %f {perm = array<i64: 0, 2, 1>} : tensor<1x4x15xf32> -> tensor<1x15x4xf32>
+  %m = quilt.reduce_mean %t dims [1] : tensor<1x15x4xf32> -> tensor<1x1x4xf32>
+  %x2 = quilt.reduce_max %t dims [2] : tensor<1x15x4xf32> -> tensor<1x15x1xf32>
+  return %m, %x2 : tensor<1x1x4xf32>, tensor<1x15x1xf32>
+}

@@ -544,6 +544,21 @@ class ViTPos(ViT):
         return self.head(t.transpose(1, 2).reshape(b, e, h, w))
 
 
+class ViTPool(ViT):
+    """ViT classifier without a class token: the tokens' mean (a pooled head)
+    feeds a linear layer, so the grid meets a reduction over the tokens."""
+
+    def __init__(self):
+        super().__init__()
+        self.classify = nn.Linear(16, 5)
+
+    def forward(self, x):
+        t = self.patch(x).flatten(2).transpose(1, 2)
+        for layer in self.layers:
+            t = layer(t)
+        return self.classify(t.mean(dim=1))
+
+
 class Norms(nn.Module):
     """GroupNorm (torch's Reshape/InstanceNorm/Reshape export), InstanceNorm2d,
     LayerNorm over channels (NHWC rows) and LayerNorm over the spatial dims."""
@@ -1212,6 +1227,11 @@ MODELS = {
         shard=[None],
         notes="opset 17: the ViT on a 9x5 patch grid (uneven over 2 and 3 ranks) with a "
               "learned positional embedding added to the 45 tokens."),
+    "vit_pool": dict(
+        gen=lambda d: gen_torch("vit_pool", ViTPool, [1, 2, 36, 20], 2700, d, opset=17),
+        shard=[None],
+        notes="opset 17: the ViT on a 9x5 patch grid with a pooled head (mean over the "
+              "tokens, then a Linear to 5 classes) instead of folding back to the grid."),
     "norms": dict(
         gen=lambda d: gen_torch("norms", Norms, [2, 3, 21, 13], 1300, d, opset=17),
         shard=[None, "input:3"],

@@ -89,7 +89,10 @@ def QuiltKeepTokenGrid : Pass<"quilt-keep-token-grid"> {
       layer_norm and softmax over other dims (axes renumbered),
     * einsums keeping the merged letter (one letter per part), gemms whose
       rows are merged (an einsum plus the bias),
-    * reshapes of other dims (the merge follows), and
+    * reshapes of other dims (the merge follows),
+    * reductions (sum, mean, max): one over the merged dim reduces over all
+      its parts (a mean over the tokens is a mean over the grid), others are
+      renumbered, and
     * `quilt.attention` whose q, k and v tokens are merged (`token_dims`).
 
     A merge that meets the reshape splitting `H*W` back into `H, W` cancels
