@@ -202,6 +202,17 @@ def save_graph(graph, out_dir, keep_pads=False):
     return finalize(model, os.path.join(out_dir, f"{graph.name}.onnx"), keep_pads=keep_pads)
 
 
+def save_one_io(nodes, name, in_shape, out_shape, inits, out_dir, seed, keep_pads=False):
+    """Saves an onnx.helper graph of `nodes` with one float input 'input' and
+    one output 'output'; returns (model, ops, x), x its seeded input."""
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, out_shape)],
+        initializer=inits)
+    model, ops = save_graph(graph, out_dir, keep_pads=keep_pads)
+    return model, ops, make_input(in_shape, seed + 1)
+
+
 def export_torch(module, x, path, opset=OPSET):
     module.eval()
     # Attention modules take an inference fast path (no ONNX export) unless
@@ -743,12 +754,8 @@ def gen_pointwise(out_dir, seed=900):
         helper.make_node("Min", ["k", "c"], ["m"], name="min"),
         helper.make_node("Max", ["m", "a"], ["output"], name="max"),
     ]
-    graph = helper.make_graph(
-        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 19, 13])],
-        initializer=inits)
-    model, ops = save_graph(graph, out_dir)
-    x = make_input(in_shape, seed + 1)
+    model, ops, x = save_one_io(nodes, name, in_shape, [1, 3, 19, 13], inits,
+                                out_dir, seed)
     with torch.no_grad():
         c = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
         a = c.abs()
@@ -769,12 +776,8 @@ def gen_softmax(out_dir, seed=1000):
         helper.make_node("Softmax", ["c"], ["s"], name="softmax_channels", axis=1),
         helper.make_node("Softmax", ["s"], ["output"], name="softmax_width", axis=-1),
     ]
-    graph = helper.make_graph(
-        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 5, 17, 11])],
-        initializer=[numpy_helper.from_array(w, "w")])
-    model, ops = save_graph(graph, out_dir)
-    x = make_input(in_shape, seed + 1)
+    model, ops, x = save_one_io(nodes, name, in_shape, [1, 5, 17, 11],
+                                [numpy_helper.from_array(w, "w")], out_dir, seed)
     with torch.no_grad():
         c = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
         ref = torch.softmax(torch.softmax(c, 1), -1).numpy().astype(np.float32)
@@ -794,12 +797,8 @@ def gen_channels_last(out_dir, seed=1100):
         helper.make_node("Softmax", ["t"], ["s"], name="softmax_channels", axis=-1),
         helper.make_node("Transpose", ["s"], ["output"], name="to_nwch", perm=[0, 2, 1, 3]),
     ]
-    graph = helper.make_graph(
-        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 12, 15, 6])],
-        initializer=[numpy_helper.from_array(w, "w")])
-    model, ops = save_graph(graph, out_dir)
-    x = make_input(in_shape, seed + 1)
+    model, ops, x = save_one_io(nodes, name, in_shape, [1, 12, 15, 6],
+                                [numpy_helper.from_array(w, "w")], out_dir, seed)
     with torch.no_grad():
         c = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1)
         s = torch.softmax(c.permute(0, 2, 3, 1), -1)
@@ -853,12 +852,8 @@ def gen_pad_modes(out_dir, seed=1800):
     inits = [numpy_helper.from_array(np.array([0, 0, 2, 1, 0, 0, 0, 1], np.int64), "pads1"),
              numpy_helper.from_array(np.array([0, 0, 1, 3, 0, 0, 2, 0], np.int64), "pads2"),
              numpy_helper.from_array(w, "w")]
-    graph = helper.make_graph(
-        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 14, 12])],
-        initializer=inits)
-    model, ops = save_graph(graph, out_dir, keep_pads=True)
-    x = make_input(in_shape, seed + 1)
+    model, ops, x = save_one_io(nodes, name, in_shape, [1, 3, 14, 12], inits,
+                                out_dir, seed, keep_pads=True)
     with torch.no_grad():
         t = F.pad(torch.from_numpy(x), (1, 1, 2, 0), mode="reflect")
         t = F.conv2d(t, torch.from_numpy(w))
@@ -890,12 +885,8 @@ def gen_indexing(out_dir, seed=2400):
              numpy_helper.from_array(np.array([1, 3, 10, 1], np.int64), "shape"),
              numpy_helper.from_array(mask, "mask"),
              numpy_helper.from_array(np.array([1, 3, 5, 7, 9], np.int64), "rows")]
-    graph = helper.make_graph(
-        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 5, 9])],
-        initializer=inits)
-    model, ops = save_graph(graph, out_dir)
-    x = make_input(in_shape, seed + 1)
+    model, ops, x = save_one_io(nodes, name, in_shape, [1, 3, 5, 9], inits,
+                                out_dir, seed)
     a = x[:, [3, 0, 2]] + bias
     ref = np.where(mask, a, -a)[:, :, 1::2].astype(np.float32)
     return model, ops, x, ref
@@ -973,12 +964,8 @@ def gen_periodic(out_dir, seed=1700):
     nodes.append(helper.make_node("Concat", ["shifted", "first_row"], ["rolled"], name="roll",
                                   axis=2))
     nodes.append(helper.make_node("Add", ["rolled", "c2"], ["output"], name="residual"))
-    graph = helper.make_graph(
-        nodes, name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, in_shape)],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 2, h, w])],
-        initializer=inits)
-    model, ops = save_graph(graph, out_dir)
-    x = make_input(in_shape, seed + 1)
+    model, ops, x = save_one_io(nodes, name, in_shape, [1, 2, h, w], inits,
+                                out_dir, seed)
     with torch.no_grad():
         t = torch.from_numpy(x)
         t = torch.tanh(F.conv2d(F.pad(t, (1, 1, 1, 1), mode="circular"), torch.from_numpy(w1)))
