@@ -430,34 +430,45 @@ LogicalResult Importer::importResize(const Node &node) {
   return success();
 }
 
+/// Elementwise ONNX ops that map one-to-one onto a quilt op.
+using UnaryBuilder = Value (*)(OpBuilder &, Location, Value);
+using BinaryBuilder = Value (*)(OpBuilder &, Location, RankedTensorType, Value, Value);
+template <class OpT>
+static Value buildUnary(OpBuilder &b, Location loc, Value x) {
+  return OpT::create(b, loc, x);
+}
+template <class OpT>
+static Value buildBinary(OpBuilder &b, Location loc, RankedTensorType type, Value l, Value r) {
+  return OpT::create(b, loc, type, l, r);
+}
+static const llvm::StringMap<UnaryBuilder> &unaryBuilders() {
+  static const llvm::StringMap<UnaryBuilder> builders = {
+      {"Relu", buildUnary<ReluOp>}, {"Sigmoid", buildUnary<SigmoidOp>},
+      {"Tanh", buildUnary<TanhOp>}, {"Erf", buildUnary<ErfOp>},
+      {"Sqrt", buildUnary<SqrtOp>}, {"Exp", buildUnary<ExpOp>},
+      {"Log", buildUnary<LogOp>},   {"Neg", buildUnary<NegOp>},
+      {"Abs", buildUnary<AbsOp>}};
+  return builders;
+}
+static const llvm::StringMap<BinaryBuilder> &binaryBuilders() {
+  static const llvm::StringMap<BinaryBuilder> builders = {
+      {"Add", buildBinary<AddOp>}, {"Sub", buildBinary<SubOp>}, {"Mul", buildBinary<MulOp>},
+      {"Div", buildBinary<DivOp>}, {"Pow", buildBinary<PowOp>}, {"Max", buildBinary<MaxOp>},
+      {"Min", buildBinary<MinOp>}};
+  return builders;
+}
+
 LogicalResult Importer::importUnary(const Node &node) {
   auto x = input(node, 0);
   auto type = outputType(node);
   if (failed(x) || failed(type))
     return failure();
   Location loc = locOf(node);
-  Value out;
-  if (node.opType == "Relu")
-    out = ReluOp::create(b, loc, *x);
-  else if (node.opType == "LeakyRelu")
-    out = LeakyReluOp::create(b, loc, *x, b.getF32FloatAttr(floatAttr(node, "alpha", 0.01f)));
-  else if (node.opType == "Sigmoid")
-    out = SigmoidOp::create(b, loc, *x);
-  else if (node.opType == "Tanh")
-    out = TanhOp::create(b, loc, *x);
-  else if (node.opType == "Erf")
-    out = ErfOp::create(b, loc, *x);
-  else if (node.opType == "Sqrt")
-    out = SqrtOp::create(b, loc, *x);
-  else if (node.opType == "Exp")
-    out = ExpOp::create(b, loc, *x);
-  else if (node.opType == "Log")
-    out = LogOp::create(b, loc, *x);
-  else if (node.opType == "Neg")
-    out = NegOp::create(b, loc, *x);
-  else if (node.opType == "Abs")
-    out = AbsOp::create(b, loc, *x);
-  values[node.outputs[0]] = out;
+  if (node.opType == "LeakyRelu")
+    values[node.outputs[0]] =
+        LeakyReluOp::create(b, loc, *x, b.getF32FloatAttr(floatAttr(node, "alpha", 0.01f)));
+  else
+    values[node.outputs[0]] = unaryBuilders().lookup(node.opType)(b, loc, *x);
   return success();
 }
 
@@ -471,22 +482,7 @@ LogicalResult Importer::importBinary(const Node &node) {
   Location loc = locOf(node);
   Value l = broadcastRank(*lhs, type->getRank(), loc);
   Value r = broadcastRank(*rhs, type->getRank(), loc);
-  Value out;
-  if (node.opType == "Add")
-    out = AddOp::create(b, loc, *type, l, r);
-  else if (node.opType == "Sub")
-    out = SubOp::create(b, loc, *type, l, r);
-  else if (node.opType == "Mul")
-    out = MulOp::create(b, loc, *type, l, r);
-  else if (node.opType == "Div")
-    out = DivOp::create(b, loc, *type, l, r);
-  else if (node.opType == "Pow")
-    out = PowOp::create(b, loc, *type, l, r);
-  else if (node.opType == "Max")
-    out = MaxOp::create(b, loc, *type, l, r);
-  else
-    out = MinOp::create(b, loc, *type, l, r);
-  values[node.outputs[0]] = out;
+  values[node.outputs[0]] = binaryBuilders().lookup(node.opType)(b, loc, *type, l, r);
   return success();
 }
 
@@ -1286,68 +1282,60 @@ LogicalResult Importer::importConstant(const Node &node) {
 }
 
 const std::map<std::string, Handler> &handlers() {
-  static const std::map<std::string, Handler> table = {
-      {"Conv", &Importer::importConv},
-      {"ConvTranspose", &Importer::importConvTranspose},
-      {"Resize", &Importer::importResize},
-      {"Slice", &Importer::importSlice},
-      {"Einsum", &Importer::importEinsum},
-      {"Split", &Importer::importSplit},
-      {"Relu", &Importer::importUnary},
-      {"LeakyRelu", &Importer::importUnary},
-      {"Sigmoid", &Importer::importUnary},
-      {"Tanh", &Importer::importUnary},
-      {"Erf", &Importer::importUnary},
-      {"Sqrt", &Importer::importUnary},
-      {"Exp", &Importer::importUnary},
-      {"Log", &Importer::importUnary},
-      {"Neg", &Importer::importUnary},
-      {"Abs", &Importer::importUnary},
-      {"Pow", &Importer::importBinary},
-      {"Max", &Importer::importBinary},
-      {"Min", &Importer::importBinary},
-      {"Clip", &Importer::importClip},
-      {"Softmax", &Importer::importSoftmax},
-      {"Transpose", &Importer::importTranspose},
-      {"Pad", &Importer::importPad},
-      {"Add", &Importer::importBinary},
-      {"Sub", &Importer::importBinary},
-      {"Mul", &Importer::importBinary},
-      {"Div", &Importer::importBinary},
-      {"MaxPool", &Importer::importPool},
-      {"AveragePool", &Importer::importPool},
-      {"GlobalAveragePool", &Importer::importGlobalAveragePool},
-      {"ReduceSum", &Importer::importReduce},
-      {"ReduceMean", &Importer::importReduce},
-      {"ReduceMax", &Importer::importReduce},
-      {"DFT", &Importer::importDft},
-      {"BatchNormalization", &Importer::importBatchNorm},
-      {"InstanceNormalization", &Importer::importInstanceNorm},
-      {"LayerNormalization", &Importer::importLayerNorm},
-      {"Gemm", &Importer::importGemm},
-      {"MatMul", &Importer::importMatMul},
-      {"Flatten", &Importer::importReshape},
-      {"Reshape", &Importer::importReshape},
-      {"Squeeze", &Importer::importReshape},
-      {"Unsqueeze", &Importer::importReshape},
-      {"Concat", &Importer::importConcat},
-      {"Identity", &Importer::importIdentity},
-      {"Cast", &Importer::importCast},
-      {"Expand", &Importer::importExpand},
-      {"Where", &Importer::importWhere},
-      {"Less", &Importer::importCompare},
-      {"LessOrEqual", &Importer::importCompare},
-      {"Greater", &Importer::importCompare},
-      {"GreaterOrEqual", &Importer::importCompare},
-      {"Equal", &Importer::importCompare},
-      {"And", &Importer::importLogic},
-      {"Or", &Importer::importLogic},
-      {"Xor", &Importer::importLogic},
-      {"Not", &Importer::importLogic},
-      {"Gather", &Importer::importGather},
-      {"Dropout", &Importer::importIdentity},
-      {"Constant", &Importer::importConstant},
-  };
+  // The elementwise ops come from their builder tables, so each has a builder.
+  static const std::map<std::string, Handler> table = [] {
+    std::map<std::string, Handler> t = {
+        {"Conv", &Importer::importConv},
+        {"ConvTranspose", &Importer::importConvTranspose},
+        {"Resize", &Importer::importResize},
+        {"Slice", &Importer::importSlice},
+        {"Einsum", &Importer::importEinsum},
+        {"Split", &Importer::importSplit},
+        {"Clip", &Importer::importClip},
+        {"Softmax", &Importer::importSoftmax},
+        {"Transpose", &Importer::importTranspose},
+        {"Pad", &Importer::importPad},
+        {"MaxPool", &Importer::importPool},
+        {"AveragePool", &Importer::importPool},
+        {"GlobalAveragePool", &Importer::importGlobalAveragePool},
+        {"ReduceSum", &Importer::importReduce},
+        {"ReduceMean", &Importer::importReduce},
+        {"ReduceMax", &Importer::importReduce},
+        {"DFT", &Importer::importDft},
+        {"BatchNormalization", &Importer::importBatchNorm},
+        {"InstanceNormalization", &Importer::importInstanceNorm},
+        {"LayerNormalization", &Importer::importLayerNorm},
+        {"Gemm", &Importer::importGemm},
+        {"MatMul", &Importer::importMatMul},
+        {"Flatten", &Importer::importReshape},
+        {"Reshape", &Importer::importReshape},
+        {"Squeeze", &Importer::importReshape},
+        {"Unsqueeze", &Importer::importReshape},
+        {"Concat", &Importer::importConcat},
+        {"Identity", &Importer::importIdentity},
+        {"Cast", &Importer::importCast},
+        {"Expand", &Importer::importExpand},
+        {"Where", &Importer::importWhere},
+        {"Less", &Importer::importCompare},
+        {"LessOrEqual", &Importer::importCompare},
+        {"Greater", &Importer::importCompare},
+        {"GreaterOrEqual", &Importer::importCompare},
+        {"Equal", &Importer::importCompare},
+        {"And", &Importer::importLogic},
+        {"Or", &Importer::importLogic},
+        {"Xor", &Importer::importLogic},
+        {"Not", &Importer::importLogic},
+        {"Gather", &Importer::importGather},
+        {"Dropout", &Importer::importIdentity},
+        {"Constant", &Importer::importConstant},
+    };
+    t["LeakyRelu"] = &Importer::importUnary;
+    for (const auto &entry : unaryBuilders())
+      t[entry.getKey().str()] = &Importer::importUnary;
+    for (const auto &entry : binaryBuilders())
+      t[entry.getKey().str()] = &Importer::importBinary;
+    return t;
+  }();
   return table;
 }
 
