@@ -1087,7 +1087,7 @@ LogicalResult Importer::importConcat(const Node &node) {
 LogicalResult Importer::importCast(const Node &node) {
   // Constant casts fold at import. Quilt computes in float32 and carries
   // bools as float masks: a cast to float keeps the value (a mask is already
-  // 0/1), a cast to bool is |x| > 0.
+  // 0/1), a cast to bool is x != 0, i.e. 1 - (x == 0) (NaN is true).
   int64_t to = intAttr(node, "to", 0);
   if (to == 1)
     return importIdentity(node);
@@ -1099,10 +1099,10 @@ LogicalResult Importer::importCast(const Node &node) {
   if (failed(x) || failed(type))
     return failure();
   Location loc = locOf(node);
-  Value magnitude = AbsOp::create(b, loc, *x);
-  values[node.outputs[0]] = CompareOp::create(b, loc, *type, magnitude,
-                                              scalar(0.f, type->getRank(), loc),
-                                              ComparePredicate::Greater);
+  int64_t rank = type->getRank();
+  Value zero = CompareOp::create(b, loc, *type, *x, scalar(0.f, rank, loc),
+                                 ComparePredicate::Equal);
+  values[node.outputs[0]] = SubOp::create(b, loc, *type, scalar(1.f, rank, loc), zero);
   return success();
 }
 

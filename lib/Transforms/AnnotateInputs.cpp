@@ -149,7 +149,9 @@ struct AnnotateInputs : quilt::impl::QuiltAnnotateInputsBase<AnnotateInputs> {
         module.emitError("--shard names '")
             << entry.getKey()
             << "', which is no input, output or value of the model (a value fused into its "
-               "consumer, e.g. a conv's output before its activation, is gone)";
+               "consumer, e.g. a conv's output before its activation, is gone, and so are "
+               "tokens quilt-keep-token-grid keeps as a grid: --keep-token-grid=false keeps "
+               "them)";
         return signalPassFailure();
       }
   }

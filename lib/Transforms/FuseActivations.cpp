@@ -22,7 +22,9 @@ static void fuse(Operation *activationOp, Activation kind, float alpha) {
     return;
   conv.setActivation(kind);
   conv.setActivationAlpha(APFloat(alpha));
-  conv->setLoc(FusedLoc::get(conv->getContext(), {conv->getLoc(), activationOp->getLoc()}));
+  // The conv now computes the activation's value: the conv's own is gone.
+  conv->setLoc(FusedLoc::get(conv->getContext(),
+                             {withoutOnnxValueNames(conv->getLoc()), activationOp->getLoc()}));
   activationOp->getResult(0).replaceAllUsesWith(conv.getResult());
   activationOp->erase();
 }
@@ -68,8 +70,12 @@ static void fuseGelu(ErfOp erf) {
       half.getResult().getType() != x.getType())
     return;
   OpBuilder builder(half);
-  Location loc = FusedLoc::get(erf->getContext(), {div->getLoc(), erf->getLoc(), add->getLoc(),
-                                                   times->getLoc(), half->getLoc()});
+  // Only the last multiply's value survives (as the GELU's).
+  Location loc = FusedLoc::get(
+      erf->getContext(),
+      {withoutOnnxValueNames(div->getLoc()), withoutOnnxValueNames(erf->getLoc()),
+       withoutOnnxValueNames(add->getLoc()), withoutOnnxValueNames(times->getLoc()),
+       half->getLoc()});
   Value gelu = GeluOp::create(builder, loc, x);
   half.getResult().replaceAllUsesWith(gelu);
   SmallVector<Operation *> constants{otherOperand(half, times.getResult()).getDefiningOp(),

@@ -71,10 +71,13 @@ static void fuse(EinsumOp values) {
       !isBatchedMatmul(scores))
     return;
   OpBuilder b(values);
+  // The scores and their softmax are gone; the attention computes the
+  // second MatMul's value.
   Location loc = FusedLoc::get(values->getContext(),
-                               {scores->getLoc(), softmax->getLoc(), values->getLoc()});
+                               {withoutOnnxValueNames(scores->getLoc()),
+                                withoutOnnxValueNames(softmax->getLoc()), values->getLoc()});
   Value kT = scores.getRhs();
-  Value k = swapLastTwo(b, loc, kT);
+  Value k = swapLastTwo(b, withoutOnnxValueNames(loc), kT);
   Value attention = AttentionOp::create(b, loc, values.getResult().getType(), scores.getLhs(), k,
                                         values.getRhs());
   values.getResult().replaceAllUsesWith(attention);

@@ -37,7 +37,10 @@ static void fuseGroupNorm(GroupNormOp norm) {
       grouped.getDimSize(1) != groups || xType.getDimSize(1) % groups != 0)
     return;
   OpBuilder b(split);
-  Location loc = FusedLoc::get(norm->getContext(), {merge->getLoc(), norm->getLoc(), split->getLoc()});
+  // The group norm computes the last reshape's value; the others are gone.
+  Location loc = FusedLoc::get(norm->getContext(), {withoutOnnxValueNames(merge->getLoc()),
+                                                    withoutOnnxValueNames(norm->getLoc()),
+                                                    split->getLoc()});
   Value fused = GroupNormOp::create(b, loc, x, norm.getScale(), norm.getBias(), norm.getGroupsAttr(),
                                     norm.getEpsilonAttr());
   split.getResult().replaceAllUsesWith(fused);

@@ -75,8 +75,8 @@ private:
   /// the same operand layouts.
   int64_t priorityOfResults(Operation *op, const ShardingRule *rule);
 
-  /// What factorAxes weighs about `value`.
-  OperandLayout layoutOf(Value value);
+  /// What factorAxes weighs about the value `use` reads.
+  OperandLayout layoutOf(OpOperand &use);
 
   MeshOp mesh;
   FlatSymbolRefAttr meshRef;
@@ -84,6 +84,9 @@ private:
   DenseMap<Value, State> states;
   /// The priority of the results of the op being partitioned.
   int64_t opPriority = kNoPriority;
+  /// Uses that read a quilt.annotate's result: its priority (the value they
+  /// read now may have other readers, which keep theirs).
+  DenseMap<OpOperand *, int64_t> usePriority;
 };
 
 void Partitioner::setLocal(Value value, RankedTensorType global, const AxisSplit &split,
@@ -205,29 +208,38 @@ LogicalResult Partitioner::partitionAnnotate(AnnotateOp op) {
     std::string why = reason ? reason.str() : "a quilt.annotate asks for another split";
     input = reshard(input, want, user, b, [&](int64_t) { return why; });
   }
-  states[input].priority = opPriority;
+  // The annotation's priority belongs to its uses, not to other readers of
+  // `input` (propagation gives it to the annotation's result only).
+  for (OpOperand &use : op.getResult().getUses())
+    usePriority[&use] = opPriority;
   op.getResult().replaceAllUsesWith(input);
   op.erase();
   return success();
 }
 
-OperandLayout Partitioner::layoutOf(Value value) {
+OperandLayout Partitioner::layoutOf(OpOperand &use) {
+  Value value = use.get();
   auto found = states.find(value);
   if (found == states.end()) {
     auto type = cast<RankedTensorType>(value.getType());
     return {AxisSplit::replicated(type.getRank()), type};
   }
-  return {found->second.split, found->second.global, found->second.priority};
+  auto annotated = usePriority.find(&use);
+  return {found->second.split, found->second.global,
+          annotated != usePriority.end() ? annotated->second : found->second.priority};
 }
 
 int64_t Partitioner::priorityOfResults(Operation *op, const ShardingRule *rule) {
   if (auto annotate = dyn_cast<AnnotateOp>(op))
     return annotationPriority(annotate);
+  // Attention's result is laid out as its queries (as in propagation).
+  if (auto attention = dyn_cast<AttentionOp>(op))
+    return layoutOf(attention.getQMutable()).priority;
   if (!rule)
     return kNoPriority;
   SmallVector<OperandLayout> layouts;
-  for (Value v : op->getOperands())
-    layouts.push_back(layoutOf(v));
+  for (OpOperand &use : op->getOpOperands())
+    layouts.push_back(layoutOf(use));
   SmallVector<RankedTensorType> resultTypes;
   for (Type type : op->getResultTypes())
     resultTypes.push_back(dyn_cast<RankedTensorType>(type));
@@ -320,8 +332,8 @@ static void dropHaloPadding(Operation *op, ArrayRef<int64_t> haloDims) {
 LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule) {
   // Rules and results are still global here; propagation chose the same.
   SmallVector<OperandLayout> operandLayouts;
-  for (Value v : op->getOperands())
-    operandLayouts.push_back(layoutOf(v));
+  for (OpOperand &use : op->getOpOperands())
+    operandLayouts.push_back(layoutOf(use));
   SmallVector<RankedTensorType> resultTypes;
   for (Type type : op->getResultTypes())
     resultTypes.push_back(dyn_cast<RankedTensorType>(type));
@@ -569,7 +581,7 @@ Value Partitioner::allToAll(Value value, int64_t from, int64_t to, ArrayRef<std:
   SmallVector<StringRef> names(axes.begin(), axes.end());
   Value moved = AllToAllOp::create(b, loc, type, value, meshRef.getValue(),
                                    b.getStrArrayAttr(names), from, to);
-  states[moved] = {state.global, next};
+  states[moved] = {state.global, next, state.priority};
   return moved;
 }
 

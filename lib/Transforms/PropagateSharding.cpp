@@ -232,6 +232,9 @@ static bool rewriteOneWeakerAnnotation(func::FuncOp func, MeshOp mesh, FlatSymbo
     // An annotation whose input is laid out otherwise: the weaker of the
     // two yields (the annotation itself when its input is stronger).
     if (auto annotate = dyn_cast<AnnotateOp>(op)) {
+      // A reshard propagation placed stays: it is what resolves a conflict.
+      if (annotate->hasAttr(kReshardReasonAttr))
+        continue;
       int64_t priority = annotationPriority(annotate);
       Value input = annotate.getInput();
       AxisSplit want = AxisSplit::fromAttr(annotate.getSharding(),
@@ -348,6 +351,10 @@ static bool hoistOneReshard(func::FuncOp func, MeshOp mesh, FlatSymbolRefAttr me
         }
       why = "moved up from " + describeNode(&op) + ", where " + why + "; here it moves " +
             std::to_string(hoist->bytes) + " bytes per rank instead of " + std::to_string(bytes);
+      // Values downstream of the reshard keep the strength of the split it serves.
+      int64_t served = derivedPriority(rule, assignment, layouts);
+      IntegerAttr priority = served == kNoPriority ? IntegerAttr() : IntegerAttr::get(
+          IntegerType::get(op.getContext(), 64), served);
       OpBuilder b(hoist->producer);
       for (OpOperand &input : hoist->producer->getOpOperands()) {
         AxisSplit have = getValueSplit(input.get());
@@ -355,8 +362,7 @@ static bool hoistOneReshard(func::FuncOp func, MeshOp mesh, FlatSymbolRefAttr me
         if (!have.isSplit() || have == wanted)
           continue; // a replicated operand is sliced where it is used
         auto annotate = AnnotateOp::create(b, hoist->producer->getLoc(), input.get(),
-                                           wanted.toAttr(b.getContext(), meshRef),
-                                           /*priority=*/IntegerAttr());
+                                           wanted.toAttr(b.getContext(), meshRef), priority);
         annotate->setAttr(kReshardReasonAttr, b.getStringAttr(why));
         input.set(annotate.getResult());
       }
@@ -422,9 +428,8 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
       q.partial.clear();
       p.results.push_back(q);
       p.origin = "the queries' split (attention keeps it)";
-      // The priority the partitioner derives from the rule.
-      p.priority = propagateThroughRule(cast<ShardingRuleOpInterface>(op), meshOp, priorities)
-                       .priority;
+      // The result is laid out as the queries: it carries their priority.
+      p.priority = priorityOf(priorities, attention.getQ());
     } else if (auto ruled = dyn_cast<ShardingRuleOpInterface>(op)) {
       p = propagateThroughRule(ruled, meshOp, priorities);
       moveSpectralSplits(op, p.results, p.origin);

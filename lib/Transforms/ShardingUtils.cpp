@@ -96,8 +96,9 @@ AxisSplit quilt::getValueSplit(Value value) {
 }
 
 int64_t quilt::annotationPriority(AnnotateOp annotate) {
+  // A reshard carries the priority of the split it serves, if any.
   if (annotate->hasAttr(kReshardReasonAttr))
-    return kNoPriority;
+    return annotate.getPriority().value_or(kNoPriority);
   return annotate.getPriority().value_or(0);
 }
 
@@ -187,11 +188,19 @@ public:
         pending.push_back(*move);
     // Before the gathers, which would make the transposed tensor larger.
     runReady();
-    gatherAll();
-    runReady();
-    // Axes trading dims wait on each other: gather the one over the fewest
-    // ranks (the cheapest), then the rest can move.
-    while (!pending.empty()) {
+    // Gather what no move serves (a gather may uncover a move), run what is
+    // ready; axes trading dims wait on each other: gather the one over the
+    // fewest ranks (the cheapest), then the rest can move. Every round
+    // gathers an axis or ends, and ends with no move left behind.
+    for (;;) {
+      gatherAll();
+      runReady();
+      if (pending.empty()) {
+        // A move may have landed axes `want` does not keep there.
+        if (llvm::all_of(llvm::seq<int64_t>(0, rank()), [&](int64_t d) { return keepsPrefix(d); }))
+          break;
+        continue;
+      }
       auto *cheapest = llvm::min_element(pending, [&](const Move &a, const Move &b) {
         return ranksOf(mesh, a.axes.back()) < ranksOf(mesh, b.axes.back());
       });
@@ -199,8 +208,6 @@ public:
       pending.erase(cheapest);
       runReady();
     }
-    // Axes a move left behind that `want` does not keep there.
-    gatherAll();
     for (int64_t d = 0; d < rank(); ++d)
       for (size_t k = cur.dims[d].size(); k < want.dims[d].size(); ++k)
         steps.push_back({Kind::Slice, {want.dims[d][k]}, d, -1, want.granule(d)});

@@ -80,6 +80,20 @@ std::optional<AxisMove> quilt::spectralAxisMove(Operation *op, ArrayRef<AxisSpli
   AxisMove move;
   move.from = needs->dim;
   move.axes = split->dims[needs->dim];
+  // The axes must be free everywhere else: an operand using one of them on
+  // another dim would put it on two dims of the result.
+  for (const AxisSplit &s : operands)
+    for (auto [d, axes] : llvm::enumerate(s.dims))
+      if ((int64_t)d != move.from &&
+          llvm::any_of(axes, [&](const std::string &a) { return llvm::is_contained(move.axes, a); }))
+        return std::nullopt;
+  // The target must be unsplit in every operand, so the layout the operands
+  // decide and the move agree.
+  auto splitInSome = [&](int64_t d) {
+    return llvm::any_of(operands, [&](const AxisSplit &s) {
+      return (int64_t)s.dims.size() > d && !s.dims[d].empty();
+    });
+  };
   int64_t parts = 1;
   for (const std::string &axis : move.axes)
     parts *= std::max<int64_t>(axisSize(op, axis), 1);
@@ -88,7 +102,7 @@ std::optional<AxisMove> quilt::spectralAxisMove(Operation *op, ArrayRef<AxisSpli
   std::tuple<bool, bool, int64_t, int64_t> best{false, false, 0, -1};
   for (int64_t d = 0; d < type.getRank(); ++d) {
     int64_t size = type.getDimSize(d);
-    if (!needs->allowed[d] || !split->dims[d].empty() || ShapedType::isDynamic(size) || size < 2)
+    if (!needs->allowed[d] || splitInSome(d) || ShapedType::isDynamic(size) || size < 2)
       continue;
     std::tuple<bool, bool, int64_t, int64_t> key{size >= parts, d >= 2, size, d};
     if (key > best)

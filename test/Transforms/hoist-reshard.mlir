@@ -18,7 +18,7 @@ func.func @before_widening_conv(%f: tensor<1x2x12x9xf32>, %g: tensor<1x1x12x9xf3
   // The add keeps the first operand's split (W); the 1-channel input of the
   // second conv moves instead of its 4-channel result, and that conv's 5x1
   // kernel then needs no halo along the split W.
-  // PROP: %[[R:.*]] = quilt.annotate %{{.*}} {quilt.reshard_reason = "moved up from quilt.add, where its operands are split differently and operand 0 dim 3's split is kept: moves 384 bytes per rank either way, and the earlier operand wins; here it moves 96 bytes per rank instead of 384", quilt.sharding_origin = "a reshard moved up from quilt.add{{.*}}", quilt.shardings = [#quilt.sharding<@mesh, {{\[}}[], [], [], ["x"]]>], sharding = #quilt.sharding<@mesh, {{\[}}[], [], [], ["x"]]>} : tensor<1x1x12x9xf32>
+  // PROP: %[[R:.*]] = quilt.annotate %{{.*}} {priority = 0 : i64, quilt.reshard_reason = "moved up from quilt.add, where its operands are split differently and operand 0 dim 3's split is kept: moves 384 bytes per rank either way, and the earlier operand wins; here it moves 96 bytes per rank instead of 384", quilt.sharding_origin = "a reshard moved up from quilt.add{{.*}}", quilt.shardings = [#quilt.sharding<@mesh, {{\[}}[], [], [], ["x"]]>], sharding = #quilt.sharding<@mesh, {{\[}}[], [], [], ["x"]]>} : tensor<1x1x12x9xf32>
   // PROP: quilt.conv %[[R]], {{.*}}quilt.sharding_origin = "operand 0 dim 3 (windowed)"
   // CHECK: %[[T:.*]] = quilt.all_to_all %{{.*}} on @mesh axes ["x"] dim 2 to 3 : tensor<1x1x?x9xf32, {{.*}}> -> tensor<1x1x12x?xf32, #quilt.local<@mesh, [1, 1, 12, 9], {{\[}}[], [], [], ["x"]]>>
   // CHECK-NOT: quilt.halo_exchange

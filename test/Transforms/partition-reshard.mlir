@@ -114,3 +114,22 @@ func.func @contraction_or_gather(%a: tensor<8x64xf32>, %b: tensor<64x4xf32>, %c:
   %z = quilt.gemm %cr, %dr : tensor<64x8xf32>, tensor<8x64xf32> -> tensor<64x64xf32>
   return %y, %z : tensor<8x4xf32>, tensor<64x64xf32>
 }
+
+// CHECK-LABEL: func @annotation_priority_stays_on_its_uses
+func.func @annotation_priority_stays_on_its_uses(%a: tensor<1x8x16x16xf32>, %b: tensor<1x8x16x16xf32>) -> tensor<1x8x16x16xf32> {
+  %aa = quilt.annotate %a {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x8x16x16xf32>
+  %bb = quilt.annotate %b {sharding = #quilt.sharding<@mesh, [[], [], [], ["x"]]>} : tensor<1x8x16x16xf32>
+  %r = quilt.relu %aa : tensor<1x8x16x16xf32>
+  %rr = quilt.annotate %r {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>, priority = 5} : tensor<1x8x16x16xf32>
+  // %r keeps p0 for the first add although its annotation (p5, already laid
+  // out) reads the same value: as in propagation, the add keeps H, and only
+  // %b moves, once.
+  // REMARK: remark: all-to-all moves mesh axis "x" from dim 3 to dim 2 before quilt.add: its operands are split differently and operand 0 dim 2's split is kept: moves 1536 bytes per rank either way, and the earlier operand wins
+  // REMARK-NOT: remark
+  // CHECK: quilt.all_to_all %arg1 on @mesh axes ["x"] dim 3 to 2
+  // CHECK-NOT: quilt.all_to_all
+  // CHECK: return
+  %s = quilt.add %r, %bb : tensor<1x8x16x16xf32>, tensor<1x8x16x16xf32> -> tensor<1x8x16x16xf32>
+  %t = quilt.add %s, %rr : tensor<1x8x16x16xf32>, tensor<1x8x16x16xf32> -> tensor<1x8x16x16xf32>
+  return %t : tensor<1x8x16x16xf32>
+}

@@ -38,8 +38,10 @@ static cl::opt<std::string> meshSpec("mesh", cl::desc("Mesh shape: ranks per axi
                                      cl::cat(quiltCategory));
 static cl::list<std::string> shardSpecs(
     "shard",
-    cl::desc("Split of an input: NAME:DIM (on mesh axis 0) or NAME:DIM=AXIS[,DIM=AXIS...]; "
-             "repeatable. Default: each input's largest spatial dim on axis 0"),
+    cl::desc("Split of a value (an input, an output or any ONNX value the model keeps): "
+             "NAME:DIM (on mesh axis 0) or NAME:DIM=AXIS[,DIM=AXIS...], optionally @pN "
+             "(priority, p0 strongest); repeatable. Default: each input's largest spatial "
+             "dims, one per mesh axis, at the weakest priority"),
     cl::value_desc("spec"), cl::CommaSeparated, cl::cat(quiltCategory));
 enum class Phase { Import, Propagate, Partition, Runtime, LLVM, Object, Executable };
 static cl::opt<Phase> compileTo(

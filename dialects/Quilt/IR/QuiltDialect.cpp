@@ -1064,6 +1064,19 @@ void quilt::recordOnnxValueName(OpResult result, StringRef name) {
   op->setLoc(FusedLoc::get(ctx, {loc}, names.getDictionary(ctx)));
 }
 
+Location quilt::withoutOnnxValueNames(Location loc) {
+  auto fused = dyn_cast<FusedLoc>(loc);
+  if (!fused)
+    return loc;
+  SmallVector<Location> inner;
+  for (Location l : fused.getLocations())
+    inner.push_back(withoutOnnxValueNames(l));
+  Attribute metadata = fused.getMetadata();
+  if (isa_and_nonnull<DictionaryAttr>(metadata))
+    metadata = {};
+  return FusedLoc::get(inner, metadata, loc.getContext());
+}
+
 void quilt::forEachOnnxValueName(Operation *op,
                                  function_ref<void(StringRef, unsigned, Type)> fn) {
   op->getLoc()->walk([&](Location loc) {

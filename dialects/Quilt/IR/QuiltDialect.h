@@ -33,6 +33,9 @@ MeshOp lookupMesh(mlir::Operation *from, mlir::FlatSymbolRefAttr name);
 /// fusion): a FusedLoc whose metadata maps each name to [result index, type].
 /// Records that `result` carries ONNX value `name`.
 void recordOnnxValueName(mlir::OpResult result, llvm::StringRef name);
+/// `loc` without the ONNX value names in it: for the ops a fusion absorbs,
+/// whose values no longer exist (their node names stay).
+mlir::Location withoutOnnxValueNames(mlir::Location loc);
 /// Calls `fn(name, index, type)` for each ONNX value name in `op`'s location,
 /// including those of ops fused into it (their types tell whether the value
 /// still exists as result `index`).

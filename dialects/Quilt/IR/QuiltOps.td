@@ -204,7 +204,7 @@ def Quilt_CompareOp : Quilt_ComputeOp<"compare"> {
     computes in float32 only, so a bool tensor is a float mask of 0 and 1:
     the importer maps And to `quilt.mul`, Or to `quilt.max`, Xor to
     `quilt.abs` of `quilt.sub`, Not to `1 - x`, and a Cast to bool to
-    `|x| > 0`. A comparison with NaN is false. Every dim is parallel (as for
+    `1 - (x == 0)`. A comparison with NaN is false. Every dim is parallel (as for
     the arithmetic binary ops).
   }];
   let arguments = (ins Quilt_F32Tensor:$lhs, Quilt_F32Tensor:$rhs,

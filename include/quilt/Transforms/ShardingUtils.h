@@ -67,7 +67,8 @@ inline constexpr int64_t kDefaultSplitPriority = 1000;
 inline constexpr int64_t kNoPriority = INT64_MAX;
 
 /// The priority a quilt.annotate pins its value with: its `priority` (0 when
-/// absent), or kNoPriority for a reshard propagation placed.
+/// absent; for a reshard propagation placed, the priority of the split it
+/// serves, kNoPriority when absent).
 int64_t annotationPriority(AnnotateOp annotate);
 /// "p0", "p1", ..., "the default split", or "no annotation".
 std::string describePriority(int64_t priority);

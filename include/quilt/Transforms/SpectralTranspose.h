@@ -33,8 +33,9 @@ struct AxisMove {
 /// Pad/Concat whose padded/concatenated dim is: the move that makes that dim
 /// local, or nullopt when the op needs none or no dim can take the axes
 /// (then the dim is gathered, with a remark). `operands` are the operands'
-/// current splits. The target is a dim the op keeps parallel, not split,
-/// not the trailing complex dim, with more than one position: preferring one
+/// current splits; no operand may use the moving axes on another dim. The
+/// target is a dim the op keeps parallel, split in no operand, not the
+/// trailing complex dim, with more than one position: preferring one
 /// that gives every rank of the axes a position, then a signal dim (index
 /// >= 2 of an NC... tensor), then the largest, then the later one.
 std::optional<AxisMove> spectralAxisMove(mlir::Operation *op, llvm::ArrayRef<AxisSplit> operands);
