@@ -1386,6 +1386,16 @@ bool checkSupportedOps(const Graph &graph, std::string &error) {
   return false;
 }
 
+/// Records that ONNX value `name` is input `index` itself (`quilt.aliases`).
+static void addInputAlias(func::FuncOp func, unsigned index, StringRef name) {
+  Builder b(func.getContext());
+  SmallVector<mlir::Attribute> aliases;
+  if (auto old = func.getArgAttrOfType<ArrayAttr>(index, "quilt.aliases"))
+    llvm::append_range(aliases, old);
+  aliases.push_back(b.getStringAttr(name));
+  func.setArgAttr(index, "quilt.aliases", b.getArrayAttr(aliases));
+}
+
 OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
   Location fileLoc = FileLineColLoc::get(ctx, file, 0, 0);
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
@@ -1427,12 +1437,18 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
       errorOut = error;
       return nullptr;
     }
-    // Value names let --shard annotate any value the model keeps.
-    for (const std::string &out : node.outputs)
-      if (auto it = values.find(out); it != values.end())
-        if (auto result = dyn_cast<OpResult>(it->second);
-            result && !isa<ConstantOp>(result.getOwner()))
-          recordOnnxValueName(result, out);
+    // Value names let --shard annotate any value the model keeps (an input
+    // passed through Identity too).
+    for (const std::string &out : node.outputs) {
+      auto it = values.find(out);
+      if (it == values.end())
+        continue;
+      if (auto result = dyn_cast<OpResult>(it->second);
+          result && !isa<ConstantOp>(result.getOwner()))
+        recordOnnxValueName(result, out);
+      if (auto arg = dyn_cast<BlockArgument>(it->second))
+        addInputAlias(func, arg.getArgNumber(), out);
+    }
   }
   SmallVector<Value> results;
   for (const ValueInfo &out : graph.outputs) {

@@ -101,9 +101,13 @@ static llvm::StringMap<Value> namedValues(func::FuncOp func) {
   for (auto [i, operand] : llvm::enumerate(ret.getOperands()))
     if (auto name = func.getResultAttrOfType<StringAttr>(i, "quilt.name"))
       named[name.getValue()] = operand;
-  for (BlockArgument arg : func.getArguments())
+  for (BlockArgument arg : func.getArguments()) {
+    if (auto aliases = func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "quilt.aliases"))
+      for (auto alias : aliases.getAsRange<StringAttr>())
+        named[alias.getValue()] = arg;
     if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "quilt.name"))
       named[name.getValue()] = arg;
+  }
   return named;
 }
 
@@ -162,6 +166,14 @@ struct AnnotateInputs : quilt::impl::QuiltAnnotateInputsBase<AnnotateInputs> {
                                  ArrayRef<Attribute> axisNames,
                                  const llvm::StringMap<ShardSpec> &specs, llvm::StringSet<> &used) {
     llvm::StringMap<Value> named = namedValues(func);
+    // An input's spec, by its name or an alias (an Identity of it).
+    DenseMap<Value, const ShardSpec *> inputSpecs;
+    for (const auto &entry : specs)
+      if (auto it = named.find(entry.getKey()); it != named.end() && it->second &&
+                                                isa<BlockArgument>(it->second)) {
+        inputSpecs[it->second] = &entry.getValue();
+        used.insert(entry.getKey());
+      }
     for (BlockArgument arg : func.getArguments()) {
       auto type = dyn_cast<RankedTensorType>(arg.getType());
       if (!type)
@@ -169,8 +181,10 @@ struct AnnotateInputs : quilt::impl::QuiltAnnotateInputsBase<AnnotateInputs> {
       auto nameAttr = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "quilt.name");
       std::string name = nameAttr ? nameAttr.str() : ("arg" + std::to_string(arg.getArgNumber()));
       ShardSpec spec = defaultSplit(type, shape.size());
-      if (auto it = specs.find(name); it != specs.end()) {
-        spec = it->second;
+      if (const ShardSpec *given = inputSpecs.lookup(arg))
+        spec = *given;
+      else if (auto it = specs.find(name); it != specs.end()) {
+        spec = it->second; // "argN" for an input without a name
         used.insert(name);
       }
       if (failed(annotate(func, arg, name, spec, shape, axisNames)))

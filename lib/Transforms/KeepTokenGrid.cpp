@@ -400,8 +400,11 @@ struct KeepTokenGrid : quilt::impl::QuiltKeepTokenGridBase<KeepTokenGrid> {
     // Weights stay where the importer put them: no folding, no constant CSE.
     GreedyRewriteConfig config;
     config.enableFolding(false).enableConstantCSE(false);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config))) {
+      getOperation()->emitError("quilt-keep-token-grid did not reach a fixed point; "
+                                "--keep-token-grid=false skips it");
       signalPassFailure();
+    }
   }
 };
 } // namespace

@@ -386,12 +386,17 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
     meshOp = meshes.front();
     auto mesh = FlatSymbolRefAttr::get(meshOp.getSymNameAttr());
     for (auto func : module.getOps<func::FuncOp>()) {
-      for (int changes = 0; changes < 256; ++changes) {
+      bool settled = false;
+      for (int changes = 0; changes < 256 && !settled; ++changes) {
         sweep(func, mesh, /*remark=*/false);
-        if (!rewriteOneWeakerAnnotation(func, meshOp, mesh, priorities) &&
-            !hoistOneReshard(func, meshOp, mesh, priorities))
-          break;
+        settled = !rewriteOneWeakerAnnotation(func, meshOp, mesh, priorities) &&
+                  !hoistOneReshard(func, meshOp, mesh, priorities);
       }
+      // Each change is sound on its own; stopping early only leaves
+      // reshards a later change would have removed.
+      if (!settled)
+        func.emitWarning("sharding propagation stopped after 256 rewrites and reshard moves; "
+                         "some reshards may remain that annotations could remove");
     }
     module.walk([&](func::FuncOp func) { sweep(func, mesh, explain); });
   }
