@@ -372,6 +372,26 @@ static bool hoistOneReshard(func::FuncOp func, MeshOp mesh, FlatSymbolRefAttr me
   return false;
 }
 
+/// " (ONNX value 'v' of node 'n')" for --explain-sharding, naming the first
+/// result's ONNX value and node when the importer recorded them, else "".
+static std::string onnxWhere(Operation *op) {
+  std::string value;
+  Type type = op->getNumResults() ? op->getResult(0).getType() : Type();
+  forEachOnnxValueName(op, [&](StringRef name, unsigned index, Type recorded) {
+    if (value.empty() && index == 0 && recorded == type)
+      value = name.str();
+  });
+  std::string node = onnxNodeName(op);
+  if (auto annotate = dyn_cast<AnnotateOp>(op))
+    if (auto name = annotate->getAttrOfType<StringAttr>(kValueNameAttr))
+      return " (ONNX value '" + name.str() + "')";
+  if (value.empty() && node.empty())
+    return "";
+  if (value.empty())
+    return " (ONNX node '" + node + "')";
+  return " (ONNX value '" + value + "'" + (node.empty() ? "" : " of node '" + node + "'") + ")";
+}
+
 struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateSharding> {
   using Base::Base;
 
@@ -449,7 +469,8 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
     op->setAttr(kShardingsAttr, ArrayAttr::get(op->getContext(), attrs));
     op->setAttr(kOriginAttr, StringAttr::get(op->getContext(), p.origin));
     if (remark)
-      op->emitRemark() << "sharding " << attrs.front() << " from " << p.origin;
+      op->emitRemark() << "sharding " << attrs.front() << " from " << p.origin
+                       << onnxWhere(op);
   }
 };
 } // namespace

@@ -152,8 +152,15 @@ int main(int argc, char **argv) {
   auto mesh = parseMesh(meshSpec);
   if (failed(mesh))
     return fail("--mesh='" + meshSpec + "' is not N, NxM or NxMxK with positive sizes");
+  // Without -o, --explain-sharding and --report analyse the plan: compile
+  // through the runtime lowering (for the peak arena) and write no program.
+  bool analyseOnly = compileTo == Phase::Executable && outputFile == "-" &&
+                     (explainSharding || !reportFile.empty());
+  if (analyseOnly)
+    compileTo = Phase::Runtime;
   if (compileTo == Phase::Executable && outputFile == "-")
-    return fail("an executable needs an output path: -o <path>");
+    return fail("an executable needs an output path: -o <path> (or --explain-sharding or "
+                "--report=FILE alone, to analyse the plan)");
   if (attentionVariant != "ring" && attentionVariant != "all-gather")
     return fail("--attention='" + attentionVariant + "' is neither ring nor all-gather");
   if (!reportFile.empty() && compileTo < Phase::Partition)
@@ -224,7 +231,7 @@ int main(int argc, char **argv) {
   }
 
   if (compileTo < Phase::Object) {
-    if (failed(writeText(*module, error)))
+    if (!analyseOnly && failed(writeText(*module, error)))
       return fail(error);
     return 0;
   }
