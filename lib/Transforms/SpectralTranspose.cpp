@@ -98,13 +98,16 @@ std::optional<AxisMove> quilt::spectralAxisMove(Operation *op, ArrayRef<AxisSpli
   for (const std::string &axis : move.axes)
     parts *= std::max<int64_t>(axisSize(op, axis), 1);
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
-  // (every rank gets a position, signal dim, size, index): larger is better.
+  // (signal dim, every rank gets a position, size, index): larger is better.
+  // Channels would make the mixing contraction partial (an all-reduce) and
+  // the rest of the layer run on every rank: fno2d on 7 ranks moves 65% fewer
+  // bytes with the modes split, one rank idle, than with the channels split.
   std::tuple<bool, bool, int64_t, int64_t> best{false, false, 0, -1};
   for (int64_t d = 0; d < type.getRank(); ++d) {
     int64_t size = type.getDimSize(d);
     if (!needs->allowed[d] || splitInSome(d) || ShapedType::isDynamic(size) || size < 2)
       continue;
-    std::tuple<bool, bool, int64_t, int64_t> key{size >= parts, d >= 2, size, d};
+    std::tuple<bool, bool, int64_t, int64_t> key{d >= 2, size >= parts, size, d};
     if (key > best)
       best = key;
   }

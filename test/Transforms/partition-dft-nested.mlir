@@ -2,17 +2,21 @@
 // The spectral half of an FNO layer on a 3x2 mesh with H (9 rows, uneven)
 // split by both axes in nested blocks. The DFT along W is local; the DFT
 // along H moves both axes at once, by one all-to-all over all six ranks, to
-// the channels (6 of them; the 3 kept W modes would leave ranks idle), where
-// they stay through the inverse transforms. Nothing is gathered.
+// the 3 kept W modes (a signal dim, though three ranks get no mode: split
+// channels would make an FNO's channel mixing partial), and back to H, still
+// carrying only the kept modes, before the zero-fill and the inverse along
+// W. Nothing is gathered.
 
 // CHECK-NOT: remark
 // CHECK-LABEL: func @fno_spectral
 // CHECK: %[[W:.*]] = quilt.dft %arg0 {axis = 3 : i64, onesided = true}
 // CHECK: %[[K:.*]] = quilt.slice %[[W]] {{.*}} -> tensor<1x6x?x3x2xf32
-// CHECK: %[[A:.*]] = quilt.all_to_all %[[K]] on @mesh axes ["x", "y"] dim 2 to 1 : tensor<1x6x?x3x2xf32, #quilt.local<@mesh, [1, 6, 9, 3, 2], {{\[}}[], [], ["x", "y"], [], []]>> -> tensor<1x?x9x3x2xf32, #quilt.local<@mesh, [1, 6, 9, 3, 2], {{\[}}[], ["x", "y"], [], [], []]>>
+// CHECK: %[[A:.*]] = quilt.all_to_all %[[K]] on @mesh axes ["x", "y"] dim 2 to 3 : tensor<1x6x?x3x2xf32, #quilt.local<@mesh, [1, 6, 9, 3, 2], {{\[}}[], [], ["x", "y"], [], []]>> -> tensor<1x6x9x?x2xf32, #quilt.local<@mesh, [1, 6, 9, 3, 2], {{\[}}[], [], [], ["x", "y"], []]>>
 // CHECK: quilt.dft %[[A]] {axis = 2 : i64}
-// CHECK: quilt.dft %{{.*}} {axis = 2 : i64, inverse = true}
-// CHECK: quilt.dft %{{.*}} {axis = 3 : i64, inverse = true} : {{.*}} -> tensor<1x?x9x8x2xf32, #quilt.local<@mesh, [1, 6, 9, 8, 2], {{\[}}[], ["x", "y"], [], [], []]>>
+// CHECK: %[[I:.*]] = quilt.dft %{{.*}} {axis = 2 : i64, inverse = true}
+// CHECK: %[[B:.*]] = quilt.all_to_all %[[I]] on @mesh axes ["x", "y"] dim 3 to 2 : tensor<1x6x9x?x2xf32, {{.*}}> -> tensor<1x6x?x3x2xf32
+// CHECK: quilt.pad %[[B]]
+// CHECK: quilt.dft %{{.*}} {axis = 3 : i64, inverse = true} : {{.*}} -> tensor<1x6x?x8x2xf32, #quilt.local<@mesh, [1, 6, 9, 8, 2], {{\[}}[], [], ["x", "y"], [], []]>>
 // CHECK-NOT: remark
 // CHECK-NOT: quilt.all_gather
 // CHECK-NOT: quilt.all_to_all

@@ -35,9 +35,10 @@ struct AxisMove {
 /// (then the dim is gathered, with a remark). `operands` are the operands'
 /// current splits; no operand may use the moving axes on another dim. The
 /// target is a dim the op keeps parallel, split in no operand, not the
-/// trailing complex dim, with more than one position: preferring one
-/// that gives every rank of the axes a position, then a signal dim (index
-/// >= 2 of an NC... tensor), then the largest, then the later one.
+/// trailing complex dim, with more than one position: preferring a signal
+/// dim (index >= 2 of an NC... tensor: the channel mixing that follows then
+/// needs no all-reduce, even if some ranks get no mode), then one that gives
+/// every rank of the axes a position, then the largest, then the later one.
 std::optional<AxisMove> spectralAxisMove(mlir::Operation *op, llvm::ArrayRef<AxisSplit> operands);
 
 /// Propagation's half: when `op` moves axes, its result is split on `to`
