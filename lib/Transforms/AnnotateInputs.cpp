@@ -84,18 +84,13 @@ static ShardSpec defaultSplit(RankedTensorType type, int64_t numAxes) {
   return split;
 }
 
-/// The values of `func` --shard can name: inputs, then outputs, then the
-/// ONNX values the importer recorded (a name fused away maps to null, so the
-/// error can say so).
+/// The values of `func` --shard can name: the ONNX values the importer
+/// recorded and the model still computes, then outputs, then inputs (and
+/// their aliases), later ones winning.
 static llvm::StringMap<Value> namedValues(func::FuncOp func) {
   llvm::StringMap<Value> named;
   func.walk([&](Operation *op) {
-    forEachOnnxValueName(op, [&](StringRef name, unsigned index, Type type) {
-      bool exists = index < op->getNumResults() && op->getResult(index).getType() == type;
-      Value &slot = named[name];
-      if (exists || !slot)
-        slot = exists ? op->getResult(index) : Value();
-    });
+    forEachOnnxValue(op, [&](StringRef name, OpResult result) { named[name] = result; });
   });
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   for (auto [i, operand] : llvm::enumerate(ret.getOperands()))
@@ -169,8 +164,8 @@ struct AnnotateInputs : quilt::impl::QuiltAnnotateInputsBase<AnnotateInputs> {
     // An input's spec, by its name or an alias (an Identity of it).
     DenseMap<Value, const ShardSpec *> inputSpecs;
     for (const auto &entry : specs)
-      if (auto it = named.find(entry.getKey()); it != named.end() && it->second &&
-                                                isa<BlockArgument>(it->second)) {
+      if (auto it = named.find(entry.getKey());
+          it != named.end() && isa<BlockArgument>(it->second)) {
         inputSpecs[it->second] = &entry.getValue();
         used.insert(entry.getKey());
       }
@@ -192,7 +187,7 @@ struct AnnotateInputs : quilt::impl::QuiltAnnotateInputsBase<AnnotateInputs> {
     }
     for (const auto &entry : specs) {
       auto it = named.find(entry.getKey());
-      if (it == named.end() || !it->second || isa<BlockArgument>(it->second))
+      if (it == named.end() || isa<BlockArgument>(it->second))
         continue;
       used.insert(entry.getKey());
       if (failed(annotate(func, it->second, entry.getKey(), entry.getValue(), shape, axisNames)))

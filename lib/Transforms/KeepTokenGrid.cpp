@@ -30,6 +30,9 @@ struct Merge {
   Value source;
   int64_t pos = 0;
   SmallVector<int64_t> parts;
+
+  /// Where dim `d` (not the merged one) of the merged value is in `source`.
+  int64_t sourceDim(int64_t d) const { return d < pos ? d : d + (int64_t)parts.size() - 1; }
 };
 
 static int64_t product(ArrayRef<int64_t> dims) {
@@ -151,7 +154,7 @@ struct SinkIntoTranspose : OpRewritePattern<TransposeOp> {
         for (int64_t i = 0; i < k; ++i)
           perm.push_back(p + i);
       } else {
-        perm.push_back(p < m->pos ? p : p + k - 1);
+        perm.push_back(m->sourceDim(p));
       }
     }
     auto type = expand(op.getResult().getType(), resultPos, m->parts);
@@ -169,7 +172,7 @@ struct SinkIntoLayerNorm : OpRewritePattern<LayerNormOp> {
     int64_t axis = op.getAxis();
     if (!m || m->pos >= axis)
       return failure();
-    axis += m->parts.size() - 1;
+    axis = m->sourceDim(axis);
     Value n = LayerNormOp::create(rw, op.getLoc(), m->source.getType(), m->source, op.getScale(),
                                   op.getBias(), rw.getI64IntegerAttr(axis), op.getEpsilonAttr());
     replaceMerged(rw, op, n);
@@ -184,8 +187,7 @@ struct SinkIntoSoftmax : OpRewritePattern<SoftmaxOp> {
     int64_t axis = op.getAxis();
     if (!m || m->pos == axis)
       return failure();
-    if (axis > m->pos)
-      axis += m->parts.size() - 1;
+    axis = m->sourceDim(axis);
     Value s = SoftmaxOp::create(rw, op.getLoc(), m->source.getType(), m->source,
                                 rw.getI64IntegerAttr(axis));
     replaceMerged(rw, op, s);
@@ -358,7 +360,7 @@ struct SinkIntoReduce : OpRewritePattern<ReduceOpT> {
         for (int64_t i = 0; i < k; ++i)
           dims.push_back(d + i);
       else
-        dims.push_back(d < m->pos ? d : d + k - 1);
+        dims.push_back(m->sourceDim(d));
     }
     auto type = expand(op.getResult().getType(), m->pos,
                        reducesMerged ? SmallVector<int64_t>(k, 1) : m->parts);

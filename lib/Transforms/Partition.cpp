@@ -77,6 +77,7 @@ private:
 
   /// What factorAxes weighs about the value `use` reads.
   OperandLayout layoutOf(OpOperand &use);
+  SmallVector<OperandLayout> layoutsOf(Operation *op);
 
   MeshOp mesh;
   FlatSymbolRefAttr meshRef;
@@ -229,6 +230,13 @@ OperandLayout Partitioner::layoutOf(OpOperand &use) {
           annotated != usePriority.end() ? annotated->second : found->second.priority};
 }
 
+SmallVector<OperandLayout> Partitioner::layoutsOf(Operation *op) {
+  SmallVector<OperandLayout> layouts;
+  for (OpOperand &use : op->getOpOperands())
+    layouts.push_back(layoutOf(use));
+  return layouts;
+}
+
 int64_t Partitioner::priorityOfResults(Operation *op, const ShardingRule *rule) {
   if (auto annotate = dyn_cast<AnnotateOp>(op))
     return annotationPriority(annotate);
@@ -237,13 +245,8 @@ int64_t Partitioner::priorityOfResults(Operation *op, const ShardingRule *rule) 
     return layoutOf(attention.getQMutable()).priority;
   if (!rule)
     return kNoPriority;
-  SmallVector<OperandLayout> layouts;
-  for (OpOperand &use : op->getOpOperands())
-    layouts.push_back(layoutOf(use));
-  SmallVector<RankedTensorType> resultTypes;
-  for (Type type : op->getResultTypes())
-    resultTypes.push_back(dyn_cast<RankedTensorType>(type));
-  return derivedPriority(*rule, factorAxes(*rule, layouts, resultTypes, mesh), layouts);
+  SmallVector<OperandLayout> layouts = layoutsOf(op);
+  return derivedPriority(*rule, factorAxes(*rule, layouts, resultTypes(op), mesh), layouts);
 }
 
 Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b,
@@ -331,13 +334,7 @@ static void dropHaloPadding(Operation *op, ArrayRef<int64_t> haloDims) {
 
 LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule) {
   // Rules and results are still global here; propagation chose the same.
-  SmallVector<OperandLayout> operandLayouts;
-  for (OpOperand &use : op->getOpOperands())
-    operandLayouts.push_back(layoutOf(use));
-  SmallVector<RankedTensorType> resultTypes;
-  for (Type type : op->getResultTypes())
-    resultTypes.push_back(dyn_cast<RankedTensorType>(type));
-  FactorAssignment assignment = factorAxes(rule, operandLayouts, resultTypes, mesh);
+  FactorAssignment assignment = factorAxes(rule, layoutsOf(op), resultTypes(op), mesh);
   auto axes = assignment.axes;
   const auto &bases = assignment.baseGranules;
   // A window that reads exactly the positions it writes needs no halo.

@@ -53,13 +53,6 @@ static SmallVector<OperandLayout> operandLayouts(Operation *op, const Priorities
   return layouts;
 }
 
-static SmallVector<RankedTensorType> resultTypes(Operation *op) {
-  SmallVector<RankedTensorType> results;
-  for (Type type : op->getResultTypes())
-    results.push_back(dyn_cast<RankedTensorType>(type));
-  return results;
-}
-
 /// Result shardings of one op plus a sentence on where they came from.
 struct Propagated {
   SmallVector<AxisSplit> results;
@@ -375,16 +368,15 @@ static bool hoistOneReshard(func::FuncOp func, MeshOp mesh, FlatSymbolRefAttr me
 /// " (ONNX value 'v' of node 'n')" for --explain-sharding, naming the first
 /// result's ONNX value and node when the importer recorded them, else "".
 static std::string onnxWhere(Operation *op) {
-  std::string value;
-  Type type = op->getNumResults() ? op->getResult(0).getType() : Type();
-  forEachOnnxValueName(op, [&](StringRef name, unsigned index, Type recorded) {
-    if (value.empty() && index == 0 && recorded == type)
-      value = name.str();
-  });
-  std::string node = onnxNodeName(op);
   if (auto annotate = dyn_cast<AnnotateOp>(op))
     if (auto name = annotate->getAttrOfType<StringAttr>(kValueNameAttr))
       return " (ONNX value '" + name.str() + "')";
+  std::string value;
+  forEachOnnxValue(op, [&](StringRef name, OpResult result) {
+    if (value.empty() && result.getResultNumber() == 0)
+      value = name.str();
+  });
+  std::string node = onnxNodeName(op);
   if (value.empty() && node.empty())
     return "";
   if (value.empty())

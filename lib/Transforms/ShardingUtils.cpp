@@ -396,6 +396,13 @@ bool overlaps(ArrayRef<std::string> a, ArrayRef<std::string> b) {
 
 } // namespace
 
+SmallVector<RankedTensorType> quilt::resultTypes(Operation *op) {
+  SmallVector<RankedTensorType> results;
+  for (Type type : op->getResultTypes())
+    results.push_back(dyn_cast<RankedTensorType>(type));
+  return results;
+}
+
 FactorAssignment quilt::factorAxes(const ShardingRule &rule, ArrayRef<OperandLayout> operands,
                                    ArrayRef<RankedTensorType> results, MeshOp mesh) {
   size_t numFactors = rule.factors.size();

@@ -1077,8 +1077,7 @@ Location quilt::withoutOnnxValueNames(Location loc) {
   return FusedLoc::get(inner, metadata, loc.getContext());
 }
 
-void quilt::forEachOnnxValueName(Operation *op,
-                                 function_ref<void(StringRef, unsigned, Type)> fn) {
+void quilt::forEachOnnxValue(Operation *op, function_ref<void(StringRef, OpResult)> fn) {
   op->getLoc()->walk([&](Location loc) {
     auto fused = dyn_cast<FusedLoc>(loc);
     auto dict = fused ? dyn_cast_or_null<DictionaryAttr>(fused.getMetadata()) : DictionaryAttr();
@@ -1090,8 +1089,10 @@ void quilt::forEachOnnxValueName(Operation *op,
         continue;
       auto index = dyn_cast<IntegerAttr>(info[0]);
       auto type = dyn_cast<TypeAttr>(info[1]);
-      if (index && type)
-        fn(entry.getName().getValue(), index.getInt(), type.getValue());
+      // A value an op fused in is gone unless the op computes it still.
+      if (index && type && index.getInt() >= 0 && index.getInt() < op->getNumResults() &&
+          op->getResult(index.getInt()).getType() == type.getValue())
+        fn(entry.getName().getValue(), op->getResult(index.getInt()));
     }
     return WalkResult::advance();
   });

@@ -36,11 +36,11 @@ void recordOnnxValueName(mlir::OpResult result, llvm::StringRef name);
 /// `loc` without the ONNX value names in it: for the ops a fusion absorbs,
 /// whose values no longer exist (their node names stay).
 mlir::Location withoutOnnxValueNames(mlir::Location loc);
-/// Calls `fn(name, index, type)` for each ONNX value name in `op`'s location,
-/// including those of ops fused into it (their types tell whether the value
-/// still exists as result `index`).
-void forEachOnnxValueName(mlir::Operation *op,
-                          llvm::function_ref<void(llvm::StringRef, unsigned, mlir::Type)> fn);
+/// Calls `fn(name, result)` for each ONNX value name in `op`'s location
+/// (including those of ops fused into it) whose value `op` still computes:
+/// the recorded result exists and has the recorded type.
+void forEachOnnxValue(mlir::Operation *op,
+                      llvm::function_ref<void(llvm::StringRef, mlir::OpResult)> fn);
 } // namespace quilt
 
 #endif // QUILT_IR_QUILTDIALECT_H

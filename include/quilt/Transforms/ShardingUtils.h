@@ -134,6 +134,9 @@ struct OperandLayout {
   int64_t priority = kNoPriority;
 };
 
+/// `op`'s result types as factorAxes takes them (null for non-tensors).
+llvm::SmallVector<mlir::RankedTensorType> resultTypes(mlir::Operation *op);
+
 /// The mesh axes each factor of a rule is split by.
 struct FactorAssignment {
   /// Per factor: its axes (none for whole factors) and base granule.
