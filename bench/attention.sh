@@ -33,16 +33,15 @@ for P in $RANKS; do
     ROWS+=("$P" "$VARIANT" "$WORK/plan.p$P.$VARIANT.json" "$WORK/run.p$P.$VARIANT.log")
   done
 done
-"$PYTHON" - "${ROWS[@]}" <<'PY'
-import json, re, sys
+BENCH_PY=$SCRIPT_DIR "$PYTHON" - "${ROWS[@]}" <<'PY'
+import json, os, sys
+sys.path.insert(0, os.environ["BENCH_PY"])
+from bench_logs import run_stats
 rows = sys.argv[1:]
 print(f"{'P':>3} {'variant':>10} {'ms/pass':>9} {'peak RSS MiB':>13} {'arena MiB':>10} {'sent B/rank':>12}  output")
 for i in range(0, len(rows), 4):
-    p, variant, plan, log = int(rows[i]), rows[i + 1], json.load(open(rows[i + 2])), open(rows[i + 3]).read()
-    t = re.search(r"total\s+([0-9.]+) ms", log)
-    rss = re.search(r"peak resident memory per rank \(MiB\):(.*)", log)
-    rss = max(float(x.split(":")[1]) for x in rss.group(1).split(",")) if rss else float("nan")
-    ok = "ok" if re.search(r"output 0 .*: ok", log) else "MISMATCH/FAILED"
-    print(f"{p:>3} {variant:>10} {float(t.group(1)) if t else float('nan'):>9.1f} {rss:>13.1f} "
+    p, variant, plan = int(rows[i]), rows[i + 1], json.load(open(rows[i + 2]))
+    ms, rss, ok = run_stats(rows[i + 3])
+    print(f"{p:>3} {variant:>10} {ms:>9.1f} {rss:>13.1f} "
           f"{plan['peak_arena_bytes'] / 2**20:>10.2f} {max(plan['total_bytes_sent_per_rank']):>12}  {ok}")
 PY

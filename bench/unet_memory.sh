@@ -31,18 +31,18 @@ for P in $RANKS; do
     "--expected_output=@$MODELS/$M.torch.npy" --expected_f32_threshold=1e-4
   ROWS+=("$P" "$WORK/plan.p$P.json" "$WORK/run.p$P.log")
 done
-"$PYTHON" - "${ROWS[@]}" <<'PY'
-import json, re, sys
+BENCH_PY=$SCRIPT_DIR "$PYTHON" - "${ROWS[@]}" <<'PY'
+import json, os, sys
+sys.path.insert(0, os.environ["BENCH_PY"])
+from bench_logs import run_stats
 rows = sys.argv[1:]
 base = None
 print(f"{'P':>3} {'arena/rank MiB':>15} {'P*arena/arena1':>15} {'halo B/rank max':>16} {'peak RSS MiB max':>17}  output")
 for i in range(0, len(rows), 3):
-    p, plan, log = int(rows[i]), json.load(open(rows[i + 1])), open(rows[i + 2]).read()
+    p, plan = int(rows[i]), json.load(open(rows[i + 1]))
+    _, rss, ok = run_stats(rows[i + 2])
     arena = plan["peak_arena_bytes"]
     base = base or arena
-    rss = re.search(r"peak resident memory per rank \(MiB\):(.*)", log)
-    rss = max(float(x.split(":")[1]) for x in rss.group(1).split(",")) if rss else float("nan")
-    ok = "ok" if re.search(r"output 0 .*: ok", log) else "MISMATCH/FAILED"
     halo = max(plan["total_bytes_sent_per_rank"])
     print(f"{p:>3} {arena / 2**20:>15.2f} {p * arena / base:>15.3f} {halo:>16} {rss:>17.1f}  {ok}")
 PY

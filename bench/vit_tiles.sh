@@ -38,19 +38,18 @@ for MESH in $MESHES; do
     ROWS+=("$MESH" "$VARIANT" "$WORK/plan.$MESH.$VARIANT.json" "$WORK/run.$MESH.$VARIANT.log")
   done
 done
-"$PYTHON" - "${ROWS[@]}" <<'PY'
-import json, re, sys
+BENCH_PY=$SCRIPT_DIR "$PYTHON" - "${ROWS[@]}" <<'PY'
+import json, os, sys
+sys.path.insert(0, os.environ["BENCH_PY"])
+from bench_logs import run_stats
 rows = sys.argv[1:]
 print(f"{'mesh':>5} {'variant':>8} {'ms/pass':>9} {'peak RSS MiB':>13} {'arena MiB':>10} "
       f"{'sent B/rank':>12} {'gathers':>8}  output")
 for i in range(0, len(rows), 4):
-    mesh, variant, plan, log = rows[i], rows[i + 1], json.load(open(rows[i + 2])), open(rows[i + 3]).read()
-    t = re.search(r"total\s+([0-9.]+) ms", log)
-    rss = re.search(r"peak resident memory per rank \(MiB\):(.*)", log)
-    rss = max(float(x.split(":")[1]) for x in rss.group(1).split(",")) if rss else float("nan")
+    mesh, variant, plan = rows[i], rows[i + 1], json.load(open(rows[i + 2]))
+    ms, rss, ok = run_stats(rows[i + 3])
     gathers = sum(op["kind"] == "all_gather" for op in plan["ops"])
-    ok = "ok" if re.search(r"output 0 .*: ok", log) else "MISMATCH/FAILED"
-    print(f"{mesh:>5} {variant:>8} {float(t.group(1)) if t else float('nan'):>9.1f} {rss:>13.1f} "
+    print(f"{mesh:>5} {variant:>8} {ms:>9.1f} {rss:>13.1f} "
           f"{plan['peak_arena_bytes'] / 2**20:>10.2f} {max(plan['total_bytes_sent_per_rank']):>12} "
           f"{gathers:>8}  {ok}")
 PY
