@@ -40,6 +40,13 @@ SmallVector<int64_t> MeshGrid::coords(int64_t rank) const {
   return c;
 }
 
+int64_t MeshGrid::rankOf(ArrayRef<int64_t> coords) const {
+  int64_t rank = 0;
+  for (size_t i = 0; i < shape_.size(); ++i)
+    rank = rank * shape_[i] + coords[i];
+  return rank;
+}
+
 /// The exchange halo'd dim `d` of `local` holds (nested over its mesh axes).
 static HaloAxis haloAxisOf(HaloAttr halo, LocalAttr local, int64_t d, const MeshGrid &grid) {
   WindowAttr w = halo.getWindow();
@@ -63,6 +70,18 @@ static int64_t ownerIndex(LocalAttr local, int64_t d, ArrayRef<int64_t> coords,
     k = k * grid.axisSize(axis) + coords[axis];
   }
   return k;
+}
+
+/// The coordinates of owner `k` along dim `d` of `local` (over the dim's
+/// mesh axes, row-major), written into `coords`.
+static void setOwnerCoords(LocalAttr local, int64_t d, int64_t k, SmallVectorImpl<int64_t> &coords,
+                           const MeshGrid &grid) {
+  auto axes = cast<ArrayAttr>(local.getDims()[d]);
+  for (size_t i = axes.size(); i-- > 0;) {
+    int64_t axis = grid.axisIndex(cast<StringAttr>(axes[i]).getValue());
+    coords[axis] = k % grid.axisSize(axis);
+    k /= grid.axisSize(axis);
+  }
 }
 
 SmallVector<int64_t> MeshGrid::localExtents(RankedTensorType type, ArrayRef<int64_t> coords) const {
@@ -99,7 +118,24 @@ namespace {
 
 constexpr uint64_t kElementBytes = sizeof(float);
 
-using Bytes = FailureOr<SmallVector<uint64_t>>;
+/// What every rank sends in one op (CommunicationCost without the op).
+struct Traffic {
+  SmallVector<uint64_t> bytes, messages;
+  SmallVector<int64_t> groupAxes;
+  SmallVector<SmallVector<int64_t, 2>> peers;
+};
+using Bytes = FailureOr<Traffic>;
+
+/// A collective over `groupAxes` whose ranks send `bytes` in `messages` ring
+/// steps each.
+Traffic collective(SmallVector<uint64_t> bytes, uint64_t messages,
+                   SmallVector<int64_t> groupAxes) {
+  Traffic t;
+  t.messages.assign(bytes.size(), messages);
+  t.bytes = std::move(bytes);
+  t.groupAxes = std::move(groupAxes);
+  return t;
+}
 
 /// `perRank(coords)` for every world rank, in rank order.
 SmallVector<uint64_t> forEachRank(const MeshGrid &grid,
@@ -131,11 +167,22 @@ Bytes haloExchangeBytes(HaloExchangeOp op, const MeshGrid &grid) {
     return op.emitOpError("has no halo on dim ")
            << dim << " of its result or no mesh axis " << op.getAxis();
   HaloAxis exchange = haloAxisOf(halo, local, dim, grid);
-  return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
+  Traffic t;
+  for (int64_t r = 0; r < grid.numRanks(); ++r) {
+    SmallVector<int64_t> coords = grid.coords(r);
     uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
-    return haloPositionsSent(exchange, ownerIndex(local, dim, coords, grid)) * slab *
-           kElementBytes;
-  });
+    uint64_t positions = 0;
+    auto &peers = t.peers.emplace_back();
+    for (const HaloPeer &peer : haloPeers(exchange, ownerIndex(local, dim, coords, grid))) {
+      positions += peer.positions;
+      SmallVector<int64_t> at = coords;
+      setOwnerCoords(local, dim, peer.receiver, at, grid);
+      peers.push_back(grid.rankOf(at));
+    }
+    t.bytes.push_back(positions * slab * kElementBytes);
+    t.messages.push_back(peers.size());
+  }
+  return t;
 }
 
 /// quilt_rt_all_reduce: a ring all-reduce of the local buffer over the group
@@ -150,12 +197,15 @@ Bytes allReduceBytes(AllReduceOp op, const MeshGrid &grid) {
       return op.emitOpError("names an axis its mesh does not have");
     members *= grid.axisSize(axis);
   }
-  return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
-    uint64_t elements = 1;
-    for (int64_t e : grid.localExtents(op.getInput().getType(), coords))
-      elements *= e;
-    return ringAllReduceBytes(elements * kElementBytes, members);
-  });
+  return collective(forEachRank(grid,
+                                [&](ArrayRef<int64_t> coords) {
+                                  uint64_t elements = 1;
+                                  for (int64_t e :
+                                       grid.localExtents(op.getInput().getType(), coords))
+                                    elements *= e;
+                                  return ringAllReduceBytes(elements * kElementBytes, members);
+                                }),
+                    2 * (members - 1), SmallVector<int64_t>(axes.begin(), axes.end()));
 }
 
 /// The mesh axes of a collective's group, major first: indices and rank counts.
@@ -201,14 +251,21 @@ Bytes ringBlockBytes(Operation *op, RankedTensorType whole, RankedTensorType blo
     return failure();
   if (!local)
     return op->emitOpError("moves blocks of a tensor that is not split");
-  return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
-    SmallVector<int64_t> wholeExtents = grid.localExtents(whole, coords);
-    int64_t n = wholeExtents[dim];
-    uint64_t slab = slabElements(wholeExtents, dim);
-    Range own = nestedOwnerBlock(n, local.getGranule(dim), group->parts.data(),
-                                 group->parts.size(), group->ownerAt(coords));
-    return ringAllGatherBytes(n * slab * kElementBytes, own.size() * slab * kElementBytes);
-  });
+  int64_t members = 1;
+  for (int64_t p : group->parts)
+    members *= p;
+  return collective(
+      forEachRank(grid,
+                  [&](ArrayRef<int64_t> coords) {
+                    SmallVector<int64_t> wholeExtents = grid.localExtents(whole, coords);
+                    int64_t n = wholeExtents[dim];
+                    uint64_t slab = slabElements(wholeExtents, dim);
+                    Range own = nestedOwnerBlock(n, local.getGranule(dim), group->parts.data(),
+                                                 group->parts.size(), group->ownerAt(coords));
+                    return ringAllGatherBytes(n * slab * kElementBytes,
+                                              own.size() * slab * kElementBytes);
+                  }),
+      members - 1, group->axes);
 }
 
 /// quilt_rt_all_gather: a ring all-gather of the blocks along the op's axis.
@@ -219,7 +276,7 @@ Bytes allGatherBytes(AllGatherOp op, const MeshGrid &grid) {
 
 /// quilt_rt_shard_slice copies a local block: nothing moves between ranks.
 Bytes shardSliceBytes(ShardSliceOp, const MeshGrid &grid) {
-  return SmallVector<uint64_t>(grid.numRanks(), 0);
+  return collective(SmallVector<uint64_t>(grid.numRanks(), 0), 0, {});
 }
 
 /// quilt_rt_ring_attention: over the owners of the keys' tiles (every axis
@@ -247,7 +304,7 @@ Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid) {
   auto blockOf = [&](int64_t owner) {
     return tileOwnerSize(n.data(), granules.data(), levels.data(), n.size(), parts.data(), owner);
   };
-  return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
+  return collective(forEachRank(grid, [&](ArrayRef<int64_t> coords) {
     SmallVector<int64_t> k = grid.localExtents(op.getK().getType(), coords);
     SmallVector<int64_t> v = grid.localExtents(op.getV().getType(), coords);
     uint64_t batch = 1;
@@ -261,7 +318,7 @@ Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid) {
     for (int64_t step = 0; step + 1 < owners; ++step)
       bytes += blockOf(((me - step) % owners + owners) % owners) * perToken * kElementBytes;
     return bytes;
-  });
+  }), owners - 1, axes);
 }
 
 /// quilt_rt_all_to_all: one message per other member of the group of the
@@ -272,12 +329,21 @@ Bytes allToAllOpBytes(AllToAllOp op, const MeshGrid &grid) {
   FailureOr<AxisGroup> group = axisGroup(op, axisNames(op.getAxes()), grid);
   if (failed(group))
     return failure();
-  return forEachRank(grid, [&](ArrayRef<int64_t> coords) {
-    SmallVector<int64_t> extents = grid.localExtents(op.getInput().getType(), coords);
-    uint64_t perPosition = slabElements(extents, to) * kElementBytes;
-    return allToAllBytes(perPosition, extents[to], group->parts.data(), group->parts.size(),
-                         group->ownerAt(coords));
-  });
+  int64_t members = 1;
+  for (int64_t p : group->parts)
+    members *= p;
+  return collective(forEachRank(grid,
+                                [&](ArrayRef<int64_t> coords) {
+                                  SmallVector<int64_t> extents =
+                                      grid.localExtents(op.getInput().getType(), coords);
+                                  uint64_t perPosition =
+                                      slabElements(extents, to) * kElementBytes;
+                                  return allToAllBytes(perPosition, extents[to],
+                                                       group->parts.data(),
+                                                       group->parts.size(),
+                                                       group->ownerAt(coords));
+                                }),
+                    members - 1, group->axes);
 }
 
 /// quilt_rt_reduce_scatter: a ring reduce-scatter sends every block of the
@@ -294,13 +360,22 @@ Bytes collectivePermuteBytes(CollectivePermuteOp op, const MeshGrid &grid) {
   if (axis < 0)
     return op.emitOpError("names an axis its mesh does not have");
   int64_t parts = grid.axisSize(axis);
-  bool moves = ((op.getShift() % parts) + parts) % parts != 0;
-  return forEachRank(grid, [&](ArrayRef<int64_t> coords) -> uint64_t {
+  int64_t shift = ((op.getShift() % parts) + parts) % parts;
+  Traffic t;
+  for (int64_t r = 0; r < grid.numRanks(); ++r) {
+    SmallVector<int64_t> coords = grid.coords(r);
     uint64_t elements = 1;
     for (int64_t e : grid.localExtents(op.getInput().getType(), coords))
       elements *= e;
-    return moves ? elements * kElementBytes : 0;
-  });
+    auto &peers = t.peers.emplace_back();
+    if (shift != 0) {
+      coords[axis] = (coords[axis] + shift) % parts;
+      peers.push_back(grid.rankOf(coords));
+    }
+    t.bytes.push_back(shift != 0 ? elements * kElementBytes : 0);
+    t.messages.push_back(peers.size());
+  }
+  return t;
 }
 
 /// What each rank sends in `op`, or nullopt for an op that computes locally.
@@ -326,10 +401,10 @@ std::optional<Bytes> bytesSent(Operation &op, const MeshGrid &grid) {
 
 } // namespace
 
-FailureOr<SmallVector<CommunicationCost>> quilt::communicationCosts(func::FuncOp func,
+FailureOr<SmallVector<CommunicationCost, 0>> quilt::communicationCosts(func::FuncOp func,
                                                                     MeshOp mesh) {
   MeshGrid grid(mesh);
-  SmallVector<CommunicationCost> costs;
+  SmallVector<CommunicationCost, 0> costs;
   for (Operation &op : func.getBody().getOps()) {
     std::optional<Bytes> bytes = bytesSent(op, grid);
     if (!bytes)
@@ -338,7 +413,9 @@ FailureOr<SmallVector<CommunicationCost>> quilt::communicationCosts(func::FuncOp
       return failure();
     StringRef name = op.getName().getStringRef();
     name.consume_front("quilt.");
-    costs.push_back({&op, name.str(), std::move(**bytes)});
+    Traffic &t = **bytes;
+    costs.push_back({&op, name.str(), std::move(t.bytes), std::move(t.messages),
+                     std::move(t.groupAxes), std::move(t.peers)});
   }
   return costs;
 }

@@ -38,12 +38,12 @@ private:
   struct State {
     RankedTensorType global;
     AxisSplit split;
-    /// The strongest annotation the split derives from (as in propagation).
-    int64_t priority = kNoPriority;
   };
 
   LogicalResult partitionAnnotate(AnnotateOp op);
-  LogicalResult partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule);
+  /// Lays the operands out as `plan` (the op's recorded factor axes) says.
+  LogicalResult partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule,
+                               const FactorAssignment &plan);
   LogicalResult partitionAttention(AttentionOp op);
   /// Returns `value` laid out per `want` (planReshard: an axis moving from one
   /// dim to another by all-to-all, others gathered, then local slices).
@@ -59,7 +59,8 @@ private:
   /// A DFT on a split axis, or a Pad/Concat feeding one along the dim it
   /// pads: the split moves to another dim by all-to-all (SpectralTranspose.h)
   /// before the op is partitioned by its rule.
-  LogicalResult partitionSpectral(Operation *op, const ShardingRule &rule);
+  LogicalResult partitionSpectral(Operation *op, const ShardingRule &rule,
+                                  const FactorAssignment &plan);
   /// An all-to-all moving `axes`, the minor-most axes of dim `from`, to be
   /// the minor-most axes of dim `to`.
   Value allToAll(Value value, int64_t from, int64_t to, ArrayRef<std::string> axes, Location loc,
@@ -67,34 +68,21 @@ private:
   /// Creates an all-reduce of `value` over `axes`; the result keeps its layout.
   Value allReduce(OpBuilder &b, Location loc, Value value, ArrayRef<std::string> axes,
                   ReductionKind kind);
-  /// Gives `value` its local type; it carries the priority of the op being
-  /// partitioned.
+  /// Gives `value` its local type.
   void setLocal(Value value, RankedTensorType global, const AxisSplit &split,
                 ArrayAttr halos = {});
-  /// The priority propagation gave the results of `op`: the same function of
-  /// the same operand layouts.
-  int64_t priorityOfResults(Operation *op, const ShardingRule *rule);
-
-  /// What factorAxes weighs about the value `use` reads.
-  OperandLayout layoutOf(OpOperand &use);
-  SmallVector<OperandLayout> layoutsOf(Operation *op);
 
   MeshOp mesh;
   FlatSymbolRefAttr meshRef;
   bool ringAttention;
   DenseMap<Value, State> states;
-  /// The priority of the results of the op being partitioned.
-  int64_t opPriority = kNoPriority;
-  /// Uses that read a quilt.annotate's result: its priority (the value they
-  /// read now may have other readers, which keep theirs).
-  DenseMap<OpOperand *, int64_t> usePriority;
 };
 
 void Partitioner::setLocal(Value value, RankedTensorType global, const AxisSplit &split,
                            ArrayAttr halos) {
   AxisSplit whole = split;
   whole.partial.clear();
-  states[value] = {global, whole, opPriority};
+  states[value] = {global, whole};
   value.setType(localType(global, whole, meshRef, halos));
 }
 
@@ -162,20 +150,26 @@ LogicalResult Partitioner::run(func::FuncOp func) {
       states[arg] = {type, AxisSplit::replicated(type.getRank())};
 
   for (Operation &op : llvm::make_early_inc_range(func.getBody().front())) {
-    // Propagation's notes are spent; an expansion below may erase `op`.
+    // The plan is read once; its attributes are then spent (an expansion
+    // below may erase `op`).
+    FailureOr<FactorAssignment> plan = FactorAssignment();
+    bool ruled = isa<ShardingRuleOpInterface>(op) && !isa<AttentionOp>(op);
+    if (ruled)
+      plan = readPlan(&op, rules[&op], mesh);
+    if (failed(plan))
+      return failure();
     op.removeAttr(kShardingsAttr);
     op.removeAttr(kOriginAttr);
+    erasePlan(&op);
     LogicalResult result = success();
-    auto rule = rules.find(&op);
-    opPriority = priorityOfResults(&op, rule == rules.end() ? nullptr : &rule->second);
     if (auto annotate = dyn_cast<AnnotateOp>(op))
       result = partitionAnnotate(annotate);
     else if (auto attention = dyn_cast<AttentionOp>(op))
       result = partitionAttention(attention);
-    else if (mayMoveSpectralAxis(&op))
-      result = partitionSpectral(&op, rules[&op]);
-    else if (auto ruled = dyn_cast<ShardingRuleOpInterface>(op))
-      result = partitionRuled(ruled, rules[&op]);
+    else if (ruled && mayMoveSpectralAxis(&op))
+      result = partitionSpectral(&op, rules[&op], *plan);
+    else if (ruled)
+      result = partitionRuled(cast<ShardingRuleOpInterface>(op), rules[&op], *plan);
     else if (auto constant = dyn_cast<ConstantOp>(op))
       states[constant] = {cast<RankedTensorType>(constant.getType()),
                           AxisSplit::replicated(constant.getType().getRank())};
@@ -209,44 +203,9 @@ LogicalResult Partitioner::partitionAnnotate(AnnotateOp op) {
     std::string why = reason ? reason.str() : "a quilt.annotate asks for another split";
     input = reshard(input, want, user, b, [&](int64_t) { return why; });
   }
-  // The annotation's priority belongs to its uses, not to other readers of
-  // `input` (propagation gives it to the annotation's result only).
-  for (OpOperand &use : op.getResult().getUses())
-    usePriority[&use] = opPriority;
   op.getResult().replaceAllUsesWith(input);
   op.erase();
   return success();
-}
-
-OperandLayout Partitioner::layoutOf(OpOperand &use) {
-  Value value = use.get();
-  auto found = states.find(value);
-  if (found == states.end()) {
-    auto type = cast<RankedTensorType>(value.getType());
-    return {AxisSplit::replicated(type.getRank()), type};
-  }
-  auto annotated = usePriority.find(&use);
-  return {found->second.split, found->second.global,
-          annotated != usePriority.end() ? annotated->second : found->second.priority};
-}
-
-SmallVector<OperandLayout> Partitioner::layoutsOf(Operation *op) {
-  SmallVector<OperandLayout> layouts;
-  for (OpOperand &use : op->getOpOperands())
-    layouts.push_back(layoutOf(use));
-  return layouts;
-}
-
-int64_t Partitioner::priorityOfResults(Operation *op, const ShardingRule *rule) {
-  if (auto annotate = dyn_cast<AnnotateOp>(op))
-    return annotationPriority(annotate);
-  // Attention's result is laid out as its queries (as in propagation).
-  if (auto attention = dyn_cast<AttentionOp>(op))
-    return layoutOf(attention.getQMutable()).priority;
-  if (!rule)
-    return kNoPriority;
-  SmallVector<OperandLayout> layouts = layoutsOf(op);
-  return derivedPriority(*rule, factorAxes(*rule, layouts, resultTypes(op), mesh), layouts);
 }
 
 Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b,
@@ -332,9 +291,9 @@ static void dropHaloPadding(Operation *op, ArrayRef<int64_t> haloDims) {
   op->setAttr("pads", DenseI64ArrayAttr::get(op->getContext(), newPads));
 }
 
-LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule) {
-  // Rules and results are still global here; propagation chose the same.
-  FactorAssignment assignment = factorAxes(rule, layoutsOf(op), resultTypes(op), mesh);
+LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule,
+                                          const FactorAssignment &assignment) {
+  // Rules and results are still global here.
   auto axes = assignment.axes;
   const auto &bases = assignment.baseGranules;
   // A window that reads exactly the positions it writes needs no halo.
@@ -356,7 +315,10 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
         return assignment.changes[i][d];
       if (f == kNoFactor || rule.factors[f].kind == FactorKind::Whole)
         return "it needs that dim whole";
-      return "its operands are split differently";
+      // A plan without propagation's reasons (written by hand, or searched).
+      if (axes[f].empty())
+        return "the plan does not split that dim's factor";
+      return "the plan splits that dim's factor by " + describeAxes(axes[f]);
     };
     Value value = reshard(operand.get(), want, op, b, why);
     for (auto [d, f] : llvm::enumerate(rule.operandFactors[i])) {
@@ -545,23 +507,24 @@ void Partitioner::expandNormalization(Operation *op, ArrayRef<std::string> statA
   op->erase();
 }
 
-LogicalResult Partitioner::partitionSpectral(Operation *op, const ShardingRule &rule) {
-  SmallVector<AxisSplit> splits;
-  for (Value v : op->getOperands())
-    splits.push_back(states[v].split);
-  if (std::optional<AxisMove> move = spectralAxisMove(op, splits)) {
+LogicalResult Partitioner::partitionSpectral(Operation *op, const ShardingRule &rule,
+                                             const FactorAssignment &plan) {
+  FailureOr<std::optional<AxisMove>> move = readAxisMove(op);
+  if (failed(move))
+    return failure();
+  if (*move) {
     OpBuilder b(op);
     // The transpose serves a DFT: it carries the DFT's node (a Pad or Concat
     // ahead of one has it as its only user).
     Location loc = isa<DftOp>(op) ? op->getLoc() : (*op->getUsers().begin())->getLoc();
     for (OpOperand &operand : op->getOpOperands()) {
-      const AxisSplit &split = states[operand.get()].split;
-      if (llvm::equal(split.dims[move->from], move->axes) && split.granule(move->from) == 1 &&
-          split.dims[move->to].empty())
-        operand.set(allToAll(operand.get(), move->from, move->to, move->axes, loc, b));
+      AxisSplit moved = states[operand.get()].split;
+      if (applyAxisMove(**move, moved))
+        operand.set(allToAll(operand.get(), (*move)->from, (*move)->to, (*move)->axes, loc, b));
     }
   }
-  return partitionRuled(cast<ShardingRuleOpInterface>(op), rule);
+  op->removeAttr(kAxisMoveAttr);
+  return partitionRuled(cast<ShardingRuleOpInterface>(op), rule, plan);
 }
 
 Value Partitioner::allToAll(Value value, int64_t from, int64_t to, ArrayRef<std::string> axes,
@@ -578,7 +541,7 @@ Value Partitioner::allToAll(Value value, int64_t from, int64_t to, ArrayRef<std:
   SmallVector<StringRef> names(axes.begin(), axes.end());
   Value moved = AllToAllOp::create(b, loc, type, value, meshRef.getValue(),
                                    b.getStrArrayAttr(names), from, to);
-  states[moved] = {state.global, next, state.priority};
+  states[moved] = {state.global, next};
   return moved;
 }
 

@@ -63,12 +63,30 @@ struct Propagated {
 static Propagated propagateThroughRule(ShardingRuleOpInterface op, MeshOp mesh,
                                        const Priorities &priorities) {
   ShardingRule rule = op.getShardingRule();
-  // The partitioner makes the same choice from the same layouts.
   SmallVector<OperandLayout> operands = operandLayouts(op, priorities);
   Propagated out;
   FactorAssignment assignment = factorAxes(rule, operands, resultTypes(op), mesh);
   out.origin = assignment.origin;
+  // The results' priority is that of the splits the op keeps in place.
   out.priority = derivedPriority(rule, assignment, operands);
+  // A DFT on a split axis (or a Pad/Concat feeding one) first moves the axis
+  // to another dim by all-to-all; the factors are then those of the moved
+  // layouts. Both go into the plan.
+  std::optional<AxisMove> move;
+  if (mayMoveSpectralAxis(op)) {
+    SmallVector<AxisSplit> splits;
+    for (const OperandLayout &operand : operands)
+      splits.push_back(operand.split);
+    move = spectralAxisMove(op, splits);
+  }
+  recordAxisMove(op, move);
+  if (move) {
+    for (OperandLayout &operand : operands)
+      applyAxisMove(*move, operand.split);
+    assignment = factorAxes(rule, operands, resultTypes(op), mesh);
+    out.origin += (out.origin.empty() ? "" : "; ") + describeAxisMove(*move);
+  }
+  recordPlan(op, assignment);
   // A split reduction factor leaves a partial value on those axes.
   for (size_t r = 0; r < rule.resultFactors.size(); ++r)
     out.results.push_back(
@@ -115,7 +133,7 @@ static std::optional<SmallVector<AxisSplit>> operandsGiving(ShardingRuleOpInterf
     wants.push_back(splitForOperand(rule, j, axes, bases));
     layouts.push_back({wants.back(), cast<RankedTensorType>(operand.getType())});
   }
-  // The partitioner, seeing these layouts, must make the same choice.
+  // Propagation, seeing these layouts, must make the same choice.
   FactorAssignment check = factorAxes(rule, layouts, resultTypes(op), mesh);
   if (!(splitForResult(rule, 0, check.axes, check.baseGranules) == want))
     return std::nullopt;
@@ -449,7 +467,6 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
       p.priority = priorityOf(priorities, attention.getQ());
     } else if (auto ruled = dyn_cast<ShardingRuleOpInterface>(op)) {
       p = propagateThroughRule(ruled, meshOp, priorities);
-      moveSpectralSplits(op, p.results, p.origin);
     } else {
       return;
     }

@@ -669,3 +669,84 @@ int64_t quilt::derivedPriority(const ShardingRule &rule, const FactorAssignment 
   }
   return priority;
 }
+
+void quilt::recordPlan(Operation *op, const FactorAssignment &assignment) {
+  Builder b(op->getContext());
+  SmallVector<Attribute> factors;
+  for (const auto &axes : assignment.axes)
+    factors.push_back(toArrayAttr(b, axes));
+  op->setAttr(kFactorAxesAttr, b.getArrayAttr(factors));
+  if (llvm::any_of(assignment.baseGranules, [](int64_t g) { return g != 1; }))
+    op->setAttr(kFactorGranulesAttr, b.getDenseI64ArrayAttr(assignment.baseGranules));
+  else
+    op->removeAttr(kFactorGranulesAttr);
+  bool anyReason = llvm::any_of(assignment.changes, [](const auto &dims) {
+    return llvm::any_of(dims, [](const std::string &why) { return !why.empty(); });
+  });
+  if (!anyReason) {
+    op->removeAttr(kReshardWhyAttr);
+    return;
+  }
+  SmallVector<Attribute> operands;
+  for (const auto &dims : assignment.changes)
+    operands.push_back(toArrayAttr(b, dims));
+  op->setAttr(kReshardWhyAttr, b.getArrayAttr(operands));
+}
+
+FailureOr<FactorAssignment> quilt::readPlan(Operation *op, const ShardingRule &rule,
+                                            MeshOp mesh) {
+  auto factors = op->getAttrOfType<ArrayAttr>(kFactorAxesAttr);
+  if (!factors)
+    return op->emitOpError("has no plan: no ")
+           << kFactorAxesAttr << " (run quilt-propagate-sharding, or write the plan by hand)";
+  size_t numFactors = rule.factors.size();
+  if (factors.size() != numFactors)
+    return op->emitOpError() << kFactorAxesAttr << " lists " << factors.size()
+                             << " factors; the op's sharding rule has " << numFactors;
+  FactorAssignment plan;
+  plan.baseGranules.assign(numFactors, 1);
+  if (auto granules = op->getAttrOfType<DenseI64ArrayAttr>(kFactorGranulesAttr)) {
+    if (granules.size() != (int64_t)numFactors)
+      return op->emitOpError() << kFactorGranulesAttr << " lists " << granules.size()
+                               << " factors; the op's sharding rule has " << numFactors;
+    plan.baseGranules.assign(granules.asArrayRef().begin(), granules.asArrayRef().end());
+  }
+  llvm::StringSet<> used;
+  for (auto [f, entry] : llvm::enumerate(factors)) {
+    auto axes = dyn_cast<ArrayAttr>(entry);
+    if (!axes)
+      return op->emitOpError() << kFactorAxesAttr << "[" << f << "] is not a list of mesh axes";
+    if (plan.baseGranules[f] < 1)
+      return op->emitOpError() << kFactorGranulesAttr << "[" << f << "] is not positive";
+    auto &names = plan.axes.emplace_back();
+    for (Attribute a : axes) {
+      auto name = dyn_cast<StringAttr>(a);
+      if (!name || mesh.getAxisSize(name.getValue()) < 1)
+        return op->emitOpError() << kFactorAxesAttr << "[" << f << "] names " << a
+                                 << ", which is not an axis of mesh @" << mesh.getSymName();
+      if (!used.insert(name.getValue()).second)
+        return op->emitOpError() << kFactorAxesAttr << " uses mesh axis " << name
+                                 << " for two factors";
+      names.push_back(name.str());
+    }
+    if (!names.empty() && rule.factors[f].kind == FactorKind::Whole)
+      return op->emitOpError() << kFactorAxesAttr << "[" << f
+                               << "] splits a factor the op needs whole";
+  }
+  plan.changes.resize(rule.operandFactors.size());
+  for (auto [i, dims] : llvm::enumerate(rule.operandFactors))
+    plan.changes[i].resize(dims.size());
+  if (auto why = op->getAttrOfType<ArrayAttr>(kReshardWhyAttr))
+    for (auto [i, dims] : llvm::enumerate(why))
+      if (auto list = dyn_cast<ArrayAttr>(dims); list && i < plan.changes.size())
+        for (auto [d, text] : llvm::enumerate(list))
+          if (auto s = dyn_cast<StringAttr>(text); s && d < plan.changes[i].size())
+            plan.changes[i][d] = s.str();
+  return plan;
+}
+
+void quilt::erasePlan(Operation *op) {
+  op->removeAttr(kFactorAxesAttr);
+  op->removeAttr(kFactorGranulesAttr);
+  op->removeAttr(kReshardWhyAttr);
+}

@@ -1,6 +1,7 @@
 //===- SpectralTranspose.cpp - all-to-all instead of gathering for DFTs ----===//
 #include "quilt/Transforms/SpectralTranspose.h"
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 
 using namespace mlir;
@@ -117,20 +118,52 @@ std::optional<AxisMove> quilt::spectralAxisMove(Operation *op, ArrayRef<AxisSpli
   return move;
 }
 
-void quilt::moveSpectralSplits(Operation *op, SmallVectorImpl<AxisSplit> &results,
-                               std::string &origin) {
-  if (!mayMoveSpectralAxis(op) || results.empty())
+bool quilt::applyAxisMove(const AxisMove &move, AxisSplit &split) {
+  if (!llvm::equal(split.dims[move.from], move.axes) || split.granule(move.from) != 1 ||
+      !split.dims[move.to].empty())
+    return false;
+  split.dims[move.from].clear();
+  split.dims[move.to] = move.axes;
+  split.granules.resize(split.dims.size(), 1);
+  split.granules[move.from] = 1;
+  split.granules[move.to] = 1;
+  return true;
+}
+
+void quilt::recordAxisMove(Operation *op, const std::optional<AxisMove> &move) {
+  if (!move) {
+    op->removeAttr(kAxisMoveAttr);
     return;
-  SmallVector<AxisSplit> operands;
-  for (Value v : op->getOperands())
-    operands.push_back(getValueSplit(v));
-  std::optional<AxisMove> move = spectralAxisMove(op, operands);
-  if (!move)
-    return;
-  AxisSplit &result = results.front();
-  result.dims[move->from].clear();
-  result.dims[move->to] = move->axes;
-  origin += ("; " + describeAxes(move->axes) + (move->axes.size() == 1 ? " moves" : " move") +
-             " from dim " + std::to_string(move->from) + " to dim " + std::to_string(move->to) +
-             " (all-to-all)");
+  }
+  Builder b(op->getContext());
+  SmallVector<StringRef> axes(move->axes.begin(), move->axes.end());
+  op->setAttr(kAxisMoveAttr,
+              b.getDictionaryAttr({b.getNamedAttr("axes", b.getStrArrayAttr(axes)),
+                                   b.getNamedAttr("from", b.getI64IntegerAttr(move->from)),
+                                   b.getNamedAttr("to", b.getI64IntegerAttr(move->to))}));
+}
+
+FailureOr<std::optional<AxisMove>> quilt::readAxisMove(Operation *op) {
+  Attribute attr = op->getAttr(kAxisMoveAttr);
+  if (!attr)
+    return std::optional<AxisMove>();
+  auto dict = dyn_cast<DictionaryAttr>(attr);
+  auto axes = dict ? dict.getAs<ArrayAttr>("axes") : ArrayAttr();
+  auto from = dict ? dict.getAs<IntegerAttr>("from") : IntegerAttr();
+  auto to = dict ? dict.getAs<IntegerAttr>("to") : IntegerAttr();
+  int64_t rank = cast<RankedTensorType>(op->getResult(0).getType()).getRank();
+  if (!axes || axes.empty() || !from || !to || from.getInt() < 0 || from.getInt() >= rank ||
+      to.getInt() < 0 || to.getInt() >= rank || from.getInt() == to.getInt() ||
+      !llvm::all_of(axes, [](Attribute a) { return isa<StringAttr>(a); }))
+    return op->emitOpError() << kAxisMoveAttr
+                             << " must be {axes = [mesh axes], from = dim, to = other dim}";
+  AxisMove move{from.getInt(), to.getInt(), {}};
+  for (auto name : axes.getAsValueRange<StringAttr>())
+    move.axes.push_back(name.str());
+  return std::optional<AxisMove>(move);
+}
+
+std::string quilt::describeAxisMove(const AxisMove &move) {
+  return describeAxes(move.axes) + (move.axes.size() == 1 ? " moves" : " move") + " from dim " +
+         std::to_string(move.from) + " to dim " + std::to_string(move.to) + " (all-to-all)";
 }

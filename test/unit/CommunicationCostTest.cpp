@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 using namespace quilt;
 
 namespace {
@@ -139,4 +141,47 @@ TEST(HaloSegments, NestedOwnersDeliverEveryNeededPositionOnce) {
                 << receiver << " position " << p;
         }
       }
+}
+
+// haloPeers walks outward from the sender and stops early; it must find
+// exactly the receivers (and positions) that asking every rank finds, for
+// every boundary, uneven and empty blocks, wide windows and nested owners.
+TEST(HaloPeers, EqualToAskingEveryRank) {
+  int cases = 0;
+  for (int64_t n : {1, 3, 7, 10, 16, 33})
+    for (int64_t parts : {1, 2, 3, 5, 8, 12})
+      for (int64_t k : {1, 3, 7})
+        for (int64_t s : {1, 2})
+          for (int64_t lo : {0, 1, 3})
+            for (auto boundary : {HaloBoundary::Zero, HaloBoundary::Periodic,
+                                  HaloBoundary::Reflect, HaloBoundary::Edge})
+              for (bool nested : {false, true}) {
+                int64_t out = (n + 2 * lo - k) / s + 1;
+                if (out < 1 || (nested && parts % 2 != 0))
+                  continue;
+                Window w{s, 1, k, lo};
+                Range all = neededInputRange(w, {0, out});
+                if (boundary == HaloBoundary::Periodic && (all.begin < -n || all.end > 2 * n))
+                  continue;
+                if ((boundary == HaloBoundary::Reflect || boundary == HaloBoundary::Edge) &&
+                    (all.begin < -(n - 1) || all.end > 2 * n - 1))
+                  continue;
+                HaloAxis axis{n, parts, w, out, boundary};
+                if (nested)
+                  axis.levels = {2, parts / 2};
+                for (int64_t sender = 0; sender < parts; ++sender) {
+                  std::map<int64_t, int64_t> expected, found;
+                  for (int64_t q = 0; q < parts; ++q)
+                    if (int64_t p = haloPositionsSent(axis, sender, q))
+                      expected[q] = p;
+                  for (const HaloPeer &peer : haloPeers(axis, sender))
+                    found[peer.receiver] += peer.positions;
+                  ASSERT_EQ(found, expected)
+                      << "n " << n << " parts " << parts << " k " << k << " s " << s << " lo "
+                      << lo << " boundary " << int(boundary) << " nested " << nested
+                      << " sender " << sender;
+                  ++cases;
+                }
+              }
+  EXPECT_GT(cases, 1000);
 }

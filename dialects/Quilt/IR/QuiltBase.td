@@ -19,6 +19,9 @@ def Quilt_Dialect : Dialect {
     program whose communication (halo exchanges, collectives) is explicit.
   }];
   let useDefaultAttributePrinterParser = 1;
+  // The plan's discardable attributes (quilt.factor_axes, ...) are checked
+  // where they appear.
+  let hasOperationAttrVerify = 1;
 }
 
 def Quilt_Boundary : I32EnumAttr<"Boundary",

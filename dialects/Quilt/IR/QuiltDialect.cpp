@@ -33,6 +33,42 @@ void QuiltDialect::initialize() {
       >();
 }
 
+/// The plan an op carries (include/quilt/Transforms/ShardingUtils.h): the
+/// factor axes must fit the op's rule while the program is global; the
+/// partitioner checks the axes against the mesh and spends the attributes.
+LogicalResult QuiltDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name != "quilt.factor_axes" && name != "quilt.factor_granules")
+    return success();
+  auto ruled = dyn_cast<ShardingRuleOpInterface>(op);
+  if (!ruled)
+    return op->emitOpError() << name << " on an op without a sharding rule";
+  bool global = llvm::none_of(op->getOperandTypes(), [](Type t) {
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    return !tensor || tensor.getEncoding();
+  });
+  int64_t numFactors = global ? (int64_t)ruled.getShardingRule().factors.size() : -1;
+  if (name == "quilt.factor_granules") {
+    auto granules = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!granules || llvm::any_of(granules.asArrayRef(), [](int64_t g) { return g < 1; }))
+      return op->emitOpError("quilt.factor_granules must be one positive granule per factor");
+    if (numFactors >= 0 && granules.size() != numFactors)
+      return op->emitOpError("quilt.factor_granules lists ")
+             << granules.size() << " factors; the op's sharding rule has " << numFactors;
+    return success();
+  }
+  auto factors = dyn_cast<ArrayAttr>(attr.getValue());
+  if (!factors || llvm::any_of(factors, [](Attribute f) {
+        auto axes = dyn_cast<ArrayAttr>(f);
+        return !axes || llvm::any_of(axes, [](Attribute a) { return !isa<StringAttr>(a); });
+      }))
+    return op->emitOpError("quilt.factor_axes must list, per factor, its mesh axes");
+  if (numFactors >= 0 && (int64_t)factors.size() != numFactors)
+    return op->emitOpError("quilt.factor_axes lists ")
+           << factors.size() << " factors; the op's sharding rule has " << numFactors;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Attributes
 //===----------------------------------------------------------------------===//

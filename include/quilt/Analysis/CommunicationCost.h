@@ -26,6 +26,9 @@ public:
   int64_t numRanks() const { return numRanks_; }
   /// Mesh coordinates of world rank `rank`.
   llvm::SmallVector<int64_t> coords(int64_t rank) const;
+  /// The world rank at `coords` (row-major: the last axis varies fastest).
+  int64_t rankOf(llvm::ArrayRef<int64_t> coords) const;
+  int64_t numAxes() const { return shape_.size(); }
   /// Ranks along axis `axis` (by index).
   int64_t axisSize(int64_t axis) const { return shape_[axis]; }
   /// Index of the axis named `name`, or -1.
@@ -49,12 +52,19 @@ struct CommunicationCost {
   std::string kind;
   /// Bytes each world rank sends, in rank order.
   llvm::SmallVector<uint64_t> bytesSentPerRank;
+  /// Messages each world rank sends (ring steps for collectives).
+  llvm::SmallVector<uint64_t> messagesPerRank;
+  /// Collectives: the mesh axes (indices) of the op's groups: ranks that
+  /// differ only on them take part together.
+  llvm::SmallVector<int64_t> groupAxes;
+  /// Point-to-point ops (halo exchanges, permutes): each rank's receivers.
+  llvm::SmallVector<llvm::SmallVector<int64_t, 2>> peersPerRank;
 };
 
 /// Every communication op of `func` in program order, the order in which the
 /// runtime calls them. Fails with an error on the op when a communication op
 /// has no byte formula.
-mlir::FailureOr<llvm::SmallVector<CommunicationCost>> communicationCosts(mlir::func::FuncOp func,
+mlir::FailureOr<llvm::SmallVector<CommunicationCost, 0>> communicationCosts(mlir::func::FuncOp func,
                                                                          MeshOp mesh);
 
 } // namespace quilt

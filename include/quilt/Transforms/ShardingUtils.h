@@ -173,6 +173,25 @@ AxisSplit splitForResult(const ShardingRule &rule, size_t result,
                          llvm::ArrayRef<llvm::SmallVector<std::string, 1>> axes,
                          llvm::ArrayRef<int64_t> baseGranules);
 
+/// The plan an op carries (docs/architecture.md, "The plan"): what
+/// propagation or the plan search decided, and all the partitioner reads.
+/// Per factor of the op's rule, the mesh axes splitting it (major first).
+inline constexpr llvm::StringLiteral kFactorAxesAttr = "quilt.factor_axes";
+/// Per factor, its base granule; absent when every factor's is 1.
+inline constexpr llvm::StringLiteral kFactorGranulesAttr = "quilt.factor_granules";
+/// Per operand and dim, why the plan reshards it (for remarks); absent when
+/// the plan keeps every operand's split or no reason was recorded.
+inline constexpr llvm::StringLiteral kReshardWhyAttr = "quilt.reshard_why";
+
+/// Records `assignment` on `op` as its plan.
+void recordPlan(mlir::Operation *op, const FactorAssignment &assignment);
+/// Reads the plan of `op`, whose rule is `rule`: fails with an error on the
+/// op when it has none or it does not fit the rule or `mesh`.
+mlir::FailureOr<FactorAssignment> readPlan(mlir::Operation *op, const ShardingRule &rule,
+                                           MeshOp mesh);
+/// Removes the plan attributes from `op` (once partitioned).
+void erasePlan(mlir::Operation *op);
+
 /// The priority of the results of an op whose factors `assignment` chose:
 /// the strongest among the operands that keep a split dim, else kNoPriority.
 int64_t derivedPriority(const ShardingRule &rule, const FactorAssignment &assignment,

@@ -3,8 +3,8 @@
 // A DFT needs its axis whole. When the axis is split, moving its mesh axis to
 // another dim (quilt.all_to_all) makes it local at the cost of one transpose,
 // where an all-gather would make every rank hold and transform everything.
-// Propagation and the partitioner both ask spectralAxisMove, so the sharding
-// propagation records is the layout the partitioner builds.
+// Propagation decides the move (spectralAxisMove) and records it in the plan
+// (quilt.axis_move); the partitioner builds what the plan says.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUILT_TRANSFORMS_SPECTRALTRANSPOSE_H
@@ -41,12 +41,25 @@ struct AxisMove {
 /// every rank of the axes a position, then the largest, then the later one.
 std::optional<AxisMove> spectralAxisMove(mlir::Operation *op, llvm::ArrayRef<AxisSplit> operands);
 
-/// Propagation's half: when `op` moves axes, its result is split on `to`
-/// instead of `from`; appends the reason to `origin`.
-void moveSpectralSplits(mlir::Operation *op, llvm::SmallVectorImpl<AxisSplit> &results,
-                        std::string &origin);
+/// The plan attribute recording an op's move:
+/// `quilt.axis_move = {axes = ["x"], from = 2 : i64, to = 3 : i64}`.
+inline constexpr llvm::StringLiteral kAxisMoveAttr = "quilt.axis_move";
 
-/// Whether the partitioner must ask spectralAxisMove about `op`.
+/// Whether the all-to-all of `move` runs on an operand split per `split`
+/// (the moving axes are all of dim `from`, in plain blocks, and dim `to` is
+/// not split); `split` then becomes the moved layout.
+bool applyAxisMove(const AxisMove &move, AxisSplit &split);
+
+/// Records `move` on `op` (or removes a recorded one when none).
+void recordAxisMove(mlir::Operation *op, const std::optional<AxisMove> &move);
+/// The move `op`'s plan records, nullopt when none, or an error on the op
+/// when the attribute is malformed.
+mlir::FailureOr<std::optional<AxisMove>> readAxisMove(mlir::Operation *op);
+
+/// " ; mesh axis "x" moves from dim 2 to dim 3 (all-to-all)" for an origin.
+std::string describeAxisMove(const AxisMove &move);
+
+/// Whether `op` may move a mesh axis to another dim (a DFT, or a Pad/Concat feeding one).
 bool mayMoveSpectralAxis(mlir::Operation *op);
 
 } // namespace quilt

@@ -8,6 +8,7 @@
 
 #include "quilt/partition_math.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace quilt {
@@ -99,6 +100,65 @@ inline int64_t haloPositionsSent(const HaloAxis &axis, int64_t sender) {
   for (int64_t q = 0; q < axis.parts; ++q)
     positions += haloPositionsSent(axis, sender, q);
   return positions;
+}
+
+/// The ranks `sender` sends to in one exchange and how many positions each.
+/// Without wrapping, found by walking outward from the sender in both
+/// directions and stopping at the first receiver whose needed range (inside
+/// the domain) lies wholly past the sender's block in the walking direction:
+/// needed ranges move monotonically with the owner index, so no receiver
+/// further out needs anything either; O(peers) instead of O(parts). A
+/// periodic range may sit in any image of the domain: every rank is asked.
+/// Equal to haloPositionsSent per receiver (test/unit/CommunicationCostTest.cpp).
+struct HaloPeer {
+  int64_t receiver = 0;
+  int64_t positions = 0;
+};
+inline std::vector<HaloPeer> haloPeers(const HaloAxis &axis, int64_t sender) {
+  std::vector<HaloPeer> peers;
+  Range own = axis.block(axis.n, sender);
+  if (own.empty())
+    return peers;
+  if (axis.periodic()) {
+    for (int64_t r = 0; r < axis.parts; ++r)
+      if (int64_t positions = haloPositionsSent(axis, sender, r))
+        peers.push_back({r, positions});
+    return peers;
+  }
+  for (int64_t step : {int64_t(1), int64_t(-1)}) {
+    for (int64_t r = sender + step; r >= 0 && r < axis.parts; r += step) {
+      Range need = intersect(neededRange(axis, r), {0, axis.n});
+      if (need.empty())
+        continue;
+      if ((step > 0 && need.begin >= own.end) || (step < 0 && need.end <= own.begin))
+        break;
+      if (int64_t positions = haloPositionsSent(axis, sender, r))
+        peers.push_back({r, positions});
+    }
+  }
+  if (axis.boundary != HaloBoundary::Reflect && axis.boundary != HaloBoundary::Edge)
+    return peers;
+  // Receivers whose window crosses an edge of the domain also read mirrored
+  // positions from inside, however far from the sender they sit.
+  auto known = [&](int64_t r) {
+    return r == sender ||
+           std::any_of(peers.begin(), peers.end(), [&](const HaloPeer &p) { return p.receiver == r; });
+  };
+  auto visitEdge = [&](int64_t first, int64_t step, bool (*crosses)(Range, int64_t)) {
+    for (int64_t r = first; r >= 0 && r < axis.parts; r += step) {
+      Range out = axis.block(axis.globalOut, r);
+      if (out.empty())
+        continue;
+      if (!crosses(neededInputRange(axis.window, out), axis.n))
+        break;
+      if (!known(r))
+        if (int64_t positions = haloPositionsSent(axis, sender, r))
+          peers.push_back({r, positions});
+    }
+  };
+  visitEdge(0, 1, [](Range need, int64_t) { return need.begin < 0; });
+  visitEdge(axis.parts - 1, -1, [](Range need, int64_t n) { return need.end > n; });
+  return peers;
 }
 
 /// Local ranges of the receiver's halo'd range that lie outside [0, n) and

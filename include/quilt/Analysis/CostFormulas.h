@@ -1,0 +1,103 @@
+//===- CostFormulas.h - alpha-beta time of collectives and kernels -*- C++ -*-===//
+//
+// The formulas of the plan cost model, as plain functions of numbers so that
+// each is tested against hand-worked values (test/unit/CostFormulasTest.cpp).
+// Time in microseconds, bytes in bytes, bandwidth in GB/s (1e9 bytes/s), so
+// that bytes / (bandwidth * 1e3) is microseconds.
+//
+// Sources (../shared/research/topology.md): Thakur, Rabenseifner & Gropp
+// 2005 and MPICH's coll/ comments for ring, recursive doubling, Rabenseifner,
+// Bruck and pairwise algorithms; NCCL's tuning.cc for NVLS (an in-switch
+// all-reduce whose bus bandwidth a topology gives) and the two-level shape.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUILT_ANALYSIS_COSTFORMULAS_H
+#define QUILT_ANALYSIS_COSTFORMULAS_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace quilt {
+
+/// Latency and bandwidth of the links one step of an algorithm crosses.
+struct LinkCost {
+  double alphaUs = 0;
+  double bandwidthGBps = 1;
+  /// Microseconds to move `bytes` at this bandwidth.
+  double transferUs(double bytes) const { return bytes / (bandwidthGBps * 1e3); }
+};
+
+/// A collective algorithm and its predicted time.
+struct AlgorithmTime {
+  std::string algorithm;
+  double us = 0;
+};
+
+/// ceil(log2(p)) and whether p is a power of two.
+int64_t ceilLog2(int64_t p);
+bool isPowerOfTwo(int64_t p);
+
+// All-reduce of a `bytes` buffer on each of `p` ranks.
+/// Ring: 2(p-1) alpha + 2 (p-1)/p n beta.
+double ringAllReduceUs(int64_t p, double bytes, LinkCost link);
+/// Recursive doubling: ceil(lg p) (alpha + n beta); latency-bound buffers.
+double recursiveDoublingAllReduceUs(int64_t p, double bytes, LinkCost link);
+/// Rabenseifner (reduce-scatter by halving, all-gather by doubling):
+/// 2 lg p alpha + 2 (p-1)/p n beta; a non-power of two first folds the
+/// extra ranks in: (2 floor(lg p) + 2) alpha + (2 (p-1)/p + 2) n beta.
+double rabenseifnerAllReduceUs(int64_t p, double bytes, LinkCost link);
+/// In-switch reduction (NVLS): alpha + 2 (p-1)/p n / busBandwidth.
+double switchAllReduceUs(int64_t p, double bytes, double alphaUs, double busBandwidthGBps);
+/// Two levels: ring reduce-scatter inside each of `nodes` groups of `g`,
+/// an all-reduce of n/g between nodes (`interAllReduceUs`, the cheapest of
+/// the flat ones over `nodes` ranks), then a ring all-gather inside.
+double twoLevelAllReduceUs(int64_t g, int64_t nodes, double bytes, LinkCost intra,
+                           LinkCost inter);
+
+// All-gather producing `gatheredBytes` on each of `p` ranks (n = gathered).
+/// Ring: (p-1) alpha + (p-1)/p N beta.
+double ringAllGatherUs(int64_t p, double gatheredBytes, LinkCost link);
+/// Recursive doubling / Bruck: ceil(lg p) alpha + (p-1)/p N beta.
+double bruckAllGatherUs(int64_t p, double gatheredBytes, LinkCost link);
+
+// Reduce-scatter of a `bytes` buffer on each of `p` ranks.
+/// Ring: (p-1) alpha + (p-1)/p n beta.
+double ringReduceScatterUs(int64_t p, double bytes, LinkCost link);
+/// Recursive halving: ceil(lg p) alpha + (p-1)/p n beta.
+double halvingReduceScatterUs(int64_t p, double bytes, LinkCost link);
+
+// All-to-all where each rank sends `sentBytes` in all to the others.
+/// Pairwise exchange: (p-1) alpha + n beta.
+double pairwiseAllToAllUs(int64_t p, double sentBytes, LinkCost link);
+/// Bruck: ceil(lg p) alpha + (n p/(p-1)) / 2 ceil(lg p) beta (every step
+/// forwards half the buffer).
+double bruckAllToAllUs(int64_t p, double sentBytes, LinkCost link);
+
+/// Point to point (a halo exchange, a permute): `messages` messages carrying
+/// `bytes` in all, posted at once: they overlap in flight, so one alpha, and
+/// the bytes serialize on the rank's port (the k = 1 of a shared injection
+/// port; a calibrated halo curve replaces this where measured). 0 messages: 0.
+double exchangeUs(int64_t messages, double bytes, LinkCost link);
+
+/// The cheapest of the algorithms for each kind (ties: the first listed).
+AlgorithmTime cheapestAllReduce(int64_t p, double bytes, LinkCost link,
+                                double switchBusBandwidthGBps = 0);
+AlgorithmTime cheapestAllGather(int64_t p, double gatheredBytes, LinkCost link);
+AlgorithmTime cheapestReduceScatter(int64_t p, double bytes, LinkCost link);
+AlgorithmTime cheapestAllToAll(int64_t p, double sentBytes, LinkCost link);
+
+/// nccl-tests' bus bandwidth of a collective that took `us` (GB/s):
+/// algbw = S / t with S the buffer (all-reduce) or the gathered result
+/// (all-gather, reduce-scatter input), times 2(p-1)/p (all-reduce) or
+/// (p-1)/p (all-gather, reduce-scatter, all-to-all).
+double busBandwidthGBps(const std::string &kind, int64_t p, double bytes, double us);
+
+/// Roofline time of a kernel: launch + max(flops / (peak eff),
+/// bytes / (memory bandwidth eff)). GFLOP/s and GB/s.
+double rooflineUs(double flops, double bytes, double peakGflops, double memoryGBps,
+                  double efficiency, double launchUs);
+
+} // namespace quilt
+
+#endif // QUILT_ANALYSIS_COSTFORMULAS_H

@@ -1,0 +1,136 @@
+//===- Topology.h - the machine a plan runs on ------------------*- C++ -*-===//
+//
+// A topology file (docs/topology-format.md) describes a machine: the levels
+// of its network, innermost first (NVLink inside a node, InfiniBand between
+// nodes, a dragonfly's global links), each with a latency and an *effective*
+// bandwidth, and one device's compute model. The plan cost model
+// (PlanCost.h) turns a partitioned program's exact per-rank bytes, message
+// counts and FLOPs into time with it; quilt-calibrate writes one for the
+// machine at hand.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUILT_ANALYSIS_TOPOLOGY_H
+#define QUILT_ANALYSIS_TOPOLOGY_H
+
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace quilt {
+
+/// One level of the network: devices inside one unit of it (a node, a
+/// dragonfly group) talk over its links.
+struct NetworkLevel {
+  std::string name;
+  /// "shared-memory", "switch" (NVSwitch), "fat-tree", "dragonfly", "torus".
+  std::string kind;
+  /// Devices one unit of this level holds (e.g. 8 GPUs in a node); 0 on the
+  /// last level only: the whole machine.
+  int64_t devices = 0;
+  /// Latency of one message crossing this level, microseconds.
+  double alphaUs = 0;
+  /// Effective point-to-point / ring bandwidth per device and direction,
+  /// GB/s (1e9 bytes/s): what nccl-tests' bus bandwidth shows, not a datasheet.
+  double bandwidthGBps = 0;
+  /// Bus bandwidth of an in-fabric all-reduce (NVLink SHARP, NVLS) where the
+  /// fabric has one; 0: none.
+  double allReduceBandwidthGBps = 0;
+  /// Inter-node levels: NICs per node and GB/s per NIC; the ranks of a node
+  /// sending across this level at once share them. 0: not shared.
+  int64_t nicsPerNode = 0;
+  double nicBandwidthGBps = 0;
+  /// Fraction of injection bandwidth the level's links carry for traffic
+  /// spread over it (dragonfly global links); 1: full bisection.
+  double taper = 1.0;
+  std::string source;
+};
+
+/// A measured profile point: an op class at one local shape.
+struct ProfilePoint {
+  std::string opClass;
+  std::vector<int64_t> shape;
+  double us = 0;
+};
+
+/// A collective measured on the machine (quilt-calibrate): time = alpha +
+/// bytes a rank sends (Quilt's exact accounting, ring counts) / bandwidth.
+/// Used instead of the algorithm formulas for that kind and group size.
+struct MeasuredCollective {
+  /// "all_reduce", "all_gather", "reduce_scatter", "all_to_all",
+  /// "halo_exchange", "collective_permute", "ring_attention".
+  std::string kind;
+  int64_t ranks = 0;
+  double alphaUs = 0;
+  double bandwidthGBps = 0;
+};
+
+/// One device's compute model: a roofline per op class.
+struct DeviceModel {
+  std::string name;
+  double memoryBytes = 0;
+  /// Peak GFLOP/s per dtype ("f32", "tf32", "f16", "bf16").
+  std::map<std::string, double> peakGflops;
+  double memoryBandwidthGBps = 0;
+  /// Fixed cost of one kernel (launch, dispatch), microseconds.
+  double launchUs = 0;
+  /// Strided pack/unpack of halo slabs, GB/s (defaults to memory bandwidth).
+  double packBandwidthGBps = 0;
+  /// CPU machines: cores per node (0: a GPU, one device per rank). With
+  /// cores, peak and memory bandwidth are the node's, shared evenly by the
+  /// ranks on it (each rank's kernels run on cores / ranks threads); more
+  /// ranks than cores time-slice, and the plan is labelled oversubscribed.
+  int64_t cores = 0;
+  /// Fraction of peak reached per op class: "conv", "gemm", "fft",
+  /// "elementwise", "reduction", "normalization", "attention", "data_movement".
+  std::map<std::string, double> efficiency;
+  std::vector<ProfilePoint> profile;
+  std::string source;
+};
+
+struct Topology {
+  int64_t version = 1;
+  std::string name, description;
+  /// Innermost first; the last one spans the machine.
+  std::vector<NetworkLevel> levels;
+  DeviceModel device;
+  std::vector<MeasuredCollective> measured;
+  /// Where the file came from, for messages.
+  std::string path;
+
+  /// Devices in one node: the first level's unit (all of them when the first
+  /// level spans the machine, as on one CPU box), at most `totalDevices`.
+  int64_t devicesPerNode(int64_t totalDevices) const;
+  /// The innermost level whose unit holds both devices (placement: device d
+  /// sits in unit d / devices of each level).
+  size_t levelBetween(int64_t a, int64_t b) const;
+  /// Efficiency of `opClass` (1 if the file names none).
+  double efficiencyOf(llvm::StringRef opClass) const;
+  /// The measured curve for `kind` over `ranks` ranks, if calibrated.
+  const MeasuredCollective *measuredFor(llvm::StringRef kind, int64_t ranks) const;
+};
+
+/// Parses a topology file's text; `fileName` prefixes errors. Fails with one
+/// line in `error` naming the field: a missing or unknown field, a
+/// non-positive bandwidth, an unknown level kind, levels not nested.
+mlir::FailureOr<Topology> parseTopology(llvm::StringRef json, llvm::StringRef fileName,
+                                        std::string &error);
+
+/// `--topology=` lookup: a path to a file, or NAME, a file shipped in
+/// topologies/ (NAME.json).
+mlir::FailureOr<Topology> loadTopology(llvm::StringRef nameOrPath, std::string &error);
+
+/// The directory of shipped topology files (QUILT_TOPOLOGY_DIR in the
+/// environment overrides the built-in one).
+std::string shippedTopologyDir();
+
+/// The names `loadTopology` finds there: each NAME.json's NAME, sorted.
+std::vector<std::string> shippedTopologyNames();
+
+} // namespace quilt
+
+#endif // QUILT_ANALYSIS_TOPOLOGY_H

@@ -1,0 +1,150 @@
+//===- ComputeCost.cpp - the work of one kernel on one rank ----------------===//
+//
+// One formula per op kind. FLOPs count a multiply-add as 2; an FFT of
+// length n costs 5 n log2 n per complex signal (the usual FFTW convention);
+// elementwise ops count one FLOP per result element (their time is the
+// bytes they stream anyway).
+//
+//===----------------------------------------------------------------------===//
+#include "quilt/Analysis/ComputeCost.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace quilt;
+
+namespace {
+
+double product(ArrayRef<int64_t> extents, size_t begin = 0, size_t end = SIZE_MAX) {
+  double n = 1;
+  for (size_t i = begin; i < std::min(end, extents.size()); ++i)
+    n *= extents[i];
+  return n;
+}
+
+double elementBytes(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.getElementType().isIntOrFloat())
+    return 4;
+  return std::max<unsigned>(tensor.getElementType().getIntOrFloatBitWidth() / 8, 1);
+}
+
+/// Local extents and bytes of every operand and result of an op on one rank.
+struct LocalShapes {
+  SmallVector<SmallVector<int64_t>, 4> operands, results;
+  double bytes = 0;
+
+  LocalShapes(Operation *op, const MeshGrid &grid, ArrayRef<int64_t> coords) {
+    auto add = [&](Value v, SmallVector<SmallVector<int64_t>, 4> &into) {
+      auto type = dyn_cast<RankedTensorType>(v.getType());
+      if (!type) {
+        into.emplace_back();
+        return;
+      }
+      into.push_back(grid.localExtents(type, coords));
+      bytes += product(into.back()) * elementBytes(type);
+    };
+    for (Value v : op->getOperands())
+      add(v, operands);
+    for (Value v : op->getResults())
+      add(v, results);
+  }
+  double resultElements() const { return results.empty() ? 0 : product(results.front()); }
+};
+
+KernelWork work(const char *opClass, double flops, const LocalShapes &s) {
+  return {opClass, flops, s.bytes, true};
+}
+
+/// Attention of local queries against `keyTokens` keys: 2 q.k and 2 p.v
+/// FLOPs per query, key and feature, plus the softmax.
+double attentionFlops(ArrayRef<int64_t> q, ArrayRef<int64_t> v, double keyTokens) {
+  double queries = product(q, 0, q.size() - 1);
+  return queries * keyTokens * (2.0 * q.back() + 2.0 * v.back() + 5.0);
+}
+
+/// Keys in the ring (every rank's block in turn): the global token count.
+double globalKeyTokens(RankedTensorType k, int64_t tokenDims) {
+  LocalAttr local = getLocalEncoding(k);
+  ArrayRef<int64_t> shape = local ? local.getGlobal() : k.getShape();
+  return product(shape, shape.size() - 1 - tokenDims, shape.size() - 1);
+}
+
+} // namespace
+
+std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
+                                            ArrayRef<int64_t> coords) {
+  if (isa<ConstantOp, func::ReturnOp, AnnotateOp, MeshOp>(op))
+    return std::nullopt;
+  // Communication without arithmetic: its time is the network's.
+  if (isa<HaloExchangeOp, AllGatherOp, AllToAllOp, CollectivePermuteOp>(op))
+    return std::nullopt;
+  LocalShapes s(op, grid, coords);
+  double out = s.resultElements();
+  return llvm::TypeSwitch<Operation *, KernelWork>(op)
+      .Case([&](ConvOp) {
+        // Each output element: Cin/groups x kernel multiply-adds.
+        return work("conv", 2.0 * out * product(s.operands[1], 1), s);
+      })
+      .Case([&](ConvTransposeOp) {
+        // Each input element scatters into Cout/groups x kernel outputs.
+        return work("conv", 2.0 * product(s.operands[0]) * product(s.operands[1], 1), s);
+      })
+      .Case([&](GemmOp gemm) {
+        ArrayRef<int64_t> a = s.operands[0];
+        int64_t k = gemm.getTransA() ? a[0] : a[1];
+        return work("gemm", 2.0 * out * k, s);
+      })
+      .Case([&](EinsumOp einsum) {
+        // Every distinct letter once: the loop nest of the contraction.
+        auto letters = einsum.parseEquation();
+        double iterations = 1;
+        if (succeeded(letters)) {
+          std::string seen;
+          for (int side = 0; side < 2; ++side)
+            for (auto [d, c] : llvm::enumerate((*letters)[side]))
+              if (seen.find(c) == std::string::npos) {
+                seen.push_back(c);
+                iterations *= s.operands[side][d];
+              }
+        }
+        return work("gemm", 2.0 * iterations, s);
+      })
+      .Case([&](AttentionOp attention) {
+        double keys = product(s.operands[1], s.operands[1].size() - 1 - attention.getTokenDims(),
+                              s.operands[1].size() - 1);
+        return work("attention", attentionFlops(s.operands[0], s.operands[2], keys), s);
+      })
+      .Case([&](RingAttentionOp ring) {
+        double keys = globalKeyTokens(ring.getK().getType(), ring.getTokenDims());
+        return work("attention", attentionFlops(s.operands[0], s.operands[2], keys), s);
+      })
+      .Case<MaxPoolOp, AvgPoolOp>([&](auto pool) {
+        return work("reduction", out * product(pool.getKernelShape()), s);
+      })
+      .Case([&](DftOp dft) {
+        double n = s.operands[0][dft.getAxis()];
+        double signals = product(s.operands[0]) / std::max(1.0, n);
+        return work("fft", 5.0 * signals * n * std::log2(std::max(2.0, n)), s);
+      })
+      .Case([&](ResizeOp) { return work("elementwise", 8.0 * out, s); })
+      .Case<ReduceSumOp, ReduceMaxOp, ReduceMeanOp>(
+          [&](auto) { return work("reduction", product(s.operands[0]), s); })
+      .Case([&](SoftmaxOp) { return work("normalization", 5.0 * out, s); })
+      .Case<GroupNormOp, LayerNormOp>(
+          [&](auto) { return work("normalization", 8.0 * out, s); })
+      .Case([&](MomentsOp) { return work("normalization", 3.0 * product(s.operands[0]), s); })
+      .Case([&](NormalizeOp) { return work("normalization", 4.0 * out, s); })
+      .Case([&](AllReduceOp) {
+        // The reduction arithmetic of the collective: one FLOP per element.
+        return work("elementwise", out, s);
+      })
+      .Case([&](ReduceScatterOp) { return work("elementwise", product(s.operands[0]), s); })
+      .Case([&](ReshapeOp) { return KernelWork{"data_movement", 0, s.bytes, true}; })
+      .Case<TransposeOp, PadOp, SliceOp, ConcatOp, ShardSliceOp>(
+          [&](auto) { return work("data_movement", 0, s); })
+      .Default([&](Operation *) { return work("elementwise", out, s); });
+}

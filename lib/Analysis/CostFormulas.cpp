@@ -1,0 +1,150 @@
+//===- CostFormulas.cpp - alpha-beta time of collectives and kernels -------===//
+#include "quilt/Analysis/CostFormulas.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace quilt;
+
+int64_t quilt::ceilLog2(int64_t p) {
+  int64_t steps = 0;
+  for (int64_t reach = 1; reach < p; reach *= 2)
+    ++steps;
+  return steps;
+}
+
+bool quilt::isPowerOfTwo(int64_t p) { return p > 0 && (p & (p - 1)) == 0; }
+
+static double fraction(int64_t p) { return double(p - 1) / double(p); }
+
+double quilt::ringAllReduceUs(int64_t p, double bytes, LinkCost link) {
+  if (p <= 1)
+    return 0;
+  return 2.0 * (p - 1) * link.alphaUs + link.transferUs(2.0 * fraction(p) * bytes);
+}
+
+double quilt::recursiveDoublingAllReduceUs(int64_t p, double bytes, LinkCost link) {
+  if (p <= 1)
+    return 0;
+  double steps = ceilLog2(p);
+  return steps * (link.alphaUs + link.transferUs(bytes));
+}
+
+double quilt::rabenseifnerAllReduceUs(int64_t p, double bytes, LinkCost link) {
+  if (p <= 1)
+    return 0;
+  if (isPowerOfTwo(p))
+    return 2.0 * ceilLog2(p) * link.alphaUs + link.transferUs(2.0 * fraction(p) * bytes);
+  double floorLog = ceilLog2(p) - 1;
+  return (2.0 * floorLog + 2.0) * link.alphaUs +
+         link.transferUs((2.0 * fraction(p) + 2.0) * bytes);
+}
+
+double quilt::switchAllReduceUs(int64_t p, double bytes, double alphaUs,
+                                double busBandwidthGBps) {
+  if (p <= 1)
+    return 0;
+  return alphaUs + LinkCost{0, busBandwidthGBps}.transferUs(2.0 * fraction(p) * bytes);
+}
+
+double quilt::twoLevelAllReduceUs(int64_t g, int64_t nodes, double bytes, LinkCost intra,
+                                  LinkCost inter) {
+  double inside = ringReduceScatterUs(g, bytes, intra) + ringAllGatherUs(g, bytes, intra);
+  double between = std::min({ringAllReduceUs(nodes, bytes / g, inter),
+                             recursiveDoublingAllReduceUs(nodes, bytes / g, inter),
+                             rabenseifnerAllReduceUs(nodes, bytes / g, inter)});
+  return inside + between;
+}
+
+double quilt::ringAllGatherUs(int64_t p, double gatheredBytes, LinkCost link) {
+  if (p <= 1)
+    return 0;
+  return (p - 1) * link.alphaUs + link.transferUs(fraction(p) * gatheredBytes);
+}
+
+double quilt::bruckAllGatherUs(int64_t p, double gatheredBytes, LinkCost link) {
+  if (p <= 1)
+    return 0;
+  return ceilLog2(p) * link.alphaUs + link.transferUs(fraction(p) * gatheredBytes);
+}
+
+double quilt::ringReduceScatterUs(int64_t p, double bytes, LinkCost link) {
+  return ringAllGatherUs(p, bytes, link);
+}
+
+double quilt::halvingReduceScatterUs(int64_t p, double bytes, LinkCost link) {
+  return bruckAllGatherUs(p, bytes, link);
+}
+
+double quilt::pairwiseAllToAllUs(int64_t p, double sentBytes, LinkCost link) {
+  if (p <= 1)
+    return 0;
+  return (p - 1) * link.alphaUs + link.transferUs(sentBytes);
+}
+
+double quilt::bruckAllToAllUs(int64_t p, double sentBytes, LinkCost link) {
+  if (p <= 1)
+    return 0;
+  double steps = ceilLog2(p);
+  double buffer = sentBytes * p / (p - 1);
+  return steps * link.alphaUs + link.transferUs(buffer / 2.0 * steps);
+}
+
+double quilt::exchangeUs(int64_t messages, double bytes, LinkCost link) {
+  if (messages <= 0)
+    return 0;
+  return link.alphaUs + link.transferUs(bytes);
+}
+
+static AlgorithmTime cheapest(std::initializer_list<AlgorithmTime> options) {
+  AlgorithmTime best = *options.begin();
+  for (const AlgorithmTime &option : options)
+    if (option.us < best.us)
+      best = option;
+  return best;
+}
+
+AlgorithmTime quilt::cheapestAllReduce(int64_t p, double bytes, LinkCost link,
+                                       double switchBusBandwidthGBps) {
+  AlgorithmTime best = cheapest({{"ring", ringAllReduceUs(p, bytes, link)},
+                                 {"recursive-doubling",
+                                  recursiveDoublingAllReduceUs(p, bytes, link)},
+                                 {"rabenseifner", rabenseifnerAllReduceUs(p, bytes, link)}});
+  if (switchBusBandwidthGBps > 0) {
+    double nvls = switchAllReduceUs(p, bytes, link.alphaUs, switchBusBandwidthGBps);
+    if (nvls < best.us)
+      best = {"switch", nvls};
+  }
+  return best;
+}
+
+AlgorithmTime quilt::cheapestAllGather(int64_t p, double gatheredBytes, LinkCost link) {
+  return cheapest({{"ring", ringAllGatherUs(p, gatheredBytes, link)},
+                   {"bruck", bruckAllGatherUs(p, gatheredBytes, link)}});
+}
+
+AlgorithmTime quilt::cheapestReduceScatter(int64_t p, double bytes, LinkCost link) {
+  return cheapest({{"ring", ringReduceScatterUs(p, bytes, link)},
+                   {"recursive-halving", halvingReduceScatterUs(p, bytes, link)}});
+}
+
+AlgorithmTime quilt::cheapestAllToAll(int64_t p, double sentBytes, LinkCost link) {
+  return cheapest({{"pairwise", pairwiseAllToAllUs(p, sentBytes, link)},
+                   {"bruck", bruckAllToAllUs(p, sentBytes, link)}});
+}
+
+double quilt::busBandwidthGBps(const std::string &kind, int64_t p, double bytes, double us) {
+  if (us <= 0 || p <= 1)
+    return 0;
+  double algbw = bytes / (us * 1e3);
+  double factor = kind == "all_reduce" ? 2.0 * fraction(p) : fraction(p);
+  return algbw * factor;
+}
+
+double quilt::rooflineUs(double flops, double bytes, double peakGflops, double memoryGBps,
+                         double efficiency, double launchUs) {
+  double eff = efficiency > 0 ? efficiency : 1;
+  double compute = peakGflops > 0 ? flops / (peakGflops * eff * 1e3) : 0;
+  double memory = memoryGBps > 0 ? bytes / (memoryGBps * eff * 1e3) : 0;
+  return launchUs + std::max(compute, memory);
+}
