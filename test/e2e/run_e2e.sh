@@ -32,6 +32,8 @@
 #   E2E_THRESHOLD     default: the model's "tolerance" in manifest.json, else 1e-4
 #   E2E_TIMEOUT       seconds per compile / run step (default: 300)
 #   E2E_RUN_FLAGS     extra flags for the compiled executable
+#   E2E_AUTO_MESH     1: compile with --mesh=auto --devices=P (the plan search
+#                     picks the mesh and splits) instead of --mesh=P
 #   E2E_FORBID_OPS    communication op kinds (e.g. "all_gather") the compiled
 #                     program must not contain (checked in the predicted report)
 set -u -o pipefail
@@ -128,13 +130,16 @@ while [ -f "$REF_DIR/$NOUT.npy" ]; do NOUT=$((NOUT + 1)); done
 
 # ---- (2) compile ------------------------------------------------------------
 SUFFIX=p$P
+[ "${E2E_AUTO_MESH:-0}" = 1 ] && SUFFIX=$SUFFIX.auto
 if [ -n "$SHARD" ]; then SUFFIX=$SUFFIX.s$(printf '%s' "$SHARD" | tr -c 'A-Za-z0-9_' '_'); fi
 EXE=$WORK_DIR/$M.$SUFFIX
 RUN_DIR=$WORK_DIR/$M.$SUFFIX.run
 rm -rf "$RUN_DIR" "$EXE" "$EXE.weights"
 mkdir -p "$RUN_DIR"
 CLOG=$RUN_DIR/compile.log
-CMD=("$QUILTC_BIN" "$ONNX" -o "$EXE" "--mesh=$P" "--report=$RUN_DIR/predicted.json")
+MESH_FLAGS=("--mesh=$P")
+[ "${E2E_AUTO_MESH:-0}" = 1 ] && MESH_FLAGS=("--mesh=auto" "--devices=$NRANKS" "--explain-plan")
+CMD=("$QUILTC_BIN" "$ONNX" -o "$EXE" "${MESH_FLAGS[@]}" "--report=$RUN_DIR/predicted.json")
 [ -n "$SHARD" ] && CMD+=("--shard=$SHARD")
 # shellcheck disable=SC2206
 [ -n "${QUILTC_FLAGS:-}" ] && CMD+=(${QUILTC_FLAGS})

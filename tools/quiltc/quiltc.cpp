@@ -1,5 +1,8 @@
 //===- quiltc.cpp - ONNX in, domain-parallel executable out ----------------===//
 #include "CommReport.h"
+#include "Simulation.h"
+#include "quilt/Analysis/Topology.h"
+#include "quilt/Planning/PlanSearch.h"
 #include "quilt/Conversion/Passes.h"
 #include "quilt/Import/OnnxImporter.h"
 #include "quilt/Target/Executable.h"
@@ -33,7 +36,10 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output: the executable (it
                                        cl::value_desc("path"), cl::init("-"),
                                        cl::cat(quiltCategory));
 static cl::opt<std::string> meshSpec("mesh", cl::desc("Mesh shape: ranks per axis, e.g. 4 or "
-                                                      "2x2 (axes are named x, y, z)"),
+                                                      "2x2 (axes are named x, y, z; the last "
+                                                      "varies fastest over ranks, so it stays "
+                                                      "inside a node), or auto: the plan search "
+                                                      "picks mesh and splits for --devices"),
                                      cl::value_desc("N[xM[xK]]"), cl::init("1"),
                                      cl::cat(quiltCategory));
 static cl::list<std::string> shardSpecs(
@@ -77,6 +83,37 @@ static cl::opt<std::string> reportFile(
     cl::desc("Write JSON: the bytes each rank sends in each communication op and the peak "
              "arena per rank (what the executable's --report measures)"),
     cl::value_desc("file.json"), cl::cat(quiltCategory));
+
+static cl::opt<int64_t> devices(
+    "devices", cl::desc("Devices (ranks) for --mesh=auto (default: the --mesh size)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(quiltCategory));
+static cl::opt<std::string> topologySpec(
+    "topology",
+    cl::desc("Machine for the cost model: NAME of a file in topologies/ (dgx-h100, frontier, "
+             "devbox-2core, ...) or a PATH to a topology file (docs/topology-format.md)"),
+    cl::value_desc("NAME|PATH"), cl::init("devbox-2core"), cl::cat(quiltCategory));
+static cl::opt<bool> explainPlan(
+    "explain-plan",
+    cl::desc("Print the plan search's ranked candidates (predicted compute, halo and "
+             "collective time, memory per rank) and why the winner beat the runner-up"),
+    cl::init(false), cl::cat(quiltCategory));
+static cl::opt<bool> simulate(
+    "simulate",
+    cl::desc("Predict the plan's time per step, its breakdown and memory per device on "
+             "--topology (no executable unless -o is given)"),
+    cl::init(false), cl::cat(quiltCategory));
+static cl::opt<std::string> simulateJson(
+    "simulate-json", cl::desc("Write the prediction as JSON (implies --simulate)"),
+    cl::value_desc("file.json"), cl::cat(quiltCategory));
+static cl::list<int64_t> scaling(
+    "scaling",
+    cl::desc("Strong scaling: predict the searched plan at each device count "
+             "(e.g. 8,64,512,4096) and print the table (no executable)"),
+    cl::value_desc("N,N,..."), cl::CommaSeparated, cl::cat(quiltCategory));
+static cl::opt<unsigned> searchBreadth(
+    "search-evaluate",
+    cl::desc("Candidates of the plan search that run the real pipeline after the screen"),
+    cl::init(10), cl::cat(quiltCategory));
 
 static int fail(const std::string &message) {
   llvm::errs() << "quiltc: error: " << message << "\n";
@@ -149,20 +186,46 @@ int main(int argc, char **argv) {
                               "  quiltc model.onnx -o model --mesh=4\n"
                               "  mpirun -n 4 ./model --input=@x.npy --output=@y.npy\n");
 
-  auto mesh = parseMesh(meshSpec);
+  bool autoMesh = meshSpec == "auto";
+  auto mesh = autoMesh ? FailureOr<SmallVector<int64_t>>(SmallVector<int64_t>{1})
+                       : parseMesh(meshSpec);
   if (failed(mesh))
-    return fail("--mesh='" + meshSpec + "' is not N, NxM or NxMxK with positive sizes");
+    return fail("--mesh='" + meshSpec + "' is not N, NxM, NxMxK with positive sizes, or auto");
+  int64_t meshRanks = 1;
+  for (int64_t n : *mesh)
+    meshRanks *= n;
+  if (devices < 0)
+    return fail("--devices=" + std::to_string(devices) + " is not a positive device count");
+  if (autoMesh && devices == 0)
+    return fail("--mesh=auto needs --devices=N: the number of devices to plan for");
+  if (!autoMesh && devices != 0 && devices != meshRanks)
+    return fail("--devices=" + std::to_string(devices) + " does not match --mesh=" + meshSpec +
+                " (" + std::to_string(meshRanks) + " ranks); use --mesh=auto to search");
+  if (autoMesh && !shardSpecs.empty())
+    return fail("--mesh=auto chooses the splits itself; drop --shard (or give --mesh=N)");
+  for (int64_t n : scaling)
+    if (n < 1)
+      return fail("--scaling: " + std::to_string(n) + " is not a positive device count");
+  if (!simulateJson.empty())
+    simulate = true;
+  bool planning = autoMesh || simulate || explainPlan || !scaling.empty();
   // Without -o, --explain-sharding and --report analyse the plan: compile
   // through the runtime lowering (for the peak arena) and write no program.
   bool analyseOnly = compileTo == Phase::Executable && outputFile == "-" &&
-                     (explainSharding || !reportFile.empty());
+                     (explainSharding || !reportFile.empty() || simulate || explainPlan ||
+                      !scaling.empty());
   if (analyseOnly)
     compileTo = Phase::Runtime;
   if (compileTo == Phase::Executable && outputFile == "-")
-    return fail("an executable needs an output path: -o <path> (or --explain-sharding or "
-                "--report=FILE alone, to analyse the plan)");
+    return fail("an executable needs an output path: -o <path> (or --explain-sharding, "
+                "--report=FILE, --simulate or --explain-plan alone, to analyse the plan)");
   if (attentionVariant != "ring" && attentionVariant != "all-gather")
     return fail("--attention='" + attentionVariant + "' is neither ring nor all-gather");
+  if ((simulate || explainPlan || autoMesh) && compileTo < Phase::Propagate)
+    return fail("--simulate, --explain-plan and --mesh=auto plan the program: "
+                "--compile-to=propagate or later");
+  if (simulate && compileTo < Phase::Partition)
+    return fail("--simulate predicts the partitioned program: --compile-to=partition or later");
   if (!reportFile.empty() && compileTo < Phase::Partition)
     return fail("--report needs the partitioned program: --compile-to=partition or later");
 
@@ -188,28 +251,75 @@ int main(int argc, char **argv) {
   TimingScope rootTiming = timing.getRootScope();
   pm.enableTiming(rootTiming);
 
-  if (compileTo != Phase::Import) {
-    pm.addPass(quilt::createQuiltFuseActivations());
-    pm.addPass(quilt::createQuiltFuseNormalizations());
-    pm.addPass(quilt::createQuiltFusePeriodicPads());
-    pm.addPass(quilt::createQuiltFuseAttention());
-    if (keepTokenGrid)
-      pm.addPass(quilt::createQuiltKeepTokenGrid());
-    if (shrinkSpectralTransposes)
-      pm.addPass(quilt::createQuiltShrinkSpectralTransposes());
-    quilt::QuiltAnnotateInputsOptions annotate;
-    annotate.meshShape = *mesh;
-    annotate.shard.assign(shardSpecs.begin(), shardSpecs.end());
-    pm.addPass(quilt::createQuiltAnnotateInputs(annotate));
-    pm.addPass(quilt::createQuiltPropagateSharding());
-    pm.addPass(quilt::createQuiltDistributeFlattenContraction());
-    pm.addPass(quilt::createQuiltPropagateSharding({explainSharding}));
+  quilt::PipelineOptions pipeline;
+  pipeline.mesh.assign(mesh->begin(), mesh->end());
+  pipeline.shards.assign(shardSpecs.begin(), shardSpecs.end());
+  pipeline.attention = attentionVariant;
+  pipeline.shrinkSpectralTransposes = shrinkSpectralTransposes;
+  pipeline.keepTokenGrid = keepTokenGrid;
+  pipeline.explainSharding = explainSharding;
+
+  std::optional<quilt::Topology> topology;
+  if (planning && compileTo != Phase::Import) {
+    auto loaded = quilt::loadTopology(topologySpec, error);
+    if (failed(loaded))
+      return fail("--topology: " + error);
+    topology = std::move(*loaded);
+    // The mesh-independent rewrites run once, before any plan is made.
+    PassManager prepare(&ctx);
+    quilt::addPreparePasses(prepare, pipeline);
+    if (failed(prepare.run(*module)))
+      return fail(inputFile + ": compilation failed (see the diagnostic above)");
+  } else if (compileTo != Phase::Import) {
+    quilt::addPreparePasses(pm, pipeline);
   }
+  auto search = [&](int64_t n) -> FailureOr<std::vector<quilt::PlanCandidate>> {
+    quilt::PlanSearchOptions options;
+    options.devices = n;
+    options.topology = &*topology;
+    options.evaluate = searchBreadth;
+    options.pipeline = pipeline;
+    return quilt::searchPlans(*module, options, error);
+  };
+  if (!scaling.empty()) {
+    std::vector<quilt::ScalingRow> rows;
+    for (int64_t n : scaling) {
+      auto ranked = search(n);
+      if (failed(ranked))
+        return fail(error);
+      rows.push_back({n, ranked->front()});
+    }
+    quilt::printScaling(llvm::outs(), rows, *topology);
+    return 0;
+  }
+  std::string planDescription;
+  if (autoMesh) {
+    auto ranked = search(devices);
+    if (failed(ranked))
+      return fail(error);
+    if (explainPlan)
+      quilt::printPlanExplanation(llvm::outs(), *ranked, *topology, devices);
+    const quilt::PlanCandidate &winner = ranked->front();
+    pipeline.mesh = winner.mesh;
+    pipeline.shards = winner.shards;
+    planDescription = winner.description;
+    meshSpec = winner.meshString();
+  } else if (explainPlan) {
+    llvm::outs() << "plan: mesh " << meshSpec << " as given (--mesh=auto searches)\n";
+  }
+  if (compileTo != Phase::Import)
+    quilt::addPlanPasses(pm, pipeline);
   quilt::CommReport report;
+  quilt::Simulation simulation;
+  simulation.topology = topology ? &*topology : nullptr;
+  simulation.shards = pipeline.shards;
+  simulation.description = planDescription;
   if (compileTo >= Phase::Partition)
-    pm.addPass(quilt::createQuiltPartition({attentionVariant}));
+    quilt::addPartitionPass(pm, pipeline);
   if (!reportFile.empty())
     pm.addPass(quilt::createCollectCommReport(report));
+  if (simulate && compileTo >= Phase::Partition)
+    pm.addPass(quilt::createCollectSimulation(simulation));
   std::string weightsPath;
   if (compileTo >= Phase::Runtime) {
     if (compileTo == Phase::Executable)
@@ -230,6 +340,14 @@ int main(int argc, char **argv) {
     return fail(error);
   }
 
+  if (simulate && compileTo >= Phase::Partition) {
+    if (arena)
+      simulation.arenaBytes = arena.getInt();
+    printSimulation(analyseOnly ? llvm::outs() : llvm::errs(), simulation);
+    if (!simulateJson.empty() &&
+        failed(quilt::writeSimulationJson(simulation, simulateJson, error)))
+      return fail(error);
+  }
   if (compileTo < Phase::Object) {
     if (!analyseOnly && failed(writeText(*module, error)))
       return fail(error);

@@ -1,0 +1,93 @@
+//===- PlanSearch.h - choose the mesh and splits by predicted time -*- C++ -*-===//
+//
+// `quiltc --mesh=auto --devices=N`: enumerate meshes (ordered factorizations
+// of N into up to three axes) and, per mesh axis, the dim of the model's
+// main input it splits (batch, channels or a spatial dim; two axes may nest
+// on one dim; the mesh's last axis is the fastest-varying, so it is the one
+// kept inside a node), screen every candidate with a closed form, then run
+// the real pipeline (annotate, propagate, partition, lowering for the arena)
+// on the best few and predict each with the one cost model (PlanCost.h). The
+// winner is the fastest that fits in device memory; its mesh and --shard
+// specs then produce the plan exactly as a user's would.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUILT_PLANNING_PLANSEARCH_H
+#define QUILT_PLANNING_PLANSEARCH_H
+
+#include "quilt/Analysis/PlanCost.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace quilt {
+
+/// The passes quiltc runs, as options (one place for quiltc and the search).
+struct PipelineOptions {
+  std::vector<int64_t> mesh{1};
+  std::vector<std::string> shards;
+  std::string attention = "ring";
+  bool shrinkSpectralTransposes = true;
+  bool keepTokenGrid = true;
+  bool explainSharding = false;
+};
+
+/// Fusions and rewrites that do not depend on the mesh (run once).
+void addPreparePasses(mlir::PassManager &pm, const PipelineOptions &options);
+/// Annotate, propagate (the plan), and the partitioner.
+void addPlanPasses(mlir::PassManager &pm, const PipelineOptions &options);
+void addPartitionPass(mlir::PassManager &pm, const PipelineOptions &options);
+
+/// One mesh and split of the main input, and what it is predicted to cost.
+struct PlanCandidate {
+  std::vector<int64_t> mesh;
+  /// The --shard list items that produce it ("input:2=0", "3=1@p0"); joined
+  /// by commas, one --shard flag.
+  std::vector<std::string> shards;
+  std::string shardFlag() const;
+  /// "H over x (2), W over y (2)".
+  std::string description;
+  /// The closed-form screen's estimate, microseconds.
+  double screenUs = 0;
+  /// Evaluated candidates: the cost model's prediction, the peak arena and
+  /// the weights per rank; `error` when the pipeline rejected the plan.
+  std::optional<PlanCost> cost;
+  int64_t arenaBytes = 0, weightBytes = 0;
+  bool fits = true;
+  std::string error;
+
+  int64_t memoryBytes() const { return arenaBytes + weightBytes; }
+  std::string meshString() const;
+};
+
+struct PlanSearchOptions {
+  int64_t devices = 1;
+  const Topology *topology = nullptr;
+  /// How many screened candidates run the real pipeline.
+  size_t evaluate = 10;
+  PipelineOptions pipeline;
+};
+
+/// The ranked candidates: evaluated ones first, fastest first (those that do
+/// not fit in memory after those that do), then the rest by screen. `prepared`
+/// has run addPreparePasses; it is cloned, never changed. Fails with one
+/// line in `error` when no candidate compiles.
+mlir::FailureOr<std::vector<PlanCandidate>> searchPlans(mlir::ModuleOp prepared,
+                                                        const PlanSearchOptions &options,
+                                                        std::string &error);
+
+/// Runs the plan and partition passes (and the runtime lowering, for the
+/// arena) of `options` on a clone of `prepared` and predicts it.
+mlir::LogicalResult evaluateCandidate(mlir::ModuleOp prepared, const PipelineOptions &options,
+                                      const Topology &topology, PlanCandidate &candidate);
+
+/// `--explain-plan`: the ranked table and why the winner beat the runner-up.
+void printPlanExplanation(llvm::raw_ostream &os, llvm::ArrayRef<PlanCandidate> ranked,
+                          const Topology &topology, int64_t devices);
+
+} // namespace quilt
+
+#endif // QUILT_PLANNING_PLANSEARCH_H

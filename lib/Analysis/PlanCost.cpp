@@ -1,0 +1,340 @@
+//===- PlanCost.cpp - predicted time of a partitioned program --------------===//
+//
+// The one cost model: exact per-rank bytes and messages from
+// CommunicationCost, exact per-rank work from ComputeCost, turned into time
+// by the topology (levels, NICs, device roofline) and the alpha-beta formulas
+// of CostFormulas. See PlanCost.h.
+//
+//===----------------------------------------------------------------------===//
+#include "quilt/Analysis/PlanCost.h"
+#include "quilt/Analysis/ComputeCost.h"
+#include "quilt/Analysis/CostFormulas.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+using namespace mlir;
+using namespace quilt;
+
+const char *quilt::stringifyCostPhase(CostPhase phase) {
+  switch (phase) {
+  case CostPhase::Compute:
+    return "compute";
+  case CostPhase::Halo:
+    return "halo";
+  case CostPhase::Collective:
+    return "collective";
+  }
+  return "compute";
+}
+
+namespace {
+
+/// Where the members of one collective group sit.
+struct GroupShape {
+  int64_t members = 1;
+  /// The innermost network level holding every member.
+  size_t level = 0;
+  /// Nodes the group spans, and the most members on one node.
+  int64_t nodes = 1, perNode = 1;
+};
+
+class PlanCostModel {
+public:
+  PlanCostModel(func::FuncOp func, MeshOp mesh, const Topology &topology)
+      : func(func), mesh(mesh), grid(mesh), topology(topology) {
+    ranks = grid.numRanks();
+    ranksPerNode = std::max<int64_t>(1, topology.devicesPerNode(ranks));
+    const DeviceModel &device = topology.device;
+    // A CPU node's peak and memory bandwidth are shared by its ranks.
+    double share = device.cores > 0 ? double(std::min(ranks, ranksPerNode)) : 1.0;
+    auto peak = device.peakGflops.find("f32");
+    peakGflops = (peak == device.peakGflops.end() ? 0 : peak->second) / share;
+    memoryGBps = device.memoryBandwidthGBps / share;
+    packGBps = (device.packBandwidthGBps > 0 ? device.packBandwidthGBps
+                                              : device.memoryBandwidthGBps) /
+               share;
+  }
+
+  FailureOr<PlanCost> run();
+
+private:
+  /// The link a message crossing `level` sees when `senders` ranks of its
+  /// node send across it at once (they share the node's NICs).
+  LinkCost linkAt(size_t level, int64_t senders) const;
+  GroupShape groupOf(int64_t rank, ArrayRef<int64_t> axes);
+  /// Time of a collective on one rank that sends `sent` bytes.
+  AlgorithmTime collectiveTime(StringRef kind, uint64_t sent, const GroupShape &group) const;
+  /// The measured curve for a point-to-point kind nearest `members` ranks.
+  const MeasuredCollective *measuredNear(StringRef kind, int64_t members) const;
+  double computeTime(const KernelWork &work, ArrayRef<int64_t> resultExtents) const;
+  /// Packing (or unpacking) `bytes` of a halo slab on the rank at `coords`.
+  double packUs(HaloExchangeOp halo, ArrayRef<int64_t> coords, uint64_t bytes) const;
+  void pointToPoint(const CommunicationCost &cost, OpCost &out);
+  void collective(const CommunicationCost &cost, OpCost &out);
+
+  func::FuncOp func;
+  MeshOp mesh;
+  MeshGrid grid;
+  const Topology &topology;
+  int64_t ranks = 1, ranksPerNode = 1;
+  double peakGflops = 0, memoryGBps = 0, packGBps = 0;
+  /// Group shapes by the group's first member (its coordinates on the
+  /// group's axes zeroed) and axes.
+  std::map<std::pair<int64_t, SmallVector<int64_t>>, GroupShape> groups;
+};
+
+LinkCost PlanCostModel::linkAt(size_t level, int64_t senders) const {
+  const NetworkLevel &l = topology.levels[std::min(level, topology.levels.size() - 1)];
+  double bandwidth = l.bandwidthGBps;
+  if (l.nicsPerNode > 0 && senders > 0)
+    bandwidth = std::min(bandwidth, l.nicsPerNode * l.nicBandwidthGBps / double(senders));
+  return {l.alphaUs, bandwidth * l.taper};
+}
+
+GroupShape PlanCostModel::groupOf(int64_t rank, ArrayRef<int64_t> axes) {
+  SmallVector<int64_t> coords = grid.coords(rank);
+  for (int64_t axis : axes)
+    coords[axis] = 0;
+  auto key = std::make_pair(grid.rankOf(coords), SmallVector<int64_t>(axes));
+  auto found = groups.find(key);
+  if (found != groups.end())
+    return found->second;
+  // Enumerate the members: every combination of coordinates on the axes.
+  SmallVector<int64_t> members{grid.rankOf(coords)};
+  for (int64_t axis : axes) {
+    SmallVector<int64_t> next;
+    for (int64_t member : members) {
+      SmallVector<int64_t> at = grid.coords(member);
+      for (int64_t c = 0; c < grid.axisSize(axis); ++c) {
+        at[axis] = c;
+        next.push_back(grid.rankOf(at));
+      }
+    }
+    members = std::move(next);
+  }
+  GroupShape shape;
+  shape.members = members.size();
+  auto [lo, hi] = std::minmax_element(members.begin(), members.end());
+  shape.level = topology.levelBetween(*lo, *hi);
+  std::map<int64_t, int64_t> perNode;
+  for (int64_t member : members)
+    ++perNode[member / ranksPerNode];
+  shape.nodes = perNode.size();
+  for (auto [node, count] : perNode)
+    shape.perNode = std::max(shape.perNode, count);
+  return groups[key] = shape;
+}
+
+const MeasuredCollective *PlanCostModel::measuredNear(StringRef kind, int64_t members) const {
+  const MeasuredCollective *best = nullptr;
+  for (const MeasuredCollective &m : topology.measured)
+    if (m.kind == kind &&
+        (!best || std::abs(m.ranks - members) < std::abs(best->ranks - members)))
+      best = &m;
+  return best;
+}
+
+AlgorithmTime PlanCostModel::collectiveTime(StringRef kind, uint64_t sent,
+                                            const GroupShape &group) const {
+  int64_t p = group.members;
+  if (p <= 1 || sent == 0)
+    return {"none", 0};
+  if (const MeasuredCollective *m = topology.measuredFor(kind, p))
+    return {"measured", m->alphaUs + LinkCost{0, m->bandwidthGBps}.transferUs(sent)};
+  // One ring edge per group leaves each node; an all-to-all sends from all.
+  int64_t onNode = std::min(ranks, ranksPerNode);
+  int64_t senders = kind == "all_to_all" ? onNode : std::max<int64_t>(1, onNode / group.perNode);
+  LinkCost flat = linkAt(group.level, group.level == 0 ? 0 : senders);
+  double bytes = sent;
+  if (kind == "all_reduce") {
+    double buffer = bytes * p / (2.0 * (p - 1));
+    double switchBw = group.level == 0 ? topology.levels[0].allReduceBandwidthGBps : 0;
+    AlgorithmTime best = cheapestAllReduce(p, buffer, flat, switchBw);
+    if (group.level > 0 && group.perNode > 1 && group.nodes > 1) {
+      double twoLevel = twoLevelAllReduceUs(group.perNode, group.nodes, buffer, linkAt(0, 0),
+                                            flat);
+      if (twoLevel < best.us)
+        best = {"two-level", twoLevel};
+    }
+    return best;
+  }
+  if (kind == "all_gather")
+    return cheapestAllGather(p, bytes * p / (p - 1), flat);
+  if (kind == "reduce_scatter")
+    return cheapestReduceScatter(p, bytes * p / (p - 1), flat);
+  if (kind == "all_to_all")
+    return cheapestAllToAll(p, bytes, flat);
+  // ring_attention: p - 1 steps, each one block to the next rank.
+  return {"ring", (p - 1) * flat.alphaUs + flat.transferUs(bytes)};
+}
+
+double PlanCostModel::packUs(HaloExchangeOp halo, ArrayRef<int64_t> coords,
+                             uint64_t bytes) const {
+  // The slab's contiguous runs: the positions after the halo'd dim. Each
+  // costs a copy call on top of the bytes (the calibrated pack bandwidth is
+  // that of one-element runs, a W column).
+  SmallVector<int64_t> extents = grid.localExtents(halo.getInput().getType(), coords);
+  double run = 4;
+  for (size_t d = halo.getDim() + 1; d < extents.size(); ++d)
+    run *= extents[d];
+  double streamUs = LinkCost{0, memoryGBps}.transferUs(bytes);
+  double perRunUs = std::max(0.0, LinkCost{0, packGBps}.transferUs(4) -
+                                      LinkCost{0, memoryGBps}.transferUs(4));
+  return streamUs + (run > 0 ? bytes / run : 0) * perRunUs;
+}
+
+double PlanCostModel::computeTime(const KernelWork &work, ArrayRef<int64_t> resultExtents) const {
+  if (!work.launches)
+    return 0;
+  for (const ProfilePoint &point : topology.device.profile)
+    if (point.opClass == work.opClass && llvm::equal(point.shape, resultExtents))
+      return point.us;
+  return rooflineUs(work.flops, work.bytes, peakGflops, memoryGBps,
+                    topology.efficiencyOf(work.opClass), topology.device.launchUs);
+}
+
+void PlanCostModel::pointToPoint(const CommunicationCost &cost, OpCost &out) {
+  // Which ranks send off their node at once share its NICs.
+  std::map<int64_t, int64_t> offNodeSenders;
+  SmallVector<size_t> levels(ranks, 0);
+  for (int64_t r = 0; r < ranks; ++r) {
+    for (int64_t peer : cost.peersPerRank[r])
+      levels[r] = std::max(levels[r], topology.levelBetween(r, peer));
+    if (levels[r] > 0)
+      ++offNodeSenders[r / ranksPerNode];
+  }
+  const MeasuredCollective *measured =
+      measuredNear(cost.kind, std::max<int64_t>(2, grid.numRanks()));
+  for (int64_t r = 0; r < ranks; ++r) {
+    uint64_t bytes = cost.bytesSentPerRank[r], messages = cost.messagesPerRank[r];
+    double us = 0;
+    if (messages > 0) {
+      LinkCost link = linkAt(levels[r], levels[r] > 0 ? offNodeSenders[r / ranksPerNode] : 0);
+      // A calibrated curve measures this machine's messages; it holds for
+      // the level it was measured on (the innermost).
+      if (measured && levels[r] == 0)
+        us = measured->alphaUs + LinkCost{0, measured->bandwidthGBps}.transferUs(bytes);
+      else
+        us = exchangeUs(messages, bytes, link);
+      // Halo slabs are packed into a buffer and unpacked on arrival.
+      if (auto halo = dyn_cast<HaloExchangeOp>(cost.op))
+        us += 2.0 * packUs(halo, grid.coords(r), bytes);
+    }
+    if (us > out.commUs || r == 0) {
+      out.commUs = us;
+      out.us = us;
+      out.criticalRank = r;
+      out.bytesSent = bytes;
+      out.messages = messages;
+      out.level = topology.levels[std::min(levels[r], topology.levels.size() - 1)].name;
+      out.algorithm = measured && levels[r] == 0 ? "measured" : "point-to-point";
+    }
+  }
+}
+
+void PlanCostModel::collective(const CommunicationCost &cost, OpCost &out) {
+  for (int64_t r = 0; r < ranks; ++r) {
+    GroupShape group = groupOf(r, cost.groupAxes);
+    AlgorithmTime t = collectiveTime(cost.kind, cost.bytesSentPerRank[r], group);
+    double compute = 0;
+    if (cost.kind == "ring_attention")
+      if (std::optional<KernelWork> work = kernelWork(cost.op, grid, grid.coords(r)))
+        compute = computeTime(*work, {});
+    if (compute + t.us > out.us || r == 0) {
+      out.us = compute + t.us;
+      out.commUs = t.us;
+      out.computeUs = compute;
+      out.criticalRank = r;
+      out.bytesSent = cost.bytesSentPerRank[r];
+      out.messages = cost.messagesPerRank[r];
+      out.algorithm = t.algorithm;
+      out.level = topology.levels[std::min(group.level, topology.levels.size() - 1)].name;
+    }
+  }
+}
+
+FailureOr<PlanCost> PlanCostModel::run() {
+  auto costs = communicationCosts(func, mesh);
+  if (failed(costs))
+    return failure();
+  DenseMap<Operation *, const CommunicationCost *> comm;
+  for (const CommunicationCost &cost : *costs)
+    comm[cost.op] = &cost;
+
+  PlanCost plan;
+  plan.ranks = ranks;
+  plan.ranksPerNode = std::min(ranks, ranksPerNode);
+  plan.oversubscribed = topology.device.cores > 0 && plan.ranksPerNode > topology.device.cores;
+  for (Operation &op : func.getBody().getOps()) {
+    OpCost out;
+    out.op = &op;
+    StringRef name = op.getName().getStringRef();
+    name.consume_front("quilt.");
+    out.kind = name.str();
+    if (op.getNumResults() > 0)
+      if (auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType())) {
+        LocalAttr local = getLocalEncoding(type);
+        ArrayRef<int64_t> shape = local ? local.getGlobal() : type.getShape();
+        out.resultShape.assign(shape.begin(), shape.end());
+        out.resultSplit.resize(shape.size());
+        for (size_t d = 0; local && d < shape.size(); ++d)
+          for (auto axis : cast<ArrayAttr>(local.getDims()[d]).getAsValueRange<StringAttr>())
+            out.resultSplit[d].push_back(axis.str());
+      }
+    auto found = comm.find(&op);
+    bool moves = found != comm.end() && !isa<ShardSliceOp>(op);
+    if (moves) {
+      const CommunicationCost &cost = *found->second;
+      out.phase = cost.kind == "halo_exchange" ? CostPhase::Halo : CostPhase::Collective;
+      out.opClass = cost.kind;
+      if (!cost.peersPerRank.empty())
+        pointToPoint(cost, out);
+      else
+        collective(cost, out);
+    } else {
+      // A local kernel: the slowest rank's roofline time.
+      bool any = false;
+      for (int64_t r = 0; r < ranks; ++r) {
+        SmallVector<int64_t> coords = grid.coords(r);
+        std::optional<KernelWork> work = kernelWork(&op, grid, coords);
+        if (!work)
+          break;
+        any = true;
+        SmallVector<int64_t> extents;
+        if (op.getNumResults() == 1)
+          if (auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType()))
+            extents = grid.localExtents(type, coords);
+        double us = computeTime(*work, extents);
+        if (us > out.us || r == 0) {
+          out.us = out.computeUs = us;
+          out.criticalRank = r;
+          out.flops = work->flops;
+          out.opClass = work->opClass;
+        }
+      }
+      if (!any)
+        continue;
+    }
+    plan.totalUs += out.us;
+    plan.computeUs += out.computeUs;
+    if (out.phase == CostPhase::Halo)
+      plan.haloUs += out.commUs;
+    else
+      plan.collectiveUs += out.commUs;
+    plan.ops.push_back(std::move(out));
+  }
+  return plan;
+}
+
+} // namespace
+
+FailureOr<PlanCost> quilt::evaluatePlan(func::FuncOp func, MeshOp mesh, const Topology &topology) {
+  if (topology.levels.empty())
+    return func.emitError("the topology has no network level");
+  return PlanCostModel(func, mesh, topology).run();
+}
