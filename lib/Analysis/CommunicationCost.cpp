@@ -114,6 +114,24 @@ SmallVector<int64_t> MeshGrid::localExtents(RankedTensorType type, ArrayRef<int6
   return extents;
 }
 
+SmallVector<std::pair<int64_t, int64_t>> quilt::haloSends(HaloExchangeOp op, const MeshGrid &grid,
+                                                          int64_t rank) {
+  SmallVector<std::pair<int64_t, int64_t>> sends;
+  int64_t dim = op.getDim();
+  LocalAttr local = getLocalEncoding(op.getResult().getType());
+  HaloAttr halo = local ? local.getHalo(dim) : HaloAttr();
+  if (!halo)
+    return sends;
+  SmallVector<int64_t> coords = grid.coords(rank);
+  for (const HaloPeer &peer :
+       haloPeers(haloAxisOf(halo, local, dim, grid), ownerIndex(local, dim, coords, grid))) {
+    SmallVector<int64_t> at = coords;
+    setOwnerCoords(local, dim, peer.receiver, at, grid);
+    sends.push_back({grid.rankOf(at), peer.positions});
+  }
+  return sends;
+}
+
 namespace {
 
 constexpr uint64_t kElementBytes = sizeof(float);
@@ -137,12 +155,13 @@ Traffic collective(SmallVector<uint64_t> bytes, uint64_t messages,
   return t;
 }
 
-/// `perRank(coords)` for every world rank, in rank order.
-SmallVector<uint64_t> forEachRank(const MeshGrid &grid,
+/// `perRank(coords)` for each of `ranks`, at its world rank's index (the
+/// ranks not evaluated send 0).
+SmallVector<uint64_t> forEachRank(const MeshGrid &grid, ArrayRef<int64_t> ranks,
                                   llvm::function_ref<uint64_t(ArrayRef<int64_t>)> perRank) {
-  SmallVector<uint64_t> bytes;
-  for (int64_t r = 0; r < grid.numRanks(); ++r)
-    bytes.push_back(perRank(grid.coords(r)));
+  SmallVector<uint64_t> bytes(grid.numRanks(), 0);
+  for (int64_t r : ranks)
+    bytes[r] = perRank(grid.coords(r));
   return bytes;
 }
 
@@ -157,7 +176,7 @@ uint64_t slabElements(ArrayRef<int64_t> extents, int64_t dim) {
 
 /// quilt_rt_halo_exchange: each slab of its block another rank's halo'd range
 /// needs is one message, so a rank sends its positions sent times a slab.
-Bytes haloExchangeBytes(HaloExchangeOp op, const MeshGrid &grid) {
+Bytes haloExchangeBytes(HaloExchangeOp op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
   int64_t dim = op.getDim();
   // The runtime reads the exchange from the result's layout.
   LocalAttr local = getLocalEncoding(op.getResult().getType());
@@ -168,26 +187,29 @@ Bytes haloExchangeBytes(HaloExchangeOp op, const MeshGrid &grid) {
            << dim << " of its result or no mesh axis " << op.getAxis();
   HaloAxis exchange = haloAxisOf(halo, local, dim, grid);
   Traffic t;
-  for (int64_t r = 0; r < grid.numRanks(); ++r) {
+  t.bytes.assign(grid.numRanks(), 0);
+  t.messages.assign(grid.numRanks(), 0);
+  t.peers.resize(grid.numRanks());
+  for (int64_t r : ranks) {
     SmallVector<int64_t> coords = grid.coords(r);
     uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
     uint64_t positions = 0;
-    auto &peers = t.peers.emplace_back();
+    auto &peers = t.peers[r];
     for (const HaloPeer &peer : haloPeers(exchange, ownerIndex(local, dim, coords, grid))) {
       positions += peer.positions;
       SmallVector<int64_t> at = coords;
       setOwnerCoords(local, dim, peer.receiver, at, grid);
       peers.push_back(grid.rankOf(at));
     }
-    t.bytes.push_back(positions * slab * kElementBytes);
-    t.messages.push_back(peers.size());
+    t.bytes[r] = positions * slab * kElementBytes;
+    t.messages[r] = peers.size();
   }
   return t;
 }
 
 /// quilt_rt_all_reduce: a ring all-reduce of the local buffer over the group
 /// of ranks that differ only on the op's axes.
-Bytes allReduceBytes(AllReduceOp op, const MeshGrid &grid) {
+Bytes allReduceBytes(AllReduceOp op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
   llvm::SmallSetVector<int64_t, 3> axes;
   for (Attribute a : op.getAxes())
     axes.insert(grid.axisIndex(cast<StringAttr>(a).getValue()));
@@ -197,7 +219,7 @@ Bytes allReduceBytes(AllReduceOp op, const MeshGrid &grid) {
       return op.emitOpError("names an axis its mesh does not have");
     members *= grid.axisSize(axis);
   }
-  return collective(forEachRank(grid,
+  return collective(forEachRank(grid, ranks,
                                 [&](ArrayRef<int64_t> coords) {
                                   uint64_t elements = 1;
                                   for (int64_t e :
@@ -244,7 +266,8 @@ SmallVector<StringRef> axisNames(ArrayAttr axes) {
 /// granule): every block but the rank's own travels (an all-gather or a
 /// reduce-scatter).
 Bytes ringBlockBytes(Operation *op, RankedTensorType whole, RankedTensorType blocked, int64_t dim,
-                     ArrayRef<StringRef> axisNames, const MeshGrid &grid) {
+                     ArrayRef<StringRef> axisNames, const MeshGrid &grid,
+                     ArrayRef<int64_t> ranks) {
   FailureOr<AxisGroup> group = axisGroup(op, axisNames, grid);
   LocalAttr local = getLocalEncoding(blocked);
   if (failed(group))
@@ -255,7 +278,7 @@ Bytes ringBlockBytes(Operation *op, RankedTensorType whole, RankedTensorType blo
   for (int64_t p : group->parts)
     members *= p;
   return collective(
-      forEachRank(grid,
+      forEachRank(grid, ranks,
                   [&](ArrayRef<int64_t> coords) {
                     SmallVector<int64_t> wholeExtents = grid.localExtents(whole, coords);
                     int64_t n = wholeExtents[dim];
@@ -269,13 +292,13 @@ Bytes ringBlockBytes(Operation *op, RankedTensorType whole, RankedTensorType blo
 }
 
 /// quilt_rt_all_gather: a ring all-gather of the blocks along the op's axis.
-Bytes allGatherBytes(AllGatherOp op, const MeshGrid &grid) {
+Bytes allGatherBytes(AllGatherOp op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
   return ringBlockBytes(op, op.getResult().getType(), op.getInput().getType(), op.getDim(),
-                        {op.getAxis()}, grid);
+                        {op.getAxis()}, grid, ranks);
 }
 
 /// quilt_rt_shard_slice copies a local block: nothing moves between ranks.
-Bytes shardSliceBytes(ShardSliceOp, const MeshGrid &grid) {
+Bytes shardSliceBytes(ShardSliceOp, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
   return collective(SmallVector<uint64_t>(grid.numRanks(), 0), 0, {});
 }
 
@@ -283,7 +306,7 @@ Bytes shardSliceBytes(ShardSliceOp, const MeshGrid &grid) {
 /// splitting a token dim, row-major, the major dim's first), P - 1 steps,
 /// each forwarding the K/V block the rank holds (owner c - step's) as one
 /// message.
-Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid) {
+Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
   LocalAttr local = getLocalEncoding(op.getK().getType());
   int64_t rank = op.getK().getType().getRank(), first = rank - 1 - op.getTokenDims();
   if (!local || grid.axisIndex(op.getAxis()) < 0)
@@ -304,7 +327,7 @@ Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid) {
   auto blockOf = [&](int64_t owner) {
     return tileOwnerSize(n.data(), granules.data(), levels.data(), n.size(), parts.data(), owner);
   };
-  return collective(forEachRank(grid, [&](ArrayRef<int64_t> coords) {
+  return collective(forEachRank(grid, ranks, [&](ArrayRef<int64_t> coords) {
     SmallVector<int64_t> k = grid.localExtents(op.getK().getType(), coords);
     SmallVector<int64_t> v = grid.localExtents(op.getV().getType(), coords);
     uint64_t batch = 1;
@@ -324,7 +347,7 @@ Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid) {
 /// quilt_rt_all_to_all: one message per other member of the group of the
 /// moving axes, holding the rank's block of `dim` within that member's
 /// nested block of its block of `to_dim`.
-Bytes allToAllOpBytes(AllToAllOp op, const MeshGrid &grid) {
+Bytes allToAllOpBytes(AllToAllOp op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
   int64_t to = op.getToDim();
   FailureOr<AxisGroup> group = axisGroup(op, axisNames(op.getAxes()), grid);
   if (failed(group))
@@ -332,7 +355,7 @@ Bytes allToAllOpBytes(AllToAllOp op, const MeshGrid &grid) {
   int64_t members = 1;
   for (int64_t p : group->parts)
     members *= p;
-  return collective(forEachRank(grid,
+  return collective(forEachRank(grid, ranks,
                                 [&](ArrayRef<int64_t> coords) {
                                   SmallVector<int64_t> extents =
                                       grid.localExtents(op.getInput().getType(), coords);
@@ -348,47 +371,50 @@ Bytes allToAllOpBytes(AllToAllOp op, const MeshGrid &grid) {
 
 /// quilt_rt_reduce_scatter: a ring reduce-scatter sends every block of the
 /// summed buffer but the rank's own.
-Bytes reduceScatterBytes(ReduceScatterOp op, const MeshGrid &grid) {
+Bytes reduceScatterBytes(ReduceScatterOp op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
   return ringBlockBytes(op, op.getInput().getType(), op.getResult().getType(), op.getDim(),
-                        axisNames(op.getAxes()), grid);
+                        axisNames(op.getAxes()), grid, ranks);
 }
 
 /// quilt_rt_collective_permute: the whole local buffer to one peer, unless
 /// the shift is a whole turn.
-Bytes collectivePermuteBytes(CollectivePermuteOp op, const MeshGrid &grid) {
+Bytes collectivePermuteBytes(CollectivePermuteOp op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
   int64_t axis = grid.axisIndex(op.getAxis());
   if (axis < 0)
     return op.emitOpError("names an axis its mesh does not have");
   int64_t parts = grid.axisSize(axis);
   int64_t shift = ((op.getShift() % parts) + parts) % parts;
   Traffic t;
-  for (int64_t r = 0; r < grid.numRanks(); ++r) {
+  t.bytes.assign(grid.numRanks(), 0);
+  t.messages.assign(grid.numRanks(), 0);
+  t.peers.resize(grid.numRanks());
+  for (int64_t r : ranks) {
     SmallVector<int64_t> coords = grid.coords(r);
     uint64_t elements = 1;
     for (int64_t e : grid.localExtents(op.getInput().getType(), coords))
       elements *= e;
-    auto &peers = t.peers.emplace_back();
+    auto &peers = t.peers[r];
     if (shift != 0) {
       coords[axis] = (coords[axis] + shift) % parts;
       peers.push_back(grid.rankOf(coords));
     }
-    t.bytes.push_back(shift != 0 ? elements * kElementBytes : 0);
-    t.messages.push_back(peers.size());
+    t.bytes[r] = shift != 0 ? elements * kElementBytes : 0;
+    t.messages[r] = peers.size();
   }
   return t;
 }
 
 /// What each rank sends in `op`, or nullopt for an op that computes locally.
-std::optional<Bytes> bytesSent(Operation &op, const MeshGrid &grid) {
+std::optional<Bytes> bytesSent(Operation &op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
   return llvm::TypeSwitch<Operation *, std::optional<Bytes>>(&op)
-      .Case([&](HaloExchangeOp o) { return haloExchangeBytes(o, grid); })
-      .Case([&](AllReduceOp o) { return allReduceBytes(o, grid); })
-      .Case([&](AllGatherOp o) { return allGatherBytes(o, grid); })
-      .Case([&](ShardSliceOp o) { return shardSliceBytes(o, grid); })
-      .Case([&](AllToAllOp o) { return allToAllOpBytes(o, grid); })
-      .Case([&](RingAttentionOp o) { return ringAttentionBytes(o, grid); })
-      .Case([&](ReduceScatterOp o) { return reduceScatterBytes(o, grid); })
-      .Case([&](CollectivePermuteOp o) { return collectivePermuteBytes(o, grid); })
+      .Case([&](HaloExchangeOp o) { return haloExchangeBytes(o, grid, ranks); })
+      .Case([&](AllReduceOp o) { return allReduceBytes(o, grid, ranks); })
+      .Case([&](AllGatherOp o) { return allGatherBytes(o, grid, ranks); })
+      .Case([&](ShardSliceOp o) { return shardSliceBytes(o, grid, ranks); })
+      .Case([&](AllToAllOp o) { return allToAllOpBytes(o, grid, ranks); })
+      .Case([&](RingAttentionOp o) { return ringAttentionBytes(o, grid, ranks); })
+      .Case([&](ReduceScatterOp o) { return reduceScatterBytes(o, grid, ranks); })
+      .Case([&](CollectivePermuteOp o) { return collectivePermuteBytes(o, grid, ranks); })
       .Default([](Operation *other) -> std::optional<Bytes> {
         // Communication has side effects: a quilt op with none is local, and
         // one with some must not be skipped silently.
@@ -401,12 +427,14 @@ std::optional<Bytes> bytesSent(Operation &op, const MeshGrid &grid) {
 
 } // namespace
 
-FailureOr<SmallVector<CommunicationCost, 0>> quilt::communicationCosts(func::FuncOp func,
-                                                                    MeshOp mesh) {
+FailureOr<SmallVector<CommunicationCost, 0>>
+quilt::communicationCosts(func::FuncOp func, MeshOp mesh, RankSelection select) {
   MeshGrid grid(mesh);
+  SmallVector<int64_t> all = llvm::to_vector(llvm::seq<int64_t>(0, grid.numRanks()));
   SmallVector<CommunicationCost, 0> costs;
   for (Operation &op : func.getBody().getOps()) {
-    std::optional<Bytes> bytes = bytesSent(op, grid);
+    SmallVector<int64_t> ranks = select ? select(&op) : all;
+    std::optional<Bytes> bytes = bytesSent(op, grid, ranks);
     if (!bytes)
       continue;
     if (failed(*bytes))
@@ -415,7 +443,7 @@ FailureOr<SmallVector<CommunicationCost, 0>> quilt::communicationCosts(func::Fun
     name.consume_front("quilt.");
     Traffic &t = **bytes;
     costs.push_back({&op, name.str(), std::move(t.bytes), std::move(t.messages),
-                     std::move(t.groupAxes), std::move(t.peers)});
+                     std::move(t.groupAxes), std::move(t.peers), std::move(ranks)});
   }
   return costs;
 }

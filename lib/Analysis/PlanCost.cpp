@@ -15,7 +15,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
+#include <set>
 
 using namespace mlir;
 using namespace quilt;
@@ -45,8 +47,8 @@ struct GroupShape {
 
 class PlanCostModel {
 public:
-  PlanCostModel(func::FuncOp func, MeshOp mesh, const Topology &topology)
-      : func(func), mesh(mesh), grid(mesh), topology(topology) {
+  PlanCostModel(func::FuncOp func, MeshOp mesh, const Topology &topology, bool byClass)
+      : func(func), mesh(mesh), grid(mesh), topology(topology), byClass(byClass) {
     ranks = grid.numRanks();
     ranksPerNode = std::max<int64_t>(1, topology.devicesPerNode(ranks));
     const DeviceModel &device = topology.device;
@@ -74,6 +76,9 @@ private:
   double computeTime(const KernelWork &work, ArrayRef<int64_t> resultExtents) const;
   /// Packing (or unpacking) `bytes` of a halo slab on the rank at `coords`.
   double packUs(HaloExchangeOp halo, ArrayRef<int64_t> coords, uint64_t bytes) const;
+  /// The ranks to evaluate for `op`: one per rank class (all ranks when
+  /// classes are off or the placement is irregular).
+  SmallVector<int64_t> representatives(Operation *op);
   void pointToPoint(const CommunicationCost &cost, OpCost &out);
   void collective(const CommunicationCost &cost, OpCost &out);
 
@@ -81,7 +86,11 @@ private:
   MeshOp mesh;
   MeshGrid grid;
   const Topology &topology;
+  bool byClass;
   int64_t ranks = 1, ranksPerNode = 1;
+  /// Per op, the ranks evaluated; and per op kind and types.
+  DenseMap<Operation *, SmallVector<int64_t>> chosen;
+  std::map<SmallVector<const void *>, SmallVector<int64_t>> classesByTypes;
   double peakGflops = 0, memoryGBps = 0, packGBps = 0;
   /// Group shapes by the group's first member (its coordinates on the
   /// group's axes zeroed) and axes.
@@ -198,11 +207,138 @@ double PlanCostModel::computeTime(const KernelWork &work, ArrayRef<int64_t> resu
                     topology.efficiencyOf(work.opClass), topology.device.launchUs);
 }
 
+SmallVector<int64_t> PlanCostModel::representatives(Operation *op) {
+  auto found = chosen.find(op);
+  if (found != chosen.end())
+    return found->second;
+  SmallVector<int64_t> all = llvm::to_vector(llvm::seq<int64_t>(0, ranks));
+  int64_t numAxes = grid.numAxes();
+  // Strides of the axes under the placement; the units of every level must
+  // fall on whole strides for a coordinate alone to say where a unit ends.
+  SmallVector<int64_t> strides(numAxes, 1);
+  for (int64_t i = numAxes - 1; i > 0; --i)
+    strides[i - 1] = strides[i] * grid.axisSize(i);
+  bool multiNode = ranksPerNode < ranks;
+  for (const NetworkLevel &level : topology.levels)
+    for (int64_t i = 0; i < numAxes && level.devices > 0 && level.devices < ranks; ++i)
+      if (level.devices % strides[i] != 0 && strides[i] % level.devices != 0)
+        return chosen[op] = all;
+  if (!byClass || ranks <= 8)
+    return chosen[op] = all;
+  // Ops of one kind over the same (uniqued) types have the same classes: a
+  // stack of equal layers is classified once.
+  SmallVector<const void *> key{op->getName().getAsOpaquePointer()};
+  for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
+    key.push_back(t.getAsOpaquePointer());
+  auto cached = classesByTypes.find(key);
+  if (cached != classesByTypes.end())
+    return chosen[op] = cached->second;
+
+  // Axes that split one dim together (nested) are evaluated jointly.
+  SmallVector<RankedTensorType> types;
+  for (Type t : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
+    if (auto tensor = dyn_cast<RankedTensorType>(t))
+      types.push_back(tensor);
+  SmallVector<int64_t> component(numAxes);
+  for (int64_t i = 0; i < numAxes; ++i)
+    component[i] = i;
+  std::function<int64_t(int64_t)> root = [&](int64_t i) {
+    return component[i] == i ? i : component[i] = root(component[i]);
+  };
+  for (RankedTensorType type : types)
+    if (LocalAttr local = getLocalEncoding(type))
+      for (Attribute dimAxes : local.getDims()) {
+        int64_t first = -1;
+        for (auto name : cast<ArrayAttr>(dimAxes).getAsValueRange<StringAttr>()) {
+          int64_t axis = grid.axisIndex(name);
+          if (axis < 0)
+            continue;
+          if (first < 0)
+            first = axis;
+          else
+            component[root(axis)] = root(first);
+        }
+      }
+  // What a rank's cost in the op depends on: its local extents, those of
+  // its neighbours along each axis (ring blocks, halo needs), what it sends
+  // in a halo exchange, and the network level to those neighbours.
+  auto halo = dyn_cast<HaloExchangeOp>(op);
+  auto signature = [&](int64_t rank) {
+    SmallVector<int64_t> sig;
+    SmallVector<int64_t> coords = grid.coords(rank);
+    auto addExtents = [&](ArrayRef<int64_t> at) {
+      for (RankedTensorType type : types)
+        llvm::append_range(sig, grid.localExtents(type, at));
+    };
+    addExtents(coords);
+    for (int64_t i = 0; i < numAxes; ++i)
+      for (int64_t step : {int64_t(1), int64_t(-1)}) {
+        SmallVector<int64_t> at = coords;
+        int64_t a = grid.axisSize(i);
+        at[i] = ((coords[i] + step) % a + a) % a;
+        addExtents(at);
+        if (multiNode)
+          sig.push_back(topology.levelBetween(grid.rankOf(at), rank));
+      }
+    if (halo)
+      for (auto [peer, positions] : haloSends(halo, grid, rank)) {
+        sig.push_back(peer - rank);
+        sig.push_back(positions);
+      }
+    return sig;
+  };
+  // Per component of axes: one coordinate tuple per distinct signature.
+  std::map<int64_t, SmallVector<int64_t>> axesOf;
+  for (int64_t i = 0; i < numAxes; ++i)
+    axesOf[root(i)].push_back(i);
+  SmallVector<SmallVector<int64_t>> combos{SmallVector<int64_t>(numAxes, 0)};
+  for (auto &[_, axes] : axesOf) {
+    std::map<SmallVector<int64_t>, SmallVector<int64_t>> classes;
+    SmallVector<int64_t> coords(numAxes, 0);
+    std::function<void(size_t)> visit = [&](size_t k) {
+      if (k == axes.size()) {
+        classes.try_emplace(signature(grid.rankOf(coords)), coords);
+        return;
+      }
+      for (int64_t c = 0; c < grid.axisSize(axes[k]); ++c) {
+        coords[axes[k]] = c;
+        visit(k + 1);
+      }
+      coords[axes[k]] = 0;
+    };
+    visit(0);
+    SmallVector<SmallVector<int64_t>> next;
+    for (const auto &combo : combos)
+      for (const auto &[sig, at] : classes) {
+        SmallVector<int64_t> merged = combo;
+        for (int64_t axis : axes)
+          merged[axis] = at[axis];
+        next.push_back(std::move(merged));
+      }
+    combos = std::move(next);
+  }
+  // With NICs shared, every rank of a representative's node is counted.
+  std::set<int64_t> picked;
+  for (const auto &combo : combos) {
+    int64_t rank = grid.rankOf(combo);
+    if (!multiNode) {
+      picked.insert(rank);
+      continue;
+    }
+    int64_t node = rank / ranksPerNode;
+    for (int64_t r = node * ranksPerNode; r < std::min(ranks, (node + 1) * ranksPerNode); ++r)
+      picked.insert(r);
+  }
+  SmallVector<int64_t> result(picked.begin(), picked.end());
+  classesByTypes[key] = result;
+  return chosen[op] = result;
+}
+
 void PlanCostModel::pointToPoint(const CommunicationCost &cost, OpCost &out) {
   // Which ranks send off their node at once share its NICs.
   std::map<int64_t, int64_t> offNodeSenders;
   SmallVector<size_t> levels(ranks, 0);
-  for (int64_t r = 0; r < ranks; ++r) {
+  for (int64_t r : cost.ranks) {
     for (int64_t peer : cost.peersPerRank[r])
       levels[r] = std::max(levels[r], topology.levelBetween(r, peer));
     if (levels[r] > 0)
@@ -210,7 +346,8 @@ void PlanCostModel::pointToPoint(const CommunicationCost &cost, OpCost &out) {
   }
   const MeasuredCollective *measured =
       measuredNear(cost.kind, std::max<int64_t>(2, grid.numRanks()));
-  for (int64_t r = 0; r < ranks; ++r) {
+  bool first = true;
+  for (int64_t r : cost.ranks) {
     uint64_t bytes = cost.bytesSentPerRank[r], messages = cost.messagesPerRank[r];
     double us = 0;
     if (messages > 0) {
@@ -225,7 +362,8 @@ void PlanCostModel::pointToPoint(const CommunicationCost &cost, OpCost &out) {
       if (auto halo = dyn_cast<HaloExchangeOp>(cost.op))
         us += 2.0 * packUs(halo, grid.coords(r), bytes);
     }
-    if (us > out.commUs || r == 0) {
+    if (us > out.commUs || first) {
+      first = false;
       out.commUs = us;
       out.us = us;
       out.criticalRank = r;
@@ -238,14 +376,16 @@ void PlanCostModel::pointToPoint(const CommunicationCost &cost, OpCost &out) {
 }
 
 void PlanCostModel::collective(const CommunicationCost &cost, OpCost &out) {
-  for (int64_t r = 0; r < ranks; ++r) {
+  bool first = true;
+  for (int64_t r : cost.ranks) {
     GroupShape group = groupOf(r, cost.groupAxes);
     AlgorithmTime t = collectiveTime(cost.kind, cost.bytesSentPerRank[r], group);
     double compute = 0;
     if (cost.kind == "ring_attention")
       if (std::optional<KernelWork> work = kernelWork(cost.op, grid, grid.coords(r)))
         compute = computeTime(*work, {});
-    if (compute + t.us > out.us || r == 0) {
+    if (compute + t.us > out.us || first) {
+      first = false;
       out.us = compute + t.us;
       out.commUs = t.us;
       out.computeUs = compute;
@@ -259,7 +399,8 @@ void PlanCostModel::collective(const CommunicationCost &cost, OpCost &out) {
 }
 
 FailureOr<PlanCost> PlanCostModel::run() {
-  auto costs = communicationCosts(func, mesh);
+  auto costs = communicationCosts(func, mesh,
+                                  [&](Operation *op) { return representatives(op); });
   if (failed(costs))
     return failure();
   DenseMap<Operation *, const CommunicationCost *> comm;
@@ -299,23 +440,23 @@ FailureOr<PlanCost> PlanCostModel::run() {
     } else {
       // A local kernel: the slowest rank's roofline time.
       bool any = false;
-      for (int64_t r = 0; r < ranks; ++r) {
+      for (int64_t r : representatives(&op)) {
         SmallVector<int64_t> coords = grid.coords(r);
         std::optional<KernelWork> work = kernelWork(&op, grid, coords);
         if (!work)
           break;
-        any = true;
         SmallVector<int64_t> extents;
         if (op.getNumResults() == 1)
           if (auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType()))
             extents = grid.localExtents(type, coords);
         double us = computeTime(*work, extents);
-        if (us > out.us || r == 0) {
+        if (us > out.us || !any) {
           out.us = out.computeUs = us;
           out.criticalRank = r;
           out.flops = work->flops;
           out.opClass = work->opClass;
         }
+        any = true;
       }
       if (!any)
         continue;
@@ -333,8 +474,9 @@ FailureOr<PlanCost> PlanCostModel::run() {
 
 } // namespace
 
-FailureOr<PlanCost> quilt::evaluatePlan(func::FuncOp func, MeshOp mesh, const Topology &topology) {
+FailureOr<PlanCost> quilt::evaluatePlan(func::FuncOp func, MeshOp mesh, const Topology &topology,
+                                        bool byRankClass) {
   if (topology.levels.empty())
     return func.emitError("the topology has no network level");
-  return PlanCostModel(func, mesh, topology).run();
+  return PlanCostModel(func, mesh, topology, byRankClass).run();
 }

@@ -29,7 +29,8 @@ struct CollectSimulation : PassWrapper<CollectSimulation, OperationPass<ModuleOp
       return signalPassFailure();
     }
     MeshOp mesh = meshes.front();
-    FailureOr<PlanCost> cost = evaluatePlan(funcs.front(), mesh, *simulation.topology);
+    FailureOr<PlanCost> cost = evaluatePlan(funcs.front(), mesh, *simulation.topology,
+                                            /*byRankClass=*/!simulation.everyRank);
     if (failed(cost))
       return signalPassFailure();
     simulation.cost = std::move(*cost);

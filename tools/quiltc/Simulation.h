@@ -36,6 +36,8 @@ struct Simulation {
   PlanCost cost;
   int64_t weightBytes = 0;
   std::optional<int64_t> arenaBytes;
+  /// Evaluate every rank instead of one per rank class (a check).
+  bool everyRank = false;
 };
 
 /// A pass over the partitioned module that predicts it into `simulation`.

@@ -12,6 +12,7 @@
 #include "Quilt/IR/QuiltDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <functional>
 #include <string>
 
 namespace quilt {
@@ -59,13 +60,24 @@ struct CommunicationCost {
   llvm::SmallVector<int64_t> groupAxes;
   /// Point-to-point ops (halo exchanges, permutes): each rank's receivers.
   llvm::SmallVector<llvm::SmallVector<int64_t, 2>> peersPerRank;
+  /// The ranks evaluated (every rank unless a selection chose some; the
+  /// others' entries above are 0).
+  llvm::SmallVector<int64_t> ranks;
 };
 
+/// The ranks `rank` sends to in a halo exchange, and how many positions each.
+llvm::SmallVector<std::pair<int64_t, int64_t>> haloSends(HaloExchangeOp op, const MeshGrid &grid,
+                                                         int64_t rank);
+
+/// The ranks to evaluate for an op (the plan cost model's rank classes).
+using RankSelection = std::function<llvm::SmallVector<int64_t>(mlir::Operation *)>;
+
 /// Every communication op of `func` in program order, the order in which the
-/// runtime calls them. Fails with an error on the op when a communication op
-/// has no byte formula.
-mlir::FailureOr<llvm::SmallVector<CommunicationCost, 0>> communicationCosts(mlir::func::FuncOp func,
-                                                                         MeshOp mesh);
+/// runtime calls them, evaluated on every rank (or on the ranks `select`
+/// picks per op). Fails with an error on the op when a communication op has
+/// no byte formula.
+mlir::FailureOr<llvm::SmallVector<CommunicationCost, 0>>
+communicationCosts(mlir::func::FuncOp func, MeshOp mesh, RankSelection select = nullptr);
 
 } // namespace quilt
 

@@ -68,9 +68,13 @@ struct PlanCost {
 };
 
 /// Predicts `func` (partitioned over `mesh`) on `topology`. Fails with an
-/// error on an op with no byte formula.
+/// error on an op with no byte formula. By rank class (the default), each op
+/// is evaluated once per class of ranks that cost alike in it (equal local
+/// extents, neighbours' extents, halo sends and node boundaries, per group
+/// of axes that nest on one dim), so the time does not grow with the ranks;
+/// otherwise on every rank (the two agree: test/unit/PlanCostTest.cpp).
 mlir::FailureOr<PlanCost> evaluatePlan(mlir::func::FuncOp func, MeshOp mesh,
-                                       const Topology &topology);
+                                       const Topology &topology, bool byRankClass = true);
 
 } // namespace quilt
 

@@ -1,0 +1,115 @@
+// The plan cost model by rank class equals the model evaluated on every
+// rank, op by op (the slowest rank's time, bytes and messages), on global
+// programs partitioned over 1-D, 2-D and nested meshes with uneven blocks,
+// strided and wide windows, and one- and two-level topologies.
+#include "quilt/Analysis/PlanCost.h"
+#include "quilt/Planning/PlanSearch.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <gtest/gtest.h>
+
+using namespace quilt;
+
+namespace {
+
+// A conv with stride 2 and a dilated one, a pool, a softmax over channels
+// (a statistic), a mean over the field (an all-reduce) and a 1x1 conv.
+constexpr const char *kProgram = R"mlir(
+func.func @main(%x: tensor<1x4x37x29xf32> {quilt.name = "x"}) -> tensor<1x4xf32> {
+  %w = quilt.constant dense<0.1> : tensor<4x4x3x3xf32>
+  %w1 = quilt.constant dense<0.2> : tensor<4x4x1x1xf32>
+  %a = quilt.conv %x, %w {group = 1 : i64, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : tensor<1x4x37x29xf32>, tensor<4x4x3x3xf32> -> tensor<1x4x19x15xf32>
+  %b = quilt.conv %a, %w {group = 1 : i64, strides = array<i64: 1, 1>, dilations = array<i64: 3, 2>, pads = array<i64: 3, 2, 3, 2>} : tensor<1x4x19x15xf32>, tensor<4x4x3x3xf32> -> tensor<1x4x19x15xf32>
+  %p = quilt.max_pool %b {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : tensor<1x4x19x15xf32> -> tensor<1x4x19x15xf32>
+  %s = quilt.softmax %p {axis = 1 : i64} : tensor<1x4x19x15xf32>
+  %c = quilt.conv %s, %w1 {group = 1 : i64, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : tensor<1x4x19x15xf32>, tensor<4x4x1x1xf32> -> tensor<1x4x19x15xf32>
+  %m = quilt.reduce_mean %c dims [2, 3] : tensor<1x4x19x15xf32> -> tensor<1x4x1x1xf32>
+  %r = quilt.reshape %m : tensor<1x4x1x1xf32> -> tensor<1x4xf32>
+  return %r : tensor<1x4xf32>
+}
+)mlir";
+
+Topology twoLevels() {
+  std::string error;
+  auto topology = loadTopology("toy-two-nodes-slow", error);
+  EXPECT_TRUE(succeeded(topology)) << error;
+  return *topology;
+}
+
+Topology oneLevel() {
+  std::string error;
+  auto topology = loadTopology("toy-flat-fast", error);
+  EXPECT_TRUE(succeeded(topology)) << error;
+  return *topology;
+}
+
+void expectClassesEqualEveryRank(std::vector<int64_t> mesh, std::vector<std::string> shards,
+                                 const Topology &topology) {
+  mlir::DialectRegistry registry;
+  registry.insert<QuiltDialect, mlir::func::FuncDialect>();
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  auto module = mlir::parseSourceString<mlir::ModuleOp>(kProgram, &ctx);
+  ASSERT_TRUE(module);
+  PipelineOptions options;
+  options.mesh = mesh;
+  options.shards = shards;
+  mlir::PassManager pm(&ctx);
+  addPlanPasses(pm, options);
+  addPartitionPass(pm, options);
+  ASSERT_TRUE(succeeded(pm.run(*module)));
+  auto func = *module->getOps<mlir::func::FuncOp>().begin();
+  auto meshOp = *module->getOps<MeshOp>().begin();
+  auto byClass = evaluatePlan(func, meshOp, topology, /*byRankClass=*/true);
+  auto everyRank = evaluatePlan(func, meshOp, topology, /*byRankClass=*/false);
+  ASSERT_TRUE(succeeded(byClass) && succeeded(everyRank));
+  ASSERT_EQ(byClass->ops.size(), everyRank->ops.size());
+  for (size_t i = 0; i < byClass->ops.size(); ++i) {
+    const OpCost &a = byClass->ops[i], &b = everyRank->ops[i];
+    EXPECT_DOUBLE_EQ(a.us, b.us) << "op " << i << " " << a.kind;
+    EXPECT_EQ(a.bytesSent, b.bytesSent) << "op " << i << " " << a.kind;
+    EXPECT_EQ(a.messages, b.messages) << "op " << i << " " << a.kind;
+    EXPECT_EQ(a.level, b.level) << "op " << i << " " << a.kind;
+  }
+  EXPECT_DOUBLE_EQ(byClass->totalUs, everyRank->totalUs);
+}
+
+TEST(PlanCostRankClasses, OneAxisUnevenBlocks) {
+  for (int64_t p : {9, 12, 16})
+    expectClassesEqualEveryRank({p}, {"x:2"}, oneLevel());
+}
+
+TEST(PlanCostRankClasses, TwoAxesTwoLevels) {
+  expectClassesEqualEveryRank({4, 4}, {"x:2=0", "3=1"}, twoLevels());
+  expectClassesEqualEveryRank({2, 8}, {"x:2=0", "3=1"}, twoLevels());
+  expectClassesEqualEveryRank({8, 2}, {"x:3=0", "2=1"}, twoLevels());
+}
+
+TEST(PlanCostRankClasses, NestedAxesOnOneDim) {
+  expectClassesEqualEveryRank({3, 4}, {"x:2=0", "2=1"}, twoLevels());
+  expectClassesEqualEveryRank({2, 2, 4}, {"x:2=0", "2=1", "3=2"}, twoLevels());
+}
+
+TEST(PlanCostRankClasses, ChannelsSplit) {
+  expectClassesEqualEveryRank({2, 8}, {"x:1=0", "2=1"}, twoLevels());
+}
+
+} // namespace
+
+namespace {
+TEST(PlanCostRankClasses, ThreeLevelsSharedNics) {
+  std::string error;
+  auto frontier = loadTopology("frontier", error);
+  ASSERT_TRUE(succeeded(frontier)) << error;
+  expectClassesEqualEveryRank({16, 16}, {"x:2=0", "3=1"}, *frontier);
+  expectClassesEqualEveryRank({64}, {"x:2"}, *frontier);
+  expectClassesEqualEveryRank({32, 32}, {"x:2=0", "3=1"}, *frontier);
+  // Neighbours across a dragonfly group (1024 devices): rank 960's.
+  expectClassesEqualEveryRank({64, 64}, {"x:2=0", "3=1"}, *frontier);
+}
+} // namespace

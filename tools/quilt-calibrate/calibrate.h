@@ -1,0 +1,105 @@
+//===- calibrate.h - what quilt-calibrate's parts share ---------*- C++ -*-===//
+//
+// quilt-calibrate measures the machine it runs on: the network by MPI
+// ping-pong and by the collectives the runtime calls (network.cpp), one
+// node's compute by kernels on rank 0 (compute.cpp), and writes a topology
+// file (quilt-calibrate.cpp, format in include/quilt/Analysis/Topology.h).
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUILT_CALIBRATE_CALIBRATE_H
+#define QUILT_CALIBRATE_CALIBRATE_H
+
+#include "fit.h"
+
+#include <mpi.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace quilt::calibrate {
+
+struct Options {
+  std::string output;
+  std::string name, description;
+  bool quick = false;
+  /// Largest message or buffer measured, bytes.
+  int64_t maxBytes = 0;
+};
+
+/// Where and how the measurements were taken, for every `source` string.
+struct RunInfo {
+  std::string host, date, timestamp, command;
+  /// /proc/loadavg when the run started: other work skews every number.
+  std::string loadAverage;
+  int ranks = 0, ranksOnNode = 0, cores = 0;
+};
+
+/// Bytes x one rank sends and the time (seconds, max over ranks, median
+/// over repetitions) of one measured size.
+struct Curve {
+  std::string kind;
+  int ranks = 0;
+  std::vector<Point> points;
+  AlphaBetaFit fit;
+};
+
+/// The collective kinds measured, as the topology file names them.
+const std::vector<std::string> &collectiveKinds();
+
+/// Waits for every rank of `comm` without spinning, so that a rank left out
+/// of a measurement gives its core to the ranks taking it.
+void sleepyBarrier(MPI_Comm comm);
+
+/// Half round trip of MPI_Send/MPI_Recv between ranks 0 and 1 of
+/// MPI_COMM_WORLD; other ranks wait. Collective over the world; the curve
+/// is complete on rank 0.
+Curve measurePingPong(const Options &options);
+
+/// Every collective kind over groups of 2..size ranks (ranks 0..g-1).
+/// Collective over the world; the curves are complete on rank 0.
+std::vector<Curve> measureCollectives(const Options &options);
+
+/// The node's compute, measured on rank 0 with all cores while the other
+/// ranks wait. Only meaningful on rank 0.
+struct DeviceMeasurement {
+  std::string cpuName, isa;
+  double memoryGB = 0;
+  double peakGflops = 0;
+  double memoryBandwidthGBps = 0;
+  double packBandwidthGBps = 0;
+  double launchUs = 0;
+  int cores = 0;
+  /// Per roofline figure (peak, memory, pack, launch): how it was measured.
+  std::map<std::string, std::string> rooflineDetail;
+  /// Per op class: efficiency and what it was measured on.
+  std::map<std::string, double> efficiency;
+  std::map<std::string, std::string> efficiencyDetail;
+};
+DeviceMeasurement measureDevice(const Options &options);
+
+/// Median and best of repeated runs of one kernel.
+struct Timing {
+  double median = 0, best = 0;
+  int reps = 0;
+};
+/// Runs `kernel` once to warm up, then repeatedly for at least `seconds`
+/// and at least 3 times (at most 10,000).
+Timing timeKernel(const std::function<void()> &kernel, double seconds);
+
+/// Seconds of repetitions per compute kernel.
+inline double kernelSeconds(const Options &options) { return options.quick ? 0.08 : 1.0; }
+
+/// Efficiency of each op class on this node (op_classes.cpp): roofline time
+/// max(flops / peak, bytes / memory bandwidth) over the measured median,
+/// clamped to (0, 1]. Rank 0 only, all cores.
+void measureOpClasses(const Options &options, DeviceMeasurement &device);
+
+/// Seconds since an arbitrary epoch.
+inline double now() { return MPI_Wtime(); }
+
+} // namespace quilt::calibrate
+
+#endif // QUILT_CALIBRATE_CALIBRATE_H

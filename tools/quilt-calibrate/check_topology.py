@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Checks a topology file written by quilt-calibrate: every field of format
+version 1 present, no unknown ones, and sane values.
+
+    check_topology.py FILE [--ranks P] [-- COMMAND ...]
+
+With a COMMAND after `--`, runs it first (e.g. the mpirun line that writes
+FILE) and fails if it fails. --ranks P: measured_collectives must hold every
+kind at every group size 2..P. Prints PASS or FAIL lines; exit 0 on PASS.
+"""
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+
+TOP_KEYS = {"format", "version", "name", "description", "levels", "device",
+            "measured_collectives", "calibration"}
+LEVEL_KEYS = {"name", "kind", "devices", "alpha_us", "bandwidth_GBps", "source"}
+LEVEL_KINDS = {"shared-memory", "switch", "fat-tree", "dragonfly", "torus"}
+DEVICE_KEYS = {"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "launch_us",
+               "pack_bandwidth_GBps", "cores", "efficiency", "source"}
+OP_CLASSES = {"conv", "gemm", "fft", "elementwise", "reduction", "normalization",
+              "attention", "data_movement"}
+COLLECTIVE_KEYS = {"kind", "ranks", "alpha_us", "bandwidth_GBps"}
+COLLECTIVE_KINDS = ["all_reduce", "all_gather", "reduce_scatter", "all_to_all",
+                    "halo_exchange", "collective_permute"]
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value)
+
+
+def is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check(topo, ranks):
+    """Returns a list of problems, each naming the field."""
+    problems = []
+
+    def keys(obj, expected, where):
+        if not isinstance(obj, dict):
+            problems.append(f"{where}: not an object")
+            return False
+        for missing in sorted(expected - obj.keys()):
+            problems.append(f"{where}: missing '{missing}'")
+        for unknown in sorted(obj.keys() - expected):
+            problems.append(f"{where}: unknown field '{unknown}'")
+        return True
+
+    def positive(obj, key, where, allow_zero=False):
+        value = obj.get(key)
+        ok = is_number(value) and (value >= 0 if allow_zero else value > 0)
+        if not ok:
+            bound = ">= 0" if allow_zero else "> 0"
+            problems.append(f"{where}.{key}: {value!r} is not a number {bound}")
+
+    def text(obj, key, where):
+        if not isinstance(obj.get(key), str) or not obj.get(key):
+            problems.append(f"{where}.{key}: not a non-empty string")
+
+    if not keys(topo, TOP_KEYS, "topology"):
+        return problems
+    if topo.get("format") != "quilt-topology":
+        problems.append(f"format: {topo.get('format')!r}, expected 'quilt-topology'")
+    if topo.get("version") != 1:
+        problems.append(f"version: {topo.get('version')!r}, expected 1")
+    text(topo, "name", "topology")
+    text(topo, "description", "topology")
+
+    levels = topo.get("levels")
+    if not isinstance(levels, list) or not levels:
+        problems.append("levels: not a non-empty list")
+        levels = []
+    for i, level in enumerate(levels):
+        where = f"levels[{i}]"
+        if not keys(level, LEVEL_KEYS, where):
+            continue
+        text(level, "name", where)
+        text(level, "source", where)
+        if level.get("kind") not in LEVEL_KINDS:
+            problems.append(f"{where}.kind: {level.get('kind')!r} is not one of "
+                            f"{sorted(LEVEL_KINDS)}")
+        devices = level.get("devices")
+        if not is_int(devices) or devices < 0:
+            problems.append(f"{where}.devices: {devices!r} is not an integer >= 0")
+        elif i == len(levels) - 1 and devices != 0:
+            problems.append(f"{where}.devices: the last level must be 0 (whole machine)")
+        positive(level, "alpha_us", where, allow_zero=True)
+        positive(level, "bandwidth_GBps", where)
+
+    device = topo.get("device")
+    if keys(device, DEVICE_KEYS, "device"):
+        text(device, "name", "device")
+        text(device, "source", "device")
+        for key in ("memory_GB", "memory_bandwidth_GBps", "pack_bandwidth_GBps"):
+            positive(device, key, "device")
+        positive(device, "launch_us", "device", allow_zero=True)
+        peak = device.get("peak_GFLOPs")
+        if not isinstance(peak, dict) or "f32" not in peak:
+            problems.append("device.peak_GFLOPs: no 'f32'")
+        else:
+            for dtype in peak:
+                positive(peak, dtype, "device.peak_GFLOPs")
+        if not is_int(device.get("cores")) or device.get("cores") <= 0:
+            problems.append(f"device.cores: {device.get('cores')!r} is not an integer > 0")
+        eff = device.get("efficiency")
+        if keys(eff, OP_CLASSES, "device.efficiency"):
+            for op_class, value in eff.items():
+                if not is_number(value) or not 0 < value <= 1:
+                    problems.append(f"device.efficiency.{op_class}: {value!r} not in (0, 1]")
+
+    measured = topo.get("measured_collectives")
+    if not isinstance(measured, list):
+        problems.append("measured_collectives: not a list")
+        measured = []
+    seen = set()
+    for i, entry in enumerate(measured):
+        where = f"measured_collectives[{i}]"
+        if not keys(entry, COLLECTIVE_KEYS, where):
+            continue
+        if entry.get("kind") not in COLLECTIVE_KINDS:
+            problems.append(f"{where}.kind: {entry.get('kind')!r} is not a measured kind")
+        if not is_int(entry.get("ranks")) or entry.get("ranks") < 2:
+            problems.append(f"{where}.ranks: {entry.get('ranks')!r} is not an integer >= 2")
+        positive(entry, "alpha_us", where, allow_zero=True)
+        positive(entry, "bandwidth_GBps", where)
+        seen.add((entry.get("kind"), entry.get("ranks")))
+    for g in range(2, (ranks or 0) + 1):
+        for kind in COLLECTIVE_KINDS:
+            if (kind, g) not in seen:
+                problems.append(f"measured_collectives: no {kind} at ranks {g}")
+
+    calibration = topo.get("calibration")
+    if not isinstance(calibration, dict):
+        problems.append("calibration: not an object")
+    else:
+        for key in ("tool", "date", "command", "host"):
+            text(calibration, key, "calibration")
+    return problems
+
+
+def main(argv):
+    command = []
+    if "--" in argv:
+        split = argv.index("--")
+        argv, command = argv[:split], argv[split + 1:]
+    parser = argparse.ArgumentParser(usage=__doc__)
+    parser.add_argument("file")
+    parser.add_argument("--ranks", type=int, default=None)
+    args = parser.parse_args(argv)
+    path, ranks = args.file, args.ranks
+    if command:
+        start = time.monotonic()
+        run = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+        print(run.stdout, end="")
+        if run.returncode != 0:
+            print(f"FAIL {path}: command exited with {run.returncode}: {' '.join(command)}")
+            return 1
+        print(f"command took {time.monotonic() - start:.1f} s")
+    try:
+        with open(path) as f:
+            topo = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"FAIL {path}: {e}")
+        return 1
+    problems = check(topo, ranks)
+    for problem in problems:
+        print(f"FAIL {path}: {problem}")
+    if not problems:
+        print(f"PASS {path}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

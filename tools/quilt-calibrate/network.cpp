@@ -1,0 +1,272 @@
+// The network half of quilt-calibrate: MPI ping-pong for the level's alpha
+// and bandwidth, and each collective the runtime issues, called exactly as
+// runtime/src/mpi_communicator.cpp calls it, for the measured curves.
+#include "calibrate.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <time.h>
+
+namespace quilt::calibrate {
+namespace {
+
+/// Measurement effort: seconds of repetitions per size and pass, their
+/// bounds, and passes over all sizes. Each size's time is the median over
+/// passes of the median over repetitions: passes spread a size over the
+/// run, so that a few seconds of other work skew one pass, not the curve.
+struct Effort {
+  double secondsPerSize;
+  int minReps, maxReps, passes;
+};
+
+Effort effortFor(const Options &options) {
+  return options.quick ? Effort{0.012, 5, 200, 1} : Effort{0.1, 10, 3000, 3};
+}
+
+/// Sizes from `first` to `last` bytes, each `factor` times the one before.
+std::vector<int64_t> sizeGrid(int64_t first, int64_t last, int factor) {
+  std::vector<int64_t> sizes;
+  for (int64_t s = first; s <= last; s *= factor)
+    sizes.push_back(s);
+  return sizes;
+}
+
+/// Repetitions that fill the effort's time given one run's `seconds`, the
+/// same on every rank of `comm` (each rank's estimate, max over ranks).
+int agreedReps(double seconds, const Effort &effort, MPI_Comm comm) {
+  double slowest = 0;
+  MPI_Allreduce(&seconds, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm);
+  double reps = effort.secondsPerSize / std::max(slowest, 1e-9);
+  return static_cast<int>(std::clamp(reps, double(effort.minReps), double(effort.maxReps)));
+}
+
+MPI_Comm firstRanks(int count) {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm comm;
+  MPI_Comm_split(MPI_COMM_WORLD, rank < count ? 0 : MPI_UNDEFINED, rank, &comm);
+  return comm;
+}
+
+/// One collective call of a kind at one size: the call, and the bytes one
+/// rank sends under Quilt's accounting (quilt/comm_bytes.h).
+struct Call {
+  std::function<void()> run;
+  int64_t sentBytes = 0;
+};
+
+/// Buffers for one size, zeroed: sums of zeros never reach denormals.
+struct Buffers {
+  std::vector<char> send, recv;
+  Buffers(int64_t sendBytes, int64_t recvBytes) : send(sendBytes, 0), recv(recvBytes, 0) {}
+};
+
+/// `kind` over `comm` (g ranks, this one `me`) with size parameter `b`
+/// bytes: the buffer (all_reduce, reduce_scatter, all_to_all), the gathered
+/// result (all_gather), or each message (halo_exchange, collective_permute).
+Call makeCall(const std::string &kind, int64_t b, MPI_Comm comm, int g, int me, Buffers &buf) {
+  Call call;
+  char *send = buf.send.data(), *recv = buf.recv.data();
+  int left = (me + g - 1) % g, right = (me + 1) % g;
+  if (kind == "all_reduce") {
+    int count = static_cast<int>(b / 4);
+    call.run = [=] { MPI_Allreduce(MPI_IN_PLACE, send, count, MPI_FLOAT, MPI_SUM, comm); };
+    call.sentBytes = 2 * (g - 1) * (4 * int64_t(count)) / g;
+  } else if (kind == "all_gather") {
+    int block = static_cast<int>(b / g);
+    auto counts = std::make_shared<std::vector<int>>(g, block);
+    auto displs = std::make_shared<std::vector<int>>(g);
+    for (int i = 0; i < g; ++i)
+      (*displs)[i] = i * block;
+    call.run = [=] {
+      MPI_Allgatherv(send, block, MPI_BYTE, recv, counts->data(), displs->data(), MPI_BYTE, comm);
+    };
+    call.sentBytes = int64_t(block) * g - block;
+  } else if (kind == "reduce_scatter") {
+    int count = static_cast<int>(b / 4 / g);
+    auto counts = std::make_shared<std::vector<int>>(g, count);
+    call.run = [=] {
+      MPI_Reduce_scatter(send, recv, counts->data(), MPI_FLOAT, MPI_SUM, comm);
+    };
+    call.sentBytes = 4 * (int64_t(count) * g - count);
+  } else if (kind == "all_to_all") {
+    int block = static_cast<int>(b / g);
+    auto counts = std::make_shared<std::vector<int>>(g, block);
+    auto displs = std::make_shared<std::vector<int>>(g);
+    for (int i = 0; i < g; ++i)
+      (*displs)[i] = i * block;
+    call.run = [=] {
+      MPI_Alltoallv(send, counts->data(), displs->data(), MPI_BYTE, recv, counts->data(),
+                    displs->data(), MPI_BYTE, comm);
+    };
+    call.sentBytes = int64_t(block) * (g - 1);
+  } else if (kind == "halo_exchange") {
+    // Both neighbours at once, receives posted first: Communicator::exchange.
+    int m = static_cast<int>(b);
+    call.run = [=] {
+      MPI_Request requests[4];
+      MPI_Irecv(recv, m, MPI_BYTE, left, 0, comm, &requests[0]);
+      MPI_Irecv(recv + m, m, MPI_BYTE, right, 1, comm, &requests[1]);
+      MPI_Isend(send, m, MPI_BYTE, right, 0, comm, &requests[2]);
+      MPI_Isend(send + m, m, MPI_BYTE, left, 1, comm, &requests[3]);
+      MPI_Waitall(4, requests, MPI_STATUSES_IGNORE);
+    };
+    call.sentBytes = 2 * int64_t(m);
+  } else if (kind == "collective_permute") {
+    // The runtime's permute is one exchange: one Irecv, one Isend, Waitall.
+    int m = static_cast<int>(b);
+    call.run = [=] {
+      MPI_Request requests[2];
+      MPI_Irecv(recv, m, MPI_BYTE, left, 0, comm, &requests[0]);
+      MPI_Isend(send, m, MPI_BYTE, right, 0, comm, &requests[1]);
+      MPI_Waitall(2, requests, MPI_STATUSES_IGNORE);
+    };
+    call.sentBytes = m;
+  }
+  return call;
+}
+
+/// Bytes each buffer needs for `kind` at size parameter `b`.
+int64_t bufferBytes(const std::string &kind, int64_t b) {
+  return kind == "halo_exchange" ? 2 * b : b;
+}
+
+/// Times `call` on every rank of `comm`: returns on rank 0 of `comm` the
+/// median over repetitions of the slowest rank's time.
+double timeCall(const Call &call, MPI_Comm comm, const Effort &effort) {
+  call.run();
+  MPI_Barrier(comm);
+  double start = now();
+  call.run();
+  int reps = agreedReps(now() - start, effort, comm);
+  std::vector<double> times(reps), slowest(reps);
+  for (int r = 0; r < reps; ++r) {
+    MPI_Barrier(comm);
+    double t0 = now();
+    call.run();
+    times[r] = now() - t0;
+  }
+  MPI_Reduce(times.data(), slowest.data(), reps, MPI_DOUBLE, MPI_MAX, 0, comm);
+  return median(slowest);
+}
+
+/// Median half round trip of `bytes` between the two ranks of `pair`.
+double halfRoundTrip(char *buffer, int bytes, MPI_Comm pair, const Effort &effort) {
+  int me = 0;
+  MPI_Comm_rank(pair, &me);
+  auto roundTrip = [&] {
+    if (me == 0) {
+      MPI_Send(buffer, bytes, MPI_BYTE, 1, 0, pair);
+      MPI_Recv(buffer, bytes, MPI_BYTE, 1, 0, pair, MPI_STATUS_IGNORE);
+    } else {
+      MPI_Recv(buffer, bytes, MPI_BYTE, 0, 0, pair, MPI_STATUS_IGNORE);
+      MPI_Send(buffer, bytes, MPI_BYTE, 0, 0, pair);
+    }
+  };
+  roundTrip();
+  double start = now();
+  roundTrip();
+  int reps = agreedReps(now() - start, effort, pair);
+  std::vector<double> halves(reps);
+  for (int r = 0; r < reps; ++r) {
+    double t0 = now();
+    roundTrip();
+    halves[r] = (now() - t0) / 2;
+  }
+  return median(halves);
+}
+
+/// Every collective kind over `group` (g ranks), one curve per kind.
+std::vector<Curve> measureGroup(MPI_Comm group, int g, const Options &options) {
+  Effort effort = effortFor(options);
+  int me = 0;
+  MPI_Comm_rank(group, &me);
+  // At least one float per rank in the smallest reduce-scatter.
+  int64_t first = 64;
+  while (first < 4 * g)
+    first *= 2;
+  std::vector<int64_t> sizes =
+      sizeGrid(first, std::max(first, options.maxBytes), options.quick ? 4 : 2);
+  const std::vector<std::string> &kinds = collectiveKinds();
+  // [kind][size]: the bytes a rank sends, and each pass's time.
+  std::vector<std::vector<std::pair<int64_t, std::vector<double>>>> runs(
+      kinds.size(), std::vector<std::pair<int64_t, std::vector<double>>>(sizes.size()));
+  for (int pass = 0; pass < effort.passes; ++pass)
+    for (size_t k = 0; k < kinds.size(); ++k)
+      for (size_t s = 0; s < sizes.size(); ++s) {
+        Buffers buffers(bufferBytes(kinds[k], sizes[s]), bufferBytes(kinds[k], sizes[s]));
+        Call call = makeCall(kinds[k], sizes[s], group, g, me, buffers);
+        runs[k][s].first = call.sentBytes;
+        runs[k][s].second.push_back(timeCall(call, group, effort));
+      }
+  std::vector<Curve> curves;
+  for (size_t k = 0; k < kinds.size(); ++k) {
+    Curve curve{kinds[k], g, {}, {}};
+    for (const auto &[sent, times] : runs[k])
+      curve.points.push_back({double(sent), median(times)});
+    curve.fit = fitAlphaBeta(curve.points);
+    curves.push_back(std::move(curve));
+  }
+  return curves;
+}
+
+} // namespace
+
+const std::vector<std::string> &collectiveKinds() {
+  static const std::vector<std::string> kinds = {"all_reduce",    "all_gather",
+                                                 "reduce_scatter", "all_to_all",
+                                                 "halo_exchange", "collective_permute"};
+  return kinds;
+}
+
+void sleepyBarrier(MPI_Comm comm) {
+  MPI_Request request;
+  MPI_Ibarrier(comm, &request);
+  int done = 0;
+  timespec pause{0, 200 * 1000};
+  for (MPI_Test(&request, &done, MPI_STATUS_IGNORE); !done;
+       MPI_Test(&request, &done, MPI_STATUS_IGNORE))
+    nanosleep(&pause, nullptr);
+}
+
+Curve measurePingPong(const Options &options) {
+  Curve curve;
+  curve.kind = "ping_pong";
+  curve.ranks = 2;
+  Effort effort = effortFor(options);
+  MPI_Comm pair = firstRanks(2);
+  if (pair != MPI_COMM_NULL) {
+    std::vector<char> buffer(options.maxBytes, 0);
+    std::vector<int64_t> sizes = sizeGrid(8, options.maxBytes, options.quick ? 4 : 2);
+    std::vector<std::vector<double>> passTimes(sizes.size());
+    for (int pass = 0; pass < effort.passes; ++pass)
+      for (size_t s = 0; s < sizes.size(); ++s)
+        passTimes[s].push_back(halfRoundTrip(buffer.data(), int(sizes[s]), pair, effort));
+    for (size_t s = 0; s < sizes.size(); ++s)
+      curve.points.push_back({double(sizes[s]), median(passTimes[s])});
+    MPI_Comm_free(&pair);
+  }
+  sleepyBarrier(MPI_COMM_WORLD);
+  curve.fit = fitAlphaBeta(curve.points);
+  return curve;
+}
+
+std::vector<Curve> measureCollectives(const Options &options) {
+  int size = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  std::vector<Curve> curves;
+  for (int g = 2; g <= size; ++g) {
+    MPI_Comm group = firstRanks(g);
+    if (group != MPI_COMM_NULL) {
+      for (Curve &curve : measureGroup(group, g, options))
+        curves.push_back(std::move(curve));
+      MPI_Comm_free(&group);
+    }
+    sleepyBarrier(MPI_COMM_WORLD);
+  }
+  return curves;
+}
+
+} // namespace quilt::calibrate

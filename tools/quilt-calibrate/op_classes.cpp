@@ -1,0 +1,303 @@
+// Efficiency per op class for quilt-calibrate: one representative kernel per
+// class, run the way the runtime runs it (oneDNN primitives with the
+// runtime's plain layouts, FFTW, OpenMP loops), timed against the node's
+// roofline. FLOPs and bytes count the op's inputs and outputs once, as the
+// plan cost model counts them; whatever more the kernel moves is what the
+// efficiency absorbs.
+#include "calibrate.h"
+
+#include <dnnl.hpp>
+#include <fftw3.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+
+namespace quilt::calibrate {
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+constexpr auto kF32 = memory::data_type::f32;
+
+/// One class's kernel: its FLOPs and bytes under the cost model's counting,
+/// the median time, and a line saying what ran.
+struct ClassRun {
+  double flops = 0, bytes = 0, seconds = 0;
+  std::string what;
+};
+
+struct Dnnl {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+};
+
+memory filled(const memory::desc &desc, const dnnl::engine &engine, float value) {
+  memory m(desc, engine);
+  float *data = static_cast<float *>(m.get_data_handle());
+  std::fill(data, data + desc.get_size() / sizeof(float), value);
+  return m;
+}
+
+std::string format(const char *fmt, double a, double b = 0, double c = 0, double d = 0) {
+  char line[256];
+  std::snprintf(line, sizeof(line), fmt, a, b, c, d);
+  return line;
+}
+
+/// A user tensor in the runtime's plain layout and, when the primitive
+/// prefers another, its own copy with the reorder between them (as the
+/// runtime's conv kernel does on every call).
+struct Operand {
+  memory user, inside;
+  std::optional<dnnl::reorder> reorder;
+  Operand(const memory::desc &plain, const memory::desc &wanted, Dnnl &d, bool toPlain)
+      : user(filled(plain, d.engine, 0.01f)), inside(user) {
+    if (wanted == plain)
+      return;
+    inside = memory(wanted, d.engine);
+    reorder = toPlain ? dnnl::reorder(inside, user) : dnnl::reorder(user, inside);
+  }
+  void run(Dnnl &d) {
+    if (reorder)
+      reorder->execute(d.stream, user, inside);
+  }
+  void runBack(Dnnl &d) {
+    if (reorder)
+      reorder->execute(d.stream, inside, user);
+  }
+};
+
+ClassRun convRun(const Options &options, Dnnl &d) {
+  const long n = 1, c = 32, k = 32, hw = options.quick ? 64 : 128;
+  memory::dims src{n, c, hw, hw}, weights{k, c, 3, 3}, dst{n, k, hw, hw};
+  dnnl::convolution_forward::desc desc(
+      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+      memory::desc(src, kF32, Tag::any), memory::desc(weights, kF32, Tag::any),
+      memory::desc(dst, kF32, Tag::any), {1, 1}, {1, 1}, {1, 1});
+  dnnl::convolution_forward::primitive_desc pd(desc, d.engine);
+  dnnl::convolution_forward conv(pd);
+  Operand in({src, kF32, Tag::nchw}, pd.src_desc(), d, false);
+  Operand w({weights, kF32, Tag::oihw}, pd.weights_desc(), d, false);
+  Operand out({dst, kF32, Tag::nchw}, pd.dst_desc(), d, true);
+  w.run(d); // weights are reordered once, when a plan is built
+  Timing t = timeKernel(
+      [&] {
+        in.run(d);
+        conv.execute(d.stream, {{DNNL_ARG_SRC, in.inside},
+                                {DNNL_ARG_WEIGHTS, w.inside},
+                                {DNNL_ARG_DST, out.inside}});
+        out.runBack(d);
+        d.stream.wait();
+      },
+      kernelSeconds(options));
+  double elems = double(n) * hw * hw;
+  return {2 * elems * k * c * 9, 4 * (elems * c + k * c * 9 + elems * k), t.median,
+          format("oneDNN conv 3x3 pad 1, 1x%gx%gx%g -> %g channels, NCHW", c, hw, hw, k)};
+}
+
+/// C = A B, row-major M x K by K x N; `bTransposed`: B stored N x K.
+dnnl::matmul matmulOf(long m, long k, long n, bool bTransposed, Dnnl &d) {
+  memory::desc a({m, k}, kF32, Tag::ab), b({k, n}, kF32, bTransposed ? Tag::ba : Tag::ab),
+      c({m, n}, kF32, Tag::ab);
+  return dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), d.engine));
+}
+
+ClassRun gemmRun(const Options &options, Dnnl &d) {
+  const long s = options.quick ? 256 : 512;
+  dnnl::matmul mm = matmulOf(s, s, s, false, d);
+  memory::desc square({s, s}, kF32, Tag::ab);
+  memory a = filled(square, d.engine, 0.01f), b = filled(square, d.engine, 0.01f),
+         c = filled(square, d.engine, 0);
+  Timing t = timeKernel(
+      [&] {
+        mm.execute(d.stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
+        d.stream.wait();
+      },
+      kernelSeconds(options));
+  double sd = double(s);
+  return {2 * sd * sd * sd, 4 * 3 * sd * sd, t.median,
+          format("oneDNN matmul %gx%gx%g", sd, sd, sd)};
+}
+
+ClassRun attentionRun(const Options &options, Dnnl &d) {
+  const long tokens = options.quick ? 512 : 1024, dim = 64;
+  dnnl::matmul scores = matmulOf(tokens, dim, tokens, true, d);
+  dnnl::matmul mix = matmulOf(tokens, tokens, dim, false, d);
+  memory::desc tokenDesc({tokens, dim}, kF32, Tag::ab), keyT({dim, tokens}, kF32, Tag::ba),
+      scoreDesc({tokens, tokens}, kF32, Tag::ab);
+  dnnl::softmax_forward softmax(dnnl::softmax_forward::primitive_desc(
+      dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference, scoreDesc, 1), d.engine));
+  memory q = filled(tokenDesc, d.engine, 0.01f), k = filled(keyT, d.engine, 0.01f),
+         v = filled(tokenDesc, d.engine, 0.01f), o = filled(tokenDesc, d.engine, 0),
+         s = filled(scoreDesc, d.engine, 0);
+  Timing t = timeKernel(
+      [&] {
+        scores.execute(d.stream, {{DNNL_ARG_SRC, q}, {DNNL_ARG_WEIGHTS, k}, {DNNL_ARG_DST, s}});
+        softmax.execute(d.stream, {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, s}});
+        mix.execute(d.stream, {{DNNL_ARG_SRC, s}, {DNNL_ARG_WEIGHTS, v}, {DNNL_ARG_DST, o}});
+        d.stream.wait();
+      },
+      kernelSeconds(options));
+  double td = double(tokens), dd = double(dim);
+  return {4 * td * td * dd, 4 * 4 * td * dd, t.median,
+          format("softmax(Q K^T) V, two oneDNN matmuls and a softmax, %g tokens x %g", td, dd)};
+}
+
+/// Batched 2-D real-to-complex FFTs, the batch split over the threads;
+/// 2.5 N log2 N flops per real transform of N points.
+ClassRun fftRun(const Options &options) {
+  const int side = options.quick ? 128 : 256, threads = omp_get_max_threads();
+  const int batch = (16 + threads - 1) / threads * threads;
+  const long real = long(side) * side, half = long(side) * (side / 2 + 1);
+  float *in = fftwf_alloc_real(real * batch);
+  fftwf_complex *out = fftwf_alloc_complex(half * batch);
+  std::fill(in, in + real * batch, 0.5f);
+  fftwf_plan plan =
+      fftwf_plan_dft_r2c_2d(side, side, in, out, FFTW_ESTIMATE | FFTW_UNALIGNED);
+  Timing t = timeKernel(
+      [&] {
+#pragma omp parallel for schedule(static)
+        for (int b = 0; b < batch; ++b)
+          fftwf_execute_dft_r2c(plan, in + b * real, out + b * half);
+      },
+      kernelSeconds(options));
+  fftwf_destroy_plan(plan);
+  fftwf_free(in);
+  fftwf_free(out);
+  double n = double(real);
+  return {batch * 2.5 * n * std::log2(n), batch * (4 * n + 8.0 * half), t.median,
+          format("FFTW r2c 2-D %gx%g, batch of %g, planned as the runtime plans "
+                 "(FFTW_ESTIMATE | FFTW_UNALIGNED)", side, side, batch)};
+}
+
+long streamElems(const Options &options) { return options.quick ? (4L << 20) : (16L << 20); }
+
+ClassRun elementwiseRun(const Options &options) {
+  const long n = streamElems(options);
+  std::vector<float> x(n, -0.5f), y(n);
+  const float a = 1.5f, b = 0.25f;
+  Timing t = timeKernel(
+      [&] {
+        const float *xs = x.data();
+        float *ys = y.data();
+        // By value, as the runtime's lambdas: std::max on references
+        // keeps GCC from vectorizing.
+#pragma omp parallel for simd schedule(static)
+        for (long i = 0; i < n; ++i) {
+          float v = xs[i];
+          ys[i] = (v > 0.f ? v : 0.f) * a + b;
+        }
+      },
+      kernelSeconds(options));
+  return {double(n), 8.0 * n, t.median, format("y = max(x, 0) a + b over %.0f floats", n)};
+}
+
+ClassRun reductionRun(const Options &options) {
+  const long n = streamElems(options);
+  std::vector<float> x(n, 1e-3f);
+  volatile float sink = 0;
+  Timing t = timeKernel(
+      [&] {
+        const float *xs = x.data();
+        float sum = 0;
+#pragma omp parallel for simd reduction(+ : sum) schedule(static)
+        for (long i = 0; i < n; ++i)
+          sum += xs[i];
+        sink = sum;
+      },
+      kernelSeconds(options));
+  return {double(n), 4.0 * n, t.median, format("sum over %.0f floats", n)};
+}
+
+/// Group-norm-like: per group, mean and variance in one pass, then
+/// (x - mean) rstd gamma + beta in a second; 12 bytes and ~5 flops an element.
+ClassRun normalizationRun(const Options &options) {
+  const long n = streamElems(options), groups = 4, size = n / groups;
+  std::vector<float> x(n, 0.5f), y(n);
+  const float gamma = 1.1f, beta = 0.1f;
+  Timing t = timeKernel(
+      [&] {
+        for (long g = 0; g < groups; ++g) {
+          const float *xs = x.data() + g * size;
+          float *ys = y.data() + g * size;
+          double sum = 0, squares = 0;
+#pragma omp parallel for simd reduction(+ : sum, squares) schedule(static)
+          for (long i = 0; i < size; ++i) {
+            sum += xs[i];
+            squares += double(xs[i]) * xs[i];
+          }
+          float mean = float(sum / size);
+          float scale = gamma / std::sqrt(float(squares / size) - mean * mean + 1e-5f);
+#pragma omp parallel for simd schedule(static)
+          for (long i = 0; i < size; ++i)
+            ys[i] = (xs[i] - mean) * scale + beta;
+        }
+      },
+      kernelSeconds(options));
+  return {5.0 * n, 12.0 * n, t.median,
+          format("two-pass normalization, %g groups of %.0f floats", groups, size)};
+}
+
+/// The runtime's data movement: a transpose (32x32 tiles; a side that is
+/// not a power of two, whose strides would alias in cache) and a plain copy
+/// of the same floats, 8 bytes an element each, pooled.
+ClassRun dataMovementRun(const Options &options) {
+  const long side = options.quick ? 1500 : 3000, tile = 32, n = side * side;
+  std::vector<float> x(n, 1.0f), y(n);
+  Timing transpose = timeKernel(
+      [&] {
+        const float *xs = x.data();
+        float *ys = y.data();
+#pragma omp parallel for collapse(2) schedule(static)
+        for (long i0 = 0; i0 < side; i0 += tile)
+          for (long j0 = 0; j0 < side; j0 += tile)
+            for (long i = i0; i < std::min(i0 + tile, side); ++i)
+              for (long j = j0; j < std::min(j0 + tile, side); ++j)
+                ys[j * side + i] = xs[i * side + j];
+      },
+      kernelSeconds(options));
+  Timing copy = timeKernel(
+      [&] {
+#pragma omp parallel
+        {
+          long threads = omp_get_num_threads(), t = omp_get_thread_num();
+          long lo = n * t / threads, hi = n * (t + 1) / threads;
+          std::memcpy(y.data() + lo, x.data() + lo, (hi - lo) * sizeof(float));
+        }
+      },
+      kernelSeconds(options));
+  return {0, 2 * 8.0 * n, transpose.median + copy.median,
+          format("transpose of %gx%g floats (%.4g us) and a memcpy of as many (%.4g us)", side,
+                 side, transpose.median * 1e6, copy.median * 1e6)};
+}
+
+} // namespace
+
+void measureOpClasses(const Options &options, DeviceMeasurement &device) {
+  Dnnl d;
+  std::vector<std::pair<std::string, ClassRun>> runs;
+  runs.emplace_back("conv", convRun(options, d));
+  runs.emplace_back("gemm", gemmRun(options, d));
+  runs.emplace_back("fft", fftRun(options));
+  runs.emplace_back("elementwise", elementwiseRun(options));
+  runs.emplace_back("reduction", reductionRun(options));
+  runs.emplace_back("normalization", normalizationRun(options));
+  runs.emplace_back("attention", attentionRun(options, d));
+  runs.emplace_back("data_movement", dataMovementRun(options));
+  for (auto &[opClass, run] : runs) {
+    double roofline = std::max(run.flops / (device.peakGflops * 1e9),
+                               run.bytes / (device.memoryBandwidthGBps * 1e9));
+    double efficiency = std::clamp(roofline / run.seconds, 1e-4, 1.0);
+    device.efficiency[opClass] = efficiency;
+    device.efficiencyDetail[opClass] =
+        run.what + format(": %.4g us median, roofline %.4g us (%.4g GFLOP/s, %.4g GB/s)",
+                          run.seconds * 1e6, roofline * 1e6, run.flops / run.seconds / 1e9,
+                          run.bytes / run.seconds / 1e9);
+  }
+}
+
+} // namespace quilt::calibrate
