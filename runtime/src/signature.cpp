@@ -1,6 +1,8 @@
 #include "signature.h"
 #include "error.h"
 
+#include <algorithm>
+
 namespace quilt {
 
 std::string splitDescription(const IoSpec &io, const ModelInfo &info) {
@@ -25,6 +27,36 @@ std::string signatureText(const ModelInfo &info) {
   };
   list("inputs", info.inputs);
   list("outputs", info.outputs);
+  out += placementText(info);
+  return out;
+}
+
+std::string placementText(const ModelInfo &info) {
+  // Row-major: the last axis varies fastest, so with ranks filled node by
+  // node (mpirun --map-by core, the default) it is the one inside a node,
+  // as the plan's cost model placed it (docs/user-guide.md, "Planning").
+  int64_t ranks = info.meshSize(), stride = ranks;
+  std::string out = "placement: world rank -> mesh coordinates, row-major (the last axis varies "
+                    "fastest; fill nodes with consecutive ranks, mpirun --map-by core):";
+  for (size_t i = 0; i < info.axisSizes.size(); ++i) {
+    stride /= info.axisSizes[i];
+    out += strCat(i ? "," : "", " ", info.axisNames[i], " = rank / ", stride, " % ",
+                  info.axisSizes[i]);
+  }
+  out += "\n";
+  constexpr int64_t kListed = 64;
+  for (int64_t r = 0; r < std::min(ranks, kListed); ++r) {
+    out += strCat("  rank ", r, ": (");
+    int64_t rest = r, s = ranks;
+    for (size_t i = 0; i < info.axisSizes.size(); ++i) {
+      s /= info.axisSizes[i];
+      out += strCat(i ? ", " : "", info.axisNames[i], "=", rest / s);
+      rest %= s;
+    }
+    out += ")\n";
+  }
+  if (ranks > kListed)
+    out += strCat("  ... (", ranks - kListed, " more ranks)\n");
   return out;
 }
 

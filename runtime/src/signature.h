@@ -11,6 +11,9 @@ namespace quilt {
 /// "split: dim 2 by x, dim 3 by y" or "replicated".
 std::string splitDescription(const IoSpec &io, const ModelInfo &info);
 
+/// Which mesh coordinates each world rank takes (the plan's placement).
+std::string placementText(const ModelInfo &info);
+
 /// The full --print-signature text.
 std::string signatureText(const ModelInfo &info);
 

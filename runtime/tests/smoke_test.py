@@ -144,7 +144,8 @@ def main():
         r = subprocess.run([t.exe, "--print-signature"], capture_output=True, text=True)
         t.check("--print-signature without mpirun",
                 r.returncode == 0 and "x=3" in r.stdout and "(1, 2, 11, 9)" in r.stdout
-                and "split: dim 2 by x" in r.stdout and "replicated" in r.stdout, r)
+                and "split: dim 2 by x" in r.stdout and "replicated" in r.stdout
+                and "x = rank / 1 % 3" in r.stdout and "rank 2: (x=2)" in r.stdout, r)
         print(r.stdout, end="")
         r = subprocess.run([t.exe, "--help"], capture_output=True, text=True)
         t.check("--help", r.returncode == 0 and "--expected_output" in r.stdout, r)
