@@ -12,6 +12,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libabsl-dev
   libopenmpi-dev openmpi-bin libdnnl-dev libfftw3-dev nlohmann-json3-dev libgtest-dev
   python3-torch python3-onnx python3-numpy
+  chromium
 )
 # Node.js may come from elsewhere (e.g. NodeSource, which bundles npm); only
 # install Debian's when there is none.

@@ -1482,11 +1482,12 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
 
 } // namespace
 
-OwningOpRef<ModuleOp> quilt::importOnnxFile(MLIRContext *ctx, const std::string &path,
-                                            std::string &error) {
+OwningOpRef<ModuleOp>
+quilt::importOnnxFile(MLIRContext *ctx, const std::string &path, std::string &error,
+                      const std::map<std::string, std::vector<int64_t>> &inputShapes) {
   ctx->loadDialect<QuiltDialect, func::FuncDialect>();
   Graph graph;
-  if (!readModel(path, graph, error, checkSupportedOps))
+  if (!readModel(path, graph, error, checkSupportedOps, inputShapes))
     return nullptr;
   Importer importer(ctx, graph, path);
   return importer.run(error);

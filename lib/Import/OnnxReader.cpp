@@ -338,11 +338,47 @@ static bool foldShapeArithmetic(onnx::ModelProto &model, const Graph &graph) {
   return changed;
 }
 
+/// Gives the named inputs their new shapes and forgets every other recorded
+/// shape, so that inference derives them from the new inputs.
+static bool overrideInputShapes(onnx::ModelProto &model, const InputShapes &shapes,
+                                std::string &error) {
+  if (shapes.empty())
+    return true;
+  auto *graph = model.mutable_graph();
+  for (const auto &[name, dims] : shapes) {
+    auto input = std::find_if(graph->mutable_input()->begin(), graph->mutable_input()->end(),
+                              [&](const onnx::ValueInfoProto &v) { return v.name() == name; });
+    if (input == graph->mutable_input()->end()) {
+      error = "--input-shape: the model has no input '" + name + "'";
+      return false;
+    }
+    auto *shape = input->mutable_type()->mutable_tensor_type()->mutable_shape();
+    if (shape->dim_size() != (int)dims.size()) {
+      error = "--input-shape: input '" + name + "' has rank " +
+              std::to_string(shape->dim_size()) + ", not " + std::to_string(dims.size());
+      return false;
+    }
+    for (size_t d = 0; d < dims.size(); ++d)
+      shape->mutable_dim(d)->set_dim_value(dims[d]);
+  }
+  graph->clear_value_info();
+  // Outputs keep their rank; their sizes become unknown, to be inferred.
+  for (auto &output : *graph->mutable_output()) {
+    auto *shape = output.mutable_type()->mutable_tensor_type()->mutable_shape();
+    for (int d = 0; d < shape->dim_size(); ++d)
+      shape->mutable_dim(d)->set_dim_param(output.name() + "_" + std::to_string(d));
+  }
+  return true;
+}
+
 bool readModel(const std::string &path, Graph &graph, std::string &error,
-               const std::function<bool(const Graph &, std::string &)> &validate) {
+               const std::function<bool(const Graph &, std::string &)> &validate,
+               const InputShapes &inputShapes) {
   onnx::ModelProto model;
   try {
     if (!loadProto(path, model, error))
+      return false;
+    if (!overrideInputShapes(model, inputShapes, error))
       return false;
     for (const auto &opset : model.opset_import())
       if (opset.domain().empty() || opset.domain() == "ai.onnx")

@@ -349,6 +349,13 @@ static std::string mib(int64_t bytes) {
   return s;
 }
 
+std::optional<std::pair<std::string, RankedTensorType>> quilt::mainInputOf(ModuleOp module) {
+  std::optional<MainInput> input = mainInput(module);
+  if (!input)
+    return std::nullopt;
+  return std::make_pair(input->name, input->type);
+}
+
 void quilt::printPlanExplanation(llvm::raw_ostream &os, ArrayRef<PlanCandidate> ranked,
                                  const Topology &topology, int64_t devices) {
   size_t evaluated = llvm::count_if(ranked, [](const PlanCandidate &c) { return c.cost; });

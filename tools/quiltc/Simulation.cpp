@@ -127,6 +127,17 @@ LogicalResult quilt::writeSimulationJson(const Simulation &s, StringRef path,
                          {"comm_ms", op.commUs / 1000.0},
                          {"critical_rank", op.criticalRank}};
     o["node"] = op.node.empty() ? llvm::json::Value(nullptr) : llvm::json::Value(op.node);
+    llvm::json::Array shape, split;
+    for (int64_t n : op.resultShape)
+      shape.push_back(n);
+    for (const auto &axes : op.resultSplit) {
+      llvm::json::Array names;
+      for (const std::string &a : axes)
+        names.push_back(a);
+      split.push_back(std::move(names));
+    }
+    o["shape"] = std::move(shape);
+    o["split"] = std::move(split);
     if (op.phase != CostPhase::Compute) {
       o["algorithm"] = op.algorithm;
       o["level"] = op.level;
@@ -168,22 +179,34 @@ LogicalResult quilt::writeSimulationJson(const Simulation &s, StringRef path,
 }
 
 void quilt::printScaling(llvm::raw_ostream &os, ArrayRef<ScalingRow> rows,
-                         const Topology &topology) {
-  os << "strong scaling on '" << topology.name << "' (the search's plan at each size)\n";
-  os << llvm::format("%8s  %-10s  %10s  %10s  %10s  %10s  %8s  %10s  %s\n", "devices", "mesh",
-                     "total ms", "compute", "halo", "collective", "speedup", "efficiency",
-                     "splits");
+                         const Topology &topology, bool weak, StringRef inputName) {
+  if (weak)
+    os << "weak scaling on '" << topology.name << "' (input '" << inputName
+       << "' grown along its largest spatial dim with the devices; the search's plan at each)\n";
+  else
+    os << "strong scaling on '" << topology.name << "' (the search's plan at each size)\n";
+  os << llvm::format("%8s  %-10s  %10s  %10s  %10s  %10s  %8s  %10s  ", "devices", "mesh",
+                     "total ms", "compute", "halo", "collective", "speedup", "efficiency");
+  os << (weak ? "input  splits\n" : "splits\n");
   if (rows.empty())
     return;
-  double base = rows.front().plan.cost->totalUs * rows.front().devices;
+  double firstUs = rows.front().plan.cost->totalUs;
   for (const ScalingRow &row : rows) {
     const PlanCost &c = *row.plan.cost;
-    double speedup = base / rows.front().devices / c.totalUs;
-    double efficiency = base / (c.totalUs * row.devices);
+    double scale = double(row.devices) / rows.front().devices;
+    // Weak: the work grows with the devices, so speedup is scale x T0 / T.
+    double speedup = weak ? scale * firstUs / c.totalUs : firstUs / c.totalUs;
+    double efficiency = speedup / scale;
     os << llvm::format("%8lld  %-10s  %10s  %10s  %10s  %10s  %8.2f  %9.1f%%  ",
                        (long long)row.devices, row.plan.meshString().c_str(),
                        ms(c.totalUs).c_str(), ms(c.computeUs).c_str(), ms(c.haloUs).c_str(),
-                       ms(c.collectiveUs).c_str(), speedup, 100.0 * efficiency)
-       << row.plan.description << "\n";
+                       ms(c.collectiveUs).c_str(), speedup, 100.0 * efficiency);
+    if (weak) {
+      std::string shape;
+      for (auto [i, n] : llvm::enumerate(row.inputShape))
+        shape += (i ? "x" : "") + std::to_string(n);
+      os << shape << "  ";
+    }
+    os << row.plan.description << "\n";
   }
 }

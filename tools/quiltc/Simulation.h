@@ -47,13 +47,18 @@ void printSimulation(llvm::raw_ostream &os, const Simulation &simulation);
 mlir::LogicalResult writeSimulationJson(const Simulation &simulation, llvm::StringRef path,
                                         std::string &error);
 
-/// `--scaling`: one row per device count (the search's winner at each).
+/// `--scaling`: one row per device count (the search's winner at each); in
+/// weak scaling, with the main input grown with the devices.
 struct ScalingRow {
   int64_t devices = 1;
   PlanCandidate plan;
+  std::vector<int64_t> inputShape;
 };
+/// Strong scaling (the same problem): speedup and efficiency against the
+/// first row's devices. Weak scaling (`weak`: the problem per device fixed):
+/// efficiency is the first row's time over each row's.
 void printScaling(llvm::raw_ostream &os, llvm::ArrayRef<ScalingRow> rows,
-                  const Topology &topology);
+                  const Topology &topology, bool weak, llvm::StringRef inputName = "");
 
 } // namespace quilt
 

@@ -1,5 +1,6 @@
 //===- quiltc.cpp - ONNX in, domain-parallel executable out ----------------===//
 #include "CommReport.h"
+#include "PlanReport.h"
 #include "Simulation.h"
 #include "quilt/Analysis/Topology.h"
 #include "quilt/Planning/PlanSearch.h"
@@ -22,6 +23,8 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+
+#include <map>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -105,11 +108,27 @@ static cl::opt<bool> simulate(
 static cl::opt<std::string> simulateJson(
     "simulate-json", cl::desc("Write the prediction as JSON (implies --simulate)"),
     cl::value_desc("file.json"), cl::cat(quiltCategory));
+static cl::opt<std::string> planReport(
+    "plan-report",
+    cl::desc("Write a self-contained HTML page of the plan: the mesh over the topology's "
+             "levels, each tensor's split, the predicted time op by op, and the plan "
+             "search's candidates with --mesh=auto (implies --simulate)"),
+    cl::value_desc("file.html"), cl::cat(quiltCategory));
 static cl::list<int64_t> scaling(
     "scaling",
     cl::desc("Strong scaling: predict the searched plan at each device count "
              "(e.g. 8,64,512,4096) and print the table (no executable)"),
     cl::value_desc("N,N,..."), cl::CommaSeparated, cl::cat(quiltCategory));
+static cl::list<std::string> inputShapeSpecs(
+    "input-shape",
+    cl::desc("Replace the static shape of a model input before import (e.g. a larger "
+             "field): NAME:AxBxC...; repeatable"),
+    cl::value_desc("NAME:SHAPE"), cl::cat(quiltCategory));
+static cl::opt<bool> costEveryRank(
+    "cost-every-rank",
+    cl::desc("--simulate evaluates every rank instead of one per rank class (slower; the "
+             "same prediction, a check of the classes)"),
+    cl::init(false), cl::cat(quiltCategory));
 static cl::opt<unsigned> searchBreadth(
     "search-evaluate",
     cl::desc("Candidates of the plan search that run the real pipeline after the screen"),
@@ -135,7 +154,29 @@ static FailureOr<SmallVector<int64_t>> parseMesh(StringRef spec) {
   return shape;
 }
 
-static OwningOpRef<ModuleOp> loadInput(MLIRContext &ctx, std::string &error) {
+/// --input-shape=NAME:AxBxC items.
+static FailureOr<std::map<std::string, std::vector<int64_t>>> parseInputShapes() {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (StringRef spec : inputShapeSpecs) {
+    auto [name, dims] = spec.rsplit(':');
+    if (name.empty() || dims.empty())
+      return failure();
+    std::vector<int64_t> shape;
+    SmallVector<StringRef> parts;
+    dims.split(parts, 'x');
+    for (StringRef part : parts) {
+      int64_t n;
+      if (part.getAsInteger(10, n) || n < 1)
+        return failure();
+      shape.push_back(n);
+    }
+    shapes[name.str()] = shape;
+  }
+  return shapes;
+}
+
+static OwningOpRef<ModuleOp> loadInput(MLIRContext &ctx, std::string &error,
+                                       const std::map<std::string, std::vector<int64_t>> &shapes) {
   if (StringRef(inputFile).ends_with(".mlir")) {
     ctx.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
@@ -148,7 +189,7 @@ static OwningOpRef<ModuleOp> loadInput(MLIRContext &ctx, std::string &error) {
       error = inputFile + ": cannot parse MLIR";
     return module;
   }
-  return quilt::importOnnxFile(&ctx, inputFile, error);
+  return quilt::importOnnxFile(&ctx, inputFile, error, shapes);
 }
 
 static LogicalResult writeText(ModuleOp module, std::string &error) {
@@ -208,6 +249,8 @@ int main(int argc, char **argv) {
       return fail("--scaling: " + std::to_string(n) + " is not a positive device count");
   if (!simulateJson.empty())
     simulate = true;
+  if (!planReport.empty())
+    simulate = true;
   bool planning = autoMesh || simulate || explainPlan || !scaling.empty();
   // Without -o, --explain-sharding and --report analyse the plan: compile
   // through the runtime lowering (for the peak arena) and write no program.
@@ -239,7 +282,12 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &ctx);
 
   std::string error;
-  OwningOpRef<ModuleOp> module = loadInput(ctx, error);
+  auto inputShapes = parseInputShapes();
+  if (failed(inputShapes))
+    return fail("--input-shape needs NAME:AxBxC... with positive sizes");
+  if (!inputShapes->empty() && StringRef(inputFile).ends_with(".mlir"))
+    return fail("--input-shape applies to ONNX models, not to " + inputFile);
+  OwningOpRef<ModuleOp> module = loadInput(ctx, error, *inputShapes);
   if (!module)
     return fail(error.empty() ? inputFile + ": cannot be read" : error);
 
@@ -287,12 +335,46 @@ int main(int argc, char **argv) {
       auto ranked = search(n);
       if (failed(ranked))
         return fail(error);
-      rows.push_back({n, ranked->front()});
+      rows.push_back({n, ranked->front(), {}});
     }
-    quilt::printScaling(llvm::outs(), rows, *topology);
+    quilt::printScaling(llvm::outs(), rows, *topology, /*weak=*/false);
+    // Weak scaling: the main input grows along its largest spatial dim in
+    // proportion to the devices, so each device keeps the first row's share.
+    auto main = quilt::mainInputOf(*module);
+    if (!main || StringRef(inputFile).ends_with(".mlir"))
+      return 0;
+    std::vector<int64_t> base(main->second.getShape().begin(), main->second.getShape().end());
+    if (auto given = inputShapes->find(main->first); given != inputShapes->end())
+      base = given->second;
+    int64_t grow = base.size() > 2 ? 2 : 0;
+    for (size_t d = 2; d < base.size(); ++d)
+      if (base[d] > base[grow])
+        grow = d;
+    std::vector<quilt::ScalingRow> weak;
+    for (int64_t n : scaling) {
+      auto shapes = *inputShapes;
+      shapes[main->first] = base;
+      shapes[main->first][grow] = base[grow] * n / scaling.front();
+      OwningOpRef<ModuleOp> grown = loadInput(ctx, error, shapes);
+      if (!grown)
+        return fail("weak scaling: " + error);
+      PassManager prepare(&ctx);
+      quilt::addPreparePasses(prepare, pipeline);
+      if (failed(prepare.run(*grown)))
+        return fail("weak scaling at " + std::to_string(n) + " devices: compilation failed");
+      std::swap(module, grown);
+      auto ranked = search(n);
+      std::swap(module, grown);
+      if (failed(ranked))
+        return fail("weak scaling: " + error);
+      weak.push_back({n, ranked->front(), shapes[main->first]});
+    }
+    llvm::outs() << "\n";
+    quilt::printScaling(llvm::outs(), weak, *topology, /*weak=*/true, main->first);
     return 0;
   }
   std::string planDescription;
+  std::vector<quilt::PlanCandidate> rankedPlans; // for --plan-report
   if (autoMesh) {
     auto ranked = search(devices);
     if (failed(ranked))
@@ -304,6 +386,7 @@ int main(int argc, char **argv) {
     pipeline.shards = winner.shards;
     planDescription = winner.description;
     meshSpec = winner.meshString();
+    rankedPlans = *ranked;
   } else if (explainPlan) {
     llvm::outs() << "plan: mesh " << meshSpec << " as given (--mesh=auto searches)\n";
   }
@@ -314,6 +397,7 @@ int main(int argc, char **argv) {
   simulation.topology = topology ? &*topology : nullptr;
   simulation.shards = pipeline.shards;
   simulation.description = planDescription;
+  simulation.everyRank = costEveryRank;
   if (compileTo >= Phase::Partition)
     quilt::addPartitionPass(pm, pipeline);
   if (!reportFile.empty())
@@ -346,6 +430,9 @@ int main(int argc, char **argv) {
     printSimulation(analyseOnly ? llvm::outs() : llvm::errs(), simulation);
     if (!simulateJson.empty() &&
         failed(quilt::writeSimulationJson(simulation, simulateJson, error)))
+      return fail(error);
+    if (!planReport.empty() &&
+        failed(quilt::writePlanReport(simulation, rankedPlans, planReport, error)))
       return fail(error);
   }
   if (compileTo < Phase::Object) {

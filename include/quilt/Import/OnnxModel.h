@@ -65,9 +65,13 @@ struct Graph {
 /// Reads `path` (.onnxtext parsed as ONNX text, anything else as a binary
 /// model), checks it and infers shapes. On failure returns false with one
 /// line in `error`. `validate` runs on the raw graph before ONNX's checker
-/// (so unsupported ops are all reported at once).
+/// (so unsupported ops are all reported at once). `inputShapes` replaces the
+/// shapes of the named graph inputs (same rank) before shapes are inferred;
+/// the shapes the file records for other values are then inferred anew.
+using InputShapes = std::map<std::string, std::vector<int64_t>>;
 bool readModel(const std::string &path, Graph &graph, std::string &error,
-               const std::function<bool(const Graph &, std::string &)> &validate = {});
+               const std::function<bool(const Graph &, std::string &)> &validate = {},
+               const InputShapes &inputShapes = {});
 
 const char *elementTypeName(ElementType type);
 

@@ -84,6 +84,10 @@ mlir::FailureOr<std::vector<PlanCandidate>> searchPlans(mlir::ModuleOp prepared,
 mlir::LogicalResult evaluateCandidate(mlir::ModuleOp prepared, const PipelineOptions &options,
                                       const Topology &topology, PlanCandidate &candidate);
 
+/// The input the search splits: the model input with the most elements
+/// (static shape, named). Its name and type, or nullopt.
+std::optional<std::pair<std::string, mlir::RankedTensorType>> mainInputOf(mlir::ModuleOp module);
+
 /// `--explain-plan`: the ranked table and why the winner beat the runner-up.
 void printPlanExplanation(llvm::raw_ostream &os, llvm::ArrayRef<PlanCandidate> ranked,
                           const Topology &topology, int64_t devices);

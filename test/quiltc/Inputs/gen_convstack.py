@@ -1,10 +1,11 @@
 # A stack of four 3x3 convolutions over a 2x8x128x128 field (batch 2), for
 # the plan search tests: batch splits need no communication, spatial ones halos.
+#   gen_convstack.py OUT.onnx [N C H W]   (other sizes, e.g. for the user guide)
 import sys, numpy as np, onnx
 from onnx import helper, TensorProto, numpy_helper
 out = sys.argv[1]
 rng = np.random.default_rng(0)
-N, C, H, W = 2, 8, 128, 128
+N, C, H, W = [int(v) for v in sys.argv[2:6]] if len(sys.argv) > 2 else (2, 8, 128, 128)
 nodes, inits = [], []
 x = "field"
 for i in range(4):
