@@ -31,9 +31,11 @@ void quilt::addPlanPasses(PassManager &pm, const PipelineOptions &options) {
   annotate.meshShape.assign(options.mesh.begin(), options.mesh.end());
   annotate.shard.assign(options.shards.begin(), options.shards.end());
   pm.addPass(createQuiltAnnotateInputs(annotate));
-  pm.addPass(createQuiltPropagateSharding());
+  pm.addPass(createQuiltPropagateSharding({false, options.attention}));
   pm.addPass(createQuiltDistributeFlattenContraction());
-  pm.addPass(createQuiltPropagateSharding({options.explainSharding}));
+  pm.addPass(createQuiltPropagateSharding({options.explainSharding, options.attention}));
+  if (options.replicateBelow > 0)
+    pm.addPass(createQuiltReplicateNarrowBlocks({options.replicateBelow}));
 }
 
 void quilt::addPartitionPass(PassManager &pm, const PipelineOptions &options) {
@@ -45,6 +47,13 @@ std::string PlanCandidate::meshString() const {
   for (auto [i, n] : llvm::enumerate(mesh))
     s += (i ? "x" : "") + std::to_string(n);
   return s;
+}
+
+std::string PlanCandidate::flags() const {
+  std::string f = "--mesh=" + meshString() + " --shard=" + shardFlag();
+  if (replicateBelow > 0)
+    f += " --replicate-below=" + std::to_string(replicateBelow);
+  return f;
 }
 
 std::string PlanCandidate::shardFlag() const {
@@ -251,6 +260,7 @@ quilt::searchPlans(ModuleOp prepared, const PlanSearchOptions &options, std::str
   PipelineOptions onePipeline = options.pipeline;
   onePipeline.mesh = {1};
   onePipeline.shards.clear();
+  onePipeline.replicateBelow = 0;
   if (failed(evaluateCandidate(prepared, onePipeline, topology, one))) {
     error = "--mesh=auto: the model does not compile on one device: " + one.error;
     return failure();
@@ -312,14 +322,29 @@ quilt::searchPlans(ModuleOp prepared, const PlanSearchOptions &options, std::str
                      return a.screenUs < b.screenUs;
                    });
   size_t evaluated = std::min(options.evaluate, candidates.size());
+  std::vector<PlanCandidate> variants;
   for (size_t i = 0; i < evaluated; ++i) {
-    if (candidates[i].cost)
-      continue;
     PipelineOptions pipeline = options.pipeline;
     pipeline.mesh = candidates[i].mesh;
     pipeline.shards = candidates[i].shards;
-    (void)evaluateCandidate(prepared, pipeline, topology, candidates[i]);
+    pipeline.replicateBelow = 0;
+    if (!candidates[i].cost)
+      (void)evaluateCandidate(prepared, pipeline, topology, candidates[i]);
+    // The same splits with narrow blocks computed whole (gather per region):
+    // kept when the plan differs (some block is that narrow).
+    if (options.replicateBelow <= 0 || !candidates[i].cost || !candidates[i].error.empty())
+      continue;
+    PlanCandidate variant = candidates[i];
+    variant.cost.reset();
+    variant.replicateBelow = pipeline.replicateBelow = options.replicateBelow;
+    variant.description += ", blocks under " + std::to_string(options.replicateBelow) +
+                           " positions computed whole";
+    if (succeeded(evaluateCandidate(prepared, pipeline, topology, variant)) &&
+        (variant.cost->totalUs != candidates[i].cost->totalUs ||
+         variant.arenaBytes != candidates[i].arenaBytes))
+      variants.push_back(std::move(variant));
   }
+  llvm::append_range(candidates, variants);
   // Evaluated and fitting first, by predicted time; then the rest.
   auto key = [](const PlanCandidate &c) {
     int group = !c.cost || !c.error.empty() ? 3 : c.fits ? 0 : 1;
@@ -381,8 +406,8 @@ void quilt::printPlanExplanation(llvm::raw_ostream &os, ArrayRef<PlanCandidate> 
        << c.description << (p.oversubscribed ? " [oversubscribed]" : "") << "\n";
   }
   const PlanCandidate &winner = ranked.front();
-  os << "chosen: mesh " << winner.meshString() << ", " << winner.description << " (--mesh="
-     << winner.meshString() << " --shard=" << winner.shardFlag() << ")\n";
+  os << "chosen: mesh " << winner.meshString() << ", " << winner.description << " ("
+     << winner.flags() << ")\n";
   if (ranked.size() < 2 || !ranked[1].cost || !ranked[1].error.empty())
     return;
   const PlanCandidate &second = ranked[1];

@@ -367,7 +367,11 @@ LogicalResult Partitioner::partitionAttention(AttentionOp op) {
   // The ring runs over every axis splitting the keys (nested owners, the
   // major token dim's axes first).
   SmallVector<std::string, 2> ring;
-  bool usable = ringAttention;
+  bool ringPlanned = ringAttention;
+  if (auto planned = op->getAttrOfType<StringAttr>(kAttentionAlgorithmAttr))
+    ringPlanned = planned.getValue() == "ring";
+  op->removeAttr(kAttentionAlgorithmAttr);
+  bool usable = ringPlanned;
   for (int64_t d = firstToken; d < rank - 1; ++d) {
     llvm::append_range(ring, kSplit.dims[d]);
     usable = usable && vSplit.sameDim(kSplit, d);
@@ -395,7 +399,7 @@ LogicalResult Partitioner::partitionAttention(AttentionOp op) {
     if (d == rank - 1)
       return "attention needs feature dims whole";
     if (d >= firstToken)
-      return ringAttention ? "keys and values split differently from each other or on an axis "
+      return ringPlanned ? "keys and values split differently from each other or on an axis "
                              "a batch dim uses cannot circulate in a ring"
                            : "attention=all-gather gathers keys and values";
     return "keys and values follow the queries' batch split";

@@ -414,6 +414,12 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
       return signalPassFailure();
     }
     meshOp = meshes.front();
+    if (attention != "ring" && attention != "all-gather") {
+      module.emitError("quilt-propagate-sharding: attention='")
+          << attention << "' is neither ring nor all-gather";
+      return signalPassFailure();
+    }
+    attentionAlgorithm = attention;
     auto mesh = FlatSymbolRefAttr::get(meshOp.getSymNameAttr());
     for (auto func : module.getOps<func::FuncOp>()) {
       bool settled = false;
@@ -433,6 +439,7 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
 
   MeshOp meshOp;
   Priorities priorities;
+  std::string attentionAlgorithm;
 
   void sweep(func::FuncOp func, FlatSymbolRefAttr mesh, bool remark) {
     priorities.clear();
@@ -465,6 +472,7 @@ struct PropagateSharding : quilt::impl::QuiltPropagateShardingBase<PropagateShar
       p.origin = "the queries' split (attention keeps it)";
       // The result is laid out as the queries: it carries their priority.
       p.priority = priorityOf(priorities, attention.getQ());
+      op->setAttr(kAttentionAlgorithmAttr, StringAttr::get(op->getContext(), attentionAlgorithm));
     } else if (auto ruled = dyn_cast<ShardingRuleOpInterface>(op)) {
       p = propagateThroughRule(ruled, meshOp, priorities);
     } else {

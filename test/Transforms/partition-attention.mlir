@@ -1,7 +1,13 @@
 // RUN: quilt-opt %s --quilt-propagate-sharding --quilt-partition 2>&1 | FileCheck %s --check-prefix=RING
-// RUN: quilt-opt %s --quilt-propagate-sharding --quilt-partition="attention=all-gather" 2>/dev/null | FileCheck %s --check-prefix=GATHER
-// RUN: quilt-opt %s --quilt-propagate-sharding --quilt-partition="attention=all-gather" 2>&1 >/dev/null | FileCheck %s --check-prefix=GREMARK
+// The algorithm is part of the plan: propagation records it, the partitioner follows it.
+// RUN: quilt-opt %s --quilt-propagate-sharding="attention=all-gather" 2>/dev/null | FileCheck %s --check-prefix=PLAN
+// RUN: quilt-opt %s --quilt-propagate-sharding="attention=all-gather" --quilt-partition 2>/dev/null | FileCheck %s --check-prefix=GATHER
+// RUN: quilt-opt %s --quilt-propagate-sharding="attention=all-gather" --quilt-partition 2>&1 >/dev/null | FileCheck %s --check-prefix=GREMARK
 // RUN: not quilt-opt %s --quilt-propagate-sharding --quilt-partition="attention=tree" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not quilt-opt %s --quilt-propagate-sharding="attention=tree" 2>&1 | FileCheck %s --check-prefix=BADPLAN
+
+// PLAN: quilt.attention {{.*}}quilt.attention_algorithm = "all-gather"
+// BADPLAN: quilt-propagate-sharding: attention='tree' is neither ring nor all-gather
 
 quilt.mesh @mesh ["x" = 3]
 

@@ -82,3 +82,12 @@ func.func @bad_move(%x: tensor<1x6x10x2xf32>) -> tensor<1x6x10x2xf32> {
                      quilt.factor_axes = [[], [], [], [], [], []]} : tensor<1x6x10x2xf32> -> tensor<1x6x10x2xf32>
   return %y : tensor<1x6x10x2xf32>
 }
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @bad_attention_algorithm(%q: tensor<1x8x4xf32>) -> tensor<1x8x4xf32> {
+  // expected-error @+1 {{quilt.attention_algorithm is "ring" or "all-gather", on a quilt.attention}}
+  %y = quilt.attention %q, %q, %q {quilt.attention_algorithm = "tree"} : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32> -> tensor<1x8x4xf32>
+  return %y : tensor<1x8x4xf32>
+}

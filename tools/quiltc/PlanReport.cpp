@@ -233,7 +233,7 @@ svg .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 #mesh rect.ring { fill: none; stroke-width: 2.5; visibility: hidden; }
 #mesh rect.ring.on { visibility: visible; }
 .tensors { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
-.tensor { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; width: 270px; }
+.tensor { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; width: 262px; }
 .tensor .tname { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .tensor .tshape { font-size: 12px; }
 #timeline g.op:hover rect.rowbg, #timeline g.op.hot rect.rowbg { fill: #fff3c4; }

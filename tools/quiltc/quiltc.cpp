@@ -124,6 +124,12 @@ static cl::list<std::string> inputShapeSpecs(
     cl::desc("Replace the static shape of a model input before import (e.g. a larger "
              "field): NAME:AxBxC...; repeatable"),
     cl::value_desc("NAME:SHAPE"), cl::cat(quiltCategory));
+static cl::opt<int64_t> replicateBelow(
+    "replicate-below",
+    cl::desc("Compute ops whose split spatial blocks have fewer than N positions whole on "
+             "every rank (gather once, slice after) instead of exchanging halos "
+             "(quilt-replicate-narrow-blocks; the plan search tries it)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(quiltCategory));
 static cl::opt<bool> costEveryRank(
     "cost-every-rank",
     cl::desc("--simulate evaluates every rank instead of one per rank class (slower; the "
@@ -306,6 +312,9 @@ int main(int argc, char **argv) {
   pipeline.shrinkSpectralTransposes = shrinkSpectralTransposes;
   pipeline.keepTokenGrid = keepTokenGrid;
   pipeline.explainSharding = explainSharding;
+  pipeline.replicateBelow = replicateBelow;
+  if (replicateBelow < 0)
+    return fail("--replicate-below=" + std::to_string(replicateBelow) + " is negative");
 
   std::optional<quilt::Topology> topology;
   if (planning && compileTo != Phase::Import) {
@@ -384,6 +393,7 @@ int main(int argc, char **argv) {
     const quilt::PlanCandidate &winner = ranked->front();
     pipeline.mesh = winner.mesh;
     pipeline.shards = winner.shards;
+    pipeline.replicateBelow = winner.replicateBelow;
     planDescription = winner.description;
     meshSpec = winner.meshString();
     rankedPlans = *ranked;

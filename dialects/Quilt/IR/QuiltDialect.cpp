@@ -38,6 +38,14 @@ void QuiltDialect::initialize() {
 /// partitioner checks the axes against the mesh and spends the attributes.
 LogicalResult QuiltDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
+  if (name == "quilt.attention_algorithm") {
+    auto value = dyn_cast<StringAttr>(attr.getValue());
+    if (!isa<AttentionOp>(op) || !value ||
+        (value.getValue() != "ring" && value.getValue() != "all-gather"))
+      return op->emitOpError("quilt.attention_algorithm is \"ring\" or \"all-gather\", on a "
+                             "quilt.attention");
+    return success();
+  }
   if (name != "quilt.factor_axes" && name != "quilt.factor_granules")
     return success();
   auto ruled = dyn_cast<ShardingRuleOpInterface>(op);

@@ -33,6 +33,9 @@ struct PipelineOptions {
   bool shrinkSpectralTransposes = true;
   bool keepTokenGrid = true;
   bool explainSharding = false;
+  /// quilt-replicate-narrow-blocks: replicate spatial blocks narrower than
+  /// this (0: off).
+  int64_t replicateBelow = 0;
 };
 
 /// Fusions and rewrites that do not depend on the mesh (run once).
@@ -50,6 +53,8 @@ struct PlanCandidate {
   std::string shardFlag() const;
   /// "H over x (2), W over y (2)".
   std::string description;
+  /// Spatial blocks narrower than this are computed whole (0: never).
+  int64_t replicateBelow = 0;
   /// The closed-form screen's estimate, microseconds.
   double screenUs = 0;
   /// Evaluated candidates: the cost model's prediction, the peak arena and
@@ -61,6 +66,8 @@ struct PlanCandidate {
 
   int64_t memoryBytes() const { return arenaBytes + weightBytes; }
   std::string meshString() const;
+  /// The quiltc flags that compile it: --mesh, --shard, --replicate-below.
+  std::string flags() const;
 };
 
 struct PlanSearchOptions {
@@ -68,6 +75,9 @@ struct PlanSearchOptions {
   const Topology *topology = nullptr;
   /// How many screened candidates run the real pipeline.
   size_t evaluate = 10;
+  /// Each evaluated candidate is also tried with blocks narrower than this
+  /// replicated (halo exchange versus gather per region; 0: not tried).
+  int64_t replicateBelow = 8;
   PipelineOptions pipeline;
 };
 

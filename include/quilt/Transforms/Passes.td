@@ -142,10 +142,41 @@ def QuiltPropagateSharding : Pass<"quilt-propagate-sharding", "mlir::ModuleOp"> 
     every move strictly cheaper, so the iteration ends. Each op gets
     `quilt.shardings` (one per result); `quilt.sharding_origin` records why,
     with the bytes of the choice and of the split it was chosen over.
+
+    The plan it leaves is all the partitioner reads: on every op with a rule
+    its factor-to-axes assignment (`quilt.factor_axes`, and
+    `quilt.factor_granules`), on a DFT that moves its axis the move
+    (`quilt.axis_move`), why an operand is resharded (`quilt.reshard_why`),
+    and on every `quilt.attention` its algorithm
+    (`quilt.attention_algorithm`, from the `attention` option).
   }];
   let options = [
     Option<"explain", "explain", "bool", "false",
            "Emit a remark per value saying where its sharding came from">,
+    Option<"attention", "attention", "std::string", "\"ring\"",
+           "The algorithm recorded for attention with split keys: ring or all-gather">,
+  ];
+}
+
+def QuiltReplicateNarrowBlocks : Pass<"quilt-replicate-narrow-blocks", "mlir::ModuleOp"> {
+  let summary = "Rewrite the plan: compute ops whose spatial blocks are narrow on every rank";
+  let description = [{
+    A plan rewrite between propagation and partitioning (halo exchange or
+    gather, per region). At the coarse levels of a U-Net a split spatial dim
+    leaves each rank a few rows, and every windowed op there exchanges a halo
+    as wide as its block; gathering once and computing those ops whole on
+    every rank can cost less. For every op with a plan, a spatial factor
+    (a result dim 2 and up of an NC... tensor) split into blocks of fewer than
+    `min-block` positions loses its mesh axes in `quilt.factor_axes` (and its
+    results' `quilt.shardings` follow); the partitioner then gathers what
+    enters such a region (with a remark) and slices, locally, what leaves it.
+    Whether it pays is the cost model's call: the plan search
+    (`quiltc --mesh=auto`) evaluates each candidate with and without it.
+    `min-block=0` (the default) changes nothing.
+  }];
+  let options = [
+    Option<"minBlock", "min-block", "int64_t", "0",
+           "Replicate spatial factors whose blocks have fewer positions than this (0: off)">,
   ];
 }
 
@@ -208,12 +239,14 @@ def QuiltPartition : Pass<"quilt-partition", "mlir::ModuleOp"> {
     are returned with the sharding their producers have. Softmax and
     normalizations over split dims merge their statistics in all-reduces;
     `quilt.attention` with split keys becomes `quilt.ring_attention`, or,
-    with `attention=all-gather`, gathers keys and values (with a remark) and
-    attends locally.
+    where its plan says `quilt.attention_algorithm = "all-gather"`, gathers
+    keys and values (with a remark) and attends locally. Every op with a rule
+    must carry its plan (`quilt.factor_axes`): the partitioner decides nothing.
   }];
   let options = [
     Option<"attention", "attention", "std::string", "\"ring\"",
-           "How attention with split keys runs: ring (K/V blocks circulate) or all-gather">
+           "The algorithm of attention with split keys where the plan records none: ring "
+           "(K/V blocks circulate) or all-gather">
   ];
   let dependentDialects = ["::quilt::QuiltDialect"];
 }

@@ -183,6 +183,10 @@ inline constexpr llvm::StringLiteral kFactorGranulesAttr = "quilt.factor_granule
 /// the plan keeps every operand's split or no reason was recorded.
 inline constexpr llvm::StringLiteral kReshardWhyAttr = "quilt.reshard_why";
 
+/// On a quilt.attention: "ring" or "all-gather", how it runs when its keys
+/// are split.
+inline constexpr llvm::StringLiteral kAttentionAlgorithmAttr = "quilt.attention_algorithm";
+
 /// Records `assignment` on `op` as its plan.
 void recordPlan(mlir::Operation *op, const FactorAssignment &assignment);
 /// Reads the plan of `op`, whose rule is `rule`: fails with an error on the
