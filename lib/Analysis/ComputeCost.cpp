@@ -91,7 +91,7 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
       })
       .Case([&](ConvTransposeOp) {
         // Each input element scatters into Cout/groups x kernel outputs.
-        return work("conv", 2.0 * product(s.operands[0]) * product(s.operands[1], 1), s);
+        return work("conv_transpose", 2.0 * product(s.operands[0]) * product(s.operands[1], 1), s);
       })
       .Case([&](GemmOp gemm) {
         ArrayRef<int64_t> a = s.operands[0];
@@ -123,14 +123,14 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
         return work("attention", attentionFlops(s.operands[0], s.operands[2], keys), s);
       })
       .Case<MaxPoolOp, AvgPoolOp>([&](auto pool) {
-        return work("reduction", out * product(pool.getKernelShape()), s);
+        return work("pool", out * product(pool.getKernelShape()), s);
       })
       .Case([&](DftOp dft) {
         double n = s.operands[0][dft.getAxis()];
         double signals = product(s.operands[0]) / std::max(1.0, n);
         return work("fft", 5.0 * signals * n * std::log2(std::max(2.0, n)), s);
       })
-      .Case([&](ResizeOp) { return work("elementwise", 8.0 * out, s); })
+      .Case([&](ResizeOp) { return work("resize", 8.0 * out, s); })
       .Case<ReduceSumOp, ReduceMaxOp, ReduceMeanOp>(
           [&](auto) { return work("reduction", product(s.operands[0]), s); })
       .Case([&](SoftmaxOp) { return work("normalization", 5.0 * out, s); })

@@ -31,7 +31,8 @@ constexpr StringLiteral kLevelKinds[] = {"shared-memory", "switch", "fat-tree", 
                                          "torus"};
 constexpr StringLiteral kDtypes[] = {"f32", "tf32", "f16", "bf16"};
 constexpr StringLiteral kOpClasses[] = {"conv",      "gemm",          "fft",       "elementwise",
-                                        "reduction", "normalization", "attention", "data_movement"};
+                                        "reduction", "normalization", "attention", "data_movement",
+                                        "pool", "resize", "conv_transpose"};
 constexpr StringLiteral kCollectiveKinds[] = {"all_reduce",     "all_gather",
                                               "reduce_scatter", "all_to_all",
                                               "halo_exchange",  "collective_permute",

@@ -44,8 +44,10 @@ public:
 
   virtual int rank() const = 0;
   virtual int size() const = 0;
-  /// Ranks sharing this rank's node (and so its cores).
+  /// Ranks sharing this rank's node (and so its cores), and this rank's
+  /// index among them.
   virtual int localSize() const = 0;
+  virtual int localRank() const = 0;
 
   /// The mesh the axis groups refer to; ranks map to coordinates row-major.
   virtual void setMesh(const std::vector<int64_t> &axisSizes) = 0;

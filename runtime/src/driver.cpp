@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <cstdlib>
 #include <omp.h>
+#include <sched.h>
 #include <thread>
 #include <cmath>
 #include <cstdio>
@@ -349,12 +350,34 @@ int runModel(Job &job, const ModelInfo &info, const Options &o,
 } // namespace
 
 /// Ranks on one node split its cores between their kernel threads, unless
-/// OMP_NUM_THREADS says otherwise: oversubscribed threads spin against each other.
+/// OMP_NUM_THREADS says otherwise: oversubscribed threads spin against each
+/// other. A rank the launcher bound to fewer cores (Open MPI binds each of
+/// one or two ranks to one core) runs no more threads than it may use.
 static void shareCores(const Communicator &comm) {
   if (std::getenv("OMP_NUM_THREADS"))
     return;
   int cores = static_cast<int>(std::thread::hardware_concurrency());
-  omp_set_num_threads(std::max(1, cores / std::max(1, comm.localSize())));
+  int share = std::max(1, cores / std::max(1, comm.localSize()));
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
+    omp_set_num_threads(share);
+    return;
+  }
+  // A launcher that bound this rank to fewer cores than its share of the
+  // node (Open MPI binds each of one or two ranks to one core) would halve a
+  // lone rank's speed: widen the binding to the rank's share, the cores the
+  // plan's cost model gives it, before any kernel thread starts (threads
+  // inherit it). QUILT_KEEP_BINDING=1 keeps the launcher's binding.
+  if (CPU_COUNT(&allowed) < share && !std::getenv("QUILT_KEEP_BINDING")) {
+    cpu_set_t wide;
+    CPU_ZERO(&wide);
+    int first = (comm.localRank() * share) % std::max(1, cores);
+    for (int c = first; c < first + share && c < cores; ++c)
+      CPU_SET(c, &wide);
+    if (sched_setaffinity(0, sizeof(wide), &wide) == 0)
+      allowed = wide;
+  }
+  omp_set_num_threads(std::max(1, std::min(share, CPU_COUNT(&allowed))));
 }
 
 int runExecutable(int argc, char **argv, const char *modelInfo,

@@ -84,14 +84,8 @@ public:
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
-  int localSize() const override {
-    MPI_Comm node;
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
-    int members = 1;
-    MPI_Comm_size(node, &members);
-    MPI_Comm_free(&node);
-    return members;
-  }
+  int localSize() const override { return nodeQuery(MPI_Comm_size); }
+  int localRank() const override { return nodeQuery(MPI_Comm_rank); }
 
   void setMesh(const std::vector<int64_t> &axisSizes) override {
     int64_t product = 1;
@@ -224,6 +218,15 @@ public:
   }
 
 private:
+  /// `query` (size or rank) of the communicator of this rank's node.
+  int nodeQuery(int (*query)(MPI_Comm, int *)) const {
+    MPI_Comm node;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
+    int value = 0;
+    query(node, &value);
+    MPI_Comm_free(&node);
+    return value;
+  }
   /// The communicator of this rank's group for `axes` (members numbered
   /// row-major over the axes in mesh order).
   MPI_Comm group(AxisMask axes) {

@@ -185,6 +185,7 @@ public:
   int rank() const override { return 0; }
   int size() const override { return 1; }
   int localSize() const override { return 1; }
+  int localRank() const override { return 0; }
   void setMesh(const std::vector<int64_t> &) override {}
   void exchange(const std::vector<Message> &sends, const std::vector<Message> &recvs) override {
     if (!sends.empty() || !recvs.empty())

@@ -21,6 +21,8 @@ LEVEL_KEYS = {"name", "kind", "devices", "alpha_us", "bandwidth_GBps", "source"}
 LEVEL_KINDS = {"shared-memory", "switch", "fat-tree", "dragonfly", "torus"}
 DEVICE_KEYS = {"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "launch_us",
                "pack_bandwidth_GBps", "cores", "efficiency", "source"}
+# The classes quilt-calibrate measures (a topology may name more: pool,
+# resize, conv_transpose, the runtime's own loops, which it does not).
 OP_CLASSES = {"conv", "gemm", "fft", "elementwise", "reduction", "normalization",
               "attention", "data_movement"}
 COLLECTIVE_KEYS = {"kind", "ranks", "alpha_us", "bandwidth_GBps"}

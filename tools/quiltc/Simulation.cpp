@@ -153,8 +153,18 @@ LogicalResult quilt::writeSimulationJson(const Simulation &s, StringRef path,
         {"axis", p.name}, {"size", p.size}, {"stride", p.stride}, {"level", p.level}});
   for (int64_t n : s.mesh)
     mesh.push_back(n);
-  for (const std::string &spec : s.shards)
-    shards.push_back(spec);
+  // As --shard flags: the list items joined (an item without a name
+  // continues the previous value's dims).
+  std::string flag;
+  for (const std::string &item : s.shards) {
+    if (!flag.empty() && StringRef(item).contains(':')) {
+      shards.push_back(flag);
+      flag.clear();
+    }
+    flag += (flag.empty() ? "" : ",") + item;
+  }
+  if (!flag.empty())
+    shards.push_back(flag);
   llvm::json::Object root{
       {"topology", s.topology->name},
       {"devices", c.ranks},

@@ -17,7 +17,8 @@ namespace quilt {
 /// What one kernel does on one rank.
 struct KernelWork {
   /// "conv", "gemm", "fft", "elementwise", "reduction", "normalization",
-  /// "attention", "data_movement".
+  /// "attention", "data_movement", and the classes of loops Quilt runs itself
+  /// rather than a library: "pool", "resize", "conv_transpose".
   const char *opClass = "elementwise";
   double flops = 0;
   /// Bytes read and written (operands and results, local).

@@ -86,7 +86,8 @@ struct DeviceModel {
   /// ranks than cores time-slice, and the plan is labelled oversubscribed.
   int64_t cores = 0;
   /// Fraction of peak reached per op class: "conv", "gemm", "fft",
-  /// "elementwise", "reduction", "normalization", "attention", "data_movement".
+  /// "elementwise", "reduction", "normalization", "attention", "data_movement",
+  /// "pool", "resize", "conv_transpose".
   std::map<std::string, double> efficiency;
   std::vector<ProfilePoint> profile;
   std::string source;
