@@ -203,7 +203,15 @@ double PlanCostModel::computeTime(const KernelWork &work, ArrayRef<int64_t> resu
   for (const ProfilePoint &point : topology.device.profile)
     if (point.opClass == work.opClass && llvm::equal(point.shape, resultExtents))
       return point.us;
-  return rooflineUs(work.flops, work.bytes, peakGflops, memoryGBps,
+  // On a CPU node a rank's kernels share its cores; a kernel that runs on
+  // one thread gets one core of them at most.
+  double scale = 1;
+  const DeviceModel &device = topology.device;
+  if (device.cores > 0 && !device.threaded(work.opClass)) {
+    double coresPerRank = double(device.cores) / std::min(ranks, ranksPerNode);
+    scale = std::min(1.0, 1.0 / coresPerRank);
+  }
+  return rooflineUs(work.flops, work.bytes, peakGflops * scale, memoryGBps * scale,
                     topology.efficiencyOf(work.opClass), topology.device.launchUs);
 }
 

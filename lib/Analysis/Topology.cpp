@@ -348,7 +348,8 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
     return false;
   ObjectReader o(r, *obj, "device");
   if (!o.onlyFields({"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "launch_us",
-                     "pack_bandwidth_GBps", "cores", "efficiency", "profile", "source"}))
+                     "pack_bandwidth_GBps", "cores", "threaded_classes", "efficiency", "profile",
+                     "source"}))
     return false;
   double memoryGB = 0;
   if (!o.string("name", device.name) || !o.number("memory_GB", memoryGB, Bound::Positive))
@@ -374,6 +375,20 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
   ObjectReader effReader(r, *efficiency, "device.efficiency");
   if (!readNamedNumbers(effReader, kOpClasses, "op class", Bound::Fraction, device.efficiency))
     return false;
+  if (const json::Value *threaded = o.object().get("threaded_classes")) {
+    const json::Array *classes = threaded->getAsArray();
+    if (!classes)
+      return o.failField("threaded_classes", "must be an array of op classes (got " +
+                                                 shown(*threaded) + ")");
+    for (size_t i = 0; i < classes->size(); ++i) {
+      std::optional<StringRef> name = (*classes)[i].getAsString();
+      if (!name || !isOneOf(kOpClasses, *name))
+        return o.failField(llvm::formatv("threaded_classes[{0}]", i).str(),
+                           "is not one of " + listOf(kOpClasses) + " (got " +
+                               shown((*classes)[i]) + ")");
+      device.threadedClasses.push_back(name->str());
+    }
+  }
   return readProfile(r, o, device.profile) && o.string("source", device.source);
 }
 

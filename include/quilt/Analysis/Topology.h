@@ -15,6 +15,7 @@
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -90,7 +91,17 @@ struct DeviceModel {
   /// "pool", "resize", "conv_transpose".
   std::map<std::string, double> efficiency;
   std::vector<ProfilePoint> profile;
+  /// CPU machines: the op classes whose kernels use every thread of a rank
+  /// (library kernels); the others run on one core. Empty: all of them.
+  std::vector<std::string> threadedClasses;
   std::string source;
+
+  /// Whether kernels of `opClass` use all of a rank's cores.
+  bool threaded(llvm::StringRef opClass) const {
+    return threadedClasses.empty() ||
+           std::find(threadedClasses.begin(), threadedClasses.end(), opClass) !=
+               threadedClasses.end();
+  }
 };
 
 struct Topology {
