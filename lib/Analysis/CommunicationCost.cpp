@@ -114,22 +114,28 @@ SmallVector<int64_t> MeshGrid::localExtents(RankedTensorType type, ArrayRef<int6
   return extents;
 }
 
-SmallVector<std::pair<int64_t, int64_t>> quilt::haloSends(HaloExchangeOp op, const MeshGrid &grid,
-                                                          int64_t rank) {
+/// The world ranks the rank at `coords` sends to in the exchange `axis` of
+/// dim `dim` of `local`, and how many positions each.
+static SmallVector<std::pair<int64_t, int64_t>>
+haloSendsAt(const HaloAxis &axis, LocalAttr local, int64_t dim, ArrayRef<int64_t> coords,
+            const MeshGrid &grid) {
   SmallVector<std::pair<int64_t, int64_t>> sends;
-  int64_t dim = op.getDim();
-  LocalAttr local = getLocalEncoding(op.getResult().getType());
-  HaloAttr halo = local ? local.getHalo(dim) : HaloAttr();
-  if (!halo)
-    return sends;
-  SmallVector<int64_t> coords = grid.coords(rank);
-  for (const HaloPeer &peer :
-       haloPeers(haloAxisOf(halo, local, dim, grid), ownerIndex(local, dim, coords, grid))) {
-    SmallVector<int64_t> at = coords;
+  for (const HaloPeer &peer : haloPeers(axis, ownerIndex(local, dim, coords, grid))) {
+    SmallVector<int64_t> at(coords);
     setOwnerCoords(local, dim, peer.receiver, at, grid);
     sends.push_back({grid.rankOf(at), peer.positions});
   }
   return sends;
+}
+
+SmallVector<std::pair<int64_t, int64_t>> quilt::haloSends(HaloExchangeOp op, const MeshGrid &grid,
+                                                          int64_t rank) {
+  int64_t dim = op.getDim();
+  LocalAttr local = getLocalEncoding(op.getResult().getType());
+  HaloAttr halo = local ? local.getHalo(dim) : HaloAttr();
+  if (!halo)
+    return {};
+  return haloSendsAt(haloAxisOf(halo, local, dim, grid), local, dim, grid.coords(rank), grid);
 }
 
 namespace {
@@ -143,6 +149,15 @@ struct Traffic {
   SmallVector<SmallVector<int64_t, 2>> peers;
 };
 using Bytes = FailureOr<Traffic>;
+
+/// Point-to-point traffic: nothing sent yet, no peers, on every rank.
+Traffic pointToPoint(const MeshGrid &grid) {
+  Traffic t;
+  t.bytes.assign(grid.numRanks(), 0);
+  t.messages.assign(grid.numRanks(), 0);
+  t.peers.resize(grid.numRanks());
+  return t;
+}
 
 /// A collective over `groupAxes` whose ranks send `bytes` in `messages` ring
 /// steps each.
@@ -186,20 +201,15 @@ Bytes haloExchangeBytes(HaloExchangeOp op, const MeshGrid &grid, ArrayRef<int64_
     return op.emitOpError("has no halo on dim ")
            << dim << " of its result or no mesh axis " << op.getAxis();
   HaloAxis exchange = haloAxisOf(halo, local, dim, grid);
-  Traffic t;
-  t.bytes.assign(grid.numRanks(), 0);
-  t.messages.assign(grid.numRanks(), 0);
-  t.peers.resize(grid.numRanks());
+  Traffic t = pointToPoint(grid);
   for (int64_t r : ranks) {
     SmallVector<int64_t> coords = grid.coords(r);
     uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
     uint64_t positions = 0;
     auto &peers = t.peers[r];
-    for (const HaloPeer &peer : haloPeers(exchange, ownerIndex(local, dim, coords, grid))) {
-      positions += peer.positions;
-      SmallVector<int64_t> at = coords;
-      setOwnerCoords(local, dim, peer.receiver, at, grid);
-      peers.push_back(grid.rankOf(at));
+    for (auto [peer, sent] : haloSendsAt(exchange, local, dim, coords, grid)) {
+      positions += sent;
+      peers.push_back(peer);
     }
     t.bytes[r] = positions * slab * kElementBytes;
     t.messages[r] = peers.size();
@@ -378,16 +388,14 @@ Bytes reduceScatterBytes(ReduceScatterOp op, const MeshGrid &grid, ArrayRef<int6
 
 /// quilt_rt_collective_permute: the whole local buffer to one peer, unless
 /// the shift is a whole turn.
-Bytes collectivePermuteBytes(CollectivePermuteOp op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
+Bytes collectivePermuteBytes(CollectivePermuteOp op, const MeshGrid &grid,
+                             ArrayRef<int64_t> ranks) {
   int64_t axis = grid.axisIndex(op.getAxis());
   if (axis < 0)
     return op.emitOpError("names an axis its mesh does not have");
   int64_t parts = grid.axisSize(axis);
   int64_t shift = ((op.getShift() % parts) + parts) % parts;
-  Traffic t;
-  t.bytes.assign(grid.numRanks(), 0);
-  t.messages.assign(grid.numRanks(), 0);
-  t.peers.resize(grid.numRanks());
+  Traffic t = pointToPoint(grid);
   for (int64_t r : ranks) {
     SmallVector<int64_t> coords = grid.coords(r);
     uint64_t elements = 1;

@@ -68,6 +68,10 @@ private:
   /// The link a message crossing `level` sees when `senders` ranks of its
   /// node send across it at once (they share the node's NICs).
   LinkCost linkAt(size_t level, int64_t senders) const;
+  /// Level `level` of the topology (its outermost past the last).
+  const NetworkLevel &levelAt(size_t level) const {
+    return topology.levels[std::min(level, topology.levels.size() - 1)];
+  }
   GroupShape groupOf(int64_t rank, ArrayRef<int64_t> axes);
   /// Time of a collective on one rank that sends `sent` bytes.
   AlgorithmTime collectiveTime(StringRef kind, uint64_t sent, const GroupShape &group) const;
@@ -98,7 +102,7 @@ private:
 };
 
 LinkCost PlanCostModel::linkAt(size_t level, int64_t senders) const {
-  const NetworkLevel &l = topology.levels[std::min(level, topology.levels.size() - 1)];
+  const NetworkLevel &l = levelAt(level);
   double bandwidth = l.bandwidthGBps;
   if (l.nicsPerNode > 0 && senders > 0)
     bandwidth = std::min(bandwidth, l.nicsPerNode * l.nicBandwidthGBps / double(senders));
@@ -377,7 +381,7 @@ void PlanCostModel::pointToPoint(const CommunicationCost &cost, OpCost &out) {
       out.criticalRank = r;
       out.bytesSent = bytes;
       out.messages = messages;
-      out.level = topology.levels[std::min(levels[r], topology.levels.size() - 1)].name;
+      out.level = levelAt(levels[r]).name;
       out.algorithm = measured && levels[r] == 0 ? "measured" : "point-to-point";
     }
   }
@@ -401,7 +405,7 @@ void PlanCostModel::collective(const CommunicationCost &cost, OpCost &out) {
       out.bytesSent = cost.bytesSentPerRank[r];
       out.messages = cost.messagesPerRank[r];
       out.algorithm = t.algorithm;
-      out.level = topology.levels[std::min(group.level, topology.levels.size() - 1)].name;
+      out.level = levelAt(group.level).name;
     }
   }
 }
@@ -453,8 +457,9 @@ FailureOr<PlanCost> PlanCostModel::run() {
         std::optional<KernelWork> work = kernelWork(&op, grid, coords);
         if (!work)
           break;
+        // The result's local shape keys the topology's profile table.
         SmallVector<int64_t> extents;
-        if (op.getNumResults() == 1)
+        if (!topology.device.profile.empty() && op.getNumResults() == 1)
           if (auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType()))
             extents = grid.localExtents(type, coords);
         double us = computeTime(*work, extents);

@@ -186,14 +186,6 @@ struct QuietDiagnostics {
   ScopedDiagnosticHandler handler;
 };
 
-int64_t constantBytes(ModuleOp module) {
-  int64_t bytes = 0;
-  module.walk([&](ConstantOp c) {
-    auto type = cast<RankedTensorType>(c.getType());
-    bytes += type.getNumElements() * 4;
-  });
-  return bytes;
-}
 
 } // namespace
 
@@ -221,7 +213,7 @@ LogicalResult quilt::evaluateCandidate(ModuleOp prepared, const PipelineOptions 
     return failure();
   candidate.cost = std::move(*cost);
   candidate.cost->ops.clear(); // the ops die with the clone; keep the totals
-  candidate.weightBytes = constantBytes(*module);
+  candidate.weightBytes = weightBytesOf(*module);
   PassManager lower(ctx);
   lower.addPass(createQuiltLowerToRuntime({""}));
   if (failed(lower.run(*module))) {
@@ -360,12 +352,20 @@ quilt::searchPlans(ModuleOp prepared, const PlanSearchOptions &options, std::str
   return candidates;
 }
 
-static std::string ms(double us) {
+int64_t quilt::weightBytesOf(ModuleOp module) {
+  int64_t bytes = 0;
+  module.walk([&](ConstantOp c) {
+    bytes += cast<RankedTensorType>(c.getType()).getNumElements() * 4;
+  });
+  return bytes;
+}
+
+std::string quilt::formatMs(double us) {
   std::string s;
-  llvm::raw_string_ostream os(s);
-  os << llvm::format("%.3f", us / 1000.0);
+  llvm::raw_string_ostream(s) << llvm::format("%.3f", us / 1000.0);
   return s;
 }
+
 
 static std::string mib(int64_t bytes) {
   std::string s;
@@ -393,16 +393,16 @@ void quilt::printPlanExplanation(llvm::raw_ostream &os, ArrayRef<PlanCandidate> 
     if (!c.cost || !c.error.empty()) {
       os << llvm::format("%4d  %-8s  %10s  %10s  %10s  %10s  %11s  %10s  ", (int)i + 1,
                          c.meshString().c_str(), c.error.empty() ? "-" : "failed", "-", "-",
-                         "-", "-", ms(c.screenUs).c_str())
+                         "-", "-", formatMs(c.screenUs).c_str())
          << c.description << (c.error.empty() ? "" : " [" + c.error + "]") << "\n";
       continue;
     }
     const PlanCost &p = *c.cost;
     os << llvm::format("%4d  %-8s  %10s  %10s  %10s  %10s  %11s  %10s  ", (int)i + 1,
-                       c.meshString().c_str(), ms(p.totalUs).c_str(), ms(p.computeUs).c_str(),
-                       ms(p.haloUs).c_str(), ms(p.collectiveUs).c_str(),
+                       c.meshString().c_str(), formatMs(p.totalUs).c_str(),
+                       formatMs(p.computeUs).c_str(), formatMs(p.haloUs).c_str(), formatMs(p.collectiveUs).c_str(),
                        (mib(c.memoryBytes()) + (c.fits ? "" : "!")).c_str(),
-                       ms(c.screenUs).c_str())
+                       formatMs(c.screenUs).c_str())
        << c.description << (p.oversubscribed ? " [oversubscribed]" : "") << "\n";
   }
   const PlanCandidate &winner = ranked.front();
@@ -427,9 +427,9 @@ void quilt::printPlanExplanation(llvm::raw_ostream &os, ArrayRef<PlanCandidate> 
     os << "predicted equal (within 0.1%); the search keeps the one its screen ranked first\n";
     return;
   }
-  os << ms(b.totalUs - a.totalUs) << " ms slower";
+  os << formatMs(b.totalUs - a.totalUs) << " ms slower";
   if (a.totalUs > 0)
     os << llvm::format(" (%.1f%%)", 100.0 * (b.totalUs - a.totalUs) / a.totalUs);
-  os << "; " << decided->name << " decided it (" << ms(decided->winner) << " vs "
-     << ms(decided->runnerUp) << " ms)\n";
+  os << "; " << decided->name << " decided it (" << formatMs(decided->winner) << " vs "
+     << formatMs(decided->runnerUp) << " ms)\n";
 }

@@ -2,6 +2,7 @@
 // and bandwidth, and each collective the runtime issues, called exactly as
 // runtime/src/mpi_communicator.cpp calls it, for the measured curves.
 #include "calibrate.h"
+#include "quilt/comm_bytes.h"
 
 #include <algorithm>
 #include <cstring>
@@ -63,6 +64,18 @@ struct Buffers {
   Buffers(int64_t sendBytes, int64_t recvBytes) : send(sendBytes, 0), recv(recvBytes, 0) {}
 };
 
+/// Equal blocks of `block` bytes for each of `g` ranks, laid end to end:
+/// the counts and displacements of a v-collective.
+struct UniformBlocks {
+  std::shared_ptr<std::vector<int>> counts, displs;
+  UniformBlocks(int g, int block)
+      : counts(std::make_shared<std::vector<int>>(g, block)),
+        displs(std::make_shared<std::vector<int>>(g)) {
+    for (int i = 0; i < g; ++i)
+      (*displs)[i] = i * block;
+  }
+};
+
 /// `kind` over `comm` (g ranks, this one `me`) with size parameter `b`
 /// bytes: the buffer (all_reduce, reduce_scatter, all_to_all), the gathered
 /// result (all_gather), or each message (halo_exchange, collective_permute).
@@ -73,35 +86,33 @@ Call makeCall(const std::string &kind, int64_t b, MPI_Comm comm, int g, int me, 
   if (kind == "all_reduce") {
     int count = static_cast<int>(b / 4);
     call.run = [=] { MPI_Allreduce(MPI_IN_PLACE, send, count, MPI_FLOAT, MPI_SUM, comm); };
-    call.sentBytes = 2 * (g - 1) * (4 * int64_t(count)) / g;
+    call.sentBytes = quilt::ringAllReduceBytes(4 * uint64_t(count), g);
   } else if (kind == "all_gather") {
     int block = static_cast<int>(b / g);
-    auto counts = std::make_shared<std::vector<int>>(g, block);
-    auto displs = std::make_shared<std::vector<int>>(g);
-    for (int i = 0; i < g; ++i)
-      (*displs)[i] = i * block;
+    UniformBlocks blocks(g, block);
     call.run = [=] {
-      MPI_Allgatherv(send, block, MPI_BYTE, recv, counts->data(), displs->data(), MPI_BYTE, comm);
+      MPI_Allgatherv(send, block, MPI_BYTE, recv, blocks.counts->data(), blocks.displs->data(),
+                     MPI_BYTE, comm);
     };
-    call.sentBytes = int64_t(block) * g - block;
+    call.sentBytes = quilt::ringAllGatherBytes(uint64_t(block) * g, block);
   } else if (kind == "reduce_scatter") {
     int count = static_cast<int>(b / 4 / g);
     auto counts = std::make_shared<std::vector<int>>(g, count);
     call.run = [=] {
       MPI_Reduce_scatter(send, recv, counts->data(), MPI_FLOAT, MPI_SUM, comm);
     };
-    call.sentBytes = 4 * (int64_t(count) * g - count);
+    // A ring reduce-scatter forwards every block but the rank's own.
+    call.sentBytes = quilt::ringAllGatherBytes(4 * uint64_t(count) * g, 4 * uint64_t(count));
   } else if (kind == "all_to_all") {
     int block = static_cast<int>(b / g);
-    auto counts = std::make_shared<std::vector<int>>(g, block);
-    auto displs = std::make_shared<std::vector<int>>(g);
-    for (int i = 0; i < g; ++i)
-      (*displs)[i] = i * block;
+    UniformBlocks blocks(g, block);
     call.run = [=] {
-      MPI_Alltoallv(send, counts->data(), displs->data(), MPI_BYTE, recv, counts->data(),
-                    displs->data(), MPI_BYTE, comm);
+      MPI_Alltoallv(send, blocks.counts->data(), blocks.displs->data(), MPI_BYTE, recv,
+                    blocks.counts->data(), blocks.displs->data(), MPI_BYTE, comm);
     };
-    call.sentBytes = int64_t(block) * (g - 1);
+    // A target dim of g positions, one block each; the rank keeps its own.
+    const int64_t parts[] = {g};
+    call.sentBytes = quilt::allToAllBytes(block, g, parts, 1, me);
   } else if (kind == "halo_exchange") {
     // Both neighbours at once, receives posted first: Communicator::exchange.
     int m = static_cast<int>(b);

@@ -48,20 +48,11 @@ struct CollectSimulation : PassWrapper<CollectSimulation, OperationPass<ModuleOp
       size_t level = topology.levelBetween(0, stride * (size - 1));
       simulation.placement.push_back({name.str(), size, stride, topology.levels[level].name});
     }
-    simulation.weightBytes = 0;
-    module.walk([&](ConstantOp c) {
-      simulation.weightBytes += cast<RankedTensorType>(c.getType()).getNumElements() * 4;
-    });
+    simulation.weightBytes = weightBytesOf(module);
   }
 
   Simulation &simulation;
 };
-
-std::string ms(double us) {
-  std::string s;
-  llvm::raw_string_ostream(s) << llvm::format("%.3f", us / 1000.0);
-  return s;
-}
 
 } // namespace
 
@@ -77,8 +68,9 @@ void quilt::printSimulation(llvm::raw_ostream &os, const Simulation &s) {
   os << "predicted on '" << s.topology->name << "': " << c.ranks << " devices, mesh " << mesh;
   if (!s.description.empty())
     os << " (" << s.description << ")";
-  os << "\n  time per step " << ms(c.totalUs) << " ms = compute " << ms(c.computeUs)
-     << " + halo " << ms(c.haloUs) << " + collective " << ms(c.collectiveUs) << " ms\n";
+  os << "\n  time per step " << formatMs(c.totalUs) << " ms = compute "
+     << formatMs(c.computeUs) << " + halo " << formatMs(c.haloUs) << " + collective "
+     << formatMs(c.collectiveUs) << " ms\n";
   if (s.arenaBytes)
     os << llvm::format("  memory per device %.1f MiB (arena %.1f + weights %.1f)\n",
                        (*s.arenaBytes + s.weightBytes) / 1048576.0, *s.arenaBytes / 1048576.0,
@@ -98,7 +90,7 @@ void quilt::printSimulation(llvm::raw_ostream &os, const Simulation &s) {
   os << "  slowest ops:\n";
   for (size_t i = 0; i < std::min<size_t>(5, slow.size()); ++i) {
     const OpCost &op = *slow[i];
-    os << "    " << ms(op.us) << " ms  " << op.kind;
+    os << "    " << formatMs(op.us) << " ms  " << op.kind;
     if (!op.node.empty())
       os << " '" << op.node << "'";
     os << " (" << stringifyCostPhase(op.phase) << ", " << op.opClass;
@@ -209,8 +201,9 @@ void quilt::printScaling(llvm::raw_ostream &os, ArrayRef<ScalingRow> rows,
     double efficiency = speedup / scale;
     os << llvm::format("%8lld  %-10s  %10s  %10s  %10s  %10s  %8.2f  %9.1f%%  ",
                        (long long)row.devices, row.plan.meshString().c_str(),
-                       ms(c.totalUs).c_str(), ms(c.computeUs).c_str(), ms(c.haloUs).c_str(),
-                       ms(c.collectiveUs).c_str(), speedup, 100.0 * efficiency);
+                       formatMs(c.totalUs).c_str(), formatMs(c.computeUs).c_str(),
+                       formatMs(c.haloUs).c_str(), formatMs(c.collectiveUs).c_str(), speedup,
+                       100.0 * efficiency);
     if (weak) {
       std::string shape;
       for (auto [i, n] : llvm::enumerate(row.inputShape))

@@ -330,18 +330,18 @@ int main(int argc, char **argv) {
   } else if (compileTo != Phase::Import) {
     quilt::addPreparePasses(pm, pipeline);
   }
-  auto search = [&](int64_t n) -> FailureOr<std::vector<quilt::PlanCandidate>> {
+  auto search = [&](ModuleOp prepared, int64_t n) -> FailureOr<std::vector<quilt::PlanCandidate>> {
     quilt::PlanSearchOptions options;
     options.devices = n;
     options.topology = &*topology;
     options.evaluate = searchBreadth;
     options.pipeline = pipeline;
-    return quilt::searchPlans(*module, options, error);
+    return quilt::searchPlans(prepared, options, error);
   };
   if (!scaling.empty()) {
     std::vector<quilt::ScalingRow> rows;
     for (int64_t n : scaling) {
-      auto ranked = search(n);
+      auto ranked = search(*module, n);
       if (failed(ranked))
         return fail(error);
       rows.push_back({n, ranked->front(), {}});
@@ -371,9 +371,7 @@ int main(int argc, char **argv) {
       quilt::addPreparePasses(prepare, pipeline);
       if (failed(prepare.run(*grown)))
         return fail("weak scaling at " + std::to_string(n) + " devices: compilation failed");
-      std::swap(module, grown);
-      auto ranked = search(n);
-      std::swap(module, grown);
+      auto ranked = search(*grown, n);
       if (failed(ranked))
         return fail("weak scaling: " + error);
       weak.push_back({n, ranked->front(), shapes[main->first]});
@@ -385,7 +383,7 @@ int main(int argc, char **argv) {
   std::string planDescription;
   std::vector<quilt::PlanCandidate> rankedPlans; // for --plan-report
   if (autoMesh) {
-    auto ranked = search(devices);
+    auto ranked = search(*module, devices);
     if (failed(ranked))
       return fail(error);
     if (explainPlan)

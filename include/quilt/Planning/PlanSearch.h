@@ -98,6 +98,12 @@ mlir::LogicalResult evaluateCandidate(mlir::ModuleOp prepared, const PipelineOpt
 /// (static shape, named). Its name and type, or nullopt.
 std::optional<std::pair<std::string, mlir::RankedTensorType>> mainInputOf(mlir::ModuleOp module);
 
+/// Bytes of the program's weights (its constants), which every rank holds.
+int64_t weightBytesOf(mlir::ModuleOp module);
+
+/// Microseconds as milliseconds with three decimals, as the tables print them.
+std::string formatMs(double us);
+
 /// `--explain-plan`: the ranked table and why the winner beat the runner-up.
 void printPlanExplanation(llvm::raw_ostream &os, llvm::ArrayRef<PlanCandidate> ranked,
                           const Topology &topology, int64_t devices);
