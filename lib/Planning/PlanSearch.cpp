@@ -3,6 +3,7 @@
 #include "quilt/Analysis/CostFormulas.h"
 #include "quilt/Conversion/Passes.h"
 #include "quilt/Transforms/Passes.h"
+#include "quilt/partition_math.h"
 
 #include "Quilt/IR/QuiltDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -64,8 +65,6 @@ std::string PlanCandidate::shardFlag() const {
 }
 
 namespace {
-
-constexpr const char *kAxisNames[] = {"x", "y", "z"};
 
 /// Ordered factorizations of `n` into at most `maxAxes` factors > 1 ([1]
 /// for one device).
@@ -263,7 +262,7 @@ quilt::searchPlans(ModuleOp prepared, const PlanSearchOptions &options, std::str
   std::vector<PlanCandidate> candidates;
   std::vector<std::vector<int64_t>> meshes;
   std::vector<int64_t> prefix;
-  factorizations(options.devices, 3, prefix, meshes);
+  factorizations(options.devices, kMaxMeshAxes, prefix, meshes);
   if (options.devices == 1)
     candidates.push_back(one);
   for (const std::vector<int64_t> &mesh : meshes) {
@@ -291,7 +290,7 @@ quilt::searchPlans(ModuleOp prepared, const PlanSearchOptions &options, std::str
           c.shards.push_back((axis ? "" : input->name + ":") + std::to_string(d) + "=" +
                              std::to_string(axis));
           c.description += std::string(axis ? ", " : "") + dimName(d, rank) + " over " +
-                           kAxisNames[axis] + " (" + std::to_string(mesh[axis]) + ")";
+                           meshAxisName(static_cast<int>(axis)) + " (" + std::to_string(mesh[axis]) + ")";
         }
         c.shards.back() += "@p0";
         c.screenUs = screen(c, on, *input, program, oneRankUs, topology);

@@ -1,6 +1,7 @@
 //===- AnnotateInputs.cpp - create the mesh, pin input shardings -----------===//
 #include "quilt/Transforms/Passes.h"
 #include "quilt/Transforms/ShardingUtils.h"
+#include "quilt/partition_math.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -115,8 +116,9 @@ struct AnnotateInputs : quilt::impl::QuiltAnnotateInputsBase<AnnotateInputs> {
     SmallVector<int64_t> shape(meshShape.begin(), meshShape.end());
     if (shape.empty())
       shape.push_back(1);
-    if (shape.size() > 3) {
-      module.emitError("--mesh has ") << shape.size() << " axes; at most 3 are supported";
+    if (shape.size() > static_cast<size_t>(kMaxMeshAxes)) {
+      module.emitError("--mesh has ") << shape.size() << " axes; at most " << kMaxMeshAxes
+                                      << " are supported";
       return signalPassFailure();
     }
     std::string error;
@@ -129,9 +131,8 @@ struct AnnotateInputs : quilt::impl::QuiltAnnotateInputsBase<AnnotateInputs> {
     OpBuilder builder(ctx);
     builder.setInsertionPointToStart(module.getBody());
     SmallVector<Attribute> axisNames;
-    const char *names[] = {"x", "y", "z"};
     for (size_t i = 0; i < shape.size(); ++i)
-      axisNames.push_back(builder.getStringAttr(names[i]));
+      axisNames.push_back(builder.getStringAttr(meshAxisName(static_cast<int>(i))));
     if (!module.lookupSymbol<MeshOp>("mesh"))
       MeshOp::create(builder, module.getLoc(), "mesh", builder.getArrayAttr(axisNames),
                      builder.getDenseI64ArrayAttr(shape));

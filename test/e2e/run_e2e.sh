@@ -65,7 +65,7 @@ fail() {
   exit 1
 }
 
-# P is a mesh shape: N, NxM or NxMxK; mpirun gets the product.
+# P is a mesh shape: N, NxM, NxMxK or NxMxKxL; mpirun gets the product.
 case "$P" in ''|*[!0-9x]*|x*|*x|*xx*) fail "P must be a mesh shape like 4 or 2x2, got '$P'";; esac
 NRANKS=$(( ${P//x/*} ))
 [ "$NRANKS" -ge 1 ] || fail "the mesh must have at least one rank"

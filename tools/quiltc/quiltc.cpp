@@ -8,6 +8,7 @@
 #include "quilt/Import/OnnxImporter.h"
 #include "quilt/Target/Executable.h"
 #include "quilt/Transforms/Passes.h"
+#include "quilt/partition_math.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -39,7 +40,7 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output: the executable (it
                                        cl::value_desc("path"), cl::init("-"),
                                        cl::cat(quiltCategory));
 static cl::opt<std::string> meshSpec("mesh", cl::desc("Mesh shape: ranks per axis, e.g. 4 or "
-                                                      "2x2 (axes are named x, y, z; the last "
+                                                      "2x2, at most 4 axes (named x, y, z, w; the last "
                                                       "varies fastest over ranks, so it stays "
                                                       "inside a node), or auto: the plan search "
                                                       "picks mesh and splits for --devices"),
@@ -155,7 +156,7 @@ static FailureOr<SmallVector<int64_t>> parseMesh(StringRef spec) {
       return failure();
     shape.push_back(n);
   }
-  if (shape.empty() || shape.size() > 3)
+  if (shape.empty() || shape.size() > static_cast<size_t>(quilt::kMaxMeshAxes))
     return failure();
   return shape;
 }
@@ -237,7 +238,7 @@ int main(int argc, char **argv) {
   auto mesh = autoMesh ? FailureOr<SmallVector<int64_t>>(SmallVector<int64_t>{1})
                        : parseMesh(meshSpec);
   if (failed(mesh))
-    return fail("--mesh='" + meshSpec + "' is not N, NxM, NxMxK with positive sizes, or auto");
+    return fail("--mesh='" + meshSpec + "' is not N, NxM, NxMxK or NxMxKxL with positive sizes, or auto");
   int64_t meshRanks = 1;
   for (int64_t n : *mesh)
     meshRanks *= n;

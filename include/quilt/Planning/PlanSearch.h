@@ -1,7 +1,7 @@
 //===- PlanSearch.h - choose the mesh and splits by predicted time -*- C++ -*-===//
 //
 // `quiltc --mesh=auto --devices=N`: enumerate meshes (ordered factorizations
-// of N into up to three axes) and, per mesh axis, the dim of the model's
+// of N into up to four axes) and, per mesh axis, the dim of the model's
 // main input it splits (batch, channels or a spatial dim; two axes may nest
 // on one dim; the mesh's last axis is the fastest-varying, so it is the one
 // kept inside a node), screen every candidate with a closed form, then run

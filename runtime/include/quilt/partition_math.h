@@ -10,6 +10,13 @@
 
 namespace quilt {
 
+/// A device mesh has at most this many axes, named x, y, z, w in order.
+constexpr int kMaxMeshAxes = 4;
+inline const char *meshAxisName(int axis) {
+  static const char *const names[kMaxMeshAxes] = {"x", "y", "z", "w"};
+  return axis >= 0 && axis < kMaxMeshAxes ? names[axis] : "?";
+}
+
 /// A half-open index range [begin, end) along one tensor dim.
 struct Range {
   int64_t begin = 0;
