@@ -3,6 +3,8 @@
 #ifndef QUILT_RUNTIME_BOX_H
 #define QUILT_RUNTIME_BOX_H
 
+#include "box_kernels.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -15,12 +17,18 @@ struct BoxRef {
   std::vector<int64_t> offset;
 };
 
-/// Copies the box of extent `box` at src.offset in `src` to dst.offset in
-/// `dst`, as memcpy runs over the longest contiguous stretches.
+/// The geometry of the kernels of box_kernels.h for the box of extent `box`
+/// at a.offset in tensor a (the source) and b->offset in b (the
+/// destination; null for a fill), trailing whole dims folded into the run.
+BoxGeometry boxGeometry(const std::vector<int64_t> &box, const BoxRef &a, const BoxRef *b);
+
+/// Host memory: copies the box of extent `box` at src.offset in `src` to
+/// dst.offset in `dst` on the host device (kernels with a context use
+/// ctx->device.copyBox, which works on any device).
 void copyBox(const float *src, const BoxRef &srcBox, float *dst, const BoxRef &dstBox,
              const std::vector<int64_t> &box);
 
-/// Sets the box of extent `box` at `at` in `dst` to `value`.
+/// Host memory: sets the box of extent `box` at `at` in `dst` to `value`.
 void fillBox(float *dst, const BoxRef &at, const std::vector<int64_t> &box, float value);
 
 /// `shape` with dim `dim` replaced by `extent`.

@@ -6,8 +6,9 @@
 #include <cstdlib>
 
 quilt_rt_ctx::quilt_rt_ctx(quilt::Communicator &comm, std::vector<int64_t> meshShape,
-                           size_t arenaBytes, size_t arenaAlignment)
-    : comm(comm), mesh(std::move(meshShape)), coords(mesh.size()), arenaBytes(arenaBytes) {
+                           size_t arenaBytes, size_t arenaAlignment, quilt::Device &device)
+    : comm(comm), device(device), mesh(std::move(meshShape)), coords(mesh.size()),
+      arenaBytes(arenaBytes) {
   int64_t rest = comm.rank();
   for (size_t i = mesh.size(); i-- > 0;) {
     if (mesh[i] <= 0)
@@ -15,21 +16,11 @@ quilt_rt_ctx::quilt_rt_ctx(quilt::Communicator &comm, std::vector<int64_t> meshS
     coords[i] = rest % mesh[i];
     rest /= mesh[i];
   }
-  if (arenaAlignment < alignof(std::max_align_t))
-    arenaAlignment = alignof(std::max_align_t);
-  if (arenaAlignment & (arenaAlignment - 1))
-    quilt::raise("arena alignment ", arenaAlignment, " is not a power of two");
-  // aligned_alloc wants a multiple of the alignment; one spare block also
-  // makes a zero-byte arena a valid pointer.
-  size_t rounded = (arenaBytes / arenaAlignment + 1) * arenaAlignment;
-  arena = std::aligned_alloc(arenaAlignment, rounded);
-  if (!arena)
-    quilt::raise("cannot allocate an arena of ", arenaBytes, " bytes");
   // Zeroed so that padding a model never writes reads as zero, run after run.
-  std::memset(arena, 0, rounded);
+  arena = device.allocate(arenaBytes, arenaAlignment);
 }
 
-quilt_rt_ctx::~quilt_rt_ctx() { std::free(arena); }
+quilt_rt_ctx::~quilt_rt_ctx() { device.release(arena); }
 
 int64_t quilt_rt_ctx::axisSize(int64_t axis) const {
   if (axis < 0 || axis >= static_cast<int64_t>(mesh.size()))

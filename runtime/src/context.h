@@ -5,6 +5,7 @@
 #define QUILT_RUNTIME_CONTEXT_H
 
 #include "communicator.h"
+#include "device.h"
 #include "quilt/runtime.h"
 
 #include <chrono>
@@ -36,9 +37,10 @@ public:
 } // namespace quilt
 
 struct quilt_rt_ctx {
-  /// Coordinates come from the communicator's rank, row-major over `mesh`.
+  /// Coordinates come from the communicator's rank, row-major over `mesh`;
+  /// the arena is device memory, zeroed.
   quilt_rt_ctx(quilt::Communicator &comm, std::vector<int64_t> mesh, size_t arenaBytes,
-               size_t arenaAlignment);
+               size_t arenaAlignment, quilt::Device &device = quilt::hostDevice());
   ~quilt_rt_ctx();
   quilt_rt_ctx(const quilt_rt_ctx &) = delete;
   quilt_rt_ctx &operator=(const quilt_rt_ctx &) = delete;
@@ -73,12 +75,16 @@ struct quilt_rt_ctx {
   }
 
   quilt::Communicator &comm;
+  quilt::Device &device;
   std::vector<int64_t> mesh;
   std::vector<int64_t> coords;
   void *arena = nullptr;
   size_t arenaBytes = 0;
   const void *weights = nullptr;
   size_t weightsBytes = 0;
+  /// The weights' copy on a device the host cannot address (`weights` then
+  /// points into it).
+  quilt::DeviceBuffer deviceWeights;
   quilt::PhaseTimes times;
   std::unordered_map<const int64_t *, std::unique_ptr<quilt::KernelPlan>> plans;
   /// Replaced by tests to turn kernel errors into exceptions.

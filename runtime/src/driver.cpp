@@ -1,4 +1,5 @@
 #include "driver.h"
+#include "backend.h"
 #include "communicator.h"
 #include "context.h"
 #include "error.h"
@@ -54,6 +55,9 @@ public:
 };
 
 void checkJob(const ModelInfo &info, const Options &o, const Communicator &comm) {
+  if (info.target != backendTarget())
+    raise("the model was compiled with --target=", info.target, " but linked with the ",
+          backendTarget(), " runtime; recompile with --target=", backendTarget());
   if (info.meshSize() != comm.size())
     raise("the model was compiled for a mesh of ", info.meshSize(), " ranks (",
           info.meshString(), ") but MPI started ", comm.size(), " ranks; run with mpirun -n ",
@@ -111,14 +115,49 @@ void checkNpyHeader(const NpyHeader &h, const IoSpec &io, const std::string &pat
           shapeString(io.globalShape()));
 }
 
+/// Slabs move between files and device memory through one host buffer when
+/// the host cannot address the device's memory.
+class Staging {
+public:
+  explicit Staging(Device &device) : device_(device) {}
+  /// Where to read `count` floats destined for `deviceData`; then commit().
+  float *forWrite(float *deviceData, int64_t count) {
+    if (device_.hostAddressable())
+      return deviceData;
+    host_.resize(count);
+    return host_.data();
+  }
+  void commit(float *deviceData, int64_t count) {
+    if (!device_.hostAddressable())
+      device_.copy(deviceData, host_.data(), count * sizeof(float), CopyKind::HostToDevice);
+  }
+  /// `count` floats of device memory, readable on the host.
+  const float *read(const float *deviceData, int64_t count) {
+    if (device_.hostAddressable())
+      return deviceData;
+    host_.resize(count);
+    device_.copy(host_.data(), deviceData, count * sizeof(float), CopyKind::DeviceToHost);
+    device_.synchronize();
+    return host_.data();
+  }
+
+private:
+  Device &device_;
+  std::vector<float> host_;
+};
+
 void readInputs(const ModelInfo &info, const Options &o, quilt_rt_ctx &ctx) {
+  Staging staging(ctx.device);
   for (size_t i = 0; i < info.inputs.size(); ++i) {
     const IoSpec &io = info.inputs[i];
     NpyHeader header = readNpyHeader(o.inputs[i]);
     checkNpyHeader(header, io, o.inputs[i], "input");
     TensorView view = viewOf(io, ctx);
-    readNpySlab(o.inputs[i], header, slabOf(view), bufferOf(io, view, ctx, "input"));
+    float *data = bufferOf(io, view, ctx, "input");
+    readNpySlab(o.inputs[i], header, slabOf(view), staging.forWrite(data, view.numElements()));
+    staging.commit(data, view.numElements());
   }
+  ctx.device.synchronize();
 }
 
 bool writeOutputs(Job &job, const ModelInfo &info, const Options &o, quilt_rt_ctx &ctx) {
@@ -128,11 +167,13 @@ bool writeOutputs(Job &job, const ModelInfo &info, const Options &o, quilt_rt_ct
     for (size_t i = 0; job.isRoot() && i < o.outputs.size(); ++i)
       createNpyFile(o.outputs[i], info.outputs[i].globalShape());
   });
+  Staging staging(ctx.device);
   return created && job.agree([&] {
     for (size_t i = 0; i < o.outputs.size(); ++i) {
       const IoSpec &io = info.outputs[i];
       TensorView view = viewOf(io, ctx);
-      const float *data = bufferOf(io, view, ctx, "output");
+      const float *data =
+          staging.read(bufferOf(io, view, ctx, "output"), view.numElements());
       if (ownsCopy(io, ctx))
         writeNpySlab(o.outputs[i], io.globalShape(), slabOf(view), data);
     }
@@ -163,7 +204,9 @@ Deviation outputDeviation(const IoSpec &io, const std::string &path, quilt_rt_ct
   TensorView view = viewOf(io, ctx);
   std::vector<float> ref(view.numElements());
   readNpySlab(path, header, slabOf(view), ref.data());
-  return localDeviation(bufferOf(io, view, ctx, "output"), ref.data(), view.numElements());
+  Staging staging(ctx.device);
+  return localDeviation(staging.read(bufferOf(io, view, ctx, "output"), view.numElements()),
+                        ref.data(), view.numElements());
 }
 
 /// Returns false when a reference cannot be read; `ok` says whether every
@@ -235,12 +278,13 @@ void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t 
                     void (*modelRun)(quilt_rt_ctx *)) {
   job.comm.barrier();
   ctx.times = PhaseTimes{};
-  uint64_t bytesBefore = job.comm.bytesSent();
+  uint64_t bytesBefore = ctx.comm.bytesSent();
   auto start = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < iterations; ++i)
     modelRun(&ctx);
+  ctx.device.synchronize();
   double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  printTimes(job, ctx, info, iterations, total, job.comm.bytesSent() - bytesBefore);
+  printTimes(job, ctx, info, iterations, total, ctx.comm.bytesSent() - bytesBefore);
   printPeakMemory(job);
 }
 
@@ -252,11 +296,13 @@ struct Traffic {
   uint64_t total = 0;
 };
 
-Traffic runRecorded(Communicator &comm, quilt_rt_ctx &ctx, void (*modelRun)(quilt_rt_ctx *)) {
+Traffic runRecorded(quilt_rt_ctx &ctx, void (*modelRun)(quilt_rt_ctx *)) {
+  Communicator &comm = ctx.comm;
   Traffic traffic;
   uint64_t before = comm.bytesSent();
   comm.attachTrafficLog(&traffic.ops);
   modelRun(&ctx);
+  ctx.device.synchronize();
   comm.attachTrafficLog(nullptr);
   traffic.total = comm.bytesSent() - before;
   return traffic;
@@ -324,19 +370,30 @@ std::unique_ptr<MappedWeights> loadWeights(const ModelInfo &info, const Options 
 
 int runModel(Job &job, const ModelInfo &info, const Options &o,
              void (*modelRun)(quilt_rt_ctx *)) {
+  std::unique_ptr<Backend> backend;
   std::unique_ptr<MappedWeights> weights;
   std::unique_ptr<quilt_rt_ctx> ctx;
-  bool ready = job.agree([&] {
-    job.comm.setMesh(info.axisSizes);
-    ctx = std::make_unique<quilt_rt_ctx>(job.comm, info.axisSizes, info.arenaBytes,
-                                         info.arenaAlignment);
+  bool ready = job.agree([&] { job.comm.setMesh(info.axisSizes); }) &&
+               job.agree([&] { backend = createBackend(job.comm, info.axisSizes); });
+  ready = ready && job.agree([&] {
+    Communicator &data = backend->dataComm ? *backend->dataComm : job.comm;
+    ctx = std::make_unique<quilt_rt_ctx>(data, info.axisSizes, info.arenaBytes,
+                                         info.arenaAlignment, *backend->device);
     weights = loadWeights(info, o);
     ctx->weights = weights ? weights->data() : nullptr;
     ctx->weightsBytes = weights ? weights->size() : 0;
+    // A device the host cannot address gets its own copy, made once.
+    if (weights && !ctx->device.hostAddressable()) {
+      ctx->deviceWeights = DeviceBuffer(ctx->device, weights->size());
+      ctx->device.copy(ctx->deviceWeights.data(), weights->data(), weights->size(),
+                       CopyKind::HostToDevice);
+      ctx->device.synchronize();
+      ctx->weights = ctx->deviceWeights.data();
+    }
   });
   if (!ready || !job.agree([&] { readInputs(info, o, *ctx); }))
     return 1;
-  Traffic traffic = runRecorded(job.comm, *ctx, modelRun);
+  Traffic traffic = runRecorded(*ctx, modelRun);
   if (o.iterations > 0)
     timeIterations(job, *ctx, info, o.iterations, modelRun);
   if (!o.reportPath.empty() && !writeReport(job, info, o.reportPath, traffic))

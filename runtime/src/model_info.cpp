@@ -126,6 +126,8 @@ ModelInfo parseModelInfo(const char *text) {
   info.version = static_cast<int>(intField(root, "version", "model info"));
   if (info.version != 1)
     raise("model info version ", info.version, " (this runtime reads version 1)");
+  if (root.contains("target"))
+    info.target = stringField(root, "target", "model info");
   parseMesh(field(root, "mesh", "model info"), info);
   info.arenaBytes = intField(root, "arena_bytes", "model info");
   if (root.contains("arena_alignment"))

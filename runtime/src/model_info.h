@@ -22,6 +22,8 @@ struct IoSpec {
 
 struct ModelInfo {
   int version = 0;
+  /// The quiltc --target the model was compiled for ("cpu" when absent).
+  std::string target = "cpu";
   std::string meshName;
   std::vector<std::string> axisNames;
   std::vector<int64_t> axisSizes;

@@ -38,7 +38,7 @@ class AllToAllPlan : public KernelPlan {
 public:
   AllToAllBlocks blocks;
   std::vector<size_t> sendBytes, recvBytes;
-  std::vector<float> send, recv;
+  DeviceBuffer send, recv;
 };
 
 std::unique_ptr<AllToAllPlan> makePlan(const quilt_rt_ctx &ctx, const TensorView &x,
@@ -55,8 +55,8 @@ std::unique_ptr<AllToAllPlan> makePlan(const quilt_rt_ctx &ctx, const TensorView
     sendTotal += plan->sendBytes.back();
     recvTotal += plan->recvBytes.back();
   }
-  plan->send.resize(sendTotal / sizeof(float));
-  plan->recv.resize(recvTotal / sizeof(float));
+  plan->send = DeviceBuffer(ctx.device, sendTotal);
+  plan->recv = DeviceBuffer(ctx.device, recvTotal);
   return plan;
 }
 
@@ -78,16 +78,19 @@ void allToAll(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   std::vector<int64_t> zero(x.rank(), 0);
   const float *in = static_cast<const float *>(buffers[0]);
   float *out = static_cast<float *>(buffers[1]);
-  float *at = plan->send.data();
+  Device &device = ctx->device;
+  float *at = plan->send.floats();
   for (size_t j = 0; j < members; ++j) {
-    copyBox(in, {&x.extent, b.sendOffset[j]}, at, {&b.sendExtent[j], zero}, b.sendExtent[j]);
+    device.copyBox(in, {&x.extent, b.sendOffset[j]}, at, {&b.sendExtent[j], zero}, b.sendExtent[j]);
     at += plan->sendBytes[j] / sizeof(float);
   }
+  device.commAfterCompute();
   ctx->comm.allToAll(plan->send.data(), plan->sendBytes, plan->recv.data(), plan->recvBytes,
                      moving);
-  const float *got = plan->recv.data();
+  device.computeAfterComm();
+  const float *got = plan->recv.floats();
   for (size_t j = 0; j < members; ++j) {
-    copyBox(got, {&b.recvExtent[j], zero}, out, {&y.extent, b.recvOffset[j]}, b.recvExtent[j]);
+    device.copyBox(got, {&b.recvExtent[j], zero}, out, {&y.extent, b.recvOffset[j]}, b.recvExtent[j]);
     got += plan->recvBytes[j] / sizeof(float);
   }
 }

@@ -4,7 +4,6 @@
 #include "error.h"
 #include "layout.h"
 
-#include <cstring>
 
 namespace quilt {
 namespace {
@@ -36,10 +35,12 @@ void allReduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   int64_t n = op.tensors[0].numElements();
   if (op.tensors[1].numElements() != n)
     raise("input has ", n, " elements, output ", op.tensors[1].numElements());
-  if (buffers[0] != buffers[1] && n > 0)
-    std::memcpy(buffers[1], buffers[0], n * sizeof(float));
-  if (axes != 0)
+  ctx->device.copy(buffers[1], buffers[0], n * sizeof(float), CopyKind::DeviceToDevice);
+  if (axes != 0) {
+    ctx->device.commAfterCompute();
     ctx->comm.allReduce(buffers[1], n, ElemType::F32, kind, axes);
+    ctx->device.computeAfterComm();
+  }
 }
 
 void checkGatherLayouts(const TensorView &x, const TensorView &y, int64_t dim, int64_t axis) {
@@ -59,7 +60,7 @@ void checkGatherLayouts(const TensorView &x, const TensorView &y, int64_t dim, i
 
 class GatherPlan : public KernelPlan {
 public:
-  std::vector<float> scratch;
+  DeviceBuffer scratch;
 };
 
 void allGather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
@@ -79,22 +80,27 @@ void allGather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     bytes[c] = granularBlockSize(n, g, parts, c) * outer * inner * sizeof(float);
   auto *y_ = static_cast<float *>(buffers[1]);
   // Along the outermost non-trivial dim the blocks land in place.
+  Device &device = ctx->device;
   if (outer == 1) {
+    device.commAfterCompute();
     ctx->comm.allGather(buffers[0], bytes[ctx->axisCoord(axis)], y_, bytes,
                         static_cast<int>(axis));
+    device.computeAfterComm();
     return;
   }
   size_t words = op.attrs.position() - params;
   GatherPlan *plan = ctx->findPlan<GatherPlan>(params, words);
   if (!plan)
     plan = &ctx->storePlan(params, words, std::make_unique<GatherPlan>());
-  plan->scratch.resize(y.numElements());
+  plan->scratch.reserve(device, y.numElements() * sizeof(float));
+  device.commAfterCompute();
   ctx->comm.allGather(buffers[0], bytes[ctx->axisCoord(axis)], plan->scratch.data(), bytes,
                       static_cast<int>(axis));
-  const float *from = plan->scratch.data();
+  device.computeAfterComm();
+  const float *from = plan->scratch.floats();
   for (int64_t c = 0; c < parts; ++c) {
     std::vector<int64_t> box = withDim(x.extent, d, granularBlockSize(n, g, parts, c));
-    copyBox(from, {&box, std::vector<int64_t>(x.rank(), 0)}, y_,
+    device.copyBox(from, {&box, std::vector<int64_t>(x.rank(), 0)}, y_,
             {&y.extent, offsetAt(y.rank(), d, granularBlockRange(n, g, parts, c).begin)}, box);
     from += bytes[c] / sizeof(float);
   }

@@ -26,7 +26,7 @@ public:
   std::vector<Transfer> sends, recvs;
   std::vector<HaloSegment> local; // from this rank's own block
   std::vector<Range> zeros;
-  std::vector<float> sendScratch, recvScratch;
+  DeviceBuffer sendScratch, recvScratch;
 };
 
 void checkHaloLayouts(const TensorView &x, const TensorView &y, int64_t dim) {
@@ -84,8 +84,8 @@ std::unique_ptr<HaloPlan> buildHaloPlan(const quilt_rt_ctx &ctx, const TensorVie
   plan->local = haloSegments(axis, me, me);
   plan->zeros = zeroPaddingRanges(axis, me);
   if (plan->packed) {
-    plan->sendScratch.resize(sendFloats);
-    plan->recvScratch.resize(recvFloats);
+    plan->sendScratch = DeviceBuffer(ctx.device, sendFloats * sizeof(float));
+    plan->recvScratch = DeviceBuffer(ctx.device, recvFloats * sizeof(float));
   }
   return plan;
 }
@@ -95,14 +95,14 @@ std::vector<int64_t> slabBox(const TensorView &t, int dim, int64_t length) {
   return withDim(t.extent, dim, length);
 }
 
-void packSends(HaloPlan &plan, const TensorView &x, const float *xs, std::vector<Message> &out) {
+void packSends(Device &device, HaloPlan &plan, const TensorView &x, const float *xs, std::vector<Message> &out) {
   for (Transfer &t : plan.sends) {
     std::vector<int64_t> box = slabBox(x, plan.dim, t.segment.length);
     size_t bytes = t.segment.length * plan.inner * x.product(0, plan.dim) * sizeof(float);
     float *data;
     if (plan.packed) {
-      data = plan.sendScratch.data() + t.scratchOffset;
-      copyBox(xs, {&x.extent, offsetAt(x.rank(), plan.dim, t.segment.srcBegin)}, data,
+      data = plan.sendScratch.floats() + t.scratchOffset;
+      device.copyBox(xs, {&x.extent, offsetAt(x.rank(), plan.dim, t.segment.srcBegin)}, data,
               {&box, std::vector<int64_t>(x.rank(), 0)}, box);
     } else {
       data = const_cast<float *>(xs) + t.segment.srcBegin * plan.inner;
@@ -114,29 +114,29 @@ void packSends(HaloPlan &plan, const TensorView &x, const float *xs, std::vector
 void postRecvs(HaloPlan &plan, const TensorView &y, float *ys, std::vector<Message> &out) {
   for (Transfer &t : plan.recvs) {
     size_t bytes = t.segment.length * plan.inner * y.product(0, plan.dim) * sizeof(float);
-    float *data = plan.packed ? plan.recvScratch.data() + t.scratchOffset
+    float *data = plan.packed ? plan.recvScratch.floats() + t.scratchOffset
                               : ys + t.segment.dstBegin * plan.inner;
     out.push_back({t.peer, data, bytes, t.tag});
   }
 }
 
-void unpackRecvs(HaloPlan &plan, const TensorView &y, float *ys) {
+void unpackRecvs(Device &device, HaloPlan &plan, const TensorView &y, float *ys) {
   if (!plan.packed)
     return;
   for (Transfer &t : plan.recvs) {
     std::vector<int64_t> box = slabBox(y, plan.dim, t.segment.length);
-    copyBox(plan.recvScratch.data() + t.scratchOffset, {&box, std::vector<int64_t>(y.rank(), 0)},
+    device.copyBox(plan.recvScratch.floats() + t.scratchOffset, {&box, std::vector<int64_t>(y.rank(), 0)},
             ys, {&y.extent, offsetAt(y.rank(), plan.dim, t.segment.dstBegin)}, box);
   }
 }
 
-void fillLocal(const HaloPlan &plan, const TensorView &x, const float *xs, const TensorView &y,
+void fillLocal(Device &device, const HaloPlan &plan, const TensorView &x, const float *xs, const TensorView &y,
                float *ys) {
   for (const Range &r : plan.zeros)
-    fillBox(ys, {&y.extent, offsetAt(y.rank(), plan.dim, r.begin)},
+    device.fillBox(ys, {&y.extent, offsetAt(y.rank(), plan.dim, r.begin)},
             slabBox(y, plan.dim, r.size()), 0.f);
   for (const HaloSegment &s : plan.local)
-    copyBox(xs, {&x.extent, offsetAt(x.rank(), plan.dim, s.srcBegin)}, ys,
+    device.copyBox(xs, {&x.extent, offsetAt(x.rank(), plan.dim, s.srcBegin)}, ys,
             {&y.extent, offsetAt(y.rank(), plan.dim, s.dstBegin)},
             slabBox(x, plan.dim, s.length));
 }
@@ -154,11 +154,14 @@ void haloExchange(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   auto *xs = static_cast<const float *>(buffers[0]);
   auto *ys = static_cast<float *>(buffers[1]);
   std::vector<Message> sends, recvs;
-  packSends(*plan, x, xs, sends);
+  Device &device = ctx->device;
+  packSends(device, *plan, x, xs, sends);
   postRecvs(*plan, y, ys, recvs);
-  fillLocal(*plan, x, xs, y, ys);
+  fillLocal(device, *plan, x, xs, y, ys);
+  device.commAfterCompute();
   ctx->comm.exchange(sends, recvs);
-  unpackRecvs(*plan, y, ys);
+  device.computeAfterComm();
+  unpackRecvs(device, *plan, y, ys);
 }
 
 } // namespace

@@ -5,7 +5,6 @@
 #include "error.h"
 #include "layout.h"
 
-#include <cstring>
 #include <vector>
 
 namespace quilt {
@@ -13,7 +12,7 @@ namespace {
 
 class ReduceScatterPlan : public KernelPlan {
 public:
-  std::vector<float> packed;
+  DeviceBuffer packed;
 };
 
 /// x holds its block of dim `dim` left by the axes already splitting it (a
@@ -54,19 +53,21 @@ void reduceScatter(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     auto *plan = ctx->findPlan<ReduceScatterPlan>(params, words);
     if (!plan)
       plan = &ctx->storePlan(params, words, std::make_unique<ReduceScatterPlan>());
-    plan->packed.resize(x.numElements());
-    float *to = plan->packed.data();
+    plan->packed.reserve(ctx->device, x.numElements() * sizeof(float));
+    float *to = plan->packed.floats();
     for (int64_t c = 0; c < members; ++c) {
       std::vector<int64_t> box = x.extent;
       box[d] = blocks[c].size();
       std::vector<int64_t> from(x.rank(), 0);
       from[d] = blocks[c].begin;
-      copyBox(in, {&x.extent, from}, to, {&box, std::vector<int64_t>(x.rank(), 0)}, box);
+      ctx->device.copyBox(in, {&x.extent, from}, to, {&box, std::vector<int64_t>(x.rank(), 0)}, box);
       to += counts[c];
     }
-    in = plan->packed.data();
+    in = plan->packed.floats();
   }
+  ctx->device.commAfterCompute();
   ctx->comm.reduceScatter(in, out, counts, axes);
+  ctx->device.computeAfterComm();
 }
 
 void collectivePermute(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
@@ -81,14 +82,15 @@ void collectivePermute(quilt_rt_ctx *ctx, const int64_t *params, void **buffers)
   size_t bytes = x.numElements() * sizeof(float);
   int64_t parts = ctx->axisSize(axis);
   if (((shift % parts) + parts) % parts == 0) {
-    if (buffers[0] != buffers[1] && bytes)
-      std::memcpy(buffers[1], buffers[0], bytes);
+    ctx->device.copy(buffers[1], buffers[0], bytes, CopyKind::DeviceToDevice);
     return;
   }
   int64_t coord = ctx->axisCoord(axis);
   Message send{ctx->rankAlong(axis, coord + shift), buffers[0], bytes, 0};
   Message recv{ctx->rankAlong(axis, coord - shift), buffers[1], bytes, 0};
+  ctx->device.commAfterCompute();
   ctx->comm.exchange({send}, {recv});
+  ctx->device.computeAfterComm();
 }
 
 } // namespace

@@ -23,7 +23,7 @@ void shardSlice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
       raise("dim ", d, ": output range [", y.start[d], ", ", y.start[d] + y.extent[d],
             ") is not inside the input's [", x.start[d], ", ", x.start[d] + x.extent[d], ")");
   }
-  copyBox(static_cast<const float *>(buffers[0]), {&x.extent, from},
+  ctx->device.copyBox(static_cast<const float *>(buffers[0]), {&x.extent, from},
           static_cast<float *>(buffers[1]), {&y.extent, std::vector<int64_t>(y.rank(), 0)},
           y.extent);
 }

@@ -5,8 +5,6 @@
 #include "error.h"
 #include "layout.h"
 
-#include <cstring>
-
 namespace quilt {
 namespace {
 
@@ -41,7 +39,7 @@ void concat(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     const TensorView &x = op.tensors[i];
     BoxRef from{&x.extent, std::vector<int64_t>(x.rank(), 0)};
     BoxRef to{&y.extent, offsetAt(y.rank(), static_cast<int>(axis), at)};
-    copyBox(static_cast<const float *>(buffers[i]), from, out, to, x.extent);
+    ctx->device.copyBox(static_cast<const float *>(buffers[i]), from, out, to, x.extent);
     at += x.extent[axis];
   }
 }
@@ -52,8 +50,7 @@ void copy(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   int64_t n = op.tensors[0].numElements();
   if (op.tensors[1].numElements() != n)
     raise("input has ", n, " elements, output ", op.tensors[1].numElements());
-  if (buffers[0] != buffers[1] && n > 0)
-    std::memmove(buffers[1], buffers[0], n * sizeof(float));
+  ctx->device.copy(buffers[1], buffers[0], n * sizeof(float), CopyKind::DeviceToDevice);
 }
 
 } // namespace

@@ -1,0 +1,40 @@
+// What a runtime archive runs a compiled model on. Each archive links exactly
+// one backend file (backends/*.cpp) that defines these: the CPU archive runs
+// on the host device with the job's MPI communicator carrying the data; the
+// CUDA archives (real, or emulated on the host for CI) run on a CUDA device
+// with a NCCL communicator, MPI only bootstrapping it.
+#ifndef QUILT_RUNTIME_BACKEND_H
+#define QUILT_RUNTIME_BACKEND_H
+
+#include "communicator.h"
+#include "device.h"
+
+#include <memory>
+
+namespace quilt {
+
+struct Backend {
+  /// The device of this rank.
+  Device *device = nullptr;
+  /// The communicator of the model's data (halos, collectives); null when
+  /// the job's MPI communicator is it.
+  std::unique_ptr<Communicator> dataComm;
+  /// Owned device, when not the host's.
+  std::unique_ptr<Device> ownedDevice;
+};
+
+/// The --target the archive was built for: "cpu", "cuda" or "cuda-emulated".
+const char *backendTarget();
+
+/// One line for --help and errors: what this archive runs on.
+const char *backendDescription();
+
+/// Picks this rank's device and builds the data communicator over the mesh
+/// (collective over `bootstrap`: every rank calls it). Throws Error with one
+/// line naming what failed (e.g. the CUDA error).
+std::unique_ptr<Backend> createBackend(Communicator &bootstrap,
+                                       const std::vector<int64_t> &mesh);
+
+} // namespace quilt
+
+#endif // QUILT_RUNTIME_BACKEND_H

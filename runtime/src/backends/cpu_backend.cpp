@@ -1,0 +1,16 @@
+// The CPU backend: the host device; MPI carries the model's data.
+#include "backend.h"
+
+namespace quilt {
+
+const char *backendTarget() { return "cpu"; }
+
+const char *backendDescription() { return "CPU (oneDNN, FFTW) with MPI"; }
+
+std::unique_ptr<Backend> createBackend(Communicator &, const std::vector<int64_t> &) {
+  auto backend = std::make_unique<Backend>();
+  backend->device = &hostDevice();
+  return backend;
+}
+
+} // namespace quilt

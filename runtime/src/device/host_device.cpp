@@ -1,0 +1,74 @@
+// The host device: memory is host memory and kernels run at once on the
+// calling thread, one contiguous run of a box per memcpy-sized loop.
+#include "host_device.h"
+#include "box.h"
+#include "error.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace quilt {
+
+void *HostDevice::allocate(size_t bytes, size_t alignment) {
+  if (alignment < alignof(std::max_align_t))
+    alignment = alignof(std::max_align_t);
+  if (alignment & (alignment - 1))
+    raise("device alignment ", alignment, " is not a power of two");
+  // aligned_alloc wants a multiple of the alignment; one spare block also
+  // makes a zero-byte allocation a valid pointer.
+  size_t rounded = (bytes / alignment + 1) * alignment;
+  void *memory = std::aligned_alloc(alignment, rounded);
+  if (!memory)
+    raise("cannot allocate ", bytes, " bytes of ", name(), " memory");
+  std::memset(memory, 0, rounded);
+  return memory;
+}
+
+void HostDevice::release(void *memory) { std::free(memory); }
+
+void HostDevice::copy(void *dst, const void *src, size_t bytes, CopyKind) {
+  if (bytes && dst != src)
+    std::memmove(dst, src, bytes);
+}
+
+void HostDevice::launch(const CopyBoxKernel &kernel) {
+  const BoxGeometry &g = kernel.box;
+  int64_t runs = g.runs(), length = g.runLength();
+  for (int64_t r = 0; r < runs; ++r) {
+    int64_t s, d;
+    g.offsets(r * length, s, d);
+    std::memcpy(kernel.dst + d, kernel.src + s, length * sizeof(float));
+  }
+}
+
+void HostDevice::launch(const FillBoxKernel &kernel) {
+  const BoxGeometry &g = kernel.box;
+  int64_t runs = g.runs(), length = g.runLength();
+  for (int64_t r = 0; r < runs; ++r) {
+    int64_t s, d;
+    g.offsets(r * length, s, d);
+    std::fill(kernel.dst + d, kernel.dst + d + length, kernel.value);
+  }
+}
+
+void Device::copyBox(const float *src, const BoxRef &srcBox, float *dst, const BoxRef &dstBox,
+                     const std::vector<int64_t> &box) {
+  CopyBoxKernel kernel{boxGeometry(box, srcBox, &dstBox), src, dst};
+  if (kernel.box.elements())
+    launch(kernel);
+}
+
+void Device::fillBox(float *dst, const BoxRef &at, const std::vector<int64_t> &box,
+                     float value) {
+  FillBoxKernel kernel{boxGeometry(box, at, nullptr), dst, value};
+  if (kernel.box.elements())
+    launch(kernel);
+}
+
+Device &hostDevice() {
+  static HostDevice device;
+  return device;
+}
+
+} // namespace quilt

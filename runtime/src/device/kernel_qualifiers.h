@@ -1,0 +1,13 @@
+// One kernel body for two launchers: a struct whose operator()(i) does the
+// work of index i, compiled by g++ for the host loop and by nvcc for a
+// __global__ wrapper (cuda/launch.cuh). QUILT_HD marks what both compile.
+#ifndef QUILT_RUNTIME_KERNEL_QUALIFIERS_H
+#define QUILT_RUNTIME_KERNEL_QUALIFIERS_H
+
+#if defined(__CUDACC__)
+#define QUILT_HD __host__ __device__
+#else
+#define QUILT_HD
+#endif
+
+#endif // QUILT_RUNTIME_KERNEL_QUALIFIERS_H
