@@ -31,7 +31,6 @@ using namespace quilt;
 
 namespace {
 
-constexpr int64_t kAlignment = 64;
 
 /// The runtime's binary kind for a comparison.
 static int64_t compareKind(ComparePredicate predicate) {
@@ -341,7 +340,9 @@ struct Placement {
 
 class RuntimeLowering {
 public:
-  RuntimeLowering(ModuleOp module, MeshOp mesh) : module(module), mesh(mesh) {}
+  /// `target` and `alignment` come from the target registry (quiltc --target).
+  RuntimeLowering(ModuleOp module, MeshOp mesh, StringRef target, int64_t alignment)
+      : module(module), mesh(mesh), target(target.str()), alignment(alignment) {}
   LogicalResult run(func::FuncOp func, StringRef weightsFile);
 
 private:
@@ -353,6 +354,8 @@ private:
 
   ModuleOp module;
   MeshOp mesh;
+  std::string target;
+  int64_t alignment;
   DenseMap<Value, Placement> placements;
   std::vector<char> weights;
   int64_t arenaBytes = 0;
@@ -422,7 +425,7 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
       auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
       if (!dense || !dense.getElementType().isF32())
         return constant.emitOpError("only f32 dense constants can become weights");
-      weights.resize((weights.size() + kAlignment - 1) / kAlignment * kAlignment);
+      weights.resize((weights.size() + alignment - 1) / alignment * alignment);
       placements[constant] = {true, (int64_t)weights.size()};
       for (float f : dense.getValues<float>()) {
         const char *bytes = reinterpret_cast<const char *>(&f);
@@ -452,7 +455,7 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
   // Inputs are written once before the first run and read by every run.
   for (BlockArgument arg : body.getArguments())
     requests[index[arg]] = {requests[index[arg]].bytes, -1, end};
-  MemoryPlan plan = planMemory(requests, kAlignment);
+  MemoryPlan plan = planMemory(requests, alignment);
   for (auto [i, v] : llvm::enumerate(values))
     placements[v] = {false, plan.offsets[i]};
   for (auto [alias, reused] : aliases) {
@@ -576,9 +579,10 @@ void RuntimeLowering::emitInfo(func::FuncOp func) {
   }
   llvm::json::Object info{
       {"version", 1},
+      {"target", target},
       {"mesh", llvm::json::Object{{"name", mesh.getSymName().str()}, {"axes", std::move(axes)}}},
       {"arena_bytes", arenaBytes},
-      {"arena_alignment", kAlignment},
+      {"arena_alignment", alignment},
       {"weights",
        llvm::json::Object{
            {"bytes", (int64_t)weights.size()},
@@ -626,7 +630,12 @@ struct LowerToRuntime : quilt::impl::QuiltLowerToRuntimeBase<LowerToRuntime> {
           << meshes.size() << " and " << funcs.size();
       return signalPassFailure();
     }
-    RuntimeLowering lowering(module, meshes.front());
+    if (alignment < 1 || (alignment & (alignment - 1))) {
+      module.emitError("quilt-lower-to-runtime: alignment ") << alignment
+                                                             << " is not a power of two";
+      return signalPassFailure();
+    }
+    RuntimeLowering lowering(module, meshes.front(), target, alignment);
     if (failed(lowering.run(funcs.front(), weightsFile)))
       return signalPassFailure();
     funcs.front().erase();

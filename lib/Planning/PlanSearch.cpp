@@ -214,7 +214,7 @@ LogicalResult quilt::evaluateCandidate(ModuleOp prepared, const PipelineOptions 
   candidate.cost->ops.clear(); // the ops die with the clone; keep the totals
   candidate.weightBytes = weightBytesOf(*module);
   PassManager lower(ctx);
-  lower.addPass(createQuiltLowerToRuntime({""}));
+  lower.addPass(createQuiltLowerToRuntime({"", "cpu", 64}));
   if (failed(lower.run(*module))) {
     if (candidate.error.empty())
       candidate.error = "the runtime lowering failed";

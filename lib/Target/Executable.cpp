@@ -73,9 +73,9 @@ LogicalResult quilt::emitObjectFile(ModuleOp module, const std::string &objectPa
 }
 
 LogicalResult quilt::linkExecutable(const std::string &objectPath, const std::string &outputPath,
-                                    std::string &error) {
-  std::string command = std::string(QUILT_LINKER) + " " + objectPath + " " +
-                        QUILT_RUNTIME_LINK_LINE + " -o " + outputPath;
+                                    const std::string &runtimeLinkLine, std::string &error) {
+  std::string command = std::string(QUILT_LINKER) + " " + objectPath + " " + runtimeLinkLine +
+                        " -o " + outputPath;
   auto shell = llvm::sys::findProgramByName("sh");
   if (!shell) {
     error = "cannot find sh to run the linker";

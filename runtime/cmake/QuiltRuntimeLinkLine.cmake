@@ -1,6 +1,6 @@
-# quilt_runtime_link_line(<var>): one string of absolute library paths and
+# quilt_runtime_link_line(<var> <archive>): one string of absolute library paths and
 # flags, usable as `c++ model.o <string> -o model` (or with mpicxx): the
-# runtime archive, oneDNN, FFTW (float), MPI, the C++ runtime.
+# runtime archive given, oneDNN, FFTW (float), MPI, the C++ runtime.
 
 # The file an imported target links, whatever configuration it was imported in.
 function(_quilt_imported_location target var)
@@ -20,8 +20,8 @@ function(_quilt_imported_location target var)
   set(${var} "${location}" PARENT_SCOPE)
 endfunction()
 
-function(quilt_runtime_link_line var)
-  set(parts "${CMAKE_CURRENT_BINARY_DIR}/libquilt_runtime.a")
+function(quilt_runtime_link_line var archive)
+  set(parts "${archive}")
   _quilt_imported_location(DNNL::dnnl dnnl)
   list(APPEND parts "${dnnl}")
   # FFTW (single precision) for the DFT kernel.

@@ -14,13 +14,13 @@
 namespace quilt {
 
 struct Backend {
+  /// Owned device, when not the host's (declared first: destroyed last).
+  std::unique_ptr<Device> ownedDevice;
   /// The device of this rank.
   Device *device = nullptr;
   /// The communicator of the model's data (halos, collectives); null when
   /// the job's MPI communicator is it.
   std::unique_ptr<Communicator> dataComm;
-  /// Owned device, when not the host's.
-  std::unique_ptr<Device> ownedDevice;
 };
 
 /// The --target the archive was built for: "cpu", "cuda" or "cuda-emulated".

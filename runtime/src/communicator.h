@@ -38,6 +38,17 @@ struct Message {
   int tag = 0;
 };
 
+/// How a communicator library splits the world into this rank's group for
+/// `axes` of `mesh`: ranks of one group share `color` (the coordinates off
+/// the axes), `key` numbers them row-major over `axes` in the order given.
+struct GroupSplit {
+  int color = 0;
+  int key = 0;
+};
+GroupSplit groupSplit(const std::vector<int64_t> &mesh, int rank, const AxisList &axes);
+/// The axes of a mask, in mesh order (kAllRanks: every axis).
+AxisList axesOf(AxisMask mask, size_t meshAxes);
+
 class Communicator {
 public:
   virtual ~Communicator() = default;
@@ -80,6 +91,10 @@ public:
                              const AxisList &axes) = 0;
 
   virtual void barrier() = 0;
+
+  /// Host memory: `bytes` at `data` on world rank `root` to every rank (job
+  /// control and bootstrapping, e.g. NCCL's unique id; never tensor data).
+  virtual void broadcastHost(void *data, size_t bytes, int root) = 0;
 
   /// Bytes this rank has sent so far (collectives counted as ring algorithms).
   virtual uint64_t bytesSent() const = 0;

@@ -210,6 +210,10 @@ public:
 
   void barrier() override { MPI_Barrier(MPI_COMM_WORLD); }
 
+  void broadcastHost(void *data, size_t bytes, int root) override {
+    MPI_Bcast(data, checkedInt(bytes, "a broadcast"), MPI_BYTE, root, MPI_COMM_WORLD);
+  }
+
   uint64_t bytesSent() const override { return bytesSent_; }
 
   [[noreturn]] void abort(int exitCode) override {
@@ -232,37 +236,19 @@ private:
   MPI_Comm group(AxisMask axes) {
     if (axes == kAllRanks)
       return MPI_COMM_WORLD;
-    AxisList list;
-    for (size_t i = 0; i < mesh_.size(); ++i)
-      if (axes & (AxisMask(1) << i))
-        list.push_back(static_cast<int64_t>(i));
-    return group(list);
+    return group(axesOf(axes, mesh_.size()));
   }
 
-  /// The communicator of this rank's group for `axes`, members numbered
-  /// row-major over `axes` in the order given, created on first use
+  /// The communicator of this rank's group for `axes` (members numbered
+  /// row-major over `axes` in the order given), created on first use
   /// (MPI_Comm_split is collective, so every rank asks in the same order).
   MPI_Comm group(const AxisList &axes) {
     auto found = groups_.find(axes);
     if (found != groups_.end())
       return found->second;
-    std::vector<int64_t> coords(mesh_.size());
-    int64_t rest = rank_;
-    for (size_t i = mesh_.size(); i-- > 0;) {
-      coords[i] = rest % mesh_[i];
-      rest /= mesh_[i];
-    }
-    int color = 0, key = 0;
-    for (int64_t a : axes) {
-      if (a < 0 || a >= static_cast<int64_t>(mesh_.size()))
-        raise("mesh axis ", a, " of a mesh of ", mesh_.size(), " axes");
-      key = static_cast<int>(key * mesh_[a] + coords[a]);
-    }
-    for (size_t i = 0; i < mesh_.size(); ++i)
-      if (std::find(axes.begin(), axes.end(), static_cast<int64_t>(i)) == axes.end())
-        color = static_cast<int>(color * mesh_[i] + coords[i]);
+    GroupSplit split = groupSplit(mesh_, rank_, axes);
     MPI_Comm comm;
-    MPI_Comm_split(MPI_COMM_WORLD, color, key, &comm);
+    MPI_Comm_split(MPI_COMM_WORLD, split.color, split.key, &comm);
     groups_[axes] = comm;
     return comm;
   }

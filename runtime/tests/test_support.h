@@ -205,6 +205,7 @@ public:
     std::memcpy(recv, send, (counts.empty() ? 0 : counts[0]) * sizeof(float));
   }
   void barrier() override {}
+  void broadcastHost(void *, size_t, int) override {}
   uint64_t bytesSent() const override { return 0; }
   [[noreturn]] void abort(int) override { std::abort(); }
 };

@@ -36,6 +36,10 @@
 #                     picks the mesh and splits) instead of --mesh=P
 #   E2E_FORBID_OPS    communication op kinds (e.g. "all_gather") the compiled
 #                     program must not contain (checked in the predicted report)
+#   E2E_CPU_TWIN      1: also compile and run the model for --target=cpu (the
+#                     QUILTC_FLAGS minus any --target) and require outputs within
+#                     1e-5 (relative to max|cpu|) and --report bytes identical,
+#                     op by op and rank by rank (for --target=cuda-emulated)
 set -u -o pipefail
 
 usage() { echo "usage: $0 QUILTC MODELS_DIR WORK_DIR MODEL_NAME P [SHARD]" >&2; exit 2; }
@@ -220,5 +224,45 @@ for kind in ${E2E_FORBID_OPS:-}; do
   n=$(grep -c "\"kind\":\"$kind\"" "$RUN_DIR/predicted.json")
   [ "$n" = 0 ] || fail "the program has $n $kind op(s); E2E_FORBID_OPS forbids them"
 done
-echo "PASS $TAG: $DETAIL; traffic: ${TRAFFIC#OK }${E2E_FORBID_OPS:+; none of: $E2E_FORBID_OPS}"
+# ---- (6) optional: the CPU backend's twin run ------------------------------------
+TWIN=""
+if [ "${E2E_CPU_TWIN:-0}" = 1 ]; then
+  TWIN_DIR=$RUN_DIR/cpu
+  mkdir -p "$TWIN_DIR"
+  TCMD=("$QUILTC_BIN" "$ONNX" -o "$EXE.cpu" "${MESH_FLAGS[@]}")
+  [ -n "$SHARD" ] && TCMD+=("--shard=$SHARD")
+  for f in ${QUILTC_FLAGS:-}; do case "$f" in --target=*) ;; *) TCMD+=("$f") ;; esac; done
+  TCMD+=("--target=cpu")
+  echo "${TCMD[*]}" >"$TWIN_DIR/compile.log"
+  timeout "$TIMEOUT" "${TCMD[@]}" >>"$TWIN_DIR/compile.log" 2>&1 || fail "twin: quiltc --target=cpu failed" "$TWIN_DIR/compile.log"
+  TARGS=()
+  for f in "${INPUTS[@]}"; do TARGS+=("--input=@$f"); done
+  for ((i = 0; i < NOUT; i++)); do TARGS+=("--output=@$TWIN_DIR/out$i.npy"); done
+  TARGS+=("--report=@$TWIN_DIR/measured.json")
+  (cd "$WORK_DIR" && timeout "$TIMEOUT" "${MPI[@]}" "$EXE.cpu" "${TARGS[@]}" </dev/null) >"$TWIN_DIR/run.log" 2>&1 \
+    || fail "twin: the --target=cpu run failed" "$TWIN_DIR/run.log"
+  TWIN=$("$PYTHON" - "$RUN_DIR" "$TWIN_DIR" "$NOUT" <<'EOF' 2>&1
+import json, os, sys
+import numpy as np
+run_dir, twin_dir, nout = sys.argv[1], sys.argv[2], int(sys.argv[3])
+worst = 0.0
+for i in range(nout):
+    a = np.load(os.path.join(run_dir, f"out{i}.npy")).astype(np.float64)
+    b = np.load(os.path.join(twin_dir, f"out{i}.npy")).astype(np.float64)
+    scale = float(np.max(np.abs(b))) if b.size else 0.0
+    diff = float(np.max(np.abs(a - b))) if a.size else 0.0
+    worst = max(worst, diff / scale if scale > 0 else diff)
+bytes_of = lambda r: ([op["bytes_sent_per_rank"] for op in r["ops"]], r["total_bytes_sent_per_rank"])
+ra = json.load(open(os.path.join(run_dir, "measured.json")))
+rb = json.load(open(os.path.join(twin_dir, "measured.json")))
+same = bytes_of(ra) == bytes_of(rb)
+ok = worst <= 1e-5 and same
+print(("OK " if ok else "BAD ") + f"vs --target=cpu: rel_err={worst:.3e}" +
+      ("" if worst <= 1e-5 else " > 1e-5") + ("; report bytes identical" if same else "; report bytes DIFFER"))
+EOF
+)
+  case "$TWIN" in OK*) ;; *) fail "twin: ${TWIN#BAD }" ;; esac
+  TWIN="; ${TWIN#OK }"
+fi
+echo "PASS $TAG: $DETAIL; traffic: ${TRAFFIC#OK }${E2E_FORBID_OPS:+; none of: $E2E_FORBID_OPS}$TWIN"
 exit 0

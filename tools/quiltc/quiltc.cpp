@@ -7,6 +7,7 @@
 #include "quilt/Conversion/Passes.h"
 #include "quilt/Import/OnnxImporter.h"
 #include "quilt/Target/Executable.h"
+#include "quilt/Target/Targets.h"
 #include "quilt/Transforms/Passes.h"
 #include "quilt/partition_math.h"
 
@@ -44,8 +45,14 @@ static cl::opt<std::string> meshSpec("mesh", cl::desc("Mesh shape: ranks per axi
                                                       "varies fastest over ranks, so it stays "
                                                       "inside a node), or auto: the plan search "
                                                       "picks mesh and splits for --devices"),
-                                     cl::value_desc("N[xM[xK]]"), cl::init("1"),
+                                     cl::value_desc("N[xM[xK[xL]]]"), cl::init("1"),
                                      cl::cat(quiltCategory));
+static cl::opt<std::string> targetName(
+    "target",
+    cl::desc("The runtime the executable links: cpu (oneDNN, FFTW, MPI; the default) or "
+             "cuda-emulated (the CUDA backend's control flow on the host, NCCL over MPI: CI "
+             "without a GPU). The model object is the same for every target"),
+    cl::value_desc("name"), cl::init("cpu"), cl::cat(quiltCategory));
 static cl::list<std::string> shardSpecs(
     "shard",
     cl::desc("Split of a value (an input, an output or any ONNX value the model keeps): "
@@ -234,6 +241,16 @@ int main(int argc, char **argv) {
                               "  quiltc model.onnx -o model --mesh=4\n"
                               "  mpirun -n 4 ./model --input=@x.npy --output=@y.npy\n");
 
+  const quilt::TargetSpec *target = quilt::findTarget(targetName);
+  if (!target) {
+    std::string known;
+    for (const quilt::TargetSpec &t : quilt::allTargets())
+      known += std::string(known.empty() ? "" : ", ") + t.name;
+    return fail("--target=" + targetName + " is not a target; known: " + known);
+  }
+  if (!*target->linkLine)
+    return fail("--target=" + targetName + " is not available: " + target->missingBecause);
+
   bool autoMesh = meshSpec == "auto";
   auto mesh = autoMesh ? FailureOr<SmallVector<int64_t>>(SmallVector<int64_t>{1})
                        : parseMesh(meshSpec);
@@ -417,7 +434,7 @@ int main(int argc, char **argv) {
   if (compileTo >= Phase::Runtime) {
     if (compileTo == Phase::Executable)
       weightsPath = outputFile + ".weights";
-    pm.addPass(quilt::createQuiltLowerToRuntime({weightsPath}));
+    pm.addPass(quilt::createQuiltLowerToRuntime({weightsPath, target->name, target->alignment}));
   }
   if (failed(pm.run(*module))) {
     if (!weightsPath.empty())
@@ -463,7 +480,7 @@ int main(int argc, char **argv) {
   if (failed(quilt::emitObjectFile(*module, objectPath, error)))
     return failAndClean(error);
   if (compileTo == Phase::Executable) {
-    if (failed(quilt::linkExecutable(objectPath, outputFile, error)))
+    if (failed(quilt::linkExecutable(objectPath, outputFile, target->linkLine, error)))
       return failAndClean(error);
     llvm::sys::fs::remove(objectPath);
     llvm::outs() << "quiltc: wrote " << outputFile << " and " << weightsPath << "; mesh "

@@ -17,11 +17,18 @@ def QuiltLowerToRuntime : Pass<"quilt-lower-to-runtime", "mlir::ModuleOp"> {
     (tensor layouts, then attributes, see docs/runtime-abi.md). Output: LLVM
     dialect defining `quilt_model_run` and `quilt_model_info`, plus module
     attributes `quilt.arena_bytes` and `quilt.weights_bytes`.
-    `weights-file`, when set, receives the weights blob.
+    `weights-file`, when set, receives the weights blob. `target` and
+    `alignment` are the runtime target's (quiltc's target registry): the
+    model info records the target, which the runtime checks it was linked
+    for, and every slot and the weights blob are aligned to `alignment`.
   }];
   let options = [
     Option<"weightsFile", "weights-file", "std::string", "\"\"",
            "Write the weights blob (Quilt weights format) to this path">,
+    Option<"target", "target", "std::string", "\"cpu\"",
+           "The runtime target recorded in the model info (quiltc --target)">,
+    Option<"alignment", "alignment", "int64_t", "64",
+           "Byte alignment of arena slots and weights (the target's)">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

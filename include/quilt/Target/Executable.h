@@ -14,9 +14,10 @@ mlir::LogicalResult emitObjectFile(mlir::ModuleOp module, const std::string &obj
 /// Translates an LLVM-dialect module to textual LLVM IR.
 mlir::LogicalResult emitLLVMIR(mlir::ModuleOp module, llvm::raw_ostream &os, std::string &error);
 
-/// Links `objectPath` with the Quilt runtime into an executable.
+/// Links `objectPath` with a Quilt runtime (a target's link line,
+/// Targets.h) into an executable.
 mlir::LogicalResult linkExecutable(const std::string &objectPath, const std::string &outputPath,
-                                   std::string &error);
+                                   const std::string &runtimeLinkLine, std::string &error);
 
 } // namespace quilt
 

@@ -44,7 +44,7 @@ void checkHaloLayouts(const TensorView &x, const TensorView &y, int64_t dim) {
 
 HaloAxis haloAxis(const quilt_rt_ctx &ctx, const DimLayout &dy) {
   HaloAxis axis{dy.globalSize, 1, dy.window, dy.globalOut,
-                static_cast<HaloBoundary>(dy.boundary)};
+                static_cast<HaloBoundary>(dy.boundary), {}};
   for (int64_t a : dy.axes()) {
     axis.levels.push_back(ctx.axisSize(a));
     axis.parts *= axis.levels.back();

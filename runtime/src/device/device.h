@@ -9,6 +9,7 @@
 #define QUILT_RUNTIME_DEVICE_H
 
 #include "box_kernels.h"
+#include "moments.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +41,7 @@ public:
 
   virtual void launch(const CopyBoxKernel &kernel) = 0;
   virtual void launch(const FillBoxKernel &kernel) = 0;
+  virtual void launch(const MergeMomentsKernel &kernel) = 0;
 
   /// Communication waits for the compute work queued so far (before packing
   /// or sending), and compute waits for the communication queued so far

@@ -52,6 +52,11 @@ void HostDevice::launch(const FillBoxKernel &kernel) {
   }
 }
 
+void HostDevice::launch(const MergeMomentsKernel &kernel) {
+  for (int64_t i = 0; i < kernel.triples; ++i)
+    kernel(i);
+}
+
 void Device::copyBox(const float *src, const BoxRef &srcBox, float *dst, const BoxRef &dstBox,
                      const std::vector<int64_t> &box) {
   CopyBoxKernel kernel{boxGeometry(box, srcBox, &dstBox), src, dst};

@@ -17,6 +17,7 @@ public:
   void copy(void *dst, const void *src, size_t bytes, CopyKind kind) override;
   void launch(const CopyBoxKernel &kernel) override;
   void launch(const FillBoxKernel &kernel) override;
+  void launch(const MergeMomentsKernel &kernel) override;
   void commAfterCompute() override {}
   void computeAfterComm() override {}
   void synchronize() override {}

@@ -31,6 +31,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -70,65 +72,63 @@ ncclResult_t fail(ncclResult_t code, const char *format, ...) {
   std::abort();
 }
 
-#define RETURN_IF_ERROR(expr)                                                                  \
-  do {                                                                                         \
-    ncclResult_t result_ = (expr);                                                             \
-    if (result_ != ncclSuccess)                                                                \
-      return result_;                                                                          \
+#define RETURN_IF_ERROR(expr)                                                                      \
+  do {                                                                                             \
+    ncclResult_t result_ = (expr);                                                                 \
+    if (result_ != ncclSuccess)                                                                    \
+      return result_;                                                                              \
   } while (0)
 
 struct ElementType {
-  size_t bytes;
-  MPI_Datatype mpi;
+  size_t bytes = 0;
+  MPI_Datatype mpi = MPI_BYTE;
 };
 
+// The checks every data-moving call shares; fills in the element type.
 ncclResult_t checkCall(const char *call, ncclComm_t comm, ncclDataType_t datatype, size_t count,
-                       ElementType *type) {
+                       std::initializer_list<const void *> buffers, ElementType *type) {
   if (!comm)
     return fail(ncclInvalidArgument, "%s: NULL communicator", call);
-  switch (datatype) {
-  case ncclInt8: *type = {1, MPI_INT8_T}; break;
-  case ncclUint8: *type = {1, MPI_UINT8_T}; break;
-  case ncclInt32: *type = {4, MPI_INT32_T}; break;
-  case ncclInt64: *type = {8, MPI_INT64_T}; break;
-  case ncclFloat32: *type = {4, MPI_FLOAT}; break;
-  case ncclFloat64: *type = {8, MPI_DOUBLE}; break;
-  default: return fail(ncclInvalidArgument, "%s: unsupported datatype %d", call, int(datatype));
-  }
+  // Indexed by ncclDataType_t; zero bytes: not supported by the shim.
+  static const ElementType types[] = {
+      {1, MPI_INT8_T}, {1, MPI_UINT8_T}, {4, MPI_INT32_T}, {}, {8, MPI_INT64_T}, {}, {},
+      {4, MPI_FLOAT},  {8, MPI_DOUBLE}};
+  if (datatype < 0 || size_t(datatype) >= std::size(types) || types[datatype].bytes == 0)
+    return fail(ncclInvalidArgument, "%s: unsupported datatype %d", call, int(datatype));
+  *type = types[datatype];
   // MPI counts are ints; every call passes at most count * size bytes as one.
   if (count > size_t(INT_MAX) / type->bytes)
-    return fail(ncclInvalidArgument, "%s: %zu elements exceed the shim's 2 GiB limit", call,
-                count);
-  return ncclSuccess;
-}
-
-ncclResult_t checkBuffer(const char *call, const char *name, const void *buffer, size_t count) {
-  if (!buffer && count > 0)
-    return fail(ncclInvalidArgument, "%s: NULL %s with count %zu", call, name, count);
+    return fail(ncclInvalidArgument, "%s: %zu elements exceed the shim's 2 GiB limit", call, count);
+  for (const void *buffer : buffers)
+    if (!buffer && count > 0)
+      return fail(ncclInvalidArgument, "%s: NULL buffer with count %zu", call, count);
   return ncclSuccess;
 }
 
 ncclResult_t checkRank(const char *call, const char *name, int rank, ncclComm_t comm) {
   if (rank < 0 || rank >= comm->size)
-    return fail(ncclInvalidArgument, "%s: %s %d is not a rank of a communicator of %d", call,
-                name, rank, comm->size);
+    return fail(ncclInvalidArgument, "%s: %s %d is not a rank of a communicator of %d", call, name,
+                rank, comm->size);
   return ncclSuccess;
 }
 
 ncclResult_t checkOp(const char *call, ncclRedOp_t op, MPI_Op *mpiOp) {
-  switch (op) {
-  case ncclSum: *mpiOp = MPI_SUM; return ncclSuccess;
-  case ncclProd: *mpiOp = MPI_PROD; return ncclSuccess;
-  case ncclMax: *mpiOp = MPI_MAX; return ncclSuccess;
-  case ncclMin: *mpiOp = MPI_MIN; return ncclSuccess;
-  default: return fail(ncclInvalidArgument, "%s: unsupported reduction op %d", call, int(op));
-  }
+  static const MPI_Op ops[] = {MPI_SUM, MPI_PROD, MPI_MAX, MPI_MIN}; // ncclSum .. ncclMin
+  if (op < 0 || size_t(op) >= std::size(ops))
+    return fail(ncclInvalidArgument, "%s: unsupported reduction op %d", call, int(op));
+  *mpiOp = ops[op];
+  return ncclSuccess;
 }
 
-
-bool overlaps(const void *a, size_t aBytes, const void *b, size_t bytes) {
-  auto begin = [](const void *p) { return reinterpret_cast<uintptr_t>(p); };
-  return begin(a) < begin(b) + bytes && begin(b) < begin(a) + aBytes;
+// MPI forbids the aliasing NCCL allows for in-place calls: such an input is
+// read from a copy in `staged`.
+const void *unaliasedInput(const void *input, size_t inputBytes, const void *output,
+                           size_t outputBytes, std::vector<char> &staged) {
+  auto at = [](const void *p) { return reinterpret_cast<uintptr_t>(p); };
+  if (at(input) >= at(output) + outputBytes || at(output) >= at(input) + inputBytes)
+    return input;
+  staged.assign(static_cast<const char *>(input), static_cast<const char *>(input) + inputBytes);
+  return staged.data();
 }
 
 struct Transfer {
@@ -235,7 +235,8 @@ void completeTransfers(PostedTransfers &posted) {
     MPI_Get_count(&statuses[i], MPI_BYTE, &received);
     if (errorClass == MPI_ERR_TRUNCATE && (received < 0 || size_t(received) <= t.bytes))
       abortJob("rank %d received more than %zu bytes from peer %d where %zu were posted "
-               "(group op #%zu)", t.comm->rank, t.bytes, t.peer, t.bytes, t.opIndex);
+               "(group op #%zu)",
+               t.comm->rank, t.bytes, t.peer, t.bytes, t.opIndex);
     if (received < 0 || size_t(received) != t.bytes)
       abortJob("rank %d received %d bytes from peer %d where %zu were posted (group op #%zu)",
                t.comm->rank, received, t.peer, t.bytes, t.opIndex);
@@ -277,8 +278,7 @@ ncclResult_t submitTransfer(bool isSend, const void *buffer, size_t count, ncclD
                             int peer, ncclComm_t comm) {
   const char *call = isSend ? "ncclSend" : "ncclRecv";
   ElementType type;
-  RETURN_IF_ERROR(checkCall(call, comm, datatype, count, &type));
-  RETURN_IF_ERROR(checkBuffer(call, "buffer", buffer, count));
+  RETURN_IF_ERROR(checkCall(call, comm, datatype, count, {buffer}, &type));
   RETURN_IF_ERROR(checkRank(call, "peer", peer, comm));
   gGroup.transfers.push_back(
       {isSend, comm, peer, const_cast<void *>(buffer), count * type.bytes, gGroup.queuedOps++});
@@ -297,6 +297,8 @@ ncclComm_t wrapCommunicator(MPI_Comm mpi) {
 
 } // namespace
 
+// Test hook: the ncclSend operations this process has executed (sends to self
+// included); queued sends count when their group runs.
 extern "C" uint64_t quiltNcclShimMessages(void) { return gMessagesPosted; }
 
 ncclResult_t ncclGetVersion(int *version) {
@@ -307,17 +309,15 @@ ncclResult_t ncclGetVersion(int *version) {
 }
 
 const char *ncclGetErrorString(ncclResult_t result) {
-  switch (result) {
-  case ncclSuccess: return "no error";
-  case ncclUnhandledCudaError: return "unhandled cuda error";
-  case ncclSystemError: return "unhandled system error";
-  case ncclInternalError: return "internal error";
-  case ncclInvalidArgument: return "invalid argument";
-  case ncclInvalidUsage: return "invalid usage";
-  case ncclRemoteError: return "remote process exited or there was a network error";
-  case ncclInProgress: return "NCCL operation in progress";
-  default: return "unknown result code";
-  }
+  static const char *const texts[] = {"no error",
+                                      "unhandled cuda error",
+                                      "unhandled system error",
+                                      "internal error",
+                                      "invalid argument",
+                                      "invalid usage",
+                                      "remote process exited or there was a network error",
+                                      "NCCL operation in progress"};
+  return result >= 0 && size_t(result) < std::size(texts) ? texts[result] : "unknown result code";
 }
 
 const char *ncclGetLastError(ncclComm_t) { return gLastError; }
@@ -333,8 +333,8 @@ ncclResult_t ncclGetUniqueId(ncclUniqueId *uniqueId) {
   if (mpiReady)
     MPI_Comm_rank(MPI_COMM_WORLD, &worldRank);
   std::memset(uniqueId, 0, sizeof *uniqueId);
-  std::snprintf(uniqueId->internal, sizeof uniqueId->internal, "quilt-nccl-shim:%d:%llu",
-                worldRank, static_cast<unsigned long long>(++idsIssued));
+  std::snprintf(uniqueId->internal, sizeof uniqueId->internal, "quilt-nccl-shim:%d:%llu", worldRank,
+                static_cast<unsigned long long>(++idsIssued));
   return ncclSuccess;
 }
 
@@ -352,10 +352,10 @@ ncclResult_t ncclCommInitRank(ncclComm_t *newcomm, int nranks, ncclUniqueId comm
   for (char byte : commId.internal)
     hash = (hash ^ uint8_t(byte)) * 16777619u;
   MPI_Comm mpi = MPI_COMM_NULL;
-  RETURN_IF_ERROR(mpiResult(MPI_Comm_split(MPI_COMM_WORLD,
-                                           argumentsValid ? int(hash & 0x7fffffff) : MPI_UNDEFINED,
-                                           rank, &mpi),
-                            "ncclCommInitRank: MPI_Comm_split"));
+  RETURN_IF_ERROR(
+      mpiResult(MPI_Comm_split(MPI_COMM_WORLD,
+                               argumentsValid ? int(hash & 0x7fffffff) : MPI_UNDEFINED, rank, &mpi),
+                "ncclCommInitRank: MPI_Comm_split"));
   if (!argumentsValid)
     return fail(ncclInvalidArgument, "ncclCommInitRank: rank %d of %d ranks", rank, nranks);
   ncclComm_t comm = wrapCommunicator(mpi);
@@ -456,34 +456,30 @@ ncclResult_t ncclRecv(void *recvbuff, size_t count, ncclDataType_t datatype, int
 }
 
 ncclResult_t ncclAllReduce(const void *sendbuff, void *recvbuff, size_t count,
-                           ncclDataType_t datatype, ncclRedOp_t op, ncclComm_t comm,
-                           cudaStream_t) {
+                           ncclDataType_t datatype, ncclRedOp_t op, ncclComm_t comm, cudaStream_t) {
   ElementType type;
-  MPI_Op mpiOp;
-  RETURN_IF_ERROR(checkCall("ncclAllReduce", comm, datatype, count, &type));
+  MPI_Op mpiOp = MPI_OP_NULL;
+  RETURN_IF_ERROR(checkCall("ncclAllReduce", comm, datatype, count, {sendbuff, recvbuff}, &type));
   RETURN_IF_ERROR(checkOp("ncclAllReduce", op, &mpiOp));
-  RETURN_IF_ERROR(checkBuffer("ncclAllReduce", "sendbuff", sendbuff, count));
-  RETURN_IF_ERROR(checkBuffer("ncclAllReduce", "recvbuff", recvbuff, count));
   return submitCollective([=] {
     const void *input = sendbuff == recvbuff ? MPI_IN_PLACE : sendbuff;
     return mpiResult(MPI_Allreduce(input, recvbuff, int(count), type.mpi, mpiOp, comm->mpi),
-                     "ncclAllReduce: MPI_Allreduce");
+                     "MPI_Allreduce");
   });
 }
 
 ncclResult_t ncclAllGather(const void *sendbuff, void *recvbuff, size_t sendcount,
                            ncclDataType_t datatype, ncclComm_t comm, cudaStream_t) {
   ElementType type;
-  RETURN_IF_ERROR(checkCall("ncclAllGather", comm, datatype, sendcount, &type));
-  RETURN_IF_ERROR(checkBuffer("ncclAllGather", "sendbuff", sendbuff, sendcount));
-  RETURN_IF_ERROR(checkBuffer("ncclAllGather", "recvbuff", recvbuff, sendcount));
+  RETURN_IF_ERROR(
+      checkCall("ncclAllGather", comm, datatype, sendcount, {sendbuff, recvbuff}, &type));
   return submitCollective([=] {
     int bytes = int(sendcount * type.bytes);
     // NCCL's in-place form is MPI's: the input already sits at its block.
     bool inPlace = sendbuff == static_cast<char *>(recvbuff) + size_t(comm->rank) * bytes;
     return mpiResult(MPI_Allgather(inPlace ? MPI_IN_PLACE : sendbuff, bytes, MPI_BYTE, recvbuff,
                                    bytes, MPI_BYTE, comm->mpi),
-                     "ncclAllGather: MPI_Allgather");
+                     "MPI_Allgather");
   });
 }
 
@@ -491,80 +487,65 @@ ncclResult_t ncclReduceScatter(const void *sendbuff, void *recvbuff, size_t recv
                                ncclDataType_t datatype, ncclRedOp_t op, ncclComm_t comm,
                                cudaStream_t) {
   ElementType type;
-  MPI_Op mpiOp;
-  RETURN_IF_ERROR(checkCall("ncclReduceScatter", comm, datatype, recvcount, &type));
+  MPI_Op mpiOp = MPI_OP_NULL;
+  RETURN_IF_ERROR(
+      checkCall("ncclReduceScatter", comm, datatype, recvcount, {sendbuff, recvbuff}, &type));
   RETURN_IF_ERROR(checkOp("ncclReduceScatter", op, &mpiOp));
-  RETURN_IF_ERROR(checkBuffer("ncclReduceScatter", "sendbuff", sendbuff, recvcount));
-  RETURN_IF_ERROR(checkBuffer("ncclReduceScatter", "recvbuff", recvbuff, recvcount));
   return submitCollective([=] {
-    size_t blockBytes = recvcount * type.bytes, inputBytes = blockBytes * comm->size;
-    // MPI forbids aliasing (NCCL's in-place form): reduce from a copy.
+    size_t blockBytes = recvcount * type.bytes;
     std::vector<char> staged;
-    const void *input = sendbuff;
-    if (overlaps(sendbuff, inputBytes, recvbuff, blockBytes)) {
-      staged.assign(static_cast<const char *>(sendbuff),
-                    static_cast<const char *>(sendbuff) + inputBytes);
-      input = staged.data();
-    }
-    return mpiResult(MPI_Reduce_scatter_block(input, recvbuff, int(recvcount), type.mpi, mpiOp,
-                                              comm->mpi),
-                     "ncclReduceScatter: MPI_Reduce_scatter_block");
+    const void *input =
+        unaliasedInput(sendbuff, blockBytes * comm->size, recvbuff, blockBytes, staged);
+    return mpiResult(
+        MPI_Reduce_scatter_block(input, recvbuff, int(recvcount), type.mpi, mpiOp, comm->mpi),
+        "MPI_Reduce_scatter_block");
   });
 }
 
 ncclResult_t ncclBroadcast(const void *sendbuff, void *recvbuff, size_t count,
                            ncclDataType_t datatype, int root, ncclComm_t comm, cudaStream_t) {
   ElementType type;
-  RETURN_IF_ERROR(checkCall("ncclBroadcast", comm, datatype, count, &type));
+  // sendbuff is read on the root only.
+  RETURN_IF_ERROR(checkCall("ncclBroadcast", comm, datatype, count, {recvbuff}, &type));
   RETURN_IF_ERROR(checkRank("ncclBroadcast", "root", root, comm));
-  if (comm->rank == root)
-    RETURN_IF_ERROR(checkBuffer("ncclBroadcast", "sendbuff", sendbuff, count));
-  RETURN_IF_ERROR(checkBuffer("ncclBroadcast", "recvbuff", recvbuff, count));
+  RETURN_IF_ERROR(checkCall("ncclBroadcast", comm, datatype, count,
+                            {comm->rank == root ? sendbuff : recvbuff}, &type));
   return submitCollective([=] {
     size_t bytes = count * type.bytes;
     if (comm->rank == root && sendbuff != recvbuff && bytes > 0)
       std::memmove(recvbuff, sendbuff, bytes);
-    return mpiResult(MPI_Bcast(recvbuff, int(bytes), MPI_BYTE, root, comm->mpi),
-                     "ncclBroadcast: MPI_Bcast");
+    return mpiResult(MPI_Bcast(recvbuff, int(bytes), MPI_BYTE, root, comm->mpi), "MPI_Bcast");
   });
 }
 
-ncclResult_t ncclReduce(const void *sendbuff, void *recvbuff, size_t count,
-                        ncclDataType_t datatype, ncclRedOp_t op, int root, ncclComm_t comm,
-                        cudaStream_t) {
+ncclResult_t ncclReduce(const void *sendbuff, void *recvbuff, size_t count, ncclDataType_t datatype,
+                        ncclRedOp_t op, int root, ncclComm_t comm, cudaStream_t) {
   ElementType type;
-  MPI_Op mpiOp;
-  RETURN_IF_ERROR(checkCall("ncclReduce", comm, datatype, count, &type));
+  MPI_Op mpiOp = MPI_OP_NULL;
+  // recvbuff is written on the root only.
+  RETURN_IF_ERROR(checkCall("ncclReduce", comm, datatype, count, {sendbuff}, &type));
   RETURN_IF_ERROR(checkOp("ncclReduce", op, &mpiOp));
   RETURN_IF_ERROR(checkRank("ncclReduce", "root", root, comm));
-  RETURN_IF_ERROR(checkBuffer("ncclReduce", "sendbuff", sendbuff, count));
-  if (comm->rank == root)
-    RETURN_IF_ERROR(checkBuffer("ncclReduce", "recvbuff", recvbuff, count));
+  RETURN_IF_ERROR(checkCall("ncclReduce", comm, datatype, count,
+                            {comm->rank == root ? recvbuff : sendbuff}, &type));
   return submitCollective([=] {
     bool inPlace = comm->rank == root && sendbuff == recvbuff;
-    return mpiResult(MPI_Reduce(inPlace ? MPI_IN_PLACE : sendbuff, recvbuff, int(count),
-                                type.mpi, mpiOp, root, comm->mpi),
-                     "ncclReduce: MPI_Reduce");
+    return mpiResult(MPI_Reduce(inPlace ? MPI_IN_PLACE : sendbuff, recvbuff, int(count), type.mpi,
+                                mpiOp, root, comm->mpi),
+                     "MPI_Reduce");
   });
 }
 
 ncclResult_t ncclAlltoAll(const void *sendbuff, void *recvbuff, size_t count,
                           ncclDataType_t datatype, ncclComm_t comm, cudaStream_t) {
   ElementType type;
-  RETURN_IF_ERROR(checkCall("ncclAlltoAll", comm, datatype, count, &type));
-  RETURN_IF_ERROR(checkBuffer("ncclAlltoAll", "sendbuff", sendbuff, count));
-  RETURN_IF_ERROR(checkBuffer("ncclAlltoAll", "recvbuff", recvbuff, count));
+  RETURN_IF_ERROR(checkCall("ncclAlltoAll", comm, datatype, count, {sendbuff, recvbuff}, &type));
   return submitCollective([=] {
     size_t blockBytes = count * type.bytes, totalBytes = blockBytes * comm->size;
-    std::vector<char> staged; // MPI forbids aliasing: exchange from a copy
-    const void *input = sendbuff;
-    if (overlaps(sendbuff, totalBytes, recvbuff, totalBytes)) {
-      staged.assign(static_cast<const char *>(sendbuff),
-                    static_cast<const char *>(sendbuff) + totalBytes);
-      input = staged.data();
-    }
+    std::vector<char> staged;
+    const void *input = unaliasedInput(sendbuff, totalBytes, recvbuff, totalBytes, staged);
     return mpiResult(MPI_Alltoall(input, int(blockBytes), MPI_BYTE, recvbuff, int(blockBytes),
                                   MPI_BYTE, comm->mpi),
-                     "ncclAlltoAll: MPI_Alltoall");
+                     "MPI_Alltoall");
   });
 }

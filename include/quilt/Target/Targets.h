@@ -1,0 +1,37 @@
+//===- Targets.h - the runtime targets quiltc links for ---------*- C++ -*-===//
+//
+// One registry of what `quiltc --target=NAME` means: the runtime archive and
+// link line, the alignment of arena slots and weights, and whether this build
+// has the archive. The compiled model object is the same for every target;
+// only the runtime it is linked with differs.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUILT_TARGET_TARGETS_H
+#define QUILT_TARGET_TARGETS_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+
+namespace quilt {
+
+struct TargetSpec {
+  const char *name;
+  const char *description;
+  /// Appended to `mpicxx model.o`; empty when this build has no archive.
+  const char *linkLine;
+  /// Arena slots and the weights blob start at multiples of this.
+  int64_t alignment;
+  /// Why the archive is missing (when linkLine is empty).
+  const char *missingBecause;
+};
+
+/// Every target, available here or not, in --help order.
+llvm::ArrayRef<TargetSpec> allTargets();
+/// The target named `name`, or null.
+const TargetSpec *findTarget(llvm::StringRef name);
+
+} // namespace quilt
+
+#endif // QUILT_TARGET_TARGETS_H

@@ -1,0 +1,28 @@
+// The emulated CUDA backend (quiltc --target=cuda-emulated): the CUDA
+// backend's control flow (device memory apart from the host's, staged slab IO
+// and weights, Quilt's kernels launched as grids, NCCL for every byte of
+// tensor data) on a machine without a GPU. The NCCL calls go to the
+// NCCL-over-MPI shim; the library kernels (convolution, GEMM, DFT) are the
+// CPU backend's, standing in for cuDNN, cuBLAS and cuFFT.
+#include "backend.h"
+#include "emulated_cuda_device.h"
+#include "nccl_communicator.h"
+
+namespace quilt {
+
+const char *backendTarget() { return "cuda-emulated"; }
+
+const char *backendDescription() {
+  return "emulated CUDA device (host memory, NCCL over MPI) with MPI bootstrap";
+}
+
+std::unique_ptr<Backend> createBackend(Communicator &bootstrap, const std::vector<int64_t> &mesh) {
+  auto backend = std::make_unique<Backend>();
+  backend->ownedDevice = std::make_unique<EmulatedCudaDevice>();
+  backend->device = backend->ownedDevice.get();
+  backend->dataComm = createNcclCommunicator(bootstrap, *backend->device, /*stream=*/nullptr);
+  backend->dataComm->setMesh(mesh);
+  return backend;
+}
+
+} // namespace quilt
