@@ -36,6 +36,7 @@ struct MergeMomentsKernel {
   float *out;
   int64_t triples;
   int64_t members;
+  QUILT_HD int64_t threads() const { return triples; }
   QUILT_HD void operator()(int64_t i) const {
     float acc[3] = {gathered[3 * i], gathered[3 * i + 1], gathered[3 * i + 2]};
     for (int64_t m = 1; m < members; ++m)

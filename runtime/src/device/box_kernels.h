@@ -58,6 +58,7 @@ struct CopyBoxKernel {
   BoxGeometry box;
   const float *src;
   float *dst;
+  QUILT_HD int64_t threads() const { return box.elements(); }
   QUILT_HD void operator()(int64_t i) const {
     int64_t s, d;
     box.offsets(i, s, d);
@@ -70,6 +71,7 @@ struct FillBoxKernel {
   BoxGeometry box;
   float *dst;
   float value;
+  QUILT_HD int64_t threads() const { return box.elements(); }
   QUILT_HD void operator()(int64_t i) const {
     int64_t s, d;
     box.offsets(i, s, d);

@@ -8,8 +8,7 @@
 #ifndef QUILT_RUNTIME_DEVICE_H
 #define QUILT_RUNTIME_DEVICE_H
 
-#include "box_kernels.h"
-#include "moments.h"
+#include "kernel_list.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -39,9 +38,11 @@ public:
   /// may overlap (memmove semantics). Host pointers stay valid until it ends.
   virtual void copy(void *dst, const void *src, size_t bytes, CopyKind kind) = 0;
 
-  virtual void launch(const CopyBoxKernel &kernel) = 0;
-  virtual void launch(const FillBoxKernel &kernel) = 0;
-  virtual void launch(const MergeMomentsKernel &kernel) = 0;
+  /// Runs kernel(i) for every i < kernel.threads(), in any order and
+  /// concurrently (kernel_list.h), queued on the compute stream.
+#define QUILT_DECLARE_LAUNCH(Kernel) virtual void launch(const Kernel &kernel) = 0;
+  QUILT_DEVICE_KERNELS(QUILT_DECLARE_LAUNCH)
+#undef QUILT_DECLARE_LAUNCH
 
   /// Communication waits for the compute work queued so far (before packing
   /// or sending), and compute waits for the communication queued so far

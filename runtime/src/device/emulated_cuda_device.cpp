@@ -71,7 +71,12 @@ void EmulatedCudaDevice::copy(void *dst, const void *src, size_t bytes, CopyKind
     std::memmove(dst, src, bytes);
 }
 
-template <class Kernel> void EmulatedCudaDevice::runGrid(const Kernel &kernel, int64_t threads) {
+namespace {
+
+/// A grid of kBlockThreads-thread blocks, the blocks in reverse order: a
+/// kernel whose result depends on the order of its indices fails here.
+template <class Kernel> void runGrid(const Kernel &kernel) {
+  int64_t threads = kernel.threads();
   int64_t blocks = (threads + kBlockThreads - 1) / kBlockThreads;
   for (int64_t b = blocks; b-- > 0;)
     for (int64_t t = 0; t < kBlockThreads; ++t) {
@@ -81,16 +86,11 @@ template <class Kernel> void EmulatedCudaDevice::runGrid(const Kernel &kernel, i
     }
 }
 
-void EmulatedCudaDevice::launch(const CopyBoxKernel &kernel) {
-  runGrid(kernel, kernel.box.elements());
-}
+} // namespace
 
-void EmulatedCudaDevice::launch(const FillBoxKernel &kernel) {
-  runGrid(kernel, kernel.box.elements());
-}
-
-void EmulatedCudaDevice::launch(const MergeMomentsKernel &kernel) {
-  runGrid(kernel, kernel.triples);
-}
+#define QUILT_DEFINE_LAUNCH(Kernel)                                                              \
+  void EmulatedCudaDevice::launch(const Kernel &kernel) { runGrid(kernel); }
+QUILT_DEVICE_KERNELS(QUILT_DEFINE_LAUNCH)
+#undef QUILT_DEFINE_LAUNCH
 
 } // namespace quilt

@@ -22,9 +22,9 @@ public:
   void *allocate(size_t bytes, size_t alignment) override;
   void release(void *memory) override;
   void copy(void *dst, const void *src, size_t bytes, CopyKind kind) override;
-  void launch(const CopyBoxKernel &kernel) override;
-  void launch(const FillBoxKernel &kernel) override;
-  void launch(const MergeMomentsKernel &kernel) override;
+#define QUILT_DECLARE_LAUNCH(Kernel) void launch(const Kernel &kernel) override;
+  QUILT_DEVICE_KERNELS(QUILT_DECLARE_LAUNCH)
+#undef QUILT_DECLARE_LAUNCH
   void commAfterCompute() override { ++events_; }
   void computeAfterComm() override { ++events_; }
   void synchronize() override {}
@@ -35,7 +35,6 @@ public:
   uint64_t events() const { return events_; }
 
 private:
-  template <class Kernel> void runGrid(const Kernel &kernel, int64_t threads);
   std::map<const char *, size_t> allocations_; // start -> bytes
   uint64_t events_ = 0;
 };

@@ -6,7 +6,9 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <new>
+#include <algorithm>
+#include <type_traits>
+#include <utility>
 
 namespace quilt {
 
@@ -32,7 +34,29 @@ void HostDevice::copy(void *dst, const void *src, size_t bytes, CopyKind) {
     std::memmove(dst, src, bytes);
 }
 
-void HostDevice::launch(const CopyBoxKernel &kernel) {
+namespace {
+
+/// The host's loop over a kernel's indices: in order, on the calling
+/// thread; a kernel with a runtime switch in its body (a kind) has a
+/// runOnHost() member that switches once and loops the same body.
+template <class Kernel, class = void> struct HasHostLoop : std::false_type {};
+template <class Kernel>
+struct HasHostLoop<Kernel, std::void_t<decltype(std::declval<const Kernel &>().runOnHost())>>
+    : std::true_type {};
+
+template <class Kernel> void runOnHost(const Kernel &kernel) {
+  if constexpr (HasHostLoop<Kernel>::value) {
+    kernel.runOnHost();
+  } else {
+    int64_t n = kernel.threads();
+    for (int64_t i = 0; i < n; ++i)
+      kernel(i);
+  }
+}
+
+/// Box copies and fills move one contiguous run at a time: the same
+/// geometry and element mapping as the kernel's operator(), a memcpy per run.
+void runOnHost(const CopyBoxKernel &kernel) {
   const BoxGeometry &g = kernel.box;
   int64_t runs = g.runs(), length = g.runLength();
   for (int64_t r = 0; r < runs; ++r) {
@@ -42,7 +66,7 @@ void HostDevice::launch(const CopyBoxKernel &kernel) {
   }
 }
 
-void HostDevice::launch(const FillBoxKernel &kernel) {
+void runOnHost(const FillBoxKernel &kernel) {
   const BoxGeometry &g = kernel.box;
   int64_t runs = g.runs(), length = g.runLength();
   for (int64_t r = 0; r < runs; ++r) {
@@ -52,10 +76,12 @@ void HostDevice::launch(const FillBoxKernel &kernel) {
   }
 }
 
-void HostDevice::launch(const MergeMomentsKernel &kernel) {
-  for (int64_t i = 0; i < kernel.triples; ++i)
-    kernel(i);
-}
+} // namespace
+
+#define QUILT_DEFINE_LAUNCH(Kernel)                                                              \
+  void HostDevice::launch(const Kernel &kernel) { runOnHost(kernel); }
+QUILT_DEVICE_KERNELS(QUILT_DEFINE_LAUNCH)
+#undef QUILT_DEFINE_LAUNCH
 
 void Device::copyBox(const float *src, const BoxRef &srcBox, float *dst, const BoxRef &dstBox,
                      const std::vector<int64_t> &box) {

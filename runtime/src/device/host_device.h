@@ -15,9 +15,9 @@ public:
   void *allocate(size_t bytes, size_t alignment) override;
   void release(void *memory) override;
   void copy(void *dst, const void *src, size_t bytes, CopyKind kind) override;
-  void launch(const CopyBoxKernel &kernel) override;
-  void launch(const FillBoxKernel &kernel) override;
-  void launch(const MergeMomentsKernel &kernel) override;
+#define QUILT_DECLARE_LAUNCH(Kernel) void launch(const Kernel &kernel) override;
+  QUILT_DEVICE_KERNELS(QUILT_DECLARE_LAUNCH)
+#undef QUILT_DECLARE_LAUNCH
   void commAfterCompute() override {}
   void computeAfterComm() override {}
   void synchronize() override {}

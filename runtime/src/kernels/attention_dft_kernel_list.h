@@ -1,0 +1,8 @@
+// The attention and DFT kernels of device/kernel_list.h: their headers and their
+// entries, X(KernelType) each, in QUILT_ATTENTION_DFT_KERNELS.
+#ifndef QUILT_RUNTIME_ATTENTION_DFT_KERNEL_LIST_H
+#define QUILT_RUNTIME_ATTENTION_DFT_KERNEL_LIST_H
+
+#define QUILT_ATTENTION_DFT_KERNELS(X)
+
+#endif // QUILT_RUNTIME_ATTENTION_DFT_KERNEL_LIST_H
