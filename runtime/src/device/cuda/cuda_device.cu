@@ -46,8 +46,9 @@ CudaDevice::CudaDevice(int localRank) {
     checkCuda(cudaGetDeviceProperties(&properties, ordinal_), "cudaGetDeviceProperties");
     name_ = strCat("cuda:", ordinal_, " (", properties.name, ")");
 
-    // Non-blocking: neither stream orders against the legacy default stream
-    // that libraries or stray cudaMemcpy calls use. Communication gets the
+    // Non-blocking: no implicit sync with the legacy default stream, so the
+    // two streams are ordered only by this class's events (libraries must be
+    // handed computeStream(), never left on stream 0). Communication gets the
     // highest priority so a halo exchange is not queued behind a long
     // interior kernel (the overlap split of the research note, section 3).
     int leastPriority = 0, greatestPriority = 0;
