@@ -4,6 +4,11 @@
 
 using namespace quilt;
 
+/// What the CUDA runtime lacks until cuDNN (convolutions), cuBLAS batched
+/// products (einsum, attention) and cuFFT (DFT) land.
+static const char *const kCudaMissingCalls[] = {"conv", "conv_transpose", "einsum", "attention",
+                                                "dft", nullptr};
+
 llvm::ArrayRef<TargetSpec> quilt::allTargets() {
   // CUDA wants 256-byte alignment (cudaMalloc's, and what cuDNN/cuBLAS
   // prefer for vectorized access); the CPU runtime 64 (a cache line, AVX-512).
@@ -13,6 +18,10 @@ llvm::ArrayRef<TargetSpec> quilt::allTargets() {
        "the CUDA backend's control flow on the host (NCCL over MPI), for machines without a GPU",
        QUILT_RUNTIME_LINK_LINE_CUDA_EMULATED, 256,
        "this Quilt was built without nccl.h (CUDA toolkit at /usr/local/cuda)"},
+      {"cuda", "GPUs: one per rank, Quilt's kernels, cuBLAS and NCCL (sm_90)",
+       QUILT_RUNTIME_LINK_LINE_CUDA, 256,
+       "this Quilt was built without nvcc, NCCL or cuBLAS (CUDA toolkit at /usr/local/cuda)",
+       kCudaMissingCalls},
   };
   return targets;
 }
@@ -22,4 +31,11 @@ const TargetSpec *quilt::findTarget(llvm::StringRef name) {
     if (name == target.name)
       return &target;
   return nullptr;
+}
+
+bool TargetSpec::provides(llvm::StringRef call) const {
+  for (const char *const *missing = missingCalls; missing && *missing; ++missing)
+    if (call == *missing)
+      return false;
+  return true;
 }

@@ -1,6 +1,8 @@
-# quilt_runtime_link_line(<var> <archive>): one string of absolute library paths and
+# quilt_runtime_link_line(<var> <archive> [LIBRARIES lib...] [NO_HOST_LIBRARIES]):
+# one string of absolute library paths and
 # flags, usable as `c++ model.o <string> -o model` (or with mpicxx): the
-# runtime archive given, oneDNN, FFTW (float), MPI, the C++ runtime.
+# runtime archive given, a backend's LIBRARIES, oneDNN and FFTW (float; not
+# with NO_HOST_LIBRARIES), MPI, the C++ runtime.
 
 # The file an imported target links, whatever configuration it was imported in.
 function(_quilt_imported_location target var)
@@ -21,12 +23,23 @@ function(_quilt_imported_location target var)
 endfunction()
 
 function(quilt_runtime_link_line var archive)
+  cmake_parse_arguments(ARG "NO_HOST_LIBRARIES" "" "LIBRARIES" ${ARGN})
   set(parts "${archive}")
-  _quilt_imported_location(DNNL::dnnl dnnl)
-  list(APPEND parts "${dnnl}")
-  # FFTW (single precision) for the DFT kernel.
-  get_target_property(fftw FFTW::fftw3f IMPORTED_LOCATION)
-  list(APPEND parts "${fftw}")
+  # Backend libraries (absolute paths); their directories become rpaths.
+  foreach(lib IN LISTS ARG_LIBRARIES)
+    list(APPEND parts "${lib}")
+    if(IS_ABSOLUTE "${lib}")
+      get_filename_component(dir "${lib}" DIRECTORY)
+      list(APPEND rpaths "${dir}")
+    endif()
+  endforeach()
+  if(NOT ARG_NO_HOST_LIBRARIES)
+    _quilt_imported_location(DNNL::dnnl dnnl)
+    list(APPEND parts "${dnnl}")
+    # FFTW (single precision) for the DFT kernel.
+    get_target_property(fftw FFTW::fftw3f IMPORTED_LOCATION)
+    list(APPEND parts "${fftw}")
+  endif()
   foreach(lib IN LISTS MPI_CXX_LIBRARIES)
     list(APPEND parts "${lib}")
     get_filename_component(dir "${lib}" DIRECTORY)

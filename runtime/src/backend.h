@@ -8,6 +8,7 @@
 
 #include "communicator.h"
 #include "device.h"
+#include "libraries/libraries.h"
 
 #include <memory>
 
@@ -21,6 +22,12 @@ struct Backend {
   /// The communicator of the model's data (halos, collectives); null when
   /// the job's MPI communicator is it.
   std::unique_ptr<Communicator> dataComm;
+  /// The vendor libraries (the context gets their pointers), owned here
+  /// (shared_ptr: destroyed where their types are unknown).
+  Libraries libraries;
+  std::shared_ptr<Blas> ownedBlas;
+  std::shared_ptr<Fft> ownedFft;
+  std::shared_ptr<Dnn> ownedDnn;
 };
 
 /// The --target the archive was built for: "cpu", "cuda" or "cuda-emulated".

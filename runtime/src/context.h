@@ -6,6 +6,7 @@
 
 #include "communicator.h"
 #include "device.h"
+#include "libraries/libraries.h"
 #include "quilt/runtime.h"
 
 #include <chrono>
@@ -76,6 +77,8 @@ struct quilt_rt_ctx {
 
   quilt::Communicator &comm;
   quilt::Device &device;
+  /// The backend's vendor libraries (libraries/libraries.h).
+  quilt::Libraries libraries;
   std::vector<int64_t> mesh;
   std::vector<int64_t> coords;
   void *arena = nullptr;

@@ -379,6 +379,7 @@ int runModel(Job &job, const ModelInfo &info, const Options &o,
     Communicator &data = backend->dataComm ? *backend->dataComm : job.comm;
     ctx = std::make_unique<quilt_rt_ctx>(data, info.axisSizes, info.arenaBytes,
                                          info.arenaAlignment, *backend->device);
+    ctx->libraries = backend->libraries;
     weights = loadWeights(info, o);
     ctx->weights = weights ? weights->data() : nullptr;
     ctx->weightsBytes = weights ? weights->size() : 0;

@@ -9,6 +9,7 @@
 #include "quilt/Target/Executable.h"
 #include "quilt/Target/Targets.h"
 #include "quilt/Transforms/Passes.h"
+#include "quilt/Transforms/ShardingUtils.h"
 #include "quilt/partition_math.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -20,7 +21,12 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/CommandLine.h"
+#include <cstring>
+#include <map>
+#include <set>
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
@@ -49,9 +55,10 @@ static cl::opt<std::string> meshSpec("mesh", cl::desc("Mesh shape: ranks per axi
                                      cl::cat(quiltCategory));
 static cl::opt<std::string> targetName(
     "target",
-    cl::desc("The runtime the executable links: cpu (oneDNN, FFTW, MPI; the default) or "
+    cl::desc("The runtime the executable links: cpu (oneDNN, FFTW, MPI; the default), "
              "cuda-emulated (the CUDA backend's control flow on the host, NCCL over MPI: CI "
-             "without a GPU). The model object is the same for every target"),
+             "without a GPU) or cuda (GPUs, NCCL; no convolution, einsum, attention or DFT "
+             "yet). The model object is the same for every target"),
     cl::value_desc("name"), cl::init("cpu"), cl::cat(quiltCategory));
 static cl::list<std::string> shardSpecs(
     "shard",
@@ -440,6 +447,35 @@ int main(int argc, char **argv) {
     if (!weightsPath.empty())
       llvm::sys::fs::remove(weightsPath);
     return fail(inputFile + ": compilation failed (see the diagnostic above)");
+  }
+  // A target whose runtime lacks an op's entry point refuses the model in
+  // one line naming the ONNX nodes (a link error would name the symbol).
+  if (compileTo >= Phase::Runtime) {
+    std::map<std::string, llvm::SetVector<std::string, std::vector<std::string>, std::set<std::string>>> missing; // entry -> nodes
+    module->walk([&](LLVM::CallOp call) {
+      auto callee = call.getCallee();
+      if (!callee || !callee->starts_with("quilt_rt_"))
+        return;
+      StringRef entry = callee->drop_front(strlen("quilt_rt_"));
+      if (!target->provides(entry)) {
+        std::string node = quilt::onnxNodeName(call);
+        missing[entry.str()].insert(node.empty() ? "?" : "'" + node + "'");
+      }
+    });
+    if (!missing.empty()) {
+      if (!weightsPath.empty())
+        llvm::sys::fs::remove(weightsPath);
+      std::string what;
+      for (auto &[entry, nodes] : missing) {
+        what += (what.empty() ? "" : "; ") + entry + " (ONNX node" +
+                (nodes.size() > 1 ? "s " : " ");
+        for (auto [i, node] : llvm::enumerate(nodes))
+          what += (i ? ", " : "") + node;
+        what += ")";
+      }
+      return fail(inputFile + ": --target=" + targetName + " has no kernel yet for " + what +
+                  "; use --target=cpu or --target=cuda-emulated");
+    }
   }
   auto arena = (*module)->getAttrOfType<IntegerAttr>("quilt.arena_bytes");
   if (!reportFile.empty() &&

@@ -25,6 +25,12 @@ struct TargetSpec {
   int64_t alignment;
   /// Why the archive is missing (when linkLine is empty).
   const char *missingBecause;
+  /// Runtime entry points (quilt_rt_NAME) the target's runtime does not
+  /// have yet, null-terminated; a model calling one is refused by name.
+  const char *const *missingCalls = nullptr;
+
+  /// Whether the runtime has quilt_rt_`call`.
+  bool provides(llvm::StringRef call) const;
 };
 
 /// Every target, available here or not, in --help order.

@@ -15,6 +15,7 @@
 #include "moments.h"
 #include "kernels/attention_dft_kernel_list.h"
 #include "kernels/elementwise_kernel_list.h"
+#include "kernels/gemm_kernels.h"
 #include "kernels/reduction_kernel_list.h"
 #include "kernels/unary_kernels.h"
 #include "kernels/window_kernel_list.h"
@@ -24,6 +25,7 @@
   X(FillBoxKernel)                                                                               \
   X(MergeMomentsKernel)                                                                          \
   X(UnaryKernel)                                                                                 \
+  X(BroadcastMatrixKernel)                                                                       \
   QUILT_ELEMENTWISE_KERNELS(X)                                                                   \
   QUILT_WINDOW_KERNELS(X)                                                                        \
   QUILT_REDUCTION_KERNELS(X)                                                                     \

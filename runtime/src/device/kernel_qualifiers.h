@@ -10,4 +10,12 @@
 #define QUILT_HD
 #endif
 
+/// Unrolls the next loop in device code (the host compiler does not know
+/// the pragma and warns).
+#if defined(__CUDA_ARCH__)
+#define QUILT_UNROLL _Pragma("unroll")
+#else
+#define QUILT_UNROLL
+#endif
+
 #endif // QUILT_RUNTIME_KERNEL_QUALIFIERS_H

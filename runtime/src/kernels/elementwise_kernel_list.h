@@ -3,6 +3,10 @@
 #ifndef QUILT_RUNTIME_ELEMENTWISE_KERNEL_LIST_H
 #define QUILT_RUNTIME_ELEMENTWISE_KERNEL_LIST_H
 
-#define QUILT_ELEMENTWISE_KERNELS(X)
+#include "kernels/elementwise_kernels.h"
+
+#define QUILT_ELEMENTWISE_KERNELS(X)                                                             \
+  X(BinaryKernel)                                                                                \
+  X(SelectKernel)
 
 #endif // QUILT_RUNTIME_ELEMENTWISE_KERNEL_LIST_H

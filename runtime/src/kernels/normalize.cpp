@@ -2,12 +2,11 @@
 // computes each row's local (count, mean, M2), the compiler merges them across
 // ranks when the normalized dims are split, and `normalize` applies them.
 // Rows are contiguous: the local positions of dims [0, row_dims), each cut
-// into `groups` equal chunks.
+// into `groups` equal chunks. Kernels: normalize_kernels.h.
 #include "context.h"
 #include "error.h"
 #include "layout.h"
-
-#include <cmath>
+#include "normalize_kernels.h"
 
 namespace quilt {
 namespace {
@@ -38,24 +37,10 @@ void moments(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   if (m.numElements() != rows.count * 3)
     raise("moments output holds ", m.numElements(), " values, expected 3 per each of ",
           rows.count, " rows");
-  const float *in = static_cast<const float *>(buffers[0]);
-  float *out = static_cast<float *>(buffers[1]);
-  for (int64_t r = 0; r < rows.count; ++r) {
-    const float *row = in + r * rows.length;
-    // Two passes in double: the mean first, then squared deviations from it.
-    double sum = 0;
-    for (int64_t i = 0; i < rows.length; ++i)
-      sum += row[i];
-    double mean = rows.length ? sum / rows.length : 0.0;
-    double m2 = 0;
-    for (int64_t i = 0; i < rows.length; ++i) {
-      double d = row[i] - mean;
-      m2 += d * d;
-    }
-    out[3 * r] = static_cast<float>(rows.length);
-    out[3 * r + 1] = static_cast<float>(mean);
-    out[3 * r + 2] = static_cast<float>(m2);
-  }
+  RowMomentsKernel kernel{static_cast<const float *>(buffers[0]), static_cast<float *>(buffers[1]),
+                         rows.count, rows.length};
+  if (kernel.threads() > 0)
+    ctx->device.launch(kernel);
 }
 
 void normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
@@ -76,30 +61,24 @@ void normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   if (scale.numElements() != affine || bias.numElements() != affine)
     raise("scale and bias hold ", scale.numElements(), " and ", bias.numElements(),
           " values, expected ", affine);
-  const float *in = static_cast<const float *>(buffers[0]);
-  const float *stats = static_cast<const float *>(buffers[1]);
-  const float *gamma = static_cast<const float *>(buffers[2]);
-  const float *beta = static_cast<const float *>(buffers[3]);
-  float *out = static_cast<float *>(buffers[4]);
-  for (int64_t r = 0; r < rows.count; ++r) {
-    double count = stats[3 * r], mean = stats[3 * r + 1], m2 = stats[3 * r + 2];
-    if (count <= 0)
-      raise("row ", r, " has no elements in its statistics");
-    float invStd = static_cast<float>(1.0 / std::sqrt(m2 / count + epsilon));
-    float shift = static_cast<float>(mean);
-    const float *row = in + r * rows.length;
-    float *dst = out + r * rows.length;
-    if (perGroup) {
-      float g = gamma[r % groups] * invStd, b = beta[r % groups];
-      for (int64_t i = 0; i < rows.length; ++i)
-        dst[i] = (row[i] - shift) * g + b;
-    } else {
-      // Within a row, the position in the group's chunk of the normalized dims.
-      const float *g = gamma + (r % groups) * rows.length, *b = beta + (r % groups) * rows.length;
-      for (int64_t i = 0; i < rows.length; ++i)
-        dst[i] = (row[i] - shift) * invStd * g[i] + b[i];
-    }
-  }
+  NormalizeKernel kernel{static_cast<const float *>(buffers[0]),
+                         static_cast<const float *>(buffers[1]),
+                         static_cast<const float *>(buffers[2]),
+                         static_cast<const float *>(buffers[3]),
+                         static_cast<float *>(buffers[4]),
+                         rows.count,
+                         rows.length,
+                         groups,
+                         epsilon,
+                         perGroup};
+  // Empty statistics are an error where the host can read them; on a device
+  // it cannot, such a row normalizes to NaN (0 / 0).
+  if (ctx->device.hostAddressable())
+    for (int64_t r = 0; r < rows.count; ++r)
+      if (kernel.stats[3 * r] <= 0)
+        raise("row ", r, " has no elements in its statistics");
+  if (kernel.threads() > 0)
+    ctx->device.launch(kernel);
 }
 
 } // namespace

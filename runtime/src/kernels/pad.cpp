@@ -1,40 +1,59 @@
 // Index-map kernels in global coordinates: pad and slice. Each output
-// position reads one input position per dim, found through a per-dim table.
-// The compiler has already brought every needed input position onto this
-// rank (a halo exchange on split dims), so the same loop serves every layout.
+// position reads one input position per dim, found through a per-dim table
+// (kernel: pad_kernels.h). The compiler has already brought every needed
+// input position onto this rank (a halo exchange on split dims), so the same
+// kernel serves every layout.
 #include "context.h"
 #include "error.h"
 #include "layout.h"
+#include "pad_kernels.h"
 
+#include <memory>
 #include <vector>
 
 namespace quilt {
 namespace {
 
-/// y[o] = x[source[0][o0], ..., source[r-1][o_r-1]], or `fill` where any
-/// table entry is -1.
-void gatherByTables(const TensorView &x, const TensorView &y,
-                    const std::vector<std::vector<int64_t>> &source, const float *in, float *out,
-                    float fill) {
+/// A gather's tables on the device, built once per op.
+class IndexMapPlan : public KernelPlan {
+public:
+  std::vector<int64_t> hostTables; // what `tables` holds, kept for the copy
+  DeviceBuffer tables;
+  IndexMapKernel kernel{};
+};
+
+/// The plan for y[o] = x[source[0][o0], ..., source[r-1][o_r-1]] (local
+/// indices), or `fill` where any table entry is -1.
+std::unique_ptr<IndexMapPlan> indexMapPlan(Device &device, const TensorView &x,
+                                           const TensorView &y,
+                                           const std::vector<std::vector<int64_t>> &source,
+                                           float fill) {
+  auto plan = std::make_unique<IndexMapPlan>();
   int rank = x.rank();
   std::vector<int64_t> xStrides = denseStrides(x.extent);
-  int64_t total = y.numElements();
-  std::vector<int64_t> index(rank, 0);
-  for (int64_t i = 0; i < total; ++i) {
-    int64_t offset = 0;
-    bool inside = true;
-    for (int d = 0; d < rank && inside; ++d) {
-      int64_t s = source[d][index[d]];
-      inside = s >= 0;
-      offset += s * xStrides[d];
-    }
-    out[i] = inside ? in[offset] : fill;
-    for (int d = rank - 1; d >= 0; --d) {
-      if (++index[d] < y.extent[d])
-        break;
-      index[d] = 0;
-    }
+  IndexMapKernel &k = plan->kernel;
+  k.rank = rank;
+  k.total = y.numElements();
+  k.fill = fill;
+  for (int d = 0; d < rank; ++d) {
+    k.extent[d] = y.extent[d];
+    k.table[d] = static_cast<int64_t>(plan->hostTables.size());
+    for (int64_t s : source[d])
+      plan->hostTables.push_back(s < 0 ? -1 : s * xStrides[d]);
   }
+  size_t bytes = plan->hostTables.size() * sizeof(int64_t);
+  plan->tables = DeviceBuffer(device, bytes);
+  device.copy(plan->tables.data(), plan->hostTables.data(), bytes, CopyKind::HostToDevice);
+  k.tables = static_cast<const int64_t *>(plan->tables.data());
+  return plan;
+}
+
+void runIndexMap(quilt_rt_ctx *ctx, IndexMapPlan &plan, void **buffers) {
+  IndexMapKernel kernel = plan.kernel;
+  kernel.x = static_cast<const float *>(buffers[0]);
+  kernel.y = static_cast<float *>(buffers[1]);
+  if (kernel.total)
+    ctx->device.launch(kernel);
 }
 
 /// Where position `p` outside [0, n) reads from, per boundary mode; -1 for
@@ -63,6 +82,9 @@ void pad(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   std::vector<int64_t> padLo = op.attrs.nextList(rank);
   float value = static_cast<float>(op.attrs.nextDouble());
   int64_t mode = op.attrs.next();
+  size_t words = op.attrs.position() - params;
+  if (auto *plan = ctx->findPlan<IndexMapPlan>(params, words))
+    return runIndexMap(ctx, *plan, buffers);
   std::vector<std::vector<int64_t>> source(rank);
   for (int d = 0; d < rank; ++d) {
     int64_t n = x.dims[d].globalSize;
@@ -85,8 +107,9 @@ void pad(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
       source[d][o] = local;
     }
   }
-  gatherByTables(x, y, source, static_cast<const float *>(buffers[0]),
-                 static_cast<float *>(buffers[1]), value);
+  runIndexMap(ctx,
+              ctx->storePlan(params, words, indexMapPlan(ctx->device, x, y, source, value)),
+              buffers);
 }
 
 void slice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
@@ -97,6 +120,9 @@ void slice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   if (op.attrs.next() != rank || y.rank() != rank)
     raise("slice rank differs from the tensors'");
   std::vector<int64_t> starts = op.attrs.nextList(rank), steps = op.attrs.nextList(rank);
+  size_t words = op.attrs.position() - params;
+  if (auto *plan = ctx->findPlan<IndexMapPlan>(params, words))
+    return runIndexMap(ctx, *plan, buffers);
   std::vector<std::vector<int64_t>> source(rank);
   for (int d = 0; d < rank; ++d)
     for (int64_t o = 0; o < y.extent[d]; ++o) {
@@ -106,8 +132,8 @@ void slice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
         raise("dim ", d, ": input position ", global, " is not on this rank");
       source[d].push_back(local);
     }
-  gatherByTables(x, y, source, static_cast<const float *>(buffers[0]),
-                 static_cast<float *>(buffers[1]), 0.f);
+  runIndexMap(ctx, ctx->storePlan(params, words, indexMapPlan(ctx->device, x, y, source, 0.f)),
+              buffers);
 }
 
 } // namespace

@@ -1,13 +1,12 @@
-// Max and average pooling in plain C++. Each spatial dim gets a table of the
-// local input offset of every (output index, tap), or -1 for padding, so halo
-// positions outside the global domain are recognized from the layout.
+// Max and average pooling (kernel: pool_kernels.h). Each spatial dim's
+// window is mapped to local indices, with the range of input positions that
+// hold data, so halo positions outside the global domain are recognized from
+// the layout as padding.
 #include "context.h"
 #include "error.h"
 #include "layout.h"
+#include "pool_kernels.h"
 #include "window_map.h"
-
-#include <cmath>
-#include <limits>
 
 namespace quilt {
 namespace {
@@ -37,69 +36,31 @@ PoolAttrs readPoolAttrs(AttrReader &r) {
   return a;
 }
 
-/// offsets[o * kernel + j]: element offset (within one channel plane) of tap
-/// j of output o along one dim, or -1 for padding.
-struct DimTable {
-  int64_t kernel = 1;
-  std::vector<int64_t> offsets;
-};
-
-DimTable buildTable(const TensorView &x, const TensorView &y, int dim, const Window &w,
-                    int64_t elemStride) {
+/// The window of tensor dim `dim` in local indices, with the range of input
+/// indices that hold data (isPaddingPosition is false exactly there).
+PoolDim poolDim(const TensorView &x, const TensorView &y, int dim, const Window &w,
+                int64_t elemStride) {
   LocalWindow lw = mapWindowDim(x, y, dim, w);
-  DimTable t;
-  t.kernel = w.kernel;
-  for (int64_t o = 0; o < lw.outputExtent; ++o) {
-    for (int64_t j = 0; j < w.kernel; ++j) {
-      int64_t i = lw.inputIndex(o, j);
-      t.offsets.push_back(isPaddingPosition(x, dim, i) ? -1 : i * elemStride);
-    }
-  }
-  return t;
-}
-
-struct Accumulator {
-  float max = -std::numeric_limits<float>::infinity();
-  float sum = 0;
-  int64_t count = 0;
-};
-
-/// Visits every tap combination of output `out` (a per-dim index) from dim `d`.
-void accumulate(const float *plane, const std::vector<DimTable> &tables,
-                const std::vector<int64_t> &out, size_t d, int64_t offset, Accumulator &acc) {
-  const DimTable &t = tables[d];
-  const int64_t *row = &t.offsets[out[d] * t.kernel];
-  for (int64_t j = 0; j < t.kernel; ++j) {
-    if (row[j] < 0)
-      continue;
-    if (d + 1 < tables.size()) {
-      accumulate(plane, tables, out, d + 1, offset + row[j], acc);
-      continue;
-    }
-    float v = plane[offset + row[j]];
-    acc.max = std::max(acc.max, v);
-    acc.sum += v;
-    ++acc.count;
-  }
-}
-
-void poolPlane(const float *x, float *y, const std::vector<DimTable> &tables,
-               const std::vector<int64_t> &outExtent, const PoolAttrs &a, int64_t kernelSize) {
-  std::vector<int64_t> out(outExtent.size(), 0);
-  for (int64_t flat = 0;; ++flat) {
-    Accumulator acc;
-    accumulate(x, tables, out, 0, 0, acc);
-    if (a.kind == QUILT_POOL_MAX)
-      y[flat] = acc.max; // only padding in the window: -inf, as padding never wins
-    else
-      y[flat] = a.countIncludePad ? acc.sum / kernelSize
-                                  : (acc.count ? acc.sum / acc.count : 0.f);
-    int d = static_cast<int>(out.size()) - 1;
-    for (; d >= 0 && ++out[d] == outExtent[d]; --d)
-      out[d] = 0;
-    if (d < 0)
-      return;
-  }
+  PoolDim p;
+  p.outExtent = lw.outputExtent;
+  p.first = lw.firstInput;
+  p.stride = lw.stride;
+  p.dilation = lw.dilation;
+  p.kernel = lw.kernel;
+  p.elemStride = elemStride;
+  p.tapStep = lw.dilation * elemStride;
+  int64_t n = x.extent[dim], lo = 0;
+  while (lo < n && isPaddingPosition(x, dim, lo))
+    ++lo;
+  int64_t hi = lo;
+  while (hi < n && !isPaddingPosition(x, dim, hi))
+    ++hi;
+  for (int64_t i = hi; i < n; ++i)
+    if (!isPaddingPosition(x, dim, i))
+      raise("dim ", dim, ": the data positions of the local input are not one range");
+  p.validLo = lo;
+  p.validHi = hi;
+  return p;
 }
 
 void pool(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
@@ -114,21 +75,22 @@ void pool(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   if (y.isEmpty())
     return;
   std::vector<int64_t> xStrides = denseStrides(x.extent);
-  std::vector<DimTable> tables;
-  std::vector<int64_t> outExtent;
-  int64_t kernelSize = 1;
+  PoolKernel kernel{};
+  kernel.x = static_cast<const float *>(buffers[0]);
+  kernel.y = static_cast<float *>(buffers[1]);
+  kernel.planes = x.extent[0] * x.extent[1];
+  kernel.xPlane = x.product(2, x.rank());
+  kernel.yPlane = y.product(2, y.rank());
+  kernel.kind = a.kind;
+  kernel.countIncludePad = a.countIncludePad;
+  kernel.kernelSize = 1;
+  kernel.spatial = a.spatial;
   for (int i = 0; i < a.spatial; ++i) {
     Window w{a.strides[i], a.dilations[i], a.kernel[i], a.padsLo[i]};
-    tables.push_back(buildTable(x, y, 2 + i, w, xStrides[2 + i]));
-    outExtent.push_back(y.extent[2 + i]);
-    kernelSize *= a.kernel[i];
+    kernel.dim[i] = poolDim(x, y, 2 + i, w, xStrides[2 + i]);
+    kernel.kernelSize *= a.kernel[i];
   }
-  int64_t planes = x.extent[0] * x.extent[1];
-  int64_t xPlane = x.product(2, x.rank()), yPlane = y.product(2, y.rank());
-  auto *xs = static_cast<const float *>(buffers[0]);
-  auto *ys = static_cast<float *>(buffers[1]);
-  for (int64_t p = 0; p < planes; ++p)
-    poolPlane(xs + p * xPlane, ys + p * yPlane, tables, outExtent, a, kernelSize);
+  ctx->device.launch(kernel);
 }
 
 } // namespace

@@ -1,12 +1,13 @@
 // Sum, mean and max over listed dims of the local extents, keeping them with
 // extent 1. On a split dim this yields a partial result the compiler follows
 // with an all-reduce; mean divides by the divisor attribute (the global count).
+// Kernel: reduce_kernels.h.
 #include "context.h"
 #include "error.h"
 #include "layout.h"
+#include "reduce_kernels.h"
 
-#include <algorithm>
-#include <limits>
+#include <vector>
 
 namespace quilt {
 namespace {
@@ -51,38 +52,39 @@ double globalCount(const TensorView &x, const ReduceAttrs &a) {
   return n;
 }
 
-template <class Combine>
-void reduceInto(const float *x, const TensorView &view, const ReduceAttrs &a, float *y,
-                Combine combine) {
+/// The kernel: x's dims folded (extent 1 dropped, neighbours both kept or
+/// both reduced merged), with x's strides per kept and reduced dim and y's
+/// stride per dim (0 along reduced ones).
+ReduceDimsKernel makeKernel(const float *x, const TensorView &view, const ReduceAttrs &a,
+                            float *y, int64_t outputs) {
+  ReduceDimsKernel k{x, y, a.kind, 0.0, outputs, {}, {}, {}};
   int rank = view.rank();
-  // Output strides: those of y's dense layout, 0 along reduced dims.
   std::vector<int64_t> outExtent(view.extent);
   for (int d = 0; d < rank; ++d)
     if (a.reduced[d])
       outExtent[d] = 1;
-  std::vector<int64_t> yStrides = denseStrides(outExtent);
-  for (int d = 0; d < rank; ++d)
-    if (a.reduced[d])
-      yStrides[d] = 0;
-  int64_t total = view.numElements();
-  if (total == 0)
-    return;
-  int64_t inner = rank ? view.extent[rank - 1] : 1;
-  int64_t innerStride = rank ? yStrides[rank - 1] : 0;
-  std::vector<int64_t> index(rank, 0);
-  int64_t yAt = 0;
-  for (int64_t at = 0; at < total; at += inner) {
-    for (int64_t i = 0; i < inner; ++i)
-      y[yAt + i * innerStride] = combine(y[yAt + i * innerStride], x[at + i]);
-    int d = rank - 2;
-    for (; d >= 0; --d) {
-      yAt += yStrides[d];
-      if (++index[d] < view.extent[d])
-        break;
-      yAt -= yStrides[d] * view.extent[d];
-      index[d] = 0;
+  std::vector<int64_t> xStrides = denseStrides(view.extent), yStrides = denseStrides(outExtent);
+  int previous = -1; // the dim last folded in: -1, or whether it was reduced
+  for (int d = 0; d < rank; ++d) {
+    int64_t e = view.extent[d];
+    if (e == 1)
+      continue;
+    bool r = a.reduced[d];
+    StridedDims &side = r ? k.reduced : k.kept;
+    if (previous == static_cast<int>(r)) {
+      side.extent[side.count - 1] *= e;
+      side.stride[side.count - 1] = xStrides[d];
+      k.all.extent[k.all.count - 1] *= e;
+      k.all.stride[k.all.count - 1] = r ? 0 : yStrides[d];
+      continue;
     }
+    side.extent[side.count] = e;
+    side.stride[side.count++] = xStrides[d];
+    k.all.extent[k.all.count] = e;
+    k.all.stride[k.all.count++] = r ? 0 : yStrides[d];
+    previous = r;
   }
+  return k;
 }
 
 void reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
@@ -91,21 +93,14 @@ void reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   const TensorView &x = op.tensors[0], &yv = op.tensors[1];
   ReduceAttrs a = readReduceAttrs(op.attrs, x);
   checkShapes(x, yv, a);
-  auto *xs = static_cast<const float *>(buffers[0]);
-  auto *y = static_cast<float *>(buffers[1]);
-  int64_t n = yv.numElements();
-  if (a.kind == QUILT_REDUCE_MAX) {
-    // An empty shard contributes -inf, the identity of a later max all-reduce.
-    std::fill(y, y + n, -std::numeric_limits<float>::infinity());
-    reduceInto(xs, x, a, y, [](float acc, float v) { return std::max(acc, v); });
-    return;
-  }
-  std::fill(y, y + n, 0.f);
-  reduceInto(xs, x, a, y, [](float acc, float v) { return acc + v; });
-  if (a.kind == QUILT_REDUCE_MEAN) {
-    double divisor = a.divisor != 0 ? a.divisor : globalCount(x, a);
-    std::for_each(y, y + n, [divisor](float &v) { v = static_cast<float>(v / divisor); });
-  }
+  ReduceDimsKernel kernel = makeKernel(static_cast<const float *>(buffers[0]), x, a,
+                                       static_cast<float *>(buffers[1]), yv.numElements());
+  if (a.kind == QUILT_REDUCE_MEAN)
+    kernel.divisor = a.divisor != 0 ? a.divisor : globalCount(x, a);
+  // An empty shard yields the identity (-inf for max, the identity of a
+  // later max all-reduce; 0 for sums).
+  if (kernel.outputs > 0)
+    ctx->device.launch(kernel);
 }
 
 } // namespace

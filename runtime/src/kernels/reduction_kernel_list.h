@@ -3,6 +3,16 @@
 #ifndef QUILT_RUNTIME_REDUCTION_KERNEL_LIST_H
 #define QUILT_RUNTIME_REDUCTION_KERNEL_LIST_H
 
-#define QUILT_REDUCTION_KERNELS(X)
+#include "kernels/normalize_kernels.h"
+#include "kernels/reduce_kernels.h"
+#include "kernels/softmax_kernels.h"
+#include "kernels/transpose_kernels.h"
+
+#define QUILT_REDUCTION_KERNELS(X)                                                               \
+  X(TransposeKernel)                                                                             \
+  X(SoftmaxKernel)                                                                               \
+  X(ReduceDimsKernel)                                                                            \
+  X(RowMomentsKernel)                                                                            \
+  X(NormalizeKernel)
 
 #endif // QUILT_RUNTIME_REDUCTION_KERNEL_LIST_H

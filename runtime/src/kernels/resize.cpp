@@ -1,33 +1,40 @@
 // Resize in global coordinates: along each resampled dim, output position o
 // reads the input taps resizeTaps() gives (the same function the halo math
-// uses), so a rank's halo'd input always holds exactly what it reads.
+// uses), so a rank's halo'd input always holds exactly what it reads
+// (kernel: resize_kernels.h).
 #include "context.h"
 #include "error.h"
 #include "layout.h"
+#include "resize_kernels.h"
 
-#include <algorithm>
+#include <memory>
 #include <vector>
 
 namespace quilt {
 namespace {
 
-struct DimTaps {
-  std::vector<int64_t> first, last; // local input offsets (already times the stride)
-  std::vector<float> weightLast;
+/// The taps' tables on the device, built once per op.
+class ResizePlan : public KernelPlan {
+public:
+  // What the device buffers hold, kept for the copies.
+  std::vector<int64_t> hostOffsets; // every dim's first taps, then every dim's deltas
+  std::vector<float> hostWeights;
+  DeviceBuffer offsets, weights;
+  ResizeKernel kernel{};
 };
 
-void resize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
-  OpParams op = decodeParams(*ctx, params);
-  expectTensorCount(op, 2, 2);
-  const TensorView &x = op.tensors[0], &y = op.tensors[1];
+std::unique_ptr<ResizePlan> resizePlan(Device &device, const TensorView &x, const TensorView &y,
+                                       ResizeCoord coord, ResizeSample sample,
+                                       const std::vector<int64_t> &nums,
+                                       const std::vector<int64_t> &dens) {
+  auto plan = std::make_unique<ResizePlan>();
   int rank = x.rank();
-  if (op.attrs.next() != rank || y.rank() != rank)
-    raise("resize rank differs from the tensors'");
-  auto coord = static_cast<ResizeCoord>(op.attrs.next());
-  auto sample = static_cast<ResizeSample>(op.attrs.next());
-  std::vector<int64_t> nums = op.attrs.nextList(rank), dens = op.attrs.nextList(rank);
   std::vector<int64_t> xStrides = denseStrides(x.extent);
-  std::vector<DimTaps> dims(rank);
+  std::vector<int64_t> first, delta;
+  ResizeKernel &k = plan->kernel;
+  k.rank = rank;
+  k.active = 0;
+  k.total = y.numElements();
   for (int d = 0; d < rank; ++d) {
     Window w;
     w.kind = WindowKind::Resize;
@@ -40,57 +47,58 @@ void resize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     if (w.scaleNum < 1 || w.scaleDen < 1)
       raise("dim ", d, ": scale ", w.scaleNum, "/", w.scaleDen, " is not positive");
     bool copied = w.resizeIn == w.resizeOut && w.scaleNum == w.scaleDen;
-    DimTaps &t = dims[d];
+    k.extent[d] = y.extent[d];
+    k.table[d] = static_cast<int64_t>(first.size());
     for (int64_t o = 0; o < y.extent[d]; ++o) {
       ResizeTaps taps = copied ? ResizeTaps{y.start[d] + o, y.start[d] + o, 0.0}
                                : resizeTaps(w, y.start[d] + o);
-      int64_t first = taps.first - x.start[d], last = taps.last - x.start[d];
-      if (first < 0 || last >= x.extent[d])
+      int64_t lo = taps.first - x.start[d], hi = taps.last - x.start[d];
+      if (lo < 0 || hi >= x.extent[d])
         raise("dim ", d, ": output ", y.start[d] + o, " reads input ", taps.first, "..",
               taps.last, ", which is not on this rank");
-      t.first.push_back(first * xStrides[d]);
-      t.last.push_back(last * xStrides[d]);
-      t.weightLast.push_back(static_cast<float>(taps.weightLast));
+      first.push_back(lo * xStrides[d]);
+      delta.push_back((hi - lo) * xStrides[d]);
+      plan->hostWeights.push_back(static_cast<float>(taps.weightLast));
+      // Only dims that interpolate (some output reads two taps) need corners.
+      if (plan->hostWeights.back() != 0.f)
+        k.active |= 1u << d;
     }
   }
-  // Only dims that interpolate (some output reads two taps) need corners.
-  std::vector<int> active;
-  for (int d = 0; d < rank; ++d)
-    if (std::any_of(dims[d].weightLast.begin(), dims[d].weightLast.end(),
-                    [](float w) { return w != 0.f; }))
-      active.push_back(d);
-  const float *in = static_cast<const float *>(buffers[0]);
-  float *out = static_cast<float *>(buffers[1]);
-  int64_t total = y.numElements();
-  int corners = 1 << active.size();
-  std::vector<int64_t> index(rank, 0);
-  for (int64_t i = 0; i < total; ++i) {
-    int64_t base = 0;
-    for (int d = 0; d < rank; ++d)
-      base += dims[d].first[index[d]];
-    // Multilinear: sum over the corners of the taps' box, weights multiplied.
-    float value = 0;
-    for (int corner = 0; corner < corners; ++corner) {
-      float weight = 1;
-      int64_t offset = base;
-      for (size_t k = 0; k < active.size() && weight != 0; ++k) {
-        const DimTaps &t = dims[active[k]];
-        int64_t o = index[active[k]];
-        bool useLast = (corner >> k) & 1;
-        weight *= useLast ? t.weightLast[o] : 1 - t.weightLast[o];
-        if (useLast)
-          offset += t.last[o] - t.first[o];
-      }
-      if (weight != 0)
-        value += weight * in[offset];
-    }
-    out[i] = value;
-    for (int d = rank - 1; d >= 0; --d) {
-      if (++index[d] < y.extent[d])
-        break;
-      index[d] = 0;
-    }
-  }
+  size_t entries = first.size();
+  plan->hostOffsets = first;
+  plan->hostOffsets.insert(plan->hostOffsets.end(), delta.begin(), delta.end());
+  plan->offsets = DeviceBuffer(device, 2 * entries * sizeof(int64_t));
+  plan->weights = DeviceBuffer(device, entries * sizeof(float));
+  device.copy(plan->offsets.data(), plan->hostOffsets.data(), 2 * entries * sizeof(int64_t),
+              CopyKind::HostToDevice);
+  device.copy(plan->weights.data(), plan->hostWeights.data(), entries * sizeof(float),
+              CopyKind::HostToDevice);
+  k.first = static_cast<const int64_t *>(plan->offsets.data());
+  k.delta = k.first + entries;
+  k.weight = plan->weights.floats();
+  return plan;
+}
+
+void resize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
+  OpParams op = decodeParams(*ctx, params);
+  expectTensorCount(op, 2, 2);
+  const TensorView &x = op.tensors[0], &y = op.tensors[1];
+  int rank = x.rank();
+  if (op.attrs.next() != rank || y.rank() != rank)
+    raise("resize rank differs from the tensors'");
+  auto coord = static_cast<ResizeCoord>(op.attrs.next());
+  auto sample = static_cast<ResizeSample>(op.attrs.next());
+  std::vector<int64_t> nums = op.attrs.nextList(rank), dens = op.attrs.nextList(rank);
+  size_t words = op.attrs.position() - params;
+  ResizePlan *plan = ctx->findPlan<ResizePlan>(params, words);
+  if (!plan)
+    plan = &ctx->storePlan(params, words,
+                           resizePlan(ctx->device, x, y, coord, sample, nums, dens));
+  ResizeKernel kernel = plan->kernel;
+  kernel.x = static_cast<const float *>(buffers[0]);
+  kernel.y = static_cast<float *>(buffers[1]);
+  if (kernel.total)
+    ctx->device.launch(kernel);
 }
 
 } // namespace

@@ -1,8 +1,9 @@
 // Transpose of the local tensor: y[i_perm[0], ..., i_perm[r-1]] = x[i_0, ..., i_{r-1}]
-// with y's dim k being x's dim perm[k] (ONNX Transpose).
+// with y's dim k being x's dim perm[k] (ONNX Transpose). Kernel: transpose_kernels.h.
 #include "context.h"
 #include "error.h"
 #include "layout.h"
+#include "transpose_kernels.h"
 
 #include <vector>
 
@@ -25,22 +26,26 @@ void transpose(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
       raise("permutation does not map the input extents to the output's");
     readStrides[k] = xStrides[perm[k]];
   }
-  const float *in = static_cast<const float *>(buffers[0]);
-  float *out = static_cast<float *>(buffers[1]);
-  int64_t total = y.numElements();
-  std::vector<int64_t> index(rank, 0);
-  int64_t offset = 0;
-  for (int64_t i = 0; i < total; ++i) {
-    out[i] = in[offset];
-    for (int k = rank - 1; k >= 0; --k) {
-      if (++index[k] < y.extent[k]) {
-        offset += readStrides[k];
-        break;
-      }
-      offset -= readStrides[k] * (y.extent[k] - 1);
-      index[k] = 0;
+  TransposeKernel kernel{static_cast<const float *>(buffers[0]), static_cast<float *>(buffers[1]),
+                         0, {}, {}, y.numElements()};
+  if (kernel.total == 0)
+    return;
+  // Fold y's dims: drop extent 1, merge a dim into the previous one when
+  // stepping the previous one reads x where the merged run continues.
+  for (int k = 0; k < rank; ++k) {
+    if (y.extent[k] == 1)
+      continue;
+    int last = kernel.dims - 1;
+    if (last >= 0 && kernel.readStride[last] == readStrides[k] * y.extent[k]) {
+      kernel.extent[last] *= y.extent[k];
+      kernel.readStride[last] = readStrides[k];
+      continue;
     }
+    kernel.extent[kernel.dims] = y.extent[k];
+    kernel.readStride[kernel.dims] = readStrides[k];
+    ++kernel.dims;
   }
+  ctx->device.launch(kernel);
 }
 
 } // namespace

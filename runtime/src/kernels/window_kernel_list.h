@@ -3,6 +3,13 @@
 #ifndef QUILT_RUNTIME_WINDOW_KERNEL_LIST_H
 #define QUILT_RUNTIME_WINDOW_KERNEL_LIST_H
 
-#define QUILT_WINDOW_KERNELS(X)
+#include "kernels/pad_kernels.h"
+#include "kernels/pool_kernels.h"
+#include "kernels/resize_kernels.h"
+
+#define QUILT_WINDOW_KERNELS(X)                                                                  \
+  X(IndexMapKernel)                                                                              \
+  X(ResizeKernel)                                                                                \
+  X(PoolKernel)
 
 #endif // QUILT_RUNTIME_WINDOW_KERNEL_LIST_H

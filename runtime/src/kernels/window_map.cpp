@@ -45,6 +45,9 @@ LocalWindow mapWindowDim(const TensorView &x, const TensorView &y, int dim, cons
   lw.kernel = op.kernel;
   lw.inputExtent = x.extent[dim];
   lw.outputExtent = y.extent[dim];
+  lw.inputStart = x.start[dim];
+  lw.globalSize = d.globalSize;
+  lw.periodic = d.hasHalo() && d.isPeriodic();
   lw.firstInput = y.start[dim] * op.stride - padLo - x.start[dim];
   lw.inputEnd = lw.inputIndex(lw.outputExtent - 1, op.kernel - 1) + 1;
   if (lw.outputExtent > 0)

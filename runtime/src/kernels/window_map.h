@@ -9,27 +9,15 @@
 #define QUILT_RUNTIME_WINDOW_MAP_H
 
 #include "layout.h"
+#include "window_map_kernels.h"
 
 namespace quilt {
 
-struct LocalWindow {
-  int64_t stride = 1, dilation = 1, kernel = 1;
-  /// Local input index read by local output 0 at tap 0 (negative: padding).
-  int64_t firstInput = 0;
-  /// One past the last local input index any local output reads.
-  int64_t inputEnd = 0;
-  int64_t inputExtent = 0;
-  int64_t outputExtent = 0;
-
-  int64_t inputIndex(int64_t out, int64_t tap) const {
-    return firstInput + out * stride + tap * dilation;
-  }
-  bool inBuffer(int64_t localIndex) const { return localIndex >= 0 && localIndex < inputExtent; }
-};
-
 /// Maps tensor dim `dim` of input `x` to output `y` for an op window with
-/// `opWindow` (kernel, stride, dilation, pad_lo). Throws when the local input
-/// does not hold every non-padding position the local output reads.
+/// `opWindow` (kernel, stride, dilation, pad_lo) as a LocalWindow
+/// (window_map_kernels.h: plain values kernel bodies may carry). Throws
+/// when the local input does not hold every non-padding position the local
+/// output reads.
 LocalWindow mapWindowDim(const TensorView &x, const TensorView &y, int dim, const Window &opWindow);
 
 /// Whether local input index `i` of `x`'s dim `dim` is padding: outside the

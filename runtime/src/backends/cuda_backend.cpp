@@ -1,0 +1,27 @@
+// The CUDA backend (quiltc --target=cuda): one GPU per rank (chosen by the
+// node-local rank), Quilt's kernels on the CUDA device, cuBLAS for GEMMs,
+// NCCL for every byte of tensor data on the device's communication stream;
+// MPI bootstraps NCCL and runs the job.
+#include "backend.h"
+#include "cuda_device.h"
+#include "nccl_communicator.h"
+
+namespace quilt {
+
+const char *backendTarget() { return "cuda"; }
+
+const char *backendDescription() { return "CUDA (cuBLAS, NCCL) with MPI bootstrap"; }
+
+std::unique_ptr<Backend> createBackend(Communicator &bootstrap, const std::vector<int64_t> &mesh) {
+  auto backend = std::make_unique<Backend>();
+  // Before any NCCL call: the device it uses is the current one.
+  auto device = std::make_unique<CudaDevice>(bootstrap.localRank());
+  cudaStream_t comm = device->commStream();
+  backend->device = device.get();
+  backend->ownedDevice = std::move(device);
+  backend->dataComm = createNcclCommunicator(bootstrap, *backend->device, comm);
+  backend->dataComm->setMesh(mesh);
+  return backend;
+}
+
+} // namespace quilt
