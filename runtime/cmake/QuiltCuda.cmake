@@ -209,6 +209,12 @@ if(QUILT_RUNTIME_BUILD_TESTS)
 
   # Compiled by the host compiler, as a backend file that constructs the
   # device would be.
+  # The GPU check's micro-benchmarks (scripts/gpu-check.sh; needs a GPU).
+  add_executable(quilt_cuda_bench ${quilt_cuda_dir}/tests/cuda_bench.cpp)
+  target_compile_features(quilt_cuda_bench PRIVATE cxx_std_17)
+  target_compile_options(quilt_cuda_bench PRIVATE -Wall -Wextra -fexceptions -frtti)
+  target_link_libraries(quilt_cuda_bench PRIVATE quilt_cuda_device CUDA::cublas)
+
   add_executable(quilt_cuda_no_gpu ${quilt_cuda_dir}/tests/cuda_no_gpu.cpp)
   target_compile_features(quilt_cuda_no_gpu PRIVATE cxx_std_17)
   target_compile_options(quilt_cuda_no_gpu PRIVATE -Wall -Wextra -fexceptions -frtti)

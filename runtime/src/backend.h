@@ -28,6 +28,15 @@ struct Backend {
   std::shared_ptr<Blas> ownedBlas;
   std::shared_ptr<Fft> ownedFft;
   std::shared_ptr<Dnn> ownedDnn;
+
+  /// Takes the backend's libraries and hands their pointers to contexts.
+  void setLibraries(std::shared_ptr<Blas> blas, std::shared_ptr<Fft> fft,
+                    std::shared_ptr<Dnn> dnn) {
+    ownedBlas = std::move(blas);
+    ownedFft = std::move(fft);
+    ownedDnn = std::move(dnn);
+    libraries = {ownedBlas.get(), ownedFft.get(), ownedDnn.get()};
+  }
 };
 
 /// The --target the archive was built for: "cpu", "cuda" or "cuda-emulated".

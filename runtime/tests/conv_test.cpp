@@ -248,6 +248,7 @@ void checkHaloThenConvModel(const ConvCase &c) {
   SelfCommunicator comm;
   auto ctx = std::make_unique<quilt_rt_ctx>(comm, mesh, arenaBytes, 64);
   ctx->onError = [](const std::string &m) { throw Error(m); };
+  ctx->libraries.dnn = hostDnn();
   ctx->weights = region;
   ctx->weightsBytes = regionFloats * 4;
   auto *arena = static_cast<char *>(quilt_rt_arena(ctx.get()));

@@ -2,12 +2,25 @@
 // real and complex input, forward, inverse and onesided.
 #include "test_support.h"
 
+#include "emulated_cuda_device.h"
+#include "libraries/fft.h"
+
 #include <gtest/gtest.h>
 
 #include <complex>
 
 namespace quilt::test {
 namespace {
+
+/// A test context on `device` with the host's FFT library (FFTW: the CPU
+/// and emulated CUDA backends'), one per process.
+std::unique_ptr<quilt_rt_ctx> dftContext(Communicator &comm, Device &device = hostDevice()) {
+  static std::shared_ptr<Fft> fft = createHostFft();
+  auto ctx = std::make_unique<quilt_rt_ctx>(comm, Shape{}, 0, 64, device);
+  ctx->onError = [](const std::string &m) { throw Error(m); };
+  ctx->libraries.fft = fft.get();
+  return ctx;
+}
 
 
 /// ONNX DFT semantics on a [..., 1 or 2] tensor, in double.
@@ -35,9 +48,14 @@ std::vector<std::complex<double>> naiveDft(const std::vector<float> &x, const Sh
   return y;
 }
 
-void checkDft(const Shape &signal, int parts, int axis, bool inverse, bool onesided) {
+/// On the host device, or (emulated) on the emulated CUDA device, whose
+/// grids run the kernels' per-index bodies.
+void checkDft(const Shape &signal, int parts, int axis, bool inverse, bool onesided,
+              bool emulated = false) {
   SelfCommunicator comm;
-  auto ctx = makeContext(comm, {}, {});
+  EmulatedCudaDevice emulatedDevice;
+  Device &device = emulated ? static_cast<Device &>(emulatedDevice) : hostDevice();
+  auto ctx = dftContext(comm, device);
   Shape xs = signal;
   xs.push_back(parts);
   int64_t nOut = onesided ? signal[axis] / 2 + 1 : signal[axis];
@@ -47,10 +65,14 @@ void checkDft(const Shape &signal, int parts, int axis, bool inverse, bool onesi
   std::vector<float> x = globalTensor(xs, 7 + axis), y(numElements(ys), -1.f);
   Params p;
   p.tensor(wholeDims(xs)).tensor(wholeDims(ys)).attr(axis).attr(inverse).attr(onesided);
-  void *buffers[] = {x.data(), y.data()};
+  size_t xBytes = x.size() * sizeof(float), yBytes = y.size() * sizeof(float);
+  DeviceBuffer dx(device, xBytes), dy(device, yBytes);
+  device.copy(dx.data(), x.data(), xBytes, CopyKind::HostToDevice);
+  void *buffers[] = {dx.data(), dy.data()};
   // Twice: the second call runs the cached FFTW plan.
   for (int run = 0; run < 2; ++run) {
     quilt_rt_dft(ctx.get(), p.data(), buffers);
+    device.copy(y.data(), dy.data(), yBytes, CopyKind::DeviceToHost);
     std::vector<std::complex<double>> ref = naiveDft(x, xs, axis, inverse, nOut);
     double scale = 0, err = 0;
     for (size_t i = 0; i < ref.size(); ++i) {
@@ -79,9 +101,38 @@ TEST(Dft, RealInputFullOnesidedAndInverse) {
     }
 }
 
+TEST(Dft, EmulatedCudaDeviceRunsTheKernelsAsGrids) {
+  for (Shape signal : {Shape{2, 7, 6}, Shape{4, 8}})
+    for (int axis = 0; axis < static_cast<int>(signal.size()); ++axis) {
+      checkDft(signal, 2, axis, true, false, true);
+      checkDft(signal, 1, axis, false, false, true);
+      checkDft(signal, 1, axis, false, true, true);
+      checkDft(signal, 1, axis, true, false, true);
+    }
+}
+
+/// The libraries transform out of place: an input that overlaps the output
+/// is copied first.
+TEST(Dft, OverlappingBuffers) {
+  SelfCommunicator comm;
+  auto ctx = dftContext(comm);
+  for (int parts : {1, 2}) {
+    Shape xs{3, 10, parts}, ys{3, 10, 2};
+    std::vector<float> x = globalTensor(xs, 11), want(numElements(ys)), y(numElements(ys));
+    Params p;
+    p.tensor(wholeDims(xs)).tensor(wholeDims(ys)).attr(1).attr(1).attr(0);
+    void *apart[] = {x.data(), want.data()};
+    quilt_rt_dft(ctx.get(), p.data(), apart);
+    std::copy(x.begin(), x.end(), y.begin());
+    void *overlapping[] = {y.data(), y.data()};
+    quilt_rt_dft(ctx.get(), p.data(), overlapping);
+    EXPECT_EQ(y, want) << "parts " << parts;
+  }
+}
+
 TEST(Dft, InverseUndoesForward) {
   SelfCommunicator comm;
-  auto ctx = makeContext(comm, {}, {});
+  auto ctx = dftContext(comm);
   Shape s{3, 10, 2};
   std::vector<float> x = globalTensor(s, 3), f(x.size()), back(x.size());
   Params forward, inverse;
@@ -95,7 +146,7 @@ TEST(Dft, InverseUndoesForward) {
 
 TEST(Dft, BadLayoutsAreErrors) {
   SelfCommunicator comm;
-  auto ctx = makeContext(comm, {}, {});
+  auto ctx = dftContext(comm);
   Shape xs{4, 2}, ys{3, 2};
   std::vector<float> x(8), y(6);
   void *buffers[] = {x.data(), y.data()};

@@ -8,6 +8,8 @@
 #include "context.h"
 #include "error.h"
 #include "layout.h"
+#include "libraries/blas.h"
+#include "libraries/dnn.h"
 #include "quilt/partition_math.h"
 #include "quilt/runtime.h"
 
@@ -211,12 +213,26 @@ public:
 };
 
 /// A context whose kernel errors throw, at `coords` of `mesh`.
+/// The host's convolution library (the CPU backend's), one per process.
+inline Dnn *hostDnn() {
+  static std::shared_ptr<Dnn> dnn = createHostDnn();
+  return dnn.get();
+}
+
+/// The host's dense-product library (the CPU backend's), one per process.
+inline Blas *hostBlas() {
+  static std::shared_ptr<Blas> blas = createHostBlas(hostDevice());
+  return blas.get();
+}
+
 inline std::unique_ptr<quilt_rt_ctx> makeContext(Communicator &comm, const Shape &mesh,
                                                  const Shape &coords) {
   auto ctx = std::make_unique<quilt_rt_ctx>(comm, mesh, 0, 64);
   if (!coords.empty())
     ctx->coords = coords;
   ctx->onError = [](const std::string &m) { throw Error(m); };
+  ctx->libraries.dnn = hostDnn();
+  ctx->libraries.blas = hostBlas();
   return ctx;
 }
 

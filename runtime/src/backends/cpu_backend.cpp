@@ -1,5 +1,8 @@
 // The CPU backend: the host device; MPI carries the model's data.
 #include "backend.h"
+#include "libraries/blas.h"
+#include "libraries/dnn.h"
+#include "libraries/fft.h"
 
 namespace quilt {
 
@@ -10,6 +13,7 @@ const char *backendDescription() { return "CPU (oneDNN, FFTW) with MPI"; }
 std::unique_ptr<Backend> createBackend(Communicator &, const std::vector<int64_t> &) {
   auto backend = std::make_unique<Backend>();
   backend->device = &hostDevice();
+  backend->setLibraries(createHostBlas(*backend->device), createHostFft(), createHostDnn());
   return backend;
 }
 

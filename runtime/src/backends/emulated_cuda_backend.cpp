@@ -5,8 +5,12 @@
 // NCCL-over-MPI shim; the library kernels (convolution, GEMM, DFT) are the
 // CPU backend's, standing in for cuDNN, cuBLAS and cuFFT.
 #include "backend.h"
+#include "libraries/blas.h"
+#include "libraries/dnn.h"
+#include "libraries/fft.h"
 #include "emulated_cuda_device.h"
 #include "nccl_communicator.h"
+#include "staged_communicator.h"
 
 namespace quilt {
 
@@ -20,7 +24,10 @@ std::unique_ptr<Backend> createBackend(Communicator &bootstrap, const std::vecto
   auto backend = std::make_unique<Backend>();
   backend->ownedDevice = std::make_unique<EmulatedCudaDevice>();
   backend->device = backend->ownedDevice.get();
-  backend->dataComm = createNcclCommunicator(bootstrap, *backend->device, /*stream=*/nullptr);
+  backend->setLibraries(createHostBlas(*backend->device), createHostFft(), createHostDnn());
+  backend->dataComm = stagedCommunicatorRequested()
+                          ? createStagedCommunicator(bootstrap, *backend->device)
+                          : createNcclCommunicator(bootstrap, *backend->device, /*stream=*/nullptr);
   backend->dataComm->setMesh(mesh);
   return backend;
 }

@@ -100,6 +100,10 @@ public:
 
   void exchange(const std::vector<Message> &sends, const std::vector<Message> &recvs) override {
     std::vector<Message> out = inIssueOrder(sends), in = inIssueOrder(recvs);
+    for (const Message &m : out)
+      expectDeviceMemory(m.data, m.bytes, "send");
+    for (const Message &m : in)
+      expectDeviceMemory(m.data, m.bytes, "recv");
     Group group;
     for (const Message &m : in)
       check(ncclRecv(m.data, m.bytes, ncclInt8, m.peer, world(), stream_), "recv");
@@ -114,6 +118,7 @@ public:
     ncclComm_t comm = group(axes);
     int members = 0;
     check(ncclCommCount(comm, &members), "count");
+    expectDeviceMemory(data, count * elemBytes(type), "all-reduce");
     if (op == ReduceOp::Moments) {
       if (type != ElemType::F32 || count % 3 != 0)
         raise("a moments all-reduce needs float triples, got ", count, " values");
@@ -145,6 +150,8 @@ public:
     size_t total = 0;
     for (size_t b : recvBytes)
       total += b;
+    expectDeviceMemory(send, sendBytes, "all-gather");
+    expectDeviceMemory(recv, total, "all-gather");
     bool equal = std::all_of(recvBytes.begin(), recvBytes.end(),
                              [&](size_t b) { return b == recvBytes[0]; });
     if (equal) {
@@ -183,6 +190,13 @@ public:
         static_cast<size_t>(members) != recvBytes.size())
       raise("all-to-all over ", members, " ranks given ", sendBytes.size(), " and ",
             recvBytes.size(), " block sizes");
+    size_t sendTotal = 0, recvTotal = 0;
+    for (int c = 0; c < members; ++c) {
+      sendTotal += sendBytes[c];
+      recvTotal += recvBytes[c];
+    }
+    expectDeviceMemory(send, sendTotal, "all-to-all");
+    expectDeviceMemory(recv, recvTotal, "all-to-all");
     // Grouped send/recv (uneven blocks; what XLA and cuDecomp do); the own
     // block is a device copy.
     Group group;
@@ -225,6 +239,8 @@ public:
     size_t total = 0;
     for (size_t c : counts)
       total += c;
+    expectDeviceMemory(send, total * sizeof(float), "reduce-scatter");
+    expectDeviceMemory(recv, counts[me] * sizeof(float), "reduce-scatter");
     bool equal =
         std::all_of(counts.begin(), counts.end(), [&](size_t c) { return c == counts[0]; });
     if (equal) {
@@ -266,6 +282,12 @@ public:
   }
 
 private:
+  /// NCCL reads and writes device memory only.
+  void expectDeviceMemory(const void *p, size_t bytes, const char *what) const {
+    if (bytes && !device_.isDeviceMemory(p, bytes))
+      raise("NCCL ", what, ": a buffer of ", bytes, " bytes is not ", device_.name(), " memory");
+  }
+
   ncclComm_t world() const {
     if (!world_)
       raise("the NCCL communicator has no mesh yet");

@@ -30,6 +30,12 @@ public:
   /// device): slab IO and the MPI communicator need it, or a staging copy.
   virtual bool hostAddressable() const = 0;
 
+  /// Whether [p, p + bytes) may be handed to the device's libraries and
+  /// communicators as device memory. Devices that cannot tell say yes; the
+  /// emulated CUDA device knows its allocations, so CI catches host buffers
+  /// passed where a GPU would need device memory.
+  virtual bool isDeviceMemory(const void *, size_t) const { return true; }
+
   /// `bytes` of zeroed device memory aligned to at least `alignment`
   /// (a power of two); never null, also for 0 bytes.
   virtual void *allocate(size_t bytes, size_t alignment) = 0;

@@ -1,6 +1,8 @@
 #include "emulated_cuda_device.h"
 #include "error.h"
+#include "host_device.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -30,16 +32,10 @@ EmulatedCudaDevice::~EmulatedCudaDevice() {
 }
 
 void *EmulatedCudaDevice::allocate(size_t bytes, size_t alignment) {
-  if (alignment < 256)
-    alignment = 256; // cudaMalloc's guarantee
-  if (alignment & (alignment - 1))
-    raise("device alignment ", alignment, " is not a power of two");
-  size_t rounded = (bytes / alignment + 1) * alignment;
-  void *memory = std::aligned_alloc(alignment, rounded);
-  if (!memory)
-    raise("cannot allocate ", bytes, " bytes of ", name(), " memory");
-  std::memset(memory, 0, rounded);
-  allocations_[static_cast<const char *>(memory)] = rounded;
+  size_t allocated = 0;
+  // 256 bytes at least: cudaMalloc's guarantee.
+  void *memory = allocateZeroedHost(bytes, std::max<size_t>(alignment, 256), name(), &allocated);
+  allocations_[static_cast<const char *>(memory)] = allocated;
   return memory;
 }
 

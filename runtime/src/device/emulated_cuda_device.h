@@ -31,6 +31,7 @@ public:
 
   /// Whether [p, p + bytes) lies inside one allocation of this device.
   bool owns(const void *p, size_t bytes) const;
+  bool isDeviceMemory(const void *p, size_t bytes) const override { return owns(p, bytes); }
   /// Cross-stream waits recorded so far.
   uint64_t events() const { return events_; }
 

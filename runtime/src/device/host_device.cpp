@@ -12,7 +12,8 @@
 
 namespace quilt {
 
-void *HostDevice::allocate(size_t bytes, size_t alignment) {
+void *allocateZeroedHost(size_t bytes, size_t alignment, const char *deviceName,
+                         size_t *allocatedBytes) {
   if (alignment < alignof(std::max_align_t))
     alignment = alignof(std::max_align_t);
   if (alignment & (alignment - 1))
@@ -22,9 +23,15 @@ void *HostDevice::allocate(size_t bytes, size_t alignment) {
   size_t rounded = (bytes / alignment + 1) * alignment;
   void *memory = std::aligned_alloc(alignment, rounded);
   if (!memory)
-    raise("cannot allocate ", bytes, " bytes of ", name(), " memory");
+    raise("cannot allocate ", bytes, " bytes of ", deviceName, " memory");
   std::memset(memory, 0, rounded);
+  if (allocatedBytes)
+    *allocatedBytes = rounded;
   return memory;
+}
+
+void *HostDevice::allocate(size_t bytes, size_t alignment) {
+  return allocateZeroedHost(bytes, alignment, name(), nullptr);
 }
 
 void HostDevice::release(void *memory) { std::free(memory); }

@@ -8,6 +8,12 @@
 
 namespace quilt {
 
+/// Zeroed host memory of at least `bytes` (a valid pointer also for 0),
+/// aligned to `alignment` (a power of two); `allocatedBytes` gets the size
+/// reserved. Errors name `deviceName`. Release with std::free.
+void *allocateZeroedHost(size_t bytes, size_t alignment, const char *deviceName,
+                         size_t *allocatedBytes);
+
 class HostDevice : public Device {
 public:
   const char *name() const override { return "host"; }

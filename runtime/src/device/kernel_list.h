@@ -14,6 +14,7 @@
 #include "box_kernels.h"
 #include "moments.h"
 #include "kernels/attention_dft_kernel_list.h"
+#include "kernels/conv_kernel_list.h"
 #include "kernels/elementwise_kernel_list.h"
 #include "kernels/gemm_kernels.h"
 #include "kernels/reduction_kernel_list.h"
@@ -29,6 +30,7 @@
   QUILT_ELEMENTWISE_KERNELS(X)                                                                   \
   QUILT_WINDOW_KERNELS(X)                                                                        \
   QUILT_REDUCTION_KERNELS(X)                                                                     \
-  QUILT_ATTENTION_DFT_KERNELS(X)
+  QUILT_ATTENTION_DFT_KERNELS(X)                                                                 \
+  QUILT_CONV_KERNELS(X)
 
 #endif // QUILT_RUNTIME_KERNEL_LIST_H

@@ -1,18 +1,20 @@
 // Attention, local or by ring. One routine merges a K/V block into running
-// per-query (max, sum, output) state, flash-attention style; the local
-// kernel runs it once, the ring kernel once per rank of the axis while the
-// blocks travel one rank forward each step (a collective permute). Either
-// way the scores of the local queries against one block are all a rank holds.
+// per-query (max, sum, output) state, flash-attention style: the scores q k^T
+// and the update p v through the backend's Blas, the online softmax between
+// them by attention_kernels.h; the local kernel runs it once, the ring kernel
+// once per rank of the axis while the blocks travel one rank forward each
+// step (a collective permute of device memory). Either way the scores of the
+// local queries against one block are all a rank holds, at most a budget of
+// them at once (batch positions in chunks).
+#include "attention_kernels.h"
+#include "box.h"
 #include "comm/comm_entry.h"
 #include "context.h"
 #include "error.h"
 #include "layout.h"
-
-#include <dnnl.hpp>
+#include "libraries/blas.h"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 #include <vector>
 
 namespace quilt {
@@ -43,60 +45,64 @@ AttentionDims attentionDims(const TensorView &q, const TensorView &k, const Tens
   return dims;
 }
 
+/// The state and scratch of one op, device memory kept between calls.
 class AttentionPlan : public KernelPlan {
 public:
-  std::vector<float> scores, rowMax, rowSum, acc;
-  std::vector<float> kv[2]; // ring: the block held and the one arriving
+  DeviceBuffer scores, rowMax, rowSum, acc;
+  DeviceBuffer kv[2]; // ring: the block held and the one arriving
 };
 
-void sgemm(char ta, char tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-           const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
-  dnnl::status status = dnnl::sgemm(ta, tb, m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
-  if (status != dnnl::status::success)
-    raise("oneDNN sgemm failed with status ", static_cast<int>(status));
+/// Scores held at once (floats): batch positions go in chunks of at most
+/// this many scores (one position at least). The host keeps a chunk in its
+/// caches (4 MiB); a GPU takes many positions per launch (64 MiB).
+int64_t scoreBudget(const Device &device) {
+  return device.hostAddressable() ? int64_t(1) << 20 : int64_t(1) << 24;
 }
 
 /// Merges keys `k` [batch, tk, d] and values `v` [batch, tk, dv] into the state.
-void mergeBlock(const AttentionDims &dims, const float *q, const float *k, const float *v,
-                int64_t tk, AttentionPlan &plan) {
-  if (tk == 0 || dims.tq == 0)
+void mergeBlock(quilt_rt_ctx &ctx, Blas &blas, const AttentionDims &dims, const float *q,
+                const float *k, const float *v, int64_t tk, AttentionPlan &plan) {
+  if (tk == 0 || dims.tq == 0 || dims.batch == 0)
     return;
-  plan.scores.resize(dims.tq * tk);
-  for (int64_t b = 0; b < dims.batch; ++b) {
-    float *s = plan.scores.data();
-    sgemm('N', 'T', dims.tq, tk, dims.d, q + b * dims.tq * dims.d, dims.d, k + b * tk * dims.d,
-          dims.d, 0.f, s, tk);
-    float *acc = plan.acc.data() + b * dims.tq * dims.dv;
-    for (int64_t i = 0; i < dims.tq; ++i) {
-      float *row = s + i * tk;
-      float &m = plan.rowMax[b * dims.tq + i], &l = plan.rowSum[b * dims.tq + i];
-      float blockMax = *std::max_element(row, row + tk);
-      float newMax = std::max(m, blockMax);
-      float rescale = std::exp(m - newMax); // 0 on the first block (m = -inf)
-      float sum = 0;
-      for (int64_t j = 0; j < tk; ++j) {
-        row[j] = std::exp(row[j] - newMax);
-        sum += row[j];
-      }
-      l = l * rescale + sum;
-      m = newMax;
-      for (int64_t c = 0; c < dims.dv; ++c)
-        acc[i * dims.dv + c] *= rescale;
+  Device &device = ctx.device;
+  int64_t perBatch = dims.tq * tk;
+  int64_t chunk = std::max<int64_t>(1, std::min(dims.batch, scoreBudget(device) / perBatch));
+  plan.scores.reserve(device, chunk * perBatch * sizeof(float));
+  float *s = plan.scores.floats();
+  for (int64_t b = 0; b < dims.batch; b += chunk) {
+    int64_t count = std::min(chunk, dims.batch - b);
+    float *acc = plan.acc.floats() + b * dims.tq * dims.dv;
+    if (dims.d > 0) {
+      blas.sgemm(false, true, dims.tq, tk, dims.d, 1.f, q + b * dims.tq * dims.d, dims.d,
+                 dims.tq * dims.d, k + b * tk * dims.d, dims.d, tk * dims.d, 0.f, s, tk, perBatch,
+                 count);
+    } else { // no features: every score is 0
+      std::vector<int64_t> shape{count * perBatch};
+      device.fillBox(s, BoxRef{&shape, {0}}, shape, 0.f);
     }
-    sgemm('N', 'N', dims.tq, dims.dv, tk, s, tk, v + b * tk * dims.dv, dims.dv, 1.f, acc, dims.dv);
+    device.launch(AttentionMergeKernel{s, plan.rowMax.floats() + b * dims.tq,
+                                       plan.rowSum.floats() + b * dims.tq, acc, count * dims.tq,
+                                       tk, dims.dv});
+    if (dims.dv > 0)
+      blas.sgemm(false, false, dims.tq, dims.dv, tk, 1.f, s, tk, perBatch, v + b * tk * dims.dv,
+                 dims.dv, tk * dims.dv, 1.f, acc, dims.dv, dims.tq * dims.dv, count);
   }
 }
 
-void startState(const AttentionDims &dims, AttentionPlan &plan) {
-  plan.rowMax.assign(dims.batch * dims.tq, -std::numeric_limits<float>::infinity());
-  plan.rowSum.assign(dims.batch * dims.tq, 0.f);
-  plan.acc.assign(dims.batch * dims.tq * dims.dv, 0.f);
+void startState(Device &device, const AttentionDims &dims, AttentionPlan &plan) {
+  int64_t rows = dims.batch * dims.tq;
+  plan.rowMax.reserve(device, rows * sizeof(float));
+  plan.rowSum.reserve(device, rows * sizeof(float));
+  plan.acc.reserve(device, rows * dims.dv * sizeof(float));
+  if (rows > 0)
+    device.launch(AttentionStartKernel{plan.rowMax.floats(), plan.rowSum.floats(),
+                                       plan.acc.floats(), rows, dims.dv});
 }
 
-void finish(const AttentionDims &dims, const AttentionPlan &plan, float *y) {
-  for (int64_t r = 0; r < dims.batch * dims.tq; ++r)
-    for (int64_t c = 0; c < dims.dv; ++c)
-      y[r * dims.dv + c] = plan.acc[r * dims.dv + c] / plan.rowSum[r];
+void finish(Device &device, const AttentionDims &dims, const AttentionPlan &plan, float *y) {
+  int64_t rows = dims.batch * dims.tq;
+  if (rows * dims.dv > 0)
+    device.launch(AttentionFinishKernel{plan.acc.floats(), plan.rowSum.floats(), y, rows, dims.dv});
 }
 
 AttentionPlan &planFor(quilt_rt_ctx *ctx, const int64_t *params, const OpParams &op) {
@@ -112,13 +118,15 @@ void attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   const TensorView &k = op.tensors[1];
   AttentionDims dims = attentionDims(op.tensors[0], k, op.tensors[2], op.tensors[3], tokens);
   int64_t tk = k.product(k.rank() - 1 - static_cast<int>(tokens), k.rank() - 1);
-  AttentionPlan &plan = planFor(ctx, params, op);
-  startState(dims, plan);
-  mergeBlock(dims, static_cast<const float *>(buffers[0]), static_cast<const float *>(buffers[1]),
-             static_cast<const float *>(buffers[2]), tk, plan);
   if (tk == 0 && dims.tq > 0)
     raise("attention over zero keys");
-  finish(dims, plan, static_cast<float *>(buffers[3]));
+  Blas &blas = requireBlas(ctx->libraries, "attention");
+  AttentionPlan &plan = planFor(ctx, params, op);
+  startState(ctx->device, dims, plan);
+  mergeBlock(*ctx, blas, dims, static_cast<const float *>(buffers[0]),
+             static_cast<const float *>(buffers[1]), static_cast<const float *>(buffers[2]), tk,
+             plan);
+  finish(ctx->device, dims, plan, static_cast<float *>(buffers[3]));
 }
 
 void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
@@ -156,6 +164,8 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     return tileOwnerSize(n.data(), granules.data(), levels.data(), static_cast<int>(tokens),
                          parts.data(), owner);
   };
+  Blas &blas = requireBlas(ctx->libraries, "ring_attention");
+  Device &device = ctx->device;
   AttentionPlan &plan = planFor(ctx, params, op);
   // A block of keys then its values, packed: [batch, tk, d] then [batch, tk, dv].
   int64_t perToken = dims.batch * (dims.d + dims.dv);
@@ -163,20 +173,21 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
                                  static_cast<int>(tokens), parts.data()) *
                      perToken;
   for (auto &buffer : plan.kv)
-    buffer.resize(capacity);
+    buffer.reserve(device, capacity * sizeof(float));
   int64_t tk = k.product(first, r - 1);
-  std::copy_n(static_cast<const float *>(buffers[1]), dims.batch * tk * dims.d, plan.kv[0].data());
-  std::copy_n(static_cast<const float *>(buffers[2]), dims.batch * tk * dims.dv,
-              plan.kv[0].data() + dims.batch * tk * dims.d);
-  startState(dims, plan);
+  device.copy(plan.kv[0].data(), buffers[1], dims.batch * tk * dims.d * sizeof(float),
+              CopyKind::DeviceToDevice);
+  device.copy(plan.kv[0].floats() + dims.batch * tk * dims.d, buffers[2],
+              dims.batch * tk * dims.dv * sizeof(float), CopyKind::DeviceToDevice);
+  startState(device, dims, plan);
   const float *q = static_cast<const float *>(buffers[0]);
   int next = ctx->ownerRank(axes, (coord + 1) % owners),
       prev = ctx->ownerRank(axes, (coord + owners - 1) % owners);
   for (int64_t step = 0; step < owners; ++step) {
     int64_t owner = ((coord - step) % owners + owners) % owners;
     int64_t size = blockOf(owner);
-    const float *block = plan.kv[step % 2].data();
-    mergeBlock(dims, q, block, block + dims.batch * size * dims.d, size, plan);
+    const float *block = plan.kv[step % 2].floats();
+    mergeBlock(*ctx, blas, dims, q, block, block + dims.batch * size * dims.d, size, plan);
     if (step + 1 == owners)
       break;
     // Forward the held block; receive the previous rank's (owner - 1).
@@ -185,9 +196,12 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
                  int(step)};
     Message recv{prev, plan.kv[(step + 1) % 2].data(),
                  size_t(incoming * perToken) * sizeof(float), int(step)};
+    // The block arriving overwrites the one merged a step ago.
+    device.commAfterCompute();
     ctx->comm.exchange({send}, {recv});
+    device.computeAfterComm();
   }
-  finish(dims, plan, static_cast<float *>(buffers[3]));
+  finish(device, dims, plan, static_cast<float *>(buffers[3]));
 }
 
 } // namespace

@@ -3,6 +3,14 @@
 #ifndef QUILT_RUNTIME_ATTENTION_DFT_KERNEL_LIST_H
 #define QUILT_RUNTIME_ATTENTION_DFT_KERNEL_LIST_H
 
-#define QUILT_ATTENTION_DFT_KERNELS(X)
+#include "kernels/attention_kernels.h"
+#include "kernels/dft_kernels.h"
+
+#define QUILT_ATTENTION_DFT_KERNELS(X)                                                           \
+  X(AttentionStartKernel)                                                                        \
+  X(AttentionMergeKernel)                                                                        \
+  X(AttentionFinishKernel)                                                                       \
+  X(DftScaleKernel)                                                                              \
+  X(DftCompleteKernel)
 
 #endif // QUILT_RUNTIME_ATTENTION_DFT_KERNEL_LIST_H

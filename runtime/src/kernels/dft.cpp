@@ -1,33 +1,24 @@
-// DFT along one dim of the local tensor with FFTW (single precision). The
-// compiler keeps the axis whole on every rank (a split axis is moved away by
-// quilt_rt_all_to_all first). Complex values are (real, imaginary) pairs in
-// the trailing dim; a real input has a trailing dim of 1.
+// DFT along one dim of the local tensor: the backend's FFT library
+// (libraries/fft.h: FFTW, cuFFT) and Quilt's kernels (dft_kernels.h) for the
+// rest. The compiler keeps the axis whole on every rank (a split axis is
+// moved away by quilt_rt_all_to_all first). Complex values are (real,
+// imaginary) pairs in the trailing dim; a real input has a trailing dim of 1.
 #include "context.h"
+#include "dft_kernels.h"
 #include "error.h"
 #include "layout.h"
-
-#include <fftw3.h>
-
-#include <complex>
+#include "libraries/fft.h"
 
 namespace quilt {
 namespace {
 
-/// The cached FFTW plan of one DFT op. Planned with FFTW_ESTIMATE (planning
-/// never touches the arrays) and FFTW_UNALIGNED, so it runs on whatever
-/// buffers the op gets; FFTW_PRESERVE_INPUT because inputs may be weights.
+/// The cached library plan of one DFT op, and a copy of the input when it
+/// overlaps the output (the libraries transform out of place).
 class DftPlan : public KernelPlan {
 public:
-  ~DftPlan() override {
-    if (plan)
-      fftwf_destroy_plan(plan);
-  }
-  fftwf_plan plan = nullptr;
-  /// Real input: the half spectrum FFTW's r2c writes, [outer, n/2+1, inner].
-  std::vector<std::complex<float>> half;
+  std::unique_ptr<FftPlan> fft;
+  DeviceBuffer input;
 };
-
-constexpr unsigned kFlags = FFTW_ESTIMATE | FFTW_UNALIGNED | FFTW_PRESERVE_INPUT;
 
 void dft(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   OpParams op = decodeParams(*ctx, params);
@@ -46,67 +37,52 @@ void dft(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   int64_t n = x.extent[axis];
   if (x.dims[axis].isSplit() || n != x.dims[axis].globalSize)
     raise("axis ", axis, " must be whole on every rank");
-  int64_t half = n / 2 + 1, nOut = onesided ? half : n;
+  int64_t nOut = onesided ? n / 2 + 1 : n;
   for (int d = 0; d < rank - 1; ++d)
     if (y.extent[d] != (d == axis ? nOut : x.extent[d]))
       raise("output extent ", y.extent[d], " on dim ", d, " does not fit the transform");
-  int64_t outer = x.product(0, static_cast<int>(axis));
-  int64_t inner = x.product(static_cast<int>(axis) + 1, rank - 1);
+  FftShape shape;
+  shape.outer = x.product(0, static_cast<int>(axis));
+  shape.n = n;
+  shape.inner = x.product(static_cast<int>(axis) + 1, rank - 1);
+  shape.outN = nOut;
+  shape.realInput = parts == 1;
+  // A real input's inverse is the conjugate of its forward (DftCompleteKernel).
+  shape.inverse = inverse && parts == 2;
   if (x.isEmpty() || y.isEmpty())
     return;
+  if (!ctx->libraries.fft)
+    raise("the backend of ", ctx->device.name(), " has no FFT library");
 
   size_t words = op.attrs.position() - params;
   DftPlan *plan = ctx->findPlan<DftPlan>(params, words);
-  auto *in = static_cast<float *>(buffers[0]);
-  auto *out = static_cast<float *>(buffers[1]);
   if (!plan) {
     auto fresh = std::make_unique<DftPlan>();
-    // 64-bit strides: a large local tensor may pass 2^31 elements.
-    fftwf_iodim64 transform{n, inner, inner};
-    if (parts == 2) {
-      fftwf_iodim64 loops[2] = {{outer, n * inner, n * inner}, {inner, 1, 1}};
-      fresh->plan = fftwf_plan_guru64_dft(1, &transform, 2, loops,
-                                        reinterpret_cast<fftwf_complex *>(in),
-                                        reinterpret_cast<fftwf_complex *>(out),
-                                        inverse ? FFTW_BACKWARD : FFTW_FORWARD, kFlags);
-    } else {
-      fresh->half.resize(outer * half * inner);
-      fftwf_iodim64 loops[2] = {{outer, n * inner, half * inner}, {inner, 1, 1}};
-      fresh->plan = fftwf_plan_guru64_dft_r2c(
-          1, &transform, 2, loops, in, reinterpret_cast<fftwf_complex *>(fresh->half.data()),
-          kFlags);
-    }
-    if (!fresh->plan)
-      raise("FFTW could not plan a length-", n, " transform");
+    fresh->fft = ctx->libraries.fft->plan(ctx->device, shape);
     plan = &ctx->storePlan(params, words, std::move(fresh));
   }
 
+  const auto *in = static_cast<const float *>(buffers[0]);
+  auto *out = static_cast<float *>(buffers[1]);
+  size_t inBytes = x.numElements() * sizeof(float), outBytes = y.numElements() * sizeof(float);
+  auto inAt = reinterpret_cast<uintptr_t>(in), outAt = reinterpret_cast<uintptr_t>(out);
+  if (inAt < outAt + outBytes && outAt < inAt + inBytes) {
+    plan->input.reserve(ctx->device, inBytes);
+    ctx->device.copy(plan->input.data(), in, inBytes, CopyKind::DeviceToDevice);
+    in = plan->input.floats();
+  }
+  plan->fft->execute(in, out);
+
+  float scale = inverse ? 1.0f / static_cast<float>(n) : 1.0f;
   if (parts == 2) {
-    fftwf_execute_dft(plan->plan, reinterpret_cast<fftwf_complex *>(in),
-                      reinterpret_cast<fftwf_complex *>(out));
-    if (inverse) {
-      float scale = 1.0f / static_cast<float>(n);
-      for (int64_t i = 0, total = y.numElements(); i < total; ++i)
-        out[i] *= scale;
-    }
+    if (inverse)
+      ctx->device.launch(DftScaleKernel{out, y.numElements(), scale});
     return;
   }
-  std::complex<float> *h = plan->half.data();
-  fftwf_execute_dft_r2c(plan->plan, in, reinterpret_cast<fftwf_complex *>(h));
-  // Bins past n/2 mirror the half spectrum (conjugate symmetry of a real
-  // signal); the inverse of a real signal is the conjugate forward over n.
-  auto *result = reinterpret_cast<std::complex<float> *>(out);
-  float scale = inverse ? 1.0f / static_cast<float>(n) : 1.0f;
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t k = 0; k < nOut; ++k) {
-      const std::complex<float> *from = h + (o * half + (k < half ? k : n - k)) * inner;
-      std::complex<float> *to = result + (o * nOut + k) * inner;
-      bool mirrored = k >= half;
-      for (int64_t i = 0; i < inner; ++i) {
-        std::complex<float> v = mirrored != inverse ? std::conj(from[i]) : from[i];
-        to[i] = v * scale;
-      }
-    }
+  // The library wrote bins 0..n/2 of each signal; a onesided forward is
+  // done, otherwise mirror the rest (and conjugate and scale the inverse).
+  if (!onesided)
+    ctx->device.launch(DftCompleteKernel{out, shape.outer, n, shape.inner, inverse, scale});
 }
 
 } // namespace

@@ -1,13 +1,16 @@
-// Two-operand einsum as a batched sgemm: letters split into batch (both
-// operands and the result), left-free, right-free and contracted ones. The
-// operands are packed to [batch, left, contracted] and [batch, contracted,
-// right], multiplied per batch position, and the [batch, left, right]
-// product is permuted into the result's letter order.
+// Two-operand einsum as a strided-batched sgemm (the backend's Blas):
+// letters split into batch (both operands and the result), left-free,
+// right-free and contracted ones. Operands not already laid out [batch,
+// left, contracted] and [batch, contracted, right] (or with the last two
+// swapped, read transposed) are packed by a transpose kernel; the [batch,
+// left, right] product is permuted into the result's letter order unless it
+// already is it. Scratch is device memory kept in the op's plan.
+#include "box.h"
 #include "context.h"
 #include "error.h"
 #include "layout.h"
-
-#include <dnnl.hpp>
+#include "libraries/blas.h"
+#include "transpose_kernels.h"
 
 #include <algorithm>
 #include <vector>
@@ -16,35 +19,42 @@ namespace quilt {
 namespace {
 
 /// dst (dense over `order` of src's dims) = src permuted; `extent` is src's.
-void permuteCopy(const float *src, const std::vector<int64_t> &extent,
+/// A transpose kernel over dst's dims, folded like quilt_rt_transpose's.
+void permuteCopy(Device &device, const float *src, const std::vector<int64_t> &extent,
                  const std::vector<int> &order, float *dst) {
   int rank = static_cast<int>(order.size());
   std::vector<int64_t> srcStrides = denseStrides(extent);
-  std::vector<int64_t> dstExtent(rank), readStrides(rank);
-  int64_t total = 1;
+  TransposeKernel kernel{src, dst, 0, {}, {}, 1};
   for (int k = 0; k < rank; ++k) {
-    dstExtent[k] = extent[order[k]];
-    readStrides[k] = srcStrides[order[k]];
-    total *= dstExtent[k];
-  }
-  std::vector<int64_t> index(rank, 0);
-  int64_t offset = 0;
-  for (int64_t i = 0; i < total; ++i) {
-    dst[i] = src[offset];
-    for (int k = rank - 1; k >= 0; --k) {
-      if (++index[k] < dstExtent[k]) {
-        offset += readStrides[k];
-        break;
-      }
-      offset -= readStrides[k] * (dstExtent[k] - 1);
-      index[k] = 0;
+    int64_t e = extent[order[k]], stride = srcStrides[order[k]];
+    kernel.total *= e;
+    if (e == 1)
+      continue;
+    int last = kernel.dims - 1;
+    if (last >= 0 && kernel.readStride[last] == stride * e) {
+      kernel.extent[last] *= e;
+      kernel.readStride[last] = stride;
+      continue;
     }
+    kernel.extent[kernel.dims] = e;
+    kernel.readStride[kernel.dims] = stride;
+    ++kernel.dims;
   }
+  if (kernel.total > 0)
+    device.launch(kernel);
 }
 
+bool isIdentity(const std::vector<int> &order) {
+  for (size_t i = 0; i < order.size(); ++i)
+    if (order[i] != static_cast<int>(i))
+      return false;
+  return true;
+}
+
+/// Packed operands and product (device memory), kept between calls.
 class EinsumPlan : public KernelPlan {
 public:
-  std::vector<float> a, b, c;
+  DeviceBuffer a, b, c;
 };
 
 void einsum(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
@@ -92,13 +102,18 @@ void einsum(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   float *out = static_cast<float *>(buffers[2]);
   if (nb * m * n == 0)
     return;
+  Device &device = ctx->device;
+  if (k == 0) {
+    // No sum: every product is 0.
+    std::vector<int64_t> shape = views[2]->extent;
+    device.fillBox(out, BoxRef{&shape, std::vector<int64_t>(shape.size(), 0)}, shape, 0.f);
+    return;
+  }
+  Blas &blas = requireBlas(ctx->libraries, "einsum");
   size_t words = op.attrs.position() - params;
   auto *plan = ctx->findPlan<EinsumPlan>(params, words);
   if (!plan)
     plan = &ctx->storePlan(params, words, std::make_unique<EinsumPlan>());
-  plan->a.resize(nb * m * k);
-  plan->b.resize(nb * k * n);
-  plan->c.resize(nb * m * n);
   auto orderOf = [&](const std::vector<int64_t> &term,
                      std::initializer_list<const std::vector<int64_t> *> groups) {
     std::vector<int> order;
@@ -107,20 +122,32 @@ void einsum(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
         order.push_back(position(term, l));
     return order;
   };
-  permuteCopy(static_cast<const float *>(buffers[0]), views[0]->extent,
-              orderOf(terms[0], {&batch, &left, &contracted}), plan->a.data());
-  permuteCopy(static_cast<const float *>(buffers[1]), views[1]->extent,
-              orderOf(terms[1], {&batch, &contracted, &right}), plan->b.data());
-  for (int64_t i = 0; i < nb; ++i) {
-    float *c = plan->c.data() + i * m * n;
-    if (k == 0) {
-      std::fill(c, c + m * n, 0.f);
-      continue;
+  // An operand already laid out [batch, left, contracted] (or [batch,
+  // contracted, left], read transposed) goes to the product as it is;
+  // otherwise it is packed.
+  const float *a = static_cast<const float *>(buffers[0]);
+  bool transA = false;
+  if (!isIdentity(orderOf(terms[0], {&batch, &left, &contracted}))) {
+    if (isIdentity(orderOf(terms[0], {&batch, &contracted, &left}))) {
+      transA = true;
+    } else {
+      plan->a.reserve(device, nb * m * k * sizeof(float));
+      permuteCopy(device, a, views[0]->extent, orderOf(terms[0], {&batch, &left, &contracted}),
+                  plan->a.floats());
+      a = plan->a.floats();
     }
-    dnnl::status status = dnnl::sgemm('N', 'N', m, n, k, 1.f, plan->a.data() + i * m * k, k,
-                                      plan->b.data() + i * k * n, n, 0.f, c, n);
-    if (status != dnnl::status::success)
-      raise("oneDNN sgemm failed with status ", static_cast<int>(status));
+  }
+  const float *b = static_cast<const float *>(buffers[1]);
+  bool transB = false;
+  if (!isIdentity(orderOf(terms[1], {&batch, &contracted, &right}))) {
+    if (isIdentity(orderOf(terms[1], {&batch, &right, &contracted}))) {
+      transB = true;
+    } else {
+      plan->b.reserve(device, nb * k * n * sizeof(float));
+      permuteCopy(device, b, views[1]->extent, orderOf(terms[1], {&batch, &contracted, &right}),
+                  plan->b.floats());
+      b = plan->b.floats();
+    }
   }
   // [batch, left, right] -> the result's letter order.
   std::vector<int64_t> productTerm, productExtent;
@@ -132,7 +159,16 @@ void einsum(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   std::vector<int> order;
   for (int64_t l : terms[2])
     order.push_back(position(productTerm, l));
-  permuteCopy(plan->c.data(), productExtent, order, out);
+  bool direct = isIdentity(order);
+  float *c = out;
+  if (!direct) {
+    plan->c.reserve(device, nb * m * n * sizeof(float));
+    c = plan->c.floats();
+  }
+  blas.sgemm(transA, transB, m, n, k, 1.f, a, transA ? m : k, m * k, b, transB ? k : n, k * n,
+             0.f, c, n, m * n, nb);
+  if (!direct)
+    permuteCopy(device, c, productExtent, order, out);
 }
 
 } // namespace

@@ -1,0 +1,84 @@
+// Attention's own steps around the backend's products (kernels/attention.cpp):
+// the per-query (max, sum, output) state of an online softmax, the merge of
+// one block of scores into it, and the final normalisation. One body for
+// every device (device/kernel_list.h).
+#ifndef QUILT_RUNTIME_ATTENTION_KERNELS_H
+#define QUILT_RUNTIME_ATTENTION_KERNELS_H
+
+#include "device/kernel_qualifiers.h"
+
+#include <cmath>
+#include <cstdint>
+
+namespace quilt {
+
+/// Empty state for `rows` queries: max -inf, sum 0, output rows [rows, dv] 0.
+/// One query per index.
+struct AttentionStartKernel {
+  float *rowMax, *rowSum, *acc;
+  int64_t rows, dv;
+
+  QUILT_HD int64_t threads() const { return rows; }
+  QUILT_HD void operator()(int64_t r) const {
+    rowMax[r] = -INFINITY;
+    rowSum[r] = 0.f;
+    float *out = acc + r * dv;
+    for (int64_t c = 0; c < dv; ++c)
+      out[c] = 0.f;
+  }
+};
+
+/// Merges a block of scores [rows, tk] (q k^T of the block's keys) into the
+/// state: the new max m' = max(m, max_j s_j), the scores replaced by
+/// p_j = exp(s_j - m'), sum = sum exp(m - m') + sum_j p_j (in order), the
+/// output row scaled by exp(m - m') (0 on the first block, m = -inf). The
+/// caller then adds p v to the output rows. One query per index.
+struct AttentionMergeKernel {
+  float *scores, *rowMax, *rowSum, *acc;
+  int64_t rows, tk, dv;
+
+  QUILT_HD int64_t threads() const { return rows; }
+  QUILT_HD void operator()(int64_t r) const {
+    float *row = scores + r * tk;
+    // The first largest score (std::max_element's choice).
+    float blockMax = row[0];
+    for (int64_t j = 1; j < tk; ++j)
+      blockMax = blockMax < row[j] ? row[j] : blockMax;
+    float m = rowMax[r];
+    float newMax = m < blockMax ? blockMax : m;
+    float rescale = expf(m - newMax);
+    float sum = 0.f;
+    for (int64_t j = 0; j < tk; ++j) {
+      float p = expf(row[j] - newMax);
+      row[j] = p;
+      sum += p;
+    }
+    rowSum[r] = rowSum[r] * rescale + sum;
+    rowMax[r] = newMax;
+    float *out = acc + r * dv;
+    for (int64_t c = 0; c < dv; ++c)
+      out[c] *= rescale;
+  }
+};
+
+/// y [rows, dv] = the output rows divided by their sums. One element per index.
+struct AttentionFinishKernel {
+  const float *acc, *rowSum;
+  float *y;
+  int64_t rows, dv;
+
+  QUILT_HD int64_t threads() const { return rows * dv; }
+  QUILT_HD void operator()(int64_t i) const { y[i] = acc[i] / rowSum[i / dv]; }
+  /// The host's loop: a row at a time (no division per element index).
+  void runOnHost() const {
+    for (int64_t r = 0; r < rows; ++r) {
+      float l = rowSum[r];
+      for (int64_t c = 0; c < dv; ++c)
+        y[r * dv + c] = acc[r * dv + c] / l;
+    }
+  }
+};
+
+} // namespace quilt
+
+#endif // QUILT_RUNTIME_ATTENTION_KERNELS_H
