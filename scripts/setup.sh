@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Installs every package Quilt needs (Debian + npm), then configures and builds.
+# The CUDA 13 toolkit (nvcc, NCCL, cuBLAS, cuFFT, cuDNN) is not a Debian
+# package: where /usr/local/cuda has it, the CUDA targets are built too
+# (--target=cuda, cuda-emulated); without it they are left out.
 # Idempotent: re-running only rebuilds what changed.
 #   scripts/setup.sh [BUILD_DIR]     (default: build)
 set -euo pipefail
