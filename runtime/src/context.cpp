@@ -72,7 +72,18 @@ void quilt_rt_ctx::fail(const std::string &message) {
 
 namespace quilt {
 
+PhaseScope::PhaseScope(quilt_rt_ctx *ctx, Phase phase)
+    : ctx_(ctx), phase_(phase), start_(std::chrono::steady_clock::now()) {
+  if (ctx_->device.timesPhases())
+    ctx_->device.beginPhase();
+}
+
 PhaseScope::~PhaseScope() {
+  // An asynchronous device times the work itself (takeDevicePhaseTimes).
+  if (ctx_->device.timesPhases()) {
+    ctx_->device.endPhase(static_cast<int>(phase_));
+    return;
+  }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   switch (phase_) {
@@ -86,6 +97,14 @@ PhaseScope::~PhaseScope() {
     ctx_->times.collectives += seconds;
     break;
   }
+}
+
+void takeDevicePhaseTimes(quilt_rt_ctx &ctx) {
+  double seconds[3] = {0, 0, 0};
+  ctx.device.takePhaseSeconds(seconds);
+  ctx.times.compute += seconds[static_cast<int>(Phase::Compute)];
+  ctx.times.halo += seconds[static_cast<int>(Phase::Halo)];
+  ctx.times.collectives += seconds[static_cast<int>(Phase::Collectives)];
 }
 
 bool isWeight(const quilt_rt_ctx &ctx, const void *p) {

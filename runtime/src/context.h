@@ -19,6 +19,7 @@
 
 namespace quilt {
 
+/// Indices 0, 1, 2 (Device::takePhaseSeconds).
 enum class Phase { Compute, Halo, Collectives };
 
 struct PhaseTimes {
@@ -99,8 +100,7 @@ namespace quilt {
 /// Adds the lifetime of the scope to one phase's timer.
 class PhaseScope {
 public:
-  PhaseScope(quilt_rt_ctx *ctx, Phase phase)
-      : ctx_(ctx), phase_(phase), start_(std::chrono::steady_clock::now()) {}
+  PhaseScope(quilt_rt_ctx *ctx, Phase phase);
   ~PhaseScope();
 
 private:
@@ -119,6 +119,10 @@ template <class Body> void runEntry(quilt_rt_ctx *ctx, Phase phase, const char *
     ctx->fail(std::string(name) + ": " + e.what());
   }
 }
+
+/// Adds what an asynchronous device timed per phase since the last call
+/// (it waits for the device's work) to ctx.times.
+void takeDevicePhaseTimes(quilt_rt_ctx &ctx);
 
 /// True when `p` points into the mapped weights (constant for the whole run).
 bool isWeight(const quilt_rt_ctx &ctx, const void *p);

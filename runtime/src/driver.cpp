@@ -120,30 +120,48 @@ void checkNpyHeader(const NpyHeader &h, const IoSpec &io, const std::string &pat
 class Staging {
 public:
   explicit Staging(Device &device) : device_(device) {}
+  ~Staging() {
+    if (host_)
+      device_.releaseHost(host_);
+  }
+  Staging(const Staging &) = delete;
+  Staging &operator=(const Staging &) = delete;
   /// Where to read `count` floats destined for `deviceData`; then commit().
   float *forWrite(float *deviceData, int64_t count) {
-    if (device_.hostAddressable())
-      return deviceData;
-    host_.resize(count);
-    return host_.data();
+    return device_.hostAddressable() ? deviceData : hostBuffer(count);
   }
   void commit(float *deviceData, int64_t count) {
-    if (!device_.hostAddressable())
-      device_.copy(deviceData, host_.data(), count * sizeof(float), CopyKind::HostToDevice);
+    if (!device_.hostAddressable()) {
+      device_.copy(deviceData, host_, count * sizeof(float), CopyKind::HostToDevice);
+      device_.synchronize(); // the buffer is reused by the next slab
+    }
   }
   /// `count` floats of device memory, readable on the host.
   const float *read(const float *deviceData, int64_t count) {
     if (device_.hostAddressable())
       return deviceData;
-    host_.resize(count);
-    device_.copy(host_.data(), deviceData, count * sizeof(float), CopyKind::DeviceToHost);
+    float *host = hostBuffer(count);
+    device_.copy(host, deviceData, count * sizeof(float), CopyKind::DeviceToHost);
     device_.synchronize();
-    return host_.data();
+    return host;
   }
 
 private:
+  /// One buffer of the device's host memory (pinned on CUDA), grown to the
+  /// largest slab.
+  float *hostBuffer(int64_t count) {
+    size_t bytes = static_cast<size_t>(count) * sizeof(float);
+    if (!host_ || bytes > bytes_) {
+      if (host_)
+        device_.releaseHost(host_);
+      host_ = static_cast<float *>(device_.allocateHost(bytes));
+      bytes_ = bytes;
+    }
+    return host_;
+  }
   Device &device_;
-  std::vector<float> host_;
+  float *host_ = nullptr;
+  size_t bytes_ = 0;
 };
 
 void readInputs(const ModelInfo &info, const Options &o, quilt_rt_ctx &ctx) {
@@ -277,12 +295,15 @@ void printPeakMemory(Job &job) {
 void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t iterations,
                     void (*modelRun)(quilt_rt_ctx *)) {
   job.comm.barrier();
+  ctx.device.synchronize();
+  takeDevicePhaseTimes(ctx); // drops what the device timed before
   ctx.times = PhaseTimes{};
   uint64_t bytesBefore = ctx.comm.bytesSent();
   auto start = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < iterations; ++i)
     modelRun(&ctx);
   ctx.device.synchronize();
+  takeDevicePhaseTimes(ctx);
   double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   printTimes(job, ctx, info, iterations, total, ctx.comm.bytesSent() - bytesBefore);
   printPeakMemory(job);
@@ -294,6 +315,9 @@ void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t 
 struct Traffic {
   std::vector<OpTraffic> ops;
   uint64_t total = 0;
+  /// Device memory the kernels' plans and libraries held at most beside the
+  /// arena (scratch, workspaces; the weights' copy not counted).
+  uint64_t scratchBytes = 0;
 };
 
 Traffic runRecorded(quilt_rt_ctx &ctx, void (*modelRun)(quilt_rt_ctx *)) {
@@ -303,13 +327,16 @@ Traffic runRecorded(quilt_rt_ctx &ctx, void (*modelRun)(quilt_rt_ctx *)) {
   comm.attachTrafficLog(&traffic.ops);
   modelRun(&ctx);
   ctx.device.synchronize();
+  takeDevicePhaseTimes(ctx);
   comm.attachTrafficLog(nullptr);
   traffic.total = comm.bytesSent() - before;
+  traffic.scratchBytes = ctx.device.peakBufferBytes() - ctx.deviceWeights.bytes();
   return traffic;
 }
 
 /// The --report JSON, in the shape of `quiltc --report` (docs/user-guide.md):
-/// `table` holds one row of per-rank bytes per op, then the totals.
+/// `table` holds one row of per-rank bytes per op, then the totals, then
+/// the peak scratch beside the arena.
 std::string reportJson(const ModelInfo &info, const std::vector<OpTraffic> &ops,
                        const std::vector<int64_t> &table, int64_t ranks) {
   auto row = [&](size_t i) {
@@ -325,7 +352,8 @@ std::string reportJson(const ModelInfo &info, const std::vector<OpTraffic> &ops,
         {"index", i}, {"kind", ops[i].kind}, {"bytes_sent_per_rank", row(i)}};
     text += strCat(i ? "," : "", "\n  ", op.dump());
   }
-  return text + strCat("\n ],\n \"total_bytes_sent_per_rank\": ", row(ops.size()).dump(), "}\n");
+  return text + strCat("\n ],\n \"total_bytes_sent_per_rank\": ", row(ops.size()).dump(),
+                       ",\n \"peak_scratch_bytes_per_rank\": ", row(ops.size() + 1).dump(), "}\n");
 }
 
 /// Gathers every rank's traffic to rank 0, which writes the --report file.
@@ -341,10 +369,11 @@ bool writeReport(Job &job, const ModelInfo &info, const std::string &path,
       }))
     return false;
   int64_t ranks = comm.size();
-  std::vector<int64_t> table((calls + 1) * ranks, 0);
+  std::vector<int64_t> table((calls + 2) * ranks, 0);
   for (int64_t i = 0; i < calls; ++i)
     table[i * ranks + comm.rank()] = static_cast<int64_t>(traffic.ops[i].bytes);
   table[calls * ranks + comm.rank()] = static_cast<int64_t>(traffic.total);
+  table[(calls + 1) * ranks + comm.rank()] = static_cast<int64_t>(traffic.scratchBytes);
   comm.allReduce(table.data(), table.size(), ElemType::I64, ReduceOp::Sum, kAllRanks);
   return job.agree([&] {
     if (!job.isRoot())

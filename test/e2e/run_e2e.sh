@@ -215,6 +215,8 @@ if [ $run_rc != 0 ]; then fail "mpirun -n $NRANKS exited with $run_rc (includes 
 if [ $cmp_ok != 1 ]; then fail "numpy comparison failed: $DETAIL" "$RLOG"; fi
 
 # ---- (5) communication: measured = predicted, op by op and rank by rank ------------
+grep -q '"peak_scratch_bytes_per_rank": \[' "$RUN_DIR/measured.json" ||
+  fail "the measured report has no peak_scratch_bytes_per_rank" "$RUN_DIR/measured.json"
 TRAFFIC=$("$PYTHON" "$SCRIPT_DIR/compare_reports.py" "$RUN_DIR/predicted.json" "$RUN_DIR/measured.json" 2>&1)
 case "$TRAFFIC" in
   OK*) ;;

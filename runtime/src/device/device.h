@@ -11,6 +11,8 @@
 #include "kernel_list.h"
 
 #include <cstddef>
+#include <cstdlib>
+#include <new>
 #include <cstdint>
 #include <vector>
 
@@ -58,12 +60,44 @@ public:
   /// Waits for all queued work.
   virtual void synchronize() = 0;
 
+  /// Host memory the device copies from and to at full speed (pinned on
+  /// CUDA), for staging slabs; released with releaseHost.
+  virtual void *allocateHost(size_t bytes) {
+    void *memory = std::calloc(bytes ? bytes : 1, 1);
+    if (!memory)
+      throw std::bad_alloc();
+    return memory;
+  }
+  virtual void releaseHost(void *memory) { std::free(memory); }
+
+  /// Per-phase time on a device that runs asynchronously: host timers of an
+  /// entry point see only the enqueueing, so such a device (CUDA) times
+  /// each entry point's work itself, between beginPhase and endPhase, and
+  /// takePhaseSeconds adds what it measured since the last call (waiting
+  /// for the work) to seconds[phase] (the index of quilt::Phase).
+  virtual bool timesPhases() const { return false; }
+  virtual void beginPhase() {}
+  virtual void endPhase(int) {}
+  virtual void takePhaseSeconds(double *) {}
+
+  /// Device memory held in DeviceBuffers (plans' scratch, library
+  /// workspaces, the weights' copy), now and at most so far (--report).
+  size_t bufferBytes() const { return bufferBytes_; }
+  size_t peakBufferBytes() const { return peakBufferBytes_; }
+  void noteBufferBytes(size_t added, size_t removed) {
+    bufferBytes_ = bufferBytes_ + added - removed;
+    peakBufferBytes_ = bufferBytes_ > peakBufferBytes_ ? bufferBytes_ : peakBufferBytes_;
+  }
+
   /// Copies the box of extent `box` at src.offset in `src` to dst.offset in
   /// `dst` (device memory both).
   void copyBox(const float *src, const BoxRef &srcBox, float *dst, const BoxRef &dstBox,
                const std::vector<int64_t> &box);
   /// Sets the box of extent `box` at `at` in `dst` to `value`.
   void fillBox(float *dst, const BoxRef &at, const std::vector<int64_t> &box, float value);
+
+private:
+  size_t bufferBytes_ = 0, peakBufferBytes_ = 0;
 };
 
 /// The process's host device (what the CPU backend runs on).
@@ -74,7 +108,9 @@ class DeviceBuffer {
 public:
   DeviceBuffer() = default;
   DeviceBuffer(Device &device, size_t bytes, size_t alignment = 256)
-      : device_(&device), data_(device.allocate(bytes, alignment)), bytes_(bytes) {}
+      : device_(&device), data_(device.allocate(bytes, alignment)), bytes_(bytes) {
+    device.noteBufferBytes(bytes, 0);
+  }
   DeviceBuffer(DeviceBuffer &&other) noexcept { swap(other); }
   DeviceBuffer &operator=(DeviceBuffer &&other) noexcept {
     swap(other);
@@ -83,8 +119,10 @@ public:
   DeviceBuffer(const DeviceBuffer &) = delete;
   DeviceBuffer &operator=(const DeviceBuffer &) = delete;
   ~DeviceBuffer() {
-    if (device_ && data_)
+    if (device_ && data_) {
       device_->release(data_);
+      device_->noteBufferBytes(0, bytes_);
+    }
   }
 
   float *floats() const { return static_cast<float *>(data_); }

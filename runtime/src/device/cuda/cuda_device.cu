@@ -77,6 +77,10 @@ void CudaDevice::destroyQuietly() {
     cudaEventDestroy(event);
   events_.clear();
   eventsInUse_ = 0;
+  for (cudaEvent_t event : timingEvents_)
+    cudaEventDestroy(event);
+  timingEvents_.clear();
+  phaseMarks_.clear();
   for (cudaStream_t *stream : {&compute_, &comm_})
     if (*stream) {
       cudaStreamDestroy(*stream);
@@ -161,6 +165,55 @@ void CudaDevice::synchronize() {
   checkCuda(cudaStreamSynchronize(comm_), "cudaStreamSynchronize");
   // Every wait queued so far has completed: the events may be recorded again.
   eventsInUse_ = 0;
+}
+
+void *CudaDevice::allocateHost(size_t bytes) {
+  void *memory = nullptr;
+  // Pinned: copies to and from the device run at full speed and async.
+  checkCuda(cudaMallocHost(&memory, bytes ? bytes : 1), "cudaMallocHost");
+  return memory;
+}
+
+void CudaDevice::releaseHost(void *memory) { cudaFreeHost(memory); }
+
+cudaEvent_t CudaDevice::timingEvent(size_t index) {
+  while (timingEvents_.size() <= index) {
+    cudaEvent_t event = nullptr;
+    checkCuda(cudaEventCreate(&event), "cudaEventCreate");
+    timingEvents_.push_back(event);
+  }
+  return timingEvents_[index];
+}
+
+void CudaDevice::beginPhase() {
+  // Entry points do not nest; a begin without its end is recorded again.
+  checkCuda(cudaEventRecord(timingEvent(2 * phaseMarks_.size()), compute_), "cudaEventRecord");
+  phaseOpen_ = true;
+}
+
+void CudaDevice::endPhase(int phase) {
+  if (!phaseOpen_)
+    return;
+  // Communication entry points end with the compute stream waiting for the
+  // communication stream, so an event on the compute stream closes both.
+  checkCuda(cudaEventRecord(timingEvent(2 * phaseMarks_.size() + 1), compute_),
+            "cudaEventRecord");
+  phaseMarks_.push_back(phase);
+  phaseOpen_ = false;
+}
+
+void CudaDevice::takePhaseSeconds(double *seconds) {
+  if (phaseMarks_.empty())
+    return;
+  checkCuda(cudaStreamSynchronize(compute_), "cudaStreamSynchronize");
+  for (size_t i = 0; i < phaseMarks_.size(); ++i) {
+    float ms = 0;
+    checkCuda(cudaEventElapsedTime(&ms, timingEvents_[2 * i], timingEvents_[2 * i + 1]),
+              "cudaEventElapsedTime");
+    if (phaseMarks_[i] >= 0 && phaseMarks_[i] < 3)
+      seconds[phaseMarks_[i]] += ms * 1e-3;
+  }
+  phaseMarks_.clear();
 }
 
 } // namespace quilt

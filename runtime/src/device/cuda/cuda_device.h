@@ -49,6 +49,15 @@ public:
   void commAfterCompute() override;
   void computeAfterComm() override;
   void synchronize() override;
+  /// Pinned host memory (cudaMallocHost).
+  void *allocateHost(size_t bytes) override;
+  void releaseHost(void *memory) override;
+  /// Each entry point's work is timed by a pair of events on the compute
+  /// stream (host timers would see only the enqueueing).
+  bool timesPhases() const override { return true; }
+  void beginPhase() override;
+  void endPhase(int phase) override;
+  void takePhaseSeconds(double *seconds) override;
 
   /// The GPU's ordinal (what cudaSetDevice got).
   int ordinal() const { return ordinal_; }
@@ -73,6 +82,12 @@ private:
   /// be pending; synchronize() makes them all reusable.
   std::vector<cudaEvent_t> events_;
   size_t eventsInUse_ = 0;
+  /// Timing events, two per entry point since takePhaseSeconds (start,
+  /// stop), and the phase of each pair; reused after it.
+  cudaEvent_t timingEvent(size_t index);
+  std::vector<cudaEvent_t> timingEvents_;
+  std::vector<int> phaseMarks_;
+  bool phaseOpen_ = false;
 };
 
 } // namespace quilt
