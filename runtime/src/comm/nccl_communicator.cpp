@@ -96,6 +96,12 @@ public:
       check(ncclGetUniqueId(&id), "unique id");
     bootstrap_.broadcastHost(&id, sizeof(id), 0);
     check(ncclCommInitRank(&world_, size(), id, rank()), "communicator init");
+    // Every group of mesh axes in mesh order (what all-reduces and
+    // all-gathers use), split now, in the same order on every rank; a group
+    // whose axes a collective lists in another order is split at first use,
+    // in program order (the same on every rank too).
+    for (AxisMask mask = 1; mask < (AxisMask(1) << mesh_.size()); ++mask)
+      group(axesOf(mask, mesh_.size()));
   }
 
   void exchange(const std::vector<Message> &sends, const std::vector<Message> &recvs) override {
@@ -300,8 +306,9 @@ private:
     return group(axesOf(axes, mesh_.size()));
   }
 
-  /// Split from the world on first use; every rank reaches the same
-  /// collectives in the same order, so the splits are collective in order.
+  /// The groups in mesh order are split by setMesh; others on first use
+  /// (every rank reaches the same collectives in the same order, so the
+  /// splits are collective in order).
   ncclComm_t group(const AxisList &axes) {
     auto found = groups_.find(axes);
     if (found != groups_.end())
