@@ -1,5 +1,4 @@
 #include "box.h"
-#include "device.h"
 #include "error.h"
 #include "layout.h"
 
@@ -48,15 +47,6 @@ BoxGeometry boxGeometry(const std::vector<int64_t> &box, const BoxRef &a, const 
   g.dstStride[last] = 1;
   g.dims = last + 1;
   return g;
-}
-
-void copyBox(const float *src, const BoxRef &srcBox, float *dst, const BoxRef &dstBox,
-             const std::vector<int64_t> &box) {
-  hostDevice().copyBox(src, srcBox, dst, dstBox, box);
-}
-
-void fillBox(float *dst, const BoxRef &at, const std::vector<int64_t> &box, float value) {
-  hostDevice().fillBox(dst, at, box, value);
 }
 
 std::vector<int64_t> withDim(std::vector<int64_t> shape, int dim, int64_t extent) {

@@ -1,4 +1,5 @@
-// Copies and fills of rectangular boxes inside dense row-major tensors: the
+// Rectangular boxes inside dense row-major tensors and their geometry for the
+// box kernels (copies and fills run through Device::copyBox / fillBox): the
 // pack/unpack of halo slabs, concat, all-gather placement and slicing.
 #ifndef QUILT_RUNTIME_BOX_H
 #define QUILT_RUNTIME_BOX_H
@@ -21,15 +22,6 @@ struct BoxRef {
 /// at a.offset in tensor a (the source) and b->offset in b (the
 /// destination; null for a fill), trailing whole dims folded into the run.
 BoxGeometry boxGeometry(const std::vector<int64_t> &box, const BoxRef &a, const BoxRef *b);
-
-/// Host memory: copies the box of extent `box` at src.offset in `src` to
-/// dst.offset in `dst` on the host device (kernels with a context use
-/// ctx->device.copyBox, which works on any device).
-void copyBox(const float *src, const BoxRef &srcBox, float *dst, const BoxRef &dstBox,
-             const std::vector<int64_t> &box);
-
-/// Host memory: sets the box of extent `box` at `at` in `dst` to `value`.
-void fillBox(float *dst, const BoxRef &at, const std::vector<int64_t> &box, float value);
 
 /// `shape` with dim `dim` replaced by `extent`.
 std::vector<int64_t> withDim(std::vector<int64_t> shape, int dim, int64_t extent);

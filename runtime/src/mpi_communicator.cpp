@@ -26,8 +26,6 @@ MPI_Datatype mpiType(ElemType type) {
   raise("unknown element type");
 }
 
-size_t elemBytes(ElemType type) { return type == ElemType::F32 ? 4 : 8; }
-
 MPI_Op mpiOp(ReduceOp op) {
   switch (op) {
   case ReduceOp::Sum:

@@ -160,17 +160,23 @@ static int fail(const std::string &message) {
   return 1;
 }
 
-static FailureOr<SmallVector<int64_t>> parseMesh(StringRef spec) {
+/// "AxBxC" with positive sizes (a mesh, an input shape).
+static FailureOr<SmallVector<int64_t>> parsePositiveSizes(StringRef spec) {
   SmallVector<StringRef> parts;
   spec.split(parts, 'x');
-  SmallVector<int64_t> shape;
+  SmallVector<int64_t> sizes;
   for (StringRef part : parts) {
     int64_t n;
     if (part.getAsInteger(10, n) || n < 1)
       return failure();
-    shape.push_back(n);
+    sizes.push_back(n);
   }
-  if (shape.empty() || shape.size() > static_cast<size_t>(quilt::kMaxMeshAxes))
+  return sizes;
+}
+
+static FailureOr<SmallVector<int64_t>> parseMesh(StringRef spec) {
+  auto shape = parsePositiveSizes(spec);
+  if (failed(shape) || shape->empty() || shape->size() > static_cast<size_t>(quilt::kMaxMeshAxes))
     return failure();
   return shape;
 }
@@ -182,16 +188,10 @@ static FailureOr<std::map<std::string, std::vector<int64_t>>> parseInputShapes()
     auto [name, dims] = spec.rsplit(':');
     if (name.empty() || dims.empty())
       return failure();
-    std::vector<int64_t> shape;
-    SmallVector<StringRef> parts;
-    dims.split(parts, 'x');
-    for (StringRef part : parts) {
-      int64_t n;
-      if (part.getAsInteger(10, n) || n < 1)
-        return failure();
-      shape.push_back(n);
-    }
-    shapes[name.str()] = shape;
+    auto shape = parsePositiveSizes(dims);
+    if (failed(shape))
+      return failure();
+    shapes[name.str()] = std::vector<int64_t>(shape->begin(), shape->end());
   }
   return shapes;
 }

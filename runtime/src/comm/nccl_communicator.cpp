@@ -43,8 +43,6 @@ ncclDataType_t ncclType(ElemType type) {
   raise("unknown element type");
 }
 
-size_t elemBytes(ElemType type) { return type == ElemType::F32 ? 4 : 8; }
-
 ncclRedOp_t ncclOp(ReduceOp op) {
   switch (op) {
   case ReduceOp::Sum:

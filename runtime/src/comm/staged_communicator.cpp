@@ -10,8 +10,6 @@
 namespace quilt {
 namespace {
 
-size_t elemBytes(ElemType type) { return type == ElemType::F32 ? 4 : 8; }
-
 class StagedCommunicator final : public Communicator {
 public:
   StagedCommunicator(Communicator &mpi, Device &device) : mpi_(mpi), device_(device) {}

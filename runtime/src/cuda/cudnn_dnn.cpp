@@ -122,15 +122,12 @@ struct Spatial {
   std::vector<int64_t> input, inputStrides, kernel, output, strides, dilations, pre, post;
 };
 
-Spatial liftSpatial(int spatial, const std::vector<int64_t> &input,
-                    const std::vector<int64_t> &inputStrides, const std::vector<int64_t> &kernel,
-                    const std::vector<int64_t> &output, const std::vector<int64_t> &strides,
-                    const std::vector<int64_t> &dilations, const std::vector<int64_t> &pre,
+Spatial liftSpatial(const ConvRegion &r, const std::vector<int64_t> &pre,
                     const std::vector<int64_t> &post) {
-  Spatial s{input, {inputStrides.begin() + 2, inputStrides.end()}, kernel, output, strides,
-            dilations, pre, post};
-  if (spatial == 1) {
-    int64_t outer = inputStrides[1]; // a unit dim: any stride
+  Spatial s{r.inputExtent, {r.inputStrides.begin() + 2, r.inputStrides.end()}, r.kernel,
+            r.outputExtent, r.strides, r.dilations, pre, post};
+  if (r.spatial == 1) {
+    int64_t outer = r.inputStrides[1]; // a unit dim: any stride
     s.input.insert(s.input.begin(), 1);
     s.inputStrides.insert(s.inputStrides.begin(), outer);
     s.kernel.insert(s.kernel.begin(), 1);
@@ -298,8 +295,7 @@ public:
   std::unique_ptr<DnnConv> prepare(Device &device, const ConvForwardDesc &d) override {
     CudaDevice &cuda = cudaDeviceOf(device);
     cudnnHandle_t handle = cudnnFor(cuda);
-    Spatial s = liftSpatial(d.spatial, d.inputExtent, d.inputStrides, d.kernel, d.outputExtent,
-                            d.strides, d.dilations, d.padsPre, d.padsPost);
+    Spatial s = liftSpatial(d, d.padsPre, d.padsPost);
     std::vector<int64_t> xDims{d.batch, d.inChannels}, xStrides{d.inputStrides[0],
                                                                 d.inputStrides[1]};
     std::vector<int64_t> wDims{d.outChannels, d.inChannels / d.groups}, yDims{d.batch,
@@ -367,8 +363,7 @@ public:
     CudaDevice &cuda = cudaDeviceOf(device);
     cudnnHandle_t handle = cudnnFor(cuda);
     std::vector<int64_t> zeros(d.spatial, 0);
-    Spatial s = liftSpatial(d.spatial, d.inputExtent, d.inputStrides, d.kernel, d.outputExtent,
-                            d.strides, d.dilations, zeros, zeros);
+    Spatial s = liftSpatial(d, zeros, zeros);
     // In the forward convolution it is the data gradient of, the op's input
     // is dy [batch, inChannels, ...], its output dx [batch, outChannels, ...]
     // and the weights [inChannels, outChannels / groups, ...].

@@ -61,26 +61,28 @@ template <class Kernel> void runOnHost(const Kernel &kernel) {
   }
 }
 
-/// Box copies and fills move one contiguous run at a time: the same
-/// geometry and element mapping as the kernel's operator(), a memcpy per run.
-void runOnHost(const CopyBoxKernel &kernel) {
-  const BoxGeometry &g = kernel.box;
+/// Calls run(srcOffset, dstOffset, length) for each contiguous run of the
+/// box, with the same element mapping as the box kernels' operator().
+template <class Run> void forEachRun(const BoxGeometry &g, Run run) {
   int64_t runs = g.runs(), length = g.runLength();
   for (int64_t r = 0; r < runs; ++r) {
     int64_t s, d;
     g.offsets(r * length, s, d);
-    std::memcpy(kernel.dst + d, kernel.src + s, length * sizeof(float));
+    run(s, d, length);
   }
 }
 
+/// Box copies and fills move one contiguous run at a time.
+void runOnHost(const CopyBoxKernel &kernel) {
+  forEachRun(kernel.box, [&](int64_t s, int64_t d, int64_t length) {
+    std::memcpy(kernel.dst + d, kernel.src + s, length * sizeof(float));
+  });
+}
+
 void runOnHost(const FillBoxKernel &kernel) {
-  const BoxGeometry &g = kernel.box;
-  int64_t runs = g.runs(), length = g.runLength();
-  for (int64_t r = 0; r < runs; ++r) {
-    int64_t s, d;
-    g.offsets(r * length, s, d);
+  forEachRun(kernel.box, [&](int64_t, int64_t d, int64_t length) {
     std::fill(kernel.dst + d, kernel.dst + d + length, kernel.value);
-  }
+  });
 }
 
 } // namespace

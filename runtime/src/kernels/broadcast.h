@@ -20,38 +20,6 @@ struct BroadcastPlan {
 BroadcastPlan planBroadcast(const std::vector<int64_t> &a, const std::vector<int64_t> &b,
                             const std::vector<int64_t> &out);
 
-/// Calls inner(offsetA, offsetB, offsetOut, n, strideA, strideB) for each run
-/// of the innermost merged dim, in row-major order.
-template <class Inner> void forEachBroadcastRun(const BroadcastPlan &p, Inner inner) {
-  int rank = static_cast<int>(p.extent.size());
-  if (rank == 0) {
-    inner(0, 0, 0, 1, 0, 0);
-    return;
-  }
-  for (int64_t e : p.extent)
-    if (e == 0)
-      return;
-  int last = rank - 1;
-  std::vector<int64_t> index(rank, 0);
-  int64_t offA = 0, offB = 0, offY = 0;
-  while (true) {
-    inner(offA, offB, offY, p.extent[last], p.strideA[last], p.strideB[last]);
-    offY += p.extent[last];
-    int d = last - 1;
-    for (; d >= 0; --d) {
-      offA += p.strideA[d];
-      offB += p.strideB[d];
-      if (++index[d] < p.extent[d])
-        break;
-      offA -= p.strideA[d] * p.extent[d];
-      offB -= p.strideB[d] * p.extent[d];
-      index[d] = 0;
-    }
-    if (d < 0)
-      return;
-  }
-}
-
 /// The kernels' index (elementwise_kernels.h) of a dense output of extents
 /// `extent` read by N operands with element strides `strides[k]` over the
 /// same dims (0 where operand k broadcasts): dims of extent 1 dropped and

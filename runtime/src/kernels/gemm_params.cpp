@@ -37,8 +37,8 @@ GemmOp decodeGemm(quilt_rt_ctx &ctx, const int64_t *params, void **buffers) {
     int64_t rows = c.rank() == 2 ? c.extent[0] : 1, cols = c.rank() >= 1 ? c.extent[c.rank() - 1] : 1;
     if ((rows != 1 && rows != g.m) || (cols != 1 && cols != g.n))
       raise("c of ", rows, "x", cols, " does not broadcast to ", g.m, "x", g.n);
-    g.c = static_cast<const float *>(buffers[2]);
-    g.broadcastC = {g.c, g.y, g.m, g.n, rows == 1 ? 0 : cols, cols == 1 ? 0 : 1, 1.f};
+    g.broadcastC = {static_cast<const float *>(buffers[2]), g.y, g.m, g.n, rows == 1 ? 0 : cols,
+                    cols == 1 ? 0 : 1, 1.f};
   }
   return g;
 }

@@ -15,9 +15,9 @@ struct GemmOp {
   float alpha = 1, beta = 0;
   int64_t m = 0, n = 0, k = 0;
   int64_t lda = 0, ldb = 0; // row lengths of a and b as stored
-  const float *a = nullptr, *b = nullptr, *c = nullptr;
+  const float *a = nullptr, *b = nullptr;
   float *y = nullptr;
-  BroadcastMatrixKernel broadcastC{}; // y = c (scale 1) when hasC
+  BroadcastMatrixKernel broadcastC{}; // y = c (scale 1) when hasC; holds c
 };
 
 GemmOp decodeGemm(quilt_rt_ctx &ctx, const int64_t *params, void **buffers);

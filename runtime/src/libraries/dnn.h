@@ -18,10 +18,12 @@ class Device;
 
 enum class DnnActivation { None, Relu, LeakyRelu };
 
-/// y = act(conv(x, w) + b), cross-correlation, FP32. Spatial vectors have
-/// `spatial` entries (1 to 3).
-struct ConvForwardDesc {
+/// What a convolution and its transpose share: the region of x it reads,
+/// the weights' spatial extents, the window and the dense output. Spatial
+/// vectors have `spatial` entries (1 to 3).
+struct ConvRegion {
   int spatial = 0;
+  /// inChannels: x's; outChannels: y's.
   int64_t batch = 0, inChannels = 0, outChannels = 0, groups = 1;
   /// The region of x the convolution reads (halo included, positions nobody
   /// reads skipped): its spatial extents, its first element's offset in the
@@ -29,14 +31,19 @@ struct ConvForwardDesc {
   std::vector<int64_t> inputExtent;
   int64_t inputOffset = 0;
   std::vector<int64_t> inputStrides;
-  /// Weights [outChannels, inChannels / groups, kernel...], dense.
+  /// The weights' spatial extents (the layout is the op's: below).
   std::vector<int64_t> kernel;
   /// Dilation 1: adjacent taps (ONNX convention).
   std::vector<int64_t> strides, dilations;
-  /// Zero padding before and after the region (may differ).
-  std::vector<int64_t> padsPre, padsPost;
   /// y [batch, outChannels, outputExtent...], dense.
   std::vector<int64_t> outputExtent;
+};
+
+/// y = act(conv(x, w) + b), cross-correlation, FP32; weights
+/// [outChannels, inChannels / groups, kernel...], dense.
+struct ConvForwardDesc : ConvRegion {
+  /// Zero padding before and after the region (may differ).
+  std::vector<int64_t> padsPre, padsPost;
   /// b [outChannels] passed to run.
   bool hasBias = false;
   DnnActivation activation = DnnActivation::None;
@@ -45,24 +52,12 @@ struct ConvForwardDesc {
 };
 
 /// The transposed convolution (the data gradient of a convolution with the
-/// same weights): input position i of the region feeds output position
-/// i * stride + tap * dilation, with no padding, so
+/// same weights), weights [inChannels, outChannels / groups, kernel...] (ONNX
+/// ConvTranspose), dense: input position i of the region feeds output
+/// position i * stride + tap * dilation, with no padding, so
 /// outputExtent = (inputExtent - 1) * stride + (kernel - 1) * dilation + 1;
 /// the entry point crops it into the op's output and adds the bias.
-struct ConvBackwardDataDesc {
-  int spatial = 0;
-  /// inChannels: the region's (x's) channels; outChannels: y's.
-  int64_t batch = 0, inChannels = 0, outChannels = 0, groups = 1;
-  std::vector<int64_t> inputExtent;
-  int64_t inputOffset = 0;
-  std::vector<int64_t> inputStrides;
-  /// Weights [inChannels, outChannels / groups, kernel...] (ONNX
-  /// ConvTranspose), dense.
-  std::vector<int64_t> kernel;
-  std::vector<int64_t> strides, dilations;
-  /// y [batch, outChannels, outputExtent...], dense.
-  std::vector<int64_t> outputExtent;
-};
+struct ConvBackwardDataDesc : ConvRegion {};
 
 /// One prepared convolution.
 class DnnConv {
