@@ -14,8 +14,9 @@ PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libonnx-dev libprotobuf-dev protobuf-compiler libabsl-dev
   libopenmpi-dev openmpi-bin libdnnl-dev libfftw3-dev nlohmann-json3-dev libgtest-dev
-  python3-torch python3-onnx python3-numpy
+  python3-torch python3-torchvision python3-onnx python3-numpy
   chromium
+  libonnx-testdata   # ONNX's backend node tests (test/conformance)
 )
 # Node.js may come from elsewhere (e.g. NodeSource, which bundles npm); only
 # install Debian's when there is none.

@@ -130,10 +130,18 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
         double signals = product(s.operands[0]) / std::max(1.0, n);
         return work("fft", 5.0 * signals * n * std::log2(std::max(2.0, n)), s);
       })
-      .Case([&](ResizeOp) { return work("resize", 8.0 * out, s); })
-      .Case<ReduceSumOp, ReduceMaxOp, ReduceMeanOp>(
+      .Case([&](ResizeOp resize) {
+        // A cubic output blends 4 taps per resampled dim, linear 2.
+        bool cubic = resize.getSampling() == ResizeSampling::Cubic;
+        return work("resize", (cubic ? 32.0 : 8.0) * out, s);
+      })
+      // One pass over the input along the axis.
+      .Case<ArgReduceOp, ArgCandidatesOp, ArgSelectOp, CumSumOp, BlockSumOp>(
           [&](auto) { return work("reduction", product(s.operands[0]), s); })
-      .Case([&](SoftmaxOp) { return work("normalization", 5.0 * out, s); })
+      .Case([&](GatherElementsOp) { return work("data_movement", 0, s); })
+      .Case<ReduceSumOp, ReduceMaxOp, ReduceMeanOp, ReduceProdOp>(
+          [&](auto) { return work("reduction", product(s.operands[0]), s); })
+      .Case<SoftmaxOp, LogSoftmaxOp>([&](auto) { return work("normalization", 5.0 * out, s); })
       .Case<GroupNormOp, LayerNormOp>(
           [&](auto) { return work("normalization", 8.0 * out, s); })
       .Case([&](MomentsOp) { return work("normalization", 3.0 * product(s.operands[0]), s); })

@@ -129,12 +129,6 @@ static SmallVector<int64_t> spatialPads(ArrayRef<int64_t> pads, bool high) {
 /// does not implement.
 static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operation *op,
                                                                        MeshOp mesh) {
-  auto unary = [&](int64_t kind, double alpha = 0) -> FailureOr<std::pair<StringRef, SmallVector<int64_t>>> {
-    return std::make_pair(StringRef("quilt_rt_unary"), SmallVector<int64_t>{kind, doubleBits(alpha)});
-  };
-  auto binary = [&](int64_t kind) -> FailureOr<std::pair<StringRef, SmallVector<int64_t>>> {
-    return std::make_pair(StringRef("quilt_rt_binary"), SmallVector<int64_t>{kind});
-  };
   auto pool = [&](auto poolOp, int64_t kind) -> FailureOr<std::pair<StringRef, SmallVector<int64_t>>> {
     SmallVector<int64_t> words{kind, poolOp.getCountIncludePad() ? 1 : 0,
                                (int64_t)poolOp.getKernelShape().size()};
@@ -185,29 +179,50 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
                                    (int64_t)r.getSampling()};
         llvm::append_range(words, r.getScaleNums());
         llvm::append_range(words, r.getScaleDens());
+        words.push_back(doubleBits(r.getCubicCoeffA().convertToDouble()));
+        words.push_back(r.getExcludeOutside() ? 1 : 0);
         return std::make_pair(StringRef("quilt_rt_resize"), words);
       })
-      .Case<ReluOp>([&](auto) { return unary(QUILT_UNARY_RELU); })
-      .Case<LeakyReluOp>([&](LeakyReluOp o) {
-        return unary(QUILT_UNARY_LEAKY_RELU, o.getAlpha().convertToDouble());
+      .Case<ArgReduceOp, ArgCandidatesOp, ArgSelectOp>([&](auto a) -> Result {
+        int64_t mode = isa<ArgCandidatesOp>(a.getOperation()) ? QUILT_ARG_CANDIDATES
+                       : isa<ArgSelectOp>(a.getOperation())   ? QUILT_ARG_SELECT
+                                                              : QUILT_ARG_INDEX;
+        return std::make_pair(StringRef("quilt_rt_arg_reduce"),
+                              SmallVector<int64_t>{(int64_t)a.getAxis(), a.getMin() ? 1 : 0,
+                                                   a.getSelectLast() ? 1 : 0, mode});
       })
-      .Case<SigmoidOp>([&](auto) { return unary(QUILT_UNARY_SIGMOID); })
-      .Case<TanhOp>([&](auto) { return unary(QUILT_UNARY_TANH); })
-      .Case<ErfOp>([&](auto) { return unary(QUILT_UNARY_ERF); })
-      .Case<GeluOp>([&](auto) { return unary(QUILT_UNARY_GELU); })
-      .Case<SqrtOp>([&](auto) { return unary(QUILT_UNARY_SQRT); })
-      .Case<ExpOp>([&](auto) { return unary(QUILT_UNARY_EXP); })
-      .Case<LogOp>([&](auto) { return unary(QUILT_UNARY_LOG); })
-      .Case<NegOp>([&](auto) { return unary(QUILT_UNARY_NEG); })
-      .Case<AbsOp>([&](auto) { return unary(QUILT_UNARY_ABS); })
-      .Case<AddOp>([&](auto) { return binary(QUILT_BINARY_ADD); })
-      .Case<SubOp>([&](auto) { return binary(QUILT_BINARY_SUB); })
-      .Case<MulOp>([&](auto) { return binary(QUILT_BINARY_MUL); })
-      .Case<DivOp>([&](auto) { return binary(QUILT_BINARY_DIV); })
-      .Case<PowOp>([&](auto) { return binary(QUILT_BINARY_POW); })
-      .Case<MaxOp>([&](auto) { return binary(QUILT_BINARY_MAX); })
-      .Case<MinOp>([&](auto) { return binary(QUILT_BINARY_MIN); })
-      .Case<CompareOp>([&](CompareOp c) { return binary(compareKind(c.getPredicate())); })
+      .Case<CumSumOp>([&](CumSumOp c) -> Result {
+        return std::make_pair(StringRef("quilt_rt_cumsum"),
+                              SmallVector<int64_t>{(int64_t)c.getAxis(), c.getExclusive() ? 1 : 0,
+                                                   c.getReverse() ? 1 : 0, c.getCarry() ? 1 : 0});
+      })
+      .Case<BlockSumOp>([&](BlockSumOp s) -> Result {
+        // Each rank's local sum along the axis: a reduce over local extents.
+        return std::make_pair(StringRef("quilt_rt_reduce"),
+                              SmallVector<int64_t>{QUILT_REDUCE_SUM, doubleBits(1.0), 1,
+                                                   (int64_t)s.getAxis()});
+      })
+      .Case<GatherElementsOp>([&](GatherElementsOp g) -> Result {
+        return std::make_pair(StringRef("quilt_rt_gather_elements"),
+                              SmallVector<int64_t>{(int64_t)g.getAxis()});
+      })
+      .Case<ElementwiseKernelOpInterface>([&](ElementwiseKernelOpInterface e) -> Result {
+        if (e->getNumOperands() == 2)
+          return std::make_pair(StringRef("quilt_rt_binary"),
+                                SmallVector<int64_t>{e.getKernelKind()});
+        // quilt_rt_unary takes two parameter words (alpha, beta), zero when unused.
+        SmallVector<double, 2> params = e.getKernelParams();
+        if (params.size() > 2)
+          return e->emitOpError("has more kernel parameters than quilt_rt_unary takes");
+        params.resize(2, 0.0);
+        return std::make_pair(StringRef("quilt_rt_unary"),
+                              SmallVector<int64_t>{e.getKernelKind(), doubleBits(params[0]),
+                                                   doubleBits(params[1])});
+      })
+      .Case<CompareOp>([&](CompareOp c) -> Result {
+        return std::make_pair(StringRef("quilt_rt_binary"),
+                              SmallVector<int64_t>{compareKind(c.getPredicate())});
+      })
       .Case<MaxPoolOp>([&](MaxPoolOp o) { return pool(o, QUILT_POOL_MAX); })
       .Case<AvgPoolOp>([&](AvgPoolOp o) { return pool(o, QUILT_POOL_AVG); })
       .Case<GemmOp>([&](GemmOp g) -> Result {
@@ -219,6 +234,7 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       })
       .Case<ReduceSumOp>([&](ReduceSumOp r) { return reduce(r, QUILT_REDUCE_SUM, 1.0); })
       .Case<ReduceMaxOp>([&](ReduceMaxOp r) { return reduce(r, QUILT_REDUCE_MAX, 1.0); })
+      .Case<ReduceProdOp>([&](ReduceProdOp r) { return reduce(r, QUILT_REDUCE_PROD, 1.0); })
       .Case<ReduceMeanOp>([&](ReduceMeanOp r) {
         double count = 1;
         for (int64_t d : r.getDims())
@@ -281,9 +297,10 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
         llvm::append_range(words, slice.getSteps());
         return std::make_pair(StringRef("quilt_rt_slice"), words);
       })
-      .Case<SoftmaxOp>([&](SoftmaxOp sm) -> Result {
+      .Case<SoftmaxOp, LogSoftmaxOp>([&](auto sm) -> Result {
+        int64_t log = std::is_same_v<decltype(sm), LogSoftmaxOp> ? 1 : 0;
         return std::make_pair(StringRef("quilt_rt_softmax"),
-                              SmallVector<int64_t>{(int64_t)sm.getAxis()});
+                              SmallVector<int64_t>{(int64_t)sm.getAxis(), log});
       })
       .Case<MomentsOp>([&](MomentsOp m) -> Result {
         return std::make_pair(StringRef("quilt_rt_moments"),
@@ -310,6 +327,7 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       .Case<AllReduceOp>([&](AllReduceOp a) -> Result {
         int64_t kind = a.getKind() == ReductionKind::Max       ? QUILT_REDUCE_MAX
                        : a.getKind() == ReductionKind::Moments ? QUILT_REDUCE_MOMENTS
+                       : a.getKind() == ReductionKind::Prod    ? QUILT_REDUCE_PROD
                                                                : QUILT_REDUCE_SUM;
         SmallVector<int64_t> words{kind};
         appendAxes(words, a.getAxes());
@@ -348,7 +366,8 @@ public:
 private:
   LogicalResult placeValues(func::FuncOp func);
   LogicalResult emitRunFunction(func::FuncOp func);
-  llvm::json::Object describeValue(Value value, StringRef name);
+  /// `dtype`: the .npy dtype of a model input or output (float32 when null).
+  llvm::json::Object describeValue(Value value, StringRef name, StringAttr dtype);
   void emitInfo(func::FuncOp func);
   LLVM::LLVMFuncOp declareRuntime(StringRef name, Type result, ArrayRef<Type> args);
 
@@ -371,9 +390,7 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
   // An elementwise op (or a reshape) may write its result over an operand of
   // the same size that no later op reads; inputs persist across runs.
   auto reusableOperand = [&](Operation &op) -> Value {
-    if (!isa<ReluOp, LeakyReluOp, SigmoidOp, TanhOp, ErfOp, GeluOp, SqrtOp, ExpOp, LogOp, NegOp,
-             AbsOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, CompareOp,
-             ReshapeOp>(op))
+    if (!isa<ElementwiseKernelOpInterface, CompareOp, ReshapeOp>(op))
       return {};
     int64_t bytes = bufferBound(op.getResult(0).getType(), mesh);
     for (Value operand : op.getOperands()) {
@@ -552,14 +569,14 @@ LogicalResult RuntimeLowering::emitRunFunction(func::FuncOp func) {
   return success();
 }
 
-llvm::json::Object RuntimeLowering::describeValue(Value value, StringRef name) {
+llvm::json::Object RuntimeLowering::describeValue(Value value, StringRef name, StringAttr dtype) {
   SmallVector<int64_t> layout;
   appendLayout(layout, cast<RankedTensorType>(value.getType()), mesh);
   llvm::json::Array words;
   for (int64_t w : layout)
     words.push_back(w);
   return llvm::json::Object{{"name", name.str()},
-                            {"dtype", "float32"},
+                            {"dtype", dtype ? dtype.getValue().str() : "float32"},
                             {"layout", std::move(words)},
                             {"arena_offset", placements.lookup(value).offset}};
 }
@@ -570,12 +587,15 @@ void RuntimeLowering::emitInfo(func::FuncOp func) {
     axes.push_back(llvm::json::Object{{"name", cast<StringAttr>(name).str()}, {"size", size}});
   for (BlockArgument arg : func.getArguments()) {
     auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "quilt.name");
-    inputs.push_back(describeValue(arg, name ? name.getValue() : "input"));
+    inputs.push_back(describeValue(arg, name ? name.getValue() : "input",
+                                   func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                                     "quilt.dtype")));
   }
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
     auto name = func.getResultAttrOfType<StringAttr>(i, "quilt.name");
-    outputs.push_back(describeValue(v, name ? name.getValue() : "output"));
+    outputs.push_back(describeValue(v, name ? name.getValue() : "output",
+                                    func.getResultAttrOfType<StringAttr>(i, "quilt.dtype")));
   }
   llvm::json::Object info{
       {"version", 1},

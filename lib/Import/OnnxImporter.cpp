@@ -7,11 +7,12 @@
 //===----------------------------------------------------------------------===//
 #include "quilt/Import/OnnxImporter.h"
 #include "quilt/Import/OnnxModel.h"
-#include "quilt/Import/ShapeFolding.h"
+#include "quilt/Import/ConstantEvaluator.h"
 
 #include "Quilt/IR/QuiltDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "mlir/IR/Verifier.h"
 
@@ -65,6 +66,9 @@ public:
   LogicalResult importEinsum(const Node &node);
   LogicalResult importSplit(const Node &node);
   LogicalResult importResize(const Node &node);
+  LogicalResult importArgReduce(const Node &node);
+  LogicalResult importCumSum(const Node &node);
+  LogicalResult importGatherElements(const Node &node);
   LogicalResult importUnary(const Node &node);
   LogicalResult importBinary(const Node &node);
   LogicalResult importClip(const Node &node);
@@ -83,6 +87,12 @@ public:
   LogicalResult importReshape(const Node &node);
   LogicalResult importConcat(const Node &node);
   LogicalResult importIdentity(const Node &node);
+  LogicalResult importTile(const Node &node);
+  LogicalResult importTrilu(const Node &node);
+  LogicalResult importDepthSpace(const Node &node);
+  LogicalResult importGlobalMaxPool(const Node &node);
+  LogicalResult importSumMean(const Node &node);
+  LogicalResult importDropout(const Node &node);
   LogicalResult importConstant(const Node &node);
 
 private:
@@ -92,6 +102,7 @@ private:
   /// becomes a float mask of 0 and 1.
   FailureOr<RankedTensorType> outputType(const Node &node, size_t index = 0,
                                          bool boolAsMask = false);
+  static bool carriesInFloat32(const std::string &opType, ElementType type, bool boolAsMask);
   /// A float constant of `rank` dims of extent 1 holding `value`.
   Value scalar(float value, int64_t rank, Location loc);
   FailureOr<Value> input(const Node &node, size_t index);
@@ -140,10 +151,39 @@ FailureOr<RankedTensorType> Importer::outputType(const Node &node, size_t index,
     if (d < 0)
       return fail(node, "output '" + node.outputs[index] + "' has a dynamic shape; Quilt needs "
                         "static shapes (export with fixed input sizes)");
-  if (info.type != ElementType::Float && !(boolAsMask && info.type == ElementType::Bool))
+  if (!carriesInFloat32(node.opType, info.type, boolAsMask))
     return fail(node, "output '" + node.outputs[index] + "' is " +
-                          elementTypeName(info.type) + "; only float32 tensors are supported");
+                          elementTypeName(info.type) + "; Quilt computes " + node.opType +
+                          " in float32 only");
   return RankedTensorType::get(info.dims, Float32Type::get(ctx));
+}
+
+/// Quilt computes in float32. Other dtypes ride in float32 where that gives
+/// the ONNX result: ops that only move or select values carry any dtype
+/// (integers exactly up to 2^24), integer add/sub/mul/min/max are exact in
+/// that range, bools are 0/1 masks where the op makes one, and float64
+/// computes at float32 precision.
+bool Importer::carriesInFloat32(const std::string &opType, ElementType type, bool boolAsMask) {
+  static const std::set<std::string> moving = {
+      "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Slice", "Split",
+      "Gather",  "Identity", "Expand", "Where",     "Tile",      "Pad",    "Dropout", "Cast",
+      "GatherElements", "DepthToSpace", "SpaceToDepth", "ArgMax", "ArgMin", "Max", "Min",
+      "ReduceMax", "ReduceMin", "Trilu", "GlobalMaxPool"};
+  static const std::set<std::string> exactOnIntegers = {
+      "Add", "Sub", "Mul", "Neg", "Abs", "Relu", "Sign", "ReduceSum", "Sum", "CumSum"};
+  switch (type) {
+  case ElementType::Float:
+  case ElementType::Double:
+    return true;
+  case ElementType::Int64:
+  case ElementType::Int32:
+    return moving.count(opType) || exactOnIntegers.count(opType);
+  case ElementType::Bool:
+    return boolAsMask || moving.count(opType);
+  case ElementType::Other:
+    return false;
+  }
+  return false;
 }
 
 const Tensor *Importer::constantInput(const Node &node, size_t index) {
@@ -224,8 +264,9 @@ static int64_t normalizeAxis(int64_t axis, int64_t rank) { return axis < 0 ? axi
 
 
 bool Importer::tryFold(const Node &node) {
-  std::optional<Tensor> folded = foldShapeNode(
-      node, [&](const std::string &name) -> const Tensor * {
+  std::optional<std::vector<Tensor>> folded = evaluateNode(
+      node, graph.opset,
+      [&](const std::string &name) -> const Tensor * {
         auto it = constants.find(name);
         return it == constants.end() ? nullptr : &it->second;
       },
@@ -238,7 +279,8 @@ bool Importer::tryFold(const Node &node) {
       });
   if (!folded)
     return false;
-  constants[node.outputs[0]] = std::move(*folded);
+  for (size_t i = 0; i < folded->size(); ++i)
+    constants[node.outputs[i]] = std::move((*folded)[i]);
   return true;
 }
 
@@ -378,6 +420,9 @@ LogicalResult Importer::importResize(const Node &node) {
     return failure();
   auto inType = cast<RankedTensorType>(x->getType());
   int64_t rank = inType.getRank();
+  if (type->getRank() != rank)
+    return fail(node, "output '" + node.outputs[0] + "' has rank " +
+                          std::to_string(type->getRank()) + ", the input " + std::to_string(rank));
   std::string mode = stringAttr(node, "mode", "nearest");
   std::string coordName = stringAttr(node, "coordinate_transformation_mode", "half_pixel");
   std::string nearest = stringAttr(node, "nearest_mode", "round_prefer_floor");
@@ -387,12 +432,13 @@ LogicalResult Importer::importResize(const Node &node) {
                           " is not supported (half_pixel, asymmetric, align_corners, "
                           "pytorch_half_pixel are)");
   std::optional<ResizeSampling> sampling =
-      mode == "linear" ? std::optional(ResizeSampling::Linear)
+      mode == "linear"  ? std::optional(ResizeSampling::Linear)
+      : mode == "cubic" ? std::optional(ResizeSampling::Cubic)
       : mode == "nearest" && nearest != "linear" ? symbolizeResizeSampling(nearest)
                                                  : std::nullopt;
   if (!sampling)
     return fail(node, "mode " + mode + " (nearest_mode " + nearest +
-                          ") is not supported (nearest or linear)");
+                          ") is not supported (nearest, linear or cubic)");
   // Opset 11+: X, roi, scales, sizes; opset 10: X, scales.
   size_t scalesInput = graph.opset >= 11 ? 2 : 1;
   const Tensor *scales = node.inputs.size() > scalesInput && !node.inputs[scalesInput].empty()
@@ -418,6 +464,9 @@ LogicalResult Importer::importResize(const Node &node) {
       dens.push_back(fraction->second);
     } else {
       // ONNX: with sizes, the scale is output over input.
+      if (in < 1 || out < 1)
+        return fail(node, "dim " + std::to_string(d) + " of extent " + std::to_string(in) +
+                              " cannot be resized to " + std::to_string(out));
       int64_t g = std::gcd(out, in);
       nums.push_back(out / g);
       dens.push_back(in / g);
@@ -426,35 +475,143 @@ LogicalResult Importer::importResize(const Node &node) {
   values[node.outputs[0]] = ResizeOp::create(
       b, locOf(node), *type, *x, ResizeCoordinateAttr::get(ctx, *coord),
       ResizeSamplingAttr::get(ctx, *sampling), b.getDenseI64ArrayAttr(nums),
-      b.getDenseI64ArrayAttr(dens));
+      b.getDenseI64ArrayAttr(dens), b.getF32FloatAttr(floatAttr(node, "cubic_coeff_a", -0.75f)),
+      b.getBoolAttr(intAttr(node, "exclude_outside", 0) != 0));
   return success();
 }
 
-/// Elementwise ONNX ops that map one-to-one onto a quilt op.
-using UnaryBuilder = Value (*)(OpBuilder &, Location, Value);
+/// ArgMax and ArgMin: the index as a float (exact up to 2^24; the runtime
+/// writes an int64 output at the edge). keepdims = 0 becomes a reshape.
+LogicalResult Importer::importArgReduce(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  auto inType = cast<RankedTensorType>(x->getType());
+  int64_t rank = inType.getRank();
+  int64_t axis = normalizeAxis(intAttr(node, "axis", 0), rank);
+  if (axis < 0 || axis >= rank)
+    return fail(node, "axis " + std::to_string(intAttr(node, "axis", 0)) +
+                          " is out of range for rank " + std::to_string(rank));
+  int64_t n = inType.getDimSize(axis);
+  if (n < 1 || n > (int64_t(1) << 24))
+    return fail(node, "axis " + std::to_string(axis) + " has " + std::to_string(n) +
+                          " positions; Quilt carries indices in float32, exact for 1 to 2^24");
+  SmallVector<int64_t> kept(inType.getShape());
+  kept[axis] = 1;
+  Location loc = locOf(node);
+  Value index = ArgReduceOp::create(b, loc, RankedTensorType::get(kept, b.getF32Type()), *x,
+                                    b.getI64IntegerAttr(axis),
+                                    b.getBoolAttr(node.opType == "ArgMin"),
+                                    b.getBoolAttr(intAttr(node, "select_last_index", 0) != 0));
+  values[node.outputs[0]] = reshapeTo(index, type->getShape(), loc);
+  return success();
+}
+
+/// CumSum along an axis given as a compile-time constant input.
+LogicalResult Importer::importCumSum(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  const Tensor *axisInput = constantInput(node, 1);
+  if (!axisInput || axisInput->ints.size() != 1)
+    return fail(node, "axis must be a compile-time constant scalar");
+  int64_t rank = type->getRank();
+  int64_t axis = normalizeAxis(axisInput->ints[0], rank);
+  if (axis < 0 || axis >= rank)
+    return fail(node, "axis " + std::to_string(axisInput->ints[0]) +
+                          " is out of range for rank " + std::to_string(rank));
+  values[node.outputs[0]] = CumSumOp::create(
+      b, locOf(node), *type, *x, Value(), b.getI64IntegerAttr(axis),
+      b.getBoolAttr(intAttr(node, "exclusive", 0) != 0),
+      b.getBoolAttr(intAttr(node, "reverse", 0) != 0));
+  return success();
+}
+
+/// GatherElements with constant (range-checked here) or computed indices.
+LogicalResult Importer::importGatherElements(const Node &node) {
+  auto x = input(node, 0), indices = input(node, 1);
+  auto type = outputType(node);
+  if (failed(x) || failed(indices) || failed(type))
+    return failure();
+  auto inType = cast<RankedTensorType>(x->getType());
+  auto indexType = cast<RankedTensorType>(indices->getType());
+  int64_t rank = inType.getRank();
+  int64_t axis = normalizeAxis(intAttr(node, "axis", 0), rank);
+  if (axis < 0 || axis >= rank)
+    return fail(node, "axis " + std::to_string(intAttr(node, "axis", 0)) +
+                          " is out of range for rank " + std::to_string(rank));
+  if (indexType.getRank() != rank)
+    return fail(node, "indices have rank " + std::to_string(indexType.getRank()) +
+                          ", the data rank " + std::to_string(rank));
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis && indexType.getDimSize(d) > inType.getDimSize(d))
+      return fail(node, "indices dim " + std::to_string(d) + " (" +
+                            std::to_string(indexType.getDimSize(d)) + ") exceeds the data's (" +
+                            std::to_string(inType.getDimSize(d)) + ")");
+  int64_t n = inType.getDimSize(axis);
+  if (const Tensor *constant = constantInput(node, 1))
+    for (int64_t i : constant->ints)
+      if (i < -n || i >= n)
+        return fail(node, "index " + std::to_string(i) + " is out of range for axis " +
+                              std::to_string(axis) + " of extent " + std::to_string(n));
+  values[node.outputs[0]] =
+      GatherElementsOp::create(b, locOf(node), *type, *x, *indices, b.getI64IntegerAttr(axis));
+  return success();
+}
+
+/// Elementwise ONNX ops that map one-to-one onto a quilt op: its builder, and
+/// the ONNX attributes the op carries (under the same names) with their ONNX
+/// defaults. Adding such an op is one entry here (and its ODS def and runtime
+/// kind: dialects/Quilt/IR/QuiltOps.td).
+struct UnaryEntry {
+  Value (*build)(OpBuilder &, Location, Value, ArrayRef<NamedAttribute>);
+  std::vector<std::pair<const char *, float>> params;
+};
 using BinaryBuilder = Value (*)(OpBuilder &, Location, RankedTensorType, Value, Value);
 template <class OpT>
-static Value buildUnary(OpBuilder &b, Location loc, Value x) {
-  return OpT::create(b, loc, x);
+static Value buildUnary(OpBuilder &b, Location loc, Value x, ArrayRef<NamedAttribute> attrs) {
+  return OpT::create(b, loc, TypeRange{x.getType()}, ValueRange{x}, attrs);
 }
 template <class OpT>
 static Value buildBinary(OpBuilder &b, Location loc, RankedTensorType type, Value l, Value r) {
   return OpT::create(b, loc, type, l, r);
 }
-static const llvm::StringMap<UnaryBuilder> &unaryBuilders() {
-  static const llvm::StringMap<UnaryBuilder> builders = {
-      {"Relu", buildUnary<ReluOp>}, {"Sigmoid", buildUnary<SigmoidOp>},
-      {"Tanh", buildUnary<TanhOp>}, {"Erf", buildUnary<ErfOp>},
-      {"Sqrt", buildUnary<SqrtOp>}, {"Exp", buildUnary<ExpOp>},
-      {"Log", buildUnary<LogOp>},   {"Neg", buildUnary<NegOp>},
-      {"Abs", buildUnary<AbsOp>}};
+static const llvm::StringMap<UnaryEntry> &unaryBuilders() {
+  static const llvm::StringMap<UnaryEntry> builders = {
+      {"Relu", {buildUnary<ReluOp>}},
+      {"Sigmoid", {buildUnary<SigmoidOp>}},
+      {"Tanh", {buildUnary<TanhOp>}},
+      {"Erf", {buildUnary<ErfOp>}},
+      {"Sqrt", {buildUnary<SqrtOp>}},
+      {"Exp", {buildUnary<ExpOp>}},
+      {"Log", {buildUnary<LogOp>}},
+      {"Neg", {buildUnary<NegOp>}},
+      {"Abs", {buildUnary<AbsOp>}},
+      {"LeakyRelu", {buildUnary<LeakyReluOp>, {{"alpha", 0.01f}}}},
+      {"HardSigmoid", {buildUnary<HardSigmoidOp>, {{"alpha", 0.2f}, {"beta", 0.5f}}}},
+      {"HardSwish", {buildUnary<HardSwishOp>}},
+      {"Reciprocal", {buildUnary<ReciprocalOp>}},
+      {"Softplus", {buildUnary<SoftplusOp>}},
+      {"Softsign", {buildUnary<SoftsignOp>}},
+      {"Elu", {buildUnary<EluOp>, {{"alpha", 1.0f}}}},
+      {"Selu",
+       {buildUnary<SeluOp>,
+        {{"alpha", 1.67326319217681884765625f}, {"gamma", 1.05070102214813232421875f}}}},
+      {"Celu", {buildUnary<CeluOp>, {{"alpha", 1.0f}}}},
+      {"ThresholdedRelu", {buildUnary<ThresholdedReluOp>, {{"alpha", 1.0f}}}},
+      {"Sign", {buildUnary<SignOp>}},
+      {"Floor", {buildUnary<FloorOp>}},
+      {"Ceil", {buildUnary<CeilOp>}},
+      {"Round", {buildUnary<RoundOp>}}};
   return builders;
 }
 static const llvm::StringMap<BinaryBuilder> &binaryBuilders() {
   static const llvm::StringMap<BinaryBuilder> builders = {
       {"Add", buildBinary<AddOp>}, {"Sub", buildBinary<SubOp>}, {"Mul", buildBinary<MulOp>},
       {"Div", buildBinary<DivOp>}, {"Pow", buildBinary<PowOp>}, {"Max", buildBinary<MaxOp>},
-      {"Min", buildBinary<MinOp>}};
+      {"Min", buildBinary<MinOp>}, {"PRelu", buildBinary<PReluOp>}};
   return builders;
 }
 
@@ -463,12 +620,11 @@ LogicalResult Importer::importUnary(const Node &node) {
   auto type = outputType(node);
   if (failed(x) || failed(type))
     return failure();
-  Location loc = locOf(node);
-  if (node.opType == "LeakyRelu")
-    values[node.outputs[0]] =
-        LeakyReluOp::create(b, loc, *x, b.getF32FloatAttr(floatAttr(node, "alpha", 0.01f)));
-  else
-    values[node.outputs[0]] = unaryBuilders().lookup(node.opType)(b, loc, *x);
+  const UnaryEntry &entry = unaryBuilders().find(node.opType)->second;
+  SmallVector<NamedAttribute, 2> attrs;
+  for (auto [name, dflt] : entry.params)
+    attrs.push_back(b.getNamedAttr(name, b.getF32FloatAttr(floatAttr(node, name, dflt))));
+  values[node.outputs[0]] = entry.build(b, locOf(node), *x, attrs);
   return success();
 }
 
@@ -482,12 +638,21 @@ LogicalResult Importer::importBinary(const Node &node) {
   Location loc = locOf(node);
   Value l = broadcastRank(*lhs, type->getRank(), loc);
   Value r = broadcastRank(*rhs, type->getRank(), loc);
+  // PRelu broadcasts the slope to the input only (unidirectionally).
+  if (node.opType == "PRelu") {
+    auto x = cast<RankedTensorType>(l.getType()), slope = cast<RankedTensorType>(r.getType());
+    if (x != *type || slope.getRank() != x.getRank())
+      return fail(node, "the slope does not broadcast to the input's shape");
+    for (int64_t d = 0; d < x.getRank(); ++d)
+      if (slope.getDimSize(d) != 1 && slope.getDimSize(d) != x.getDimSize(d))
+        return fail(node, "the slope does not broadcast to the input's shape");
+  }
   values[node.outputs[0]] = binaryBuilders().lookup(node.opType)(b, loc, *type, l, r);
   return success();
 }
 
-/// Softmax along one axis (opset 13); before opset 13 the axis coerced the
-/// input to 2-D, which agrees with one axis only when it is the last.
+/// Softmax and LogSoftmax along one axis (opset 13); before opset 13 the axis
+/// coerced the input to 2-D, which agrees with one axis only when it is the last.
 LogicalResult Importer::importSoftmax(const Node &node) {
   auto x = input(node, 0);
   auto type = outputType(node);
@@ -499,7 +664,10 @@ LogicalResult Importer::importSoftmax(const Node &node) {
     return fail(node, "axis is out of range");
   if (graph.opset < 13 && axis != rank - 1)
     return fail(node, "before opset 13 only the last axis is supported");
-  values[node.outputs[0]] = SoftmaxOp::create(b, locOf(node), *x, axis);
+  if (node.opType == "LogSoftmax")
+    values[node.outputs[0]] = LogSoftmaxOp::create(b, locOf(node), *x, axis);
+  else
+    values[node.outputs[0]] = SoftmaxOp::create(b, locOf(node), *x, axis);
   return success();
 }
 
@@ -731,8 +899,6 @@ LogicalResult Importer::importPool(const Node &node) {
     return failure();
   if (node.outputs.size() > 1 && !node.outputs[1].empty())
     return fail(node, "the Indices output of MaxPool is not supported");
-  if (intAttr(node, "ceil_mode", 0) != 0)
-    return fail(node, "ceil_mode=1 is not supported");
   if (intAttr(node, "storage_order", 0) != 0)
     return fail(node, "storage_order=1 is not supported");
   auto kernel = intsAttr(node, "kernel_shape", {});
@@ -747,6 +913,24 @@ LogicalResult Importer::importPool(const Node &node) {
   auto pads = resolvePads(node, inType, kernel, strides, dilations);
   if (failed(pads))
     return failure();
+  // ceil_mode keeps a last, partial window: the output ONNX inferred is one
+  // longer, and the window reads past the end padding. Widening the end pad
+  // to reach it gives the same max (pads read -inf) and the same average
+  // over valid elements; an average that counts pads would count the
+  // widening too, which ONNX Runtime does not.
+  bool countPads = intAttr(node, "count_include_pad", 0) != 0;
+  if (intAttr(node, "ceil_mode", 0) != 0) {
+    for (size_t d = 0; d < n; ++d) {
+      int64_t reach = (type->getDimSize(d + 2) - 1) * strides[d] + dilations[d] * (kernel[d] - 1) + 1;
+      int64_t extra = reach - (inType.getDimSize(d + 2) + (*pads)[d] + (*pads)[d + n]);
+      if (extra <= 0)
+        continue;
+      if (node.opType == "AveragePool" && countPads)
+        return fail(node, "ceil_mode=1 with count_include_pad=1 is not supported where the "
+                          "last window passes the end padding");
+      (*pads)[d + n] += extra;
+    }
+  }
   Location loc = locOf(node);
   auto k = b.getDenseI64ArrayAttr(kernel), s = b.getDenseI64ArrayAttr(strides),
        d = b.getDenseI64ArrayAttr(dilations), p = b.getDenseI64ArrayAttr(*pads);
@@ -754,8 +938,7 @@ LogicalResult Importer::importPool(const Node &node) {
   if (node.opType == "MaxPool")
     out = MaxPoolOp::create(b, loc, *type, *x, k, s, d, p, b.getBoolAttr(false));
   else
-    out = AvgPoolOp::create(b, loc, *type, *x, k, s, d, p,
-                              b.getBoolAttr(intAttr(node, "count_include_pad", 0) != 0));
+    out = AvgPoolOp::create(b, loc, *type, *x, k, s, d, p, b.getBoolAttr(countPads));
   values[node.outputs[0]] = out;
   return success();
 }
@@ -773,11 +956,164 @@ LogicalResult Importer::importGlobalAveragePool(const Node &node) {
   return success();
 }
 
+LogicalResult Importer::importGlobalMaxPool(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  SmallVector<int64_t> dims;
+  for (int64_t d = 2; d < type->getRank(); ++d)
+    dims.push_back(d);
+  values[node.outputs[0]] =
+      ReduceMaxOp::create(b, locOf(node), *type, *x, b.getDenseI64ArrayAttr(dims));
+  return success();
+}
+
+/// Tile of a computed tensor: each repeated dim is a concat of copies, so a
+/// split dim keeps the concat's rule.
+LogicalResult Importer::importTile(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  const Tensor *repeats = constantInput(node, 1);
+  if (failed(x) || failed(type))
+    return failure();
+  auto inType = cast<RankedTensorType>(x->getType());
+  if (!repeats || (int64_t)repeats->ints.size() != inType.getRank())
+    return fail(node, "repeats must be a compile-time constant with one value per dim");
+  Location loc = locOf(node);
+  Value tiled = *x;
+  SmallVector<int64_t> shape(inType.getShape());
+  for (int64_t d = 0; d < inType.getRank(); ++d) {
+    int64_t r = repeats->ints[d];
+    if (r < 1)
+      return fail(node, "repeats must be positive (an empty tile is not supported)");
+    if (r == 1)
+      continue;
+    shape[d] *= r;
+    SmallVector<Value> copies(r, tiled);
+    tiled = ConcatOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()), copies, d);
+  }
+  values[node.outputs[0]] = tiled;
+  return success();
+}
+
+/// Trilu of a computed tensor: a select against a constant triangle mask over
+/// the last two dims (the other dims broadcast), so every dim keeps its split.
+LogicalResult Importer::importTrilu(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  int64_t rank = type->getRank(), k = 0;
+  if (rank < 2)
+    return fail(node, "needs an input of rank 2 or more");
+  if (node.inputs.size() > 1 && !node.inputs[1].empty()) {
+    const Tensor *kIn = constantInput(node, 1);
+    if (!kIn || kIn->ints.size() != 1)
+      return fail(node, "k must be a compile-time constant scalar");
+    k = kIn->ints[0];
+  }
+  bool upper = intAttr(node, "upper", 1) != 0;
+  int64_t rows = type->getDimSize(rank - 2), cols = type->getDimSize(rank - 1);
+  Tensor mask;
+  mask.type = ElementType::Float;
+  mask.dims.assign(rank, 1);
+  mask.dims[rank - 2] = rows;
+  mask.dims[rank - 1] = cols;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      mask.floats.push_back((upper ? c - r >= k : c - r <= k) ? 1.f : 0.f);
+  Location loc = locOf(node);
+  values[node.outputs[0]] =
+      SelectOp::create(b, loc, *type, materialize(mask, loc), *x, scalar(0.f, rank, loc));
+  return success();
+}
+
+/// DepthToSpace and SpaceToDepth are the reshape, transpose, reshape ONNX
+/// defines them by.
+LogicalResult Importer::importDepthSpace(const Node &node) {
+  auto x = input(node, 0);
+  auto type = outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  auto inType = cast<RankedTensorType>(x->getType());
+  int64_t bs = intAttr(node, "blocksize", 0);
+  if (inType.getRank() != 4 || bs < 1)
+    return fail(node, "needs a 4-D input and a positive blocksize");
+  int64_t n = inType.getDimSize(0), c = inType.getDimSize(1), h = inType.getDimSize(2),
+          w = inType.getDimSize(3);
+  SmallVector<int64_t> split, perm;
+  if (node.opType == "SpaceToDepth") {
+    if (h % bs || w % bs)
+      return fail(node, "height and width must be multiples of blocksize");
+    split = {n, c, h / bs, bs, w / bs, bs};
+    perm = {0, 3, 5, 1, 2, 4};
+  } else {
+    if (c % (bs * bs))
+      return fail(node, "channels must be a multiple of blocksize^2");
+    if (stringAttr(node, "mode", "DCR") == "CRD") {
+      split = {n, c / (bs * bs), bs, bs, h, w};
+      perm = {0, 1, 4, 2, 5, 3};
+    } else {
+      split = {n, bs, bs, c / (bs * bs), h, w};
+      perm = {0, 3, 4, 1, 5, 2};
+    }
+  }
+  Location loc = locOf(node);
+  Value blocks = reshapeTo(*x, split, loc);
+  SmallVector<int64_t> moved;
+  for (int64_t p : perm)
+    moved.push_back(split[p]);
+  Value transposed = TransposeOp::create(b, loc, RankedTensorType::get(moved, b.getF32Type()),
+                                         blocks, b.getDenseI64ArrayAttr(perm));
+  values[node.outputs[0]] = reshapeTo(transposed, type->getShape(), loc);
+  return success();
+}
+
+/// Sum and Mean of any number of inputs, with numpy broadcasting: a chain of
+/// adds (Mean then divides by n, as ONNX Runtime does).
+LogicalResult Importer::importSumMean(const Node &node) {
+  auto type = outputType(node);
+  if (failed(type))
+    return failure();
+  Location loc = locOf(node);
+  int64_t rank = type->getRank();
+  Value acc;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    auto x = input(node, i);
+    if (failed(x))
+      return failure();
+    Value v = broadcastRank(*x, rank, loc);
+    if (!acc) {
+      acc = v;
+      continue;
+    }
+    // Intermediate sums broadcast to the shape of both operands.
+    auto lt = cast<RankedTensorType>(acc.getType()), rt = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape;
+    for (int64_t d = 0; d < rank; ++d)
+      shape.push_back(std::max(lt.getDimSize(d), rt.getDimSize(d)));
+    acc = AddOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()), acc, v);
+  }
+  if (!acc)
+    return fail(node, "has no inputs");
+  if (node.opType == "Mean" && node.inputs.size() > 1)
+    acc = DivOp::create(b, loc, cast<RankedTensorType>(acc.getType()), acc,
+                        scalar((float)node.inputs.size(), rank, loc));
+  if (acc.getType() != *type) // one input of a smaller shape than declared
+    return fail(node, "its inputs do not broadcast to the output shape");
+  values[node.outputs[0]] = acc;
+  return success();
+}
+
 /// Inference BatchNormalization is a per-channel affine map: y = x * a + c
 /// with a = scale / sqrt(var + eps), c = bias - mean * a (computed in double).
-/// ReduceSum, ReduceMean and ReduceMax over constant axes (an input of
-/// ReduceSum since opset 13, an attribute otherwise); keepdims = 0 becomes a
-/// reshape of the kept-dims result.
+/// ReduceSum, ReduceMean, ReduceMax and ReduceProd over constant axes (an
+/// input of ReduceSum since opset 13, an attribute otherwise), and the others
+/// as sums or maxima of elementwise ops, so that a split reduced dim needs
+/// one all-reduce per sum or max: L1 = sum |x|, L2 = sqrt(sum x^2), SumSquare,
+/// LogSum = log(sum x), LogSumExp = m + log(sum exp(x - m)) with m the max
+/// (stable), Min = -max(-x). keepdims = 0 becomes a reshape of the result.
 LogicalResult Importer::importReduce(const Node &node) {
   auto x = input(node, 0);
   auto type = outputType(node);
@@ -815,13 +1151,37 @@ LogicalResult Importer::importReduce(const Node &node) {
   Location loc = locOf(node);
   auto keptType = RankedTensorType::get(kept, b.getF32Type());
   auto dimsAttr = b.getDenseI64ArrayAttr(dims);
+  auto sum = [&](Value v) -> Value { return ReduceSumOp::create(b, loc, keptType, v, dimsAttr); };
+  auto max = [&](Value v) -> Value { return ReduceMaxOp::create(b, loc, keptType, v, dimsAttr); };
+  auto square = [&](Value v) -> Value { return MulOp::create(b, loc, inType, v, v); };
+  StringRef op = node.opType;
   Value reduced;
-  if (node.opType == "ReduceSum")
-    reduced = ReduceSumOp::create(b, loc, keptType, *x, dimsAttr);
-  else if (node.opType == "ReduceMax")
-    reduced = ReduceMaxOp::create(b, loc, keptType, *x, dimsAttr);
-  else
+  if (op == "ReduceSum") {
+    reduced = sum(*x);
+  } else if (op == "ReduceMax") {
+    reduced = max(*x);
+  } else if (op == "ReduceMean") {
     reduced = ReduceMeanOp::create(b, loc, keptType, *x, dimsAttr, FloatAttr());
+  } else if (op == "ReduceProd") {
+    reduced = ReduceProdOp::create(b, loc, keptType, *x, dimsAttr);
+  } else if (op == "ReduceMin") {
+    reduced = NegOp::create(b, loc, max(NegOp::create(b, loc, *x)));
+  } else if (op == "ReduceL1") {
+    reduced = sum(AbsOp::create(b, loc, *x));
+  } else if (op == "ReduceL2") {
+    reduced = SqrtOp::create(b, loc, sum(square(*x)));
+  } else if (op == "ReduceSumSquare") {
+    reduced = sum(square(*x));
+  } else if (op == "ReduceLogSum") {
+    reduced = LogOp::create(b, loc, sum(*x));
+  } else if (op == "ReduceLogSumExp") {
+    Value top = max(*x);
+    Value shifted = SubOp::create(b, loc, inType, *x, top);
+    Value logSum = LogOp::create(b, loc, sum(ExpOp::create(b, loc, shifted)));
+    reduced = AddOp::create(b, loc, keptType, logSum, top);
+  } else {
+    return fail(node, "is not a reduction Quilt knows");
+  }
   values[node.outputs[0]] = reshapeTo(reduced, type->getShape(), loc);
   return success();
 }
@@ -921,8 +1281,6 @@ LogicalResult Importer::importLayerNorm(const Node &node) {
   auto type = outputType(node);
   if (failed(x) || failed(scale) || failed(type))
     return failure();
-  if (node.outputs.size() > 1)
-    return fail(node, "only the normalized output is supported (not Mean or InvStdDev)");
   int64_t rank = type->getRank();
   int64_t axis = normalizeAxis(intAttr(node, "axis", -1), rank);
   if (axis < 0 || axis >= rank)
@@ -959,9 +1317,34 @@ LogicalResult Importer::importLayerNorm(const Node &node) {
     zeros.floats.assign(ShapedType::getNumElements(normalized), 0.0f);
     beta = materialize(zeros, loc);
   }
-  values[node.outputs[0]] =
-      LayerNormOp::create(b, loc, *x, *gamma, beta, b.getI64IntegerAttr(axis),
-                          b.getF32FloatAttr(floatAttr(node, "epsilon", 1e-5f)));
+  float epsilon = floatAttr(node, "epsilon", 1e-5f);
+  values[node.outputs[0]] = LayerNormOp::create(b, loc, *x, *gamma, beta,
+                                                b.getI64IntegerAttr(axis),
+                                                b.getF32FloatAttr(epsilon));
+  bool wantsMean = node.outputs.size() > 1 && !node.outputs[1].empty();
+  bool wantsInvStdDev = node.outputs.size() > 2 && !node.outputs[2].empty();
+  if (!wantsMean && !wantsInvStdDev)
+    return success();
+  // The optional statistics, as reductions over the normalized dims (a split
+  // one all-reduces): Mean, and InvStdDev = 1 / sqrt(mean((x - Mean)^2) + eps).
+  SmallVector<int64_t> dims, kept(type->getShape());
+  for (int64_t d = axis; d < rank; ++d) {
+    dims.push_back(d);
+    kept[d] = 1;
+  }
+  auto statType = RankedTensorType::get(kept, b.getF32Type());
+  auto dimsAttr = b.getDenseI64ArrayAttr(dims);
+  Value mean = ReduceMeanOp::create(b, loc, statType, *x, dimsAttr, FloatAttr());
+  if (wantsMean)
+    values[node.outputs[1]] = mean;
+  if (wantsInvStdDev) {
+    Value centered = SubOp::create(b, loc, *type, *x, mean);
+    Value squared = MulOp::create(b, loc, *type, centered, centered);
+    Value variance = ReduceMeanOp::create(b, loc, statType, squared, dimsAttr, FloatAttr());
+    Value shifted = AddOp::create(b, loc, statType, variance, scalar(epsilon, rank, loc));
+    values[node.outputs[2]] = DivOp::create(b, loc, statType, scalar(1.f, rank, loc),
+                                            SqrtOp::create(b, loc, shifted));
+  }
   return success();
 }
 
@@ -996,6 +1379,10 @@ LogicalResult Importer::importMatMul(const Node &node) {
     int64_t ra = aType.getRank(), rw = wType.getRank(), rank = type->getRank();
     if (ra < 2 || rw < 2)
       return fail(node, "1-D MatMul operands are not supported");
+    // The output's type may be one the file declares against ONNX's inference.
+    if (rank < std::max(ra, rw))
+      return fail(node, "output '" + node.outputs[0] + "' has rank " + std::to_string(rank) +
+                            ", less than its operands'");
     std::string batch, aTerm, wTerm;
     for (int64_t d = 0; d < rank - 2; ++d)
       batch += char('a' + d);
@@ -1089,17 +1476,34 @@ LogicalResult Importer::importCast(const Node &node) {
   // bools as float masks: a cast to float keeps the value (a mask is already
   // 0/1), a cast to bool is x != 0, i.e. 1 - (x == 0) (NaN is true).
   int64_t to = intAttr(node, "to", 0);
-  if (to == 1)
-    return importIdentity(node);
-  if (to != 9)
-    return fail(node, "casts a computed value to a type other than float32 or bool; only "
-                      "constant inputs can be cast to other types");
+  enum { kFloat = 1, kInt32 = 6, kInt64 = 7, kBool = 9, kDouble = 11 };
+  if (to != kFloat && to != kDouble && to != kBool && to != kInt32 && to != kInt64)
+    return fail(node, "casts a computed value to type " + std::to_string(to) +
+                          "; Quilt casts computed values to float32, float64, int32, int64 and "
+                          "bool only");
   auto x = input(node, 0);
   auto type = outputType(node, 0, /*boolAsMask=*/true);
   if (failed(x) || failed(type))
     return failure();
+  ElementType from = ElementType::Float;
+  if (auto info = graph.valueInfos.find(node.inputs[0]); info != graph.valueInfos.end())
+    from = info->second.type;
+  bool fromInteger = from == ElementType::Int64 || from == ElementType::Int32 ||
+                     from == ElementType::Bool;
   Location loc = locOf(node);
   int64_t rank = type->getRank();
+  if (to == kFloat || to == kDouble || ((to == kInt32 || to == kInt64) && fromInteger)) {
+    values[node.outputs[0]] = *x;
+    return success();
+  }
+  if (to == kInt32 || to == kInt64) {
+    // Float to integer truncates toward zero: ceil below zero, floor above.
+    Value negative = CompareOp::create(b, loc, *type, *x, scalar(0.f, rank, loc),
+                                       ComparePredicate::Less);
+    values[node.outputs[0]] = SelectOp::create(b, loc, *type, negative, CeilOp::create(b, loc, *x),
+                                               FloorOp::create(b, loc, *x));
+    return success();
+  }
   Value zero = CompareOp::create(b, loc, *type, *x, scalar(0.f, rank, loc),
                                  ComparePredicate::Equal);
   values[node.outputs[0]] = SubOp::create(b, loc, *type, scalar(1.f, rank, loc), zero);
@@ -1227,8 +1631,8 @@ LogicalResult Importer::importGather(const Node &node) {
   auto inType = cast<RankedTensorType>(x->getType());
   int64_t rank = inType.getRank();
   int64_t axis = normalizeAxis(intAttr(node, "axis", 0), rank);
-  if (axis < 0 || axis >= rank || indices->dims.size() > 1)
-    return fail(node, "needs an axis in range and scalar or 1-D indices");
+  if (axis < 0 || axis >= rank)
+    return fail(node, "needs an axis in range");
   int64_t n = inType.getDimSize(axis);
   std::vector<int64_t> idx;
   for (int64_t i : indices->ints) {
@@ -1265,7 +1669,9 @@ LogicalResult Importer::importGather(const Node &node) {
     gathered = ConcatOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()), pieces,
                                 axis);
   }
-  values[node.outputs[0]] = reshapeTo(gathered, type->getShape(), loc); // scalar index: drop axis
+  // N-D indices gathered as one flat list: the reshape restores their dims
+  // (row-major, as ONNX lays them out); a scalar index drops the axis.
+  values[node.outputs[0]] = reshapeTo(gathered, type->getShape(), loc);
   return success();
 }
 
@@ -1274,6 +1680,45 @@ LogicalResult Importer::importIdentity(const Node &node) {
   if (failed(x))
     return failure();
   values[node.outputs[0]] = *x;
+  return success();
+}
+
+/// Dropout at inference is the identity, and its mask all true (a float mask
+/// of 1, Quilt's form of a bool tensor). Quilt compiles inference only: a
+/// training mode that is true, or not known at compile time, is an error.
+LogicalResult Importer::importDropout(const Node &node) {
+  if (graph.opset < 7 && intAttr(node, "is_test", 0) == 0)
+    return fail(node, "is_test = 0 (training mode) is not supported: Quilt compiles inference "
+                      "only (export the model in eval mode)");
+  if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
+    const Tensor *mode = constantInput(node, 2);
+    if (!mode)
+      return fail(node, "training_mode '" + node.inputs[2] +
+                            "' is not a compile-time constant; Quilt compiles inference only "
+                            "and needs it constant false");
+    bool training = llvm::any_of(mode->ints, [](int64_t v) { return v != 0; }) ||
+                    llvm::any_of(mode->floats, [](float v) { return v != 0.f; });
+    // Training with ratio 0 drops nothing: the identity, exactly (torchvision's
+    // Swin calls F.dropout with p=0 and training left true).
+    const Tensor *ratio = node.inputs.size() > 1 && !node.inputs[1].empty()
+                              ? constantInput(node, 1)
+                              : nullptr;
+    bool dropsNothing = ratio && ratio->numElements() == 1 &&
+                        (ratio->floats.empty() ? ratio->ints[0] == 0 : ratio->floats[0] == 0.f);
+    if (training && !dropsNothing)
+      return fail(node, "training_mode is true with a ratio that is not a constant 0; Quilt "
+                        "compiles inference only (export the model in eval mode)");
+  }
+  if (failed(importIdentity(node)))
+    return failure();
+  if (node.outputs.size() < 2 || node.outputs[1].empty())
+    return success();
+  const std::string &mask = node.outputs[1];
+  auto type = outputType(node, 1, /*boolAsMask=*/true);
+  if (failed(type))
+    return failure();
+  values[mask] = ConstantOp::create(b, locOf(node), *type,
+                                    DenseElementsAttr::get(*type, ArrayRef<float>{1.0f}));
   return success();
 }
 
@@ -1288,19 +1733,38 @@ const std::map<std::string, Handler> &handlers() {
         {"Conv", &Importer::importConv},
         {"ConvTranspose", &Importer::importConvTranspose},
         {"Resize", &Importer::importResize},
+        {"ArgMax", &Importer::importArgReduce},
+        {"ArgMin", &Importer::importArgReduce},
+        {"CumSum", &Importer::importCumSum},
+        {"GatherElements", &Importer::importGatherElements},
         {"Slice", &Importer::importSlice},
         {"Einsum", &Importer::importEinsum},
         {"Split", &Importer::importSplit},
         {"Clip", &Importer::importClip},
         {"Softmax", &Importer::importSoftmax},
+        {"LogSoftmax", &Importer::importSoftmax},
         {"Transpose", &Importer::importTranspose},
         {"Pad", &Importer::importPad},
         {"MaxPool", &Importer::importPool},
         {"AveragePool", &Importer::importPool},
         {"GlobalAveragePool", &Importer::importGlobalAveragePool},
+        {"GlobalMaxPool", &Importer::importGlobalMaxPool},
+        {"Tile", &Importer::importTile},
+        {"Trilu", &Importer::importTrilu},
+        {"DepthToSpace", &Importer::importDepthSpace},
+        {"SpaceToDepth", &Importer::importDepthSpace},
+        {"Sum", &Importer::importSumMean},
+        {"Mean", &Importer::importSumMean},
         {"ReduceSum", &Importer::importReduce},
         {"ReduceMean", &Importer::importReduce},
         {"ReduceMax", &Importer::importReduce},
+        {"ReduceMin", &Importer::importReduce},
+        {"ReduceProd", &Importer::importReduce},
+        {"ReduceL1", &Importer::importReduce},
+        {"ReduceL2", &Importer::importReduce},
+        {"ReduceSumSquare", &Importer::importReduce},
+        {"ReduceLogSum", &Importer::importReduce},
+        {"ReduceLogSumExp", &Importer::importReduce},
         {"DFT", &Importer::importDft},
         {"BatchNormalization", &Importer::importBatchNorm},
         {"InstanceNormalization", &Importer::importInstanceNorm},
@@ -1326,10 +1790,9 @@ const std::map<std::string, Handler> &handlers() {
         {"Xor", &Importer::importLogic},
         {"Not", &Importer::importLogic},
         {"Gather", &Importer::importGather},
-        {"Dropout", &Importer::importIdentity},
+        {"Dropout", &Importer::importDropout},
         {"Constant", &Importer::importConstant},
     };
-    t["LeakyRelu"] = &Importer::importUnary;
     for (const auto &entry : unaryBuilders())
       t[entry.getKey().str()] = &Importer::importUnary;
     for (const auto &entry : binaryBuilders())
@@ -1366,23 +1829,44 @@ bool checkWindowAttributes(const Graph &graph, std::string &error) {
   return true;
 }
 
-/// Every node whose op Quilt does not compile, in one message.
+/// Every node whose op Quilt does not compile, in one line: grouped by op
+/// (a model may hold hundreds of one op), in the order ops first appear.
 bool checkSupportedOps(const Graph &graph, std::string &error) {
-  std::vector<std::string> problems;
+  struct Group {
+    std::string op;
+    std::string first;
+    size_t count = 0;
+  };
+  std::vector<Group> groups;
+  size_t total = 0;
   for (const Node &node : graph.nodes) {
-    bool known = handlers().count(node.opType) || kFoldableOps.count(node.opType);
+    bool known = handlers().count(node.opType) || isEvaluableOp(node.opType);
     if (!node.domain.empty() && node.domain != "ai.onnx")
       known = false;
-    if (!known)
-      problems.push_back(node.opType + " (opset " + std::to_string(graph.opset) + ", node '" +
-                         node.name + "')");
+    if (known)
+      continue;
+    std::string op = node.opType;
+    if (!node.domain.empty() && node.domain != "ai.onnx")
+      op += " of domain '" + node.domain + "'";
+    auto group = llvm::find_if(groups, [&](const Group &g) { return g.op == op; });
+    if (group == groups.end())
+      group = groups.insert(groups.end(), {op, node.name});
+    ++group->count;
+    ++total;
   }
-  if (problems.empty())
+  if (groups.empty())
     return checkWindowAttributes(graph, error);
-  error = std::to_string(problems.size()) + " unsupported op" +
-          (problems.size() > 1 ? "s" : "") + ": ";
-  for (size_t i = 0; i < problems.size(); ++i)
-    error += (i ? ", " : "") + problems[i];
+  constexpr size_t kListed = 12;
+  error = std::to_string(total) + " unsupported op" + (total > 1 ? "s" : "") + ": ";
+  for (size_t i = 0; i < groups.size() && i < kListed; ++i) {
+    const Group &g = groups[i];
+    error += (i ? ", " : "") + g.op +
+             (g.count == 1 ? " (node '" + g.first + "')"
+                           : " x " + std::to_string(g.count) + " (first '" + g.first + "')");
+  }
+  if (groups.size() > kListed)
+    error += ", and " + std::to_string(groups.size() - kListed) + " more op types";
+  error += "; opset " + std::to_string(graph.opset);
   return false;
 }
 
@@ -1399,14 +1883,22 @@ static void addInputAlias(func::FuncOp func, unsigned index, StringRef name) {
 OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
   Location fileLoc = FileLineColLoc::get(ctx, file, 0, 0);
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
-  for (const auto &[name, tensor] : graph.initializers)
+  std::map<std::string, std::vector<std::string>> widened;
+  for (const auto &[name, tensor] : graph.initializers) {
     constants[name] = tensor;
+    if (!tensor.widenedFrom.empty())
+      widened[tensor.widenedFrom].push_back(name);
+  }
+  for (const auto &[from, names] : widened)
+    emitRemark(fileLoc) << names.size() << " " << from << " initializer"
+                        << (names.size() > 1 ? "s" : "") << " widened to float32 at import (first '"
+                        << names.front() << "'); Quilt computes in float32";
 
   SmallVector<Type> argTypes;
   for (const ValueInfo &in : graph.inputs) {
-    if (in.type != ElementType::Float) {
+    if (in.type == ElementType::Other) {
       errorOut = file + ": input '" + in.name + "' is " + elementTypeName(in.type) +
-                 "; only float32 inputs are supported";
+                 "; inputs may be float32, float64, int64, int32 or bool";
       return nullptr;
     }
     if (!in.hasShape || llvm::any_of(in.dims, [](int64_t d) { return d < 0; })) {
@@ -1421,6 +1913,9 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
   for (auto [i, in] : llvm::enumerate(graph.inputs)) {
     values[in.name] = body->getArgument(i);
     func.setArgAttr(i, "quilt.name", b.getStringAttr(in.name));
+    // Quilt computes in float32; the runtime converts at the edge.
+    if (in.type != ElementType::Float)
+      func.setArgAttr(i, "quilt.dtype", b.getStringAttr(elementTypeName(in.type)));
   }
   b.setInsertionPointToStart(body);
 
@@ -1452,22 +1947,40 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
   }
   SmallVector<Value> results;
   for (const ValueInfo &out : graph.outputs) {
-    if (out.type != ElementType::Float) {
+    if (out.type == ElementType::Other) {
       errorOut = file + ": output '" + out.name + "' is " + elementTypeName(out.type) +
-                 "; Quilt's outputs are float32 (cast it to float in the model)";
+                 "; outputs may be float32, float64, int64, int32 or bool";
       return nullptr;
     }
     auto it = values.find(out.name);
-    if (it == values.end()) {
-      errorOut = file + ": output '" + out.name + "' is a constant or is never computed";
+    if (it != values.end()) {
+      results.push_back(it->second);
+      continue;
+    }
+    // An output the model computes from constants alone is a constant.
+    auto constant = constants.find(out.name);
+    if (constant == constants.end()) {
+      errorOut = file + ": output '" + out.name + "' is never computed";
       return nullptr;
     }
-    results.push_back(it->second);
+    results.push_back(materialize(constant->second, fileLoc));
+  }
+  // An output that is an input, a constant or another output gets its own
+  // buffer: a copy (a reshape to its own shape).
+  llvm::SmallPtrSet<Value, 8> returned;
+  for (Value &result : results) {
+    bool ownBuffer = !isa<BlockArgument>(result) && !result.getDefiningOp<ConstantOp>() &&
+                     returned.insert(result).second;
+    if (!ownBuffer)
+      result = ReshapeOp::create(b, fileLoc, result.getType(), result);
   }
   func::ReturnOp::create(b, fileLoc, results);
   func.setType(b.getFunctionType(argTypes, ValueRange(results).getTypes()));
-  for (auto [i, out] : llvm::enumerate(graph.outputs))
+  for (auto [i, out] : llvm::enumerate(graph.outputs)) {
     func.setResultAttr(i, "quilt.name", b.getStringAttr(out.name));
+    if (out.type != ElementType::Float)
+      func.setResultAttr(i, "quilt.dtype", b.getStringAttr(elementTypeName(out.type)));
+  }
   // Constants re-typed for broadcasting leave their originals unused.
   func.walk([](ConstantOp constant) {
     if (constant->use_empty())

@@ -5,7 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quilt/Import/OnnxModel.h"
-#include "quilt/Import/ShapeFolding.h"
+#include "quilt/Import/ConstantEvaluator.h"
+#include "quilt/Import/ModelValidation.h"
+#include "quilt/Import/ShapeInference.h"
 
 #include <onnx/checker.h>
 #include <onnx/defs/parser.h>
@@ -81,9 +83,57 @@ template <typename T> static std::vector<T> rawValues(const std::string &raw) {
   return values;
 }
 
+/// IEEE half and bfloat16 bit patterns to float.
+static float halfToFloat(uint16_t h) {
+  uint32_t sign = uint32_t(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+  uint32_t bits;
+  if (exponent == 0x1f) {
+    bits = sign | 0x7f800000u | (mantissa << 13); // inf, nan
+  } else if (exponent != 0) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    bits = sign;
+  } else { // subnormal: normalize
+    int shift = 0;
+    while (!(mantissa & 0x400)) {
+      mantissa <<= 1;
+      ++shift;
+    }
+    bits = sign | uint32_t(113 - shift) << 23 | ((mantissa & 0x3ff) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+static float bfloat16ToFloat(uint16_t h) {
+  uint32_t bits = uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+/// float16 and bfloat16 tensors widen to float32 (exactly).
+static bool widenHalf(const onnx::TensorProto &proto, Tensor &out) {
+  bool bf16 = proto.data_type() == onnx::TensorProto::BFLOAT16;
+  std::vector<uint16_t> bits;
+  if (proto.has_raw_data())
+    bits = rawValues<uint16_t>(proto.raw_data());
+  else
+    bits.assign(proto.int32_data().begin(), proto.int32_data().end());
+  out.type = ElementType::Float;
+  out.widenedFrom = bf16 ? "bfloat16" : "float16";
+  for (uint16_t b : bits)
+    out.floats.push_back(bf16 ? bfloat16ToFloat(b) : halfToFloat(b));
+  return true;
+}
+
 static bool convertTensor(const onnx::TensorProto &proto, Tensor &out, std::string &error) {
   out.name = proto.name();
   out.type = convertType(proto.data_type());
+  if (proto.data_type() == onnx::TensorProto::FLOAT16 ||
+      proto.data_type() == onnx::TensorProto::BFLOAT16)
+    widenHalf(proto, out);
   out.dims.assign(proto.dims().begin(), proto.dims().end());
   if (!validDims(out.dims)) {
     error = "tensor '" + proto.name() + "' has negative or overflowing dims";
@@ -96,6 +146,8 @@ static bool convertTensor(const onnx::TensorProto &proto, Tensor &out, std::stri
   bool raw = proto.has_raw_data();
   switch (out.type) {
   case ElementType::Float:
+    if (!out.widenedFrom.empty())
+      break;
     out.floats = raw ? rawValues<float>(proto.raw_data())
                      : std::vector<float>(proto.float_data().begin(), proto.float_data().end());
     break;
@@ -103,6 +155,7 @@ static bool convertTensor(const onnx::TensorProto &proto, Tensor &out, std::stri
     auto d = raw ? rawValues<double>(proto.raw_data())
                  : std::vector<double>(proto.double_data().begin(), proto.double_data().end());
     out.floats.assign(d.begin(), d.end());
+    out.doubles = std::move(d);
     break;
   }
   case ElementType::Int64:
@@ -220,6 +273,20 @@ static std::string firstLine(const std::string &text) {
   return text.substr(0, text.find('\n'));
 }
 
+static bool convertNode(const onnx::NodeProto &proto, int index, Node &node, std::string &error) {
+  node.name = proto.name().empty() ? proto.op_type() + "_" + std::to_string(index) : proto.name();
+  node.opType = proto.op_type();
+  node.domain = proto.domain();
+  node.inputs.assign(proto.input().begin(), proto.input().end());
+  node.outputs.assign(proto.output().begin(), proto.output().end());
+  for (const auto &attr : proto.attribute())
+    if (!convertAttribute(attr, node.attributes[attr.name()], error)) {
+      error = "node '" + node.name + "': " + error;
+      return false;
+    }
+  return true;
+}
+
 static bool convertGraph(const onnx::ModelProto &model, Graph &graph, std::string &error) {
   const onnx::GraphProto &g = model.graph();
   for (const auto &init : g.initializer()) {
@@ -237,103 +304,166 @@ static bool convertGraph(const onnx::ModelProto &model, Graph &graph, std::strin
     for (const auto &info : *list)
       graph.valueInfos[info.name()] = convertValueInfo(info);
   for (int i = 0; i < g.node_size(); ++i) {
-    const auto &proto = g.node(i);
     Node node;
-    node.name = proto.name().empty() ? proto.op_type() + "_" + std::to_string(i) : proto.name();
-    node.opType = proto.op_type();
-    node.domain = proto.domain();
-    node.inputs.assign(proto.input().begin(), proto.input().end());
-    node.outputs.assign(proto.output().begin(), proto.output().end());
-    for (const auto &attr : proto.attribute())
-      if (!convertAttribute(attr, node.attributes[attr.name()], error)) {
-        error = "node '" + node.name + "': " + error;
-        return false;
-      }
+    if (!convertNode(g.node(i), i, node, error))
+      return false;
     graph.nodes.push_back(std::move(node));
   }
   return true;
 }
 
-/// Replaces every node whose integer value can be computed now (Shape of a
-/// known shape, and shape arithmetic on constants: see ShapeFolding.h) by a
-/// Constant, so that the next inference pass sees through Reshape and Slice
-/// bounds that ONNX 1.12's data propagation loses (torch's GroupNorm and
-/// MultiheadAttention exports). `graph.nodes` mirrors the proto's nodes.
-/// Returns whether anything changed.
-static bool foldShapeArithmetic(onnx::ModelProto &model, const Graph &graph) {
-  std::map<std::string, std::vector<int64_t>> shapes;
-  auto record = [&](const onnx::ValueInfoProto &info) {
-    if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape())
-      return;
-    std::vector<int64_t> dims;
-    for (const auto &dim : info.type().tensor_type().shape().dim()) {
-      if (!dim.has_dim_value())
-        return;
-      dims.push_back(dim.dim_value());
-    }
-    shapes[info.name()] = dims;
-  };
+static onnx::TensorProto toProto(const Tensor &t, const std::string &name) {
+  onnx::TensorProto proto;
+  proto.set_name(name);
+  for (int64_t d : t.dims)
+    proto.add_dims(d);
+  switch (t.type) {
+  case ElementType::Float:
+    proto.set_data_type(onnx::TensorProto::FLOAT);
+    proto.mutable_float_data()->Add(t.floats.begin(), t.floats.end());
+    break;
+  case ElementType::Double:
+    proto.set_data_type(onnx::TensorProto::DOUBLE);
+    if (t.doubles.size() == t.floats.size())
+      proto.mutable_double_data()->Add(t.doubles.begin(), t.doubles.end());
+    else
+      proto.mutable_double_data()->Add(t.floats.begin(), t.floats.end());
+    break;
+  case ElementType::Int64:
+    proto.set_data_type(onnx::TensorProto::INT64);
+    proto.mutable_int64_data()->Add(t.ints.begin(), t.ints.end());
+    break;
+  case ElementType::Int32:
+  case ElementType::Bool:
+    proto.set_data_type(t.type == ElementType::Int32 ? onnx::TensorProto::INT32
+                                                     : onnx::TensorProto::BOOL);
+    for (int64_t v : t.ints)
+      proto.add_int32_data(static_cast<int32_t>(v));
+    break;
+  case ElementType::Other:
+    break;
+  }
+  return proto;
+}
+
+/// The static shapes ONNX's inference has recorded, by value name.
+static std::map<std::string, StaticShape> knownShapes(const onnx::ModelProto &model) {
+  std::map<std::string, StaticShape> shapes;
   for (const auto *list : {&model.graph().input(), &model.graph().value_info(),
                            &model.graph().output()})
-    for (const auto &info : *list)
-      record(info);
+    for (const auto &proto : *list) {
+      ValueInfo info = convertValueInfo(proto);
+      if (info.hasShape && std::none_of(info.dims.begin(), info.dims.end(),
+                                        [](int64_t d) { return d < 0; }))
+        shapes[info.name] = info.dims;
+    }
+  return shapes;
+}
+
+/// Replaces every node whose value can be computed now (ConstantEvaluator.h:
+/// Shape of a known shape, any covered op on constants) by one Constant per
+/// output, so that the next inference round sees through the Reshape
+/// targets, Slice bounds and masks exporters compute at run time. Returns
+/// whether anything changed.
+static bool foldConstants(onnx::ModelProto &model, int64_t opset, std::string &error,
+                          bool &failed) {
+  std::map<std::string, StaticShape> shapes = knownShapes(model);
+  std::map<std::string, const onnx::TensorProto *> initializers;
+  for (const auto &init : model.graph().initializer())
+    initializers[init.name()] = &init;
   std::map<std::string, Tensor> known;
   auto constantOf = [&](const std::string &name) -> const Tensor * {
     if (auto it = known.find(name); it != known.end())
       return &it->second;
-    auto it = graph.initializers.find(name);
-    return it == graph.initializers.end() ? nullptr : &it->second;
+    auto it = initializers.find(name);
+    if (it == initializers.end())
+      return nullptr;
+    Tensor t;
+    std::string ignored;
+    if (!convertTensor(*it->second, t, ignored))
+      return nullptr;
+    return &(known[name] = std::move(t));
   };
-  auto shapeOf = [&](const std::string &name) -> std::optional<std::vector<int64_t>> {
+  auto shapeOf = [&](const std::string &name) -> std::optional<StaticShape> {
     auto it = shapes.find(name);
     return it == shapes.end() ? std::nullopt : std::optional(it->second);
   };
   bool changed = false;
-  auto &nodes = *model.mutable_graph()->mutable_node();
-  for (size_t i = 0; i < graph.nodes.size() && i < static_cast<size_t>(nodes.size()); ++i) {
-    onnx::NodeProto &node = nodes[static_cast<int>(i)];
-    const Node &mirror = graph.nodes[i];
-    // A node already replaced keeps its value under its Constant form.
-    if (node.op_type() == "Constant" && mirror.opType != "Constant") {
-      const auto &t = node.attribute(0).t();
-      Tensor value;
-      value.type = ElementType::Int64;
-      value.dims.assign(t.dims().begin(), t.dims().end());
-      value.ints.assign(t.int64_data().begin(), t.int64_data().end());
-      known[node.output(0)] = value;
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> rebuilt;
+  for (int i = 0; i < model.graph().node_size(); ++i) {
+    const onnx::NodeProto &proto = model.graph().node(i);
+    Node node;
+    if (!convertNode(proto, i, node, error)) {
+      failed = true;
+      return false;
+    }
+    std::optional<std::vector<Tensor>> values = evaluateNode(node, opset, constantOf, shapeOf);
+    if (!values || node.opType == "Constant") {
+      if (values)
+        known[node.outputs[0]] = std::move((*values)[0]);
+      *rebuilt.Add() = proto;
       continue;
     }
-    std::optional<Tensor> folded = foldShapeNode(mirror, constantOf, shapeOf);
-    if (!folded)
-      continue;
-    known[mirror.outputs[0]] = *folded;
-    if (folded->type != ElementType::Int64 || node.op_type() == "Constant")
-      continue; // float constants and weights stay as they are
-    // The evaluator flattens shape vectors; the constant takes the shape ONNX
-    // inferred for the output when there is one.
-    std::vector<int64_t> dims = folded->dims;
-    if (auto inferred = shapes.find(mirror.outputs[0]); inferred != shapes.end()) {
-      int64_t count = 1;
-      for (int64_t d : inferred->second)
-        count *= d;
-      if (count != static_cast<int64_t>(folded->ints.size()))
-        continue;
-      dims = inferred->second;
+    for (size_t k = 0; k < values->size(); ++k) {
+      onnx::NodeProto *constant = rebuilt.Add();
+      constant->set_name(values->size() == 1 ? node.name : node.name + "_" + std::to_string(k));
+      constant->set_op_type("Constant");
+      constant->add_output(node.outputs[k]);
+      auto *attr = constant->add_attribute();
+      attr->set_name("value");
+      attr->set_type(onnx::AttributeProto::TENSOR);
+      *attr->mutable_t() = toProto((*values)[k], node.outputs[k]);
+      known[node.outputs[k]] = std::move((*values)[k]);
     }
-    onnx::TensorProto value;
-    value.set_data_type(onnx::TensorProto::INT64);
-    for (int64_t d : dims)
-      value.add_dims(d);
-    for (int64_t v : folded->ints)
-      value.add_int64_data(v);
-    node.set_op_type("Constant");
-    node.clear_input();
-    node.clear_attribute();
-    auto *attr = node.add_attribute();
-    attr->set_name("value");
-    attr->set_type(onnx::AttributeProto::TENSOR);
-    *attr->mutable_t() = value;
     changed = true;
+  }
+  model.mutable_graph()->mutable_node()->Swap(&rebuilt);
+  return changed;
+}
+
+/// Records the shapes Quilt infers where ONNX's inference left them unknown
+/// (ShapeInference.h). Returns whether any was added.
+static bool completeShapes(onnx::ModelProto &model, std::string &error, bool &failed) {
+  std::map<std::string, StaticShape> shapes = knownShapes(model);
+  for (const auto &init : model.graph().initializer())
+    shapes[init.name()] = StaticShape(init.dims().begin(), init.dims().end());
+  std::map<std::string, onnx::ValueInfoProto *> infos;
+  auto *graph = model.mutable_graph();
+  for (auto *list : {graph->mutable_value_info(), graph->mutable_output()})
+    for (auto &info : *list)
+      infos[info.name()] = &info;
+  bool changed = false;
+  for (int i = 0; i < graph->node_size(); ++i) {
+    Node node;
+    if (!convertNode(graph->node(i), i, node, error)) {
+      failed = true;
+      return false;
+    }
+    std::vector<std::optional<StaticShape>> inputs;
+    for (const std::string &name : node.inputs)
+      inputs.push_back(shapes.count(name) ? std::optional(shapes[name]) : std::nullopt);
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      if (node.outputs[k].empty() || shapes.count(node.outputs[k]))
+        continue;
+      std::optional<StaticShape> shape = inferOutputShape(node, k, inputs);
+      if (!shape)
+        continue;
+      onnx::ValueInfoProto *info = infos[node.outputs[k]];
+      if (!info) {
+        info = graph->add_value_info();
+        info->set_name(node.outputs[k]);
+        infos[node.outputs[k]] = info;
+      }
+      auto *tensor = info->mutable_type()->mutable_tensor_type();
+      if (!tensor->has_elem_type() || tensor->elem_type() == 0)
+        continue; // ONNX knows not even the dtype: leave it to report
+      auto *dims = tensor->mutable_shape();
+      dims->clear_dim();
+      for (int64_t d : *shape)
+        dims->add_dim()->set_dim_value(d);
+      shapes[node.outputs[k]] = *shape;
+      changed = true;
+    }
   }
   return changed;
 }
@@ -402,21 +532,42 @@ bool readModel(const std::string &path, Graph &graph, std::string &error,
       error = path + ": " + error;
       return false;
     }
+    // What libonnx assumes but never checks (it would crash instead).
+    if (!validateModel(model, error)) {
+      error = path + ": " + error;
+      return false;
+    }
     onnx::checker::check_model(model);
     onnx::ShapeInferenceOptions options;
     options.enable_data_propagation = true; // shapes computed by Shape/Gather/Concat chains
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
-    for (int round = 0; round < 16 && foldShapeArithmetic(model, graph); ++round)
+    // Fold, let ONNX infer what folding revealed, and fill in the shapes it
+    // still leaves unknown, until nothing changes (each round settles at
+    // least one more node; real exports need two or three).
+    bool failed = false;
+    for (int round = 0; round < 64; ++round) {
+      bool folded = foldConstants(model, graph.opset, error, failed);
+      bool completed = !failed && completeShapes(model, error, failed);
+      if (failed) {
+        error = path + ": " + error;
+        return false;
+      }
+      if (!folded && !completed)
+        break;
       onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
+    }
   } catch (const std::exception &e) {
     error = path + ": invalid model: " + firstLine(e.what());
     return false;
   }
-  graph.valueInfos.clear();
-  for (const auto *list : {&model.graph().input(), &model.graph().value_info(),
-                           &model.graph().output()})
-    for (const auto &info : *list)
-      graph.valueInfos[info.name()] = convertValueInfo(info);
+  // The importer sees the folded graph: computed constants are Constant nodes.
+  int64_t opset = graph.opset;
+  graph = Graph();
+  graph.opset = opset;
+  if (!convertGraph(model, graph, error)) {
+    error = path + ": " + error;
+    return false;
+  }
   return true;
 }
 

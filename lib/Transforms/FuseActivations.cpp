@@ -90,12 +90,38 @@ static void fuseGelu(ErfOp erf) {
       constant->erase();
 }
 
+/// Mish as exporters before opset 18 write it, x * tanh(softplus(x)),
+/// becomes one quilt.mish.
+static void fuseMish(SoftplusOp softplus) {
+  Value x = softplus.getInput();
+  auto tanh = soleUser<TanhOp>(softplus.getResult());
+  if (!tanh)
+    return;
+  auto times = soleUser<MulOp>(tanh.getResult());
+  if (!times || otherOperand(times, tanh.getResult()) != x ||
+      times.getResult().getType() != x.getType())
+    return;
+  OpBuilder builder(times);
+  Location loc = FusedLoc::get(softplus->getContext(),
+                               {withoutOnnxValueNames(softplus->getLoc()),
+                                withoutOnnxValueNames(tanh->getLoc()), times->getLoc()});
+  Value mish = MishOp::create(builder, loc, x);
+  times.getResult().replaceAllUsesWith(mish);
+  times->erase();
+  tanh->erase();
+  softplus->erase();
+}
+
 struct FuseActivations : quilt::impl::QuiltFuseActivationsBase<FuseActivations> {
   void runOnOperation() override {
     SmallVector<ErfOp> erfs;
     getOperation()->walk([&](ErfOp erf) { erfs.push_back(erf); });
     for (ErfOp erf : erfs)
       fuseGelu(erf);
+    SmallVector<SoftplusOp> softpluses;
+    getOperation()->walk([&](SoftplusOp softplus) { softpluses.push_back(softplus); });
+    for (SoftplusOp softplus : softpluses)
+      fuseMish(softplus);
     SmallVector<Operation *> activations;
     getOperation()->walk([&](Operation *op) {
       if (isa<ReluOp, LeakyReluOp>(op))

@@ -116,9 +116,7 @@ static std::optional<Merge> firstMergedOperand(Operation *op) {
 struct SinkIntoElementwise : RewritePattern {
   SinkIntoElementwise(MLIRContext *ctx) : RewritePattern(MatchAnyOpTypeTag(), 1, ctx) {}
   LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rw) const override {
-    if (!isa<ReluOp, SigmoidOp, TanhOp, ErfOp, GeluOp, SqrtOp, ExpOp, LogOp, NegOp, AbsOp,
-             LeakyReluOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, SelectOp,
-             CompareOp>(op))
+    if (!isa<ElementwiseKernelOpInterface, SelectOp, CompareOp>(op))
       return failure();
     std::optional<Merge> m = firstMergedOperand(op);
     auto out = cast<RankedTensorType>(op->getResult(0).getType());
@@ -398,7 +396,7 @@ struct KeepTokenGrid : quilt::impl::QuiltKeepTokenGridBase<KeepTokenGrid> {
     patterns.add<SinkIntoElementwise, SinkIntoTranspose, SinkIntoLayerNorm, SinkIntoSoftmax,
                  SinkIntoSlice, SinkIntoEinsum, SinkIntoGemm, SinkIntoReshape, SinkIntoAttention,
                  SinkIntoReduce<ReduceSumOp>, SinkIntoReduce<ReduceMeanOp>,
-                 SinkIntoReduce<ReduceMaxOp>>(ctx);
+                 SinkIntoReduce<ReduceMaxOp>, SinkIntoReduce<ReduceProdOp>>(ctx);
     // Weights stay where the importer put them: no folding, no constant CSE.
     GreedyRewriteConfig config;
     config.enableFolding(false).enableConstantCSE(false);

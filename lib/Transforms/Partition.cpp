@@ -54,8 +54,16 @@ private:
   Value haloExchange(Value value, int64_t dim, const Factor &factor, Operation *user,
                      OpBuilder &b);
   LogicalResult finishPartial(Operation *op, const AxisSplit &resultSplit);
-  void expandSoftmax(SoftmaxOp op, ArrayRef<std::string> statAxes);
+  void expandSoftmax(Operation *op, int64_t axis, ArrayRef<std::string> statAxes);
   void expandNormalization(Operation *op, ArrayRef<std::string> statAxes);
+  /// ArgMax/ArgMin and CumSum over a split axis (their statistic factor):
+  /// per-block partials, gathered along the axis and combined on every rank.
+  void expandArgReduce(ArgReduceOp op);
+  void expandCumSum(CumSumOp op);
+  /// All-gathers dim `dim` of `value` over every axis splitting it.
+  Value gatherBlocks(Value value, int64_t dim, Location loc, OpBuilder &b);
+  /// The number of blocks dim `dim` of `split` has (1 when whole).
+  int64_t blockCount(const AxisSplit &split, int64_t dim);
   /// A DFT on a split axis, or a Pad/Concat feeding one along the dim it
   /// pads: the split moves to another dim by all-to-all (SpectralTranspose.h)
   /// before the op is partitioned by its rule.
@@ -296,14 +304,6 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
   // Rules and results are still global here.
   auto axes = assignment.axes;
   const auto &bases = assignment.baseGranules;
-  // A window that reads exactly the positions it writes needs no halo.
-  auto needsHalo = [&](int64_t f) {
-    const Factor &factor = rule.factors[f];
-    return factor.kind == FactorKind::Windowed &&
-           !(factor.window.kind == WindowKind::Conv && factor.window.kernel == 1 &&
-             factor.window.stride == 1 && factor.window.padLo == 0 &&
-             factor.size == factor.resultSize);
-  };
 
   OpBuilder b(op);
   SmallVector<int64_t> haloDims;
@@ -322,7 +322,7 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
     };
     Value value = reshard(operand.get(), want, op, b, why);
     for (auto [d, f] : llvm::enumerate(rule.operandFactors[i])) {
-      if (f == kNoFactor || axes[f].empty() || !needsHalo(f))
+      if (f == kNoFactor || axes[f].empty() || !rule.factors[f].needsHalo())
         continue;
       value = haloExchange(value, d, rule.factors[f], op, b);
       haloDims.push_back(d);
@@ -348,7 +348,14 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
     if (factor.kind == FactorKind::Statistic)
       llvm::append_range(statAxes, axes[f]);
   if (auto softmax = dyn_cast<SoftmaxOp>(op.getOperation()); softmax && !statAxes.empty())
-    expandSoftmax(softmax, statAxes);
+    expandSoftmax(softmax, softmax.getAxis(), statAxes);
+  else if (auto logSoftmax = dyn_cast<LogSoftmaxOp>(op.getOperation());
+           logSoftmax && !statAxes.empty())
+    expandSoftmax(logSoftmax, logSoftmax.getAxis(), statAxes);
+  else if (auto arg = dyn_cast<ArgReduceOp>(op.getOperation()); arg && !statAxes.empty())
+    expandArgReduce(arg);
+  else if (auto scan = dyn_cast<CumSumOp>(op.getOperation()); scan && !statAxes.empty())
+    expandCumSum(scan);
   else if (isa<GroupNormOp, LayerNormOp>(op.getOperation()))
     expandNormalization(op, statAxes);
   return success();
@@ -441,13 +448,13 @@ Value Partitioner::allReduce(OpBuilder &b, Location loc, Value value, ArrayRef<s
 
 /// Softmax over a split axis: every rank subtracts the global max (one
 /// all-reduce of max) and divides by the global sum of exponentials (one
-/// all-reduce of sums), so the axis never has to be gathered.
-void Partitioner::expandSoftmax(SoftmaxOp op, ArrayRef<std::string> statAxes) {
+/// all-reduce of sums), so the axis never has to be gathered. LogSoftmax
+/// subtracts the log of that sum from the shifted input instead.
+void Partitioner::expandSoftmax(Operation *op, int64_t axis, ArrayRef<std::string> statAxes) {
   OpBuilder b(op);
-  Location loc = op.getLoc();
-  Value x = op.getInput();
+  Location loc = op->getLoc();
+  Value x = op->getOperand(0);
   State in = states[x];
-  int64_t axis = op.getAxis();
   SmallVector<int64_t> shape(in.global.getShape());
   shape[axis] = 1;
   auto statGlobal = RankedTensorType::get(shape, in.global.getElementType());
@@ -464,9 +471,15 @@ void Partitioner::expandSoftmax(SoftmaxOp op, ArrayRef<std::string> statAxes) {
   Value exp = local(ExpOp::create(b, loc, shifted), in.global, in.split);
   Value sum = local(ReduceSumOp::create(b, loc, statGlobal, exp, axisAttr), statGlobal, statSplit);
   sum = allReduce(b, loc, sum, statAxes, ReductionKind::Sum);
-  Value y = local(DivOp::create(b, loc, x.getType(), exp, sum), in.global, in.split);
-  op.getResult().replaceAllUsesWith(y);
-  op.erase();
+  Value y;
+  if (isa<LogSoftmaxOp>(op)) {
+    Value logSum = local(LogOp::create(b, loc, sum), statGlobal, statSplit);
+    y = local(SubOp::create(b, loc, x.getType(), shifted, logSum), in.global, in.split);
+  } else {
+    y = local(DivOp::create(b, loc, x.getType(), exp, sum), in.global, in.split);
+  }
+  op->getResult(0).replaceAllUsesWith(y);
+  op->erase();
 }
 
 /// A normalization becomes local moments, a moments all-reduce over the
@@ -511,6 +524,85 @@ void Partitioner::expandNormalization(Operation *op, ArrayRef<std::string> statA
   op->erase();
 }
 
+int64_t Partitioner::blockCount(const AxisSplit &split, int64_t dim) {
+  int64_t blocks = 1;
+  for (const std::string &axis : split.dims[dim])
+    blocks *= mesh.getAxisSize(axis);
+  return blocks;
+}
+
+/// The gathered values are per-block partials (one or two floats per rank
+/// and position), not the split dim itself: no remark.
+Value Partitioner::gatherBlocks(Value value, int64_t dim, Location loc, OpBuilder &b) {
+  State state = states[value];
+  while (!state.split.dims[dim].empty()) {
+    std::string axis = state.split.dims[dim].back();
+    state.split.dims[dim].pop_back();
+    value = AllGatherOp::create(b, loc, localType(state.global, state.split, meshRef), value,
+                                meshRef.getValue(), axis, dim);
+    states[value] = state;
+  }
+  return value;
+}
+
+/// ArgMax/ArgMin over a split axis: each rank proposes its block's best
+/// (value, global index) pair, the ranks along the axis all-gather the pairs
+/// (P per position instead of the axis), and every rank picks the winner.
+/// Blocks are in rank order, so ties resolve as on one rank.
+void Partitioner::expandArgReduce(ArgReduceOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  State in = states[op.getInput()];
+  int64_t axis = op.getAxis(), rank = in.global.getRank();
+  SmallVector<int64_t> shape(in.global.getShape());
+  shape[axis] = blockCount(in.split, axis);
+  shape.push_back(2);
+  auto pairsGlobal = RankedTensorType::get(shape, in.global.getElementType());
+  AxisSplit pairsSplit = in.split;
+  pairsSplit.dims.emplace_back();
+  pairsSplit.granules.resize(rank + 1, 1);
+  pairsSplit.granules[axis] = 1;
+  auto min = b.getBoolAttr(op.getMin()), last = b.getBoolAttr(op.getSelectLast());
+  Value pairs = ArgCandidatesOp::create(b, loc, pairsGlobal, op.getInput(), op.getAxisAttr(), min,
+                                        last);
+  setLocal(pairs, pairsGlobal, pairsSplit);
+  pairs = gatherBlocks(pairs, axis, loc, b);
+  State result = states[op.getResult()];
+  Value index =
+      ArgSelectOp::create(b, loc, op.getResult().getType(), pairs, op.getAxisAttr(), min, last);
+  states[index] = result;
+  op.getResult().replaceAllUsesWith(index);
+  op->erase();
+}
+
+/// CumSum over a split axis: each rank scans its block and adds the total of
+/// the blocks before it (after it, with reverse). The blocks' totals are
+/// all-gathered along the axis (P per position), scanned exclusively on
+/// every rank, and each rank slices out its own as the scan's carry.
+void Partitioner::expandCumSum(CumSumOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  State in = states[op.getInput()];
+  int64_t axis = op.getAxis(), rank = in.global.getRank();
+  SmallVector<int64_t> shape(in.global.getShape());
+  shape[axis] = blockCount(in.split, axis);
+  auto totalsGlobal = RankedTensorType::get(shape, in.global.getElementType());
+  AxisSplit totalsSplit = in.split;
+  totalsSplit.granules.resize(rank, 1);
+  totalsSplit.granules[axis] = 1;
+  Value totals = BlockSumOp::create(b, loc, totalsGlobal, op.getInput(), op.getAxisAttr());
+  setLocal(totals, totalsGlobal, totalsSplit);
+  Value all = gatherBlocks(totals, axis, loc, b);
+  State gathered = states[all];
+  Value before = CumSumOp::create(b, loc, all.getType(), all, Value(), op.getAxisAttr(),
+                                  b.getBoolAttr(true), b.getBoolAttr(op.getReverse()));
+  states[before] = gathered;
+  Value carry = reshard(before, totalsSplit, op, b, [](int64_t) {
+    return std::string("each rank keeps its own block's carry");
+  });
+  op.getCarryMutable().assign(carry);
+}
+
 LogicalResult Partitioner::partitionSpectral(Operation *op, const ShardingRule &rule,
                                              const FactorAssignment &plan) {
   FailureOr<std::optional<AxisMove>> move = readAxisMove(op);
@@ -549,7 +641,7 @@ Value Partitioner::allToAll(Value value, int64_t from, int64_t to, ArrayRef<std:
   return moved;
 }
 
-/// Completes an op whose result is a partial sum (or max): the mean's divisor
+/// Completes an op whose result is a partial sum (or max, or product): the mean's divisor
 /// becomes the global count, a bias is added once after the reduction
 /// instead of once per rank, and an all-reduce makes the value whole.
 LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultSplit) {
@@ -587,7 +679,9 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
     bias = gemm.getC();
     gemm.getCMutable().clear();
   }
-  auto kind = isa<ReduceMaxOp>(op) ? ReductionKind::Max : ReductionKind::Sum;
+  auto kind = isa<ReduceMaxOp>(op)    ? ReductionKind::Max
+              : isa<ReduceProdOp>(op) ? ReductionKind::Prod
+                                      : ReductionKind::Sum;
   SmallVector<Attribute> axes;
   for (const std::string &a : resultSplit.partial)
     axes.push_back(b.getStringAttr(a));

@@ -429,13 +429,19 @@ FactorAssignment quilt::factorAxes(const ShardingRule &rule, ArrayRef<OperandLay
         out.changes[i][d] = "it is split inside the positions a reshape merges";
         continue;
       }
+      // Halos run over plain blocks: a windowed factor keeps the operand's
+      // axes but re-lays whole granules (a pixel shuffle's rows) out plainly.
+      int64_t base = rule.factors[factor].needsHalo() ? 1 : g / m;
+      if (base != g / m)
+        out.changes[i][d] = "its window's halo needs plain blocks, not granules of " +
+                            std::to_string(g);
       auto &options = choices[factor];
       auto same = llvm::find_if(options, [&](const Choice &c) {
-        return c.axes == axes && c.base == g / m;
+        return c.axes == axes && c.base == base;
       });
       size_t choice = same - options.begin();
       if (same == options.end())
-        options.push_back({axes, g / m, proposals.size()});
+        options.push_back({axes, base, proposals.size()});
       proposalAt[{i, d}] = proposals.size();
       proposals.push_back({i, d, factor, choice});
     }

@@ -2,7 +2,8 @@
 # one string of absolute library paths and
 # flags, usable as `c++ model.o <string> -o model` (or with mpicxx): the
 # runtime archive given, a backend's LIBRARIES, oneDNN and FFTW (float; not
-# with NO_HOST_LIBRARIES), MPI, the C++ runtime.
+# with NO_HOST_LIBRARIES), MPI, the sanitizers' runtimes in a QUILT_SANITIZE
+# build, the C++ runtime.
 
 # The file an imported target links, whatever configuration it was imported in.
 function(_quilt_imported_location target var)
@@ -53,8 +54,9 @@ function(quilt_runtime_link_line var archive)
   foreach(dir IN LISTS rpaths)
     list(APPEND parts "-Wl,-rpath,${dir}")
   endforeach()
-  # The runtime sizes oneDNN's OpenMP thread pool per rank.
-  list(APPEND parts ${OpenMP_CXX_FLAGS} -lstdc++ -lm -lpthread)
+  # The runtime sizes oneDNN's OpenMP thread pool per rank. A sanitized
+  # runtime (QUILT_SANITIZE) needs the sanitizers' runtimes in the model too.
+  list(APPEND parts ${OpenMP_CXX_FLAGS} ${QUILT_RUNTIME_SANITIZE_LINK_FLAGS} -lstdc++ -lm -lpthread)
   list(JOIN parts " " line)
   set(${var} "${line}" PARENT_SCOPE)
 endfunction()

@@ -12,7 +12,7 @@
 namespace quilt {
 
 /// Moments: float (count, mean, M2) triples, merged pairwise (moments.h).
-enum class ReduceOp { Sum, Max, Min, Moments };
+enum class ReduceOp { Sum, Max, Min, Moments, Prod };
 enum class ElemType { F32, F64, I64 };
 inline size_t elemBytes(ElemType type) { return type == ElemType::F32 ? 4 : 8; }
 

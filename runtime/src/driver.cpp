@@ -105,9 +105,9 @@ bool ownsCopy(const IoSpec &io, const quilt_rt_ctx &ctx) {
 
 void checkNpyHeader(const NpyHeader &h, const IoSpec &io, const std::string &path,
                     const char *kind) {
-  if (h.descr != "<f4")
-    raise(kind, " '", io.name, "': ", path, " has dtype '", h.descr,
-          "', expected '<f4' (float32)");
+  if (h.descr != npyDescr(io.dtype))
+    raise(kind, " '", io.name, "': ", path, " has dtype '", h.descr, "', expected '",
+          npyDescr(io.dtype), "' (", dtypeName(io.dtype), ")");
   if (h.fortranOrder)
     raise(kind, " '", io.name, "': ", path, " is in Fortran order, expected C order");
   if (h.shape != io.globalShape())
@@ -172,7 +172,8 @@ void readInputs(const ModelInfo &info, const Options &o, quilt_rt_ctx &ctx) {
     checkNpyHeader(header, io, o.inputs[i], "input");
     TensorView view = viewOf(io, ctx);
     float *data = bufferOf(io, view, ctx, "input");
-    readNpySlab(o.inputs[i], header, slabOf(view), staging.forWrite(data, view.numElements()));
+    readNpySlab(o.inputs[i], header, slabOf(view), staging.forWrite(data, view.numElements()),
+                io.dtype);
     staging.commit(data, view.numElements());
   }
   ctx.device.synchronize();
@@ -183,7 +184,7 @@ bool writeOutputs(Job &job, const ModelInfo &info, const Options &o, quilt_rt_ct
   // synchronizes the ranks in between.
   bool created = job.agree([&] {
     for (size_t i = 0; job.isRoot() && i < o.outputs.size(); ++i)
-      createNpyFile(o.outputs[i], info.outputs[i].globalShape());
+      createNpyFile(o.outputs[i], info.outputs[i].globalShape(), info.outputs[i].dtype);
   });
   Staging staging(ctx.device);
   return created && job.agree([&] {
@@ -193,7 +194,7 @@ bool writeOutputs(Job &job, const ModelInfo &info, const Options &o, quilt_rt_ct
       const float *data =
           staging.read(bufferOf(io, view, ctx, "output"), view.numElements());
       if (ownsCopy(io, ctx))
-        writeNpySlab(o.outputs[i], io.globalShape(), slabOf(view), data);
+        writeNpySlab(o.outputs[i], io.globalShape(), slabOf(view), data, io.dtype);
     }
   });
 }
@@ -221,10 +222,16 @@ Deviation outputDeviation(const IoSpec &io, const std::string &path, quilt_rt_ct
   checkNpyHeader(header, io, path, "expected output");
   TensorView view = viewOf(io, ctx);
   std::vector<float> ref(view.numElements());
-  readNpySlab(path, header, slabOf(view), ref.data());
+  readNpySlab(path, header, slabOf(view), ref.data(), io.dtype);
   Staging staging(ctx.device);
-  return localDeviation(staging.read(bufferOf(io, view, ctx, "output"), view.numElements()),
-                        ref.data(), view.numElements());
+  const float *out = staging.read(bufferOf(io, view, ctx, "output"), view.numElements());
+  if (io.dtype == NpyDtype::Float32 || io.dtype == NpyDtype::Float64)
+    return localDeviation(out, ref.data(), view.numElements());
+  // Integer and bool outputs compare as they are written: rounded.
+  std::vector<float> written(out, out + view.numElements());
+  for (float &v : written)
+    v = io.dtype == NpyDtype::Bool ? float(v != 0) : std::nearbyint(v);
+  return localDeviation(written.data(), ref.data(), view.numElements());
 }
 
 /// Returns false when a reference cannot be read; `ok` says whether every

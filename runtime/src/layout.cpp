@@ -47,7 +47,8 @@ size_t decodeLayout(const int64_t *words, std::vector<DimLayout> &dims) {
     if (d.boundary < QUILT_BOUNDARY_ZERO || d.boundary > QUILT_BOUNDARY_EDGE)
       raise("dim ", i, " has an unknown boundary ", d.boundary);
     if (w[8] < 0 || w[8] > static_cast<int64_t>(WindowKind::Resize) || w[9] < 0 || w[9] > 3 ||
-        w[10] < 0 || w[10] > 4 || (d.hasHalo() && (w[11] < 1 || w[12] < 1)))
+        w[10] < 0 || w[10] > static_cast<int64_t>(ResizeSample::Cubic) ||
+        (d.hasHalo() && (w[11] < 1 || w[12] < 1)))
       raise("dim ", i, " has an invalid window kind or resize mode");
     d.window.kind = static_cast<WindowKind>(w[8]);
     d.window.resizeCoord = static_cast<ResizeCoord>(w[9]);

@@ -70,9 +70,10 @@ std::vector<IoSpec> parseIo(const json &list, const char *kind, const ModelInfo 
     std::string where = strCat(kind, "[", i, "]");
     IoSpec io;
     io.name = stringField(list[i], "name", where);
-    io.dtype = stringField(list[i], "dtype", where);
-    if (io.dtype != "float32")
-      raise("model info: ", where, " has dtype '", io.dtype, "'; only float32 is supported");
+    std::string dtype = stringField(list[i], "dtype", where);
+    if (!parseDtypeName(dtype, io.dtype))
+      raise("model info: ", where, " has dtype '", dtype,
+            "'; the runtime reads and writes float32, float64, int64, int32 and bool");
     io.layout = parseLayout(field(list[i], "layout", where), where);
     io.arenaOffset = intField(list[i], "arena_offset", where);
     checkIoLayout(io, info, where);

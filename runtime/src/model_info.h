@@ -5,6 +5,7 @@
 #define QUILT_RUNTIME_MODEL_INFO_H
 
 #include "layout.h"
+#include "npy.h"
 
 #include <string>
 #include <vector>
@@ -13,7 +14,8 @@ namespace quilt {
 
 struct IoSpec {
   std::string name;
-  std::string dtype;
+  /// The dtype of its .npy file; Quilt computes in float32 (npy.h).
+  NpyDtype dtype = NpyDtype::Float32;
   std::vector<DimLayout> layout;
   int64_t arenaOffset = 0;
 

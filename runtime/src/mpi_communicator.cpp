@@ -34,6 +34,8 @@ MPI_Op mpiOp(ReduceOp op) {
     return MPI_MAX;
   case ReduceOp::Min:
     return MPI_MIN;
+  case ReduceOp::Prod:
+    return MPI_PROD;
   case ReduceOp::Moments:
     break; // needs its own datatype: see MpiCommunicator::allReduce
   }

@@ -2,6 +2,7 @@
 #include "error.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -149,7 +150,131 @@ int64_t elementCount(const std::vector<int64_t> &shape) {
   return n;
 }
 
+constexpr double kExactFloatInteger = 16777216.0; // 2^24
+
+/// Converts `count` elements of `dtype` at `raw` to float32.
+void toFloat(const char *raw, NpyDtype dtype, int64_t count, float *dst, const std::string &path) {
+  for (int64_t i = 0; i < count; ++i) {
+    const char *p = raw + i * dtypeBytes(dtype);
+    double v;
+    switch (dtype) {
+    case NpyDtype::Float32:
+      std::memcpy(&dst[i], p, 4);
+      continue;
+    case NpyDtype::Float64: {
+      std::memcpy(&v, p, 8);
+      dst[i] = static_cast<float>(v);
+      continue;
+    }
+    case NpyDtype::Int64: {
+      int64_t x;
+      std::memcpy(&x, p, 8);
+      v = static_cast<double>(x);
+      break;
+    }
+    case NpyDtype::Int32: {
+      int32_t x;
+      std::memcpy(&x, p, 4);
+      v = x;
+      break;
+    }
+    case NpyDtype::Bool:
+      v = *p != 0;
+      break;
+    }
+    if (std::fabs(v) > kExactFloatInteger)
+      raise("'", path, "': integer ", static_cast<int64_t>(v), " exceeds 2^24, beyond what "
+            "Quilt's float32 compute holds exactly");
+    dst[i] = static_cast<float>(v);
+  }
+}
+
+/// Converts `count` float32 values to `dtype` at `raw`.
+void fromFloat(const float *src, NpyDtype dtype, int64_t count, char *raw) {
+  for (int64_t i = 0; i < count; ++i) {
+    char *p = raw + i * dtypeBytes(dtype);
+    float v = src[i];
+    switch (dtype) {
+    case NpyDtype::Float32:
+      std::memcpy(p, &v, 4);
+      break;
+    case NpyDtype::Float64: {
+      double d = v;
+      std::memcpy(p, &d, 8);
+      break;
+    }
+    case NpyDtype::Int64: {
+      int64_t x = std::isfinite(v) ? static_cast<int64_t>(std::nearbyint(v)) : 0;
+      std::memcpy(p, &x, 8);
+      break;
+    }
+    case NpyDtype::Int32: {
+      int32_t x = std::isfinite(v) ? static_cast<int32_t>(std::nearbyint(v)) : 0;
+      std::memcpy(p, &x, 4);
+      break;
+    }
+    case NpyDtype::Bool:
+      *p = v != 0;
+      break;
+    }
+  }
+}
+
 } // namespace
+
+bool parseDtypeName(const std::string &name, NpyDtype &dtype) {
+  for (NpyDtype d : {NpyDtype::Float32, NpyDtype::Float64, NpyDtype::Int64, NpyDtype::Int32,
+                     NpyDtype::Bool})
+    if (name == dtypeName(d)) {
+      dtype = d;
+      return true;
+    }
+  return false;
+}
+
+const char *dtypeName(NpyDtype dtype) {
+  switch (dtype) {
+  case NpyDtype::Float32:
+    return "float32";
+  case NpyDtype::Float64:
+    return "float64";
+  case NpyDtype::Int64:
+    return "int64";
+  case NpyDtype::Int32:
+    return "int32";
+  case NpyDtype::Bool:
+    return "bool";
+  }
+  return "float32";
+}
+
+const char *npyDescr(NpyDtype dtype) {
+  switch (dtype) {
+  case NpyDtype::Float32:
+    return "<f4";
+  case NpyDtype::Float64:
+    return "<f8";
+  case NpyDtype::Int64:
+    return "<i8";
+  case NpyDtype::Int32:
+    return "<i4";
+  case NpyDtype::Bool:
+    return "|b1";
+  }
+  return "<f4";
+}
+
+size_t dtypeBytes(NpyDtype dtype) {
+  switch (dtype) {
+  case NpyDtype::Float64:
+  case NpyDtype::Int64:
+    return 8;
+  case NpyDtype::Bool:
+    return 1;
+  default:
+    return 4;
+  }
+}
 
 NpyHeader readNpyHeader(const std::string &path) {
   File file(path, O_RDONLY);
@@ -177,8 +302,9 @@ NpyHeader readNpyHeader(const std::string &path) {
   return header;
 }
 
-std::string encodeNpyHeader(const std::vector<int64_t> &shape) {
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
+std::string encodeNpyHeader(const std::vector<int64_t> &shape, NpyDtype dtype) {
+  std::string dict =
+      std::string("{'descr': '") + npyDescr(dtype) + "', 'fortran_order': False, 'shape': (";
   for (size_t i = 0; i < shape.size(); ++i)
     dict += std::to_string(shape[i]) + (shape.size() == 1 ? "," : i + 1 < shape.size() ? ", " : "");
   dict += "), }";
@@ -196,34 +322,46 @@ std::string encodeNpyHeader(const std::vector<int64_t> &shape) {
   return out + dict;
 }
 
-void readNpySlab(const std::string &path, const NpyHeader &header, const Slab &slab, float *dst) {
+void readNpySlab(const std::string &path, const NpyHeader &header, const Slab &slab, float *dst,
+                 NpyDtype dtype) {
   checkSlab(header.shape, slab);
   File file(path, O_RDONLY);
+  size_t size = dtypeBytes(dtype);
   struct stat info;
   if (::fstat(file.fd(), &info) != 0 ||
-      static_cast<uint64_t>(info.st_size) < header.dataOffset + 4 * elementCount(header.shape))
+      static_cast<uint64_t>(info.st_size) < header.dataOffset + size * elementCount(header.shape))
     raise("'", path, "' is shorter than its header says");
+  std::vector<char> raw;
   forEachRun(header.shape, slab, [&](int64_t at, int64_t local, int64_t count) {
-    readExactly(file.fd(), dst + local, count * sizeof(float), header.dataOffset + at * 4, path);
+    if (dtype == NpyDtype::Float32) {
+      readExactly(file.fd(), dst + local, count * sizeof(float), header.dataOffset + at * 4, path);
+      return;
+    }
+    raw.resize(count * size);
+    readExactly(file.fd(), raw.data(), raw.size(), header.dataOffset + at * size, path);
+    toFloat(raw.data(), dtype, count, dst + local, path);
   });
 }
 
-void createNpyFile(const std::string &path, const std::vector<int64_t> &shape) {
+void createNpyFile(const std::string &path, const std::vector<int64_t> &shape, NpyDtype dtype) {
   File file(path, O_WRONLY | O_CREAT | O_TRUNC);
-  std::string header = encodeNpyHeader(shape);
+  std::string header = encodeNpyHeader(shape, dtype);
   writeExactly(file.fd(), header.data(), header.size(), 0, path);
   // Sized up front so slabs written by other ranks never race on the length.
-  if (::ftruncate(file.fd(), header.size() + 4 * elementCount(shape)) != 0)
+  if (::ftruncate(file.fd(), header.size() + dtypeBytes(dtype) * elementCount(shape)) != 0)
     raise("cannot size '", path, "': ", std::strerror(errno));
 }
 
 void writeNpySlab(const std::string &path, const std::vector<int64_t> &shape, const Slab &slab,
-                  const float *src) {
+                  const float *src, NpyDtype dtype) {
   checkSlab(shape, slab);
   File file(path, O_WRONLY);
-  size_t dataOffset = encodeNpyHeader(shape).size();
+  size_t dataOffset = encodeNpyHeader(shape, dtype).size(), size = dtypeBytes(dtype);
+  std::vector<char> raw;
   forEachRun(shape, slab, [&](int64_t at, int64_t local, int64_t count) {
-    writeExactly(file.fd(), src + local, count * sizeof(float), dataOffset + at * 4, path);
+    raw.resize(count * size);
+    fromFloat(src + local, dtype, count, raw.data());
+    writeExactly(file.fd(), raw.data(), raw.size(), dataOffset + at * size, path);
   });
 }
 

@@ -22,7 +22,7 @@ std::string signatureText(const ModelInfo &info) {
   auto list = [&](const char *title, const std::vector<IoSpec> &ios) {
     out += strCat(title, ":\n");
     for (size_t i = 0; i < ios.size(); ++i)
-      out += strCat("  ", i, " ", ios[i].name, ": ", ios[i].dtype, " ",
+      out += strCat("  ", i, " ", ios[i].name, ": ", dtypeName(ios[i].dtype), " ",
                     shapeString(ios[i].globalShape()), " ", splitDescription(ios[i], info), "\n");
   };
   list("inputs", info.inputs);

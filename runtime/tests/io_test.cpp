@@ -66,6 +66,58 @@ TEST(Npy, SlabsWrittenByEveryRankReadBackWhole) {
   std::remove(path.c_str());
 }
 
+// Every edge dtype writes numpy's descr and converts through float32: integers
+// round to nearest on the way out, and read back exactly.
+TEST(Npy, EdgeDtypesRoundTripThroughFloat) {
+  Shape shape{2, 3};
+  std::vector<float> values{-2.4f, -0.5f, 0.f, 1.5f, 7.f, 16777216.f};
+  struct Case {
+    NpyDtype dtype;
+    const char *descr;
+    std::vector<float> readBack;
+  };
+  for (const Case &c : std::vector<Case>{
+           {NpyDtype::Int64, "<i8", {-2, -0.f, 0, 2, 7, 16777216}},
+           {NpyDtype::Int32, "<i4", {-2, -0.f, 0, 2, 7, 16777216}},
+           {NpyDtype::Bool, "|b1", {1, 1, 0, 1, 1, 1}},
+           {NpyDtype::Float64, "<f8", values}}) {
+    std::string path = tempPath("dtype.npy");
+    createNpyFile(path, shape, c.dtype);
+    writeNpySlab(path, shape, Slab{{0, 0}, shape}, values.data(), c.dtype);
+    NpyHeader h = readNpyHeader(path);
+    EXPECT_EQ(h.descr, c.descr);
+    std::vector<float> read(4);
+    readNpySlab(path, h, Slab{{0, 1}, {2, 2}}, read.data(), c.dtype);
+    EXPECT_EQ(read, (std::vector<float>{c.readBack[1], c.readBack[2], c.readBack[4], c.readBack[5]}))
+        << c.descr;
+    std::remove(path.c_str());
+  }
+  NpyDtype parsed;
+  EXPECT_TRUE(parseDtypeName("int64", parsed));
+  EXPECT_EQ(parsed, NpyDtype::Int64);
+  EXPECT_FALSE(parseDtypeName("float16", parsed));
+}
+
+// An integer input float32 cannot hold exactly is refused, not rounded.
+TEST(Npy, IntegersBeyondFloatPrecisionAreAnError) {
+  std::string path = tempPath("big.npy");
+  Shape shape{2};
+  std::vector<float> values{1.f, 16777216.f};
+  createNpyFile(path, shape, NpyDtype::Int64);
+  writeNpySlab(path, shape, Slab{{0}, shape}, values.data(), NpyDtype::Int64);
+  // Patch the second element to 2^24 + 1.
+  int64_t big = 16777217;
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(encodeNpyHeader(shape, NpyDtype::Int64).size() + 8);
+  f.write(reinterpret_cast<const char *>(&big), 8);
+  f.close();
+  std::vector<float> read(2);
+  EXPECT_THROW(readNpySlab(path, readNpyHeader(path), Slab{{0}, shape}, read.data(),
+                           NpyDtype::Int64),
+               Error);
+  std::remove(path.c_str());
+}
+
 TEST(Npy, MissingFileIsAnError) {
   EXPECT_THROW(readNpyHeader("/nonexistent/x.npy"), Error);
 }

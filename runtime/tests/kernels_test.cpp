@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace quilt::test {
@@ -22,10 +23,13 @@ TEST(Unary, AllKinds) {
   std::vector<float> x = globalTensor(s, 1), y(x.size());
   for (float &v : x)
     v *= 3.f;
-  auto expect = [](int kind, float v) -> float {
+  // Every kind gets alpha = 0.7 and beta = 0.4 (ignored by kinds without parameters).
+  const double alpha = 0.7, beta = 0.4;
+  auto softplus = [](double v) { return std::log1p(std::exp(v)); };
+  auto expect = [&](int kind, double v) -> double {
     switch (kind) {
     case QUILT_UNARY_RELU: return v > 0 ? v : 0;
-    case QUILT_UNARY_LEAKY_RELU: return v >= 0 ? v : 0.1f * v;
+    case QUILT_UNARY_LEAKY_RELU: return v >= 0 ? v : alpha * v;
     case QUILT_UNARY_SIGMOID: return 1 / (1 + std::exp(-v));
     case QUILT_UNARY_TANH: return std::tanh(v);
     case QUILT_UNARY_ERF: return std::erf(v);
@@ -35,23 +39,53 @@ TEST(Unary, AllKinds) {
     case QUILT_UNARY_LOG: return std::log(std::fabs(v));
     case QUILT_UNARY_NEG: return -v;
     case QUILT_UNARY_ABS: return std::fabs(v);
+    case QUILT_UNARY_HARD_SIGMOID: return std::clamp(alpha * v + beta, 0.0, 1.0);
+    case QUILT_UNARY_HARD_SWISH: return v * std::clamp(v / 6 + 0.5, 0.0, 1.0);
+    case QUILT_UNARY_RECIPROCAL: return 1 / v;
+    case QUILT_UNARY_SOFTPLUS: return softplus(v);
+    case QUILT_UNARY_SOFTSIGN: return v / (1 + std::fabs(v));
+    case QUILT_UNARY_ELU: return v >= 0 ? v : alpha * (std::exp(v) - 1);
+    case QUILT_UNARY_SELU: return beta * (v > 0 ? v : alpha * (std::exp(v) - 1));
+    case QUILT_UNARY_CELU:
+      return std::max(0.0, v) + std::min(0.0, alpha * (std::exp(v / alpha) - 1));
+    case QUILT_UNARY_MISH: return v * std::tanh(softplus(v));
+    case QUILT_UNARY_THRESHOLDED_RELU: return v > alpha ? v : 0;
+    case QUILT_UNARY_SIGN: return v > 0 ? 1 : v < 0 ? -1 : 0;
+    case QUILT_UNARY_FLOOR: return std::floor(v);
+    case QUILT_UNARY_CEIL: return std::ceil(v);
+    case QUILT_UNARY_ROUND: return std::nearbyint(v); // the default mode: halves to even
     default: return v;
     }
   };
-  for (int kind = 0; kind <= QUILT_UNARY_ABS; ++kind) {
-    // sqrt and log read |x| (their domain), the others x itself.
+  for (int kind = 0; kind <= QUILT_UNARY_ROUND; ++kind) {
+    // sqrt and log read |x| (their domain), the others x itself; the
+    // rounding kinds read multiples of 1/4 (exact ties at .5, and zeros).
     std::vector<float> in = x;
     if (kind == QUILT_UNARY_SQRT || kind == QUILT_UNARY_LOG)
       for (float &v : in)
         v = std::fabs(v) + 0.01f;
+    if (kind >= QUILT_UNARY_SIGN)
+      for (float &v : in)
+        v = std::floor(v * 4.f) / 4.f;
     Params p;
-    p.tensor(wholeDims(s)).tensor(wholeDims(s)).attr(kind).attrDouble(0.1);
+    p.tensor(wholeDims(s)).tensor(wholeDims(s)).attr(kind).attrDouble(alpha).attrDouble(beta);
     void *buffers[] = {in.data(), y.data()};
     quilt_rt_unary(f.ctx.get(), p.data(), buffers);
     for (size_t i = 0; i < x.size(); ++i)
       EXPECT_NEAR(y[i], expect(kind, in[i]), 1e-5 * std::max(1.f, std::fabs(y[i])))
-          << "kind " << kind;
+          << "kind " << kind << " x " << in[i];
   }
+}
+
+TEST(Unary, RoundsHalvesToEven) {
+  Fixture f;
+  Shape s{8};
+  std::vector<float> x{-2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f, 0.49999997f, -0.f}, y(8);
+  Params p;
+  p.tensor(wholeDims(s)).tensor(wholeDims(s)).attr(QUILT_UNARY_ROUND).attrDouble(0).attrDouble(0);
+  void *buffers[] = {x.data(), y.data()};
+  quilt_rt_unary(f.ctx.get(), p.data(), buffers);
+  EXPECT_EQ(y, (std::vector<float>{-2, -2, -0.f, 0, 2, 2, 0, -0.f}));
 }
 
 TEST(Binary, BroadcastingAllKinds) {
@@ -64,7 +98,9 @@ TEST(Binary, BroadcastingAllKinds) {
       std::vector<float> x1 = globalTensor(s1, 1), x2 = globalTensor(s2, 2);
       for (float &v : x2)
         v += 2.5f; // keep divisors away from zero
-      for (int kind = 0; kind <= QUILT_BINARY_MIN; ++kind) {
+      for (int kind = 0; kind <= QUILT_BINARY_PRELU; ++kind) {
+        if (kind >= QUILT_BINARY_LESS && kind <= QUILT_BINARY_EQUAL)
+          continue; // ComparisonsGiveMasks
         // pow stays in its real domain: a positive base.
         std::vector<float> base = x1;
         if (kind == QUILT_BINARY_POW)
@@ -155,9 +191,9 @@ void checkReduce(int kind, const Shape &xs, const Shape &dims, double divisor) {
   EXPECT_LT(maxAbsDiff(y, ref), 1e-4) << "kind " << kind << " dims " << shapeString(dims);
 }
 
-TEST(Reduce, SumMeanMaxOverDims) {
+TEST(Reduce, SumMeanMaxProdOverDims) {
   Shape xs{2, 3, 4, 5};
-  for (int kind : {QUILT_REDUCE_SUM, QUILT_REDUCE_MEAN, QUILT_REDUCE_MAX})
+  for (int kind : {QUILT_REDUCE_SUM, QUILT_REDUCE_MEAN, QUILT_REDUCE_MAX, QUILT_REDUCE_PROD})
     for (const Shape &dims : std::vector<Shape>{{2, 3}, {1}, {0, 3}, {3}, {0, 1, 2, 3}, {}}) {
       double count = 1;
       for (int64_t d : dims)
@@ -252,9 +288,14 @@ TEST(Softmax, EachAxis) {
     v *= 20.f; // large logits: the max subtraction must keep exp finite
   for (int axis = 0; axis < 4; ++axis) {
     Params p;
-    p.tensor(wholeDims(s)).tensor(wholeDims(s)).attr(axis);
+    p.tensor(wholeDims(s)).tensor(wholeDims(s)).attr(axis).attr(0);
     void *buffers[] = {x.data(), y.data()};
     quilt_rt_softmax(f.ctx.get(), p.data(), buffers);
+    std::vector<float> logY(x.size());
+    Params logP;
+    logP.tensor(wholeDims(s)).tensor(wholeDims(s)).attr(axis).attr(1);
+    void *logBuffers[] = {x.data(), logY.data()};
+    quilt_rt_softmax(f.ctx.get(), logP.data(), logBuffers);
     int64_t inner = 1;
     for (int d = axis + 1; d < 4; ++d)
       inner *= s[d];
@@ -269,6 +310,8 @@ TEST(Softmax, EachAxis) {
         for (int64_t k = 0; k < n; ++k) {
           size_t at = (o * n + k) * inner + i;
           EXPECT_NEAR(y[at], std::exp(x[at] - top) / sum, 1e-6) << "axis " << axis;
+          // Log-softmax stays exact where softmax underflows to 0.
+          EXPECT_NEAR(logY[at], x[at] - top - std::log(sum), 1e-4) << "axis " << axis;
         }
       }
   }

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace quilt::test {
 namespace {
@@ -231,7 +232,10 @@ void checkAllReduce(const Shape &mesh, AxisMask axes, int64_t kind) {
         if (!(axes & (1u << a)) && c[a] != ctx->coords[a])
           return; // not in this rank's group
       float v = partialValue(c, i);
-      expected[i] = first ? v : kind == QUILT_REDUCE_SUM ? expected[i] + v : std::max(expected[i], v);
+      expected[i] = first                       ? v
+                    : kind == QUILT_REDUCE_SUM  ? expected[i] + v
+                    : kind == QUILT_REDUCE_PROD ? expected[i] * v
+                                                : std::max(expected[i], v);
       first = false;
     });
   }
@@ -244,13 +248,18 @@ void checkAllReduce(const Shape &mesh, AxisMask axes, int64_t kind) {
   p.attr(static_cast<int64_t>(axisList.size())).attrs(axisList);
   void *buffers[] = {x.data(), y.data()};
   quilt_rt_all_reduce(ctx.get(), p.data(), buffers);
+  if (kind == QUILT_REDUCE_PROD) { // products in another order may round differently
+    for (int64_t i = 0; i < 10; ++i)
+      EXPECT_NEAR(y[i], expected[i], 1e-6 * std::fabs(expected[i])) << "mesh " << shapeString(mesh);
+    return;
+  }
   EXPECT_EQ(y, expected) << "mesh " << shapeString(mesh) << " axes " << axes << " kind " << kind;
 }
 
 TEST(MpiCollectives, AllReduceOverAxisGroups) {
   for (const Shape &mesh : meshesOfWorld(gComm->size(), 2))
     for (AxisMask axes : {1u, 2u, 3u})
-      for (int64_t kind : {QUILT_REDUCE_SUM, QUILT_REDUCE_MAX})
+      for (int64_t kind : {QUILT_REDUCE_SUM, QUILT_REDUCE_MAX, QUILT_REDUCE_PROD})
         checkAllReduce(mesh, axes, kind);
 }
 

@@ -133,7 +133,8 @@ inline std::vector<float> refBinary(const std::vector<float> &a, const Shape &as
               : kind == 8 ? float(u <= v)
               : kind == 9 ? float(u > v)
               : kind == 10 ? float(u >= v)
-                           : float(u == v);
+              : kind == 11 ? float(u == v)
+                           : (u < 0 ? v * u : u); // 12: PRelu
     y[linearIndex(ys, i)] = r;
   });
   return y;
@@ -148,15 +149,17 @@ inline std::vector<float> refReduce(const std::vector<float> &x, const Shape &xs
     ys[d] = 1;
     count *= xs[d];
   }
-  std::vector<double> acc(numElements(ys),
-                          kind == 2 ? -std::numeric_limits<double>::infinity() : 0.0);
+  // Kinds: 0 sum, 1 mean, 2 max, 4 prod.
+  std::vector<double> acc(numElements(ys), kind == 2   ? -std::numeric_limits<double>::infinity()
+                                           : kind == 4 ? 1.0
+                                                       : 0.0);
   forEachIndex(xs, [&](const Shape &i) {
     Shape o(i);
     for (int64_t d : dims)
       o[d] = 0;
     double &a = acc[linearIndex(ys, o)];
     double v = x[linearIndex(xs, i)];
-    a = kind == 2 ? std::max(a, v) : a + v;
+    a = kind == 2 ? std::max(a, v) : kind == 4 ? a * v : a + v;
   });
   std::vector<float> y;
   for (double a : acc)

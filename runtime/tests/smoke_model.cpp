@@ -45,7 +45,7 @@ const int64_t kConvParams[] = {4,
                                /*dilations*/ 1, 1, /*pads_lo*/ 1, 1, /*pads_hi*/ 1, 1,
                                /*activation*/ QUILT_ACTIVATION_NONE, 0};
 const int64_t kReluParams[] = {2, 4, WHOLE(1), WHOLE(4), SPLIT(6), WHOLE(9),
-                               4, WHOLE(1), WHOLE(4), SPLIT(6), WHOLE(9), QUILT_UNARY_RELU, 0};
+                               4, WHOLE(1), WHOLE(4), SPLIT(6), WHOLE(9), QUILT_UNARY_RELU, 0, 0};
 const int64_t kMeanDivisorBits = 0x404b000000000000; // 54.0: the global H * W
 const int64_t kReduceParams[] = {2, 4, WHOLE(1), WHOLE(4), SPLIT(6), WHOLE(9),
                                  4, WHOLE(1), WHOLE(4), WHOLE(1), WHOLE(1),

@@ -70,3 +70,36 @@ func.func @not_gelu(%x: tensor<1x4x5xf32>) -> tensor<1x4x5xf32> {
   %h = quilt.mul %m, %half : tensor<1x4x5xf32>, tensor<1x1x1xf32> -> tensor<1x4x5xf32>
   return %h : tensor<1x4x5xf32>
 }
+
+// -----
+
+// Mish as torch exports it before opset 18: x * tanh(softplus(x)).
+// CHECK-LABEL: func @mish
+func.func @mish(%x: tensor<1x2x8xf32>) -> tensor<1x2x8xf32> {
+  // CHECK: %[[M:.*]] = quilt.mish %arg0 : tensor<1x2x8xf32>
+  // CHECK-NOT: quilt.softplus
+  // CHECK-NOT: quilt.tanh
+  // CHECK-NOT: quilt.mul
+  // CHECK: return %[[M]]
+  %s = quilt.softplus %x : tensor<1x2x8xf32>
+  %t = quilt.tanh %s : tensor<1x2x8xf32>
+  %y = quilt.mul %x, %t : tensor<1x2x8xf32>, tensor<1x2x8xf32> -> tensor<1x2x8xf32>
+  return %y : tensor<1x2x8xf32>
+}
+// Mish is unary kind 20 with no parameters.
+// LOWER-DAG: @__quilt_params_{{[0-9]+}}(dense<[{{.*}}, 20, 0, 0]>
+
+// -----
+
+// The tanh is used elsewhere: nothing fuses.
+// CHECK-LABEL: func @mish_shared
+func.func @mish_shared(%x: tensor<1x2x8xf32>) -> (tensor<1x2x8xf32>, tensor<1x2x8xf32>) {
+  // CHECK: quilt.softplus
+  // CHECK: quilt.tanh
+  // CHECK: quilt.mul
+  // CHECK-NOT: quilt.mish
+  %s = quilt.softplus %x : tensor<1x2x8xf32>
+  %t = quilt.tanh %s : tensor<1x2x8xf32>
+  %y = quilt.mul %x, %t : tensor<1x2x8xf32>, tensor<1x2x8xf32> -> tensor<1x2x8xf32>
+  return %y, %t : tensor<1x2x8xf32>, tensor<1x2x8xf32>
+}

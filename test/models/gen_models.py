@@ -764,6 +764,97 @@ def gen_pointwise(out_dir, seed=900):
     return model, ops, x, ref
 
 
+# --- activations2d (torch, opset 17): the activations exporters emit -------
+
+class Activations2d(nn.Module):
+    """A conv, then each activation of the conv's output side by side along
+    the channels: HardSwish, HardSigmoid, ELU, SELU, CELU, Softplus, Softsign,
+    Mish (Softplus, Tanh, Mul), per-channel PReLU, Reciprocal, LogSoftmax over
+    the channels and over H (the split dim), Dropout in eval mode; a second
+    conv of the first branch needs a halo after them."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 4, 3, padding=1)
+        self.prelu = nn.PReLU(4)
+        with torch.no_grad():
+            self.prelu.weight.copy_(torch.tensor([0.1, -0.2, 0.3, 0.7]))
+        self.drop = nn.Dropout(0.5)
+        self.mix = nn.Conv2d(4, 2, 3, padding=1)
+
+    def forward(self, x):
+        c = self.conv(x) * 2.0
+        branches = [F.hardswish(c), F.hardsigmoid(c), F.elu(c, 0.7), F.selu(c),
+                    F.celu(c, 1.3), F.softplus(c), F.softsign(c), F.mish(c), self.prelu(c),
+                    torch.reciprocal(c.abs() + 0.5), F.log_softmax(c, dim=1),
+                    F.log_softmax(c, dim=2), self.drop(c)]
+        return torch.cat(branches + [self.mix(branches[0])], dim=1)
+
+
+# --- rounding2d (onnx.helper): rounding, sign, thresholds, reductions -------
+
+def gen_rounding2d(out_dir, seed=2800):
+    """Sign, Floor, Ceil, Round (ties to even), ThresholdedRelu, Reciprocal,
+    Identity, Dropout with a constant false training_mode, LogSoftmax over H,
+    and ReduceL1/L2/LogSumExp/Prod/Min over H and over H and W (split dims:
+    statistics all-reduced), broadcast back onto the field and concatenated
+    along the channels."""
+    name = "rounding2d"
+    rs = np.random.RandomState(seed)
+    in_shape = [1, 2, 19, 14]
+    w = (rs.standard_normal((2, 2, 3, 3)) * 0.5).astype(np.float32)
+    consts = {"eight": 8.0, "half": 0.5, "quarter": 0.25, "one": 1.0}
+    inits = [numpy_helper.from_array(w, "w"),
+             numpy_helper.from_array(np.array(False), "train_off")] + [
+        numpy_helper.from_array(np.array(v, np.float32), k) for k, v in consts.items()]
+    n = helper.make_node
+    nodes = [
+        n("Mul", ["input", "eight"], ["x8"], name="times8"),
+        n("Floor", ["x8"], ["f8"], name="floor"),
+        n("Mul", ["f8", "half"], ["halves"], name="halves"),   # multiples of 1/2: ties
+        n("Round", ["halves"], ["round"], name="round"),
+        n("Ceil", ["x8"], ["ceil"], name="ceil"),
+        n("Sign", ["f8"], ["sign"], name="sign"),              # exact zeros too
+        n("ThresholdedRelu", ["input"], ["thr"], name="thresholded_relu", alpha=0.3),
+        n("Abs", ["input"], ["absx"], name="abs"),
+        n("Add", ["absx", "half"], ["absx1"], name="shift"),
+        n("Reciprocal", ["absx1"], ["recip"], name="reciprocal"),
+        n("Identity", ["input"], ["ident"], name="identity"),
+        n("Dropout", ["ident", "half", "train_off"], ["dropped"], name="dropout"),
+        n("Conv", ["input", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        n("LogSoftmax", ["c"], ["lsm"], name="log_softmax_h", axis=2),
+        n("ReduceL1", ["c"], ["l1"], name="reduce_l1_h", axes=[2]),
+        n("Add", ["c", "l1"], ["l1b"], name="add_l1"),
+        n("ReduceL2", ["c"], ["l2"], name="reduce_l2_hw", axes=[2, 3]),
+        n("Mul", ["c", "l2"], ["l2b"], name="mul_l2"),
+        n("ReduceLogSumExp", ["c"], ["lse"], name="reduce_lse_hw", axes=[2, 3]),
+        n("Sub", ["c", "lse"], ["lseb"], name="sub_lse"),
+        n("Mul", ["c", "quarter"], ["cq"], name="scale_c"),
+        n("Add", ["cq", "one"], ["cq1"], name="near_one"),
+        n("ReduceProd", ["cq1"], ["prod"], name="reduce_prod_h", axes=[2]),
+        n("Mul", ["c", "prod"], ["prodb"], name="mul_prod"),
+        n("ReduceMin", ["c"], ["mn"], name="reduce_min_h", axes=[2]),
+        n("Sub", ["c", "mn"], ["mnb"], name="sub_min"),
+        n("Concat", ["round", "ceil", "sign", "thr", "recip", "dropped", "lsm", "l1b", "l2b",
+                     "lseb", "prodb", "mnb"], ["output"], name="concat", axis=1),
+    ]
+    model, ops, x = save_one_io(nodes, name, in_shape, [1, 24, 19, 14], inits, out_dir, seed)
+    c = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy().astype(np.float64)
+    xd = x.astype(np.float64)
+    f8 = np.floor(xd * 8)
+    parts = [np.round(f8 * 0.5), np.ceil(xd * 8), np.sign(f8), np.where(xd > 0.3, xd, 0.0),
+             1.0 / (np.abs(xd) + 0.5), xd,
+             c - c.max(2, keepdims=True)
+             - np.log(np.exp(c - c.max(2, keepdims=True)).sum(2, keepdims=True)),
+             c + np.abs(c).sum(2, keepdims=True),
+             c * np.sqrt((c * c).sum((2, 3), keepdims=True)),
+             c - np.log(np.exp(c).sum((2, 3), keepdims=True)),
+             c * (c * 0.25 + 1).prod(2, keepdims=True),
+             c - c.min(2, keepdims=True)]
+    ref = np.concatenate(parts, axis=1).astype(np.float32)
+    return model, ops, x, ref
+
+
 # --- softmax (onnx.helper): over channels (parallel) and over width --------
 
 def gen_softmax(out_dir, seed=1000):
@@ -1136,6 +1227,19 @@ MODELS = {
         gen=gen_pointwise,
         shard=[None, "input:3"],
         notes="onnx.helper: conv then Abs, Add, Sqrt, Log, Neg, Exp, Pow, Clip, Min, Max."),
+    "activations2d": dict(
+        gen=lambda d: gen_torch("activations2d", Activations2d, [1, 2, 19, 14], 2700, d,
+                                opset=17),
+        shard=[None, "input:3"],
+        notes="opset 17: conv, then HardSwish, HardSigmoid, Elu, Selu, Celu, Softplus, "
+              "Softsign, Mish (Softplus, Tanh, Mul), PRelu per channel, Reciprocal, LogSoftmax "
+              "over channels and over H, Dropout (eval), concatenated; a conv of the first."),
+    "rounding2d": dict(
+        gen=gen_rounding2d,
+        shard=[None, "input:3"],
+        notes="onnx.helper: Round (ties), Floor, Ceil, Sign, ThresholdedRelu, Reciprocal, "
+              "Identity, Dropout (training_mode false), LogSoftmax over H, ReduceL1/L2/"
+              "LogSumExp/Prod/Min over split dims broadcast back, concatenated."),
     "softmax": dict(
         gen=gen_softmax,
         shard=[None, "input:3"],

@@ -43,7 +43,8 @@ def Quilt_ReductionKind : I32EnumAttr<"ReductionKind",
   I32EnumAttrCase<"Sum", 0, "sum">,
   I32EnumAttrCase<"Max", 2, "max">,
   // (count, mean, M2) triples merged with Chan et al.'s pairwise update.
-  I32EnumAttrCase<"Moments", 3, "moments">
+  I32EnumAttrCase<"Moments", 3, "moments">,
+  I32EnumAttrCase<"Prod", 4, "prod">
 ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::quilt";
@@ -132,12 +133,13 @@ def Quilt_ResizeCoordinate : I32EnumAttr<"ResizeCoordinate",
   let cppNamespace = "::quilt";
 }
 def Quilt_ResizeSampling : I32EnumAttr<"ResizeSampling",
-    "ONNX Resize nearest_mode, or linear interpolation", [
+    "ONNX Resize nearest_mode, or linear or cubic interpolation", [
   I32EnumAttrCase<"RoundPreferFloor", 0, "round_prefer_floor">,
   I32EnumAttrCase<"RoundPreferCeil", 1, "round_prefer_ceil">,
   I32EnumAttrCase<"Floor", 2, "floor">,
   I32EnumAttrCase<"Ceil", 3, "ceil">,
-  I32EnumAttrCase<"Linear", 4, "linear">
+  I32EnumAttrCase<"Linear", 4, "linear">,
+  I32EnumAttrCase<"Cubic", 5, "cubic">
 ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::quilt";

@@ -446,9 +446,12 @@ LogicalResult ConvTransposeOp::verify() {
     if (s < 1 || d < 1)
       return emitOpError("strides and dilations must be positive");
     int64_t n = in.getDimSize(2 + i), k = filter.getDimSize(2 + i);
+    // A split dim is dynamic (kDynamic would overflow the arithmetic below).
+    if (ShapedType::isDynamic(n) || ShapedType::isDynamic(k))
+      continue;
     int64_t expect = (n - 1) * s - getPads()[i] - getPads()[spatial + i] + (k - 1) * d + 1 +
                      getOutputPadding()[i];
-    if (!ShapedType::isDynamic(n) && !dimsAgree(out.getDimSize(2 + i), expect))
+    if (!dimsAgree(out.getDimSize(2 + i), expect))
       return emitOpError("result spatial dim ") << i << " must be " << expect << ", got "
                                                 << out.getDimSize(2 + i);
   }
@@ -509,28 +512,23 @@ template <typename PoolOp> static LogicalResult verifyPool(PoolOp op) {
 LogicalResult MaxPoolOp::verify() { return verifyPool(*this); }
 LogicalResult AvgPoolOp::verify() { return verifyPool(*this); }
 
-template <typename BinOp> static LogicalResult verifyBinary(BinOp op) {
-  auto lhs = op.getLhs().getType(), rhs = op.getRhs().getType(), out = op.getResult().getType();
+LogicalResult quilt::verifyBroadcastOperands(Operation *op) {
+  auto lhs = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto rhs = cast<RankedTensorType>(op->getOperand(1).getType());
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
   if (lhs.getRank() != rhs.getRank() || lhs.getRank() != out.getRank())
-    return op.emitOpError("operands and result must have equal rank (the importer inserts "
-                          "reshapes for rank broadcasting)");
+    return op->emitOpError("operands and result must have equal rank (the importer inserts "
+                           "reshapes for rank broadcasting)");
   for (int64_t d = 0; d < out.getRank(); ++d) {
     int64_t a = lhs.getDimSize(d), b = rhs.getDimSize(d), r = out.getDimSize(d);
     bool ok = (a == 1 || dimsAgree(a, r)) && (b == 1 || dimsAgree(b, r));
     if (!ok)
-      return op.emitOpError("dim ") << d << " does not broadcast: " << a << " and " << b
-                                    << " to " << r;
+      return op->emitOpError("dim ") << d << " does not broadcast: " << a << " and " << b
+                                     << " to " << r;
   }
   return success();
 }
-LogicalResult AddOp::verify() { return verifyBinary(*this); }
-LogicalResult SubOp::verify() { return verifyBinary(*this); }
-LogicalResult MulOp::verify() { return verifyBinary(*this); }
-LogicalResult DivOp::verify() { return verifyBinary(*this); }
-LogicalResult PowOp::verify() { return verifyBinary(*this); }
-LogicalResult MaxOp::verify() { return verifyBinary(*this); }
-LogicalResult MinOp::verify() { return verifyBinary(*this); }
-LogicalResult CompareOp::verify() { return verifyBinary(*this); }
+LogicalResult CompareOp::verify() { return verifyBroadcastOperands(*this); }
 
 LogicalResult GemmOp::verify() {
   auto a = getA().getType(), b = getB().getType(), y = getResult().getType();
@@ -577,19 +575,23 @@ LogicalResult ReduceSumOp::verify() {
 LogicalResult ReduceMaxOp::verify() {
   return verifyReduceDims(*this, getDims(), getInput().getType(), getResult().getType());
 }
+LogicalResult ReduceProdOp::verify() {
+  return verifyReduceDims(*this, getDims(), getInput().getType(), getResult().getType());
+}
 LogicalResult ReduceMeanOp::verify() {
   if (getDivisor() && getDivisor()->convertToDouble() <= 0)
     return emitOpError("divisor must be positive");
   return verifyReduceDims(*this, getDims(), getInput().getType(), getResult().getType());
 }
 
-LogicalResult SoftmaxOp::verify() {
-  int64_t axis = getAxis();
-  if (axis < 0 || axis >= getInput().getType().getRank())
-    return emitOpError("axis ") << axis << " is out of range for rank "
-                                << getInput().getType().getRank();
+template <typename OpT> static LogicalResult verifySoftmax(OpT op) {
+  int64_t axis = op.getAxis(), rank = op.getInput().getType().getRank();
+  if (axis < 0 || axis >= rank)
+    return op.emitOpError("axis ") << axis << " is out of range for rank " << rank;
   return success();
 }
+LogicalResult SoftmaxOp::verify() { return verifySoftmax(*this); }
+LogicalResult LogSoftmaxOp::verify() { return verifySoftmax(*this); }
 
 LogicalResult GroupNormOp::verify() {
   auto in = getInput().getType();
@@ -879,6 +881,80 @@ LogicalResult DftOp::verify() {
       local && !cast<ArrayAttr>(local.getDims()[axis]).empty())
     return emitOpError("axis ") << axis << " must be whole on every rank, but it is split";
   return success();
+}
+
+/// Checks that `axis` is a dim of `in` and that `out` has `in`'s rank
+/// (plus `extraDims`) and agrees with it on every dim but `axis`.
+static LogicalResult verifyAlongAxis(Operation *op, int64_t axis, RankedTensorType in,
+                                     RankedTensorType out, int64_t extraDims = 0) {
+  if (axis < 0 || axis >= in.getRank())
+    return op->emitOpError("axis ") << axis << " is out of range for rank " << in.getRank();
+  if (out.getRank() != in.getRank() + extraDims)
+    return op->emitOpError("result rank must be ") << in.getRank() + extraDims;
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (d != axis && !dimsAgree(in.getDimSize(d), out.getDimSize(d)))
+      return op->emitOpError("result dim ") << d << " must equal input dim " << d;
+  return success();
+}
+
+LogicalResult ArgReduceOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  if (failed(verifyAlongAxis(*this, getAxis(), in, out)))
+    return failure();
+  if (out.getDimSize(getAxis()) != 1)
+    return emitOpError("result keeps axis ") << getAxis() << " with extent 1";
+  return success();
+}
+
+LogicalResult CumSumOp::verify() {
+  auto in = getInput().getType();
+  if (failed(verifyAlongAxis(*this, getAxis(), in, in)))
+    return failure();
+  if (getCarry() && failed(verifyAlongAxis(*this, getAxis(), in, getCarry().getType())))
+    return emitOpError("carry must have the input's shape but along axis ") << getAxis();
+  return success();
+}
+
+LogicalResult GatherElementsOp::verify() {
+  auto in = getInput().getType(), indices = getIndices().getType(), out = getResult().getType();
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= in.getRank())
+    return emitOpError("axis ") << axis << " is out of range for rank " << in.getRank();
+  if (indices.getRank() != in.getRank() || out.getRank() != in.getRank())
+    return emitOpError("input, indices and result must have equal ranks");
+  for (int64_t d = 0; d < out.getRank(); ++d)
+    if (!dimsAgree(out.getDimSize(d), indices.getDimSize(d)))
+      return emitOpError("result must have the shape of the indices");
+  return success();
+}
+
+LogicalResult ArgCandidatesOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  if (failed(verifyAlongAxis(*this, getAxis(), in, out, 1)))
+    return failure();
+  if (!dimsAgree(out.getDimSize(out.getRank() - 1), 2))
+    return emitOpError("result needs a trailing dim of 2 (value, index)");
+  return success();
+}
+
+LogicalResult ArgSelectOp::verify() {
+  auto in = getInput().getType(), out = getResult().getType();
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= out.getRank())
+    return emitOpError("axis ") << axis << " is out of range for rank " << out.getRank();
+  bool ok = in.getRank() == out.getRank() + 1 && dimsAgree(in.getDimSize(out.getRank()), 2);
+  for (int64_t d = 0; ok && d < out.getRank(); ++d)
+    ok = d == axis || dimsAgree(in.getDimSize(d), out.getDimSize(d));
+  if (!ok)
+    return emitOpError("input must have the result's dims (but along axis ")
+           << axis << ") and a trailing dim of 2 (value, index)";
+  if (out.getDimSize(axis) != 1)
+    return emitOpError("result keeps axis ") << getAxis() << " with extent 1";
+  return success();
+}
+
+LogicalResult BlockSumOp::verify() {
+  return verifyAlongAxis(*this, getAxis(), getInput().getType(), getResult().getType());
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }

@@ -41,6 +41,12 @@ mlir::Location withoutOnnxValueNames(mlir::Location loc);
 /// the recorded result exists and has the recorded type.
 void forEachOnnxValue(mlir::Operation *op,
                       llvm::function_ref<void(llvm::StringRef, mlir::OpResult)> fn);
+
+/// The rule of an op computed element by element: each result dim a parallel
+/// factor, shared by the operand dims that do not broadcast from extent 1.
+ShardingRule elementwiseRule(mlir::Operation *op);
+/// Checks that two operands of the result's rank broadcast numpy-style to it.
+mlir::LogicalResult verifyBroadcastOperands(mlir::Operation *op);
 } // namespace quilt
 
 #endif // QUILT_IR_QUILTDIALECT_H

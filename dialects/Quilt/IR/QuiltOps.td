@@ -118,20 +118,26 @@ def Quilt_ConvTransposeOp : Quilt_ComputeOp<"conv_transpose"> {
 }
 
 def Quilt_ResizeOp : Quilt_ComputeOp<"resize"> {
-  let summary = "Nearest or (multi-)linear resampling (ONNX Resize, opset 13 semantics)";
+  let summary = "Nearest, (multi-)linear or cubic resampling (ONNX Resize, opset 13 semantics)";
   let description = [{
     Along each dim `d`, output position `o` samples input coordinate `x(o)`
     (per `coordinate`, with scale `scale_nums[d] / scale_dens[d]`, output over
-    input), rounded per `sampling` or interpolated linearly between the two
-    nearest positions; coordinates clamp to the domain. A dim with scale 1 and
-    equal extents is copied.
+    input), rounded per `sampling`, interpolated linearly between the two
+    nearest positions, or (`cubic`) blended from the four positions around it
+    with Keys' cubic weights of coefficient `cubic_coeff_a`; positions outside
+    the domain read its edge, or with `exclude_outside` (cubic) weigh nothing,
+    the other weights renormalized. A dim with scale 1 and equal extents is
+    copied.
 
     Sharding: copied dims parallel; resampled dims windowed (mode `resize`):
-    a split dim receives the input rows its output block samples.
+    a split dim receives the input rows its output block samples (for cubic,
+    up to two rows beyond the nearest ones on each side).
   }];
   let arguments = (ins Quilt_F32Tensor:$input, Quilt_ResizeCoordinateAttr:$coordinate,
                        Quilt_ResizeSamplingAttr:$sampling, DenseI64ArrayAttr:$scale_nums,
-                       DenseI64ArrayAttr:$scale_dens);
+                       DenseI64ArrayAttr:$scale_dens,
+                       DefaultValuedAttr<F32Attr, "-0.75f">:$cubic_coeff_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
@@ -158,44 +164,88 @@ def Quilt_AvgPoolOp : Quilt_PoolOp<"avg_pool"> {
   let summary = "N-d average pooling; padding counts only with count_include_pad";
 }
 
-class Quilt_UnaryOp<string mnemonic, string what> : Quilt_ComputeOp<mnemonic,
-    [AllTypesMatch<["input", "result"]>]> {
+// One op per entry of the runtime's unary table (quilt/runtime.h): `kind` is
+// its quilt_unary_kind and `params` its float attributes, passed to the kernel
+// in this order (alpha, then beta). Every dim is parallel. Adding such an op is
+// one def here, one kind with its body in the runtime's table
+// (runtime/src/kernels/unary_kernels.h) and one importer table entry.
+class Quilt_UnaryOp<string mnemonic, string what, string kind, list<string> params = []>
+    : Quilt_ComputeOp<mnemonic, [AllTypesMatch<["input", "result"]>,
+        DeclareOpInterfaceMethods<Quilt_ElementwiseKernelOpInterface>]> {
   let summary = what;
-  let arguments = (ins Quilt_F32Tensor:$input);
+  let arguments = !con((ins Quilt_F32Tensor:$input),
+                       !dag(ins, !listsplat(F32Attr, !size(params)), params));
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
+  let extraClassDefinition = [{
+    ::quilt::ShardingRule $cppClass::getShardingRule() { return ::quilt::elementwiseRule(*this); }
+    int64_t $cppClass::getKernelKind() { return }] # kind # [{; }
+    ::llvm::SmallVector<double, 2> $cppClass::getKernelParams() {
+      return {}] # !interleave(!foreach(p, params, "getProperties()." # p # ".getValueAsDouble()"),
+                               ", ") # [{};
+    }
+  }];
 }
-def Quilt_ReluOp : Quilt_UnaryOp<"relu", "max(x, 0)">;
-def Quilt_SigmoidOp : Quilt_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
-def Quilt_TanhOp : Quilt_UnaryOp<"tanh", "tanh(x)">;
-def Quilt_ErfOp : Quilt_UnaryOp<"erf", "erf(x)">;
-def Quilt_GeluOp : Quilt_UnaryOp<"gelu", "exact GELU: x * (1 + erf(x / sqrt(2))) / 2">;
-def Quilt_SqrtOp : Quilt_UnaryOp<"sqrt", "sqrt(x)">;
-def Quilt_ExpOp : Quilt_UnaryOp<"exp", "exp(x)">;
-def Quilt_LogOp : Quilt_UnaryOp<"log", "natural log(x)">;
-def Quilt_NegOp : Quilt_UnaryOp<"neg", "-x">;
-def Quilt_AbsOp : Quilt_UnaryOp<"abs", "|x|">;
-def Quilt_LeakyReluOp : Quilt_ComputeOp<"leaky_relu", [AllTypesMatch<["input", "result"]>]> {
-  let summary = "x >= 0 ? x : alpha * x";
-  let arguments = (ins Quilt_F32Tensor:$input, F32Attr:$alpha);
-  let results = (outs Quilt_F32Tensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
-}
+def Quilt_ReluOp : Quilt_UnaryOp<"relu", "max(x, 0)", "QUILT_UNARY_RELU">;
+def Quilt_SigmoidOp : Quilt_UnaryOp<"sigmoid", "1 / (1 + exp(-x))", "QUILT_UNARY_SIGMOID">;
+def Quilt_TanhOp : Quilt_UnaryOp<"tanh", "tanh(x)", "QUILT_UNARY_TANH">;
+def Quilt_ErfOp : Quilt_UnaryOp<"erf", "erf(x)", "QUILT_UNARY_ERF">;
+def Quilt_GeluOp : Quilt_UnaryOp<"gelu", "exact GELU: x * (1 + erf(x / sqrt(2))) / 2",
+                                 "QUILT_UNARY_GELU">;
+def Quilt_SqrtOp : Quilt_UnaryOp<"sqrt", "sqrt(x)", "QUILT_UNARY_SQRT">;
+def Quilt_ExpOp : Quilt_UnaryOp<"exp", "exp(x)", "QUILT_UNARY_EXP">;
+def Quilt_LogOp : Quilt_UnaryOp<"log", "natural log(x)", "QUILT_UNARY_LOG">;
+def Quilt_NegOp : Quilt_UnaryOp<"neg", "-x", "QUILT_UNARY_NEG">;
+def Quilt_AbsOp : Quilt_UnaryOp<"abs", "|x|", "QUILT_UNARY_ABS">;
+def Quilt_LeakyReluOp : Quilt_UnaryOp<"leaky_relu", "x >= 0 ? x : alpha * x",
+                                      "QUILT_UNARY_LEAKY_RELU", ["alpha"]>;
+def Quilt_HardSigmoidOp : Quilt_UnaryOp<"hard_sigmoid", "max(0, min(1, alpha * x + beta))",
+                                        "QUILT_UNARY_HARD_SIGMOID", ["alpha", "beta"]>;
+def Quilt_HardSwishOp : Quilt_UnaryOp<"hard_swish", "x * max(0, min(1, x / 6 + 1 / 2))",
+                                      "QUILT_UNARY_HARD_SWISH">;
+def Quilt_ReciprocalOp : Quilt_UnaryOp<"reciprocal", "1 / x", "QUILT_UNARY_RECIPROCAL">;
+def Quilt_SoftplusOp : Quilt_UnaryOp<"softplus", "log(exp(x) + 1)", "QUILT_UNARY_SOFTPLUS">;
+def Quilt_SoftsignOp : Quilt_UnaryOp<"softsign", "x / (1 + |x|)", "QUILT_UNARY_SOFTSIGN">;
+def Quilt_EluOp : Quilt_UnaryOp<"elu", "x >= 0 ? x : alpha * (exp(x) - 1)", "QUILT_UNARY_ELU",
+                                ["alpha"]>;
+def Quilt_SeluOp : Quilt_UnaryOp<"selu", "gamma * (x > 0 ? x : alpha * (exp(x) - 1))",
+                                 "QUILT_UNARY_SELU", ["alpha", "gamma"]>;
+def Quilt_CeluOp : Quilt_UnaryOp<"celu", "max(0, x) + min(0, alpha * (exp(x / alpha) - 1))",
+                                 "QUILT_UNARY_CELU", ["alpha"]>;
+def Quilt_MishOp : Quilt_UnaryOp<"mish", "x * tanh(log(exp(x) + 1))", "QUILT_UNARY_MISH">;
+def Quilt_ThresholdedReluOp : Quilt_UnaryOp<"thresholded_relu", "x > alpha ? x : 0",
+                                            "QUILT_UNARY_THRESHOLDED_RELU", ["alpha"]>;
+def Quilt_SignOp : Quilt_UnaryOp<"sign", "-1, 0 or 1 by the sign of x", "QUILT_UNARY_SIGN">;
+def Quilt_FloorOp : Quilt_UnaryOp<"floor", "floor(x)", "QUILT_UNARY_FLOOR">;
+def Quilt_CeilOp : Quilt_UnaryOp<"ceil", "ceil(x)", "QUILT_UNARY_CEIL">;
+def Quilt_RoundOp : Quilt_UnaryOp<"round", "x rounded to the nearest integer, halves to even",
+                                  "QUILT_UNARY_ROUND">;
 
-class Quilt_BinaryOp<string mnemonic, string what> : Quilt_ComputeOp<mnemonic> {
+// One op per entry of the runtime's binary table (quilt_binary_kind), like
+// the unary ops above.
+class Quilt_BinaryOp<string mnemonic, string what, string kind> : Quilt_ComputeOp<mnemonic,
+    [DeclareOpInterfaceMethods<Quilt_ElementwiseKernelOpInterface>]> {
   let summary = what # " with numpy broadcasting over equal ranks";
   let arguments = (ins Quilt_F32Tensor:$lhs, Quilt_F32Tensor:$rhs);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
   let hasVerifier = 1;
+  let extraClassDefinition = [{
+    ::mlir::LogicalResult $cppClass::verify() { return ::quilt::verifyBroadcastOperands(*this); }
+    ::quilt::ShardingRule $cppClass::getShardingRule() { return ::quilt::elementwiseRule(*this); }
+    int64_t $cppClass::getKernelKind() { return }] # kind # [{; }
+    ::llvm::SmallVector<double, 2> $cppClass::getKernelParams() { return {}; }
+  }];
 }
-def Quilt_AddOp : Quilt_BinaryOp<"add", "lhs + rhs">;
-def Quilt_SubOp : Quilt_BinaryOp<"sub", "lhs - rhs">;
-def Quilt_MulOp : Quilt_BinaryOp<"mul", "lhs * rhs">;
-def Quilt_DivOp : Quilt_BinaryOp<"div", "lhs / rhs">;
-def Quilt_PowOp : Quilt_BinaryOp<"pow", "lhs ^ rhs">;
-def Quilt_MaxOp : Quilt_BinaryOp<"max", "max(lhs, rhs)">;
-def Quilt_MinOp : Quilt_BinaryOp<"min", "min(lhs, rhs)">;
+def Quilt_AddOp : Quilt_BinaryOp<"add", "lhs + rhs", "QUILT_BINARY_ADD">;
+def Quilt_SubOp : Quilt_BinaryOp<"sub", "lhs - rhs", "QUILT_BINARY_SUB">;
+def Quilt_MulOp : Quilt_BinaryOp<"mul", "lhs * rhs", "QUILT_BINARY_MUL">;
+def Quilt_DivOp : Quilt_BinaryOp<"div", "lhs / rhs", "QUILT_BINARY_DIV">;
+def Quilt_PowOp : Quilt_BinaryOp<"pow", "lhs ^ rhs", "QUILT_BINARY_POW">;
+def Quilt_MaxOp : Quilt_BinaryOp<"max", "max(lhs, rhs)", "QUILT_BINARY_MAX">;
+def Quilt_MinOp : Quilt_BinaryOp<"min", "min(lhs, rhs)", "QUILT_BINARY_MIN">;
+def Quilt_PReluOp : Quilt_BinaryOp<"prelu", "lhs < 0 ? rhs * lhs : lhs (ONNX PRelu, rhs the slope)",
+                                   "QUILT_BINARY_PRELU">;
 
 def Quilt_CompareOp : Quilt_ComputeOp<"compare"> {
   let summary = "lhs <predicate> rhs as a mask of 1.0 and 0.0, with numpy broadcasting over equal ranks";
@@ -303,6 +353,7 @@ class Quilt_ReduceOp<string mnemonic, string what> : Quilt_ComputeOp<mnemonic> {
 }
 def Quilt_ReduceSumOp : Quilt_ReduceOp<"reduce_sum", "Sum">;
 def Quilt_ReduceMaxOp : Quilt_ReduceOp<"reduce_max", "Maximum">;
+def Quilt_ReduceProdOp : Quilt_ReduceOp<"reduce_prod", "Product">;
 def Quilt_ReduceMeanOp : Quilt_ComputeOp<"reduce_mean"> {
   let summary = "Mean over `dims`, keeping them with extent 1";
   let description = [{
@@ -317,17 +368,24 @@ def Quilt_ReduceMeanOp : Quilt_ComputeOp<"reduce_mean"> {
   let hasVerifier = 1;
 }
 
-def Quilt_SoftmaxOp : Quilt_ComputeOp<"softmax", [AllTypesMatch<["input", "result"]>]> {
-  let summary = "exp(x) / sum(exp(x)) along `axis` (ONNX Softmax, opset 13 semantics)";
+// Softmax and LogSoftmax along one axis (ONNX opset 13 semantics).
+class Quilt_SoftmaxOpBase<string mnemonic, string what> : Quilt_ComputeOp<mnemonic,
+    [AllTypesMatch<["input", "result"]>]> {
+  let summary = what # " along `axis`";
   let description = [{
-    The axis is needed whole on every rank (a split axis is gathered, with a
-    remark naming the ONNX node); every other dim passes its split through.
+    Sharding: every other dim passes its split through; the axis is a
+    statistic. A split axis stays split: the partitioner computes each
+    rank's max and sum of exponentials and merges them with an all-reduce
+    of max and one of sums (`quilt-partition`).
   }];
   let arguments = (ins Quilt_F32Tensor:$input, I64Attr:$axis);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
+def Quilt_SoftmaxOp : Quilt_SoftmaxOpBase<"softmax", "exp(x) / sum(exp(x)) (ONNX Softmax)">;
+def Quilt_LogSoftmaxOp : Quilt_SoftmaxOpBase<"log_softmax",
+    "x - max - log(sum(exp(x - max))) (ONNX LogSoftmax)">;
 
 def Quilt_GroupNormOp : Quilt_ComputeOp<"group_norm", [AllTypesMatch<["input", "result"]>]> {
   let summary = "Group normalization (ONNX InstanceNormalization; torch GroupNorm)";
@@ -455,6 +513,75 @@ def Quilt_DftOp : Quilt_ComputeOp<"dft"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Index selection and scans along one axis
+//===----------------------------------------------------------------------===//
+
+def Quilt_ArgReduceOp : Quilt_ComputeOp<"arg_reduce"> {
+  let summary = "Index of the largest or smallest element along `axis` (ONNX ArgMax, ArgMin)";
+  let description = [{
+    The result is the input's shape with `axis` of extent 1; each position
+    holds the index along `axis` of the largest element (`min`: the
+    smallest), as a float (exact up to 2^24). Ties go to the lowest index,
+    or with `select_last` to the highest; a NaN wins over every number, as
+    in numpy.
+
+    Sharding: every other dim parallel; the axis a statistic. A split axis
+    stays split: each rank proposes its best (value, global index) pair
+    (`quilt.arg_candidates`), the pairs of the ranks along the axis are
+    all-gathered, and every rank picks the winner (`quilt.arg_select`).
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$min,
+                       DefaultValuedAttr<BoolAttr, "false">:$select_last);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Quilt_CumSumOp : Quilt_ComputeOp<"cumsum", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Cumulative sum along `axis` (ONNX CumSum)";
+  let description = [{
+    Position `i` of `axis` sums the input's positions `j <= i` (`j < i` with
+    `exclusive`; `j >= i` or `j > i` with `reverse`). `carry`, present only
+    after partitioning, has extent 1 along `axis` on every rank and is added
+    to every position: the total of the blocks before this rank's (after it,
+    with `reverse`).
+
+    Sharding: every other dim parallel; the axis a statistic. A split axis
+    stays split: each rank scans its block, the blocks' totals
+    (`quilt.block_sum`) are all-gathered along the axis, and every rank
+    scans them (exclusive, in rank order) and keeps its own as the carry.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, Optional<Quilt_F32Tensor>:$carry, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclusive,
+                       DefaultValuedAttr<BoolAttr, "false">:$reverse);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input (`,` $carry^)? attr-dict `:` type($input) (`,` type($carry)^)?";
+  let hasVerifier = 1;
+}
+
+def Quilt_GatherElementsOp : Quilt_ComputeOp<"gather_elements"> {
+  let summary = "y[.., i, ..] = input[.., indices[.., i, ..], ..] along `axis` (ONNX GatherElements)";
+  let description = [{
+    The result has the shape of `indices`, which hold integers as floats; an
+    index below 0 counts from the end of `axis`. Along every other dim the
+    result reads the input at its own position. An index outside
+    `[-n, n)` gives NaN.
+
+    Sharding: the input's `axis` whole; the dims of `indices` and the result
+    parallel, each shared with the input's dim of the same extent (other
+    input dims whole). A split input `axis` is gathered (with a remark); the
+    other dims stay split when the input and the indices are split alike.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, Quilt_F32Tensor:$indices, I64Attr:$axis);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` type($input) `,` type($indices) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Normalization statistics (only after partitioning)
 //===----------------------------------------------------------------------===//
 
@@ -490,6 +617,53 @@ def Quilt_NormalizeOp : Quilt_Op<"normalize", [Pure, AllTypesMatch<["input", "re
     $input `,` $moments `,` $scale `,` $bias attr-dict `:` type($input) `,` type($moments) `,`
     type($scale) `,` type($bias)
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Per-block partials of index selection and scans (only after partitioning)
+//===----------------------------------------------------------------------===//
+
+def Quilt_ArgCandidatesOp : Quilt_Op<"arg_candidates", [Pure]> {
+  let summary = "This rank's best (value, global index) pair along a split `axis`";
+  let description = [{
+    The input is this rank's block of `axis`. The result's global shape is the
+    input's with `axis` of extent P, the number of blocks (one position per
+    rank of the axis, split like the input), and a trailing dim of 2: the
+    best element of the block as `quilt.arg_reduce` chooses it and its index
+    in the whole axis (an empty block proposes index -1, which never wins).
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, I64Attr:$axis, BoolAttr:$min, BoolAttr:$select_last);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Quilt_ArgSelectOp : Quilt_Op<"arg_select", [Pure]> {
+  let summary = "The index of the winning (value, index) candidate along `axis`";
+  let description = [{
+    The input holds every block's candidate (`quilt.arg_candidates`,
+    all-gathered: blocks in rank order, so in order of their indices) and a
+    trailing dim of 2; the result has `axis` of extent 1 and no trailing dim.
+    Candidates compare as `quilt.arg_reduce` compares elements, ties to the
+    first (with `select_last`, the last); index -1 marks an empty block.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, I64Attr:$axis, BoolAttr:$min, BoolAttr:$select_last);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Quilt_BlockSumOp : Quilt_Op<"block_sum", [Pure]> {
+  let summary = "The sum of this rank's block along a split `axis`";
+  let description = [{
+    The result's global shape is the input's with `axis` of extent P, the
+    number of blocks: one position per rank of the axis, split like the
+    input, holding the sum of the rank's block (0 for an empty one).
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, I64Attr:$axis);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

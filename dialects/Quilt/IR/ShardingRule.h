@@ -42,6 +42,14 @@ struct Factor {
   /// Windowed factors only: what positions outside the domain read (the
   /// zero or pad value, wrapped around, or mirrored from inside).
   HaloBoundary boundary = HaloBoundary::Zero;
+
+  /// Whether a split of this factor needs a halo: a window that reads more
+  /// than the positions it writes. Halos run over plain (granule 1) blocks.
+  bool needsHalo() const {
+    return kind == FactorKind::Windowed &&
+           !(window.kind == WindowKind::Conv && window.kernel == 1 && window.stride == 1 &&
+             window.padLo == 0 && size == resultSize);
+  }
 };
 
 /// The value of an operand/result dim slot that carries no factor

@@ -217,7 +217,7 @@ template <typename PoolOp> static ShardingRule poolRule(PoolOp op) {
 ShardingRule MaxPoolOp::getShardingRule() { return poolRule(*this); }
 ShardingRule AvgPoolOp::getShardingRule() { return poolRule(*this); }
 
-static ShardingRule elementwiseRule(Operation *op) {
+ShardingRule quilt::elementwiseRule(Operation *op) {
   ShardingRule rule;
   auto out = cast<RankedTensorType>(op->getResult(0).getType());
   SmallVector<int64_t> dims = parallelDims(rule, out);
@@ -233,38 +233,23 @@ static ShardingRule elementwiseRule(Operation *op) {
   rule.resultFactors = {dims};
   return rule;
 }
-ShardingRule ReluOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule LeakyReluOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule SigmoidOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule TanhOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule ErfOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule GeluOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule AddOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule SubOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule MulOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule DivOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule PowOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule MaxOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule MinOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule CompareOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule SqrtOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule ExpOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule LogOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule NegOp::getShardingRule() { return elementwiseRule(*this); }
-ShardingRule AbsOp::getShardingRule() { return elementwiseRule(*this); }
 ShardingRule SelectOp::getShardingRule() { return elementwiseRule(*this); }
 
-ShardingRule SoftmaxOp::getShardingRule() {
+/// Softmax and LogSoftmax: the axis a statistic, every other dim parallel.
+static ShardingRule softmaxRule(RankedTensorType type, int64_t axis) {
   ShardingRule rule;
-  auto type = getInput().getType();
   SmallVector<int64_t> dims;
   for (int64_t d = 0; d < type.getRank(); ++d)
-    dims.push_back(rule.addFactor(d == (int64_t)getAxis() ? FactorKind::Statistic
-                                                           : FactorKind::Parallel,
+    dims.push_back(rule.addFactor(d == axis ? FactorKind::Statistic : FactorKind::Parallel,
                                   type.getDimSize(d)));
   rule.operandFactors = {dims};
   rule.resultFactors = {dims};
   return rule;
+}
+ShardingRule SoftmaxOp::getShardingRule() { return softmaxRule(getInput().getType(), getAxis()); }
+ShardingRule LogSoftmaxOp::getShardingRule() {
+  return softmaxRule(getInput().getType(), getAxis());
 }
 
 ShardingRule GroupNormOp::getShardingRule() {
@@ -444,6 +429,9 @@ static ShardingRule reduceRule(RankedTensorType in, ArrayRef<int64_t> reduced) {
 }
 ShardingRule ReduceSumOp::getShardingRule() { return reduceRule(getInput().getType(), getDims()); }
 ShardingRule ReduceMaxOp::getShardingRule() { return reduceRule(getInput().getType(), getDims()); }
+ShardingRule ReduceProdOp::getShardingRule() {
+  return reduceRule(getInput().getType(), getDims());
+}
 ShardingRule ReduceMeanOp::getShardingRule() {
   return reduceRule(getInput().getType(), getDims());
 }
@@ -560,6 +548,56 @@ ShardingRule DftOp::getShardingRule() {
     outDims.push_back(f);
   }
   rule.operandFactors = {inDims};
+  rule.resultFactors = {outDims};
+  return rule;
+}
+
+/// ArgMax/ArgMin and CumSum: `axis` a statistic (a split stays split; the
+/// partitioner merges the blocks' candidates or totals), every other dim
+/// parallel. The arg reduction keeps the axis with extent 1 and no factor.
+static ShardingRule alongAxisRule(RankedTensorType in, int64_t axis, bool keepsAxis) {
+  ShardingRule rule;
+  SmallVector<int64_t> inDims, outDims;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    int64_t f = rule.addFactor(d == axis ? FactorKind::Statistic : FactorKind::Parallel,
+                               in.getDimSize(d));
+    inDims.push_back(f);
+    outDims.push_back(d == axis && !keepsAxis ? kNoFactor : f);
+  }
+  rule.operandFactors = {inDims};
+  rule.resultFactors = {outDims};
+  return rule;
+}
+ShardingRule ArgReduceOp::getShardingRule() {
+  return alongAxisRule(getInput().getType(), getAxis(), /*keepsAxis=*/false);
+}
+ShardingRule CumSumOp::getShardingRule() {
+  ShardingRule rule = alongAxisRule(getInput().getType(), getAxis(), /*keepsAxis=*/true);
+  if (getCarry()) {
+    // After partitioning only: the carry has one position per block.
+    SmallVector<int64_t> carryDims = rule.operandFactors[0];
+    carryDims[getAxis()] =
+        rule.addFactor(FactorKind::Whole, getCarry().getType().getDimSize(getAxis()));
+    rule.operandFactors.push_back(carryDims);
+  }
+  return rule;
+}
+
+/// GatherElements: the input's axis is read at data-dependent positions, so
+/// it is whole; the result has the indices' shape, each dim parallel and
+/// shared with the input's dim of the same extent (a smaller or larger input
+/// dim is whole: its blocks would not line up with the indices').
+ShardingRule GatherElementsOp::getShardingRule() {
+  ShardingRule rule;
+  auto in = getInput().getType(), indices = getIndices().getType();
+  SmallVector<int64_t> inDims, outDims;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    int64_t f = rule.addFactor(FactorKind::Parallel, indices.getDimSize(d));
+    outDims.push_back(f);
+    bool shared = d != (int64_t)getAxis() && in.getDimSize(d) == indices.getDimSize(d);
+    inDims.push_back(shared ? f : rule.addFactor(FactorKind::Whole, in.getDimSize(d)));
+  }
+  rule.operandFactors = {inDims, outDims};
   rule.resultFactors = {outDims};
   return rule;
 }

@@ -22,8 +22,11 @@ struct Tensor {
   std::string name;
   ElementType type = ElementType::Other;
   std::vector<int64_t> dims;
-  std::vector<float> floats;  ///< Float and Double tensors
+  std::vector<float> floats;  ///< Float and Double tensors (Double rounded to float)
+  std::vector<double> doubles; ///< Double tensors at full precision
   std::vector<int64_t> ints;  ///< Int64, Int32 and Bool tensors
+  /// "float16" or "bfloat16" for a tensor widened to Float when read.
+  std::string widenedFrom;
   int64_t numElements() const;
 };
 

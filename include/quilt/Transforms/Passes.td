@@ -29,10 +29,12 @@ def QuiltAnnotateInputs : Pass<"quilt-annotate-inputs", "mlir::ModuleOp"> {
 }
 
 def QuiltFuseActivations : Pass<"quilt-fuse-activations"> {
-  let summary = "Fold the exported GELU pattern into quilt.gelu, and activations into convolutions";
+  let summary = "Fold exported GELU and Mish into one op each, and activations into convolutions";
   let description = [{
     `x * (1 + erf(x / sqrt(2))) * 0.5`, as torch exports exact GELU (Div, Erf,
-    Add, Mul, Mul with splat constants), becomes one `quilt.gelu`.
+    Add, Mul, Mul with splat constants), becomes one `quilt.gelu`;
+    `x * tanh(softplus(x))`, as torch exports Mish before opset 18 (Softplus,
+    Tanh, Mul), one `quilt.mish`.
     A `quilt.relu` / `quilt.leaky_relu` whose operand is a `quilt.conv` used
     nowhere else becomes the conv's `activation`, which the runtime applies in
     the same pass over memory (a oneDNN post-op). Both ops are elementwise in

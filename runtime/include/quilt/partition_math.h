@@ -171,8 +171,8 @@ enum class WindowKind : int64_t {
 
 /// Resize's coordinate transformation (ONNX coordinate_transformation_mode).
 enum class ResizeCoord : int64_t { HalfPixel = 0, Asymmetric = 1, AlignCorners = 2, PytorchHalfPixel = 3 };
-/// Resize's rounding of x (ONNX nearest_mode), or Linear interpolation.
-enum class ResizeSample : int64_t { RoundPreferFloor = 0, RoundPreferCeil = 1, Floor = 2, Ceil = 3, Linear = 4 };
+/// Resize's rounding of x (ONNX nearest_mode), or Linear or Cubic interpolation.
+enum class ResizeSample : int64_t { RoundPreferFloor = 0, RoundPreferCeil = 1, Floor = 2, Ceil = 3, Linear = 4, Cubic = 5 };
 
 /// A window along one dim. Resize uses `resizeCoord`, `resizeSample`, the
 /// exact rational scale `scaleNum / scaleDen` (output over input) and the
@@ -208,8 +208,12 @@ inline double resizeCoordinate(const Window &w, int64_t o) {
     return outSize > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
   case ResizeCoord::Asymmetric:
     return o / scale;
-  case ResizeCoord::AlignCorners:
-    return outSize > 1 ? o * static_cast<double>(inSize - 1) / static_cast<double>(outSize - 1) : 0.0;
+  case ResizeCoord::AlignCorners: {
+    // ONNX resizes to in * scale positions, unfloored: downsampling by a
+    // scale maps the last output short of the last input.
+    double resized = static_cast<double>(inSize * w.scaleNum) / static_cast<double>(w.scaleDen);
+    return resized > 1 ? o * static_cast<double>(inSize - 1) / (resized - 1) : 0.0;
+  }
   }
   return 0.0;
 }
@@ -225,6 +229,12 @@ inline ResizeTaps resizeTaps(const Window &w, int64_t o) {
   double x = resizeCoordinate(w, o);
   auto clampIndex = [&](int64_t i) { return std::min<int64_t>(std::max<int64_t>(i, 0), inSize - 1); };
   ResizeTaps t;
+  if (w.resizeSample == ResizeSample::Cubic) {
+    int64_t i0 = static_cast<int64_t>(std::floor(x));
+    t.first = clampIndex(i0 - 1);
+    t.last = clampIndex(i0 + 2);
+    return t;
+  }
   if (w.resizeSample == ResizeSample::Linear) {
     x = std::min(std::max(x, 0.0), static_cast<double>(inSize - 1));
     int64_t i0 = static_cast<int64_t>(std::floor(x));
@@ -250,10 +260,43 @@ inline ResizeTaps resizeTaps(const Window &w, int64_t o) {
     r = std::ceil(x);
     break;
   case ResizeSample::Linear:
+  case ResizeSample::Cubic:
     break;
   }
   t.first = t.last = clampIndex(static_cast<int64_t>(r));
   return t;
+}
+
+/// Resize, cubic: output `o` blends the four input positions floor(x) - 1 ..
+/// floor(x) + 2 around its coordinate x, clamped to the domain (ONNX pads by
+/// repeating the edge), weighted by Keys' cubic convolution with coefficient
+/// `a` (ONNX's cubic_coeff_a) at their distances from x. With
+/// `excludeOutside`, positions outside the domain weigh 0 and the other
+/// weights are renormalized to sum to 1.
+struct CubicTaps {
+  int64_t index[4] = {0, 0, 0, 0};
+  double weight[4] = {0, 0, 0, 0};
+};
+inline CubicTaps resizeCubicTaps(const Window &w, int64_t o, double a, bool excludeOutside) {
+  double x = resizeCoordinate(w, o), floorX = std::floor(x), t = x - floorX;
+  int64_t i0 = static_cast<int64_t>(floorX);
+  // ONNX's coefficients: distance d in [1, 2] for the outer taps, [0, 1] for the inner.
+  auto outer = [a](double d) { return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a; };
+  auto inner = [a](double d) { return ((a + 2) * d - (a + 3)) * d * d + 1; };
+  double weights[4] = {outer(t + 1), inner(t), inner(1 - t), outer(2 - t)};
+  CubicTaps c;
+  double sum = 0;
+  for (int k = 0; k < 4; ++k) {
+    int64_t i = i0 - 1 + k;
+    bool outside = i < 0 || i >= w.resizeIn;
+    c.index[k] = std::min<int64_t>(std::max<int64_t>(i, 0), w.resizeIn - 1);
+    c.weight[k] = excludeOutside && outside ? 0.0 : weights[k];
+    sum += c.weight[k];
+  }
+  if (excludeOutside && sum != 0)
+    for (double &weight : c.weight)
+      weight /= sum;
+  return c;
 }
 
 /// Input positions (global, possibly outside [0, n) where padding is read)

@@ -62,6 +62,20 @@ enum quilt_unary_kind {
   QUILT_UNARY_LOG = 9,
   QUILT_UNARY_NEG = 10,
   QUILT_UNARY_ABS = 11,
+  QUILT_UNARY_HARD_SIGMOID = 12, /* attrs: alpha, beta: max(0, min(1, alpha x + beta)) */
+  QUILT_UNARY_HARD_SWISH = 13,   /* x max(0, min(1, x / 6 + 1 / 2)) */
+  QUILT_UNARY_RECIPROCAL = 14,
+  QUILT_UNARY_SOFTPLUS = 15, /* log(exp(x) + 1) */
+  QUILT_UNARY_SOFTSIGN = 16, /* x / (1 + |x|) */
+  QUILT_UNARY_ELU = 17,      /* attr: alpha */
+  QUILT_UNARY_SELU = 18,     /* attrs: alpha, beta (ONNX's gamma) */
+  QUILT_UNARY_CELU = 19,     /* attr: alpha */
+  QUILT_UNARY_MISH = 20,     /* x tanh(softplus(x)) */
+  QUILT_UNARY_THRESHOLDED_RELU = 21, /* attr: alpha: x > alpha ? x : 0 */
+  QUILT_UNARY_SIGN = 22,
+  QUILT_UNARY_FLOOR = 23,
+  QUILT_UNARY_CEIL = 24,
+  QUILT_UNARY_ROUND = 25, /* to nearest, halves to even */
 };
 
 enum quilt_binary_kind {
@@ -78,6 +92,7 @@ enum quilt_binary_kind {
   QUILT_BINARY_GREATER = 9,
   QUILT_BINARY_GREATER_EQUAL = 10,
   QUILT_BINARY_EQUAL = 11,
+  QUILT_BINARY_PRELU = 12, /* a < 0 ? b a : a (b: the slope) */
 };
 
 enum quilt_activation_kind {
@@ -92,6 +107,13 @@ enum quilt_reduce_kind {
   QUILT_REDUCE_MEAN = 1,
   QUILT_REDUCE_MAX = 2,
   QUILT_REDUCE_MOMENTS = 3, /* all_reduce only: (count, mean, M2) triples */
+  QUILT_REDUCE_PROD = 4,
+};
+/* What arg_reduce reads and writes (ArgMax/ArgMin, whole or over a split axis). */
+enum quilt_arg_mode {
+  QUILT_ARG_INDEX = 0,      /* x -> the winner's index along the axis */
+  QUILT_ARG_CANDIDATES = 1, /* x's block -> (value, global index) pairs in a trailing dim */
+  QUILT_ARG_SELECT = 2,     /* every block's pairs (rank order) -> the winner's index */
 };
 
 /* Base addresses the compiled code offsets into. */
@@ -102,7 +124,7 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
  * conv     buffers {x, w, [b], y}; attrs: has_bias, n (spatial rank), group,
  *          strides[n], dilations[n], pads_lo[n], pads_hi[n], activation (applied
  *          to the result, quilt_activation_kind), alpha(double bits)
- * unary    buffers {x, y}; attrs: kind, alpha(double bits)
+ * unary    buffers {x, y}; attrs: kind, alpha, beta (double bits; the kind's parameters)
  * binary   buffers {a, b, y} (same rank; numpy broadcasting of local extents); attrs: kind
  * pool     buffers {x, y}; attrs: kind, count_include_pad, n, kernel[n], strides[n],
  *          dilations[n], pads_lo[n], pads_hi[n]. Positions of a halo dim that
@@ -110,11 +132,11 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
  *          avg unless count_include_pad.
  * gemm     buffers {a, b, [c], y}; attrs: trans_a, trans_b, alpha, beta (double bits), has_c
  *          (c broadcasts numpy-style to y)
- * reduce   buffers {x, y}; attrs: kind, divisor(double bits; mean = sum / divisor),
- *          ndims, dims[ndims]; y keeps reduced dims with extent 1
+ * reduce   buffers {x, y}; attrs: kind (sum, mean, max, prod), divisor(double bits;
+ *          mean = sum / divisor), ndims, dims[ndims]; y keeps reduced dims with extent 1
  * concat   buffers {x0..xk-1, y}; attrs: axis
  * copy     buffers {x, y}: same element count, y = x (reshape, identity)
- * softmax  buffers {x, y}; attrs: axis (whole on every rank)
+ * softmax  buffers {x, y}; attrs: axis (whole on every rank), log (1: log-softmax)
  * transpose buffers {x, y}; attrs: rank, perm[rank] (y dim k is x dim perm[k])
  * pad      buffers {x, y}; attrs: rank, pads_lo[rank], value(double bits), mode
  *          (quilt_boundary): output position g (global) reads input position
@@ -126,7 +148,21 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
  *          dilations[n], pads_lo[n]; global input position i feeds output
  *          i * stride - pad_lo + j * dilation (w is [C, M / group, k...])
  * resize   buffers {x, y}; attrs: rank, coordinate (quilt::ResizeCoord),
- *          sampling (quilt::ResizeSample), scale_num[rank], scale_den[rank]
+ *          sampling (quilt::ResizeSample), scale_num[rank], scale_den[rank],
+ *          cubic_coeff_a (double bits), exclude_outside (cubic only)
+ * arg_reduce buffers {x, y}; attrs: axis, min (ArgMin), select_last, mode
+ *          (quilt_arg_mode). The winner is the largest (min: smallest) value,
+ *          a NaN before any number; ties go to the lowest index (select_last:
+ *          the highest). Indices are floats; candidates of an empty block have
+ *          index -1 and never win
+ * cumsum   buffers {x, [carry], y}; attrs: axis, exclusive, reverse, has_carry:
+ *          y = the running sum of x along the local axis (reverse: from its
+ *          end; exclusive: without the position itself) plus carry (extent 1
+ *          along the axis, broadcast along it)
+ * gather_elements buffers {x, indices, y}; attrs: axis. y has the indices'
+ *          shape; y at global position p reads x at p with p[axis] replaced by
+ *          indices[p] (below 0: from the end); x's axis is whole on every rank;
+ *          an index outside [-n, n) gives NaN
  * einsum   buffers {a, b, y}; attrs: na, letters_a[na], nb, letters_b[nb], ny,
  *          letters_y[ny] (letters as 0..25): a two-operand contraction
  * select   buffers {c, a, b, y} (same rank; numpy broadcasting of local extents):
@@ -166,6 +202,9 @@ void quilt_rt_attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers
 void quilt_rt_dft(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_moments(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_arg_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_cumsum(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_gather_elements(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 
 /* Communication. Attributes after the layouts:
  * halo_exchange  buffers {x, y}; attrs: dim. x's dim is a plain block of mesh_axis;
@@ -173,7 +212,7 @@ void quilt_rt_normalize(quilt_rt_ctx *ctx, const int64_t *params, void **buffers
  *                another rank is received (from as many ranks as it spans);
  *                positions outside [0, global_size) get the boundary value
  *                (zero) or wrap (periodic). All sends/receives posted at once.
- * all_reduce     buffers {x, y}; attrs: kind (sum, max or moments), naxes, axes[naxes]
+ * all_reduce     buffers {x, y}; attrs: kind (sum, max, moments or prod), naxes, axes[naxes]
  * all_gather     buffers {x, y}; attrs: dim, axis: x split on dim by axis, y whole
  * shard_slice    buffers {x, y}: y = this rank's block of replicated x (no communication)
  * all_to_all     buffers {x, y}; attrs: dim, to_dim, naxes, axes[naxes]: the

@@ -15,7 +15,9 @@ ReduceOp reduceOpFor(int64_t kind) {
     return ReduceOp::Max;
   if (kind == QUILT_REDUCE_MOMENTS)
     return ReduceOp::Moments;
-  raise("all_reduce kind ", kind, " (expected sum = 0, max = 2 or moments = 3)");
+  if (kind == QUILT_REDUCE_PROD)
+    return ReduceOp::Prod;
+  raise("all_reduce kind ", kind, " (expected sum = 0, max = 2, moments = 3 or prod = 4)");
 }
 
 AxisMask readAxes(const quilt_rt_ctx &ctx, AttrReader &r) {

@@ -51,6 +51,8 @@ ncclRedOp_t ncclOp(ReduceOp op) {
     return ncclMax;
   case ReduceOp::Min:
     return ncclMin;
+  case ReduceOp::Prod:
+    return ncclProd;
   case ReduceOp::Moments:
     break; // gathered and merged: see allReduce
   }

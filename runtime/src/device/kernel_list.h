@@ -17,6 +17,7 @@
 #include "kernels/conv_kernel_list.h"
 #include "kernels/elementwise_kernel_list.h"
 #include "kernels/gemm_kernels.h"
+#include "kernels/index_scan_kernel_list.h"
 #include "kernels/reduction_kernel_list.h"
 #include "kernels/unary_kernels.h"
 #include "kernels/window_kernel_list.h"
@@ -30,6 +31,7 @@
   QUILT_ELEMENTWISE_KERNELS(X)                                                                   \
   QUILT_WINDOW_KERNELS(X)                                                                        \
   QUILT_REDUCTION_KERNELS(X)                                                                     \
+  QUILT_INDEX_SCAN_KERNELS(X)                                                                    \
   QUILT_ATTENTION_DFT_KERNELS(X)                                                                 \
   QUILT_CONV_KERNELS(X)
 

@@ -99,7 +99,8 @@ template <int N> struct BroadcastIndex {
   X(QUILT_BINARY_LESS_EQUAL, u <= v ? 1.f : 0.f)                                                 \
   X(QUILT_BINARY_GREATER, u > v ? 1.f : 0.f)                                                     \
   X(QUILT_BINARY_GREATER_EQUAL, u >= v ? 1.f : 0.f)                                              \
-  X(QUILT_BINARY_EQUAL, u == v ? 1.f : 0.f)
+  X(QUILT_BINARY_EQUAL, u == v ? 1.f : 0.f)                                                     \
+  X(QUILT_BINARY_PRELU, u < 0.f ? v * u : u)
 
 /// y = f(a, b) for the binary `kind` (quilt_binary_kind), a and b
 /// broadcast to y by `index`; y is dense.

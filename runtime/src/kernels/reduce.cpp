@@ -28,7 +28,8 @@ ReduceAttrs readReduceAttrs(AttrReader &r, const TensorView &x) {
       raise("reduced dim ", d, " out of range for rank ", x.rank());
     a.reduced[d] = true;
   }
-  if (a.kind != QUILT_REDUCE_SUM && a.kind != QUILT_REDUCE_MEAN && a.kind != QUILT_REDUCE_MAX)
+  if (a.kind != QUILT_REDUCE_SUM && a.kind != QUILT_REDUCE_MEAN && a.kind != QUILT_REDUCE_MAX &&
+      a.kind != QUILT_REDUCE_PROD)
     raise("unknown reduce kind ", a.kind);
   return a;
 }

@@ -1,4 +1,4 @@
-// Sum, mean and max over dims: one body for every device (device/kernel_list.h).
+// Sum, mean, max and product over dims: one body for every device (device/kernel_list.h).
 #ifndef QUILT_RUNTIME_REDUCE_KERNELS_H
 #define QUILT_RUNTIME_REDUCE_KERNELS_H
 
@@ -19,7 +19,7 @@ struct StridedDims {
 };
 
 /// y (dense, extent 1 on reduced dims) = the reduction of x (dense) over
-/// some dims, by kind (QUILT_REDUCE_SUM, _MEAN, _MAX); mean divides the sum
+/// some dims, by kind (QUILT_REDUCE_SUM, _MEAN, _MAX, _PROD); mean divides the sum
 /// by `divisor`. One output element per index, accumulating in float over
 /// its reduced positions in x's row-major order (the order the host's
 /// streaming loop adds them in, so both give the same bits). The dims are
@@ -37,12 +37,16 @@ struct ReduceDimsKernel {
   template <int64_t Kind> QUILT_HD static float identity() {
     if constexpr (Kind == QUILT_REDUCE_MAX)
       return -INFINITY; // an empty shard's max: the identity of the max all-reduce
+    else if constexpr (Kind == QUILT_REDUCE_PROD)
+      return 1.f;
     else
       return 0.f;
   }
   template <int64_t Kind> QUILT_HD static float combine(float acc, float v) {
     if constexpr (Kind == QUILT_REDUCE_MAX)
       return acc < v ? v : acc; // std::max(acc, v)
+    else if constexpr (Kind == QUILT_REDUCE_PROD)
+      return acc * v;
     else
       return acc + v;
   }
@@ -65,6 +69,9 @@ struct ReduceDimsKernel {
       return true;
     case QUILT_REDUCE_MAX:
       body(std::integral_constant<int64_t, QUILT_REDUCE_MAX>{});
+      return true;
+    case QUILT_REDUCE_PROD:
+      body(std::integral_constant<int64_t, QUILT_REDUCE_PROD>{});
       return true;
     }
     return false;
@@ -156,6 +163,8 @@ struct ReduceDimsKernel {
       return streamOnHost<QUILT_REDUCE_MEAN>();
     case QUILT_REDUCE_MAX:
       return streamOnHost<QUILT_REDUCE_MAX>();
+    case QUILT_REDUCE_PROD:
+      return streamOnHost<QUILT_REDUCE_PROD>();
     }
   }
 };

@@ -1,4 +1,4 @@
-// Resize (nearest and multilinear): one body for every device
+// Resize (nearest, multilinear and cubic): one body for every device
 // (device/kernel_list.h).
 #ifndef QUILT_RUNTIME_RESIZE_KERNELS_H
 #define QUILT_RUNTIME_RESIZE_KERNELS_H
@@ -166,6 +166,60 @@ QUILT_UNROLL
         index[d] = 0;
       }
     }
+  }
+};
+
+/// Cubic resize: along each dim d, output index o_d reads four input taps,
+/// each an element offset `offset[4 * (table[d] + o_d) + k]` with weight
+/// `weight[...]` (k = 0..3); y[o] is the sum over the 4^m corners of the
+/// active dims' taps (bit d of `active`; the other dims read tap 0 alone) of
+/// the product of their weights times x at the sum of their offsets, corner
+/// by corner with the last dim's tap varying fastest. One output per index.
+struct ResizeCubicKernel {
+  const float *x;
+  float *y;
+  const int64_t *offset;
+  const float *weight;
+  int rank;
+  uint32_t active;
+  int64_t extent[QUILT_MAX_RANK]; // output extents
+  int64_t table[QUILT_MAX_RANK];
+  int64_t total;
+
+  QUILT_HD int64_t threads() const { return total; }
+  QUILT_HD void operator()(int64_t i) const {
+    // Fixed trip counts (dims past `rank` skipped) keep `entry` in registers.
+    int64_t entry[QUILT_MAX_RANK];
+    int64_t rest = i, base = 0, corners = 1;
+    QUILT_UNROLL
+    for (int d = QUILT_MAX_RANK - 1; d >= 0; --d) {
+      entry[d] = 0;
+      if (d < rank) {
+        entry[d] = 4 * (table[d] + rest % extent[d]);
+        rest /= extent[d];
+        if ((active >> d) & 1u)
+          corners *= 4;
+        else
+          base += offset[entry[d]];
+      }
+    }
+    float value = 0;
+    for (int64_t corner = 0; corner < corners; ++corner) {
+      int64_t left = corner, at = base;
+      float w = 1;
+      QUILT_UNROLL
+      for (int d = QUILT_MAX_RANK - 1; d >= 0; --d) {
+        if (d < rank && ((active >> d) & 1u)) {
+          int64_t k = entry[d] + left % 4;
+          left /= 4;
+          w *= weight[k];
+          at += offset[k];
+        }
+      }
+      if (w != 0)
+        value += w * x[at];
+    }
+    y[i] = value;
   }
 };
 

@@ -10,14 +10,17 @@
 namespace quilt {
 
 /// y = softmax of x along the middle dim of [outer, n, inner] (dense, x and
-/// y of that shape). One row, a (outer, inner) position, per index; its n
-/// values run in order: the max, exp and a double sum, one scale.
+/// y of that shape), or with `log` its logarithm, x - max - log(sum), as
+/// ONNX LogSoftmax computes it (never log of an underflowed quotient). One
+/// row, a (outer, inner) position, per index; its n values run in order: the
+/// max, exp and a double sum, one scale (or one shift).
 struct SoftmaxKernel {
   const float *x;
   float *y;
   int64_t outer;
   int64_t n;
   int64_t inner;
+  bool log = false;
 
   QUILT_HD int64_t threads() const { return outer * inner; }
   QUILT_HD void row(int64_t o, int64_t i) const {
@@ -34,6 +37,12 @@ struct SoftmaxKernel {
       float e = expf(xs[k * inner] - top);
       ys[k * inner] = e;
       sum += e;
+    }
+    if (log) {
+      float shift = top + static_cast<float>(::log(sum));
+      for (int64_t k = 0; k < n; ++k)
+        ys[k * inner] = xs[k * inner] - shift;
+      return;
     }
     float scale = static_cast<float>(1.0 / sum);
     for (int64_t k = 0; k < n; ++k)
@@ -73,6 +82,15 @@ struct SoftmaxKernel {
             ys[k * inner + j] = e;
             sum[j] += e;
           }
+        if (log) {
+          float shift[kBlock];
+          for (int64_t j = 0; j < m; ++j)
+            shift[j] = top[j] + static_cast<float>(::log(sum[j]));
+          for (int64_t k = 0; k < n; ++k)
+            for (int64_t j = 0; j < m; ++j)
+              ys[k * inner + j] = xs[k * inner + j] - shift[j];
+          continue;
+        }
         float scale[kBlock];
         for (int64_t j = 0; j < m; ++j)
           scale[j] = static_cast<float>(1.0 / sum[j]);

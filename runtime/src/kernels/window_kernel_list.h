@@ -10,6 +10,7 @@
 #define QUILT_WINDOW_KERNELS(X)                                                                  \
   X(IndexMapKernel)                                                                              \
   X(ResizeKernel)                                                                                \
+  X(ResizeCubicKernel)                                                                           \
   X(PoolKernel)
 
 #endif // QUILT_RUNTIME_WINDOW_KERNEL_LIST_H
