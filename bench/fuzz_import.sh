@@ -18,6 +18,9 @@ OUT=${QUILT_FUZZ_OUT:-$BUILD/bench/fuzz_import}
 mkdir -p "$OUT/crashes"
 
 SEEDS=("$ROOT/test/Import" "$ROOT/test/Import/Inputs" "$ROOT/test/quiltc/Inputs")
+# ONNX's node tests (libonnx-testdata): one small model per op and attribute case.
+NODE_TESTS=/usr/share/libonnx-testdata/data/node
+[ -d "$NODE_TESTS" ] && SEEDS+=("$NODE_TESTS")
 # The end-to-end models (torch exports) are the richest seeds; ctest's
 # e2e_generate_models writes them.
 if compgen -G "$BUILD/test/e2e/models/*.onnx" > /dev/null; then
@@ -44,7 +47,8 @@ while [ "$start" -lt "$MUTANTS" ]; do
     tail -1 "$log"
     break
   fi
-  # The handler's line names the mutant: "... CRASH on mutant K of --seed=S (...)".
+  # The handler's line names the mutant: "... CRASH on mutant K of --seed=S (...)"
+  # (or HANG (over the --timeout) on mutant K ...).
   line=$(grep -E 'quilt-fuzz-import: (HANG|CRASH)' "$log" | tail -1)
   mutant=$(sed -E 's/.* on mutant ([0-9]+) .*/\1/' <<< "$line")
   if ! [[ "$mutant" =~ ^[0-9]+$ ]]; then
@@ -54,7 +58,8 @@ while [ "$start" -lt "$MUTANTS" ]; do
   fi
   if grep -q HANG <<< "$line"; then hangs=$((hangs + 1)); else crashes=$((crashes + 1)); fi
   cp "$OUT/candidate.onnx" "$OUT/crashes/mutant-$mutant.onnx"
-  echo "fuzz_import: $(sed -E 's/;.*//' <<< "$line") -> $OUT/crashes/mutant-$mutant.onnx" >&2
+  echo "fuzz_import: $(sed -E 's/^quilt-fuzz-import: (CRASH|HANG).* on (mutant [0-9]+).*/\1 on \2/' <<< "$line")" \
+       "-> $OUT/crashes/mutant-$mutant.onnx" >&2
   start=$((mutant + 1))
 done
 ended=$(date +%s.%N)

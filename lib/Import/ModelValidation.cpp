@@ -1,6 +1,7 @@
 //===- ModelValidation.cpp - what libonnx assumes of an untrusted model ----===//
 //
-// Two layers. validateModel checks the graph as written (declared dims).
+// Two layers. validateModel checks the graph as written (declared dims, the
+// bytes of every tensor).
 // The guards check each node when ONNX's inference reaches it, with the
 // shapes inferred so far: they wrap the inference and data-propagation
 // functions of every schema in ONNX's registry once per process, and throw
@@ -81,7 +82,7 @@ const onnx::TensorShapeProto *inputShape(const onnx::InferenceContext &ctx, size
   return &type->tensor_type().shape();
 }
 
-/// Checks dims against the bounds; "" when they hold.
+/// What is wrong with the dims ("a negative dim -3"); "" when they hold.
 std::string checkDims(const onnx::TensorShapeProto &shape) {
   int64_t elements = 1;
   for (const auto &dim : shape.dim()) {
@@ -89,9 +90,9 @@ std::string checkDims(const onnx::TensorShapeProto &shape) {
       continue;
     int64_t d = dim.dim_value();
     if (d < 0)
-      return "dim " + std::to_string(d) + " is negative";
+      return "a negative dim " + std::to_string(d);
     if (d > kMaxDim)
-      return "dim " + std::to_string(d) + " is larger than 2^32";
+      return "a dim " + std::to_string(d) + " larger than 2^32";
     if (d > 0 && elements > kMaxElements / d)
       return "more than 2^40 elements";
     elements *= d;
@@ -143,13 +144,26 @@ void checkWindowOp(const std::string &opType, const onnx::InferenceContext &ctx)
       refuse(opType, ctx, "group " + std::to_string(group->i()) + " is not positive");
 }
 
-/// What every node's inference may assume: its input shapes are sane.
+/// What every node's inference may assume: its inputs are tensors (the
+/// functions read tensor_type() of a value typed as nothing, or as a
+/// sequence), and their shapes are sane.
 void checkInputs(const std::string &opType, const onnx::InferenceContext &ctx) {
+  for (size_t i = 0; i < ctx.getNumInputs(); ++i) {
+    const onnx::TypeProto *type = ctx.getInputType(i);
+    if (!type || type->has_tensor_type())
+      continue;
+    const char *kind = type->has_sequence_type()        ? "a sequence"
+                       : type->has_optional_type()      ? "an optional"
+                       : type->has_map_type()           ? "a map"
+                       : type->has_sparse_tensor_type() ? "a sparse tensor"
+                                                        : "of no type";
+    refuse(opType, ctx, "input " + std::to_string(i) + " is " + kind + ", not a tensor");
+  }
   for (size_t i = 0; i < ctx.getNumInputs(); ++i)
     if (const onnx::TensorShapeProto *shape = inputShape(ctx, i)) {
       std::string problem = checkDims(*shape);
       if (!problem.empty())
-        refuse(opType, ctx, "input " + std::to_string(i) + ": " + problem);
+        refuse(opType, ctx, "input " + std::to_string(i) + " has " + problem);
     }
 }
 
@@ -161,8 +175,41 @@ void checkOutputs(const std::string &opType, onnx::InferenceContext &ctx) {
       continue;
     std::string problem = checkDims(type->tensor_type().shape());
     if (!problem.empty())
-      refuse(opType, ctx, "output " + std::to_string(i) + " would have a " + problem +
+      refuse(opType, ctx, "output " + std::to_string(i) + " would have " + problem +
                               " (its window or shape does not fit the input)");
+  }
+}
+
+/// Gemm (opset 6) reads both operands' dims 0 and 1 without checking that
+/// they are matrices.
+void checkGemm(const std::string &opType, const onnx::InferenceContext &ctx) {
+  if (opType != "Gemm")
+    return;
+  for (size_t i = 0; i < 2; ++i)
+    if (const onnx::TensorShapeProto *shape = inputShape(ctx, i))
+      if (shape->dim_size() != 2)
+        refuse(opType, ctx, "input " + std::to_string(i) + " has rank " +
+                                std::to_string(shape->dim_size()) + ", not 2");
+}
+
+/// Inputs that hold a shape, pads or axes: ONNX's inference makes a tensor
+/// of as many dims as they have values, even when it does not know the
+/// values (a ConstantOfShape of a 2^31-value shape built 2^31 unknown dims).
+void checkShapeInputs(const std::string &opType, const onnx::InferenceContext &ctx) {
+  constexpr int64_t kMaxRank = 64;
+  static const std::pair<const char *, size_t> shapeInputs[] = {
+      {"ConstantOfShape", 0}, {"Expand", 1}, {"Reshape", 1},   {"Tile", 1},      {"Upsample", 1},
+      {"Resize", 2},          {"Resize", 3}, {"Pad", 1},       {"Unsqueeze", 1}, {"Squeeze", 1},
+      {"Slice", 1},           {"Slice", 2},  {"Slice", 3},     {"Slice", 4},     {"ReduceSum", 1}};
+  for (const auto &[op, index] : shapeInputs) {
+    if (opType != op)
+      continue;
+    const onnx::TensorShapeProto *shape = inputShape(ctx, index);
+    if (shape && shape->dim_size() == 1 && shape->dim(0).has_dim_value() &&
+        shape->dim(0).dim_value() > kMaxRank)
+      refuse(opType, ctx, "input " + std::to_string(index) + " holds " +
+                              std::to_string(shape->dim(0).dim_value()) +
+                              " dims or axes; Quilt compiles tensors of at most 64 dims");
   }
 }
 
@@ -171,17 +218,47 @@ void checkOutputs(const std::string &opType, onnx::InferenceContext &ctx) {
 /// gets the loosest bound any op allows ([-r-1, r], OneHot's); the ops that
 /// index dims by it get [-r, r).
 void checkAxis(const std::string &opType, const onnx::InferenceContext &ctx) {
-  const onnx::AttributeProto *axis = ctx.getAttribute("axis");
   const onnx::TensorShapeProto *x = inputShape(ctx, 0);
-  if (!axis || !x || axis->type() != onnx::AttributeProto::INT)
+  if (!x)
     return;
-  int64_t rank = x->dim_size(), a = axis->i();
-  static const char *const indexing[] = {"LayerNormalization", "Concat", "Split", "Gather",
-                                         "GatherElements", "ArgMax", "ArgMin", "DFT"};
-  bool strict = std::find(std::begin(indexing), std::end(indexing), opType) != std::end(indexing);
-  if (strict ? (a < -rank || a >= rank) : (a < -rank - 1 || a > rank))
+  // The ops that index dims by the axis, with the axis they default to.
+  static const std::pair<const char *, int64_t> indexing[] = {
+      {"LayerNormalization", -1}, {"Concat", 0}, {"Split", 0},  {"Gather", 0},
+      {"GatherElements", 0},      {"ArgMax", 0}, {"ArgMin", 0}, {"DFT", 1}};
+  auto strict = std::find_if(std::begin(indexing), std::end(indexing),
+                             [&](const auto &entry) { return opType == entry.first; });
+  const onnx::AttributeProto *axis = ctx.getAttribute("axis");
+  if (axis && axis->type() != onnx::AttributeProto::INT)
+    return;
+  if (!axis && strict == std::end(indexing))
+    return;
+  int64_t rank = x->dim_size(), a = axis ? axis->i() : strict->second;
+  if (strict != std::end(indexing) ? (a < -rank || a >= rank) : (a < -rank - 1 || a > rank))
     refuse(opType, ctx, "axis " + std::to_string(a) + " is out of range for rank " +
                             std::to_string(rank));
+}
+
+/// Integer attributes: ONNX's inference multiplies and divides by them
+/// (DepthToSpace divides the channels by blocksize squared, which a
+/// blocksize of 2^40 makes zero). One int beyond 2^32 is no size, axis or
+/// count of any model; Constant's value_int is data, not a parameter.
+void checkIntAttributes(const std::string &opType, const onnx::InferenceContext &ctx) {
+  if (opType == "Constant")
+    return;
+  for (const char *name : {"blocksize", "group", "axis", "batch_dims", "k", "num_outputs",
+                           "keepdims", "to", "upper", "exclusive", "reverse", "ceil_mode",
+                           "count_include_pad", "p", "storage_order", "allowzero", "start",
+                           "end", "onesided", "inverse", "select_last_index", "stash_type"}) {
+    const onnx::AttributeProto *attr = ctx.getAttribute(name);
+    if (attr && attr->type() == onnx::AttributeProto::INT &&
+        (attr->i() > kMaxDim || attr->i() < -kMaxDim))
+      refuse(opType, ctx, std::string("attribute '") + name + "' value " +
+                              std::to_string(attr->i()) + " is out of range");
+  }
+  if (opType == "DepthToSpace" || opType == "SpaceToDepth")
+    if (const onnx::AttributeProto *blocksize = ctx.getAttribute("blocksize"))
+      if (blocksize->i() < 1 || blocksize->i() > (int64_t(1) << 16))
+        refuse(opType, ctx, "blocksize " + std::to_string(blocksize->i()) + " is out of range");
 }
 
 /// Whether ONNX's data propagation (shape values computed through Shape,
@@ -190,8 +267,6 @@ void checkAxis(const std::string &opType, const onnx::InferenceContext &ctx) {
 /// unchecked. Where it may not, the values stay unknown, as they would for
 /// any computed tensor.
 bool mayPropagate(const std::string &opType, onnx::DataPropagationContext &ctx) {
-  // Shape's propagation reads its input's type unchecked; an input whose
-  // inference failed has none.
   if (ctx.getNumInputs() == 0 || !ctx.getInputType(0) || !ctx.getInputType(0)->has_tensor_type())
     return false;
   if (opType == "Add" || opType == "Sub" || opType == "Mul" || opType == "Div") {
@@ -240,7 +315,10 @@ void armGuards() {
         onnx::InferenceFunction original = schema->GetTypeAndShapeInferenceFunction();
         schema->TypeAndShapeInferenceFunction([original, opType, window](onnx::InferenceContext &ctx) {
           checkInputs(opType, ctx);
+          checkIntAttributes(opType, ctx);
           checkAxis(opType, ctx);
+          checkGemm(opType, ctx);
+          checkShapeInputs(opType, ctx);
           if (window)
             checkWindowOp(opType, ctx);
           original(ctx);
@@ -266,7 +344,7 @@ bool checkDeclaredShapes(const onnx::GraphProto &graph, std::string &error) {
         continue;
       std::string problem = checkDims(info.type().tensor_type().shape());
       if (!problem.empty()) {
-        error = "value '" + info.name() + "': " + problem;
+        error = "value '" + info.name() + "' has " + problem;
         return false;
       }
     }

@@ -846,6 +846,11 @@ LogicalResult Importer::importSplit(const Node &node) {
     auto type = outputType(node, k);
     if (failed(type))
       return failure();
+    // The output's type may be one the file declares against ONNX's inference.
+    if (type->getRank() != rank)
+      return fail(node, "output '" + node.outputs[k] + "' has rank " +
+                            std::to_string(type->getRank()) + ", the input " +
+                            std::to_string(rank));
     SmallVector<int64_t> begin(rank, 0), stride(rank, 1);
     begin[axis] = offset;
     offset += type->getDimSize(axis);
@@ -1015,6 +1020,10 @@ LogicalResult Importer::importTrilu(const Node &node) {
   }
   bool upper = intAttr(node, "upper", 1) != 0;
   int64_t rows = type->getDimSize(rank - 2), cols = type->getDimSize(rank - 1);
+  // The mask is a constant like any folded one, and bounded like them.
+  if (rows * cols > kMaxFoldedElements)
+    return fail(node, "its " + std::to_string(rows) + "x" + std::to_string(cols) +
+                          " mask is larger than the 2^24 elements Quilt builds as a constant");
   Tensor mask;
   mask.type = ElementType::Float;
   mask.dims.assign(rank, 1);
@@ -1579,13 +1588,14 @@ LogicalResult Importer::importExpand(const Node &node) {
     values[node.outputs[0]] = xb;
     return success();
   }
-  // x + zeros, the zeros only as large as the dims x broadcasts along.
-  Tensor zeros;
-  zeros.type = ElementType::Float;
+  // x + zeros, the zeros only as large as the dims x broadcasts along; a
+  // splat, so that a huge target shape costs no memory here.
+  SmallVector<int64_t> zerosShape;
   for (int64_t d = 0; d < type->getRank(); ++d)
-    zeros.dims.push_back(xType.getDimSize(d) == type->getDimSize(d) ? 1 : type->getDimSize(d));
-  zeros.floats.assign(zeros.numElements(), 0.f);
-  values[node.outputs[0]] = AddOp::create(b, loc, *type, xb, materialize(zeros, loc));
+    zerosShape.push_back(xType.getDimSize(d) == type->getDimSize(d) ? 1 : type->getDimSize(d));
+  auto zerosType = RankedTensorType::get(zerosShape, b.getF32Type());
+  Value zeros = ConstantOp::create(b, loc, zerosType, DenseElementsAttr::get(zerosType, 0.f));
+  values[node.outputs[0]] = AddOp::create(b, loc, *type, xb, zeros);
   return success();
 }
 

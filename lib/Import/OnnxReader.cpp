@@ -79,7 +79,9 @@ static ElementType convertType(int32_t type) {
 
 template <typename T> static std::vector<T> rawValues(const std::string &raw) {
   std::vector<T> values(raw.size() / sizeof(T));
-  std::memcpy(values.data(), raw.data(), values.size() * sizeof(T));
+  // memcpy from or to the null data of an empty vector is undefined, even for 0 bytes.
+  if (!values.empty())
+    std::memcpy(values.data(), raw.data(), values.size() * sizeof(T));
   return values;
 }
 

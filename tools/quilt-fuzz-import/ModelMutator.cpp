@@ -162,7 +162,11 @@ bool ModelMutator::Impl::addFile(const std::string &path, std::string &error) {
     return false;
   }
   Model model;
-  model.origin = path.substr(path.find_last_of('/') + 1);
+  // The file's name, or its directory's for ONNX's test/model.onnx layout.
+  size_t slash = path.find_last_of('/');
+  model.origin = path.substr(slash + 1);
+  if (model.origin == "model.onnx" && slash != std::string::npos && slash > 0)
+    model.origin = path.substr(path.find_last_of('/', slash - 1) + 1);
   try {
     if (endsWith(path, ".onnxtext")) {
       auto status = onnx::OnnxParser::Parse(model.proto, buffer.str().c_str());
@@ -201,8 +205,12 @@ bool ModelMutator::addSeeds(const std::string &path, std::string &error) {
   std::vector<std::string> files;
   while (dirent *entry = readdir(dir)) {
     std::string name = entry->d_name;
+    struct stat sub;
     if (endsWith(name, ".onnx") || endsWith(name, ".onnxtext"))
       files.push_back(path + "/" + name);
+    else if (name != "." && name != ".." &&
+             stat((path + "/" + name + "/model.onnx").c_str(), &sub) == 0)
+      files.push_back(path + "/" + name + "/model.onnx"); // ONNX's backend test layout
   }
   closedir(dir);
   // Directory order differs between file systems; the seeds' order must not.
@@ -355,7 +363,9 @@ bool ModelMutator::Impl::changeDims(onnx::ModelProto &m, Rng &rng, std::string &
     what = "tensor '" + t->name() + "'";
     if (t->dims_size() && chance(rng, 60)) {
       int d = static_cast<int>(pick(rng, t->dims_size()));
-      int64_t v = chance(rng, 50) ? t->dims(d) + (chance(rng, 50) ? 1 : -1) : oddInt(rng);
+      int64_t v = chance(rng, 50) && std::abs(t->dims(d)) < (int64_t(1) << 40)
+                      ? t->dims(d) + (chance(rng, 50) ? 1 : -1)
+                      : oddInt(rng);
       t->set_dims(d, v);
       what += ": dim " + std::to_string(d) + " = " + std::to_string(v);
     } else if (chance(rng, 50)) {
@@ -792,20 +802,25 @@ bool ModelMutator::Impl::changeTensorValue(onnx::ModelProto &m, Rng &rng, std::s
     for (auto &a : *n.mutable_attribute())
       if (a.has_t())
         small.push_back(a.mutable_t());
+  // Elements, or 0 beyond 64 (dims the mutants made huge must not overflow).
+  auto elements = [](const onnx::TensorProto *t) -> int64_t {
+    int64_t n = 1;
+    for (int64_t d : t->dims()) {
+      if (d < 0 || d > 64)
+        return 0;
+      n *= d;
+      if (n > 64)
+        return 0;
+    }
+    return n;
+  };
   small.erase(std::remove_if(small.begin(), small.end(),
-                             [](const onnx::TensorProto *t) {
-                               int64_t n = 1;
-                               for (int64_t d : t->dims())
-                                 n *= d;
-                               return n < 1 || n > 64;
-                             }),
+                             [&](const onnx::TensorProto *t) { return elements(t) < 1; }),
               small.end());
   if (small.empty())
     return false;
   onnx::TensorProto &t = *small[pick(rng, small.size())];
-  int64_t n = 1;
-  for (int64_t d : t.dims())
-    n *= d;
+  int64_t n = elements(&t);
   size_t k = pick(rng, static_cast<size_t>(n));
   what = "value " + std::to_string(k) + " of tensor '" + t.name() + "'";
   switch (t.data_type()) {

@@ -22,8 +22,9 @@ public:
   ~ModelMutator();
 
   /// Adds a seed: a .onnx or .onnxtext file, or a directory whose .onnx and
-  /// .onnxtext files (not recursively) are all seeds. False with one line in
-  /// `error` when a file cannot be read or parsed.
+  /// .onnxtext files, and the model.onnx of its subdirectories (ONNX's
+  /// backend node tests), are all seeds. False with one line in `error` when
+  /// a file cannot be read or parsed.
   bool addSeeds(const std::string &path, std::string &error);
   size_t numSeeds() const;
 

@@ -6,11 +6,11 @@
 // Derives mutants from real models (ModelMutator.h) and runs each through
 // what quiltc runs on an untrusted file: the reader (ONNX's checker and
 // shape inference, constant folding), the importer and, by default, the
-// passes up to partitioning on 2 ranks. Every mutant must either compile or
-// be refused with one line naming the file; a crash kills the process, so
-// each mutant is written to --crash-file before it is imported, and the
-// signal handler names it (and `quiltc` reproduces it). A mutant that runs
-// longer than --timeout is reported as a hang the same way.
+// passes up to partitioning (on 2, 3 and 2x2 ranks in turn). Every mutant
+// must either compile or be refused with one line naming the file; a crash
+// kills the process, so each mutant is written to --crash-file before it is
+// imported, and the signal handler names it (and `quiltc` reproduces it). A
+// mutant that runs longer than --timeout is reported as a hang the same way.
 //
 //===----------------------------------------------------------------------===//
 #include "ModelMutator.h"
@@ -95,26 +95,28 @@ static cl::opt<bool> histogram("histogram",
                                cl::desc("Print how often each kind of error refused a mutant"),
                                cl::init(false), cl::cat(fuzzCategory));
 
-// What the crash and hang handlers print: set before each mutant runs, so
-// the handlers only write a prepared buffer.
+// What the crash and hang handlers print after their first words: set
+// before each mutant runs, so the handlers only write prepared buffers.
 static char crashMessage[4096];
+
+static void writeMessage(const char *prefix) {
+  ssize_t ignored = write(STDERR_FILENO, prefix, strlen(prefix));
+  ignored = write(STDERR_FILENO, crashMessage, strlen(crashMessage));
+  (void)ignored;
+}
 
 static struct sigaction previousAction[NSIG];
 
 /// Names the mutant first (a corrupted heap may kill LLVM's stack dump that
 /// follows), then hands the signal to the handler installed before.
 static void reportCrash(int sig) {
-  ssize_t ignored = write(STDERR_FILENO, crashMessage, strlen(crashMessage));
-  (void)ignored;
+  writeMessage("quilt-fuzz-import: CRASH on ");
   sigaction(sig, &previousAction[sig], nullptr);
   raise(sig);
 }
 
 static void reportHang(int) {
-  static const char prefix[] = "quilt-fuzz-import: HANG (over the --timeout): ";
-  ssize_t ignored = write(STDERR_FILENO, prefix, sizeof(prefix) - 1);
-  ignored = write(STDERR_FILENO, crashMessage, strlen(crashMessage));
-  (void)ignored;
+  writeMessage("quilt-fuzz-import: HANG (over the --timeout) on ");
   _exit(3);
 }
 
@@ -226,7 +228,7 @@ bool writeFile(const std::string &path, const std::string &bytes) {
 void prepareCrashMessage(const std::string &what, const std::string &path,
                          const std::string &mesh) {
   snprintf(crashMessage, sizeof(crashMessage),
-           "quilt-fuzz-import: CRASH on %s; the model is in %s; reproduce with "
+           "%s; the model is in %s; reproduce with "
            "`quilt-fuzz-import --run --mesh=%s %s` or `quiltc %s --mesh=%s "
            "--compile-to=partition -o -`\n",
            what.c_str(), path.c_str(), mesh.c_str(), path.c_str(), path.c_str(), mesh.c_str());

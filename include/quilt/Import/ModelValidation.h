@@ -22,10 +22,10 @@ namespace quilt::onnx_model {
 
 /// Checks what ONNX's checker and shape inference take for granted of
 /// `model`, and arms the per-node guards for the shape inference that
-/// follows (a guard that fails throws a std::runtime_error naming the node,
-/// which leaves the inference like ONNX's own errors do). Call before
-/// onnx::checker::check_model. False with one line in `error` naming the
-/// value or node.
+/// follows: a guard that fails throws a std::runtime_error naming the node,
+/// which ends the inference (the reader reports it as an invalid model).
+/// Call before onnx::checker::check_model. False with one line in `error`
+/// naming the value or node.
 bool validateModel(const onnx::ModelProto &model, std::string &error);
 
 } // namespace quilt::onnx_model

@@ -36,22 +36,19 @@ write("raw_data_short",
       [helper.make_node("Constant", [], ["shape"], name="c", value=short),
        helper.make_node("Reshape", ["input", "shape"], ["output"])],
       [vi("input", [2, 3, 4])], [vi("output", [2, 3, 4])])
-# LayerNormalization's inference indexes the input's dims by the axis.
+# LayerNormalization's inference writes the mean's dims from the axis on.
 write("layernorm_scalar",
-      [helper.make_node("LayerNormalization", ["k", "g"], ["output"], axis=-1)],
-      [vi("k", [])], [vi("output", [])], [weights("g", [6])], opset=17)
-# Shape's data propagation reads its input's type, which an undefined dtype leaves unset.
+      [helper.make_node("LayerNormalization", ["k", "g"], ["output", "mean", "rstd"], axis=-1)],
+      [vi("k", [])], [vi("output", []), vi("mean", []), vi("rstd", [])], [weights("g", [6])],
+      opset=17)
+# Shape-15's data propagation reads its input's type, which a node whose own
+# inference failed (a Relu of an input of undefined dtype) leaves unset.
 write("shape_untyped",
-      [helper.make_node("Shape", ["x"], ["s"]),
+      [helper.make_node("Relu", ["x"], ["r"]),
+       helper.make_node("Shape", ["r"], ["s"]),
        helper.make_node("Reshape", ["input", "s"], ["output"])],
-      [vi("input", [2, 3]), vi("x", [2, 3], TensorProto.UNDEFINED)], [vi("output", [2, 3])])
-# Add's data propagation broadcasts the shorter operand by reading its dim 0.
-empty = numpy_helper.from_array(np.zeros([0], np.int64), "empty")
-write("add_empty_shape",
-      [helper.make_node("Shape", ["input"], ["s"]),
-       helper.make_node("Add", ["s", "empty"], ["t"]),
-       helper.make_node("Reshape", ["input", "t"], ["output"])],
-      [vi("input", [2, 3, 4, 5])], [vi("output", [2, 3, 4, 5])], [empty])
+      [vi("input", [2, 3]), vi("x", [2, 3], TensorProto.UNDEFINED)], [vi("output", [2, 3])],
+      opset=17)
 # A declared output shape ONNX's inference could not replace (the operands do
 # not fit): the importer must not index the operands' dims by it.
 write("matmul_declared_rank", [helper.make_node("MatMul", ["input", "w"], ["m"], name="mix"),
@@ -63,3 +60,20 @@ write("resize_empty", [helper.make_node("Resize", ["input", "", "", "sizes"], ["
       [vi("input", [0, 2, 4, 4])], [vi("output", [0, 2, 8, 8])], [sizes])
 write("negative_dim", [helper.make_node("Relu", ["input"], ["output"])],
       [vi("input", [1, -3])], [vi("output", [1, -3])])
+# DepthToSpace's inference divides the channels by blocksize squared (0 for 2^40).
+write("depth_to_space_blocksize",
+      [helper.make_node("DepthToSpace", ["input"], ["output"], blocksize=2 ** 40, mode="CRD")],
+      [vi("input", [1, 8, 4, 6])], [vi("output", [1, 2, 8, 12])])
+# Trilu's mask is a constant as large as the matrix: 4 x 2^31 floats took minutes.
+write("trilu_huge", [helper.make_node("Trilu", ["input"], ["output"])],
+      [vi("input", [4, 2 ** 31 - 1])], [vi("output", [4, 2 ** 31 - 1])], opset=14)
+# Gemm-6's inference reads dims 0 and 1 of both operands, a scalar B has none.
+scalar_b = numpy_helper.from_array(np.array(2.0, np.float32), "b")
+write("gemm_scalar", [helper.make_node("Gemm", ["input", "b", "c"], ["output"])],
+      [vi("input", [3, 7])], [vi("output", [3, 4])], [scalar_b, weights("c", [3, 4])], opset=6)
+# ConstantOfShape of a computed shape of 2^31 - 1 values: ONNX made a tensor of that many dims.
+write("constant_of_shape_rank",
+      [helper.make_node("ConstantOfShape", ["s"], ["c"]),
+       helper.make_node("Add", ["input", "c"], ["output"])],
+      [vi("input", [2, 3]), vi("s", [2 ** 31 - 1], TensorProto.INT64)], [vi("output", [2, 3])],
+      opset=9)
