@@ -8,6 +8,7 @@
 #include "quilt/Import/ConstantEvaluator.h"
 #include "quilt/Import/ModelValidation.h"
 #include "quilt/Import/ShapeInference.h"
+#include "quilt/dtypes.h"
 
 #include <onnx/checker.h>
 #include <onnx/defs/parser.h>
@@ -42,39 +43,43 @@ static bool validDims(const std::vector<int64_t> &dims) {
   return true;
 }
 
+/// The element types and their ONNX TensorProto types.
+static const std::pair<ElementType, int32_t> kOnnxTypes[] = {
+    {ElementType::Float, onnx::TensorProto::FLOAT},     {ElementType::Int64, onnx::TensorProto::INT64},
+    {ElementType::Int32, onnx::TensorProto::INT32},     {ElementType::Double, onnx::TensorProto::DOUBLE},
+    {ElementType::Bool, onnx::TensorProto::BOOL},       {ElementType::UInt8, onnx::TensorProto::UINT8},
+    {ElementType::Int8, onnx::TensorProto::INT8},       {ElementType::UInt16, onnx::TensorProto::UINT16},
+    {ElementType::Int16, onnx::TensorProto::INT16},     {ElementType::UInt32, onnx::TensorProto::UINT32},
+    {ElementType::UInt64, onnx::TensorProto::UINT64},   {ElementType::Float16, onnx::TensorProto::FLOAT16}};
+
+/// The dtypes of quilt/dtypes.h, one per element type but Other.
+static const std::pair<ElementType, NpyDtype> kEdgeDtypes[] = {
+    {ElementType::Float, NpyDtype::Float32},  {ElementType::Int64, NpyDtype::Int64},
+    {ElementType::Int32, NpyDtype::Int32},    {ElementType::Double, NpyDtype::Float64},
+    {ElementType::Bool, NpyDtype::Bool},      {ElementType::UInt8, NpyDtype::UInt8},
+    {ElementType::Int8, NpyDtype::Int8},      {ElementType::UInt16, NpyDtype::UInt16},
+    {ElementType::Int16, NpyDtype::Int16},    {ElementType::UInt32, NpyDtype::UInt32},
+    {ElementType::UInt64, NpyDtype::UInt64},  {ElementType::Float16, NpyDtype::Float16}};
+
 const char *elementTypeName(ElementType type) {
-  switch (type) {
-  case ElementType::Float:
-    return "float32";
-  case ElementType::Int64:
-    return "int64";
-  case ElementType::Int32:
-    return "int32";
-  case ElementType::Double:
-    return "float64";
-  case ElementType::Bool:
-    return "bool";
-  case ElementType::Other:
-    break;
-  }
+  for (const auto &[t, dtype] : kEdgeDtypes)
+    if (t == type)
+      return dtypeName(dtype);
   return "an unsupported element type";
 }
 
 static ElementType convertType(int32_t type) {
-  switch (type) {
-  case onnx::TensorProto::FLOAT:
-    return ElementType::Float;
-  case onnx::TensorProto::INT64:
-    return ElementType::Int64;
-  case onnx::TensorProto::INT32:
-    return ElementType::Int32;
-  case onnx::TensorProto::DOUBLE:
-    return ElementType::Double;
-  case onnx::TensorProto::BOOL:
-    return ElementType::Bool;
-  default:
-    return ElementType::Other;
-  }
+  for (const auto &[t, onnxType] : kOnnxTypes)
+    if (onnxType == type)
+      return t;
+  return ElementType::Other;
+}
+
+static int32_t onnxTypeOf(ElementType type) {
+  for (const auto &[t, onnxType] : kOnnxTypes)
+    if (t == type)
+      return onnxType;
+  return onnx::TensorProto::UNDEFINED;
 }
 
 template <typename T> static std::vector<T> rawValues(const std::string &raw) {
@@ -85,29 +90,7 @@ template <typename T> static std::vector<T> rawValues(const std::string &raw) {
   return values;
 }
 
-/// IEEE half and bfloat16 bit patterns to float.
-static float halfToFloat(uint16_t h) {
-  uint32_t sign = uint32_t(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-  uint32_t bits;
-  if (exponent == 0x1f) {
-    bits = sign | 0x7f800000u | (mantissa << 13); // inf, nan
-  } else if (exponent != 0) {
-    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-  } else if (mantissa == 0) {
-    bits = sign;
-  } else { // subnormal: normalize
-    int shift = 0;
-    while (!(mantissa & 0x400)) {
-      mantissa <<= 1;
-      ++shift;
-    }
-    bits = sign | uint32_t(113 - shift) << 23 | ((mantissa & 0x3ff) << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
+/// bfloat16 bit patterns to float (float16: quilt/dtypes.h).
 static float bfloat16ToFloat(uint16_t h) {
   uint32_t bits = uint32_t(h) << 16;
   float f;
@@ -126,8 +109,23 @@ static bool widenHalf(const onnx::TensorProto &proto, Tensor &out) {
   out.type = ElementType::Float;
   out.widenedFrom = bf16 ? "bfloat16" : "float16";
   for (uint16_t b : bits)
-    out.floats.push_back(bf16 ? bfloat16ToFloat(b) : halfToFloat(b));
+    out.floats.push_back(bf16 ? bfloat16ToFloat(b) : quilt::halfToFloat(b));
   return true;
+}
+
+/// The values of an integer tensor of element type T: its raw bytes, or
+/// `field` (int32_data or uint64_data, where ONNX keeps them).
+template <typename T, typename Field>
+static std::vector<int64_t> integerValues(const onnx::TensorProto &proto, const Field &field) {
+  std::vector<int64_t> out;
+  if (proto.has_raw_data()) {
+    std::vector<T> v = rawValues<T>(proto.raw_data());
+    out.assign(v.begin(), v.end());
+  } else {
+    for (auto x : field)
+      out.push_back(static_cast<int64_t>(static_cast<T>(x)));
+  }
+  return out;
 }
 
 static bool convertTensor(const onnx::TensorProto &proto, Tensor &out, std::string &error) {
@@ -176,13 +174,37 @@ static bool convertTensor(const onnx::TensorProto &proto, Tensor &out, std::stri
     out.ints.assign(v.begin(), v.end());
     break;
   }
+  // ONNX keeps 8- and 16-bit integers in int32_data, uint32 and uint64 in uint64_data.
+  case ElementType::UInt8:
+    out.ints = integerValues<uint8_t>(proto, proto.int32_data());
+    break;
+  case ElementType::Int8:
+    out.ints = integerValues<int8_t>(proto, proto.int32_data());
+    break;
+  case ElementType::UInt16:
+    out.ints = integerValues<uint16_t>(proto, proto.int32_data());
+    break;
+  case ElementType::Int16:
+    out.ints = integerValues<int16_t>(proto, proto.int32_data());
+    break;
+  case ElementType::UInt32:
+    out.ints = integerValues<uint32_t>(proto, proto.uint64_data());
+    break;
+  case ElementType::UInt64:
+    out.ints = integerValues<uint64_t>(proto, proto.uint64_data());
+    for (int64_t v : out.ints)
+      if (v < 0) {
+        error = "tensor '" + proto.name() + "' holds the uint64 value " +
+                std::to_string(static_cast<uint64_t>(v)) + ", 2^63 or more, which Quilt cannot hold";
+        return false;
+      }
+    break;
+  case ElementType::Float16: // widened to Float above
   case ElementType::Other:
     error = "tensor '" + proto.name() + "' has an unsupported element type";
     return false;
   }
-  size_t have = out.type == ElementType::Float || out.type == ElementType::Double
-                    ? out.floats.size()
-                    : out.ints.size();
+  size_t have = isFloatType(out.type) ? out.floats.size() : out.ints.size();
   if ((int64_t)have != out.numElements()) {
     error = "tensor '" + proto.name() + "' holds " + std::to_string(have) + " values for " +
             std::to_string(out.numElements()) + " elements (truncated file?)";
@@ -337,10 +359,24 @@ static onnx::TensorProto toProto(const Tensor &t, const std::string &name) {
     break;
   case ElementType::Int32:
   case ElementType::Bool:
-    proto.set_data_type(t.type == ElementType::Int32 ? onnx::TensorProto::INT32
-                                                     : onnx::TensorProto::BOOL);
+  case ElementType::UInt8:
+  case ElementType::Int8:
+  case ElementType::UInt16:
+  case ElementType::Int16:
+    proto.set_data_type(onnxTypeOf(t.type));
     for (int64_t v : t.ints)
       proto.add_int32_data(static_cast<int32_t>(v));
+    break;
+  case ElementType::UInt32:
+  case ElementType::UInt64:
+    proto.set_data_type(onnxTypeOf(t.type));
+    for (int64_t v : t.ints)
+      proto.add_uint64_data(static_cast<uint64_t>(v));
+    break;
+  case ElementType::Float16:
+    proto.set_data_type(onnx::TensorProto::FLOAT16);
+    for (float v : t.floats)
+      proto.add_int32_data(quilt::floatToHalf(v));
     break;
   case ElementType::Other:
     break;
@@ -515,9 +551,9 @@ bool readModel(const std::string &path, Graph &graph, std::string &error,
     for (const auto &opset : model.opset_import())
       if (opset.domain().empty() || opset.domain() == "ai.onnx")
         graph.opset = opset.version();
-    if (graph.opset > 17) {
+    if (graph.opset > kNewestOpset) {
       error = path + ": opset " + std::to_string(graph.opset) +
-              " is newer than the supported maximum 17";
+              " is newer than the supported maximum " + std::to_string(kNewestOpset);
       return false;
     }
     if (graph.opset == 0) {

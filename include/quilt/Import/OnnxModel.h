@@ -16,16 +16,55 @@
 
 namespace quilt::onnx_model {
 
-enum class ElementType { Float, Int64, Int32, Double, Bool, Other };
+/// The newest default-domain opset Quilt reads (ONNX 1.12's).
+constexpr int64_t kNewestOpset = 17;
+
+/// The element types Quilt reads. Quilt computes in float32; a model's
+/// inputs and outputs of these types convert at the edges
+/// (runtime/include/quilt/dtypes.h names them for compiler and runtime).
+enum class ElementType {
+  Float, Int64, Int32, Double, Bool, UInt8, Int8, UInt16, Int16, UInt32, UInt64, Float16, Other
+};
+
+/// Float, Double and Float16: their values live in Tensor::floats.
+inline bool isFloatType(ElementType t) {
+  return t == ElementType::Float || t == ElementType::Double || t == ElementType::Float16;
+}
+/// The integer types (not Bool): their values live in Tensor::ints.
+inline bool isIntegerType(ElementType t) {
+  return !isFloatType(t) && t != ElementType::Bool && t != ElementType::Other;
+}
+/// `value` wrapped into integer type `t` modulo 2^bits (two's complement),
+/// as ONNX's integer arithmetic wraps; Int64 and UInt64 (which Quilt holds
+/// below 2^63) and every other type unchanged.
+inline int64_t wrapInteger(ElementType t, int64_t value) {
+  switch (t) {
+  case ElementType::Int32:
+    return static_cast<int32_t>(static_cast<uint32_t>(value));
+  case ElementType::UInt32:
+    return static_cast<uint32_t>(value);
+  case ElementType::Int16:
+    return static_cast<int16_t>(static_cast<uint16_t>(value));
+  case ElementType::UInt16:
+    return static_cast<uint16_t>(value);
+  case ElementType::Int8:
+    return static_cast<int8_t>(static_cast<uint8_t>(value));
+  case ElementType::UInt8:
+    return static_cast<uint8_t>(value);
+  default:
+    return value;
+  }
+}
 
 struct Tensor {
   std::string name;
   ElementType type = ElementType::Other;
   std::vector<int64_t> dims;
-  std::vector<float> floats;  ///< Float and Double tensors (Double rounded to float)
+  std::vector<float> floats;  ///< Float, Double and Float16 tensors (Double rounded to float)
   std::vector<double> doubles; ///< Double tensors at full precision
-  std::vector<int64_t> ints;  ///< Int64, Int32 and Bool tensors
-  /// "float16" or "bfloat16" for a tensor widened to Float when read.
+  std::vector<int64_t> ints;  ///< Bool and integer tensors (uint64 below 2^63)
+  /// "float16" or "bfloat16" for an initializer or constant widened to Float
+  /// when read.
   std::string widenedFrom;
   int64_t numElements() const;
 };
@@ -76,6 +115,8 @@ bool readModel(const std::string &path, Graph &graph, std::string &error,
                const std::function<bool(const Graph &, std::string &)> &validate = {},
                const InputShapes &inputShapes = {});
 
+/// The dtype name ("float32", "uint8", ... as quilt/dtypes.h lists them), or
+/// "an unsupported element type" for Other.
 const char *elementTypeName(ElementType type);
 
 } // namespace quilt::onnx_model
