@@ -20,6 +20,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <cstring>
+#include <optional>
 
 namespace quilt {
 #define GEN_PASS_DEF_QUILTLOWERTORUNTIME
@@ -53,6 +54,34 @@ static int64_t doubleBits(double value) {
   int64_t bits;
   std::memcpy(&bits, &value, sizeof(bits));
   return bits;
+}
+
+/// A splat constant larger than this is filled at run time (quilt_rt_fill)
+/// into the arena rather than stored value by value in the weights blob: an
+/// Expand to a huge shape must not cost its size in the compiler's memory and
+/// on disk.
+constexpr int64_t kFilledSplatElements = 1024;
+
+/// The value an op's result is filled with at run time: a large splat
+/// constant, or a rank's block of one (its shard_slice).
+static std::optional<float> filledSplat(Operation *op) {
+  if (auto slice = dyn_cast<ShardSliceOp>(op))
+    op = slice->getOperand(0).getDefiningOp();
+  auto constant = dyn_cast_or_null<ConstantOp>(op);
+  if (!constant)
+    return std::nullopt;
+  auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+  if (!dense || !dense.isSplat() || !dense.getElementType().isF32() ||
+      dense.getNumElements() <= kFilledSplatElements)
+    return std::nullopt;
+  return dense.getSplatValue<float>();
+}
+
+/// Whether a filled constant needs a buffer of its own: not when every user
+/// is a shard_slice, which fills its block itself.
+static bool needsOwnBuffer(ConstantOp constant) {
+  return llvm::any_of(constant->getUsers(),
+                      [](Operation *user) { return !isa<ShardSliceOp>(user); });
 }
 
 /// Layout words of one local tensor (runtime.h): rank, then 16 words per dim.
@@ -439,6 +468,11 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
     if (auto constant = dyn_cast<ConstantOp>(op)) {
       if (constant->use_empty())
         continue; // nothing reads it: keep it out of the weights file
+      if (filledSplat(constant)) {
+        if (needsOwnBuffer(constant))
+          request(constant.getResult(), step);
+        continue;
+      }
       auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
       if (!dense || !dense.getElementType().isF32())
         return constant.emitOpError("only f32 dense constants can become weights");
@@ -528,17 +562,29 @@ LogicalResult RuntimeLowering::emitRunFunction(func::FuncOp func) {
 
   int paramsCount = 0;
   for (Operation &op : func.getBody().front()) {
-    if (isa<ConstantOp, func::ReturnOp>(op))
+    if (isa<func::ReturnOp>(op))
+      continue;
+    if (auto constant = dyn_cast<ConstantOp>(op);
+        constant && (!filledSplat(constant) || !needsOwnBuffer(constant)))
       continue;
     // A reshape that reuses its operand's buffer moves no data.
     if (isa<ReshapeOp>(op) && placements.lookup(op.getResult(0)).offset ==
                                   placements.lookup(op.getOperand(0)).offset &&
         !placements.lookup(op.getOperand(0)).inWeights)
       continue;
-    auto call = kernelCall(&op, mesh);
+    std::optional<float> fillValue = filledSplat(&op);
+    // words: whether it is a shard_slice (reported as one), the value.
+    auto call = fillValue ? FailureOr<std::pair<StringRef, SmallVector<int64_t>>>(std::make_pair(
+                                StringRef("quilt_rt_fill"),
+                                SmallVector<int64_t>{isa<ShardSliceOp>(op) ? 1 : 0,
+                                                     doubleBits(*fillValue)}))
+                          : kernelCall(&op, mesh);
     if (failed(call))
       return failure();
-    SmallVector<Value> tensors(op.getOperands());
+    // A fill writes its result only (its constant operand has no buffer).
+    SmallVector<Value> tensors;
+    if (!fillValue)
+      llvm::append_range(tensors, op.getOperands());
     llvm::append_range(tensors, op.getResults());
     SmallVector<int64_t> words{(int64_t)tensors.size()};
     for (Value t : tensors)

@@ -1,14 +1,20 @@
 //===- ConstantEvaluator.cpp - import-time evaluation of static ONNX nodes -===//
 //
-// A small numpy over the five dtypes ONNX models build constants in. Values
-// live in one of two stores (int64 for integers and bools, double for
-// floats); float32 results are rounded to float after every op, so a folded
-// value is the one ONNX Runtime would compute. Anything outside the covered
+// A small numpy over the dtypes ONNX models build constants in (OnnxModel.h's
+// ElementType). Values live in one of two stores (int64 for integers and
+// bools, double for floats); float32 and float16 results are rounded after
+// every op and narrower integers wrap, so a folded value is the one ONNX
+// Runtime would compute. Unary ops on floats call the
+// runtime's unary kernel functions (quilt/unary_functions.h: float32 in
+// float, float64 in double), so a folded value is also the one Quilt
+// computes when the same op is not constant. Anything outside the covered
 // forms returns nullopt and the node stays in the graph for the importer to
 // accept or to reject by name.
 //
 //===----------------------------------------------------------------------===//
 #include "quilt/Import/ConstantEvaluator.h"
+#include "quilt/dtypes.h"
+#include "quilt/unary_functions.h"
 
 #include <algorithm>
 #include <climits>
@@ -25,9 +31,9 @@ namespace {
 struct Array {
   ElementType type = ElementType::Float;
   std::vector<int64_t> dims;
-  std::vector<double> reals;    ///< Float and Double
-  std::vector<int64_t> ints;    ///< Int64, Int32 and Bool
-  bool isReal() const { return type == ElementType::Float || type == ElementType::Double; }
+  std::vector<double> reals;    ///< Float, Double and Float16
+  std::vector<int64_t> ints;    ///< Bool and the integer types
+  bool isReal() const { return isFloatType(type); }
   int64_t size() const { return isReal() ? (int64_t)reals.size() : (int64_t)ints.size(); }
   double real(int64_t i) const { return isReal() ? reals[i] : (double)ints[i]; }
   int64_t integer(int64_t i) const { return isReal() ? (int64_t)reals[i] : ints[i]; }
@@ -35,7 +41,7 @@ struct Array {
 
 using Result = std::optional<Array>;
 
-bool isRealType(ElementType t) { return t == ElementType::Float || t == ElementType::Double; }
+bool isRealType(ElementType t) { return isFloatType(t); }
 
 int64_t product(const std::vector<int64_t> &dims) {
   int64_t n = 1;
@@ -62,18 +68,20 @@ Result makeArray(ElementType type, std::vector<int64_t> dims) {
   return a;
 }
 
-/// Stores `value` in the dtype of `a`: float32 rounds, int32 wraps, bool is 0/1.
+/// Stores `value` in the dtype of `a`: float32 and float16 round (float16
+/// through float32, as ONNX Runtime computes it), narrower integers wrap,
+/// bool is 0/1.
 void storeReal(Array &a, int64_t i, double value) {
   if (a.type == ElementType::Float)
     a.reals[i] = (double)(float)value;
+  else if (a.type == ElementType::Float16)
+    a.reals[i] = (double)halfToFloat(floatToHalf((float)value));
   else if (a.type == ElementType::Double)
     a.reals[i] = value;
   else if (a.type == ElementType::Bool)
     a.ints[i] = value != 0;
-  else if (a.type == ElementType::Int32)
-    a.ints[i] = (int32_t)(int64_t)value;
   else
-    a.ints[i] = (int64_t)value;
+    a.ints[i] = wrapInteger(a.type, (int64_t)value);
 }
 
 void storeInt(Array &a, int64_t i, int64_t value) {
@@ -81,10 +89,8 @@ void storeInt(Array &a, int64_t i, int64_t value) {
     storeReal(a, i, (double)value);
   else if (a.type == ElementType::Bool)
     a.ints[i] = value != 0;
-  else if (a.type == ElementType::Int32)
-    a.ints[i] = (int32_t)value;
   else
-    a.ints[i] = value;
+    a.ints[i] = wrapInteger(a.type, value);
 }
 
 /// Copies element `j` of `src` to element `i` of `dst` (same dtype).
@@ -179,7 +185,9 @@ bool validAxis(int64_t axis, int64_t rank) { return axis >= 0 && axis < rank; }
 
 Array fromTensor(const Tensor &t) {
   Array a;
-  a.type = t.type;
+  // A float16 initializer the reader widened computes as float16 again, so
+  // its folded results round as ONNX's do and keep ONNX's type.
+  a.type = t.type == ElementType::Float && t.widenedFrom == "float16" ? ElementType::Float16 : t.type;
   a.dims = t.dims;
   if (t.type == ElementType::Double && (int64_t)t.doubles.size() == t.numElements())
     a.reals = t.doubles;
@@ -208,14 +216,28 @@ std::optional<ElementType> typeFromOnnx(int64_t to) {
   switch (to) {
   case 1:
     return ElementType::Float;
+  case 2:
+    return ElementType::UInt8;
+  case 3:
+    return ElementType::Int8;
+  case 4:
+    return ElementType::UInt16;
+  case 5:
+    return ElementType::Int16;
   case 6:
     return ElementType::Int32;
   case 7:
     return ElementType::Int64;
   case 9:
     return ElementType::Bool;
+  case 10:
+    return ElementType::Float16;
   case 11:
     return ElementType::Double;
+  case 12:
+    return ElementType::UInt32;
+  case 13:
+    return ElementType::UInt64;
   default:
     return std::nullopt;
   }
@@ -241,6 +263,13 @@ private:
   int64_t intAttr(const std::string &name, int64_t dflt) const {
     const Attribute *a = attr(name);
     return a && a->kind == Attribute::Int ? a->i : dflt;
+  }
+  /// A float or int attribute as a number.
+  double numberAttr(const std::string &name, double dflt) const {
+    const Attribute *a = attr(name);
+    if (a && a->kind == Attribute::Float)
+      return a->f;
+    return a && a->kind == Attribute::Int ? (double)a->i : dflt;
   }
   /// Input `i` when it is present and constant; nullopt otherwise.
   std::optional<Array> in(size_t i) const {
@@ -296,10 +325,56 @@ private:
   const ShapeLookup &shapeOf;
 };
 
+/// A unary op the evaluator folds: its kind in the table the runtime's unary
+/// kernel computes with (quilt/unary_functions.h), the ONNX attributes that
+/// are the kind's parameters (alpha, beta) with their defaults, and whether
+/// it gives a bool (the predicates).
+struct UnaryFold {
+  int64_t kind;
+  std::vector<std::pair<const char *, double>> params = {};
+  bool predicate = false;
+};
+
+const std::map<std::string, UnaryFold> &unaryFolds() {
+  static const std::map<std::string, UnaryFold> folds = {
+      {"Neg", {QUILT_UNARY_NEG}},
+      {"Abs", {QUILT_UNARY_ABS}},
+      {"Sqrt", {QUILT_UNARY_SQRT}},
+      {"Exp", {QUILT_UNARY_EXP}},
+      {"Log", {QUILT_UNARY_LOG}},
+      {"Floor", {QUILT_UNARY_FLOOR}},
+      {"Ceil", {QUILT_UNARY_CEIL}},
+      {"Round", {QUILT_UNARY_ROUND}},
+      {"Reciprocal", {QUILT_UNARY_RECIPROCAL}},
+      {"Sign", {QUILT_UNARY_SIGN}},
+      {"Relu", {QUILT_UNARY_RELU}},
+      {"Sigmoid", {QUILT_UNARY_SIGMOID}},
+      {"Tanh", {QUILT_UNARY_TANH}},
+      {"Erf", {QUILT_UNARY_ERF}},
+      {"Sin", {QUILT_UNARY_SIN}},
+      {"Cos", {QUILT_UNARY_COS}},
+      {"Tan", {QUILT_UNARY_TAN}},
+      {"Asin", {QUILT_UNARY_ASIN}},
+      {"Acos", {QUILT_UNARY_ACOS}},
+      {"Atan", {QUILT_UNARY_ATAN}},
+      {"Sinh", {QUILT_UNARY_SINH}},
+      {"Cosh", {QUILT_UNARY_COSH}},
+      {"Asinh", {QUILT_UNARY_ASINH}},
+      {"Acosh", {QUILT_UNARY_ACOSH}},
+      {"Atanh", {QUILT_UNARY_ATANH}},
+      {"IsNaN", {QUILT_UNARY_IS_NAN, {}, true}},
+      {"IsInf", {QUILT_UNARY_IS_INF, {{"detect_negative", 1.0}, {"detect_positive", 1.0}}, true}},
+      {"Shrink", {QUILT_UNARY_SHRINK, {{"lambd", 0.5}, {"bias", 0.0}}}}};
+  return folds;
+}
+
 const std::set<std::string> &unaryOps() {
-  static const std::set<std::string> ops = {"Neg",  "Abs",  "Sqrt", "Exp",   "Log",        "Floor",
-                                            "Ceil", "Round", "Reciprocal", "Sign", "Not",   "Relu",
-                                            "Sigmoid", "Tanh", "Sin", "Cos",  "Erf",        "Identity"};
+  static const std::set<std::string> ops = [] {
+    std::set<std::string> names = {"Not", "Identity"};
+    for (const auto &entry : unaryFolds())
+      names.insert(entry.first);
+    return names;
+  }();
   return ops;
 }
 
@@ -423,6 +498,32 @@ Result Evaluator::cast(const Array &x) {
   return out;
 }
 
+/// The integer form of a unary kind ONNX defines on integers, or null. A
+/// negation that overflows (INT64_MIN) gives nullopt: the node stays.
+using IntegerUnary = std::optional<int64_t> (*)(int64_t);
+IntegerUnary integerUnary(int64_t kind) {
+  switch (kind) {
+  case QUILT_UNARY_NEG:
+    return [](int64_t v) -> std::optional<int64_t> {
+      return v == INT64_MIN ? std::nullopt : std::optional<int64_t>(-v);
+    };
+  case QUILT_UNARY_ABS:
+    return [](int64_t v) -> std::optional<int64_t> {
+      return v == INT64_MIN ? std::nullopt : std::optional<int64_t>(v < 0 ? -v : v);
+    };
+  case QUILT_UNARY_SIGN:
+    return [](int64_t v) -> std::optional<int64_t> { return (v > 0) - (v < 0); };
+  case QUILT_UNARY_RELU:
+    return [](int64_t v) -> std::optional<int64_t> { return std::max<int64_t>(v, 0); };
+  case QUILT_UNARY_FLOOR:
+  case QUILT_UNARY_CEIL:
+  case QUILT_UNARY_ROUND:
+    return [](int64_t v) -> std::optional<int64_t> { return v; };
+  default:
+    return nullptr; // float-only ops
+  }
+}
+
 Result Evaluator::unary(const Array &x) {
   const std::string &op = node.opType;
   if (op == "Identity")
@@ -435,136 +536,175 @@ Result Evaluator::unary(const Array &x) {
       v = !v;
     return out;
   }
-  Array out = x;
+  const UnaryFold &fold = unaryFolds().at(op);
   if (!x.isReal()) {
-    if (x.type == ElementType::Bool)
+    IntegerUnary fn = integerUnary(fold.kind);
+    if (x.type == ElementType::Bool || fold.predicate || !fn)
       return std::nullopt;
+    Array out = x;
     for (int64_t &v : out.ints) {
-      if (op == "Neg" && v != INT64_MIN)
-        v = -v;
-      else if (op == "Abs" && v != INT64_MIN)
-        v = v < 0 ? -v : v;
-      else if (op == "Sign")
-        v = (v > 0) - (v < 0);
-      else if (op == "Relu")
-        v = std::max<int64_t>(v, 0);
-      else if (op != "Floor" && op != "Ceil" && op != "Round")
-        return std::nullopt; // float-only ops, or overflow
+      std::optional<int64_t> r = fn(v);
+      if (!r)
+        return std::nullopt;
+      v = wrapInteger(x.type, *r);
     }
-    if (x.type == ElementType::Int32)
-      for (int64_t &v : out.ints)
-        v = (int32_t)v;
     return out;
   }
-  for (int64_t i = 0; i < out.size(); ++i) {
-    double v = x.reals[i], r;
-    if (op == "Neg")
-      r = -v;
-    else if (op == "Abs")
-      r = std::fabs(v);
-    else if (op == "Sqrt")
-      r = std::sqrt(v);
-    else if (op == "Exp")
-      r = std::exp(v);
-    else if (op == "Log")
-      r = std::log(v);
-    else if (op == "Floor")
-      r = std::floor(v);
-    else if (op == "Ceil")
-      r = std::ceil(v);
-    else if (op == "Round")
-      r = std::nearbyint(v); // the default rounding mode: half to even, as ONNX
-    else if (op == "Reciprocal")
-      r = 1.0 / v;
-    else if (op == "Sign")
-      r = (v > 0) - (v < 0);
-    else if (op == "Relu")
-      r = v > 0 ? v : 0.0;
-    else if (op == "Sigmoid")
-      r = 1.0 / (1.0 + std::exp(-v));
-    else if (op == "Tanh")
-      r = std::tanh(v);
-    else if (op == "Sin")
-      r = std::sin(v);
-    else if (op == "Cos")
-      r = std::cos(v);
-    else if (op == "Erf")
-      r = std::erf(v);
-    else
-      return std::nullopt;
-    storeReal(out, i, r);
-  }
+  double params[2] = {0.0, 0.0};
+  for (size_t k = 0; k < fold.params.size() && k < 2; ++k)
+    params[k] = numberAttr(fold.params[k].first, fold.params[k].second);
+  Result out = makeArray(fold.predicate ? ElementType::Bool : x.type, x.dims);
+  if (!out)
+    return std::nullopt;
+  // The runtime kernel's own function, chosen once: float32 (and float16) in
+  // float, as the kernel computes it; float64 in double.
+  bool known = unary_math::withKind(fold.kind, [&](auto kind) {
+    constexpr int64_t K = decltype(kind)::value;
+    if (x.type == ElementType::Double) {
+      for (int64_t i = 0; i < x.size(); ++i)
+        storeReal(*out, i, unary_math::apply<K>(x.reals[i], params[0], params[1]));
+      return;
+    }
+    float alpha = (float)params[0], beta = (float)params[1];
+    for (int64_t i = 0; i < x.size(); ++i)
+      storeReal(*out, i, unary_math::apply<K>((float)x.reals[i], alpha, beta));
+  });
+  if (!known)
+    return std::nullopt;
   return out;
 }
 
-/// Integer division and modulo as ONNX Runtime computes them: Div truncates,
-/// Mod takes the divisor's sign unless fmod=1 (the dividend's).
-std::optional<int64_t> integerOp(const std::string &op, int64_t x, int64_t y, bool fmod) {
-  if ((op == "Div" || op == "Mod") && (y == 0 || (y == -1 && x == INT64_MIN)))
-    return std::nullopt;
-  if (op == "Add")
-    return (int64_t)((uint64_t)x + (uint64_t)y);
+/// Integer arithmetic as ONNX Runtime computes it: Div truncates, Mod takes
+/// the divisor's sign (the dividend's with fmod=1); nullopt where the result
+/// is undefined (a division by zero, INT64_MIN / -1, a negative power).
+using IntegerBinary = std::optional<int64_t> (*)(int64_t, int64_t);
+IntegerBinary integerBinary(const std::string &op, bool fmod) {
+  using R = std::optional<int64_t>;
+  if (op == "Add" || op == "Sum" || op == "Mean")
+    return [](int64_t x, int64_t y) -> R { return (int64_t)((uint64_t)x + (uint64_t)y); };
   if (op == "Sub")
-    return (int64_t)((uint64_t)x - (uint64_t)y);
+    return [](int64_t x, int64_t y) -> R { return (int64_t)((uint64_t)x - (uint64_t)y); };
   if (op == "Mul")
-    return (int64_t)((uint64_t)x * (uint64_t)y);
+    return [](int64_t x, int64_t y) -> R { return (int64_t)((uint64_t)x * (uint64_t)y); };
   if (op == "Div")
-    return x / y;
-  if (op == "Mod") {
-    int64_t r = x % y;
-    if (!fmod && r != 0 && ((r < 0) != (y < 0)))
-      r += y;
-    return r;
-  }
-  if (op == "Pow") {
-    if (y < 0)
-      return std::nullopt;
-    int64_t r = 1;
-    for (int64_t k = 0; k < y && k < 64; ++k)
-      r = (int64_t)((uint64_t)r * (uint64_t)x);
-    return r;
-  }
-  if (op == "Max" || op == "Sum" || op == "Min" || op == "Mean")
-    return op == "Max" ? std::max(x, y) : op == "Min" ? std::min(x, y) : x + y;
-  return std::nullopt;
+    return [](int64_t x, int64_t y) -> R {
+      if (y == 0 || (y == -1 && x == INT64_MIN))
+        return std::nullopt;
+      return x / y;
+    };
+  if (op == "Mod" && fmod)
+    return [](int64_t x, int64_t y) -> R {
+      if (y == 0 || (y == -1 && x == INT64_MIN))
+        return std::nullopt;
+      return x % y;
+    };
+  if (op == "Mod")
+    return [](int64_t x, int64_t y) -> R {
+      if (y == 0 || (y == -1 && x == INT64_MIN))
+        return std::nullopt;
+      int64_t r = x % y;
+      return r != 0 && ((r < 0) != (y < 0)) ? r + y : r;
+    };
+  if (op == "Pow")
+    return [](int64_t x, int64_t y) -> R {
+      if (y < 0)
+        return std::nullopt;
+      int64_t r = 1;
+      for (int64_t k = 0; k < y && k < 64; ++k)
+        r = (int64_t)((uint64_t)r * (uint64_t)x);
+      return r;
+    };
+  if (op == "Max")
+    return [](int64_t x, int64_t y) -> R { return std::max(x, y); };
+  if (op == "Min")
+    return [](int64_t x, int64_t y) -> R { return std::min(x, y); };
+  return nullptr;
 }
 
-std::optional<double> realOp(const std::string &op, double x, double y, bool fmod) {
+/// Float arithmetic in double (a float32 result is rounded when stored).
+/// Max and Min propagate NaN; Mod of floats needs fmod=1 (ONNX).
+using RealBinary = std::optional<double> (*)(double, double);
+RealBinary realBinary(const std::string &op, bool fmod) {
+  using R = std::optional<double>;
   if (op == "Add" || op == "Sum" || op == "Mean")
-    return x + y;
+    return [](double x, double y) -> R { return x + y; };
   if (op == "Sub")
-    return x - y;
+    return [](double x, double y) -> R { return x - y; };
   if (op == "Mul")
-    return x * y;
+    return [](double x, double y) -> R { return x * y; };
   if (op == "Div")
-    return x / y;
+    return [](double x, double y) -> R { return x / y; };
   if (op == "Pow")
-    return std::pow(x, y);
+    return [](double x, double y) -> R { return std::pow(x, y); };
   if (op == "Max")
-    return std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y);
+    return [](double x, double y) -> R {
+      return std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y);
+    };
   if (op == "Min")
-    return std::isnan(x) || std::isnan(y) ? NAN : std::min(x, y);
-  if (op == "Mod") {
-    if (!fmod)
-      return std::nullopt; // ONNX requires fmod=1 for floats
-    return std::fmod(x, y);
-  }
-  return std::nullopt;
+    return [](double x, double y) -> R {
+      return std::isnan(x) || std::isnan(y) ? NAN : std::min(x, y);
+    };
+  if (op == "Mod" && fmod)
+    return [](double x, double y) -> R { return std::fmod(x, y); };
+  return nullptr;
+}
+
+/// A comparison of two values of one dtype's store (int64_t or double).
+template <class T> using Comparison = bool (*)(T, T);
+template <class T> Comparison<T> comparison(const std::string &op) {
+  if (op == "Equal")
+    return [](T a, T b) { return a == b; };
+  if (op == "Less")
+    return [](T a, T b) { return a < b; };
+  if (op == "Greater")
+    return [](T a, T b) { return a > b; };
+  if (op == "LessOrEqual")
+    return [](T a, T b) { return a <= b; };
+  if (op == "GreaterOrEqual")
+    return [](T a, T b) { return a >= b; };
+  return nullptr;
+}
+
+/// out = compare(a, b) with broadcasting, a and b read from their store of T.
+template <class T>
+void compareInto(Array &out, Comparison<T> compare, const Array &a, const std::vector<T> &av,
+                 const Array &b, const std::vector<T> &bv) {
+  forEachIndex(out.dims, [&](int64_t i, const std::vector<int64_t> &c) {
+    out.ints[i] = compare(av[broadcastIndex(a, c)], bv[broadcastIndex(b, c)]);
+  });
+}
+
+using Logic = bool (*)(bool, bool);
+Logic logicOp(const std::string &op) {
+  if (op == "And")
+    return [](bool a, bool b) { return a && b; };
+  if (op == "Or")
+    return [](bool a, bool b) { return a || b; };
+  if (op == "Xor")
+    return [](bool a, bool b) { return a != b; };
+  return nullptr;
 }
 
 Result Evaluator::binary(const std::vector<Array> &xs) {
   const std::string &op = node.opType;
   if (xs.empty())
     return std::nullopt;
-  bool compare = op == "Equal" || op == "Less" || op == "Greater" || op == "LessOrEqual" ||
-                 op == "GreaterOrEqual";
-  bool logic = op == "And" || op == "Or" || op == "Xor";
+  // The op's function, resolved once for every element of every step.
   bool fmod = intAttr("fmod", 0) != 0;
+  Comparison<int64_t> compareInts = comparison<int64_t>(op);
+  Comparison<double> compareReals = comparison<double>(op);
+  Logic logic = logicOp(op);
+  IntegerBinary integerFn = integerBinary(op, fmod);
+  RealBinary realFn = realBinary(op, fmod);
+  bool compare = compareInts != nullptr;
   Array acc = xs[0];
   for (size_t k = 1; k < xs.size(); ++k) {
     const Array &y = xs[k];
     // Pow alone may mix dtypes (float base, integer exponent); elsewhere ONNX requires one.
     if (y.type != acc.type && op != "Pow")
+      return std::nullopt;
+    if ((logic && acc.type != ElementType::Bool) ||
+        (!compare && !logic && acc.type == ElementType::Bool))
       return std::nullopt;
     auto dims = broadcastShapes({acc.dims, y.dims});
     if (!dims)
@@ -573,40 +713,36 @@ Result Evaluator::binary(const std::vector<Array> &xs) {
     Result out = makeArray(outType, *dims);
     if (!out)
       return std::nullopt;
+    if (compare) {
+      if (acc.isReal())
+        compareInto(*out, compareReals, acc, acc.reals, y, y.reals);
+      else
+        compareInto(*out, compareInts, acc, acc.ints, y, y.ints);
+      acc = std::move(*out);
+      continue;
+    }
+    if (!logic && (acc.isReal() ? !realFn : (!integerFn || y.isReal())))
+      return std::nullopt;
     bool failedOp = false;
     forEachIndex(*dims, [&](int64_t i, const std::vector<int64_t> &c) {
       int64_t ia = broadcastIndex(acc, c), ib = broadcastIndex(y, c);
-      if (compare) {
-        bool r;
-        if (acc.isReal()) {
-          double a = acc.reals[ia], b = y.reals[ib];
-          r = op == "Equal" ? a == b : op == "Less" ? a < b : op == "Greater" ? a > b
-              : op == "LessOrEqual" ? a <= b : a >= b;
-        } else {
-          int64_t a = acc.ints[ia], b = y.ints[ib];
-          r = op == "Equal" ? a == b : op == "Less" ? a < b : op == "Greater" ? a > b
-              : op == "LessOrEqual" ? a <= b : a >= b;
-        }
-        out->ints[i] = r;
-      } else if (logic) {
-        bool a = acc.ints[ia] != 0, b = y.ints[ib] != 0;
-        out->ints[i] = op == "And" ? (a && b) : op == "Or" ? (a || b) : (a != b);
+      if (logic) {
+        out->ints[i] = logic(acc.ints[ia] != 0, y.ints[ib] != 0);
       } else if (acc.isReal()) {
-        auto r = realOp(op, acc.reals[ia], y.real(ib), fmod);
+        std::optional<double> r = realFn(acc.reals[ia], y.real(ib));
         if (!r)
           failedOp = true;
         else
           storeReal(*out, i, *r);
       } else {
-        auto r = y.isReal() ? std::nullopt : integerOp(op, acc.ints[ia], y.ints[ib], fmod);
+        std::optional<int64_t> r = integerFn(acc.ints[ia], y.ints[ib]);
         if (!r)
           failedOp = true;
         else
           storeInt(*out, i, *r);
       }
     });
-    if (failedOp || (logic && acc.type != ElementType::Bool) ||
-        (!compare && !logic && acc.type == ElementType::Bool))
+    if (failedOp)
       return std::nullopt;
     acc = std::move(*out);
   }

@@ -112,6 +112,7 @@ void registerDataMovementImporters(OpImporterTable &table);
 void registerElementwiseImporters(OpImporterTable &table);
 void registerIndexingImporters(OpImporterTable &table);
 void registerLinearImporters(OpImporterTable &table);
+void registerLossImporters(OpImporterTable &table);
 void registerNormalizationImporters(OpImporterTable &table);
 void registerReductionImporters(OpImporterTable &table);
 

@@ -192,6 +192,22 @@ void checkGemm(const std::string &opType, const onnx::InferenceContext &ctx) {
                                 std::to_string(shape->dim_size()) + ", not 2");
 }
 
+/// Einsum (ONNX 1.12) counts an implicit equation's letters in a table of
+/// the 26 lowercase ones: an uppercase letter indexes before it (a heap
+/// corruption) and is left out of the output's rank.
+void checkEinsum(const std::string &opType, const onnx::InferenceContext &ctx) {
+  if (opType != "Einsum")
+    return;
+  const onnx::AttributeProto *equation = ctx.getAttribute("equation");
+  if (!equation || equation->s().find("->") != std::string::npos)
+    return;
+  for (char c : equation->s())
+    if (c >= 'A' && c <= 'Z')
+      refuse(opType, ctx, "equation '" + equation->s() +
+                              "' has uppercase letters and no output ('->'), which ONNX's "
+                              "shape inference misreads; write the output");
+}
+
 /// Inputs that hold a shape, pads or axes: ONNX's inference makes a tensor
 /// of as many dims as they have values, even when it does not know the
 /// values (a ConstantOfShape of a 2^31-value shape built 2^31 unknown dims).
@@ -318,6 +334,7 @@ void armGuards() {
           checkIntAttributes(opType, ctx);
           checkAxis(opType, ctx);
           checkGemm(opType, ctx);
+          checkEinsum(opType, ctx);
           checkShapeInputs(opType, ctx);
           if (window)
             checkWindowOp(opType, ctx);

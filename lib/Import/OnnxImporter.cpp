@@ -10,14 +10,18 @@
 #include "Importer.h"
 #include "quilt/Import/ConstantEvaluator.h"
 #include "quilt/Import/OnnxModel.h"
+#include "quilt/Transforms/Passes.h"
+#include "quilt/dtypes.h"
 
 #include "Quilt/IR/QuiltDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 #include <map>
+#include <optional>
 #include <set>
 
 using namespace mlir;
@@ -26,9 +30,29 @@ using namespace quilt::onnx_model;
 using namespace quilt::importer;
 
 LogicalResult Importer::fail(const Node &node, const Twine &message) {
-  if (error.empty())
-    error = (file + ": node '" + node.name + "' (" + node.opType + "): " + message).str();
-  return failure();
+  return emitError(locOf(node)) << message;
+}
+
+/// The one line an import error becomes: the file, the ONNX node the
+/// diagnostic's location names (with its op) and the message.
+static std::string describeError(Diagnostic &diag, const std::string &file,
+                                 const std::map<std::string, std::string> &opOfNode) {
+  std::string line = file + ": ";
+  std::optional<std::string> node;
+  diag.getLocation()->walk([&](Location loc) {
+    if (auto named = dyn_cast<NameLoc>(loc)) {
+      node = named.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (node) {
+    line += "node '" + *node + "'";
+    if (auto op = opOfNode.find(*node); op != opOfNode.end())
+      line += " (" + op->second + ")";
+    line += ": ";
+  }
+  return line + diag.str();
 }
 
 Location Importer::locOf(const Node &node) {
@@ -57,22 +81,34 @@ FailureOr<RankedTensorType> Importer::outputType(const Node &node, size_t index,
 /// Quilt computes in float32. Other dtypes ride in float32 where that gives
 /// the ONNX result: ops that only move or select values carry any dtype
 /// (integers exactly up to 2^24), integer add/sub/mul/min/max are exact in
-/// that range, bools are 0/1 masks where the op makes one, and float64
-/// computes at float32 precision.
+/// that range (8- to 32-bit results wrap only where an output is written:
+/// wrap-around inside the graph is not modelled), bools are 0/1 masks where
+/// the op makes one, and float64 and float16 compute at float32 precision.
 bool Importer::carriesInFloat32(const std::string &opType, ElementType type, bool boolAsMask) {
   static const std::set<std::string> moving = {
       "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Slice", "Split",
       "Gather",  "Identity", "Expand", "Where",     "Tile",      "Pad",    "Dropout", "Cast",
       "GatherElements", "DepthToSpace", "SpaceToDepth", "ArgMax", "ArgMin", "Max", "Min",
-      "ReduceMax", "ReduceMin", "Trilu", "GlobalMaxPool"};
+      "ReduceMax", "ReduceMin", "Trilu", "GlobalMaxPool", "MaxPool", "Clip"};
+  // Pow's builder rounds an integer power (or truncates it, for a float
+  // exponent) to the integer it approximates; BitShift is a Mul or a floored
+  // Div by a power of two.
   static const std::set<std::string> exactOnIntegers = {
-      "Add", "Sub", "Mul", "Neg", "Abs", "Relu", "Sign", "ReduceSum", "Sum", "CumSum"};
+      "Add", "Sub", "Mul", "Neg", "Abs", "Relu", "Sign", "ReduceSum", "Sum", "CumSum", "Mod",
+      "Pow", "BitShift"};
   switch (type) {
   case ElementType::Float:
   case ElementType::Double:
+  case ElementType::Float16:
     return true;
   case ElementType::Int64:
   case ElementType::Int32:
+  case ElementType::UInt8:
+  case ElementType::Int8:
+  case ElementType::UInt16:
+  case ElementType::Int16:
+  case ElementType::UInt32:
+  case ElementType::UInt64:
     return moving.count(opType) || exactOnIntegers.count(opType);
   case ElementType::Bool:
     return boolAsMask || moving.count(opType);
@@ -91,7 +127,7 @@ const Tensor *Importer::constantInput(const Node &node, size_t index) {
 
 Value Importer::materialize(const Tensor &tensor, Location loc) {
   std::vector<float> data = tensor.floats;
-  if (tensor.type != ElementType::Float && tensor.type != ElementType::Double)
+  if (!isFloatType(tensor.type))
     data.assign(tensor.ints.begin(), tensor.ints.end());
   auto type = RankedTensorType::get(tensor.dims, b.getF32Type());
   return ConstantOp::create(b, loc, type, DenseElementsAttr::get(type, ArrayRef<float>(data)));
@@ -198,6 +234,7 @@ const OpImporterTable &quilt::importer::opImporters() {
     registerElementwiseImporters(t);
     registerIndexingImporters(t);
     registerLinearImporters(t);
+    registerLossImporters(t);
     registerNormalizationImporters(t);
     registerReductionImporters(t);
     t.add("Constant", importConstant);
@@ -299,6 +336,19 @@ static void addInputAlias(func::FuncOp func, unsigned index, StringRef name) {
 
 OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
   Location fileLoc = FileLineColLoc::get(ctx, file, 0, 0);
+  // Builders and op verifiers report through MLIR diagnostics at the node's
+  // location; the first error becomes the one line quiltc prints. Remarks and
+  // warnings go on to the caller's handler.
+  std::map<std::string, std::string> opOfNode;
+  for (const Node &node : graph.nodes)
+    opOfNode.emplace(node.name, node.opType);
+  ScopedDiagnosticHandler firstError(ctx, [&](Diagnostic &diag) -> LogicalResult {
+    if (diag.getSeverity() != DiagnosticSeverity::Error)
+      return failure();
+    if (error.empty())
+      error = describeError(diag, file, opOfNode);
+    return success();
+  });
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   std::map<std::string, std::vector<std::string>> widened;
   for (const auto &[name, tensor] : graph.initializers) {
@@ -315,7 +365,7 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
   for (const ValueInfo &in : graph.inputs) {
     if (in.type == ElementType::Other) {
       errorOut = file + ": input '" + in.name + "' is " + elementTypeName(in.type) +
-                 "; inputs may be float32, float64, int64, int32 or bool";
+                 "; inputs may be " + dtypeNameList();
       return nullptr;
     }
     if (!in.hasShape || llvm::any_of(in.dims, [](int64_t d) { return d < 0; })) {
@@ -375,7 +425,7 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
   for (const ValueInfo &out : graph.outputs) {
     if (out.type == ElementType::Other) {
       errorOut = file + ": output '" + out.name + "' is " + elementTypeName(out.type) +
-                 "; outputs may be float32, float64, int64, int32 or bool";
+                 "; outputs may be " + dtypeNameList();
       return nullptr;
     }
     auto it = values.find(out.name);
@@ -413,7 +463,7 @@ OwningOpRef<ModuleOp> Importer::run(std::string &errorOut) {
       constant.erase();
   });
   if (failed(verify(*module))) {
-    errorOut = file + ": the imported module does not verify (see the diagnostic above)";
+    errorOut = error.empty() ? file + ": the imported module does not verify" : error;
     return nullptr;
   }
   return module;
@@ -428,6 +478,17 @@ quilt::importOnnxFile(MLIRContext *ctx, const std::string &path, std::string &er
   if (!readModel(path, graph, error, checkSupportedOps, inputShapes))
     return nullptr;
   Importer importer(ctx, graph, path);
-  return importer.run(error);
+  OwningOpRef<ModuleOp> module = importer.run(error);
+  if (!module)
+    return nullptr;
+  // The import phase ends by lowering the ops the builders state as ONNX
+  // does (quilt.batch_norm, quilt.logic, quilt.matmul) to compute ops.
+  PassManager decompose(ctx);
+  decompose.addPass(createQuiltDecompose());
+  if (failed(decompose.run(*module))) {
+    error = path + ": lowering the imported ops failed (see the diagnostic above)";
+    return nullptr;
+  }
+  return module;
 }
 

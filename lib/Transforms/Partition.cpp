@@ -657,6 +657,8 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
       mean.setDivisorAttr(b.getF64FloatAttr(count));
   }
   Value bias;
+  // Gemm's C is scaled by beta; the scaled C, too, is added once.
+  float biasScale = 1;
   Activation activation = Activation::None;
   float alpha = 0;
   if (auto conv = dyn_cast<ConvOp>(op)) {
@@ -674,8 +676,7 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
     convT.getBiasMutable().clear();
   }
   if (auto gemm = dyn_cast<GemmOp>(op); gemm && gemm.getC()) {
-    if (gemm.getBeta().convertToFloat() != 1.0f)
-      return op->emitOpError("with beta != 1 and a split contraction is not supported yet");
+    biasScale = gemm.getBeta().convertToFloat();
     bias = gemm.getC();
     gemm.getCMutable().clear();
   }
@@ -704,6 +705,13 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
     auto biasShape = RankedTensorType::get(shape, biasType.getElementType());
     if (biasShape != biasType)
       bias = ReshapeOp::create(b, op->getLoc(), biasShape, bias);
+    if (biasScale != 1.0f) {
+      auto scaleType =
+          RankedTensorType::get(SmallVector<int64_t>(shape.size(), 1), biasType.getElementType());
+      Value scale = ConstantOp::create(b, op->getLoc(), scaleType,
+                                       DenseElementsAttr::get(scaleType, biasScale));
+      bias = MulOp::create(b, op->getLoc(), bias.getType(), bias, scale);
+    }
     auto add = AddOp::create(b, op->getLoc(), result.getType(), whole, bias);
     states[add.getResult()] = resultState;
     whole = add.getResult();

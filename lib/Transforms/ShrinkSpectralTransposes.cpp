@@ -45,8 +45,9 @@ bool hoistSlices(DftOp dft) {
     for (Operation *user : result.getUsers()) {
       auto slice = cast<SliceOp>(user);
       int64_t start = slice.getStarts()[d], n = slice.getResult().getType().getDimSize(d);
-      first = std::min(first, start);
-      end = std::max(end, start + (n - 1) * slice.getSteps()[d] + 1);
+      int64_t last = start + (n - 1) * slice.getSteps()[d]; // below start for a negative step
+      first = std::min({first, start, last});
+      end = std::max({end, start + 1, last + 1});
     }
     if (first >= end || end - first == out.getDimSize(d))
       continue;

@@ -172,8 +172,12 @@ void readInputs(const ModelInfo &info, const Options &o, quilt_rt_ctx &ctx) {
     checkNpyHeader(header, io, o.inputs[i], "input");
     TensorView view = viewOf(io, ctx);
     float *data = bufferOf(io, view, ctx, "input");
-    readNpySlab(o.inputs[i], header, slabOf(view), staging.forWrite(data, view.numElements()),
-                io.dtype);
+    try {
+      readNpySlab(o.inputs[i], header, slabOf(view), staging.forWrite(data, view.numElements()),
+                  io.dtype);
+    } catch (const Error &e) { // an integer float32 cannot hold: name the input too
+      raise("input '", io.name, "': ", e.what());
+    }
     staging.commit(data, view.numElements());
   }
   ctx.device.synchronize();
@@ -227,10 +231,11 @@ Deviation outputDeviation(const IoSpec &io, const std::string &path, quilt_rt_ct
   const float *out = staging.read(bufferOf(io, view, ctx, "output"), view.numElements());
   if (io.dtype == NpyDtype::Float32 || io.dtype == NpyDtype::Float64)
     return localDeviation(out, ref.data(), view.numElements());
-  // Integer and bool outputs compare as they are written: rounded.
+  // Integer, bool and float16 outputs compare as they are written: rounded
+  // (integers wrapped into their type).
   std::vector<float> written(out, out + view.numElements());
   for (float &v : written)
-    v = io.dtype == NpyDtype::Bool ? float(v != 0) : std::nearbyint(v);
+    v = storeAs(io.dtype, v);
   return localDeviation(written.data(), ref.data(), view.numElements());
 }
 

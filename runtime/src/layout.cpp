@@ -46,8 +46,9 @@ size_t decodeLayout(const int64_t *words, std::vector<DimLayout> &dims) {
     d.boundary = w[7];
     if (d.boundary < QUILT_BOUNDARY_ZERO || d.boundary > QUILT_BOUNDARY_EDGE)
       raise("dim ", i, " has an unknown boundary ", d.boundary);
-    if (w[8] < 0 || w[8] > static_cast<int64_t>(WindowKind::Resize) || w[9] < 0 || w[9] > 3 ||
-        w[10] < 0 || w[10] > static_cast<int64_t>(ResizeSample::Cubic) ||
+    if (w[8] < 0 || w[8] > static_cast<int64_t>(WindowKind::Resize) || w[9] < 0 ||
+        w[9] > static_cast<int64_t>(ResizeCoord::TfHalfPixelForNn) || w[10] < 0 ||
+        w[10] > static_cast<int64_t>(ResizeSample::Cubic) ||
         (d.hasHalo() && (w[11] < 1 || w[12] < 1)))
       raise("dim ", i, " has an invalid window kind or resize mode");
     d.window.kind = static_cast<WindowKind>(w[8]);
@@ -125,7 +126,9 @@ OpParams decodeParams(const quilt_rt_ctx &ctx, const int64_t *params) {
   if (!params)
     raise("null params");
   int64_t count = params[0];
-  if (count < 1 || count > 64)
+  // A sanity bound on compiler-written words: a Concat of thousands of
+  // pieces (ONNX's expanded loss tests) is legitimate.
+  if (count < 1 || count > kMaxOpTensors)
     raise("params declare ", count, " tensors");
   OpParams op;
   size_t at = 1;

@@ -88,6 +88,8 @@ struct OpParams {
 OpParams decodeParams(const quilt_rt_ctx &ctx, const int64_t *params);
 
 /// Throws unless the op has between `least` and `most` tensors.
+/// The most tensors one op's params may list (a Concat's inputs and output).
+constexpr int64_t kMaxOpTensors = 1 << 16;
 void expectTensorCount(const OpParams &op, size_t least, size_t most);
 
 /// Row-major element strides of a dense tensor of `extent`.

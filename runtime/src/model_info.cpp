@@ -73,7 +73,7 @@ std::vector<IoSpec> parseIo(const json &list, const char *kind, const ModelInfo 
     std::string dtype = stringField(list[i], "dtype", where);
     if (!parseDtypeName(dtype, io.dtype))
       raise("model info: ", where, " has dtype '", dtype,
-            "'; the runtime reads and writes float32, float64, int64, int32 and bool");
+            "'; the runtime reads and writes ", dtypeNameList("and"));
     io.layout = parseLayout(field(list[i], "layout", where), where);
     io.arenaOffset = intField(list[i], "arena_offset", where);
     checkIoLayout(io, info, where);

@@ -150,49 +150,97 @@ int64_t elementCount(const std::vector<int64_t> &shape) {
   return n;
 }
 
-constexpr double kExactFloatInteger = 16777216.0; // 2^24
+constexpr int64_t kExactFloatInteger = int64_t(1) << 24;
 
-/// Converts `count` elements of `dtype` at `raw` to float32.
-void toFloat(const char *raw, NpyDtype dtype, int64_t count, float *dst, const std::string &path) {
-  for (int64_t i = 0; i < count; ++i) {
-    const char *p = raw + i * dtypeBytes(dtype);
-    double v;
-    switch (dtype) {
-    case NpyDtype::Float32:
-      std::memcpy(&dst[i], p, 4);
-      continue;
-    case NpyDtype::Float64: {
-      std::memcpy(&v, p, 8);
-      dst[i] = static_cast<float>(v);
-      continue;
-    }
-    case NpyDtype::Int64: {
-      int64_t x;
-      std::memcpy(&x, p, 8);
-      v = static_cast<double>(x);
-      break;
-    }
-    case NpyDtype::Int32: {
-      int32_t x;
-      std::memcpy(&x, p, 4);
-      v = x;
-      break;
-    }
-    case NpyDtype::Bool:
-      v = *p != 0;
-      break;
-    }
-    if (std::fabs(v) > kExactFloatInteger)
-      raise("'", path, "': integer ", static_cast<int64_t>(v), " exceeds 2^24, beyond what "
-            "Quilt's float32 compute holds exactly");
-    dst[i] = static_cast<float>(v);
+template <class T> T load(const char *p) {
+  T x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+
+bool isUnsigned(NpyDtype dtype) {
+  return dtype == NpyDtype::UInt8 || dtype == NpyDtype::UInt16 || dtype == NpyDtype::UInt32 ||
+         dtype == NpyDtype::UInt64;
+}
+
+/// An integer element of `size` bytes, sign-extended or zero-extended.
+int64_t loadSigned(const char *p, size_t size) {
+  switch (size) {
+  case 1:
+    return load<int8_t>(p);
+  case 2:
+    return load<int16_t>(p);
+  case 4:
+    return load<int32_t>(p);
+  default:
+    return load<int64_t>(p);
+  }
+}
+uint64_t loadUnsigned(const char *p, size_t size) {
+  switch (size) {
+  case 1:
+    return load<uint8_t>(p);
+  case 2:
+    return load<uint16_t>(p);
+  case 4:
+    return load<uint32_t>(p);
+  default:
+    return load<uint64_t>(p);
   }
 }
 
-/// Converts `count` float32 values to `dtype` at `raw`.
-void fromFloat(const float *src, NpyDtype dtype, int64_t count, char *raw) {
+/// `v` rounded to the nearest integer (ties to even) modulo 2^64, as two's
+/// complement bits; NaN and inf are 0.
+uint64_t wrappedInteger(float v) {
+  if (!std::isfinite(v))
+    return 0;
+  double m = std::fmod(std::nearbyint(double(v)), 0x1p64); // exact, |m| < 2^64
+  uint64_t u = static_cast<uint64_t>(std::fabs(m));
+  return m < 0 ? ~u + 1 : u;
+}
+
+/// Converts `count` elements of `dtype` at `raw` to float32.
+void toFloat(const char *raw, NpyDtype dtype, int64_t count, float *dst, const std::string &path) {
+  size_t size = dtypeBytes(dtype);
   for (int64_t i = 0; i < count; ++i) {
-    char *p = raw + i * dtypeBytes(dtype);
+    const char *p = raw + i * size;
+    switch (dtype) {
+    case NpyDtype::Float32:
+      dst[i] = load<float>(p);
+      continue;
+    case NpyDtype::Float64:
+      dst[i] = static_cast<float>(load<double>(p));
+      continue;
+    case NpyDtype::Float16:
+      dst[i] = halfToFloat(load<uint16_t>(p));
+      continue;
+    case NpyDtype::Bool:
+      dst[i] = *p != 0;
+      continue;
+    default:
+      break;
+    }
+    if (isUnsigned(dtype)) {
+      uint64_t x = loadUnsigned(p, size);
+      if (x > static_cast<uint64_t>(kExactFloatInteger))
+        raise("'", path, "': integer ", x, " exceeds 2^24, beyond what Quilt's float32 compute "
+              "holds exactly");
+      dst[i] = static_cast<float>(x);
+    } else {
+      int64_t x = loadSigned(p, size);
+      if (x > kExactFloatInteger || x < -kExactFloatInteger)
+        raise("'", path, "': integer ", x, " exceeds 2^24 in magnitude, beyond what Quilt's "
+              "float32 compute holds exactly");
+      dst[i] = static_cast<float>(x);
+    }
+  }
+}
+
+/// Converts `count` float32 values to `dtype` at `raw` (as storeAs says).
+void fromFloat(const float *src, NpyDtype dtype, int64_t count, char *raw) {
+  size_t size = dtypeBytes(dtype);
+  for (int64_t i = 0; i < count; ++i) {
+    char *p = raw + i * size;
     float v = src[i];
     switch (dtype) {
     case NpyDtype::Float32:
@@ -203,76 +251,41 @@ void fromFloat(const float *src, NpyDtype dtype, int64_t count, char *raw) {
       std::memcpy(p, &d, 8);
       break;
     }
-    case NpyDtype::Int64: {
-      int64_t x = std::isfinite(v) ? static_cast<int64_t>(std::nearbyint(v)) : 0;
-      std::memcpy(p, &x, 8);
-      break;
-    }
-    case NpyDtype::Int32: {
-      int32_t x = std::isfinite(v) ? static_cast<int32_t>(std::nearbyint(v)) : 0;
-      std::memcpy(p, &x, 4);
+    case NpyDtype::Float16: {
+      uint16_t h = floatToHalf(v);
+      std::memcpy(p, &h, 2);
       break;
     }
     case NpyDtype::Bool:
       *p = v != 0;
       break;
+    default: {
+      // The low `size` bytes of the little-endian two's complement: the value
+      // modulo 2^bits.
+      uint64_t x = wrappedInteger(v);
+      std::memcpy(p, &x, size);
+      break;
+    }
     }
   }
 }
 
 } // namespace
 
-bool parseDtypeName(const std::string &name, NpyDtype &dtype) {
-  for (NpyDtype d : {NpyDtype::Float32, NpyDtype::Float64, NpyDtype::Int64, NpyDtype::Int32,
-                     NpyDtype::Bool})
-    if (name == dtypeName(d)) {
-      dtype = d;
-      return true;
-    }
-  return false;
-}
-
-const char *dtypeName(NpyDtype dtype) {
+float storeAs(NpyDtype dtype, float value) {
+  char raw[8];
+  fromFloat(&value, dtype, 1, raw);
   switch (dtype) {
   case NpyDtype::Float32:
-    return "float32";
   case NpyDtype::Float64:
-    return "float64";
-  case NpyDtype::Int64:
-    return "int64";
-  case NpyDtype::Int32:
-    return "int32";
+    return value;
+  case NpyDtype::Float16:
+    return halfToFloat(load<uint16_t>(raw));
   case NpyDtype::Bool:
-    return "bool";
-  }
-  return "float32";
-}
-
-const char *npyDescr(NpyDtype dtype) {
-  switch (dtype) {
-  case NpyDtype::Float32:
-    return "<f4";
-  case NpyDtype::Float64:
-    return "<f8";
-  case NpyDtype::Int64:
-    return "<i8";
-  case NpyDtype::Int32:
-    return "<i4";
-  case NpyDtype::Bool:
-    return "|b1";
-  }
-  return "<f4";
-}
-
-size_t dtypeBytes(NpyDtype dtype) {
-  switch (dtype) {
-  case NpyDtype::Float64:
-  case NpyDtype::Int64:
-    return 8;
-  case NpyDtype::Bool:
-    return 1;
+    return raw[0] != 0;
   default:
-    return 4;
+    return isUnsigned(dtype) ? static_cast<float>(loadUnsigned(raw, dtypeBytes(dtype)))
+                             : static_cast<float>(loadSigned(raw, dtypeBytes(dtype)));
   }
 }
 

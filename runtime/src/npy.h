@@ -4,23 +4,17 @@
 #ifndef QUILT_RUNTIME_NPY_H
 #define QUILT_RUNTIME_NPY_H
 
+#include "quilt/dtypes.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace quilt {
 
-/// The element types a model's inputs and outputs may have in their .npy
-/// files. Quilt computes in float32; the edges convert (integers and bools
-/// exactly up to 2^24 in magnitude, float64 rounded to nearest).
-enum class NpyDtype { Float32, Float64, Int64, Int32, Bool };
-
-/// "float32", "int64", ...: the names the model info uses.
-bool parseDtypeName(const std::string &name, NpyDtype &dtype);
-const char *dtypeName(NpyDtype dtype);
-/// numpy's descr ("<f4", "<i8", "|b1", ...) and element size.
-const char *npyDescr(NpyDtype dtype);
-size_t dtypeBytes(NpyDtype dtype);
+// NpyDtype, its names, descrs and sizes: quilt/dtypes.h (shared with the
+// compiler). Quilt computes in float32; the edges convert (integers and bools
+// exactly up to 2^24 in magnitude, float64 and float16 rounded to nearest).
 
 struct NpyHeader {
   std::string descr;          // e.g. "<f4"
@@ -45,7 +39,8 @@ std::string encodeNpyHeader(const std::vector<int64_t> &shape,
 
 /// Reads `slab` of the array of `dtype` in `path` (whose header is `header`)
 /// into `dst` as float32, dense row-major over the slab's extents. An
-/// integer that float32 cannot hold exactly is an error naming `path`.
+/// integer that float32 cannot hold exactly (beyond 2^24 in magnitude) is an
+/// error naming `path`; float64 rounds to nearest, float16 widens exactly.
 void readNpySlab(const std::string &path, const NpyHeader &header, const Slab &slab, float *dst,
                  NpyDtype dtype = NpyDtype::Float32);
 
@@ -54,10 +49,19 @@ void createNpyFile(const std::string &path, const std::vector<int64_t> &shape,
                    NpyDtype dtype = NpyDtype::Float32);
 
 /// Writes `src` (float32, dense over the slab's extents) into `slab` of the
-/// array of `shape` and `dtype` in the existing file `path`; integers round
-/// to nearest, bools are src != 0.
+/// array of `shape` and `dtype` in the existing file `path`, each value as
+/// storeAs() converts it.
 void writeNpySlab(const std::string &path, const std::vector<int64_t> &shape, const Slab &slab,
                   const float *src, NpyDtype dtype = NpyDtype::Float32);
+
+/// What writeNpySlab stores for `value` in `dtype`, read back as float32
+/// (with no 2^24 check): float32 itself; float64 the same value; float16
+/// rounded to nearest even (overflow to inf, subnormals, NaN kept); bool
+/// value != 0 (NaN is true); integers the value rounded to the nearest
+/// integer (ties to even) and wrapped modulo 2^bits into the type, as a C
+/// conversion from int64 does, so uint8 300 is 44 and -1 is 255 (what ONNX's
+/// wrapping integer arithmetic gives); NaN and inf are 0.
+float storeAs(NpyDtype dtype, float value);
 
 } // namespace quilt
 

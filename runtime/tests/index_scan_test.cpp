@@ -336,6 +336,9 @@ std::vector<double> refCubicRow(const std::vector<double> &in, int64_t out, doub
     case ResizeCoord::AlignCorners:
       x = length == 1 ? 0 : o * (n - 1) / (length - 1);
       break;
+    case ResizeCoord::TfHalfPixelForNn: // ONNX defines it for nearest only
+      x = (o + 0.5) / scale;
+      break;
     }
     double base = std::floor(x), r = x - base;
     if (r == 0) { // ONNX takes the neighbours left of an integer x

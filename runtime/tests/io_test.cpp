@@ -9,7 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <limits>
 #include <fstream>
 #include <unistd.h>
 
@@ -67,35 +70,151 @@ TEST(Npy, SlabsWrittenByEveryRankReadBackWhole) {
 }
 
 // Every edge dtype writes numpy's descr and converts through float32: integers
-// round to nearest on the way out, and read back exactly.
+// round to nearest (ties to even) and wrap into their type on the way out,
+// float16 rounds to nearest even, and all read back exactly.
 TEST(Npy, EdgeDtypesRoundTripThroughFloat) {
   Shape shape{2, 3};
   std::vector<float> values{-2.4f, -0.5f, 0.f, 1.5f, 7.f, 16777216.f};
+  const float inf = std::numeric_limits<float>::infinity();
   struct Case {
     NpyDtype dtype;
     const char *descr;
-    std::vector<float> readBack;
+    std::vector<float> readBack; // elements 1, 2, 4 and 5 are read back
   };
   for (const Case &c : std::vector<Case>{
            {NpyDtype::Int64, "<i8", {-2, -0.f, 0, 2, 7, 16777216}},
            {NpyDtype::Int32, "<i4", {-2, -0.f, 0, 2, 7, 16777216}},
            {NpyDtype::Bool, "|b1", {1, 1, 0, 1, 1, 1}},
-           {NpyDtype::Float64, "<f8", values}}) {
+           {NpyDtype::Float64, "<f8", values},
+           {NpyDtype::UInt8, "|u1", {254, 0, 0, 2, 7, 0}},
+           {NpyDtype::Int8, "|i1", {-2, 0, 0, 2, 7, 0}},
+           {NpyDtype::UInt16, "<u2", {65534, 0, 0, 2, 7, 0}},
+           {NpyDtype::Int16, "<i2", {-2, 0, 0, 2, 7, 0}},
+           {NpyDtype::UInt32, "<u4", {4294967294.f, 0, 0, 2, 7, 16777216}},
+           {NpyDtype::UInt64, "<u8", {18446744073709551614.f, 0, 0, 2, 7, 16777216}},
+           {NpyDtype::Float16, "<f2", {-2.400390625f, -0.5f, 0, 1.5f, 7, inf}}}) {
     std::string path = tempPath("dtype.npy");
     createNpyFile(path, shape, c.dtype);
     writeNpySlab(path, shape, Slab{{0, 0}, shape}, values.data(), c.dtype);
     NpyHeader h = readNpyHeader(path);
     EXPECT_EQ(h.descr, c.descr);
+    EXPECT_EQ(npyDescr(c.dtype), std::string(c.descr));
+    std::ifstream file(path, std::ios::binary | std::ios::ate);
+    EXPECT_EQ(static_cast<size_t>(file.tellg()), h.dataOffset + 6 * dtypeBytes(c.dtype)) << c.descr;
     std::vector<float> read(4);
     readNpySlab(path, h, Slab{{0, 1}, {2, 2}}, read.data(), c.dtype);
     EXPECT_EQ(read, (std::vector<float>{c.readBack[1], c.readBack[2], c.readBack[4], c.readBack[5]}))
         << c.descr;
+    for (size_t i = 0; i < values.size(); ++i)
+      EXPECT_EQ(storeAs(c.dtype, values[i]), c.readBack[i]) << c.descr << " element " << i;
     std::remove(path.c_str());
   }
   NpyDtype parsed;
   EXPECT_TRUE(parseDtypeName("int64", parsed));
   EXPECT_EQ(parsed, NpyDtype::Int64);
-  EXPECT_FALSE(parseDtypeName("float16", parsed));
+  for (const NpyDtypeInfo &d : kNpyDtypes) {
+    EXPECT_TRUE(parseDtypeName(d.name, parsed)) << d.name;
+    EXPECT_EQ(parsed, d.dtype);
+    EXPECT_EQ(dtypeName(d.dtype), std::string(d.name));
+  }
+  EXPECT_FALSE(parseDtypeName("bfloat16", parsed));
+  EXPECT_EQ(dtypeNameList("and"), "float32, float64, int64, int32, bool, uint8, int8, uint16, "
+                                  "int16, uint32, uint64 and float16");
+}
+
+// Integer outputs hold the nearest integer modulo 2^bits (ONNX's wrap-around
+// for a chain of Add/Sub/Mul); NaN and inf are 0, NaN is a true bool.
+TEST(Npy, IntegerOutputsWrapIntoTheirType) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  struct Case {
+    NpyDtype dtype;
+    float value, stored;
+  };
+  for (const Case &c : std::vector<Case>{{NpyDtype::UInt8, 300, 44},
+                                         {NpyDtype::UInt8, -1, 255},
+                                         {NpyDtype::UInt8, 255.5f, 0},
+                                         {NpyDtype::Int8, 128, -128},
+                                         {NpyDtype::Int8, 255, -1},
+                                         {NpyDtype::Int8, -129, 127},
+                                         {NpyDtype::UInt16, -1, 65535},
+                                         {NpyDtype::Int16, 40000, -25536},
+                                         {NpyDtype::Int32, 2147483648.f, -2147483648.f},
+                                         {NpyDtype::UInt32, -1, 4294967295.f},
+                                         {NpyDtype::UInt64, -1, 18446744073709551615.f},
+                                         {NpyDtype::UInt64, 1e19f, 1e19f},
+                                         {NpyDtype::Int64, -9.3e18f, -9.3e18f + 18446744073709551616.f},
+                                         {NpyDtype::Int64, 2.5f, 2},
+                                         {NpyDtype::Int64, 3.5f, 4},
+                                         {NpyDtype::Int64, -2.5f, -2},
+                                         {NpyDtype::Int32, nan, 0},
+                                         {NpyDtype::UInt8, inf, 0},
+                                         {NpyDtype::Int16, -inf, 0},
+                                         {NpyDtype::Bool, nan, 1},
+                                         {NpyDtype::Bool, -0.f, 0}})
+    EXPECT_EQ(storeAs(c.dtype, c.value), c.stored) << dtypeName(c.dtype) << " " << c.value;
+}
+
+// float16: the edge cases of rounding to nearest even, against the bits.
+TEST(Npy, Float16RoundsToNearestEven) {
+  const float inf = std::numeric_limits<float>::infinity();
+  struct Case {
+    float value;
+    uint16_t bits;
+  };
+  for (const Case &c : std::vector<Case>{
+           {0.f, 0x0000},
+           {-0.f, 0x8000},
+           {1.f, 0x3c00},
+           {-2.f, 0xc000},
+           {65504.f, 0x7bff},                      // the largest half
+           {65519.99f, 0x7bff},                    // below the halfway point
+           {65520.f, 0x7c00},                      // halfway: ties to even, inf
+           {-70000.f, 0xfc00},
+           {inf, 0x7c00},
+           {-inf, 0xfc00},
+           {std::ldexp(1.f, -14), 0x0400},         // the smallest normal
+           {std::ldexp(1023.f, -24), 0x03ff},      // the largest subnormal
+           {std::ldexp(1023.5f, -24), 0x0400},     // ties to even: up to the normal
+           {std::ldexp(1.f, -24), 0x0001},         // the smallest subnormal
+           {std::ldexp(1.f, -25), 0x0000},         // halfway to it: ties to even, 0
+           {-std::ldexp(1.f, -25), 0x8000},
+           {std::ldexp(1.0000001f, -25), 0x0001},  // just above halfway
+           {std::ldexp(1.5f, -24), 0x0002},        // 1.5 units: ties to even, 2
+           {std::ldexp(2.5f, -24), 0x0002},        // 2.5 units: ties to even, 2
+           {1e-45f, 0x0000},                       // a float32 subnormal
+           {1.f + std::ldexp(1.f, -11), 0x3c00},   // halfway: ties to even, down
+           {1.f + 3 * std::ldexp(1.f, -11), 0x3c02}, // halfway: ties to even, up
+           {2.f - std::ldexp(1.f, -11), 0x4000}}) // halfway below 2: ties to even, up a binade
+    EXPECT_EQ(floatToHalf(c.value), c.bits) << c.value;
+  // NaN stays NaN (quiet, with its sign).
+  uint16_t nan = floatToHalf(std::numeric_limits<float>::quiet_NaN());
+  EXPECT_EQ(nan & 0x7c00, 0x7c00);
+  EXPECT_NE(nan & 0x03ff, 0);
+  EXPECT_TRUE(std::isnan(halfToFloat(nan)));
+  EXPECT_EQ(floatToHalf(-std::numeric_limits<float>::quiet_NaN()) & 0x8000, 0x8000);
+  // Every half widens exactly and narrows back to itself (NaNs stay NaN).
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    float f = halfToFloat(static_cast<uint16_t>(h));
+    if (std::isnan(f))
+      EXPECT_TRUE(std::isnan(halfToFloat(floatToHalf(f)))) << h;
+    else
+      ASSERT_EQ(floatToHalf(f), h) << h;
+  }
+#ifdef __FLT16_MAX__
+  // The compiler's own conversion agrees on a sweep of float32 bit patterns.
+  for (uint64_t bits = 0; bits < (uint64_t(1) << 32); bits += 997) {
+    uint32_t b = static_cast<uint32_t>(bits);
+    float f;
+    std::memcpy(&f, &b, 4);
+    if (std::isnan(f))
+      continue;
+    _Float16 h = static_cast<_Float16>(f);
+    uint16_t expected;
+    std::memcpy(&expected, &h, 2);
+    ASSERT_EQ(floatToHalf(f), expected) << std::hex << b;
+  }
+#endif
 }
 
 // An integer input float32 cannot hold exactly is refused, not rounded.
@@ -116,6 +235,47 @@ TEST(Npy, IntegersBeyondFloatPrecisionAreAnError) {
                            NpyDtype::Int64),
                Error);
   std::remove(path.c_str());
+}
+
+// The same for every integer dtype wide enough: one line naming the file and
+// the value; 2^24 itself reads.
+TEST(Npy, WideIntegersBeyondFloatPrecisionAreAnError) {
+  struct Case {
+    NpyDtype dtype;
+    uint64_t bits; // the element's little-endian bits
+    const char *shown;
+  };
+  for (const Case &c : std::vector<Case>{{NpyDtype::UInt32, 16777217, "16777217"},
+                                         {NpyDtype::UInt32, 0xffffffffu, "4294967295"},
+                                         {NpyDtype::UInt64, 16777217, "16777217"},
+                                         {NpyDtype::UInt64, ~uint64_t(0), "18446744073709551615"},
+                                         {NpyDtype::Int32, uint32_t(-16777217), "-16777217"},
+                                         {NpyDtype::Int64, uint64_t(-16777217), "-16777217"}}) {
+    std::string path = tempPath("wide.npy");
+    Shape shape{2};
+    size_t size = dtypeBytes(c.dtype);
+    std::string data = encodeNpyHeader(shape, c.dtype);
+    uint64_t ok = 16777216;
+    data.append(reinterpret_cast<const char *>(&ok), size);
+    data.append(reinterpret_cast<const char *>(&c.bits), size);
+    std::ofstream(path, std::ios::binary) << data;
+    std::vector<float> read(2);
+    NpyHeader h = readNpyHeader(path);
+    readNpySlab(path, h, Slab{{0}, {1}}, read.data(), c.dtype);
+    EXPECT_EQ(read[0], 16777216.f);
+    try {
+      readNpySlab(path, h, Slab{{0}, shape}, read.data(), c.dtype);
+      ADD_FAILURE() << dtypeName(c.dtype) << " " << c.shown << " was read";
+    } catch (const Error &e) {
+      std::string message = e.what();
+      EXPECT_NE(message.find(path), std::string::npos) << message;
+      EXPECT_NE(message.find(std::string("integer ") + c.shown + " exceeds 2^24"),
+                std::string::npos)
+          << message;
+      EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    }
+    std::remove(path.c_str());
+  }
 }
 
 TEST(Npy, MissingFileIsAnError) {
@@ -171,12 +331,13 @@ TEST(ModelInfo, Parses) {
 
 TEST(ModelInfo, ErrorsNameTheField) {
   std::string bad = kInfo;
-  bad.replace(bad.find("\"float32\""), 9, "\"float16\"");
+  bad.replace(bad.find("\"float32\""), 9, "\"bfloat16\"");
   try {
     parseModelInfo(bad.c_str());
     FAIL();
   } catch (const Error &e) {
     EXPECT_NE(std::string(e.what()).find("inputs[0]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("uint64 and float16"), std::string::npos) << e.what();
   }
   EXPECT_THROW(parseModelInfo("{"), Error);
   EXPECT_THROW(parseModelInfo(R"({"version":2})"), Error);

@@ -54,19 +54,45 @@ TEST(Unary, AllKinds) {
     case QUILT_UNARY_FLOOR: return std::floor(v);
     case QUILT_UNARY_CEIL: return std::ceil(v);
     case QUILT_UNARY_ROUND: return std::nearbyint(v); // the default mode: halves to even
+    case QUILT_UNARY_SIN: return std::sin(v);
+    case QUILT_UNARY_COS: return std::cos(v);
+    case QUILT_UNARY_TAN: return std::tan(v);
+    case QUILT_UNARY_ASIN: return std::asin(v);
+    case QUILT_UNARY_ACOS: return std::acos(v);
+    case QUILT_UNARY_ATAN: return std::atan(v);
+    case QUILT_UNARY_SINH: return std::sinh(v);
+    case QUILT_UNARY_COSH: return std::cosh(v);
+    case QUILT_UNARY_ASINH: return std::asinh(v);
+    case QUILT_UNARY_ACOSH: return std::acosh(v);
+    case QUILT_UNARY_ATANH: return std::atanh(v);
+    case QUILT_UNARY_IS_NAN: return std::isnan(v) ? 1 : 0;
+    case QUILT_UNARY_IS_INF: return std::isinf(v) ? 1 : 0; // alpha, beta != 0: both signs
+    case QUILT_UNARY_SHRINK: return v < -alpha ? v + beta : v > alpha ? v - beta : 0;
     default: return v;
     }
   };
-  for (int kind = 0; kind <= QUILT_UNARY_ROUND; ++kind) {
-    // sqrt and log read |x| (their domain), the others x itself; the
-    // rounding kinds read multiples of 1/4 (exact ties at .5, and zeros).
+  for (int kind = 0; kind <= QUILT_UNARY_SHRINK; ++kind) {
+    // sqrt, log, acosh and the inverse sines read their domain, the others
+    // x itself; the rounding kinds read multiples of 1/4 (exact ties at .5,
+    // and zeros); the predicates read a NaN and both infinities too.
     std::vector<float> in = x;
     if (kind == QUILT_UNARY_SQRT || kind == QUILT_UNARY_LOG)
       for (float &v : in)
         v = std::fabs(v) + 0.01f;
-    if (kind >= QUILT_UNARY_SIGN)
+    if (kind == QUILT_UNARY_ACOSH)
+      for (float &v : in)
+        v = std::fabs(v) + 1.f;
+    if (kind == QUILT_UNARY_ASIN || kind == QUILT_UNARY_ACOS || kind == QUILT_UNARY_ATANH)
+      for (float &v : in)
+        v /= 3.2f;
+    if (kind >= QUILT_UNARY_SIGN && kind <= QUILT_UNARY_ROUND)
       for (float &v : in)
         v = std::floor(v * 4.f) / 4.f;
+    if (kind == QUILT_UNARY_IS_NAN || kind == QUILT_UNARY_IS_INF) {
+      in[0] = NAN;
+      in[1] = INFINITY;
+      in[2] = -INFINITY;
+    }
     Params p;
     p.tensor(wholeDims(s)).tensor(wholeDims(s)).attr(kind).attrDouble(alpha).attrDouble(beta);
     void *buffers[] = {in.data(), y.data()};
@@ -74,6 +100,36 @@ TEST(Unary, AllKinds) {
     for (size_t i = 0; i < x.size(); ++i)
       EXPECT_NEAR(y[i], expect(kind, in[i]), 1e-5 * std::max(1.f, std::fabs(y[i])))
           << "kind " << kind << " x " << in[i];
+  }
+}
+
+TEST(Unary, IsInfDetectsTheSignsAskedFor) {
+  Fixture f;
+  Shape s{4};
+  std::vector<float> x{-INFINITY, INFINITY, NAN, 1.f}, y(4);
+  // alpha: detect_negative, beta: detect_positive.
+  for (auto [alpha, beta] : {std::pair{1.0, 0.0}, std::pair{0.0, 1.0}, std::pair{0.0, 0.0}}) {
+    Params p;
+    p.tensor(wholeDims(s)).tensor(wholeDims(s)).attr(QUILT_UNARY_IS_INF).attrDouble(alpha)
+        .attrDouble(beta);
+    void *buffers[] = {x.data(), y.data()};
+    quilt_rt_unary(f.ctx.get(), p.data(), buffers);
+    EXPECT_EQ(y, (std::vector<float>{float(alpha), float(beta), 0, 0})) << alpha << " " << beta;
+  }
+}
+
+TEST(Unary, ShrinkSoftAndHard) {
+  Fixture f;
+  Shape s{5};
+  std::vector<float> x{-2.f, -0.5f, 0.f, 0.5f, 2.f}, y(5);
+  for (double bias : {0.0, 1.5}) {
+    Params p;
+    p.tensor(wholeDims(s)).tensor(wholeDims(s)).attr(QUILT_UNARY_SHRINK).attrDouble(1.0)
+        .attrDouble(bias);
+    void *buffers[] = {x.data(), y.data()};
+    quilt_rt_unary(f.ctx.get(), p.data(), buffers);
+    float b = float(bias);
+    EXPECT_EQ(y, (std::vector<float>{-2.f + b, 0, 0, 0, 2.f - b})) << bias;
   }
 }
 
@@ -98,7 +154,7 @@ TEST(Binary, BroadcastingAllKinds) {
       std::vector<float> x1 = globalTensor(s1, 1), x2 = globalTensor(s2, 2);
       for (float &v : x2)
         v += 2.5f; // keep divisors away from zero
-      for (int kind = 0; kind <= QUILT_BINARY_PRELU; ++kind) {
+      for (int kind = 0; kind <= QUILT_BINARY_FMOD; ++kind) {
         if (kind >= QUILT_BINARY_LESS && kind <= QUILT_BINARY_EQUAL)
           continue; // ComparisonsGiveMasks
         // pow stays in its real domain: a positive base.
@@ -139,6 +195,22 @@ TEST(Binary, ComparisonsGiveMasks) {
   EXPECT_EQ(refBinary(a, as, b, bs, QUILT_BINARY_LESS_EQUAL, ys)[1], 1.f);
   EXPECT_EQ(refBinary(a, as, b, bs, QUILT_BINARY_GREATER, ys)[2], 1.f);
   EXPECT_EQ(refBinary(a, as, b, bs, QUILT_BINARY_EQUAL, ys)[3], 0.f);
+}
+
+TEST(Binary, ModTakesTheDivisorsSignFmodTheDividends) {
+  Fixture f;
+  // Integers carried in float32 (ONNX Mod on int64), and a float fmod.
+  Shape s{6};
+  std::vector<float> a{7, -7, 7, -7, 6, 5.5f}, b{3, 3, -3, -3, 3, 2}, y(6);
+  std::vector<float> mod{1, 2, -2, -1, 0, 1.5f}, fmod{1, -1, 1, -1, 0, 1.5f};
+  for (auto [kind, expected] :
+       {std::pair{QUILT_BINARY_MOD, mod}, std::pair{QUILT_BINARY_FMOD, fmod}}) {
+    Params p;
+    p.tensor(wholeDims(s)).tensor(wholeDims(s)).tensor(wholeDims(s)).attr(kind);
+    void *buffers[] = {a.data(), b.data(), y.data()};
+    quilt_rt_binary(f.ctx.get(), p.data(), buffers);
+    EXPECT_EQ(y, expected) << "kind " << kind;
+  }
 }
 
 TEST(Binary, IncompatibleShapesAreAnError) {
@@ -262,6 +334,16 @@ TEST(Copy, ReshapeKeepsElements) {
   void *buffers[] = {x.data(), y.data()};
   quilt_rt_copy(f.ctx.get(), p.data(), buffers);
   EXPECT_EQ(x, y);
+}
+
+TEST(Fill, EveryLocalElement) {
+  Fixture f;
+  std::vector<float> y(5 * 7 * 3, -1.f);
+  Params p;
+  p.tensor(wholeDims({5, 7, 3})).attr(0).attrDouble(2.5);
+  void *buffers[] = {y.data()};
+  quilt_rt_fill(f.ctx.get(), p.data(), buffers);
+  EXPECT_EQ(y, std::vector<float>(y.size(), 2.5f));
 }
 
 TEST(ShardSlice, BlocksOfTwoAxes) {

@@ -106,6 +106,13 @@ inline std::vector<float> refGemm(const std::vector<float> &a, const Shape &as, 
   return y;
 }
 
+/// u mod v with the divisor's sign (Python's %): the C remainder, moved by
+/// v when it has the other sign.
+inline float floorMod(float u, float v) {
+  float r = std::fmod(u, v);
+  return r != 0 && ((r < 0) != (v < 0)) ? r + v : r;
+}
+
 inline std::vector<float> refBinary(const std::vector<float> &a, const Shape &as,
                                     const std::vector<float> &b, const Shape &bs, int kind,
                                     Shape &ys) {
@@ -134,7 +141,9 @@ inline std::vector<float> refBinary(const std::vector<float> &a, const Shape &as
               : kind == 9 ? float(u > v)
               : kind == 10 ? float(u >= v)
               : kind == 11 ? float(u == v)
-                           : (u < 0 ? v * u : u); // 12: PRelu
+              : kind == 12 ? (u < 0 ? v * u : u)        // PRelu
+              : kind == 13 ? floorMod(u, v)             // Mod: the divisor's sign
+                           : std::fmod(u, v);           // 14: Fmod
     y[linearIndex(ys, i)] = r;
   });
   return y;

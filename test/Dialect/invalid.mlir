@@ -279,8 +279,25 @@ func.func @moments_all_reduce(%x: tensor<2x4xf32>) {
 // -----
 
 func.func @slice_past_end(%x: tensor<2x9xf32>) {
-  // expected-error @+1 {{dim 1 reads past the input's 9 positions}}
+  // expected-error @+1 {{dim 1 reads outside the input's 9 positions}}
   %y = quilt.slice %x {starts = array<i64: 0, 4>, steps = array<i64: 1, 3>} : tensor<2x9xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @slice_reversed_past_start(%x: tensor<2x9xf32>) {
+  // A negative step walks down from the start: 4, 1, -2.
+  // expected-error @+1 {{dim 1 reads outside the input's 9 positions}}
+  %y = quilt.slice %x {starts = array<i64: 0, 4>, steps = array<i64: 1, -3>} : tensor<2x9xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @slice_step_zero(%x: tensor<2x9xf32>) {
+  // expected-error @+1 {{starts must be non-negative and steps non-zero}}
+  %y = quilt.slice %x {starts = array<i64: 0, 4>, steps = array<i64: 1, 0>} : tensor<2x9xf32> -> tensor<2x3xf32>
   return
 }
 

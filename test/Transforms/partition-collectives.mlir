@@ -48,6 +48,19 @@ func.func @split_contraction_bias(%x: tensor<12x8xf32> {quilt.name = "input"}, %
   return %y : tensor<12x5xf32>
 }
 
+// CHECK-LABEL: func @split_contraction_scaled_bias
+func.func @split_contraction_scaled_bias(%x: tensor<12x8xf32> {quilt.name = "input"}, %w: tensor<8x5xf32>, %b: tensor<1x5xf32>) -> tensor<12x5xf32> {
+  // beta scales C, which is added once, after the partial sums are reduced.
+  %a = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], ["x"]]>} : tensor<12x8xf32>
+  // CHECK: %[[Y:.*]] = quilt.gemm %{{.*}}, %{{.*}} {alpha = 2.500000e-01 : f32, beta = 5.000000e-01 : f32} : tensor<12x?xf32
+  // CHECK: %[[R:.*]] = quilt.all_reduce %[[Y]] on @mesh axes ["x"] kind = sum : tensor<12x5xf32>
+  // CHECK: %[[BETA:.*]] = quilt.constant dense<5.000000e-01> : tensor<1x1xf32>
+  // CHECK: %[[C:.*]] = quilt.mul %{{.*}}, %[[BETA]] : tensor<1x5xf32>, tensor<1x1xf32> -> tensor<1x5xf32>
+  // CHECK: quilt.add %[[R]], %[[C]] : tensor<12x5xf32>, tensor<1x5xf32> -> tensor<12x5xf32>
+  %y = quilt.gemm %a, %w, %b {alpha = 0.25 : f32, beta = 0.5 : f32} : tensor<12x8xf32>, tensor<8x5xf32>, tensor<1x5xf32> -> tensor<12x5xf32>
+  return %y : tensor<12x5xf32>
+}
+
 // CHECK-LABEL: func @different_splits
 func.func @different_splits(%x: tensor<1x2x10x6xf32>, %y: tensor<1x2x10x6xf32>) -> tensor<1x2x10x6xf32> {
   %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"], []]>} : tensor<1x2x10x6xf32>

@@ -126,6 +126,14 @@ func.func @slice(%x: tensor<2x9x8xf32>) -> tensor<2x3x8xf32> {
   return %y : tensor<2x3x8xf32>
 }
 
+// CHECK-LABEL: func @slice_reversed
+func.func @slice_reversed(%x: tensor<2x9x8xf32>) -> tensor<2x3x8xf32> {
+  // A negative step reads the dim backwards: no window describes it, so it is whole.
+  // CHECK: quilt.rule = "([i, j, k]) -> ([i, j, k]) {i = parallel 2, j = whole 9, k = parallel 8}"
+  %y = quilt.slice %x {starts = array<i64: 0, 8, 0>, steps = array<i64: 1, -3, 1>} : tensor<2x9x8xf32> -> tensor<2x3x8xf32>
+  return %y : tensor<2x3x8xf32>
+}
+
 // CHECK-LABEL: func @pad_modes
 func.func @pad_modes(%x: tensor<2x9xf32>) -> (tensor<2x12xf32>, tensor<2x12xf32>) {
   // Padding is a one-tap window whose boundary wraps (periodic) or mirrors

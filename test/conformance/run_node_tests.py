@@ -469,7 +469,10 @@ def unsupported_ops(msg):
     m = re.search(r"unsupported ops?: (.*)", msg)
     if not m:
         return []
-    return re.findall(r"(?:^|, )([A-Za-z0-9_]+) \(", m.group(1))
+    # "Op (node 'n')", "Op x 3 (first 'n')", "Op of domain 'd' (node 'n')",
+    # "Op (Quilt reads opsets 5 to 17) (node 'n')"
+    return re.findall(r"(?:^|, )([A-Za-z0-9_]+)(?: x \d+)?(?: of domain '[^']*')?"
+                      r"(?: \(Quilt reads opsets [^)]*\))? \((?:node|first) ", m.group(1))
 
 
 def summarize(results, total_suite, doc_ops, seconds):

@@ -3,14 +3,23 @@
 
   dtypes_e2e.py QUILTC WORK_DIR MESH...
 
-Builds one model (onnx.helper; opset 17) whose inputs are float32, bool and
-int64 and whose outputs are float32, int64, int32, bool and float64, compiles
-it for each mesh (the H dim split), runs it under mpirun and checks every
-output's dtype and values against numpy (the ops are exact: select, integer
-add, truncation, comparison, widening, an output that is an input, one
-computed from constants alone). Also checks that an input .npy of the
-wrong dtype is refused in one line naming the input. Needs /usr/bin/python3
-(onnx, numpy).
+Builds two models (onnx.helper; opset 17), compiles each for every mesh (the
+H dim split), runs it under mpirun and checks every output's dtype and values
+against numpy exactly:
+
+  dtypes: inputs float32, bool and int64; outputs float32, int64, int32, bool
+          and float64 (select, integer add, truncation, comparison, widening,
+          an output that is an input, one computed from constants alone).
+  small:  inputs uint8, int8, uint16, uint32, float16 and float32; outputs
+          uint8, int8, uint16, int16, uint32, float16, float32 and bool (uint8
+          add and uint16 sub that wrap around, int8 times an int8 constant,
+          float16 products and sums rounded to nearest even, casts to float16
+          that overflow to inf and underflow to subnormals, widening casts).
+
+Also checks that an input .npy of the wrong dtype is refused in one line
+naming the input, and a uint32 input beyond 2^24 in one line naming the input
+and its file.
+Needs /usr/bin/python3 (onnx, numpy).
 """
 import os
 import subprocess
@@ -18,7 +27,7 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe"]
 SHAPE = [1, 2, 11, 6]
@@ -59,6 +68,95 @@ def build(path):
     onnx.save(model, path)
 
 
+def build_small(path):
+    """Edge dtypes narrower than 32 bits, and uint32."""
+    vi = helper.make_tensor_value_info
+    inputs = [vi("a", TensorProto.UINT8, SHAPE), vi("b", TensorProto.UINT8, SHAPE),
+              vi("s", TensorProto.INT8, SHAPE), vi("w", TensorProto.UINT16, SHAPE),
+              vi("big", TensorProto.UINT32, SHAPE), vi("h", TensorProto.FLOAT16, SHAPE),
+              vi("xf", TensorProto.FLOAT, SHAPE)]
+    outputs = [vi("sum8", TensorProto.UINT8, SHAPE), vi("dbl8", TensorProto.INT8, SHAPE),
+               vi("w_less", TensorProto.UINT16, SHAPE), vi("s16", TensorProto.INT16, SHAPE),
+               vi("big2", TensorProto.UINT32, SHAPE), vi("h_sq", TensorProto.FLOAT16, SHAPE),
+               vi("h_add", TensorProto.FLOAT16, SHAPE), vi("w16", TensorProto.FLOAT16, SHAPE),
+               vi("x16", TensorProto.FLOAT16, SHAPE), vi("af", TensorProto.FLOAT, SHAPE),
+               vi("a_gt_b", TensorProto.BOOL, SHAPE)]
+    two = helper.make_tensor("two", TensorProto.INT8, [], [2])
+    thousand = helper.make_tensor("thousand", TensorProto.UINT16, [], [1000])
+    tenth = numpy_helper.from_array(np.array(0.1, np.float16), "tenth")
+    nodes = [
+        helper.make_node("Add", ["a", "b"], ["sum8"], name="add_u8"),
+        helper.make_node("Mul", ["s", "two"], ["dbl8"], name="mul_i8"),
+        helper.make_node("Sub", ["w", "thousand"], ["w_less"], name="sub_u16"),
+        helper.make_node("Cast", ["s"], ["s16"], to=TensorProto.INT16, name="widen_i8"),
+        helper.make_node("Add", ["big", "big"], ["big2"], name="add_u32"),
+        helper.make_node("Mul", ["h", "h"], ["h_sq"], name="square_f16"),
+        helper.make_node("Add", ["h", "tenth"], ["h_add"], name="add_f16"),
+        helper.make_node("Cast", ["w"], ["w16"], to=TensorProto.FLOAT16, name="u16_to_f16"),
+        helper.make_node("Cast", ["xf"], ["x16"], to=TensorProto.FLOAT16, name="f32_to_f16"),
+        helper.make_node("Cast", ["a"], ["af"], to=TensorProto.FLOAT, name="u8_to_f32"),
+        helper.make_node("Greater", ["a", "b"], ["a_gt_b"], name="compare_u8"),
+    ]
+    graph = helper.make_graph(nodes, "small_dtypes", inputs, outputs, [two, thousand, tenth])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
+def small_feeds(rng):
+    """Values that wrap, overflow float16 and reach its subnormals."""
+    xf = (rng.standard_normal(SHAPE) * 3e4).astype(np.float32)
+    flat = xf.reshape(-1)
+    special = [65504, 65519.99, 65520, -1e5, 2.0 ** -24, 2.0 ** -25, 1.5 * 2.0 ** -24,
+               1023.5 * 2.0 ** -24, 1e-45, -0.0, 1 + 2.0 ** -11, 1 + 3 * 2.0 ** -11,
+               np.inf, -np.inf, np.nan]
+    flat[:len(special)] = np.array(special, np.float32)
+    return {"a": rng.integers(0, 256, SHAPE).astype(np.uint8),
+            "b": rng.integers(0, 256, SHAPE).astype(np.uint8),
+            "s": rng.integers(-128, 128, SHAPE).astype(np.int8),
+            "w": rng.integers(0, 65536, SHAPE).astype(np.uint16),
+            "big": rng.integers(0, 2 ** 23, SHAPE).astype(np.uint32),
+            "h": (rng.standard_normal(SHAPE) * 100).astype(np.float16),
+            "xf": xf}
+
+
+def small_expected(f):
+    with np.errstate(over="ignore"):
+        return {"sum8": f["a"] + f["b"], "dbl8": f["s"] * np.int8(2),
+                "w_less": f["w"] - np.uint16(1000), "s16": f["s"].astype(np.int16),
+                "big2": f["big"] + f["big"], "h_sq": f["h"] * f["h"],
+                "h_add": f["h"] + np.float16(0.1), "w16": f["w"].astype(np.float16),
+                "x16": f["xf"].astype(np.float16), "af": f["a"].astype(np.float32),
+                "a_gt_b": f["a"] > f["b"]}
+
+
+def run_case(quiltc, work, model, stem, feeds, expected, mesh):
+    """Compiles `model` for `mesh`, runs it and returns how many outputs differ."""
+    exe = os.path.join(work, f"{stem}.p{mesh}")
+    subprocess.run([quiltc, model, "-o", exe, f"--mesh={mesh}"] +
+                   [f"--shard={n}:2" for n in feeds], check=True)
+    ranks = int(np.prod([int(a) for a in mesh.split("x")]))
+    args = [f"--input=@{os.path.join(work, n)}.npy" for n in feeds]
+    args += [f"--output=@{os.path.join(work, f'{n}.p{mesh}.npy')}" for n in expected]
+    subprocess.run(MPIRUN + ["-n", str(ranks), exe] + args, check=True)
+    failures = 0
+    for name, ref in expected.items():
+        got = np.load(os.path.join(work, f"{name}.p{mesh}.npy"))
+        nan = ref.dtype.kind == "f"
+        # Bit-exact, signed zeros included.
+        ok = (got.dtype == ref.dtype and got.shape == ref.shape and
+              np.array_equal(got, ref, equal_nan=nan) and
+              (not nan or np.array_equal(np.signbit(got), np.signbit(ref))))
+        print(f"mesh {mesh} output {name}: {got.dtype} {'ok' if ok else 'MISMATCH'}")
+        if not ok and got.shape == ref.shape:
+            bad = np.argwhere(~((got == ref) | (np.isnan(got) & np.isnan(ref)) if nan else
+                                (got == ref)))[:3]
+            for i in map(tuple, bad):
+                print(f"  at {i}: got {got[i]!r}, expected {ref[i]!r}")
+        failures += not ok
+    return failures
+
+
 def main():
     quiltc, work, meshes = sys.argv[1], sys.argv[2], sys.argv[3:]
     os.makedirs(work, exist_ok=True)
@@ -76,20 +174,16 @@ def main():
                 "k": np.trunc(x3).astype(np.int64), "k32": np.trunc(x3).astype(np.int32),
                 "positive": x > 0, "wide": x.astype(np.float64), "same": x,
                 "table": np.arange(5, 25, 5, dtype=np.int64)}
+    small_model = os.path.join(work, "small.onnx")
+    build_small(small_model)
+    small = small_feeds(rng)
+    for name, value in small.items():
+        np.save(os.path.join(work, name + ".npy"), value)
+    small_ref = small_expected(small)
     failures = 0
     for mesh in meshes:
-        exe = os.path.join(work, f"dtypes.p{mesh}")
-        subprocess.run([quiltc, model, "-o", exe, f"--mesh={mesh}", "--shard=x:2",
-                        "--shard=mask:2", "--shard=offset:2"], check=True)
-        ranks = int(np.prod([int(a) for a in mesh.split("x")]))
-        args = [f"--input=@{os.path.join(work, n)}.npy" for n in ("x", "mask", "offset")]
-        args += [f"--output=@{os.path.join(work, f'{n}.p{mesh}.npy')}" for n in expected]
-        subprocess.run(MPIRUN + ["-n", str(ranks), exe] + args, check=True)
-        for name, ref in expected.items():
-            got = np.load(os.path.join(work, f"{name}.p{mesh}.npy"))
-            ok = got.dtype == ref.dtype and got.shape == ref.shape and np.array_equal(got, ref)
-            print(f"mesh {mesh} output {name}: {got.dtype} {'ok' if ok else 'MISMATCH'}")
-            failures += not ok
+        failures += run_case(quiltc, work, model, "dtypes", feeds, expected, mesh)
+        failures += run_case(quiltc, work, small_model, "small", small, small_ref, mesh)
     # The signature is checked: an int32 file for the int64 input is refused in one line.
     np.save(os.path.join(work, "offset32.npy"), offset.astype(np.int32))
     exe = os.path.join(work, f"dtypes.p{meshes[0]}")
@@ -103,6 +197,21 @@ def main():
         failures += 1
     else:
         print("wrong-dtype input refused:", message[0].strip())
+    # A uint32 beyond 2^24 is refused in one line naming the input and its file.
+    big = small["big"].copy()
+    big.reshape(-1)[5] = 2 ** 24 + 1
+    np.save(os.path.join(work, "big_bad.npy"), big)
+    exe = os.path.join(work, f"small.p{meshes[0]}")
+    args = [f"--input=@{os.path.join(work, n)}.npy" for n in small]
+    args[list(small).index("big")] = f"--input=@{work}/big_bad.npy"
+    bad = subprocess.run(MPIRUN + ["-n", str(ranks), exe] + args, capture_output=True, text=True)
+    message = [line for line in bad.stderr.splitlines() if "big_bad.npy" in line]
+    if (bad.returncode == 0 or not message or "input 'big'" not in message[0] or
+            "integer 16777217 exceeds 2^24" not in message[0]):
+        print("uint32 beyond 2^24 was not refused:", bad.returncode, bad.stderr[-400:])
+        failures += 1
+    else:
+        print("uint32 beyond 2^24 refused:", message[0].strip())
     sys.exit(1 if failures else 0)
 
 

@@ -855,6 +855,115 @@ def gen_rounding2d(out_dir, seed=2800):
     return model, ops, x, ref
 
 
+# --- elementwise2d (onnx.helper): trigonometry, predicates, Mod, Hardmax ----
+
+def gen_elementwise2d(out_dir, seed=2900):
+    """Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh (each
+    fed its domain), IsNaN of a Sqrt and IsInf (both attribute forms) of a
+    Reciprocal, cast to float; Shrink; Mod with fmod=1 on floats and with
+    fmod 0 and 1 on int64 (the divisor's or the dividend's sign; per-channel
+    divisors of both signs); Pow with int32 outputs (an int32 and a float
+    exponent); Max and Min of three inputs and Min of one; Hardmax over the
+    channels, over H (the default split dim: a statistic) and over W;
+    concatenated along the channels."""
+    name = "elementwise2d"
+    in_shape = [1, 2, 19, 14]
+    consts = {"three": 3.0, "eight": 8.0, "four": 4.0, "tenth3": 0.3, "nine10": 0.9,
+              "one": 1.0, "two": 2.0, "threehalves": 1.5}
+    per_channel = {"fdiv": np.array([1.3, -0.7], np.float32).reshape(1, 2, 1, 1),
+                   "cmax": np.array([0.5, -0.25], np.float32).reshape(1, 2, 1, 1)}
+    inits = ([numpy_helper.from_array(np.array(v, np.float32), k) for k, v in consts.items()] +
+             [numpy_helper.from_array(v, k) for k, v in per_channel.items()] +
+             [numpy_helper.from_array(np.array([3, -5], np.int64).reshape(1, 2, 1, 1), "idiv"),
+              numpy_helper.from_array(np.array(2, np.int32), "two_i32")])
+    n = helper.make_node
+    nodes = [
+        n("Sin", ["input"], ["sin"]),
+        n("Cos", ["input"], ["cos"]),
+        n("Mul", ["input", "tenth3"], ["small"]),
+        n("Tan", ["small"], ["tan"]),
+        n("Tanh", ["input"], ["th"]),
+        n("Mul", ["th", "nine10"], ["unit"]),                  # in (-0.9, 0.9)
+        n("Asin", ["unit"], ["asin"]),
+        n("Acos", ["unit"], ["acos"]),
+        n("Mul", ["input", "two"], ["x2"]),
+        n("Atan", ["x2"], ["atan"]),
+        n("Sinh", ["input"], ["sinh"]),
+        n("Cosh", ["input"], ["cosh"]),
+        n("Mul", ["input", "three"], ["x3"]),
+        n("Asinh", ["x3"], ["asinh"]),
+        n("Abs", ["input"], ["absx"]),
+        n("Add", ["absx", "one"], ["above1"]),
+        n("Acosh", ["above1"], ["acosh"]),
+        n("Atanh", ["unit"], ["atanh"]),
+        n("Sqrt", ["input"], ["root"]),                        # NaN below zero
+        n("IsNaN", ["root"], ["nanb"]),
+        n("Cast", ["nanb"], ["nan"], to=TensorProto.FLOAT),
+        n("Mul", ["input", "four"], ["x4"]),
+        n("Floor", ["x4"], ["f4"]),
+        n("Reciprocal", ["f4"], ["inv"]),                      # +inf where 0 <= x < 1/4
+        n("Neg", ["inv"], ["ninv"]),
+        n("IsInf", ["ninv"], ["infab"]),
+        n("Cast", ["infab"], ["infa"], to=TensorProto.FLOAT),
+        n("IsInf", ["inv"], ["infbb"], detect_negative=0),
+        n("Cast", ["infbb"], ["infb"], to=TensorProto.FLOAT),
+        n("Shrink", ["input"], ["shrink"], lambd=0.6, bias=0.25),
+        n("Mod", ["x3", "fdiv"], ["fmodf"], fmod=1),
+        n("Mul", ["input", "eight"], ["x8"]),
+        n("Floor", ["x8"], ["f8"]),
+        n("Cast", ["f8"], ["i8"], to=TensorProto.INT64),
+        n("Mod", ["i8", "idiv"], ["imodi"]),
+        n("Cast", ["imodi"], ["imod"], to=TensorProto.FLOAT),
+        n("Mod", ["i8", "idiv"], ["ifmodi"], fmod=1),
+        n("Cast", ["ifmodi"], ["ifmod"], to=TensorProto.FLOAT),
+        n("Cast", ["f4"], ["i4"], to=TensorProto.INT32),
+        n("Pow", ["i4", "two_i32"], ["sqi"]),
+        n("Cast", ["sqi"], ["sq"], to=TensorProto.FLOAT),
+        n("Abs", ["i4"], ["absi4"]),
+        n("Pow", ["absi4", "threehalves"], ["powfi"]),       # truncated toward zero
+        n("Cast", ["powfi"], ["powf"], to=TensorProto.FLOAT),
+        n("Max", ["input", "sin", "cmax"], ["max3"]),
+        n("Min", ["input", "cos", "cmax"], ["min3"]),
+        n("Min", ["sin"], ["min1"]),
+        n("Hardmax", ["input"], ["hmc"], axis=1),
+        n("Hardmax", ["input"], ["hmh"], axis=2),
+        n("Hardmax", ["input"], ["hmw"]),
+        n("Concat", ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh",
+                     "acosh", "atanh", "nan", "infa", "infb", "shrink", "fmodf", "imod", "ifmod",
+                     "sq", "powf", "max3", "min3", "min1", "hmc", "hmh", "hmw"], ["output"],
+          axis=1),
+    ]
+    for i, node in enumerate(nodes):
+        node.name = f"{node.op_type.lower()}_{i}"
+    model, ops, x = save_one_io(nodes, name, in_shape, [1, 52, 19, 14], inits, out_dir, seed)
+    xd = x.astype(np.float64)
+    unit = np.tanh(xd) * 0.9
+    f4 = np.floor(xd * 4)
+    i8 = np.floor(xd * 8).astype(np.int64)
+    idiv = np.array([3, -5]).reshape(1, 2, 1, 1)
+    fdiv = per_channel["fdiv"].astype(np.float64)
+    cmax = per_channel["cmax"].astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = 1.0 / f4
+
+    def hardmax(a, axis):
+        return (np.arange(a.shape[axis]).reshape([-1 if d == axis else 1 for d in range(a.ndim)])
+                == np.argmax(a, axis=axis)[(slice(None),) * axis + (None,)]).astype(np.float64)
+
+    parts = [np.sin(xd), np.cos(xd), np.tan(xd * 0.3), np.arcsin(unit), np.arccos(unit),
+             np.arctan(xd * 2), np.sinh(xd), np.cosh(xd), np.arcsinh(xd * 3),
+             np.arccosh(np.abs(xd) + 1), np.arctanh(unit), (xd < 0).astype(np.float64),
+             np.isinf(-inv).astype(np.float64), (inv == np.inf).astype(np.float64),
+             np.where(xd < -0.6, xd + 0.25, np.where(xd > 0.6, xd - 0.25, 0.0)),
+             np.fmod(xd * 3, fdiv), np.mod(i8, idiv), np.fmod(i8, idiv), f4 * f4,
+             np.trunc(np.abs(f4) ** 1.5),
+             np.maximum(np.maximum(xd, np.sin(xd)), cmax),
+             np.minimum(np.minimum(xd, np.cos(xd)), cmax), np.sin(xd),
+             hardmax(xd, 1), hardmax(xd, 2), hardmax(xd, 3)]
+    ref = np.concatenate([np.broadcast_to(p, xd.shape) for p in parts], axis=1).astype(np.float32)
+    return model, ops, x, ref
+
+
 # --- softmax (onnx.helper): over channels (parallel) and over width --------
 
 def gen_softmax(out_dir, seed=1000):
@@ -1240,6 +1349,13 @@ MODELS = {
         notes="onnx.helper: Round (ties), Floor, Ceil, Sign, ThresholdedRelu, Reciprocal, "
               "Identity, Dropout (training_mode false), LogSoftmax over H, ReduceL1/L2/"
               "LogSumExp/Prod/Min over split dims broadcast back, concatenated."),
+    "elementwise2d": dict(
+        gen=gen_elementwise2d,
+        shard=[None, "input:3"],
+        notes="onnx.helper: Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, "
+              "IsNaN, IsInf (both signs, and +inf only), Shrink, Mod (fmod=1 on floats, fmod 0 "
+              "and 1 on int64), Pow with int32 outputs, Max/Min of three inputs and Min of one, "
+              "Hardmax over the channels, H (split) and W, concatenated."),
     "softmax": dict(
         gen=gen_softmax,
         shard=[None, "input:3"],

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "quilt/Import/ConstantEvaluator.h"
 #include "quilt/Import/ShapeInference.h"
+#include "quilt/unary_functions.h"
 
 #include <gtest/gtest.h>
 
@@ -153,6 +154,97 @@ TEST(ConstantEvaluator, FloatResultsRoundToFloat32) {
   EXPECT_FALSE(f.eval("Add", {"x", "dx"}).has_value());
 }
 
+Attribute floatAttr(float v) {
+  Attribute a;
+  a.kind = Attribute::Float;
+  a.f = v;
+  return a;
+}
+
+// A folded unary op is the runtime kernel's own function: float32 computed
+// in float (sinf, not sin rounded), float64 in double.
+TEST(ConstantEvaluator, UnaryFoldsWithTheRuntimeKernelFunctions) {
+  namespace um = quilt::unary_math;
+  Fixture f;
+  std::vector<float> x = {0.1f, 0.7f, -0.3f, 1e-3f, 0.95f, -0.999f};
+  f.constants["x"] = floats({6}, x);
+  std::vector<double> xd(x.begin(), x.end());
+  f.constants["xd"] = doubles({6}, xd);
+  const std::vector<std::pair<std::string, int64_t>> kinds = {
+      {"Sin", QUILT_UNARY_SIN},     {"Cos", QUILT_UNARY_COS},     {"Tan", QUILT_UNARY_TAN},
+      {"Asin", QUILT_UNARY_ASIN},   {"Acos", QUILT_UNARY_ACOS},   {"Atan", QUILT_UNARY_ATAN},
+      {"Sinh", QUILT_UNARY_SINH},   {"Cosh", QUILT_UNARY_COSH},   {"Asinh", QUILT_UNARY_ASINH},
+      {"Atanh", QUILT_UNARY_ATANH}, {"Exp", QUILT_UNARY_EXP},     {"Erf", QUILT_UNARY_ERF},
+      {"Tanh", QUILT_UNARY_TANH},   {"Sigmoid", QUILT_UNARY_SIGMOID}};
+  for (const auto &[op, kind] : kinds) {
+    Tensor single = f.one(op, {"x"});
+    Tensor dbl = f.one(op, {"xd"});
+    ASSERT_EQ(single.type, ElementType::Float) << op;
+    ASSERT_EQ(dbl.type, ElementType::Double) << op;
+    ASSERT_EQ(single.floats.size(), x.size()) << op;
+    ASSERT_EQ(dbl.doubles.size(), x.size()) << op;
+    for (size_t i = 0; i < x.size(); ++i)
+      um::withKind(kind, [&](auto k) {
+        constexpr int64_t K = decltype(k)::value;
+        EXPECT_EQ(single.floats[i], um::apply<K>(x[i], 0.f, 0.f)) << op << " " << x[i];
+        EXPECT_EQ(dbl.doubles[i], um::apply<K>(xd[i], 0.0, 0.0)) << op << " " << xd[i];
+      });
+  }
+  // Spot values: the functions are the C library's, called at run time
+  // (volatile: the compiler's own constant folding may round differently).
+  volatile float seven = 0.7f, threeHalves = 1.5f, three = 3.f;
+  EXPECT_EQ(f.one("Sin", {"x"}).floats[1], sinf(seven));
+  EXPECT_EQ(f.one("Sin", {"xd"}).doubles[1], std::sin(double(seven)));
+  f.constants["big"] = floats({2}, {1.5f, 3.f});
+  Tensor acosh = f.one("Acosh", {"big"});
+  EXPECT_EQ(acosh.floats, (std::vector<float>{acoshf(threeHalves), acoshf(three)}));
+}
+
+TEST(ConstantEvaluator, PredicatesGiveBoolsAndShrinkTakesItsAttributes) {
+  Fixture f;
+  f.constants["x"] = floats({5}, {-INFINITY, INFINITY, NAN, -2.f, 0.25f});
+  Tensor nan = f.one("IsNaN", {"x"});
+  EXPECT_EQ(nan.type, ElementType::Bool);
+  EXPECT_EQ(nan.ints, (std::vector<int64_t>{0, 0, 1, 0, 0}));
+  EXPECT_EQ(f.one("IsInf", {"x"}).ints, (std::vector<int64_t>{1, 1, 0, 0, 0}));
+  EXPECT_EQ(f.one("IsInf", {"x"}, {{"detect_negative", intAttr(0)}}).ints,
+            (std::vector<int64_t>{0, 1, 0, 0, 0}));
+  EXPECT_EQ(f.one("IsInf", {"x"}, {{"detect_positive", intAttr(0)}}).ints,
+            (std::vector<int64_t>{1, 0, 0, 0, 0}));
+  f.constants["s"] = floats({5}, {-2.f, -1.f, 0.f, 1.f, 2.f});
+  // Defaults lambd = 0.5, bias = 0: the hard shrink.
+  EXPECT_EQ(f.one("Shrink", {"s"}).floats, (std::vector<float>{-2, -1, 0, 1, 2}));
+  EXPECT_EQ(f.one("Shrink", {"s"}, {{"lambd", floatAttr(1.5f)}, {"bias", floatAttr(1.5f)}}).floats,
+            (std::vector<float>{-0.5f, 0, 0, 0, 0.5f}));
+  // Integers: Neg, Abs, Sign, Relu in int64 (Abs of INT64_MIN overflows:
+  // the node stays); the float functions are not defined on them.
+  f.constants["i"] = ints({4}, {-3, 0, 5, -7}, ElementType::Int32);
+  Tensor neg = f.one("Neg", {"i"});
+  EXPECT_EQ(neg.type, ElementType::Int32);
+  EXPECT_EQ(neg.ints, (std::vector<int64_t>{3, 0, -5, 7}));
+  EXPECT_EQ(f.one("Sign", {"i"}).ints, (std::vector<int64_t>{-1, 0, 1, -1}));
+  EXPECT_EQ(f.one("Relu", {"i"}).ints, (std::vector<int64_t>{0, 0, 5, 0}));
+  f.constants["min"] = ints({1}, {INT64_MIN});
+  EXPECT_FALSE(f.eval("Abs", {"min"}).has_value());
+  EXPECT_FALSE(f.eval("Sin", {"i"}).has_value());
+  EXPECT_FALSE(f.eval("IsNaN", {"i"}).has_value());
+}
+
+TEST(ConstantEvaluator, VariadicMaxMinAndFloatMod) {
+  Fixture f;
+  f.constants["a"] = floats({3}, {1.f, 5.f, -2.f});
+  f.constants["b"] = floats({3}, {4.f, 2.f, -3.f});
+  f.constants["c"] = floats({}, {3.f});
+  EXPECT_EQ(f.one("Max", {"a", "b", "c"}).floats, (std::vector<float>{4, 5, 3}));
+  EXPECT_EQ(f.one("Min", {"a", "b", "c"}).floats, (std::vector<float>{1, 2, -3}));
+  EXPECT_EQ(f.one("Max", {"a"}).floats, (std::vector<float>{1, 5, -2}));
+  f.constants["n"] = floats({3}, {5.5f, -5.5f, 5.5f});
+  f.constants["d"] = floats({3}, {2.f, 2.f, -2.f});
+  EXPECT_EQ(f.one("Mod", {"n", "d"}, {{"fmod", intAttr(1)}}).floats,
+            (std::vector<float>{1.5f, -1.5f, 1.5f}));
+  EXPECT_FALSE(f.eval("Mod", {"n", "d"}).has_value()) << "ONNX needs fmod=1 for floats";
+}
+
 TEST(ConstantEvaluator, ComparisonsLogicWhereAndCast) {
   Fixture f;
   f.constants["a"] = ints({3}, {1, 2, 3});
@@ -174,6 +266,16 @@ TEST(ConstantEvaluator, ComparisonsLogicWhereAndCast) {
   EXPECT_EQ(asInt.ints, (std::vector<int64_t>{2, -2, 0})) << "float to int truncates";
   Tensor asBool = f.one("Cast", {"big"}, {{"to", intAttr(9)}});
   EXPECT_EQ(asBool.ints, (std::vector<int64_t>{1, 1, 0}));
+  // Floats compare in the same template as integers; NaN compares false.
+  f.constants["fa"] = floats({3}, {1.f, NAN, 3.f});
+  f.constants["fb"] = floats({1}, {1.f});
+  EXPECT_EQ(f.one("GreaterOrEqual", {"fa", "fb"}).ints, (std::vector<int64_t>{1, 0, 1}));
+  EXPECT_EQ(f.one("Equal", {"fa", "fa"}).ints, (std::vector<int64_t>{1, 0, 1}));
+  EXPECT_EQ(f.one("LessOrEqual", {"a", "two"}).ints, (std::vector<int64_t>{1, 1, 0}));
+  EXPECT_EQ(f.one("Greater", {"a", "two"}).ints, (std::vector<int64_t>{0, 0, 1}));
+  EXPECT_EQ(f.one("Xor", {"less", "eq"}).ints, (std::vector<int64_t>{1, 1, 0}));
+  EXPECT_EQ(f.one("And", {"less", "eq"}).ints, (std::vector<int64_t>{0, 0, 0}));
+  EXPECT_FALSE(f.eval("And", {"a", "a"}).has_value()) << "logic needs bools";
   Tensor asInt32 = f.one("Cast", {"a"}, {{"to", intAttr(6)}});
   EXPECT_EQ(asInt32.type, ElementType::Int32);
   EXPECT_FALSE(f.eval("Cast", {"a"}, {{"to", intAttr(16)}}).has_value()) << "bfloat16";
@@ -295,6 +397,57 @@ TEST(ConstantEvaluator, SwinMaskPattern) {
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 4; ++j)
       EXPECT_EQ(mask.floats[48 + i * 4 + j], i == j ? 0.f : -100.f) << i << "," << j;
+}
+
+// 8-, 16- and 32-bit integers wrap modulo 2^bits as ONNX's integer
+// arithmetic does (a uint8 or int8 constant of a quantized model, a Cast).
+TEST(ConstantEvaluator, NarrowIntegersWrapAsOnnx) {
+  Fixture f;
+  f.constants["a8"] = ints({2}, {200, 3}, ElementType::UInt8);
+  f.constants["b8"] = ints({2}, {100, 5}, ElementType::UInt8);
+  Tensor sum = f.one("Add", {"a8", "b8"});
+  EXPECT_EQ(sum.type, ElementType::UInt8);
+  EXPECT_EQ(sum.ints, (std::vector<int64_t>{44, 8}));
+  EXPECT_EQ(f.one("Sub", {"a8", "b8"}).ints, (std::vector<int64_t>{100, 254}));
+  EXPECT_EQ(f.one("Greater", {"a8", "b8"}).ints, (std::vector<int64_t>{1, 0}));
+  f.constants["s8"] = ints({2}, {100, -100}, ElementType::Int8);
+  f.constants["two"] = ints({}, {2}, ElementType::Int8);
+  EXPECT_EQ(f.one("Mul", {"s8", "two"}).ints, (std::vector<int64_t>{-56, 56}));
+  EXPECT_EQ(f.one("Neg", {"s8"}).ints, (std::vector<int64_t>{-100, 100}));
+  f.constants["w"] = ints({1}, {3}, ElementType::UInt16);
+  f.constants["five"] = ints({}, {5}, ElementType::UInt16);
+  EXPECT_EQ(f.one("Sub", {"w", "five"}).ints, (std::vector<int64_t>{65534}));
+  f.constants["u"] = ints({1}, {0}, ElementType::UInt32);
+  f.constants["one"] = ints({}, {1}, ElementType::UInt32);
+  EXPECT_EQ(f.one("Sub", {"u", "one"}).ints, (std::vector<int64_t>{4294967295}));
+  f.constants["i16"] = ints({1}, {30000}, ElementType::Int16);
+  EXPECT_EQ(f.one("Add", {"i16", "i16"}).ints, (std::vector<int64_t>{-5536}));
+  // Casts to the narrow types wrap; float to integer truncates first.
+  f.constants["big"] = ints({3}, {300, -1, 65537});
+  Tensor u8 = f.one("Cast", {"big"}, {{"to", intAttr(2)}});
+  EXPECT_EQ(u8.type, ElementType::UInt8);
+  EXPECT_EQ(u8.ints, (std::vector<int64_t>{44, 255, 1}));
+  EXPECT_EQ(f.one("Cast", {"big"}, {{"to", intAttr(3)}}).ints, (std::vector<int64_t>{44, -1, 1}));
+  EXPECT_EQ(f.one("Cast", {"big"}, {{"to", intAttr(4)}}).ints,
+            (std::vector<int64_t>{300, 65535, 1}));
+  EXPECT_EQ(f.one("Cast", {"big"}, {{"to", intAttr(5)}}).ints, (std::vector<int64_t>{300, -1, 1}));
+  EXPECT_EQ(f.one("Cast", {"big"}, {{"to", intAttr(12)}}).ints,
+            (std::vector<int64_t>{300, 4294967295, 65537}));
+  f.constants["x"] = floats({2}, {-1.7f, 130.9f});
+  EXPECT_EQ(f.one("Cast", {"x"}, {{"to", intAttr(3)}}).ints, (std::vector<int64_t>{-1, -126}));
+  Tensor widened = f.one("Cast", {"a8"}, {{"to", intAttr(1)}});
+  EXPECT_EQ(widened.type, ElementType::Float);
+  EXPECT_EQ(widened.floats, (std::vector<float>{200.f, 3.f}));
+  // float16 results round to nearest even (ties to even, overflow to inf).
+  f.constants["wide"] = floats({3}, {1.f + 1.f / 2048, 1.f + 3.f / 2048, 70000.f});
+  Tensor half = f.one("Cast", {"wide"}, {{"to", intAttr(10)}});
+  EXPECT_EQ(half.type, ElementType::Float16);
+  EXPECT_EQ(half.floats, (std::vector<float>{1.f, 1.f + 4.f / 2048, INFINITY}));
+  f.constants["half"] = half;
+  f.constants["third"] = floats({}, {0.333251953125f}); // 1/3 in float16, 0x3555
+  f.constants["third"].type = ElementType::Float16;
+  EXPECT_EQ(f.one("Add", {"half", "third"}).floats,
+            (std::vector<float>{1.3330078125f, 1.3349609375f, INFINITY}));
 }
 
 TEST(ShapeInference, EinsumOutputShapes) {

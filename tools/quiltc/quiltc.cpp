@@ -206,8 +206,18 @@ static OwningOpRef<ModuleOp> loadInput(MLIRContext &ctx, std::string &error,
       return nullptr;
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     auto module = parseSourceFile<ModuleOp>(sourceMgr, &ctx);
-    if (!module)
+    if (!module) {
       error = inputFile + ": cannot parse MLIR";
+      return module;
+    }
+    // Like an imported model's, the import phase ends with the ops stated as
+    // ONNX states them (quilt.batch_norm, logic, matmul) lowered.
+    PassManager decompose(&ctx);
+    decompose.addPass(quilt::createQuiltDecompose());
+    if (failed(decompose.run(*module))) {
+      error = inputFile + ": lowering quilt.batch_norm, logic or matmul failed";
+      return nullptr;
+    }
     return module;
   }
   return quilt::importOnnxFile(&ctx, inputFile, error, shapes);

@@ -65,6 +65,17 @@ def Quilt_ComparePredicate : I32EnumAttr<"ComparePredicate",
   let cppNamespace = "::quilt";
 }
 
+def Quilt_LogicKind : I32EnumAttr<"LogicKind",
+    "Which ONNX logical op quilt.logic computes", [
+  I32EnumAttrCase<"And", 0, "and">,
+  I32EnumAttrCase<"Or", 1, "or">,
+  I32EnumAttrCase<"Xor", 2, "xor">,
+  I32EnumAttrCase<"Not", 3, "not">
+]> {
+  // Printed as a bare keyword, like quilt.compare's predicate.
+  let cppNamespace = "::quilt";
+}
+
 def Quilt_Activation : I32EnumAttr<"Activation",
     "An activation a compute op applies to its result", [
   I32EnumAttrCase<"None", 0, "none">,
@@ -127,7 +138,8 @@ def Quilt_ResizeCoordinate : I32EnumAttr<"ResizeCoordinate",
   I32EnumAttrCase<"HalfPixel", 0, "half_pixel">,
   I32EnumAttrCase<"Asymmetric", 1, "asymmetric">,
   I32EnumAttrCase<"AlignCorners", 2, "align_corners">,
-  I32EnumAttrCase<"PytorchHalfPixel", 3, "pytorch_half_pixel">
+  I32EnumAttrCase<"PytorchHalfPixel", 3, "pytorch_half_pixel">,
+  I32EnumAttrCase<"TfHalfPixelForNn", 4, "tf_half_pixel_for_nn">
 ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::quilt";

@@ -221,7 +221,8 @@ WindowAttr WindowAttr::fromWindow(MLIRContext *ctx, const Window &w) {
 static_assert((int)WindowMode::ConvTranspose == (int)WindowKind::ConvTranspose &&
               (int)WindowMode::Resize == (int)WindowKind::Resize);
 static_assert((int)ResizeCoordinate::PytorchHalfPixel == (int)ResizeCoord::PytorchHalfPixel &&
-              (int)ResizeCoordinate::AlignCorners == (int)ResizeCoord::AlignCorners);
+              (int)ResizeCoordinate::AlignCorners == (int)ResizeCoord::AlignCorners &&
+              (int)ResizeCoordinate::TfHalfPixelForNn == (int)ResizeCoord::TfHalfPixelForNn);
 static_assert((int)ResizeSampling::Linear == (int)ResizeSample::Linear &&
               (int)ResizeSampling::Ceil == (int)ResizeSample::Ceil);
 static_assert((int)Boundary::Reflect == QUILT_BOUNDARY_REFLECT &&
@@ -555,6 +556,66 @@ LogicalResult GemmOp::verify() {
   return success();
 }
 
+LogicalResult BatchNormOp::verify() {
+  auto in = getInput().getType();
+  if (in.getRank() < 2)
+    return emitOpError("needs an input of rank >= 2 ([N, C, ...]), got rank ") << in.getRank();
+  int64_t channels = in.getDimSize(1);
+  for (Value v : {getScale(), getBias(), getMean(), getVariance()}) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getRank() != 1 || !dimsAgree(type.getDimSize(0), channels))
+      return emitOpError("scale, bias, mean and variance must have shape [")
+             << channels << "], got " << type;
+  }
+  return success();
+}
+
+LogicalResult LogicOp::verify() {
+  auto operands = getOperands();
+  if (getKind() == LogicKind::Not) {
+    if (operands.size() != 1 || operands[0].getType() != getResult().getType())
+      return emitOpError("not takes one operand of the result's type");
+    return success();
+  }
+  if (operands.size() != 2)
+    return emitOpError(stringifyLogicKind(getKind())) << " takes two operands, got "
+                                                      << operands.size();
+  return verifyBroadcastOperands(*this);
+}
+
+LogicalResult MatMulOp::verify() {
+  auto a = getLhs().getType(), b = getRhs().getType(), out = getResult().getType();
+  int64_t ra = a.getRank(), rb = b.getRank();
+  if (ra < 1 || rb < 1)
+    return emitOpError("operands must have rank >= 1, got ") << ra << " and " << rb;
+  // A 1-D lhs is a row [1, K], a 1-D rhs a column [K, 1] (numpy).
+  int64_t ka = a.getDimSize(ra - 1), kb = b.getDimSize(rb == 1 ? 0 : rb - 2);
+  if (!dimsAgree(ka, kb))
+    return emitOpError("contraction sizes differ: ") << ka << " vs " << kb;
+  // Batch dims align from the back; an extent of 1 broadcasts.
+  int64_t batchA = std::max<int64_t>(ra - 2, 0), batchB = std::max<int64_t>(rb - 2, 0);
+  int64_t batch = std::max(batchA, batchB);
+  SmallVector<int64_t> expected;
+  for (int64_t d = 0; d < batch; ++d) {
+    int64_t ea = d < batch - batchA ? 1 : a.getDimSize(d - (batch - batchA));
+    int64_t eb = d < batch - batchB ? 1 : b.getDimSize(d - (batch - batchB));
+    if (ea != 1 && eb != 1 && !dimsAgree(ea, eb))
+      return emitOpError("batch dims do not broadcast: ") << ea << " and " << eb;
+    expected.push_back(ea == 1 ? eb : ea);
+  }
+  if (ra >= 2)
+    expected.push_back(a.getDimSize(ra - 2));
+  if (rb >= 2)
+    expected.push_back(b.getDimSize(rb - 1));
+  bool ok = out.getRank() == (int64_t)expected.size();
+  for (int64_t d = 0; ok && d < out.getRank(); ++d)
+    ok = dimsAgree(out.getDimSize(d), expected[d]);
+  if (!ok)
+    return emitOpError("result must be ")
+           << RankedTensorType::get(expected, out.getElementType()) << ", got " << out;
+  return success();
+}
+
 static LogicalResult verifyReduceDims(Operation *op, ArrayRef<int64_t> dims, RankedTensorType in,
                                       RankedTensorType out) {
   if (in.getRank() != out.getRank())
@@ -810,11 +871,13 @@ LogicalResult SliceOp::verify() {
     return emitOpError("needs one start and one step per dim");
   for (int64_t d = 0; d < rank; ++d) {
     int64_t start = getStarts()[d], step = getSteps()[d];
-    if (start < 0 || step < 1)
-      return emitOpError("starts must be non-negative and steps positive");
-    if (!in.isDynamicDim(d) && !out.isDynamicDim(d) && out.getDimSize(d) > 0 &&
-        start + (out.getDimSize(d) - 1) * step >= in.getDimSize(d))
-      return emitOpError("dim ") << d << " reads past the input's " << in.getDimSize(d)
+    if (start < 0 || step == 0)
+      return emitOpError("starts must be non-negative and steps non-zero");
+    if (in.isDynamicDim(d) || out.isDynamicDim(d) || out.getDimSize(d) == 0)
+      continue;
+    int64_t last = start + (out.getDimSize(d) - 1) * step;
+    if (start >= in.getDimSize(d) || last < 0 || last >= in.getDimSize(d))
+      return emitOpError("dim ") << d << " reads outside the input's " << in.getDimSize(d)
                                  << " positions";
   }
   return success();

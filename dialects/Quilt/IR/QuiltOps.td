@@ -167,8 +167,9 @@ def Quilt_AvgPoolOp : Quilt_PoolOp<"avg_pool"> {
 // One op per entry of the runtime's unary table (quilt/runtime.h): `kind` is
 // its quilt_unary_kind and `params` its float attributes, passed to the kernel
 // in this order (alpha, then beta). Every dim is parallel. Adding such an op is
-// one def here, one kind with its body in the runtime's table
-// (runtime/src/kernels/unary_kernels.h) and one importer table entry.
+// one def here, one kind with its body in the table the runtime's kernel and
+// the constant evaluator share (runtime/include/quilt/unary_functions.h) and
+// one importer table entry.
 class Quilt_UnaryOp<string mnemonic, string what, string kind, list<string> params = []>
     : Quilt_ComputeOp<mnemonic, [AllTypesMatch<["input", "result"]>,
         DeclareOpInterfaceMethods<Quilt_ElementwiseKernelOpInterface>]> {
@@ -220,6 +221,25 @@ def Quilt_FloorOp : Quilt_UnaryOp<"floor", "floor(x)", "QUILT_UNARY_FLOOR">;
 def Quilt_CeilOp : Quilt_UnaryOp<"ceil", "ceil(x)", "QUILT_UNARY_CEIL">;
 def Quilt_RoundOp : Quilt_UnaryOp<"round", "x rounded to the nearest integer, halves to even",
                                   "QUILT_UNARY_ROUND">;
+def Quilt_SinOp : Quilt_UnaryOp<"sin", "sin(x)", "QUILT_UNARY_SIN">;
+def Quilt_CosOp : Quilt_UnaryOp<"cos", "cos(x)", "QUILT_UNARY_COS">;
+def Quilt_TanOp : Quilt_UnaryOp<"tan", "tan(x)", "QUILT_UNARY_TAN">;
+def Quilt_AsinOp : Quilt_UnaryOp<"asin", "asin(x)", "QUILT_UNARY_ASIN">;
+def Quilt_AcosOp : Quilt_UnaryOp<"acos", "acos(x)", "QUILT_UNARY_ACOS">;
+def Quilt_AtanOp : Quilt_UnaryOp<"atan", "atan(x)", "QUILT_UNARY_ATAN">;
+def Quilt_SinhOp : Quilt_UnaryOp<"sinh", "sinh(x)", "QUILT_UNARY_SINH">;
+def Quilt_CoshOp : Quilt_UnaryOp<"cosh", "cosh(x)", "QUILT_UNARY_COSH">;
+def Quilt_AsinhOp : Quilt_UnaryOp<"asinh", "asinh(x)", "QUILT_UNARY_ASINH">;
+def Quilt_AcoshOp : Quilt_UnaryOp<"acosh", "acosh(x)", "QUILT_UNARY_ACOSH">;
+def Quilt_AtanhOp : Quilt_UnaryOp<"atanh", "atanh(x)", "QUILT_UNARY_ATANH">;
+// The predicates give a bool mask of 1.0 and 0.0 (ONNX IsNaN, IsInf).
+def Quilt_IsNanOp : Quilt_UnaryOp<"is_nan", "1 where x is NaN, else 0", "QUILT_UNARY_IS_NAN">;
+def Quilt_IsInfOp : Quilt_UnaryOp<"is_inf",
+    "1 where x is -inf and detect_negative != 0 or +inf and detect_positive != 0, else 0",
+    "QUILT_UNARY_IS_INF", ["detect_negative", "detect_positive"]>;
+def Quilt_ShrinkOp : Quilt_UnaryOp<"shrink",
+    "x < -lambd ? x + bias : (x > lambd ? x - bias : 0)", "QUILT_UNARY_SHRINK",
+    ["lambd", "bias"]>;
 
 // One op per entry of the runtime's binary table (quilt_binary_kind), like
 // the unary ops above.
@@ -246,14 +266,18 @@ def Quilt_MaxOp : Quilt_BinaryOp<"max", "max(lhs, rhs)", "QUILT_BINARY_MAX">;
 def Quilt_MinOp : Quilt_BinaryOp<"min", "min(lhs, rhs)", "QUILT_BINARY_MIN">;
 def Quilt_PReluOp : Quilt_BinaryOp<"prelu", "lhs < 0 ? rhs * lhs : lhs (ONNX PRelu, rhs the slope)",
                                    "QUILT_BINARY_PRELU">;
+def Quilt_ModOp : Quilt_BinaryOp<"mod",
+    "lhs mod rhs taking the sign of rhs (ONNX Mod with fmod = 0, on integers)", "QUILT_BINARY_MOD">;
+def Quilt_FmodOp : Quilt_BinaryOp<"fmod",
+    "C's fmod(lhs, rhs), taking the sign of lhs (ONNX Mod with fmod = 1)", "QUILT_BINARY_FMOD">;
 
 def Quilt_CompareOp : Quilt_ComputeOp<"compare"> {
   let summary = "lhs <predicate> rhs as a mask of 1.0 and 0.0, with numpy broadcasting over equal ranks";
   let description = [{
     ONNX's Less, LessOrEqual, Greater, GreaterOrEqual and Equal. Quilt
     computes in float32 only, so a bool tensor is a float mask of 0 and 1:
-    the importer maps And to `quilt.mul`, Or to `quilt.max`, Xor to
-    `quilt.abs` of `quilt.sub`, Not to `1 - x`, and a Cast to bool to
+    And, Or, Xor and Not are `quilt.logic` (mask arithmetic once
+    `quilt-decompose` has run), and the importer maps a Cast to bool to
     `1 - (x == 0)`. A comparison with NaN is false. Every dim is parallel (as for
     the arithmetic binary ops).
   }];
@@ -459,12 +483,14 @@ def Quilt_PadOp : Quilt_ComputeOp<"pad"> {
 }
 
 def Quilt_SliceOp : Quilt_ComputeOp<"slice"> {
-  let summary = "Strided slice (ONNX Slice and Split, positive steps)";
+  let summary = "Strided slice (ONNX Slice and Split)";
   let description = [{
     Result position `o` of dim `d` is input position `starts[d] + o * steps[d]`;
-    the result type gives the extents. Sharding: an untouched dim is parallel;
-    a sliced dim is a windowed factor (stride = step, pad_lo = -start): a
-    split dim receives exactly the input rows its output block reads.
+    the result type gives the extents (which may be 0). A negative step walks
+    the dim backwards from `starts[d]`. Sharding: an untouched dim is
+    parallel; a dim sliced with a positive step is a windowed factor (stride =
+    step, pad_lo = -start): a split dim receives exactly the input rows its
+    output block reads; a dim sliced with a negative step is whole.
   }];
   let arguments = (ins Quilt_F32Tensor:$input, DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$steps);
   let results = (outs Quilt_F32Tensor:$result);
@@ -578,6 +604,83 @@ def Quilt_GatherElementsOp : Quilt_ComputeOp<"gather_elements"> {
   let assemblyFormat = [{
     $input `,` $indices attr-dict `:` type($input) `,` type($indices) `->` type($result)
   }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// ONNX ops as ONNX states them (only between the importer and quilt-decompose)
+//===----------------------------------------------------------------------===//
+
+// The importer builds these; quilt-decompose, the last step of the import
+// phase, lowers them to the compute ops above. They never reach annotation,
+// propagation or partitioning, so they have no sharding rule.
+class Quilt_DecomposedOp<string mnemonic, list<Trait> traits = []>
+    : Quilt_Op<mnemonic, !listconcat(traits, [Pure])>;
+
+def Quilt_BatchNormOp : Quilt_DecomposedOp<"batch_norm", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Inference batch normalization per channel (ONNX BatchNormalization)";
+  let description = [{
+    `input` is `[N, C, ...]`; `scale`, `bias`, `mean` and `variance` are `[C]`.
+    Each channel c computes `(x - mean[c]) / sqrt(variance[c] + epsilon) *
+    scale[c] + bias[c]`.
+
+    `quilt-decompose` lowers it to `quilt.mul` by a per-channel scale and
+    `quilt.add` of a per-channel shift, both `[1, C, 1, ...]`: `scale /
+    sqrt(variance + epsilon)` and `bias - mean * that`, folded in double and
+    rounded to float32 once when all four are constants, else computed by
+    quilt ops. It exists only between the importer and `quilt-decompose`
+    (which quiltc runs before any pass that shards), so it has no sharding
+    rule.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, Quilt_F32Tensor:$scale, Quilt_F32Tensor:$bias,
+                       Quilt_F32Tensor:$mean, Quilt_F32Tensor:$variance, F32Attr:$epsilon);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $bias `,` $mean `,` $variance attr-dict `:` type($input) `,`
+    type($scale) `,` type($bias) `,` type($mean) `,` type($variance)
+  }];
+  let hasVerifier = 1;
+}
+
+def Quilt_LogicOp : Quilt_DecomposedOp<"logic"> {
+  let summary = "And, Or, Xor of two masks or Not of one, with numpy broadcasting over equal ranks";
+  let description = [{
+    ONNX's And, Or, Xor and Not on Quilt's bool tensors, float masks of 0.0
+    and 1.0: `kind` is `and`, `or` or `xor` with two operands that broadcast
+    to the result (equal ranks; the importer inserts the reshapes for rank
+    broadcasting), or `not` with one operand of the result's type.
+
+    `quilt-decompose` lowers it to mask arithmetic: `and` is `quilt.mul`,
+    `or` `quilt.max`, `xor` `quilt.abs` of `quilt.sub`, `not` `1 - x`. It
+    exists only between the importer and `quilt-decompose` (which quiltc
+    runs before any pass that shards), so it has no sharding rule.
+  }];
+  let arguments = (ins Quilt_LogicKind:$kind, Variadic<Quilt_F32Tensor>:$operands);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$kind `,` $operands attr-dict `:` type($operands) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Quilt_MatMulOp : Quilt_DecomposedOp<"matmul"> {
+  let summary = "Matrix product with numpy matmul semantics (ONNX MatMul)";
+  let description = [{
+    `lhs [..., M, K] x rhs [..., K, N] -> [..., M, N]`, the batch dims
+    broadcasting numpy-style (aligned from the back, an extent of 1 against
+    any). A 1-D `lhs [K]` is a row `[1, K]` and a 1-D `rhs [K]` a column
+    `[K, 1]`, whose added dim the result drops (1-D by 1-D is a scalar,
+    rank 0).
+
+    `quilt-decompose` lowers it: 2-D by 2-D to `quilt.gemm`; with a 1-D
+    operand and no batch dims, to a `quilt.gemm` between `quilt.reshape`s;
+    otherwise to a `quilt.einsum` with one letter per result batch dim, an
+    operand's broadcast batch dims of extent 1 reshaped away and a 1-D
+    operand's missing row or column left out of the equation. It exists only
+    between the importer and `quilt-decompose` (which quiltc runs before any
+    pass that shards), so it has no sharding rule.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$lhs, Quilt_F32Tensor:$rhs);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
   let hasVerifier = 1;
 }
 

@@ -324,6 +324,14 @@ ShardingRule SliceOp::getShardingRule() {
       dims.push_back(rule.addFactor(FactorKind::Parallel, in.getDimSize(d)));
       continue;
     }
+    // A negative step reads the dim backwards, which no window of the halo
+    // math describes: the dim is needed whole.
+    if (step < 0) {
+      int64_t f = rule.addFactor(FactorKind::Whole, in.getDimSize(d));
+      rule.factors[f].resultSize = out.getDimSize(d);
+      dims.push_back(f);
+      continue;
+    }
     // Output o reads input o * step + start: a window of one tap.
     dims.push_back(rule.addWindowedFactor(in.getDimSize(d), out.getDimSize(d),
                                           Window{step, 1, 1, -start},

@@ -4,6 +4,38 @@
 
 include "mlir/Pass/PassBase.td"
 
+def QuiltDecompose : Pass<"quilt-decompose"> {
+  let summary = "Lower the ops the importer states as ONNX does (batch_norm, logic, matmul) to compute ops";
+  let description = [{
+    The importer builds one op per ONNX node as ONNX states it; this pass,
+    the last step of the import phase (quiltc runs it before printing
+    `--compile-to=import`), lowers the three that have no sharding rule of
+    their own, one small pattern each:
+
+    * `quilt.batch_norm` becomes `quilt.mul` by a per-channel scale and
+      `quilt.add` of a per-channel shift (`[1, C, 1, ...]`): `scale /
+      sqrt(variance + epsilon)` and `bias - mean * that`. When all four
+      parameters are constants they are folded in double and rounded to
+      float32 once; otherwise quilt ops compute them (in float32) from the
+      `[C]` values.
+    * `quilt.logic` becomes mask arithmetic on floats of 0 and 1: `and` is
+      `quilt.mul`, `or` `quilt.max`, `xor` `quilt.abs(quilt.sub)`, `not`
+      `1 - x`.
+    * `quilt.matmul` becomes `quilt.gemm` (2-D by 2-D; with a 1-D operand
+      and no batch dims, between reshapes to a row or column and back) or
+      a `quilt.einsum` (batch dims: one letter per result batch dim, an
+      operand's broadcast batch dims of extent 1 reshaped away, a 1-D
+      operand's missing row or column left out of the equation).
+
+    The last op of each lowering keeps the op's location (the ONNX value
+    names `--shard` finds); the others get its node without the names.
+    Reshaped constants are re-typed, and constants left unused are erased.
+    Patterns are applied in one walk: no folding and no dead-code removal,
+    so the rest of the module is left as the importer built it.
+  }];
+  let dependentDialects = ["::quilt::QuiltDialect"];
+}
+
 def QuiltAnnotateInputs : Pass<"quilt-annotate-inputs", "mlir::ModuleOp"> {
   let summary = "Create the mesh and pin how inputs and named values are split";
   let description = [{

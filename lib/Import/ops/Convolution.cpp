@@ -100,14 +100,13 @@ static LogicalResult importConvTranspose(Importer &im, const Node &node) {
     return failure();
   auto &[x, w, bias, type, inType, n, kernel] = *operands;
   std::string autoPad = im.stringAttr(node, "auto_pad", "NOTSET");
-  if (autoPad != "NOTSET" && autoPad != "VALID")
-    return im.fail(node, "auto_pad " + autoPad + " is not supported; give explicit pads");
-  if (node.attributes.count("output_shape"))
-    return im.fail(node, "output_shape is not supported; give explicit pads and output_padding");
+  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER")
+    return im.fail(node, "unknown auto_pad '" + autoPad + "'");
   auto strides = im.intsAttr(node, "strides", std::vector<int64_t>(n, 1));
   auto dilations = im.intsAttr(node, "dilations", std::vector<int64_t>(n, 1));
-  auto pads = autoPad == "VALID" ? std::vector<int64_t>(2 * n, 0)
-                                 : im.intsAttr(node, "pads", std::vector<int64_t>(2 * n, 0));
+  auto pads = autoPad == "NOTSET" ? im.intsAttr(node, "pads", std::vector<int64_t>(2 * n, 0))
+                                  : std::vector<int64_t>(2 * n, 0);
   auto outputPadding = im.intsAttr(node, "output_padding", std::vector<int64_t>(n, 0));
   if (strides.size() != n || dilations.size() != n || pads.size() != 2 * n ||
       outputPadding.size() != n)
@@ -118,6 +117,41 @@ static LogicalResult importConvTranspose(Importer &im, const Node &node) {
         outputPadding[i] < 0)
       return im.fail(node, "strides and dilations must be positive, pads and output_padding "
                            "non-negative");
+  // An output_shape (its spatial extents; some exporters list N and C too)
+  // or SAME padding (output = input * stride) sets the pads: the total is
+  // what the full transposed window overshoots that extent by, split evenly,
+  // the odd one at the end for SAME_UPPER and at the start otherwise (ONNX's
+  // rule, which ONNX Runtime follows).
+  std::vector<int64_t> outputShape = im.intsAttr(node, "output_shape", {});
+  if (outputShape.size() == n + 2)
+    outputShape.erase(outputShape.begin(), outputShape.begin() + 2);
+  if (!outputShape.empty() && outputShape.size() != n)
+    return im.fail(node, "output_shape needs one value per spatial dim");
+  bool same = autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+  if (!outputShape.empty() || same) {
+    for (size_t i = 0; i < n; ++i) {
+      int64_t in = inType.getDimSize(2 + i);
+      int64_t out = outputShape.empty() ? in * strides[i] : outputShape[i];
+      int64_t total =
+          strides[i] * (in - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1 - out;
+      int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2); // floor(total / 2)
+      int64_t lo = autoPad == "SAME_UPPER" ? half : total - half;
+      int64_t hi = total - lo;
+      // Positions past the full window (a negative end pad) are output
+      // padding: they get only the bias.
+      if (hi < 0) {
+        outputPadding[i] -= hi;
+        hi = 0;
+      }
+      if (lo < 0)
+        return im.fail(node, "output_shape " + std::to_string(out) + " of spatial dim " +
+                                 std::to_string(i) +
+                                 " needs a negative start pad (the transposed window covers " +
+                                 std::to_string(out + total) + " positions)");
+      pads[i] = lo;
+      pads[n + i] = hi;
+    }
+  }
   im.values[node.outputs[0]] = ConvTransposeOp::create(
       im.b, im.locOf(node), type, x, w, bias, im.b.getDenseI64ArrayAttr(strides),
       im.b.getDenseI64ArrayAttr(dilations), im.b.getDenseI64ArrayAttr(pads),

@@ -40,53 +40,26 @@ static std::optional<std::pair<int64_t, int64_t>> exactFraction(float value) {
   return std::make_pair(num, int64_t(1) << shift);
 }
 
-static LogicalResult importResize(Importer &im, const Node &node) {
-  auto x = im.input(node, 0);
-  auto type = im.outputType(node);
-  if (failed(x) || failed(type))
-    return failure();
-  auto inType = cast<RankedTensorType>(x->getType());
+/// The ResizeOp of `node`, its scales from `scales` (one per dim) or, when
+/// null, from the output extents over the input's (ONNX's sizes).
+static LogicalResult buildResize(Importer &im, const Node &node, Value x, RankedTensorType type,
+                                 ResizeCoordinate coord, ResizeSampling sampling,
+                                 const std::vector<float> *scales) {
+  auto inType = cast<RankedTensorType>(x.getType());
   int64_t rank = inType.getRank();
-  if (type->getRank() != rank)
+  if (type.getRank() != rank)
     return im.fail(node, "output '" + node.outputs[0] + "' has rank " +
-                             std::to_string(type->getRank()) + ", the input " +
+                             std::to_string(type.getRank()) + ", the input " +
                              std::to_string(rank));
-  std::string mode = im.stringAttr(node, "mode", "nearest");
-  std::string coordName = im.stringAttr(node, "coordinate_transformation_mode", "half_pixel");
-  std::string nearest = im.stringAttr(node, "nearest_mode", "round_prefer_floor");
-  std::optional<ResizeCoordinate> coord = symbolizeResizeCoordinate(coordName);
-  if (!coord)
-    return im.fail(node, "coordinate_transformation_mode " + coordName +
-                             " is not supported (half_pixel, asymmetric, align_corners, "
-                             "pytorch_half_pixel are)");
-  std::optional<ResizeSampling> sampling = mode == "linear"  ? std::optional(ResizeSampling::Linear)
-                                           : mode == "cubic" ? std::optional(ResizeSampling::Cubic)
-                                           : mode == "nearest" && nearest != "linear"
-                                               ? symbolizeResizeSampling(nearest)
-                                               : std::nullopt;
-  if (!sampling)
-    return im.fail(node, "mode " + mode + " (nearest_mode " + nearest +
-                             ") is not supported (nearest, linear or cubic)");
-  // Opset 11+: X, roi, scales, sizes; opset 10: X, scales.
-  size_t scalesInput = im.graph.opset >= 11 ? 2 : 1;
-  const Tensor *scales = node.inputs.size() > scalesInput && !node.inputs[scalesInput].empty()
-                             ? im.constantInput(node, scalesInput)
-                             : nullptr;
-  const Tensor *sizes =
-      node.inputs.size() > 3 && !node.inputs[3].empty() ? im.constantInput(node, 3) : nullptr;
-  if (scales && scales->numElements() == 0)
-    scales = nullptr;
-  if (!scales && !sizes)
-    return im.fail(node, "needs constant scales or sizes");
+  if (scales && (int64_t)scales->size() != rank)
+    return im.fail(node, "scales needs one value per dim");
   SmallVector<int64_t> nums, dens;
   for (int64_t d = 0; d < rank; ++d) {
-    int64_t in = inType.getDimSize(d), out = type->getDimSize(d);
+    int64_t in = inType.getDimSize(d), out = type.getDimSize(d);
     if (scales) {
-      if ((int64_t)scales->floats.size() != rank)
-        return im.fail(node, "scales needs one value per dim");
-      auto fraction = exactFraction(scales->floats[d]);
+      auto fraction = exactFraction((*scales)[d]);
       if (!fraction)
-        return im.fail(node, "scale " + std::to_string(scales->floats[d]) +
+        return im.fail(node, "scale " + std::to_string((*scales)[d]) +
                                  " is not a positive fraction Quilt can represent exactly");
       nums.push_back(fraction->first);
       dens.push_back(fraction->second);
@@ -99,14 +72,83 @@ static LogicalResult importResize(Importer &im, const Node &node) {
       nums.push_back(out / g);
       dens.push_back(in / g);
     }
+    // The kernels copy a dim of scale 1, but this transform then samples
+    // o + 0.5, which these modes round up to the next position.
+    bool roundsHalfUp =
+        sampling == ResizeSampling::Ceil || sampling == ResizeSampling::RoundPreferCeil;
+    if (coord == ResizeCoordinate::TfHalfPixelForNn && roundsHalfUp && in == out &&
+        nums.back() == dens.back())
+      return im.fail(node, "tf_half_pixel_for_nn with nearest_mode " +
+                               stringifyResizeSampling(sampling).str() +
+                               " on a dim of scale 1 is not supported");
   }
   im.values[node.outputs[0]] =
-      ResizeOp::create(im.b, im.locOf(node), *type, *x, ResizeCoordinateAttr::get(im.ctx, *coord),
-                       ResizeSamplingAttr::get(im.ctx, *sampling), im.b.getDenseI64ArrayAttr(nums),
+      ResizeOp::create(im.b, im.locOf(node), type, x, ResizeCoordinateAttr::get(im.ctx, coord),
+                       ResizeSamplingAttr::get(im.ctx, sampling), im.b.getDenseI64ArrayAttr(nums),
                        im.b.getDenseI64ArrayAttr(dens),
                        im.b.getF32FloatAttr(im.floatAttr(node, "cubic_coeff_a", -0.75f)),
                        im.b.getBoolAttr(im.intAttr(node, "exclude_outside", 0) != 0));
   return success();
+}
+
+/// Upsample (opsets 7 to 9) and Resize of opset 10: output = floor(input *
+/// scale), sampled at x = o / scale (ONNX Runtime's asymmetric transform),
+/// nearest rounding down ("linear" interpolates).
+static LogicalResult importUpsample(Importer &im, const Node &node) {
+  auto x = im.input(node, 0);
+  auto type = im.outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  std::string mode = im.stringAttr(node, "mode", "nearest");
+  if (mode != "nearest" && mode != "linear")
+    return im.fail(node, "mode " + mode + " is not supported (nearest or linear)");
+  std::vector<float> scales;
+  if (node.attributes.count("scales")) {
+    scales = node.attributes.at("scales").floats;
+  } else {
+    const Tensor *given = im.constantInput(node, 1);
+    if (!given)
+      return im.fail(node, "scales must be computable at compile time");
+    scales = given->floats;
+  }
+  return buildResize(im, node, *x, *type, ResizeCoordinate::Asymmetric,
+                     mode == "linear" ? ResizeSampling::Linear : ResizeSampling::Floor, &scales);
+}
+
+static LogicalResult importResize(Importer &im, const Node &node) {
+  if (im.graph.opset < 11)
+    return importUpsample(im, node);
+  auto x = im.input(node, 0);
+  auto type = im.outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  std::string mode = im.stringAttr(node, "mode", "nearest");
+  std::string coordName = im.stringAttr(node, "coordinate_transformation_mode", "half_pixel");
+  std::string nearest = im.stringAttr(node, "nearest_mode", "round_prefer_floor");
+  std::optional<ResizeCoordinate> coord = symbolizeResizeCoordinate(coordName);
+  if (!coord || (*coord == ResizeCoordinate::TfHalfPixelForNn && mode != "nearest"))
+    return im.fail(node, "coordinate_transformation_mode " + coordName + " is not supported" +
+                             (coord ? " with mode " + mode : std::string()) +
+                             " (half_pixel, asymmetric, align_corners, pytorch_half_pixel are; "
+                             "tf_half_pixel_for_nn with nearest)");
+  std::optional<ResizeSampling> sampling = mode == "linear"  ? std::optional(ResizeSampling::Linear)
+                                           : mode == "cubic" ? std::optional(ResizeSampling::Cubic)
+                                           : mode == "nearest" && nearest != "linear"
+                                               ? symbolizeResizeSampling(nearest)
+                                               : std::nullopt;
+  if (!sampling)
+    return im.fail(node, "mode " + mode + " (nearest_mode " + nearest +
+                             ") is not supported (nearest, linear or cubic)");
+  // Opset 11+: X, roi, scales, sizes.
+  const Tensor *scales =
+      node.inputs.size() > 2 && !node.inputs[2].empty() ? im.constantInput(node, 2) : nullptr;
+  const Tensor *sizes =
+      node.inputs.size() > 3 && !node.inputs[3].empty() ? im.constantInput(node, 3) : nullptr;
+  if (scales && scales->numElements() == 0)
+    scales = nullptr;
+  if (!scales && !sizes)
+    return im.fail(node, "needs constant scales or sizes");
+  return buildResize(im, node, *x, *type, *coord, *sampling, scales ? &scales->floats : nullptr);
 }
 
 static LogicalResult importTranspose(Importer &im, const Node &node) {
@@ -214,16 +256,18 @@ static LogicalResult importSlice(Importer &im, const Node &node) {
     int64_t axis = normalizeAxis(axes[i], rank);
     if (axis < 0 || axis >= rank)
       return im.fail(node, "axis " + std::to_string(axes[i]) + " is out of range");
-    if (steps[i] < 1)
-      return im.fail(node, "only positive steps are supported");
+    if (steps[i] == 0)
+      return im.fail(node, "steps must not be 0");
     int64_t n = inType.getDimSize(axis);
     int64_t start = starts[i] < 0 ? starts[i] + n : starts[i];
-    begin[axis] = std::clamp<int64_t>(start, 0, n);
+    // ONNX clamps the start into [0, n] for positive steps and into
+    // [0, n - 1] for negative ones (which walk down from it); ONNX's
+    // inference has already given the extent.
+    begin[axis] = std::clamp<int64_t>(start, 0, steps[i] > 0 ? n : std::max<int64_t>(n - 1, 0));
     stride[axis] = steps[i];
   }
-  for (int64_t d = 0; d < rank; ++d)
-    if (type->getDimSize(d) == 0)
-      return im.fail(node, "produces an empty tensor");
+  // An empty result (a start past the end) is a tensor of no elements: the
+  // runtime reads and writes nothing for it, and Concat drops it.
   im.values[node.outputs[0]] =
       SliceOp::create(im.b, im.locOf(node), *type, *x, im.b.getDenseI64ArrayAttr(begin),
                       im.b.getDenseI64ArrayAttr(stride));
@@ -420,9 +464,17 @@ static LogicalResult importConcat(Importer &im, const Node &node) {
     auto v = im.input(node, i);
     if (failed(v))
       return failure();
-    inputs.push_back(*v);
+    // Exporters concatenate slices that may come out empty (a start past the
+    // end): they add nothing, and a split result should not gather them.
+    if (cast<RankedTensorType>(v->getType()).getNumElements() != 0 ||
+        type->getNumElements() == 0)
+      inputs.push_back(*v);
   }
   int64_t axis = normalizeAxis(im.intAttr(node, "axis", 0), type->getRank());
+  if (inputs.size() == 1 && inputs[0].getType() == *type) {
+    im.values[node.outputs[0]] = inputs[0];
+    return success();
+  }
   im.values[node.outputs[0]] = ConcatOp::create(im.b, im.locOf(node), *type, inputs, axis);
   return success();
 }
@@ -454,6 +506,7 @@ static LogicalResult importExpand(Importer &im, const Node &node) {
 
 void quilt::importer::registerDataMovementImporters(OpImporterTable &table) {
   table.add("Resize", importResize, /*sinceOpset=*/10);
+  table.add("Upsample", importUpsample, /*sinceOpset=*/7, /*untilOpset=*/9);
   table.add("Slice", importSlice);
   table.add("Split", importSplit);
   table.add("Transpose", importTranspose);

@@ -2,10 +2,11 @@
 //
 // The one-to-one elementwise ops come from two tables (unary with their
 // attributes, binary); Clip, Cast, comparisons, logic, Where, variadic
-// Sum/Mean, Identity and Dropout build a few quilt ops each.
+// Sum/Mean/Max/Min, Identity and Dropout build a few quilt ops each.
 //
 //===----------------------------------------------------------------------===//
 #include "../Importer.h"
+#include "quilt/dtypes.h"
 
 #include <optional>
 
@@ -14,13 +15,15 @@ using namespace quilt;
 using namespace quilt::onnx_model;
 using namespace quilt::importer;
 
-/// Elementwise ONNX ops that map one-to-one onto a quilt op: its builder, and
-/// the ONNX attributes the op carries (under the same names) with their ONNX
-/// defaults. Adding such an op is one entry here (and its ODS def and runtime
-/// kind: dialects/Quilt/IR/QuiltOps.td).
+/// Elementwise ONNX ops that map one-to-one onto a quilt op: its builder, the
+/// ONNX attributes the op carries (under the same names, float or int) with
+/// their ONNX defaults, and whether its output is a bool (a predicate: a float
+/// mask of 0 and 1). Adding such an op is one entry here (and its ODS def and
+/// runtime kind: dialects/Quilt/IR/QuiltOps.td).
 struct UnaryEntry {
   Value (*build)(OpBuilder &, Location, Value, ArrayRef<NamedAttribute>);
-  std::vector<std::pair<const char *, float>> params;
+  std::vector<std::pair<const char *, float>> params = {};
+  bool predicate = false;
 };
 using BinaryBuilder = Value (*)(OpBuilder &, Location, RankedTensorType, Value, Value);
 template <class OpT>
@@ -57,33 +60,126 @@ static const llvm::StringMap<UnaryEntry> &unaryBuilders() {
       {"Sign", {buildUnary<SignOp>}},
       {"Floor", {buildUnary<FloorOp>}},
       {"Ceil", {buildUnary<CeilOp>}},
-      {"Round", {buildUnary<RoundOp>}}};
+      {"Round", {buildUnary<RoundOp>}},
+      {"Sin", {buildUnary<SinOp>}},
+      {"Cos", {buildUnary<CosOp>}},
+      {"Tan", {buildUnary<TanOp>}},
+      {"Asin", {buildUnary<AsinOp>}},
+      {"Acos", {buildUnary<AcosOp>}},
+      {"Atan", {buildUnary<AtanOp>}},
+      {"Sinh", {buildUnary<SinhOp>}},
+      {"Cosh", {buildUnary<CoshOp>}},
+      {"Asinh", {buildUnary<AsinhOp>}},
+      {"Acosh", {buildUnary<AcoshOp>}},
+      {"Atanh", {buildUnary<AtanhOp>}},
+      {"Shrink", {buildUnary<ShrinkOp>, {{"lambd", 0.5f}, {"bias", 0.0f}}}},
+      {"IsNaN", {buildUnary<IsNanOp>, {}, /*predicate=*/true}},
+      {"IsInf",
+       {buildUnary<IsInfOp>, {{"detect_negative", 1.0f}, {"detect_positive", 1.0f}},
+        /*predicate=*/true}}};
   return builders;
 }
 static const llvm::StringMap<BinaryBuilder> &binaryBuilders() {
   static const llvm::StringMap<BinaryBuilder> builders = {
       {"Add", buildBinary<AddOp>}, {"Sub", buildBinary<SubOp>},    {"Mul", buildBinary<MulOp>},
       {"Div", buildBinary<DivOp>}, {"Pow", buildBinary<PowOp>},    {"Max", buildBinary<MaxOp>},
-      {"Min", buildBinary<MinOp>}, {"PRelu", buildBinary<PReluOp>}};
+      {"Min", buildBinary<MinOp>}, {"PRelu", buildBinary<PReluOp>}, {"Mod", buildBinary<ModOp>}};
   return builders;
 }
 
+/// A float attribute, or an int one (IsInf's detect_negative) as a float.
+static float numberAttr(const Node &node, const char *name, float dflt) {
+  auto it = node.attributes.find(name);
+  if (it == node.attributes.end())
+    return dflt;
+  return it->second.kind == onnx_model::Attribute::Int ? (float)it->second.i : it->second.f;
+}
+
+/// The ONNX dtype of value `name` (float32 when unknown).
+static ElementType dtypeOf(Importer &im, const std::string &name) {
+  if (auto c = im.constants.find(name); c != im.constants.end())
+    return c->second.type;
+  if (auto info = im.graph.valueInfos.find(name); info != im.graph.valueInfos.end())
+    return info->second.type;
+  return ElementType::Float;
+}
+
+/// x truncated toward zero (ONNX's float to integer conversion): ceil below
+/// zero, floor above.
+static Value truncateTowardZero(Importer &im, Location loc, RankedTensorType type, Value x) {
+  Value negative = CompareOp::create(im.b, loc, type, x, im.scalar(0.f, type.getRank(), loc),
+                                     ComparePredicate::Less);
+  return SelectOp::create(im.b, loc, type, negative, CeilOp::create(im.b, loc, x),
+                          FloorOp::create(im.b, loc, x));
+}
+
+/// The inputs of a variadic op combined left to right by `combine`, with
+/// numpy broadcasting: each step has the broadcast shape of its two operands.
+/// One input is itself.
+static FailureOr<Value>
+chainInputs(Importer &im, const Node &node, int64_t rank,
+            function_ref<Value(Location, RankedTensorType, Value, Value)> combine) {
+  Location loc = im.locOf(node);
+  Value acc;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    auto x = im.input(node, i);
+    if (failed(x))
+      return failure();
+    Value v = im.broadcastRank(*x, rank, loc);
+    if (!acc) {
+      acc = v;
+      continue;
+    }
+    auto lt = cast<RankedTensorType>(acc.getType()), rt = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape;
+    for (int64_t d = 0; d < rank; ++d)
+      shape.push_back(std::max(lt.getDimSize(d), rt.getDimSize(d)));
+    acc = combine(loc, RankedTensorType::get(shape, im.b.getF32Type()), acc, v);
+  }
+  if (!acc)
+    return im.fail(node, "has no inputs");
+  return acc;
+}
+
 static LogicalResult importUnary(Importer &im, const Node &node) {
+  const UnaryEntry &entry = unaryBuilders().find(node.opType)->second;
   auto x = im.input(node, 0);
-  auto type = im.outputType(node);
+  auto type = im.outputType(node, 0, /*boolAsMask=*/entry.predicate);
   if (failed(x) || failed(type))
     return failure();
-  const UnaryEntry &entry = unaryBuilders().find(node.opType)->second;
   SmallVector<NamedAttribute, 2> attrs;
   for (auto [name, dflt] : entry.params)
-    attrs.push_back(im.b.getNamedAttr(name, im.b.getF32FloatAttr(im.floatAttr(node, name, dflt))));
+    attrs.push_back(im.b.getNamedAttr(name, im.b.getF32FloatAttr(numberAttr(node, name, dflt))));
   im.values[node.outputs[0]] = entry.build(im.b, im.locOf(node), *x, attrs);
+  return success();
+}
+
+/// Max and Min of one input (the input itself) or of more than two (a chain).
+static LogicalResult importMaxMinChain(Importer &im, const Node &node) {
+  auto type = im.outputType(node);
+  if (failed(type))
+    return failure();
+  BinaryBuilder build = binaryBuilders().lookup(node.opType);
+  auto acc = chainInputs(im, node, type->getRank(),
+                         [&](Location loc, RankedTensorType t, Value l, Value r) {
+                           return build(im.b, loc, t, l, r);
+                         });
+  if (failed(acc))
+    return failure();
+  if (acc->getType() != *type)
+    return im.fail(node, "its inputs do not broadcast to the output shape");
+  im.values[node.outputs[0]] = *acc;
   return success();
 }
 
 static LogicalResult importBinary(Importer &im, const Node &node) {
   if ((node.opType == "Max" || node.opType == "Min") && node.inputs.size() != 2)
-    return im.fail(node, "only the two-input form is supported");
+    return importMaxMinChain(im, node);
+  // Mod: the remainder takes the divisor's sign, or with fmod=1 the
+  // dividend's (C's fmod); ONNX defines the first on integers only.
+  bool fmod = node.opType == "Mod" && im.intAttr(node, "fmod", 0) != 0;
+  if (node.opType == "Mod" && !fmod && isFloatType(dtypeOf(im, node.inputs[0])))
+    return im.fail(node, "fmod=0 is defined on integers only; a Mod of floats needs fmod=1");
   auto lhs = im.input(node, 0), rhs = im.input(node, 1);
   auto type = im.outputType(node);
   if (failed(lhs) || failed(rhs) || failed(type))
@@ -100,7 +196,40 @@ static LogicalResult importBinary(Importer &im, const Node &node) {
       if (slope.getDimSize(d) != 1 && slope.getDimSize(d) != x.getDimSize(d))
         return im.fail(node, "the slope does not broadcast to the input's shape");
   }
-  im.values[node.outputs[0]] = binaryBuilders().lookup(node.opType)(im.b, loc, *type, l, r);
+  BinaryBuilder build = fmod ? buildBinary<FmodOp> : binaryBuilders().lookup(node.opType);
+  Value out = build(im.b, loc, *type, l, r);
+  // An integer power rides in float32: rounded to the integer the kernel's
+  // powf approximates (exact while small); with a float exponent truncated
+  // toward zero, as ONNX Runtime casts the power to the integer type.
+  if (node.opType == "Pow" && isIntegerType(dtypeOf(im, node.outputs[0])))
+    out = isFloatType(dtypeOf(im, node.inputs[1])) ? truncateTowardZero(im, loc, *type, out)
+                                                    : RoundOp::create(im.b, loc, out).getResult();
+  im.values[node.outputs[0]] = out;
+  return success();
+}
+
+/// BitShift of unsigned integers carried in float32: LEFT is x * 2^y, RIGHT
+/// floor(x / 2^y), with 2^y rounded (exact). Exact while the values stay
+/// below 2^24; like Mul, a left shift past the type's width wraps only where
+/// an output is written.
+static LogicalResult importBitShift(Importer &im, const Node &node) {
+  std::string direction = im.stringAttr(node, "direction", "");
+  if (direction != "LEFT" && direction != "RIGHT")
+    return im.fail(node, "direction '" + direction + "' is neither LEFT nor RIGHT");
+  auto lhs = im.input(node, 0), rhs = im.input(node, 1);
+  auto type = im.outputType(node);
+  if (failed(lhs) || failed(rhs) || failed(type))
+    return failure();
+  Location loc = im.locOf(node);
+  int64_t rank = type->getRank();
+  Value x = im.broadcastRank(*lhs, rank, loc), y = im.broadcastRank(*rhs, rank, loc);
+  auto yType = cast<RankedTensorType>(y.getType());
+  Value power = PowOp::create(im.b, loc, yType, im.scalar(2.f, rank, loc), y);
+  Value scale = RoundOp::create(im.b, loc, power);
+  im.values[node.outputs[0]] =
+      direction == "LEFT"
+          ? MulOp::create(im.b, loc, *type, x, scale).getResult()
+          : FloorOp::create(im.b, loc, DivOp::create(im.b, loc, *type, x, scale)).getResult();
   return success();
 }
 
@@ -120,9 +249,9 @@ static LogicalResult importClip(Importer &im, const Node &node) {
       limit = im.floatAttr(node, name, 0);
     if ((size_t)bound + 1 < node.inputs.size() && !node.inputs[bound + 1].empty()) {
       const Tensor *t = im.constantInput(node, bound + 1);
-      if (!t || t->floats.size() != 1)
+      if (!t || (isFloatType(t->type) ? t->floats.size() : t->ints.size()) != 1)
         return im.fail(node, std::string("the ") + name + " bound must be a constant scalar");
-      limit = t->floats[0];
+      limit = isFloatType(t->type) ? t->floats[0] : static_cast<float>(t->ints[0]);
     }
     if (!limit)
       continue;
@@ -146,25 +275,12 @@ static LogicalResult importSumMean(Importer &im, const Node &node) {
     return failure();
   Location loc = im.locOf(node);
   int64_t rank = type->getRank();
-  Value acc;
-  for (size_t i = 0; i < node.inputs.size(); ++i) {
-    auto x = im.input(node, i);
-    if (failed(x))
-      return failure();
-    Value v = im.broadcastRank(*x, rank, loc);
-    if (!acc) {
-      acc = v;
-      continue;
-    }
-    // Intermediate sums broadcast to the shape of both operands.
-    auto lt = cast<RankedTensorType>(acc.getType()), rt = cast<RankedTensorType>(v.getType());
-    SmallVector<int64_t> shape;
-    for (int64_t d = 0; d < rank; ++d)
-      shape.push_back(std::max(lt.getDimSize(d), rt.getDimSize(d)));
-    acc = AddOp::create(im.b, loc, RankedTensorType::get(shape, im.b.getF32Type()), acc, v);
-  }
-  if (!acc)
-    return im.fail(node, "has no inputs");
+  auto sum = chainInputs(im, node, rank, [&](Location l, RankedTensorType t, Value a, Value b) {
+    return AddOp::create(im.b, l, t, a, b).getResult();
+  });
+  if (failed(sum))
+    return failure();
+  Value acc = *sum;
   if (node.opType == "Mean" && node.inputs.size() > 1)
     acc = DivOp::create(im.b, loc, cast<RankedTensorType>(acc.getType()), acc,
                         im.scalar((float)node.inputs.size(), rank, loc));
@@ -177,13 +293,21 @@ static LogicalResult importSumMean(Importer &im, const Node &node) {
 static LogicalResult importCast(Importer &im, const Node &node) {
   // Constant casts fold at import. Quilt computes in float32 and carries
   // bools as float masks: a cast to float keeps the value (a mask is already
-  // 0/1), a cast to bool is x != 0, i.e. 1 - (x == 0) (NaN is true).
+  // 0/1; float16 and float64 compute at float32 precision, an output rounds
+  // at the edge), a cast to bool is x != 0, i.e. 1 - (x == 0) (NaN is true).
+  // Casts to integers truncate; between integer types they keep the value
+  // (an output wraps into its type where it is written).
   int64_t to = im.intAttr(node, "to", 0);
-  enum { kFloat = 1, kInt32 = 6, kInt64 = 7, kBool = 9, kDouble = 11 };
-  if (to != kFloat && to != kDouble && to != kBool && to != kInt32 && to != kInt64)
+  enum {
+    kFloat = 1, kUInt8 = 2, kInt8 = 3, kUInt16 = 4, kInt16 = 5, kInt32 = 6, kInt64 = 7,
+    kBool = 9, kFloat16 = 10, kDouble = 11, kUInt32 = 12, kUInt64 = 13
+  };
+  bool toFloat = to == kFloat || to == kDouble || to == kFloat16;
+  bool toInteger = to == kUInt8 || to == kInt8 || to == kUInt16 || to == kInt16 ||
+                   to == kInt32 || to == kInt64 || to == kUInt32 || to == kUInt64;
+  if (!toFloat && !toInteger && to != kBool)
     return im.fail(node, "casts a computed value to type " + std::to_string(to) +
-                             "; Quilt casts computed values to float32, float64, int32, int64 and "
-                             "bool only");
+                             "; Quilt casts computed values to " + dtypeNameList() + " only");
   auto x = im.input(node, 0);
   auto type = im.outputType(node, 0, /*boolAsMask=*/true);
   if (failed(x) || failed(type))
@@ -191,20 +315,15 @@ static LogicalResult importCast(Importer &im, const Node &node) {
   ElementType from = ElementType::Float;
   if (auto info = im.graph.valueInfos.find(node.inputs[0]); info != im.graph.valueInfos.end())
     from = info->second.type;
-  bool fromInteger =
-      from == ElementType::Int64 || from == ElementType::Int32 || from == ElementType::Bool;
+  bool fromInteger = isIntegerType(from) || from == ElementType::Bool;
   Location loc = im.locOf(node);
   int64_t rank = type->getRank();
-  if (to == kFloat || to == kDouble || ((to == kInt32 || to == kInt64) && fromInteger)) {
+  if (toFloat || (toInteger && fromInteger)) {
     im.values[node.outputs[0]] = *x;
     return success();
   }
-  if (to == kInt32 || to == kInt64) {
-    // Float to integer truncates toward zero: ceil below zero, floor above.
-    Value negative =
-        CompareOp::create(im.b, loc, *type, *x, im.scalar(0.f, rank, loc), ComparePredicate::Less);
-    im.values[node.outputs[0]] = SelectOp::create(
-        im.b, loc, *type, negative, CeilOp::create(im.b, loc, *x), FloorOp::create(im.b, loc, *x));
+  if (toInteger) {
+    im.values[node.outputs[0]] = truncateTowardZero(im, loc, *type, *x);
     return success();
   }
   Value zero =
@@ -233,7 +352,8 @@ static LogicalResult importCompare(Importer &im, const Node &node) {
   return success();
 }
 
-/// And, Or, Xor, Not on float masks: mask arithmetic.
+/// And, Or, Xor, Not on float masks: quilt.logic (mask arithmetic once
+/// quilt-decompose has run).
 static LogicalResult importLogic(Importer &im, const Node &node) {
   auto type = im.outputType(node, 0, /*boolAsMask=*/true);
   auto x = im.input(node, 0);
@@ -241,23 +361,19 @@ static LogicalResult importLogic(Importer &im, const Node &node) {
     return failure();
   Location loc = im.locOf(node);
   int64_t rank = type->getRank();
-  Value l = im.broadcastRank(*x, rank, loc);
-  if (node.opType == "Not") {
-    im.values[node.outputs[0]] = SubOp::create(im.b, loc, *type, im.scalar(1.f, rank, loc), l);
-    return success();
+  SmallVector<Value, 2> operands{im.broadcastRank(*x, rank, loc)};
+  auto kind = llvm::StringSwitch<LogicKind>(node.opType)
+                  .Case("And", LogicKind::And)
+                  .Case("Or", LogicKind::Or)
+                  .Case("Xor", LogicKind::Xor)
+                  .Default(LogicKind::Not);
+  if (kind != LogicKind::Not) {
+    auto y = im.input(node, 1);
+    if (failed(y))
+      return failure();
+    operands.push_back(im.broadcastRank(*y, rank, loc));
   }
-  auto y = im.input(node, 1);
-  if (failed(y))
-    return failure();
-  Value r = im.broadcastRank(*y, rank, loc);
-  Value out;
-  if (node.opType == "And")
-    out = MulOp::create(im.b, loc, *type, l, r);
-  else if (node.opType == "Or")
-    out = MaxOp::create(im.b, loc, *type, l, r);
-  else
-    out = AbsOp::create(im.b, loc, SubOp::create(im.b, loc, *type, l, r));
-  im.values[node.outputs[0]] = out;
+  im.values[node.outputs[0]] = LogicOp::create(im.b, loc, *type, kind, operands);
   return success();
 }
 
@@ -349,6 +465,7 @@ void quilt::importer::registerElementwiseImporters(OpImporterTable &table) {
   table.add("Xor", importLogic, /*sinceOpset=*/7);
   table.add("Not", importLogic);
   table.add("Where", importWhere);
+  table.add("BitShift", importBitShift, /*sinceOpset=*/11);
   table.add("Sum", importSumMean);
   table.add("Mean", importSumMean);
   table.add("Identity", importIdentity);

@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "../Importer.h"
 
-#include <cmath>
+#include "mlir/IR/Verifier.h"
 
 using namespace mlir;
 using namespace quilt;
@@ -33,6 +33,8 @@ static LogicalResult importSoftmax(Importer &im, const Node &node) {
   return success();
 }
 
+/// BatchNormalization at inference: quilt.batch_norm over [C] parameters,
+/// constant or computed; quilt-decompose makes it a per-channel mul + add.
 static LogicalResult importBatchNorm(Importer &im, const Node &node) {
   auto x = im.input(node, 0);
   auto type = im.outputType(node);
@@ -40,31 +42,37 @@ static LogicalResult importBatchNorm(Importer &im, const Node &node) {
     return failure();
   if (node.outputs.size() > 1 || im.intAttr(node, "training_mode", 0) != 0)
     return im.fail(node, "only inference-mode BatchNormalization is supported");
-  const Tensor *params[4];
-  for (int i = 0; i < 4; ++i)
-    if (!(params[i] = im.constantInput(node, i + 1)))
-      return im.fail(node, "scale, bias, mean and variance must be initializers");
   if (type->getRank() < 2)
     return im.fail(node, "needs an input of rank 2 or more");
-  double eps = im.floatAttr(node, "epsilon", 1e-5f);
   int64_t channels = type->getDimSize(1);
-  for (const Tensor *p : params)
-    if (p->type != ElementType::Float || (int64_t)p->floats.size() != channels)
-      return im.fail(node, "scale, bias, mean and variance must be float32 with " +
-                               std::to_string(channels) + " values");
-  Tensor scale, shift;
-  scale.type = shift.type = ElementType::Float;
-  scale.dims.assign(type->getRank(), 1);
-  scale.dims[1] = channels;
-  shift.dims = scale.dims;
-  for (int64_t c = 0; c < channels; ++c) {
-    double a = params[0]->floats[c] / std::sqrt((double)params[3]->floats[c] + eps);
-    scale.floats.push_back(a);
-    shift.floats.push_back(params[1]->floats[c] - params[2]->floats[c] * a);
-  }
+  std::string wrongCount =
+      "scale, bias, mean and variance must be float32 with " + std::to_string(channels) + " values";
   Location loc = im.locOf(node);
-  Value scaled = MulOp::create(im.b, loc, *type, *x, im.materialize(scale, loc));
-  im.values[node.outputs[0]] = AddOp::create(im.b, loc, *type, scaled, im.materialize(shift, loc));
+  Value params[4];
+  for (int i = 0; i < 4; ++i) {
+    // A constant parameter gets a constant of its own, which quilt-decompose
+    // folds into the per-channel scale and shift and erases.
+    if (const Tensor *p = im.constantInput(node, i + 1)) {
+      if (p->type != ElementType::Float || (int64_t)p->floats.size() != channels)
+        return im.fail(node, wrongCount);
+      Tensor vector = *p;
+      vector.dims = {channels};
+      params[i] = im.materialize(vector, loc);
+      continue;
+    }
+    auto computed = im.input(node, i + 1);
+    if (failed(computed))
+      return failure();
+    if (cast<RankedTensorType>(computed->getType()).getNumElements() != channels)
+      return im.fail(node, wrongCount);
+    params[i] = im.reshapeTo(*computed, {channels}, loc);
+  }
+  auto op = BatchNormOp::create(im.b, loc, *type, *x, params[0], params[1], params[2], params[3],
+                                im.b.getF32FloatAttr(im.floatAttr(node, "epsilon", 1e-5f)));
+  // The output's type may be one the file declares against ONNX's inference.
+  if (failed(mlir::verify(op)))
+    return failure();
+  im.values[node.outputs[0]] = op;
   return success();
 }
 

@@ -1,7 +1,8 @@
-//===- Reduction.cpp - Reductions, ArgMax/ArgMin and CumSum ---------------===//
+//===- Reduction.cpp - Reductions, ArgMax/ArgMin, Hardmax and CumSum ------===//
 //
 // Reductions over any axes (a statistic across ranks when a reduced dim is
-// split), ArgMax/ArgMin and CumSum along one axis.
+// split), ArgMax/ArgMin, Hardmax (an ArgMax compared with the positions) and
+// CumSum along one axis.
 //
 //===----------------------------------------------------------------------===//
 #include "../Importer.h"
@@ -36,6 +37,53 @@ static LogicalResult importArgReduce(Importer &im, const Node &node) {
                           im.b.getI64IntegerAttr(axis), im.b.getBoolAttr(node.opType == "ArgMin"),
                           im.b.getBoolAttr(im.intAttr(node, "select_last_index", 0) != 0));
   im.values[node.outputs[0]] = im.reshapeTo(index, type->getShape(), loc);
+  return success();
+}
+
+/// Hardmax: 1 at the first maximum along `axis`, 0 elsewhere. The ArgMax of
+/// the axis compared (Equal, a float mask) with the axis positions, a
+/// constant: a split axis is the ArgMax's statistic (per-rank candidates,
+/// gathered), and each rank compares the winner with its block of positions.
+/// Before opset 13 ONNX coerces the input to 2-D at `axis` (default 1): the
+/// dims from `axis` on are flattened into the one the maximum is taken over.
+static LogicalResult importHardmax(Importer &im, const Node &node) {
+  auto x = im.input(node, 0);
+  auto type = im.outputType(node);
+  if (failed(x) || failed(type))
+    return failure();
+  int64_t rank = type->getRank();
+  bool coerced = im.graph.opset < 13;
+  int64_t attrAxis = im.intAttr(node, "axis", coerced ? 1 : -1);
+  int64_t axis = normalizeAxis(attrAxis, rank);
+  if (axis < 0 || axis >= rank)
+    return im.fail(node, "axis " + std::to_string(attrAxis) + " is out of range for rank " +
+                             std::to_string(rank));
+  Location loc = im.locOf(node);
+  Value in = *x;
+  if (coerced && axis != rank - 1) {
+    SmallVector<int64_t> flat(type->getShape().take_front(axis));
+    flat.push_back(ShapedType::getNumElements(type->getShape().drop_front(axis)));
+    in = im.reshapeTo(in, flat, loc);
+  }
+  auto inType = cast<RankedTensorType>(in.getType());
+  int64_t n = inType.getDimSize(axis);
+  if (n < 1 || n > (int64_t(1) << 24))
+    return im.fail(node, "axis " + std::to_string(axis) + " has " + std::to_string(n) +
+                             " positions; Quilt carries indices in float32, exact for 1 to 2^24");
+  SmallVector<int64_t> kept(inType.getShape());
+  kept[axis] = 1;
+  Value index = ArgReduceOp::create(im.b, loc, RankedTensorType::get(kept, im.b.getF32Type()),
+                                    in, im.b.getI64IntegerAttr(axis), im.b.getBoolAttr(false),
+                                    im.b.getBoolAttr(false));
+  Tensor positions;
+  positions.type = ElementType::Float;
+  positions.dims.assign(inType.getRank(), 1);
+  positions.dims[axis] = n;
+  for (int64_t i = 0; i < n; ++i)
+    positions.floats.push_back(static_cast<float>(i));
+  Value hot = CompareOp::create(im.b, loc, inType, index, im.materialize(positions, loc),
+                                ComparePredicate::Equal);
+  im.values[node.outputs[0]] = im.reshapeTo(hot, type->getShape(), loc);
   return success();
 }
 
@@ -147,6 +195,7 @@ static LogicalResult importReduce(Importer &im, const Node &node) {
 void quilt::importer::registerReductionImporters(OpImporterTable &table) {
   table.add("ArgMax", importArgReduce);
   table.add("ArgMin", importArgReduce);
+  table.add("Hardmax", importHardmax);
   table.add("CumSum", importCumSum);
   table.add("ReduceSum", importReduce);
   table.add("ReduceMean", importReduce);

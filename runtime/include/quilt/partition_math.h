@@ -170,7 +170,13 @@ enum class WindowKind : int64_t {
 };
 
 /// Resize's coordinate transformation (ONNX coordinate_transformation_mode).
-enum class ResizeCoord : int64_t { HalfPixel = 0, Asymmetric = 1, AlignCorners = 2, PytorchHalfPixel = 3 };
+enum class ResizeCoord : int64_t {
+  HalfPixel = 0,
+  Asymmetric = 1,
+  AlignCorners = 2,
+  PytorchHalfPixel = 3,
+  TfHalfPixelForNn = 4,
+};
 /// Resize's rounding of x (ONNX nearest_mode), or Linear or Cubic interpolation.
 enum class ResizeSample : int64_t { RoundPreferFloor = 0, RoundPreferCeil = 1, Floor = 2, Ceil = 3, Linear = 4, Cubic = 5 };
 
@@ -208,6 +214,8 @@ inline double resizeCoordinate(const Window &w, int64_t o) {
     return outSize > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
   case ResizeCoord::Asymmetric:
     return o / scale;
+  case ResizeCoord::TfHalfPixelForNn:
+    return (o + 0.5) / scale;
   case ResizeCoord::AlignCorners: {
     // ONNX resizes to in * scale positions, unfloored: downsampling by a
     // scale maps the last output short of the last input.

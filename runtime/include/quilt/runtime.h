@@ -76,6 +76,22 @@ enum quilt_unary_kind {
   QUILT_UNARY_FLOOR = 23,
   QUILT_UNARY_CEIL = 24,
   QUILT_UNARY_ROUND = 25, /* to nearest, halves to even */
+  QUILT_UNARY_SIN = 26,
+  QUILT_UNARY_COS = 27,
+  QUILT_UNARY_TAN = 28,
+  QUILT_UNARY_ASIN = 29,
+  QUILT_UNARY_ACOS = 30,
+  QUILT_UNARY_ATAN = 31,
+  QUILT_UNARY_SINH = 32,
+  QUILT_UNARY_COSH = 33,
+  QUILT_UNARY_ASINH = 34,
+  QUILT_UNARY_ACOSH = 35,
+  QUILT_UNARY_ATANH = 36,
+  QUILT_UNARY_IS_NAN = 37, /* 1.0 where x is NaN, else 0.0 */
+  QUILT_UNARY_IS_INF = 38, /* attrs: alpha, beta: 1.0 where x is -inf and alpha != 0, or
+                              +inf and beta != 0 (ONNX's detect_negative, detect_positive) */
+  QUILT_UNARY_SHRINK = 39, /* attrs: alpha (lambd), beta (bias):
+                              x < -alpha ? x + beta : x > alpha ? x - beta : 0 */
 };
 
 enum quilt_binary_kind {
@@ -93,6 +109,9 @@ enum quilt_binary_kind {
   QUILT_BINARY_GREATER_EQUAL = 10,
   QUILT_BINARY_EQUAL = 11,
   QUILT_BINARY_PRELU = 12, /* a < 0 ? b a : a (b: the slope) */
+  QUILT_BINARY_MOD = 13,   /* fmod(a, b), plus b where that is nonzero and of the other
+                              sign: the remainder takes b's sign (ONNX Mod, fmod = 0) */
+  QUILT_BINARY_FMOD = 14,  /* fmod(a, b): the remainder takes a's sign (ONNX Mod, fmod = 1) */
 };
 
 enum quilt_activation_kind {
@@ -190,6 +209,10 @@ void quilt_rt_gemm(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_concat(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_copy(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+/* fill: buffers {y}; attrs: is_shard_slice, value(double bits). Every local
+ * element of y; is_shard_slice: y is a rank's block of a splat (reported as
+ * the shard_slice it replaces). */
+void quilt_rt_fill(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_softmax(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_transpose(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_pad(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);

@@ -4,10 +4,14 @@
 #ifndef QUILT_RUNTIME_KERNEL_QUALIFIERS_H
 #define QUILT_RUNTIME_KERNEL_QUALIFIERS_H
 
+// (quilt/unary_functions.h, which the compiler includes too, defines it
+// identically when it comes first.)
+#ifndef QUILT_HD
 #if defined(__CUDACC__)
 #define QUILT_HD __host__ __device__
 #else
 #define QUILT_HD
+#endif
 #endif
 
 /// Unrolls the next loop in device code (the host compiler does not know

@@ -1,5 +1,6 @@
-// Data movement without arithmetic: concat along an axis, and copy (reshape,
-// identity) between buffers of the same element count.
+// Data movement without arithmetic: concat along an axis, copy (reshape,
+// identity) between buffers of the same element count, and fill (a large
+// splat constant, written at run time instead of stored in the weights).
 #include "box.h"
 #include "context.h"
 #include "error.h"
@@ -27,7 +28,7 @@ void checkConcatShapes(const OpParams &op, int axis) {
 
 void concat(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   OpParams op = decodeParams(*ctx, params);
-  expectTensorCount(op, 2, 64);
+  expectTensorCount(op, 2, kMaxOpTensors);
   const TensorView &y = op.tensors.back();
   int64_t axis = op.attrs.next();
   if (axis < 0 || axis >= y.rank())
@@ -53,8 +54,31 @@ void copy(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   ctx->device.copy(buffers[1], buffers[0], n * sizeof(float), CopyKind::DeviceToDevice);
 }
 
+void fill(quilt_rt_ctx *ctx, OpParams &op, void **buffers) {
+  const TensorView &y = op.tensors[0];
+  float value = static_cast<float>(op.attrs.nextDouble());
+  ctx->device.fillBox(static_cast<float *>(buffers[0]),
+                      BoxRef{&y.extent, std::vector<int64_t>(y.rank(), 0)}, y.extent, value);
+}
+
 } // namespace
 } // namespace quilt
+
+extern "C" void quilt_rt_fill(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
+  bool isShardSlice = false;
+  quilt::runEntry(ctx, quilt::Phase::Compute, "fill", [&] {
+    quilt::OpParams op = quilt::decodeParams(*ctx, params);
+    quilt::expectTensorCount(op, 1, 1);
+    isShardSlice = op.attrs.next() != 0;
+    quilt::fill(ctx, op, buffers);
+  });
+  // A rank's block of a splat (the IR's shard_slice of it) is filled, not
+  // copied; the communication report still lists that shard_slice (0 bytes),
+  // as the compiler's prediction does.
+  if (isShardSlice)
+    if (std::vector<quilt::OpTraffic> *log = ctx->comm.trafficLog())
+      log->push_back({"shard_slice", 0});
+}
 
 extern "C" void quilt_rt_concat(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   quilt::runEntry(ctx, quilt::Phase::Compute, "concat",

@@ -86,6 +86,13 @@ template <int N> struct BroadcastIndex {
   }
 };
 
+/// u mod v with the sign of v (Python's %, ONNX Mod with fmod = 0): exact
+/// for integers carried in float32.
+QUILT_HD inline float floorMod(float u, float v) {
+  float r = fmodf(u, v);
+  return r != 0.f && ((r < 0.f) != (v < 0.f)) ? r + v : r;
+}
+
 /// The binary kinds, each with its body: X(kind, expression of u and v).
 #define QUILT_BINARY_KINDS(X)                                                                    \
   X(QUILT_BINARY_ADD, u + v)                                                                     \
@@ -100,7 +107,9 @@ template <int N> struct BroadcastIndex {
   X(QUILT_BINARY_GREATER, u > v ? 1.f : 0.f)                                                     \
   X(QUILT_BINARY_GREATER_EQUAL, u >= v ? 1.f : 0.f)                                              \
   X(QUILT_BINARY_EQUAL, u == v ? 1.f : 0.f)                                                     \
-  X(QUILT_BINARY_PRELU, u < 0.f ? v * u : u)
+  X(QUILT_BINARY_PRELU, u < 0.f ? v * u : u)                                                    \
+  X(QUILT_BINARY_MOD, floorMod(u, v))                                                            \
+  X(QUILT_BINARY_FMOD, fmodf(u, v))
 
 /// y = f(a, b) for the binary `kind` (quilt_binary_kind), a and b
 /// broadcast to y by `index`; y is dense.

@@ -1,5 +1,5 @@
 """Writes models whose constants exporters compute at run time into argv[1]:
-float16/bfloat16 weights cast to float32, a Swin-style shifted-window mask
+float16/bfloat16 weights cast to float32, float16 weight arithmetic, a Swin-style shifted-window mask
 (Range, Mod, ConstantOfShape, ScatterND, Equal, Where over static shapes),
 and an FNO-style Einsum whose output has no value_info."""
 import os
@@ -33,6 +33,13 @@ write("half_weights",
        helper.make_node("Cast", ["b16"], ["b"], to=TensorProto.FLOAT),
        helper.make_node("Mul", ["x", "w"], ["t"]), helper.make_node("Add", ["t", "b"], ["y"])],
       [vi("x", [1, 3, 5, 4])], [vi("y", [1, 3, 5, 4])], [w16, b16])
+
+# float16 arithmetic on a float16 weight folds in float16 (ONNX's type and
+# rounding), feeding a float16 input.
+h16 = numpy_helper.from_array(np.array([0.1, 0.2, 0.3], np.float16), "h16")
+write("half_arith",
+      [helper.make_node("Add", ["h16", "h16"], ["h2"]), helper.make_node("Mul", ["x", "h2"], ["y"])],
+      [vi("x", [3], TensorProto.FLOAT16)], [vi("y", [3], TensorProto.FLOAT16)], [h16])
 
 # A shifted-window mask over a 4x4 grid: region ids from Range/Mod/Div,
 # a ScatterND into ConstantOfShape, windows by Reshape/Transpose, pairs by Sub,
