@@ -557,7 +557,20 @@ bool readModel(const std::string &path, Graph &graph, std::string &error,
       return false;
     }
     if (graph.opset == 0) {
-      error = path + ": model imports no default-domain opset";
+      // Name what it does import, and its first node: a training-domain model
+      // (Adagrad, Adam) is the usual case.
+      error = path + ": model imports no default-domain (ai.onnx) opset";
+      std::string domains;
+      for (const auto &opset : model.opset_import())
+        domains += (domains.empty() ? "" : ", ") + ("'" + opset.domain() + "' " +
+                                                     std::to_string(opset.version()));
+      if (!domains.empty())
+        error += ", only " + domains;
+      if (model.graph().node_size() > 0) {
+        const onnx::NodeProto &node = model.graph().node(0);
+        error += "; node '" + node.name() + "' is " + node.op_type() +
+                 (node.domain().empty() ? "" : " of domain '" + node.domain() + "'");
+      }
       return false;
     }
     // Unsupported ops are reported all at once, before ONNX's checker stops
