@@ -60,6 +60,9 @@ public:
   std::vector<int64_t> intsAttr(const Node &node, const std::string &name,
                                 std::vector<int64_t> dflt);
   std::string stringAttr(const Node &node, const std::string &name, const std::string &dflt);
+  /// ONNX axis `axis` of a rank-`rank` value counted from the front (a
+  /// negative one counts from the back); fails naming it when out of range.
+  mlir::FailureOr<int64_t> axisOf(const Node &node, int64_t axis, int64_t rank);
 
   mlir::MLIRContext *ctx;
   mlir::OpBuilder b;

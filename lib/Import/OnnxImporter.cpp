@@ -188,6 +188,14 @@ std::string Importer::stringAttr(const Node &node, const std::string &name,
   return it == node.attributes.end() ? dflt : it->second.s;
 }
 
+FailureOr<int64_t> Importer::axisOf(const Node &node, int64_t axis, int64_t rank) {
+  int64_t normalized = normalizeAxis(axis, rank);
+  if (normalized < 0 || normalized >= rank)
+    return fail(node, "axis " + std::to_string(axis) + " is out of range for rank " +
+                          std::to_string(rank));
+  return normalized;
+}
+
 //===----------------------------------------------------------------------===//
 // Import-time evaluation of shape subgraphs
 //===----------------------------------------------------------------------===//

@@ -20,10 +20,10 @@ static LogicalResult importGatherElements(Importer &im, const Node &node) {
   auto inType = cast<RankedTensorType>(x->getType());
   auto indexType = cast<RankedTensorType>(indices->getType());
   int64_t rank = inType.getRank();
-  int64_t axis = normalizeAxis(im.intAttr(node, "axis", 0), rank);
-  if (axis < 0 || axis >= rank)
-    return im.fail(node, "axis " + std::to_string(im.intAttr(node, "axis", 0)) +
-                             " is out of range for rank " + std::to_string(rank));
+  FailureOr<int64_t> axisOr = im.axisOf(node, im.intAttr(node, "axis", 0), rank);
+  if (failed(axisOr))
+    return failure();
+  int64_t axis = *axisOr;
   if (indexType.getRank() != rank)
     return im.fail(node, "indices have rank " + std::to_string(indexType.getRank()) +
                              ", the data rank " + std::to_string(rank));

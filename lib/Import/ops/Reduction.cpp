@@ -21,10 +21,10 @@ static LogicalResult importArgReduce(Importer &im, const Node &node) {
     return failure();
   auto inType = cast<RankedTensorType>(x->getType());
   int64_t rank = inType.getRank();
-  int64_t axis = normalizeAxis(im.intAttr(node, "axis", 0), rank);
-  if (axis < 0 || axis >= rank)
-    return im.fail(node, "axis " + std::to_string(im.intAttr(node, "axis", 0)) +
-                             " is out of range for rank " + std::to_string(rank));
+  FailureOr<int64_t> axisOr = im.axisOf(node, im.intAttr(node, "axis", 0), rank);
+  if (failed(axisOr))
+    return failure();
+  int64_t axis = *axisOr;
   int64_t n = inType.getDimSize(axis);
   if (n < 1 || n > (int64_t(1) << 24))
     return im.fail(node, "axis " + std::to_string(axis) + " has " + std::to_string(n) +
@@ -53,11 +53,10 @@ static LogicalResult importHardmax(Importer &im, const Node &node) {
     return failure();
   int64_t rank = type->getRank();
   bool coerced = im.graph.opset < 13;
-  int64_t attrAxis = im.intAttr(node, "axis", coerced ? 1 : -1);
-  int64_t axis = normalizeAxis(attrAxis, rank);
-  if (axis < 0 || axis >= rank)
-    return im.fail(node, "axis " + std::to_string(attrAxis) + " is out of range for rank " +
-                             std::to_string(rank));
+  FailureOr<int64_t> axisOr = im.axisOf(node, im.intAttr(node, "axis", coerced ? 1 : -1), rank);
+  if (failed(axisOr))
+    return failure();
+  int64_t axis = *axisOr;
   Location loc = im.locOf(node);
   Value in = *x;
   if (coerced && axis != rank - 1) {
@@ -97,19 +96,16 @@ static LogicalResult importCumSum(Importer &im, const Node &node) {
   if (!axisInput || axisInput->ints.size() != 1)
     return im.fail(node, "axis must be a compile-time constant scalar");
   int64_t rank = type->getRank();
-  int64_t axis = normalizeAxis(axisInput->ints[0], rank);
-  if (axis < 0 || axis >= rank)
-    return im.fail(node, "axis " + std::to_string(axisInput->ints[0]) +
-                             " is out of range for rank " + std::to_string(rank));
+  FailureOr<int64_t> axis = im.axisOf(node, axisInput->ints[0], rank);
+  if (failed(axis))
+    return failure();
   im.values[node.outputs[0]] =
-      CumSumOp::create(im.b, im.locOf(node), *type, *x, Value(), im.b.getI64IntegerAttr(axis),
+      CumSumOp::create(im.b, im.locOf(node), *type, *x, Value(), im.b.getI64IntegerAttr(*axis),
                        im.b.getBoolAttr(im.intAttr(node, "exclusive", 0) != 0),
                        im.b.getBoolAttr(im.intAttr(node, "reverse", 0) != 0));
   return success();
 }
 
-/// Inference BatchNormalization is a per-channel affine map: y = x * a + c
-/// with a = scale / sqrt(var + eps), c = bias - mean * a (computed in double).
 /// ReduceSum, ReduceMean, ReduceMax and ReduceProd over constant axes (an
 /// input of ReduceSum since opset 13, an attribute otherwise), and the others
 /// as sums or maxima of elementwise ops, so that a split reduced dim needs
@@ -140,10 +136,10 @@ static LogicalResult importReduce(Importer &im, const Node &node) {
       axes.push_back(d);
   SmallVector<int64_t> dims, kept(inType.getShape());
   for (int64_t axis : axes) {
-    int64_t d = normalizeAxis(axis, rank);
-    if (d < 0 || d >= rank)
-      return im.fail(node, "axis " + std::to_string(axis) + " is out of range for rank " +
-                               std::to_string(rank));
+    FailureOr<int64_t> dOr = im.axisOf(node, axis, rank);
+    if (failed(dOr))
+      return failure();
+    int64_t d = *dOr;
     if (llvm::is_contained(dims, d))
       return im.fail(node, "axis " + std::to_string(axis) + " is listed twice");
     dims.push_back(d);
