@@ -7,6 +7,13 @@
 // of the whole dim. Only exact wraps match: any other slice keeps plain ONNX
 // semantics (torch 1.13's circular export, off by one, is one of those).
 //
+// torch.roll(x, k, d) is exported as Concat(Slice(x, [n - k, n)),
+// Slice(x, [0, n - k))) along d: y[i] = x[(i - k) mod n]. That is a periodic
+// pad of k below and -k above (it crops what it wraps): a split d becomes a
+// periodic shift exchange, each rank receiving the k rows its block reads from
+// the ranks before it (however many blocks k spans), never a gather. The
+// shift is written the short way round (|k| <= n/2), which sends fewer rows.
+//
 //===----------------------------------------------------------------------===//
 #include "quilt/Transforms/Passes.h"
 
@@ -40,7 +47,42 @@ static int64_t wrapSliceLength(Value value, Value x, int64_t dim, bool top) {
   return slice.getStarts()[dim] == expectedStart && length <= n ? length : -1;
 }
 
+/// Concat(x[n - k, n), x[0, n - k)) along `dim`: a roll of x by k.
+static bool fuseRoll(ConcatOp concat) {
+  auto inputs = concat.getInputs();
+  if (inputs.size() != 2)
+    return false;
+  auto top = inputs[0].getDefiningOp<SliceOp>(), bottom = inputs[1].getDefiningOp<SliceOp>();
+  if (!top || !bottom || top.getInput() != bottom.getInput())
+    return false;
+  Value x = top.getInput();
+  int64_t dim = concat.getAxis();
+  int64_t shift = wrapSliceLength(inputs[0], x, dim, /*top=*/true);
+  int64_t rest = wrapSliceLength(inputs[1], x, dim, /*top=*/false);
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t n = type.getDimSize(dim);
+  if (shift <= 0 || rest <= 0 || shift + rest != n)
+    return false;
+  if (2 * shift > n)
+    shift -= n;
+  SmallVector<int64_t> padding(2 * type.getRank(), 0);
+  padding[dim] = shift;
+  padding[type.getRank() + dim] = -shift;
+  OpBuilder b(concat);
+  Value roll = PadOp::create(b, concat.getLoc(), concat.getResult().getType(), x,
+                             b.getDenseI64ArrayAttr(padding), b.getF32FloatAttr(0),
+                             BoundaryAttr::get(b.getContext(), Boundary::Periodic));
+  concat.getResult().replaceAllUsesWith(roll);
+  concat->erase();
+  for (SliceOp slice : {top, bottom})
+    if (slice->use_empty())
+      slice->erase();
+  return true;
+}
+
 static void fuseWrap(ConcatOp concat) {
+  if (fuseRoll(concat))
+    return;
   int64_t dim = concat.getAxis();
   auto inputs = concat.getInputs();
   // [top slice] x [bottom slice]: find x, the operand the others slice.

@@ -219,6 +219,29 @@ LogicalResult Partitioner::partitionAnnotate(AnnotateOp op) {
 Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b,
                            llvm::function_ref<std::string(int64_t)> why) {
   State state = states[value];
+  // Blocks that already fall on the granules `want` asks for (or on plain
+  // blocks when it asks for those) are the same layout under another name,
+  // and no data moves. A reshape reads its operand's block as it is; any
+  // other user gets the value retyped by an identity reshape (which reuses
+  // the buffer when nothing else reads the value).
+  AxisSplit relabeled = state.split;
+  for (size_t d = 0; d < want.dims.size() && d < state.split.dims.size(); ++d)
+    if (want.dims[d] == state.split.dims[d] && want.granule(d) != state.split.granule(d) &&
+        blocksFallOnGranules(state.split, d, state.global.getDimSize(d), want.granule(d),
+                             mesh)) {
+      relabeled.granules.resize(relabeled.dims.size(), 1);
+      relabeled.granules[d] = want.granule(d);
+    }
+  LocalAttr before = getLocalEncoding(value.getType());
+  bool haloedBefore = before && before.getHalos() && !before.getHalos().empty();
+  if (!(relabeled == state.split) && !haloedBefore) {
+    if (isa<ReshapeOp>(user) && relabeled == want)
+      return value;
+    state.split = relabeled;
+    value = ReshapeOp::create(b, user->getLoc(), localType(state.global, state.split, meshRef),
+                              value);
+    states[value] = state;
+  }
   LocalAttr local = getLocalEncoding(value.getType());
   bool haloed = local && local.getHalos() && !local.getHalos().empty();
   for (const ReshardStep &step : planReshard(state.split, want, mesh, /*allowAllToAll=*/!haloed)) {

@@ -1,5 +1,6 @@
 //===- ShardingUtils.cpp - shardings as editable per-dim axis lists --------===//
 #include "quilt/Transforms/ShardingUtils.h"
+#include "quilt/partition_math.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringSet.h"
@@ -396,6 +397,27 @@ bool overlaps(ArrayRef<std::string> a, ArrayRef<std::string> b) {
 
 } // namespace
 
+bool quilt::blocksFallOnGranules(const AxisSplit &split, size_t dim, int64_t size,
+                                 int64_t granule, MeshOp mesh) {
+  const auto &axes = split.dims[dim];
+  int64_t have = split.granule(dim);
+  if (axes.empty() || granule <= 0 || have <= 0 || size % granule != 0 || size % have != 0)
+    return false;
+  SmallVector<int64_t> levels;
+  int64_t owners = 1;
+  for (const std::string &axis : axes) {
+    levels.push_back(ranksOf(mesh, axis));
+    owners *= levels.back();
+  }
+  for (int64_t r = 0; r < owners; ++r) {
+    Range a = nestedOwnerBlock(size, have, levels.data(), (int)levels.size(), r);
+    Range b = nestedOwnerBlock(size, granule, levels.data(), (int)levels.size(), r);
+    if (a.begin != b.begin || a.end != b.end)
+      return false;
+  }
+  return true;
+}
+
 SmallVector<RankedTensorType> quilt::resultTypes(Operation *op) {
   SmallVector<RankedTensorType> results;
   for (Type type : op->getResultTypes())
@@ -425,6 +447,9 @@ FactorAssignment quilt::factorAxes(const ShardingRule &rule, ArrayRef<OperandLay
       // The split must fall on whole positions of the factor: a dim spanning
       // `m` positions per factor position needs granules that are multiples of m.
       int64_t m = rule.operandMultiplier(i, d), g = operand.split.granule(d);
+      if (g % m != 0 && blocksFallOnGranules(operand.split, d, operand.global.getDimSize(d), m,
+                                             mesh))
+        g = m;
       if (g % m != 0) {
         out.changes[i][d] = "it is split inside the positions a reshape merges";
         continue;

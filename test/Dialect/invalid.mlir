@@ -428,3 +428,11 @@ func.func @ring_grid_first_axis(%k: tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 
   %y = quilt.ring_attention %k, %k, %k on @mesh axis "y" {token_dims = 2 : i64} : tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>, tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>, tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>> -> tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 4, 6, 3], [[], ["x"], ["y"], []]>>
   return
 }
+
+// -----
+
+func.func @pad_crops_too_much(%x: tensor<4xf32>) -> tensor<0xf32> {
+  // expected-error @+1 {{dim 0 is cropped by more than its size}}
+  %y = quilt.pad %x {padding = array<i64: -3, -2>, value = 0.0 : f32} : tensor<4xf32> -> tensor<0xf32>
+  return %y : tensor<0xf32>
+}

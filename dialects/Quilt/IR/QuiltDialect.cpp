@@ -727,9 +727,10 @@ LogicalResult PadOp::verify() {
   int64_t rank = in.getRank();
   if ((int64_t)padding.size() != 2 * rank || out.getRank() != rank)
     return emitOpError("needs ") << 2 * rank << " padding values";
+  // Negative padding crops: a roll is a periodic pad of k below and -k above.
   for (int64_t d = 0; d < rank; ++d) {
-    if (padding[d] < 0 || padding[rank + d] < 0)
-      return emitOpError("padding must not be negative");
+    if (!in.isDynamicDim(d) && padding[d] + padding[rank + d] < -in.getDimSize(d))
+      return emitOpError("dim ") << d << " is cropped by more than its size";
     if (!in.isDynamicDim(d) && !out.isDynamicDim(d) &&
         out.getDimSize(d) != in.getDimSize(d) + padding[d] + padding[rank + d])
       return emitOpError("result dim ") << d << " must be input + padding";

@@ -468,12 +468,16 @@ def Quilt_PadOp : Quilt_ComputeOp<"pad"> {
     (`mode = zero`, ONNX's constant mode), wraps around (`periodic`: the
     Slice+Concat circular padding exporters write, matched by
     `quilt-fuse-periodic-pads`), mirrors without repeating the edge
-    (`reflect`) or repeats the edge (`edge`).
+    (`reflect`) or repeats the edge (`edge`). Negative padding crops: a
+    periodic pad of `k` below and `-k` above is a roll by `k` (torch.roll's
+    Slice+Concat export, matched by `quilt-fuse-periodic-pads`).
 
     Sharding: a padded dim is a windowed factor (kernel 1, stride 1, pad_lo):
     a split dim receives its halo, whose positions outside the domain hold
-    `value` or the periodic wrap. Reflect and edge padding need the dim
-    whole (an all-gather with a remark when it is split).
+    `value`, the periodic wrap, or the mirrored rows (reflect, edge). A
+    roll's halo is the shift: each rank receives the `|k|` rows its block
+    reads from the blocks before (or after) it, across as many ranks as `k`
+    spans.
   }];
   let arguments = (ins Quilt_F32Tensor:$input, DenseI64ArrayAttr:$padding, F32Attr:$value,
                        DefaultValuedAttr<Quilt_BoundaryAttr, "::quilt::Boundary::Zero">:$mode);

@@ -40,6 +40,13 @@ struct AxisSplit {
 mlir::RankedTensorType localType(mlir::RankedTensorType global, const AxisSplit &split,
                                  mlir::FlatSymbolRefAttr mesh, mlir::ArrayAttr halos = {});
 
+/// Whether dim `dim` (of `size` positions) of `split` lays out every rank's
+/// block exactly as a split in whole granules of `granule` would: a plain
+/// split of 16 rows over 2 ranks is one of 4-row windows, over 3 it is not.
+/// Such a split needs no data moved to serve a reshape that wants granules.
+bool blocksFallOnGranules(const AxisSplit &split, size_t dim, int64_t size, int64_t granule,
+                          MeshOp mesh);
+
 /// The sharding recorded on result `index` of `op` by propagation, or a
 /// replicated one.
 AxisSplit getResultSplit(mlir::Operation *op, unsigned index);
