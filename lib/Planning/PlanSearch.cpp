@@ -41,6 +41,8 @@ void quilt::addPlanPasses(PassManager &pm, const PipelineOptions &options) {
 
 void quilt::addPartitionPass(PassManager &pm, const PipelineOptions &options) {
   pm.addPass(createQuiltPartition({options.attention}));
+  if (options.shareHalos)
+    pm.addPass(createQuiltShareHalos());
 }
 
 std::string PlanCandidate::meshString() const {

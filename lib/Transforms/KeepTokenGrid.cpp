@@ -389,12 +389,93 @@ struct SinkIntoAttention : OpRewritePattern<AttentionOp> {
   }
 };
 
+/// A reshape that merges several groups of dims at once, or drops or adds
+/// unit dims besides a merge (Swin's window partition: (B=1, H/w, W/w, w, w,
+/// C) -> (H/w * W/w, w*w, C)), becomes a chain the patterns above can move:
+/// first the unit dims go or come, then each group merges on its own, the
+/// minor groups first, so the merge of the most major dims is outermost and
+/// moves downstream first.
+struct SplitMultiGroupMerge : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rw) const override {
+    auto in = op.getInput().getType(), out = op.getResult().getType();
+    if (!in.hasStaticShape() || !out.hasStaticShape() || asMerge(op.getResult()))
+      return failure();
+    ArrayRef<int64_t> inShape = in.getShape(), outShape = out.getShape();
+    // Walk both shapes: each output dim is one input dim, a unit dim, or
+    // the product of consecutive input dims (all > 1); unit input dims that
+    // no output dim keeps are dropped.
+    struct Group {
+      int64_t outDim, inBegin, inEnd; // inBegin == inEnd: an added unit dim
+    };
+    SmallVector<Group> groups;
+    SmallVector<int64_t> unmerged; // the shape once unit dims are settled
+    int64_t i = 0, merges = 0, unitChanges = 0;
+    for (int64_t o = 0; o < out.getRank(); ++o) {
+      while (i < in.getRank() && inShape[i] == 1 && outShape[o] != 1) {
+        ++i;
+        ++unitChanges;
+      }
+      if (outShape[o] == 1 && i < in.getRank() && inShape[i] == 1) {
+        groups.push_back({o, i, i + 1});
+        unmerged.push_back(1);
+        ++i;
+        continue;
+      }
+      if (outShape[o] == 1) {
+        groups.push_back({o, i, i});
+        unmerged.push_back(1);
+        ++unitChanges;
+        continue;
+      }
+      int64_t begin = i, size = 1;
+      while (i < in.getRank() && size < outShape[o] && (size == 1 || inShape[i] > 1))
+        size *= inShape[i++];
+      if (size != outShape[o] || i == begin)
+        return failure();
+      if (i - begin > 1 && llvm::any_of(inShape.slice(begin, i - begin),
+                                         [](int64_t p) { return p == 1; }))
+        return failure();
+      merges += i - begin > 1;
+      groups.push_back({o, begin, i});
+      llvm::append_range(unmerged, inShape.slice(begin, i - begin));
+    }
+    for (; i < in.getRank(); ++i) {
+      if (inShape[i] != 1)
+        return failure();
+      ++unitChanges;
+    }
+    if (merges == 0 || merges + (unitChanges > 0) < 2)
+      return failure();
+    Type element = in.getElementType();
+    Value value = op.getInput();
+    if (unitChanges)
+      value = ReshapeOp::create(rw, op.getLoc(), RankedTensorType::get(unmerged, element), value);
+    // Merge the groups from the minor end, so positions before them hold.
+    SmallVector<int64_t> shape = unmerged;
+    int64_t at = unmerged.size();
+    for (const Group &g : llvm::reverse(groups)) {
+      int64_t parts = std::max<int64_t>(g.inEnd - g.inBegin, 1);
+      at -= parts;
+      if (parts == 1)
+        continue;
+      int64_t merged = product(ArrayRef<int64_t>(shape).slice(at, parts));
+      shape.erase(shape.begin() + at, shape.begin() + at + parts);
+      shape.insert(shape.begin() + at, merged);
+      value = ReshapeOp::create(rw, op.getLoc(), RankedTensorType::get(shape, element), value);
+    }
+    rw.replaceOp(op, value);
+    return success();
+  }
+};
+
 struct KeepTokenGrid : quilt::impl::QuiltKeepTokenGridBase<KeepTokenGrid> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
     patterns.add<SinkIntoElementwise, SinkIntoTranspose, SinkIntoLayerNorm, SinkIntoSoftmax,
                  SinkIntoSlice, SinkIntoEinsum, SinkIntoGemm, SinkIntoReshape, SinkIntoAttention,
+                 SplitMultiGroupMerge,
                  SinkIntoReduce<ReduceSumOp>, SinkIntoReduce<ReduceMeanOp>,
                  SinkIntoReduce<ReduceMaxOp>, SinkIntoReduce<ReduceProdOp>>(ctx);
     // Weights stay where the importer put them: no folding, no constant CSE.

@@ -305,31 +305,15 @@ Value Partitioner::haloExchange(Value value, int64_t dim, const Factor &factor, 
   return op.getResult();
 }
 
-/// Zeroes the padding of dims whose padding moved into a halo.
-static void dropHaloPadding(Operation *op, ArrayRef<int64_t> haloDims) {
-  // Transposed convolutions and resizes work in global coordinates instead.
-  if (!isa<ConvOp, MaxPoolOp, AvgPoolOp>(op))
-    return;
-  auto pads = op->getAttrOfType<DenseI64ArrayAttr>("pads");
-  if (!pads || haloDims.empty())
-    return;
-  SmallVector<int64_t> newPads(pads.asArrayRef());
-  int64_t spatial = newPads.size() / 2;
-  for (int64_t dim : haloDims) {
-    newPads[dim - 2] = 0;
-    newPads[spatial + dim - 2] = 0;
-  }
-  op->setAttr("pads", DenseI64ArrayAttr::get(op->getContext(), newPads));
-}
-
 LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const ShardingRule &rule,
                                           const FactorAssignment &assignment) {
   // Rules and results are still global here.
   auto axes = assignment.axes;
   const auto &bases = assignment.baseGranules;
 
+  // An op reading a halo'd operand keeps its global attributes (pads
+  // included): the runtime reads the operand in global coordinates.
   OpBuilder b(op);
-  SmallVector<int64_t> haloDims;
   for (auto [i, operand] : llvm::enumerate(op->getOpOperands())) {
     AxisSplit want = splitForOperand(rule, i, axes, bases);
     auto why = [&, i = i](int64_t d) -> std::string {
@@ -348,11 +332,9 @@ LogicalResult Partitioner::partitionRuled(ShardingRuleOpInterface op, const Shar
       if (f == kNoFactor || axes[f].empty() || !rule.factors[f].needsHalo())
         continue;
       value = haloExchange(value, d, rule.factors[f], op, b);
-      haloDims.push_back(d);
     }
     operand.set(value);
   }
-  dropHaloPadding(op, haloDims);
 
   // Recompute the result split from the laid-out operands: identical to
   // propagation's unless an operand was resharded.

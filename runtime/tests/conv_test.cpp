@@ -41,7 +41,9 @@ void applyActivation(std::vector<float> &values, const ConvCase &c) {
 struct Split {
   Shape mesh;
   Shape axisOfDim;
-  bool zeroPadsOnHaloDims = false; // the compiler may emit 0 pads there
+  /// Positions the input's halo holds beyond the conv's window on each side
+  /// (a halo shared with a wider reader): the conv reads its sub-range.
+  int64_t widenHalo = 0;
 };
 
 std::vector<Dim> inputDims(const ConvCase &c, const Split &s, const Shape &ys) {
@@ -54,6 +56,9 @@ std::vector<Dim> inputDims(const ConvCase &c, const Split &s, const Shape &ys) {
     }
     size_t i = d - 2;
     Window w{c.win.strides[i], c.win.dilations[i], c.win.kernel[i], c.win.padsLo[i]};
+    if (s.widenHalo > 0) // the hull window quilt-share-halos builds: dilation 1
+      w = Window{w.stride, 1, (w.kernel - 1) * w.dilation + 1 + 2 * s.widenHalo,
+                 w.padLo + s.widenHalo};
     dims.push_back(halo(c.x[d], axis, w, ys[d]));
   }
   return dims;
@@ -83,11 +88,8 @@ Params convParams(const ConvCase &c, const Split &s, const std::vector<Dim> &xd,
     p.tensor({whole(c.w[0])});
   p.tensor(yd).attr(c.bias).attr(c.win.spatial()).attr(c.group);
   p.attrs(c.win.strides).attrs(c.win.dilations);
-  Shape lo = c.win.padsLo, hi = c.win.padsHi;
-  for (size_t i = 0; i < c.win.spatial(); ++i)
-    if (s.zeroPadsOnHaloDims && xd[2 + i].window.stride != 0)
-      lo[i] = hi[i] = 0;
-  return p.attrs(lo).attrs(hi).attr(c.activation).attr(doubleBits(c.activationAlpha));
+  return p.attrs(c.win.padsLo).attrs(c.win.padsHi).attr(c.activation)
+      .attr(doubleBits(c.activationAlpha));
 }
 
 /// Every rank's coordinates; a mesh without axes has one rank, at ().
@@ -177,9 +179,11 @@ TEST(Conv, BatchSplitAndHalo) {
     checkConv(c, Split{{2, 2}, {0, -1, 1}});
 }
 
-TEST(Conv, ZeroPadsEmittedOnHaloDims) {
-  for (const ConvCase &c : convCases())
-    checkConv(c, Split{{3}, {-1, -1, 0}, true});
+TEST(Conv, HaloWiderThanTheWindowIsReadAsASubRange) {
+  for (const ConvCase &c : convCases()) {
+    checkConv(c, Split{{3}, {-1, -1, 0}, 2});
+    checkConv(c, Split{{7}, {-1, -1, 0}, 5});
+  }
 }
 
 TEST(Conv, PointwiseOnPlainBlocks) {
@@ -293,14 +297,16 @@ TEST(Conv, HaloExchangeThenConvWithMappedWeights) {
     checkHaloThenConvModel(c);
 }
 
-TEST(Conv, MismatchedHaloWindowIsAnError) {
+TEST(Conv, HaloNarrowerThanTheWindowIsAnError) {
   SelfCommunicator comm;
   auto ctx = makeContext(comm, {2}, {0});
   Params p;
-  p.tensor({whole(1), whole(1), halo(8, 0, Window{1, 1, 5, 2}, 8)})
+  // Rank 0's halo (kernel 2, pad 1) holds [-1, 4); the conv (kernel 3, pad 1)
+  // reads [-1, 5): position 4 is data it lacks.
+  p.tensor({whole(1), whole(1), halo(8, 0, Window{1, 1, 2, 1}, 8)})
       .tensor({whole(1), whole(1), whole(3)})
       .tensor({whole(1), whole(1), split(8, 0)})
-      .attrs({0, 1, 1, 1, 1, 1, 1});
+      .attrs({0, 1, 1, 1, 1, 1, 1, QUILT_ACTIVATION_NONE, 0});
   std::vector<float> x(8 + 4), w(3), y(4);
   void *buffers[] = {x.data(), w.data(), y.data()};
   EXPECT_THROW(quilt_rt_conv(ctx.get(), p.data(), buffers), Error);

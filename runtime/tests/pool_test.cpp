@@ -39,8 +39,12 @@ Params poolParams(const std::vector<Dim> &xd, const std::vector<Dim> &yd, int64_
   return p.attrs(w.kernel).attrs(w.strides).attrs(w.dilations).attrs(w.padsLo).attrs(w.padsHi);
 }
 
-void checkPool(const PoolCase &c, int64_t kind, bool includePad, int64_t parts) {
-  SCOPED_TRACE(strCat(c.name, " kind ", kind, " include_pad ", includePad, " parts ", parts));
+/// `widen`: positions the input's halo holds beyond the pool's window on each
+/// side (a halo shared with a wider reader): the pool reads its sub-range.
+void checkPool(const PoolCase &c, int64_t kind, bool includePad, int64_t parts,
+               int64_t widen = 0) {
+  SCOPED_TRACE(strCat(c.name, " kind ", kind, " include_pad ", includePad, " parts ", parts,
+                      " widen ", widen));
   std::vector<float> x = negativeTensor(c.x);
   Shape ys;
   std::vector<float> ref = refPool(x, c.x, kind == QUILT_POOL_MAX, includePad, c.win, ys);
@@ -52,6 +56,8 @@ void checkPool(const PoolCase &c, int64_t kind, bool includePad, int64_t parts) 
       continue;
     }
     Window w{c.win.strides[0], c.win.dilations[0], c.win.kernel[0], c.win.padsLo[0]};
+    if (widen > 0)
+      w = Window{w.stride, 1, (w.kernel - 1) * w.dilation + 1 + 2 * widen, w.padLo + widen};
     xd.push_back(halo(c.x[d], 0, w, ys[d]));
     yd.push_back(split(ys[d], 0));
   }
@@ -74,6 +80,13 @@ TEST(Pool, MaxAndAverageWholeAndSplit) {
       for (int64_t kind : {QUILT_POOL_MAX, QUILT_POOL_AVG})
         for (bool includePad : {false, true})
           checkPool(c, kind, includePad, parts);
+}
+
+TEST(Pool, HaloWiderThanTheWindowIsReadAsASubRange) {
+  for (const PoolCase &c : poolCases())
+    for (int64_t parts : {3, 5})
+      for (int64_t kind : {QUILT_POOL_MAX, QUILT_POOL_AVG})
+        checkPool(c, kind, /*includePad=*/kind == QUILT_POOL_AVG, parts, /*widen=*/2);
 }
 
 } // namespace

@@ -17,9 +17,10 @@ func.func @fused(%x: tensor<1x2x8x8xf32> {quilt.name = "input"}) -> tensor<1x2x8
   return %r : tensor<1x2x8x8xf32>
 }
 // The activation words follow the pads: 2 = leaky_relu with alpha 0.1 (double bits), 1 = relu.
-// (strides 1 1, dilations 1 1, pads lo 0 1 hi 0 1: the split H's padding is in the halo)
-// LOWER-DAG: @__quilt_params_{{[0-9]+}}(dense<[{{.*}}, 1, 1, 1, 1, 0, 1, 0, 1, 2, 4591870180174331904]>
-// LOWER-DAG: @__quilt_params_{{[0-9]+}}(dense<[{{.*}}, 1, 1, 1, 1, 0, 1, 0, 1, 1, 0]>
+// (strides 1 1, dilations 1 1, pads lo 1 1 hi 1 1: global, also on the split H, whose
+// halo'd input the runtime reads in global coordinates)
+// LOWER-DAG: @__quilt_params_{{[0-9]+}}(dense<[{{.*}}, 1, 1, 1, 1, 1, 1, 1, 1, 2, 4591870180174331904]>
+// LOWER-DAG: @__quilt_params_{{[0-9]+}}(dense<[{{.*}}, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]>
 
 // -----
 

@@ -158,3 +158,20 @@ func.func @mean_over_tokens(%x: tensor<1x4x3x5xf32>) -> (tensor<1x1x4xf32>, tens
   %x2 = quilt.reduce_max %t dims [2] : tensor<1x15x4xf32> -> tensor<1x15x1xf32>
   return %m, %x2 : tensor<1x1x4xf32>, tensor<1x15x1xf32>
 }
+
+// Swin's window partition merges two groups at once and drops the batch dim
+// of 1: the reshape becomes a chain (drop the unit dim, merge the window's
+// rows and columns, then the window counts) whose merges both move down
+// through the window attention's linear layer and cancel with the window
+// reverse.
+// CHECK-LABEL: func @window_partition
+func.func @window_partition(%x: tensor<1x4x4x2x2x8xf32>, %w: tensor<8x8xf32>) -> tensor<1x4x4x2x2x8xf32> {
+  // CHECK-NEXT: %[[D:.*]] = quilt.reshape %arg0 : tensor<1x4x4x2x2x8xf32> -> tensor<4x4x2x2x8xf32>
+  // CHECK-NEXT: %[[E:.*]] = quilt.einsum %[[D]], %arg1 {equation = "abwcx,xy->abwcy"} : tensor<4x4x2x2x8xf32>, tensor<8x8xf32> -> tensor<4x4x2x2x8xf32>
+  // CHECK-NEXT: %[[R:.*]] = quilt.reshape %[[E]] : tensor<4x4x2x2x8xf32> -> tensor<1x4x4x2x2x8xf32>
+  // CHECK-NEXT: return %[[R]]
+  %a = quilt.reshape %x : tensor<1x4x4x2x2x8xf32> -> tensor<16x4x8xf32>
+  %b = quilt.einsum %a, %w {equation = "awx,xy->awy"} : tensor<16x4x8xf32>, tensor<8x8xf32> -> tensor<16x4x8xf32>
+  %c = quilt.reshape %b : tensor<16x4x8xf32> -> tensor<1x4x4x2x2x8xf32>
+  return %c : tensor<1x4x4x2x2x8xf32>
+}

@@ -10,7 +10,7 @@ func.func @conv2d(%x: tensor<1x2x9x7xf32> {quilt.name = "input"}) -> tensor<1x1x
   // CHECK: %[[H:.*]] = quilt.halo_exchange %{{.*}} on @mesh axis "x" dim 2 {{.*}} global = 9 -> global_out = 9
   // CHECK: %[[W:.*]] = quilt.halo_exchange %[[H]] on @mesh axis "y" dim 3 {{.*}} global = 7 -> global_out = 7
   // CHECK-SAME: halos = [#quilt.halo<dim = 2, {{.*}}>, #quilt.halo<dim = 3, {{.*}}>]
-  // CHECK: quilt.conv %[[W]], {{.*}}pads = array<i64: 0, 0, 0, 0>
+  // CHECK: quilt.conv %[[W]], {{.*}}pads = array<i64: 1, 1, 1, 1>
   %c = quilt.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64} : tensor<1x2x9x7xf32>, tensor<3x2x3x3xf32> -> tensor<1x3x9x7xf32>
   // Reducing both split dims leaves a sum owed over both axes.
   // CHECK: %[[S:.*]] = quilt.reduce_sum

@@ -7,7 +7,7 @@
 func.func @stride2(%x: tensor<1x2x10x6xf32> {quilt.name = "input"}) -> tensor<1x2x5x6xf32> {
   %w = quilt.constant dense<1.0> : tensor<2x2x3x3xf32>
   // CHECK: %[[H:.*]] = quilt.halo_exchange %[[X]] on @mesh axis "x" dim 2 window <stride = 2, dilation = 1, kernel = 3, pad_lo = 1> global = 10 -> global_out = 5 boundary = zero
-  // CHECK: quilt.conv %[[H]], {{.*}}pads = array<i64: 0, 1, 0, 1>
+  // CHECK: quilt.conv %[[H]], {{.*}}pads = array<i64: 1, 1, 0, 1>
   // CHECK-SAME: -> tensor<1x2x?x6xf32, #quilt.local<@mesh, [1, 2, 5, 6], {{\[}}[], [], ["x"], []]>>
   %y = quilt.conv %x, %w {strides = array<i64: 2, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 0, 1>, group = 1 : i64} : tensor<1x2x10x6xf32>, tensor<2x2x3x3xf32> -> tensor<1x2x5x6xf32>
   return %y : tensor<1x2x5x6xf32>

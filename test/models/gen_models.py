@@ -555,6 +555,37 @@ class ViTPos(ViT):
         return self.head(t.transpose(1, 2).reshape(b, e, h, w))
 
 
+class SwinWindows(nn.Module):
+    """Swin's shifted-window attention as torchvision writes it: a 2x2 patch
+    conv to a 48x48 grid, two Swin blocks with 4x4 windows (the second shifted
+    by 2: torch.roll exported as Slice+Concat, attention masks built from
+    static shapes, relative position bias), patch merging (strided slices,
+    Concat on channels), two blocks with 2x2 windows (shift 1), then back to
+    NCHW and a 1x1 conv head. 12 windows a side in both stages: blocks of 2,
+    3 and 4 ranks (and 2x2) hold whole windows."""
+
+    def __init__(self, cin=3, c=16):
+        super().__init__()
+        from torchvision.models.swin_transformer import PatchMerging, SwinTransformerBlock
+        self.embed = nn.Conv2d(cin, c, 2, stride=2)
+        self.norm = nn.LayerNorm(c)
+        self.stage1 = nn.Sequential(SwinTransformerBlock(c, 2, [4, 4], [0, 0]),
+                                    SwinTransformerBlock(c, 2, [4, 4], [2, 2]))
+        self.merge = PatchMerging(c)
+        self.stage2 = nn.Sequential(SwinTransformerBlock(2 * c, 4, [2, 2], [0, 0]),
+                                    SwinTransformerBlock(2 * c, 4, [2, 2], [1, 1]))
+        self.head = nn.Conv2d(2 * c, 5, 1)
+        with torch.no_grad():
+            for name, p in self.named_parameters():
+                if "relative_position_bias_table" in name:
+                    p.normal_(std=0.5)  # visible in the output, not near zero
+
+    def forward(self, x):
+        y = self.norm(self.embed(x).permute(0, 2, 3, 1))
+        y = self.stage2(self.merge(self.stage1(y)))
+        return self.head(y.permute(0, 3, 1, 2))
+
+
 class ViTPool(ViT):
     """ViT classifier without a class token: the tokens' mean (a pooled head)
     feeds a linear layer, so the grid meets a reduction over the tokens."""
@@ -615,7 +646,26 @@ class Masks(nn.Module):
         return self.conv2(y)
 
 
-def gen_torch(name, module_cls, in_shape, seed, out_dir, opset=OPSET):
+class AtrousPyramid(nn.Module):
+    """DeepLabV3's atrous spatial pyramid, small: a 3x3 conv, then a 1x1 conv
+    and 3x3 convs of dilations 2, 4 and 6 all reading its output (one shared
+    halo exchange at the widest range), concatenated on channels, then a 1x1
+    conv."""
+
+    def __init__(self, cin=3, c=6, branch=4, classes=5):
+        super().__init__()
+        self.stem = nn.Conv2d(cin, c, 3, padding=1)
+        self.branches = nn.ModuleList(
+            [nn.Conv2d(c, branch, 1)]
+            + [nn.Conv2d(c, branch, 3, padding=d, dilation=d) for d in (2, 4, 6)])
+        self.head = nn.Conv2d(4 * branch, classes, 1)
+
+    def forward(self, x):
+        y = F.relu(self.stem(x))
+        return self.head(torch.cat([F.relu(b(y)) for b in self.branches], 1))
+
+
+def gen_torch(name, module_cls, in_shape, seed, out_dir, opset=OPSET, keep_pads=False):
     seed_all(seed)
     module = module_cls()
     randomize_bn(module, torch.Generator().manual_seed(seed + 1))
@@ -623,7 +673,19 @@ def gen_torch(name, module_cls, in_shape, seed, out_dir, opset=OPSET):
     x = make_input(in_shape, seed + 2)
     path = os.path.join(out_dir, f"{name}.onnx")
     model, ref = export_torch(module, x, path, opset)
-    model, ops = finalize(model, path)
+    model, ops = finalize(model, path, keep_pads)
+    return model, ops, x, ref
+
+
+def gen_swin_windows(out_dir):
+    """SwinWindows; torch's export leaves the output's dims unknown (its masks
+    and rolls are computed from shapes), so the file records the reference's."""
+    model, ops, x, ref = gen_torch("swin_windows", SwinWindows, [1, 3, 96, 96], 3100, out_dir,
+                                   opset=17, keep_pads=True)
+    for dim, size in zip(model.graph.output[0].type.tensor_type.shape.dim, ref.shape):
+        dim.Clear()
+        dim.dim_value = size
+    onnx.save(model, os.path.join(out_dir, "swin_windows.onnx"))
     return model, ops, x, ref
 
 
@@ -1449,6 +1511,18 @@ MODELS = {
         shard=[None, "field:3"],
         notes="onnx.helper: two inputs (field, forcing) split alike, conv each, Add, Tanh; "
               "two outputs: the dense state and its GlobalAveragePool 'energy'."),
+    "atrous_pyramid": dict(
+        gen=lambda d: gen_torch("atrous_pyramid", AtrousPyramid, [1, 3, 23, 17], 3000, d),
+        shard=[None, "input:3"],
+        notes="DeepLabV3's atrous pyramid, small: conv, then a 1x1 conv and 3x3 convs of "
+              "dilations 2, 4, 6 reading one tensor (one shared halo exchange), Concat on "
+              "channels, 1x1 conv. 23x17 input."),
+    "swin_windows": dict(
+        gen=gen_swin_windows,
+        shard=[None],
+        notes="opset 17: torchvision's SwinTransformerBlock x2 (4x4 windows, shift 2), "
+              "PatchMerging, x2 (2x2 windows, shift 1) on a 48x48 patch grid: rolls are "
+              "periodic shift exchanges, windows stay on their ranks, never a gather."),
     "asym_pads": dict(
         gen=gen_asym_pads,
         shard=[None, "input:2", "input:3"],

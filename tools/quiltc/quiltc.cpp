@@ -93,6 +93,11 @@ static cl::opt<bool> keepTokenGrid(
              "that follow, so every split of the grid survives (quilt-keep-token-grid; "
              "=false to measure without)"),
     cl::init(true), cl::cat(quiltCategory));
+static cl::opt<bool> shareHalos(
+    "share-halos",
+    cl::desc("One halo exchange for all the windowed ops reading a split value along a dim, "
+             "at the widest range they need (quilt-share-halos; =false to measure without)"),
+    cl::init(true), cl::cat(quiltCategory));
 static cl::opt<bool> explainSharding("explain-sharding",
                                      cl::desc("Remark, per value, its sharding and its origin"),
                                      cl::init(false), cl::cat(quiltCategory));
@@ -346,6 +351,7 @@ int main(int argc, char **argv) {
   pipeline.attention = attentionVariant;
   pipeline.shrinkSpectralTransposes = shrinkSpectralTransposes;
   pipeline.keepTokenGrid = keepTokenGrid;
+  pipeline.shareHalos = shareHalos;
   pipeline.explainSharding = explainSharding;
   pipeline.replicateBelow = replicateBelow;
   if (replicateBelow < 0)

@@ -32,6 +32,8 @@ struct PipelineOptions {
   std::string attention = "ring";
   bool shrinkSpectralTransposes = true;
   bool keepTokenGrid = true;
+  /// quilt-share-halos after the partitioner.
+  bool shareHalos = true;
   bool explainSharding = false;
   /// quilt-replicate-narrow-blocks: replicate spatial blocks narrower than
   /// this (0: off).

@@ -92,8 +92,15 @@ def QuiltFusePeriodicPads : Pass<"quilt-fuse-periodic-pads"> {
     (either slice may be absent) is `x` padded periodically by `lo` and `hi`
     on `d`: `quilt.pad {mode = periodic}`. A split `d` then gets a periodic
     halo exchange (ranks at the ends of the axis trade rows) and nothing is
-    gathered. Slices that do not wrap exactly, on any dim, keep their plain
-    meaning.
+    gathered.
+
+    A roll (`torch.roll(x, k, d)`, exported as
+    `concat(slice(x, [n - k, n) on d), slice(x, [0, n - k) on d))`) is a
+    periodic pad of `k` below and `-k` above, written the short way round
+    (`|k| <= n/2`): a split `d` gets a periodic shift exchange in which each
+    rank receives the `|k|` rows its block reads, from as many ranks as `k`
+    spans. Slices that do not wrap or rotate exactly, on any dim, keep their
+    plain meaning (a split concat axis is then gathered, with a remark).
   }];
 }
 
@@ -128,6 +135,13 @@ def QuiltKeepTokenGrid : Pass<"quilt-keep-token-grid"> {
       its parts (a mean over the tokens is a mean over the grid), others are
       renumbered, and
     * `quilt.attention` whose q, k and v tokens are merged (`token_dims`).
+
+    A reshape merging several groups at once, or dropping or adding unit
+    dims beside a merge (Swin's window partition `(1, H/w, W/w, w, w, C) ->
+    (H/w * W/w, w*w, C)`), is first rewritten as a chain: the unit dims,
+    then one merge per group, the most major outermost. Its merges then move
+    like any other, so the window counts of an image split over H and W stay
+    apart, and each rank's windows stay on it.
 
     A merge that meets the reshape splitting `H*W` back into `H, W` cancels
     with it; one that meets any other op stays in front of it. quiltc runs it
@@ -259,7 +273,8 @@ def QuiltPartition : Pass<"quilt-partition", "mlir::ModuleOp"> {
     Turns every value's global type into its per-rank local type
     (`tensor<..x?x..xf32, #quilt.local<...>>`) and inserts the communication
     that keeps results exact: `quilt.halo_exchange` before windowed ops on
-    split dims (the op's padding on that dim moves into the halo),
+    split dims (the op keeps its attributes, padding included, and reads the
+    halo'd range in global coordinates),
     `quilt.all_reduce` where a split reduction leaves partial sums (a
     `quilt.reduce_scatter` over the axes a consumer slices the sum by),
     `quilt.all_to_all` where mesh axes move from one dim to another (the
@@ -282,6 +297,28 @@ def QuiltPartition : Pass<"quilt-partition", "mlir::ModuleOp"> {
            "The algorithm of attention with split keys where the plan records none: ring "
            "(K/V blocks circulate) or all-gather">
   ];
+  let dependentDialects = ["::quilt::QuiltDialect"];
+}
+
+def QuiltShareHalos : Pass<"quilt-share-halos", "mlir::ModuleOp"> {
+  let summary = "One halo exchange for all the windowed ops reading a value along a dim";
+  let description = [{
+    Runs after `quilt-partition`, which gives every windowed op its own
+    `quilt.halo_exchange`. Exchanges of the same value, dim, mesh axis and
+    boundary serving the same output dim become one: equal windows merge as
+    they are, and conv-like windows of one stride (convolutions and pools of
+    different kernels, dilations or pads, pads, slices) merge into the window
+    whose range is, on every rank, the hull of theirs: the widest reader's
+    window when it is widest on both sides, else a dense window (dilation 1)
+    spanning the hull. Each reader then reads its own sub-range of the wider
+    halo'd buffer in global coordinates. Exchanges of a further dim of the
+    merged ones (2-D splits) then share an input and merge in turn. A
+    different boundary (zero, periodic, reflect, edge), stride or output size
+    never merges. The merged exchange sits where the first one was and its
+    location fuses the readers'. DeepLabV3's atrous pyramid (dilations 12,
+    24, 36 on one 2048-channel tensor) sends its widest halo once instead of
+    three halos. `quiltc --share-halos=false` skips the pass (to measure it).
+  }];
   let dependentDialects = ["::quilt::QuiltDialect"];
 }
 

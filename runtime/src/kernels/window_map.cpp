@@ -4,14 +4,6 @@
 namespace quilt {
 namespace {
 
-void checkHaloMatchesOp(const DimLayout &d, const Window &op, int dim) {
-  const Window &w = d.window;
-  if (w.stride != op.stride || w.dilation != op.dilation || w.kernel != op.kernel)
-    raise("dim ", dim, ": the input's halo window (stride ", w.stride, ", dilation ", w.dilation,
-          ", kernel ", w.kernel, ") does not match the op (stride ", op.stride, ", dilation ",
-          op.dilation, ", kernel ", op.kernel, ")");
-}
-
 /// Positions read outside the local buffer must be padding: outside
 /// [0, global_size) and not wrapped data of a periodic halo.
 void checkCoverage(const TensorView &x, int dim, const LocalWindow &lw) {
@@ -34,11 +26,6 @@ LocalWindow mapWindowDim(const TensorView &x, const TensorView &y, int dim, cons
     raise("dim ", dim, ": invalid window (stride ", op.stride, ", dilation ", op.dilation,
           ", kernel ", op.kernel, ")");
   const DimLayout &d = x.dims[dim];
-  int64_t padLo = op.padLo;
-  if (d.hasHalo()) {
-    checkHaloMatchesOp(d, op, dim);
-    padLo = d.window.padLo;
-  }
   LocalWindow lw;
   lw.stride = op.stride;
   lw.dilation = op.dilation;
@@ -48,7 +35,10 @@ LocalWindow mapWindowDim(const TensorView &x, const TensorView &y, int dim, cons
   lw.inputStart = x.start[dim];
   lw.globalSize = d.globalSize;
   lw.periodic = d.hasHalo() && d.isPeriodic();
-  lw.firstInput = y.start[dim] * op.stride - padLo - x.start[dim];
+  // Global coordinates: the op's own padding says where its window starts,
+  // the layout where the local input starts. A halo shared with wider
+  // readers holds more than this op reads; it reads its sub-range.
+  lw.firstInput = y.start[dim] * op.stride - op.padLo - x.start[dim];
   lw.inputEnd = lw.inputIndex(lw.outputExtent - 1, op.kernel - 1) + 1;
   if (lw.outputExtent > 0)
     checkCoverage(x, dim, lw);

@@ -1,10 +1,12 @@
 // How the local input of a windowed op (conv, pool) lines up with its local
 // output along one spatial dim, derived from the two layouts.
 //
-// Attributes are the op's global (ONNX) attributes. On a dim whose input holds
-// a halo, the layout's window says where the needed range starts, so the op's
-// pads on that dim are not used (the compiler may emit the global pads or
-// zeros there); stride, dilation and kernel must match the window.
+// Attributes are the op's global (ONNX) attributes, pads included, on every
+// dim: the op reads its input in global coordinates. On a dim whose input
+// holds a halo, the layout says which global range the local buffer holds;
+// that range may be wider than the op's window needs (one halo exchange
+// shared by several readers at the widest range, quilt-share-halos), and the
+// op reads its own sub-range of it.
 #ifndef QUILT_RUNTIME_WINDOW_MAP_H
 #define QUILT_RUNTIME_WINDOW_MAP_H
 
