@@ -116,10 +116,15 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
       .Case([&](AttentionOp attention) {
         double keys = product(s.operands[1], s.operands[1].size() - 1 - attention.getTokenDims(),
                               s.operands[1].size() - 1);
+        // Prefix keys (operand 3, [batch..., Tp, d]) are attended to as well.
+        if (attention.getPrefixK())
+          keys += s.operands[3][s.operands[3].size() - 2];
         return work("attention", attentionFlops(s.operands[0], s.operands[2], keys), s);
       })
       .Case([&](RingAttentionOp ring) {
         double keys = globalKeyTokens(ring.getK().getType(), ring.getTokenDims());
+        if (ring.getPrefixK())
+          keys += s.operands[3][s.operands[3].size() - 2];
         return work("attention", attentionFlops(s.operands[0], s.operands[2], keys), s);
       })
       .Case<MaxPoolOp, AvgPoolOp>([&](auto pool) {

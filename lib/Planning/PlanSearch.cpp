@@ -21,6 +21,8 @@ void quilt::addPreparePasses(PassManager &pm, const PipelineOptions &options) {
   pm.addPass(createQuiltFuseNormalizations());
   pm.addPass(createQuiltFusePeriodicPads());
   pm.addPass(createQuiltFuseAttention());
+  if (options.splitExtraTokens)
+    pm.addPass(createQuiltSplitExtraTokens());
   if (options.keepTokenGrid)
     pm.addPass(createQuiltKeepTokenGrid());
   if (options.shrinkSpectralTransposes)

@@ -79,7 +79,7 @@ static void fuse(EinsumOp values) {
   Value kT = scores.getRhs();
   Value k = swapLastTwo(b, withoutOnnxValueNames(loc), kT);
   Value attention = AttentionOp::create(b, loc, values.getResult().getType(), scores.getLhs(), k,
-                                        values.getRhs());
+                                        values.getRhs(), /*token_dims=*/1);
   values.getResult().replaceAllUsesWith(attention);
   values->erase();
   softmax->erase();

@@ -371,6 +371,9 @@ struct SinkIntoReduce : OpRewritePattern<ReduceOpT> {
   }
 };
 
+/// Queries of a class or register token: few, and no grid.
+constexpr int64_t kMaxGridlessQueries = 16;
+
 /// Attention whose q, k and v have merged tokens: the token grids become
 /// token_dims.
 struct SinkIntoAttention : OpRewritePattern<AttentionOp> {
@@ -378,12 +381,31 @@ struct SinkIntoAttention : OpRewritePattern<AttentionOp> {
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rw) const override {
     int64_t pos = op.getQ().getType().getRank() - 2;
     std::optional<Merge> q = asMerge(op.getQ()), k = asMerge(op.getK()), v = asMerge(op.getV());
-    if (op.getTokenDims() != 1 || !q || !k || !v || q->pos != pos || k->pos != pos ||
-        v->pos != pos || k->parts != v->parts || q->parts.size() != k->parts.size())
+    if (op.getTokenDims() != 1 || !k || !v || k->pos != pos || v->pos != pos ||
+        k->parts != v->parts)
+      return failure();
+    auto qType = op.getQ().getType();
+    int64_t queries = qType.getDimSize(pos);
+    if (!q && queries <= kMaxGridlessQueries && queries < product(k->parts)) {
+      // A few queries that are no grid (a class token's) attend to a grid of
+      // keys: their tokens become a grid of 1 x ... x Tq, so the keys keep
+      // theirs. (As many queries as keys are self-attention whose queries'
+      // merge has not arrived yet.)
+      SmallVector<int64_t> grid(k->parts.size() - 1, 1);
+      grid.push_back(queries);
+      Value gridded = reshapeTo(rw, op.getLoc(), op.getQ(), expand(qType, pos, grid));
+      auto type = expand(op.getResult().getType(), pos, grid);
+      Value a = AttentionOp::create(rw, op.getLoc(), type, gridded, k->source, v->source,
+                                    op.getPrefixK(), op.getPrefixV(), (int64_t)grid.size());
+      rw.replaceOpWithNewOp<ReshapeOp>(op, op.getResult().getType(), a);
+      return success();
+    }
+    if (!q || q->pos != pos || q->parts.size() != k->parts.size())
       return failure();
     auto type = expand(op.getResult().getType(), pos, q->parts);
+    // Prefix keys (a class token's) keep their one token dim.
     Value a = AttentionOp::create(rw, op.getLoc(), type, q->source, k->source, v->source,
-                                  (int64_t)q->parts.size());
+                                  op.getPrefixK(), op.getPrefixV(), (int64_t)q->parts.size());
     replaceMerged(rw, op, a);
     return success();
   }

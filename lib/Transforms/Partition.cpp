@@ -419,6 +419,23 @@ LogicalResult Partitioner::partitionAttention(AttentionOp op) {
   Value q = reshard(op.getQ(), qWant, op, b, why);
   Value k = reshard(op.getK(), wantFor(1), op, b, why);
   Value v = reshard(op.getV(), wantFor(2), op, b, why);
+  // Prefix keys and values: the queries' batch split, their tokens whole
+  // (every rank attends to all of them, in or out of a ring).
+  Value prefixK = op.getPrefixK(), prefixV = op.getPrefixV();
+  if (prefixK && prefixV) {
+    AxisSplit want = AxisSplit::replicated(firstToken + 2);
+    want.granules.assign(firstToken + 2, 1);
+    for (int64_t d = 0; d < firstToken; ++d) {
+      want.dims[d] = qWant.dims[d];
+      want.granules[d] = qWant.granule(d);
+    }
+    auto prefixWhy = [&](int64_t d) -> std::string {
+      return d < firstToken ? "prefix keys follow the queries' batch split"
+                            : "every rank attends to all prefix tokens";
+    };
+    prefixK = reshard(prefixK, want, op, b, prefixWhy);
+    prefixV = reshard(prefixV, want, op, b, prefixWhy);
+  }
   auto global = cast<RankedTensorType>(op.getResult().getType());
   AxisSplit outSplit = qWant;
   Value result;
@@ -426,10 +443,15 @@ LogicalResult Partitioner::partitionAttention(AttentionOp op) {
     op.getQMutable().set(q);
     op.getKMutable().set(k);
     op.getVMutable().set(v);
+    if (prefixK && prefixV) {
+      op.getPrefixKMutable().assign(prefixK);
+      op.getPrefixVMutable().assign(prefixV);
+    }
     result = op.getResult();
   } else {
-    result = RingAttentionOp::create(b, op.getLoc(), global, q, k, v, meshRef.getValue(),
-                                     StringRef(ring.front()), op.getTokenDims())
+    result = RingAttentionOp::create(b, op.getLoc(), global, q, k, v, prefixK, prefixV,
+                                     meshRef.getValue(), StringRef(ring.front()),
+                                     op.getTokenDims())
                  .getResult();
     op.getResult().replaceAllUsesWith(result);
     op->erase();

@@ -638,5 +638,36 @@ TEST(Attention, TokenGridIsTheFlattenedGrid) {
   EXPECT_NE(grid[0], v[0]);
 }
 
+// Prefix keys and values (a class token's) are more keys: attending to k
+// with prefix pk equals attending to the concatenation [pk; k].
+TEST(Attention, PrefixKeysAreMoreKeys) {
+  Fixture f;
+  Shape qs{2, 3, 4}, ks{2, 5, 4}, vs{2, 5, 6}, pks{2, 2, 4}, pvs{2, 2, 6}, ys{2, 3, 6};
+  Shape allK{2, 7, 4}, allV{2, 7, 6};
+  std::vector<float> q = globalTensor(qs, 11), k = globalTensor(ks, 12), v = globalTensor(vs, 13),
+                     pk = globalTensor(pks, 14), pv = globalTensor(pvs, 15);
+  for (float &x : q)
+    x *= 4.f;
+  std::vector<float> catK, catV;
+  for (int64_t b = 0; b < 2; ++b) {
+    catK.insert(catK.end(), pk.begin() + b * 8, pk.begin() + (b + 1) * 8);
+    catK.insert(catK.end(), k.begin() + b * 20, k.begin() + (b + 1) * 20);
+    catV.insert(catV.end(), pv.begin() + b * 12, pv.begin() + (b + 1) * 12);
+    catV.insert(catV.end(), v.begin() + b * 30, v.begin() + (b + 1) * 30);
+  }
+  std::vector<float> withPrefix(numElements(ys)), concatenated(numElements(ys));
+  Params pp, pc;
+  pp.tensor(wholeDims(qs)).tensor(wholeDims(ks)).tensor(wholeDims(vs)).tensor(wholeDims(pks));
+  pp.tensor(wholeDims(pvs)).tensor(wholeDims(ys)).attr(1);
+  pc.tensor(wholeDims(qs)).tensor(wholeDims(allK)).tensor(wholeDims(allV));
+  pc.tensor(wholeDims(ys)).attr(1);
+  void *prefixBuffers[] = {q.data(), k.data(), v.data(), pk.data(), pv.data(), withPrefix.data()};
+  void *catBuffers[] = {q.data(), catK.data(), catV.data(), concatenated.data()};
+  quilt_rt_attention(f.ctx.get(), pp.data(), prefixBuffers);
+  quilt_rt_attention(f.ctx.get(), pc.data(), catBuffers);
+  for (size_t i = 0; i < concatenated.size(); ++i)
+    ASSERT_NEAR(withPrefix[i], concatenated[i], 1e-5) << i;
+}
+
 } // namespace
 } // namespace quilt::test

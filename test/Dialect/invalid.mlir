@@ -436,3 +436,19 @@ func.func @pad_crops_too_much(%x: tensor<4xf32>) -> tensor<0xf32> {
   %y = quilt.pad %x {padding = array<i64: -3, -2>, value = 0.0 : f32} : tensor<4xf32> -> tensor<0xf32>
   return %y : tensor<0xf32>
 }
+
+// -----
+
+func.func @attention_prefix_features(%q: tensor<2x7x4xf32>, %k: tensor<2x9x4xf32>, %v: tensor<2x9x3xf32>, %pk: tensor<2x1x5xf32>, %pv: tensor<2x1x3xf32>) -> tensor<2x7x3xf32> {
+  // expected-error @+1 {{prefix keys must be [batch..., Tp, d] and values [batch..., Tp, dv]}}
+  %y = quilt.attention %q, %k, %v prefix %pk, %pv : tensor<2x7x4xf32>, tensor<2x9x4xf32>, tensor<2x9x3xf32>, tensor<2x1x5xf32>, tensor<2x1x3xf32> -> tensor<2x7x3xf32>
+  return %y : tensor<2x7x3xf32>
+}
+
+// -----
+
+func.func @attention_prefix_grid(%q: tensor<2x4x3x8xf32>, %k: tensor<2x4x3x8xf32>, %pk: tensor<2x1x1x8xf32>) -> tensor<2x4x3x8xf32> {
+  // expected-error @+1 {{prefix keys and values need the batch dims, one token dim and the features (rank 3)}}
+  %y = quilt.attention %q, %k, %k prefix %pk, %pk {token_dims = 2 : i64} : tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>, tensor<2x1x1x8xf32>, tensor<2x1x1x8xf32> -> tensor<2x4x3x8xf32>
+  return %y : tensor<2x4x3x8xf32>
+}

@@ -131,6 +131,13 @@ func.func @attention_over_a_grid(%q: tensor<2x4x3x8xf32>, %k: tensor<2x5x2x8xf32
   return %y : tensor<2x4x3x6xf32>
 }
 
+// CHECK-LABEL: func @attention_with_prefix
+func.func @attention_with_prefix(%q: tensor<2x7x4xf32>, %k: tensor<2x9x4xf32>, %v: tensor<2x9x3xf32>, %pk: tensor<2x1x4xf32>, %pv: tensor<2x1x3xf32>) -> tensor<2x7x3xf32> {
+  // CHECK: quilt.attention %arg0, %arg1, %arg2 prefix %arg3, %arg4 : tensor<2x7x4xf32>, tensor<2x9x4xf32>, tensor<2x9x3xf32>, tensor<2x1x4xf32>, tensor<2x1x3xf32> -> tensor<2x7x3xf32>
+  %y = quilt.attention %q, %k, %v prefix %pk, %pv : tensor<2x7x4xf32>, tensor<2x9x4xf32>, tensor<2x9x3xf32>, tensor<2x1x4xf32>, tensor<2x1x3xf32> -> tensor<2x7x3xf32>
+  return %y : tensor<2x7x3xf32>
+}
+
 // CHECK-LABEL: func @select
 func.func @select(%c: tensor<1x6xf32>, %a: tensor<3x6xf32>, %b: tensor<3x1xf32>) -> tensor<3x6xf32> {
   // CHECK: quilt.select %arg0, %arg1, %arg2 : tensor<1x6xf32>, tensor<3x6xf32>, tensor<3x1xf32> -> tensor<3x6xf32>

@@ -175,3 +175,18 @@ func.func @window_partition(%x: tensor<1x4x4x2x2x8xf32>, %w: tensor<8x8xf32>) ->
   %c = quilt.reshape %b : tensor<16x4x8xf32> -> tensor<1x4x4x2x2x8xf32>
   return %c : tensor<1x4x4x2x2x8xf32>
 }
+
+// -----
+
+// A class token's query (one token, no grid) attending to a grid of patch
+// keys with its own key as prefix: the query becomes a 1 x 1 grid so the
+// keys keep theirs (and their tiles), and the result is reshaped back.
+// CHECK-LABEL: func @class_query_over_grid
+func.func @class_query_over_grid(%q: tensor<2x1x8xf32>, %grid: tensor<2x4x3x8xf32>) -> tensor<2x1x8xf32> {
+  // CHECK: %[[Q:.*]] = quilt.reshape %arg0 : tensor<2x1x8xf32> -> tensor<2x1x1x8xf32>
+  // CHECK: %[[A:.*]] = quilt.attention %[[Q]], %arg1, %arg1 prefix %arg0, %arg0 {token_dims = 2 : i64} : tensor<2x1x1x8xf32>, tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>, tensor<2x1x8xf32>, tensor<2x1x8xf32> -> tensor<2x1x1x8xf32>
+  // CHECK: quilt.reshape %[[A]] : tensor<2x1x1x8xf32> -> tensor<2x1x8xf32>
+  %k = quilt.reshape %grid : tensor<2x4x3x8xf32> -> tensor<2x12x8xf32>
+  %y = quilt.attention %q, %k, %k prefix %q, %q : tensor<2x1x8xf32>, tensor<2x12x8xf32>, tensor<2x12x8xf32>, tensor<2x1x8xf32>, tensor<2x1x8xf32> -> tensor<2x1x8xf32>
+  return %y : tensor<2x1x8xf32>
+}

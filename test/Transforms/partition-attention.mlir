@@ -28,6 +28,19 @@ func.func @split_tokens(%x: tensor<2x10x4xf32> {quilt.name = "input"}, %wv: tens
   return %y : tensor<2x10x3xf32>
 }
 
+// A class token's keys and values as a prefix: replicated on every rank,
+// merged once before the ring over the split patch tokens; the class query
+// (replicated) attends to every block too, so its result is whole.
+// RING-LABEL: func @prefix_keys
+func.func @prefix_keys(%x: tensor<2x10x4xf32> {quilt.name = "input"}, %c: tensor<2x1x4xf32>) -> (tensor<2x10x4xf32>, tensor<2x1x4xf32>) {
+  %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], ["x"], []]>} : tensor<2x10x4xf32>
+  // RING: quilt.ring_attention %{{.*}}, %{{.*}}, %{{.*}} prefix %arg1, %arg1 on @mesh axis "x" : tensor<2x?x4xf32, {{.*}}>, tensor<2x?x4xf32, {{.*}}>, tensor<2x?x4xf32, {{.*}}>, tensor<2x1x4xf32>, tensor<2x1x4xf32> -> tensor<2x?x4xf32, #quilt.local<@mesh, [2, 10, 4], {{\[}}[], ["x"], []]>>
+  // RING: quilt.ring_attention %arg1, %{{.*}}, %{{.*}} prefix %arg1, %arg1 on @mesh axis "x" : tensor<2x1x4xf32>, {{.*}} -> tensor<2x1x4xf32>
+  %y = quilt.attention %xa, %xa, %xa prefix %c, %c : tensor<2x10x4xf32>, tensor<2x10x4xf32>, tensor<2x10x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32> -> tensor<2x10x4xf32>
+  %z = quilt.attention %c, %xa, %xa prefix %c, %c : tensor<2x1x4xf32>, tensor<2x10x4xf32>, tensor<2x10x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32> -> tensor<2x1x4xf32>
+  return %y, %z : tensor<2x10x4xf32>, tensor<2x1x4xf32>
+}
+
 // RING-LABEL: func @split_contraction
 func.func @split_contraction(%x: tensor<2x10x4xf32> {quilt.name = "input"}, %w: tensor<4x3xf32>) -> tensor<2x10x3xf32> {
   %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], [], ["x"]]>} : tensor<2x10x4xf32>

@@ -555,6 +555,27 @@ class ViTPos(ViT):
         return self.head(t.transpose(1, 2).reshape(b, e, h, w))
 
 
+class ViTCls(ViT):
+    """ViT classifier with a class token as torchvision writes it: the token
+    (a parameter, expanded) concatenated before the 45 patch tokens of an
+    uneven 9x5 grid, a learned positional embedding over all 46, two encoder
+    layers, LayerNorm, and a Linear head on token 0."""
+
+    def __init__(self):
+        super().__init__()
+        self.cls = nn.Parameter(0.5 * torch.randn(1, 1, 16))
+        self.pos = nn.Parameter(0.5 * torch.randn(1, 46, 16))
+        self.norm = nn.LayerNorm(16)
+        self.classify = nn.Linear(16, 5)
+
+    def forward(self, x):
+        t = self.patch(x).flatten(2).transpose(1, 2)
+        t = torch.cat([self.cls.expand(t.shape[0], -1, -1), t], dim=1) + self.pos
+        for layer in self.layers:
+            t = layer(t)
+        return self.classify(self.norm(t)[:, 0])
+
+
 class SwinWindows(nn.Module):
     """Swin's shifted-window attention as torchvision writes it: a 2x2 patch
     conv to a 48x48 grid, two Swin blocks with 4x4 windows (the second shifted
@@ -677,16 +698,28 @@ def gen_torch(name, module_cls, in_shape, seed, out_dir, opset=OPSET, keep_pads=
     return model, ops, x, ref
 
 
-def gen_swin_windows(out_dir):
-    """SwinWindows; torch's export leaves the output's dims unknown (its masks
-    and rolls are computed from shapes), so the file records the reference's."""
-    model, ops, x, ref = gen_torch("swin_windows", SwinWindows, [1, 3, 96, 96], 3100, out_dir,
-                                   opset=17, keep_pads=True)
+def gen_torch_static_output(name, module_cls, in_shape, seed, out_dir):
+    """gen_torch for exports whose output dims torch leaves unknown (shapes
+    computed in the graph: Swin's masks and rolls); the file records the
+    reference's dims. Pads stay (they are computed too)."""
+    model, ops, x, ref = gen_torch(name, module_cls, in_shape, seed, out_dir, opset=17,
+                                   keep_pads=True)
     for dim, size in zip(model.graph.output[0].type.tensor_type.shape.dim, ref.shape):
         dim.Clear()
         dim.dim_value = size
-    onnx.save(model, os.path.join(out_dir, "swin_windows.onnx"))
+    onnx.save(model, os.path.join(out_dir, f"{name}.onnx"))
     return model, ops, x, ref
+
+
+def _swin_t():
+    from torchvision.models import swin_t
+    return swin_t(weights=None)
+
+
+def _vit_ti16_384():
+    from torchvision.models.vision_transformer import VisionTransformer
+    return VisionTransformer(image_size=384, patch_size=16, num_layers=12, num_heads=3,
+                             hidden_dim=192, mlp_dim=768)
 
 
 # --- asym_pads (onnx.helper) ----------------------------------------------
@@ -1517,8 +1550,15 @@ MODELS = {
         notes="DeepLabV3's atrous pyramid, small: conv, then a 1x1 conv and 3x3 convs of "
               "dilations 2, 4, 6 reading one tensor (one shared halo exchange), Concat on "
               "channels, 1x1 conv. 23x17 input."),
+    "vit_cls": dict(
+        gen=lambda d: gen_torch("vit_cls", ViTCls, [1, 2, 36, 20], 3400, d, opset=17),
+        shard=[None],
+        notes="opset 17: a class token concatenated to 45 patch tokens (9x5 grid), positional "
+              "embedding, two encoder layers, Linear head on token 0: the class token is "
+              "computed on every rank beside the split patch tokens, never a gather."),
     "swin_windows": dict(
-        gen=gen_swin_windows,
+        gen=lambda d: gen_torch_static_output("swin_windows", SwinWindows, [1, 3, 96, 96], 3100,
+                                              d),
         shard=[None],
         notes="opset 17: torchvision's SwinTransformerBlock x2 (4x4 windows, shift 2), "
               "PatchMerging, x2 (2x2 windows, shift 1) on a 48x48 patch grid: rolls are "
@@ -1558,6 +1598,22 @@ BENCH_MODELS = {
         shard=[None],
         notes="the vit model at 1x2x256x192 (a 64x48 grid of 3072 patch tokens, width 32): "
               "bench/vit_tiles.sh compares tiled tokens (H and W split) with merged ones.",
+        bench=True),
+    "bench_swin_t": dict(
+        gen=lambda d: gen_torch_static_output("bench_swin_t", _swin_t, [1, 3, 224, 224], 3200,
+                                              d),
+        shard=[None],
+        tolerance=1e-3,
+        notes="torchvision's swin_t at 224 (random weights): bench/transformers.sh times it "
+              "on 1, 2 and 2x2 ranks and counts its all-gathers.",
+        bench=True),
+    "bench_vit_ti": dict(
+        gen=lambda d: gen_torch_static_output("bench_vit_ti", _vit_ti16_384, [1, 3, 384, 384],
+                                              3300, d),
+        shard=[None],
+        tolerance=1e-3,
+        notes="torchvision's VisionTransformer in the ViT-Ti/16 configuration at 384 (a class "
+              "token and 576 patch tokens, width 192, 12 layers): bench/transformers.sh.",
         bench=True),
     "bench_convstack": dict(
         gen=lambda d: gen_torch("bench_convstack", ConvStack, [1, 32, 256, 256], 700, d),

@@ -93,6 +93,12 @@ static cl::opt<bool> keepTokenGrid(
              "that follow, so every split of the grid survives (quilt-keep-token-grid; "
              "=false to measure without)"),
     cl::init(true), cl::cat(quiltCategory));
+static cl::opt<bool> splitExtraTokens(
+    "split-extra-tokens",
+    cl::desc("Keep tokens concatenated to split patch tokens (a class token) apart from them, "
+             "computed on every rank, so the patch tokens stay split (quilt-split-extra-tokens; "
+             "=false to measure without)"),
+    cl::init(true), cl::cat(quiltCategory));
 static cl::opt<bool> shareHalos(
     "share-halos",
     cl::desc("One halo exchange for all the windowed ops reading a split value along a dim, "
@@ -351,6 +357,7 @@ int main(int argc, char **argv) {
   pipeline.attention = attentionVariant;
   pipeline.shrinkSpectralTransposes = shrinkSpectralTransposes;
   pipeline.keepTokenGrid = keepTokenGrid;
+  pipeline.splitExtraTokens = splitExtraTokens;
   pipeline.shareHalos = shareHalos;
   pipeline.explainSharding = explainSharding;
   pipeline.replicateBelow = replicateBelow;

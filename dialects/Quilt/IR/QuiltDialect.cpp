@@ -819,9 +819,35 @@ static LogicalResult verifyAttentionShapes(Operation *op, RankedTensorType q, Ra
   return success();
 }
 
+/// Prefix keys [b..., Tp, d] and values [b..., Tp, dv]: both or neither.
+static LogicalResult verifyAttentionPrefix(Operation *op, RankedTensorType q, RankedTensorType v,
+                                           Value prefixK, Value prefixV, int64_t tokens) {
+  if (!prefixK && !prefixV)
+    return success();
+  if (!prefixK || !prefixV)
+    return op->emitOpError("needs both prefix keys and prefix values, or neither");
+  auto pk = cast<RankedTensorType>(prefixK.getType()), pv = cast<RankedTensorType>(prefixV.getType());
+  int64_t firstToken = q.getRank() - 1 - tokens;
+  if (pk.getRank() != firstToken + 2 || pv.getRank() != firstToken + 2)
+    return op->emitOpError("prefix keys and values need the batch dims, one token dim and "
+                           "the features (rank ")
+           << firstToken + 2 << ")";
+  for (int64_t d = 0; d < firstToken; ++d)
+    if (!dimsAgree(pk.getDimSize(d), q.getDimSize(d)) || !dimsAgree(pv.getDimSize(d), q.getDimSize(d)))
+      return op->emitOpError("prefix batch dim ") << d << " differs from the queries'";
+  if (!dimsAgree(pk.getDimSize(firstToken), pv.getDimSize(firstToken)) ||
+      !dimsAgree(pk.getDimSize(firstToken + 1), q.getDimSize(q.getRank() - 1)) ||
+      !dimsAgree(pv.getDimSize(firstToken + 1), v.getDimSize(v.getRank() - 1)))
+    return op->emitOpError("prefix keys must be [batch..., Tp, d] and values [batch..., Tp, dv]");
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
-  return verifyAttentionShapes(*this, getQ().getType(), getK().getType(), getV().getType(),
-                               getResult().getType(), getTokenDims());
+  if (failed(verifyAttentionShapes(*this, getQ().getType(), getK().getType(), getV().getType(),
+                                   getResult().getType(), getTokenDims())))
+    return failure();
+  return verifyAttentionPrefix(*this, getQ().getType(), getV().getType(), getPrefixK(),
+                               getPrefixV(), getTokenDims());
 }
 
 static SmallVector<StringRef> splitAxesOf(RankedTensorType type, int64_t dim);
@@ -833,7 +859,9 @@ LogicalResult RingAttentionOp::verify() {
   if (mesh.getAxisIndex(getAxis()) < 0)
     return emitOpError("mesh ") << getMeshAttr() << " has no axis \"" << getAxis() << "\"";
   if (failed(verifyAttentionShapes(*this, getQ().getType(), getK().getType(), getV().getType(),
-                                   getResult().getType(), getTokenDims())))
+                                   getResult().getType(), getTokenDims())) ||
+      failed(verifyAttentionPrefix(*this, getQ().getType(), getV().getType(), getPrefixK(),
+                                   getPrefixV(), getTokenDims())))
     return failure();
   // The ring runs over the owners of the keys' tokens, `axis` first.
   auto k = getK().getType();

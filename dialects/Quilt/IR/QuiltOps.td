@@ -340,7 +340,7 @@ def Quilt_EinsumOp : Quilt_ComputeOp<"einsum"> {
   }];
 }
 
-def Quilt_AttentionOp : Quilt_ComputeOp<"attention"> {
+def Quilt_AttentionOp : Quilt_ComputeOp<"attention", [AttrSizedOperandSegments]> {
   let summary = "softmax(q k^T) v over the last axis (the MatMul-Softmax-MatMul of attention)";
   let description = [{
     `q` is `[batch..., Tq, d]`, `k` is `[batch..., Tk, d]`, `v` is
@@ -360,12 +360,28 @@ def Quilt_AttentionOp : Quilt_ComputeOp<"attention"> {
     ranks; memory per rank stays O(local tokens)), or with
     `attention=all-gather` it gathers k and v (with a remark) and attends
     locally.
+
+    With `prefix_k` `[batch..., Tp, d]` and `prefix_v` `[batch..., Tp, dv]`
+    the keys are the `Tp` prefix tokens followed by `k`'s (the order does not
+    matter to attention): extra tokens such as a class token, which
+    `quilt-split-extra-tokens` keeps apart from the patch tokens so that those
+    stay split. The prefix is replicated on every rank that splits the keys.
   }];
   let arguments = (ins Quilt_F32Tensor:$q, Quilt_F32Tensor:$k, Quilt_F32Tensor:$v,
+                       Optional<Quilt_F32Tensor>:$prefix_k, Optional<Quilt_F32Tensor>:$prefix_v,
                        DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<1>]>, "1">:$token_dims);
   let results = (outs Quilt_F32Tensor:$result);
-  let assemblyFormat = "$q `,` $k `,` $v attr-dict `:` type($q) `,` type($k) `,` type($v) `->` type($result)";
+  let assemblyFormat = [{
+    $q `,` $k `,` $v (`prefix` $prefix_k^ `,` $prefix_v)? attr-dict `:` type($q) `,` type($k)
+    `,` type($v) (`,` type($prefix_k)^ `,` type($prefix_v))? `->` type($result)
+  }];
   let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$q, "mlir::Value":$k, "mlir::Value":$v,
+                   "int64_t":$token_dims), [{
+      build($_builder, $_state, result, q, k, v, mlir::Value(), mlir::Value(), token_dims);
+    }]>
+  ];
 }
 
 class Quilt_ReduceOp<string mnemonic, string what> : Quilt_ComputeOp<mnemonic> {
@@ -799,7 +815,7 @@ def Quilt_HaloExchangeOp : Quilt_Op<"halo_exchange"> {
   let hasVerifier = 1;
 }
 
-def Quilt_RingAttentionOp : Quilt_Op<"ring_attention"> {
+def Quilt_RingAttentionOp : Quilt_Op<"ring_attention", [AttrSizedOperandSegments]> {
   let summary = "Attention over keys and values split along mesh axis `axis` (and more), by ring";
   let description = [{
     Same result as `quilt.attention` on the whole k and v, computed in
@@ -816,11 +832,13 @@ def Quilt_RingAttentionOp : Quilt_Op<"ring_attention"> {
     first; `axis` is the first of them), and a block is a rank's local tile.
   }];
   let arguments = (ins Quilt_F32Tensor:$q, Quilt_F32Tensor:$k, Quilt_F32Tensor:$v,
+                       Optional<Quilt_F32Tensor>:$prefix_k, Optional<Quilt_F32Tensor>:$prefix_v,
                        FlatSymbolRefAttr:$mesh, StrAttr:$axis,
                        DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<1>]>, "1">:$token_dims);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = [{
-    $q `,` $k `,` $v `on` $mesh `axis` $axis attr-dict `:` type($q) `,` type($k) `,` type($v)
+    $q `,` $k `,` $v (`prefix` $prefix_k^ `,` $prefix_v)? `on` $mesh `axis` $axis attr-dict `:`
+    type($q) `,` type($k) `,` type($v) (`,` type($prefix_k)^ `,` type($prefix_v))?
     `->` type($result)
   }];
   let hasVerifier = 1;

@@ -389,6 +389,12 @@ ShardingRule AttentionOp::getShardingRule() {
     return dims;
   };
   rule.operandFactors = {with(tq, d), with(tk, d), with(tk, dv)};
+  if (getPrefixK()) {
+    // Prefix tokens are whole: every rank attends to all of them.
+    int64_t tp = rule.addFactor(FactorKind::Whole, getPrefixK().getType().getDimSize(firstToken));
+    rule.operandFactors.push_back(with({tp}, d));
+    rule.operandFactors.push_back(with({tp}, dv));
+  }
   rule.resultFactors = {with(tq, dv)};
   return rule;
 }

@@ -32,6 +32,8 @@ struct PipelineOptions {
   std::string attention = "ring";
   bool shrinkSpectralTransposes = true;
   bool keepTokenGrid = true;
+  /// quilt-split-extra-tokens before quilt-keep-token-grid.
+  bool splitExtraTokens = true;
   /// quilt-share-halos after the partitioner.
   bool shareHalos = true;
   bool explainSharding = false;

@@ -151,6 +151,25 @@ def QuiltKeepTokenGrid : Pass<"quilt-keep-token-grid"> {
   }];
 }
 
+def QuiltSplitExtraTokens : Pass<"quilt-split-extra-tokens"> {
+  let summary = "Keep extra tokens (a class token) apart from the patch tokens they are concatenated to";
+  let description = [{
+    A concat of a few tokens (at most 16: a class token, a distillation
+    token, registers) with many along the token dim would gather the many
+    where they are split. This pass moves such a concat downstream one op at
+    a time, computing the op on each piece: elementwise ops (a positional
+    embedding is sliced alike), transposes, layer_norm and softmax over other
+    dims, reshapes keeping the token dim, slices (one within a piece becomes
+    a slice of that piece: a ViT head's token 0 is the class stream), einsums
+    and gemms whose rows are the tokens, and `quilt.attention`: the queries
+    of each stream attend to the many keys plus the few as `prefix` keys,
+    which every rank holds. The few tokens are then computed on every rank,
+    the many stay split (ring attention with the prefix merged first), and
+    `quilt-keep-token-grid`, which quiltc runs next, keeps their grid. A
+    concat meeting any other op stays in front of it.
+  }];
+}
+
 def QuiltPrintShardingRules : Pass<"quilt-print-sharding-rules"> {
   let summary = "Attach each compute op's sharding rule as a `quilt.rule` string (for tests)";
 }

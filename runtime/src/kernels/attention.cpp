@@ -105,6 +105,24 @@ void finish(Device &device, const AttentionDims &dims, const AttentionPlan &plan
     device.launch(AttentionFinishKernel{plan.acc.floats(), plan.rowSum.floats(), y, rows, dims.dv});
 }
 
+/// Keys every query also attends to (a class token's, held by every rank):
+/// tensors 3 and 4 of an op with 6 (pk [b..., tp, d], pv [b..., tp, dv]),
+/// merged into the state like one more block. Returns their token count
+/// (0 without).
+int64_t prefixTokens(const OpParams &op, const AttentionDims &dims, int64_t tokens) {
+  if (op.tensors.size() == 4)
+    return 0;
+  if (op.tensors.size() != 6)
+    raise("attention takes q, k, v[, prefix k, prefix v] and y");
+  const TensorView &pk = op.tensors[3], &pv = op.tensors[4];
+  int first = op.tensors[0].rank() - 1 - static_cast<int>(tokens);
+  if (pk.rank() != first + 2 || pv.rank() != first + 2 || pk.product(0, first) != dims.batch ||
+      pv.product(0, first) != dims.batch || pk.extent[first + 1] != dims.d ||
+      pv.extent[first + 1] != dims.dv || pk.extent[first] != pv.extent[first])
+    raise("prefix keys and values must be [batch..., tokens, d] and [batch..., tokens, dv]");
+  return pk.extent[first];
+}
+
 AttentionPlan &planFor(quilt_rt_ctx *ctx, const int64_t *params, const OpParams &op) {
   size_t words = op.attrs.position() - params;
   auto *plan = ctx->findPlan<AttentionPlan>(params, words);
@@ -113,29 +131,36 @@ AttentionPlan &planFor(quilt_rt_ctx *ctx, const int64_t *params, const OpParams 
 
 void attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   OpParams op = decodeParams(*ctx, params);
-  expectTensorCount(op, 4, 4);
+  expectTensorCount(op, 4, 6);
   int64_t tokens = op.attrs.next();
   const TensorView &k = op.tensors[1];
-  AttentionDims dims = attentionDims(op.tensors[0], k, op.tensors[2], op.tensors[3], tokens);
+  size_t out = op.tensors.size() - 1;
+  AttentionDims dims = attentionDims(op.tensors[0], k, op.tensors[2], op.tensors[out], tokens);
   int64_t tk = k.product(k.rank() - 1 - static_cast<int>(tokens), k.rank() - 1);
-  if (tk == 0 && dims.tq > 0)
+  int64_t tp = prefixTokens(op, dims, tokens);
+  if (tk + tp == 0 && dims.tq > 0)
     raise("attention over zero keys");
   Blas &blas = requireBlas(ctx->libraries, "attention");
   AttentionPlan &plan = planFor(ctx, params, op);
   startState(ctx->device, dims, plan);
-  mergeBlock(*ctx, blas, dims, static_cast<const float *>(buffers[0]),
-             static_cast<const float *>(buffers[1]), static_cast<const float *>(buffers[2]), tk,
-             plan);
-  finish(ctx->device, dims, plan, static_cast<float *>(buffers[3]));
+  const float *q = static_cast<const float *>(buffers[0]);
+  if (tp > 0)
+    mergeBlock(*ctx, blas, dims, q, static_cast<const float *>(buffers[3]),
+               static_cast<const float *>(buffers[4]), tp, plan);
+  mergeBlock(*ctx, blas, dims, q, static_cast<const float *>(buffers[1]),
+             static_cast<const float *>(buffers[2]), tk, plan);
+  finish(ctx->device, dims, plan, static_cast<float *>(buffers[out]));
 }
 
 void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   OpParams op = decodeParams(*ctx, params);
-  expectTensorCount(op, 4, 4);
+  expectTensorCount(op, 4, 6);
   int64_t axis = op.attrs.next();
   int64_t tokens = op.attrs.next();
   const TensorView &k = op.tensors[1], &v = op.tensors[2];
-  AttentionDims dims = attentionDims(op.tensors[0], k, v, op.tensors[3], tokens);
+  size_t out = op.tensors.size() - 1;
+  AttentionDims dims = attentionDims(op.tensors[0], k, v, op.tensors[out], tokens);
+  int64_t tp = prefixTokens(op, dims, tokens);
   int r = k.rank(), first = r - 1 - static_cast<int>(tokens);
   // The ring runs over every mesh axis splitting a token dim of the keys:
   // owners of nested blocks, row-major over the axes (the major token dim's
@@ -181,6 +206,10 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
               dims.batch * tk * dims.dv * sizeof(float), CopyKind::DeviceToDevice);
   startState(device, dims, plan);
   const float *q = static_cast<const float *>(buffers[0]);
+  // Every rank holds the prefix: merged once, before the ring.
+  if (tp > 0)
+    mergeBlock(*ctx, blas, dims, q, static_cast<const float *>(buffers[3]),
+               static_cast<const float *>(buffers[4]), tp, plan);
   int next = ctx->ownerRank(axes, (coord + 1) % owners),
       prev = ctx->ownerRank(axes, (coord + owners - 1) % owners);
   for (int64_t step = 0; step < owners; ++step) {
@@ -201,7 +230,7 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     ctx->comm.exchange({send}, {recv});
     device.computeAfterComm();
   }
-  finish(device, dims, plan, static_cast<float *>(buffers[3]));
+  finish(device, dims, plan, static_cast<float *>(buffers[out]));
 }
 
 } // namespace

@@ -1,0 +1,73 @@
+// RUN: quilt-opt %s --quilt-split-extra-tokens -split-input-file | FileCheck %s
+
+// A ViT's class token: Concat([cls, patches]) + positional embedding,
+// LayerNorm, self-attention, and the head's token 0. The concat moves past
+// every op; the embedding constant is sliced; each stream's queries attend
+// to the patch keys with the class token's as prefix keys; token 0 is the
+// class stream; the residual's concat is left at the return.
+// CHECK-LABEL: func @class_token
+func.func @class_token(%cls: tensor<1x1x8xf32>, %patches: tensor<1x6x8xf32>) -> (tensor<1x1x8xf32>, tensor<1x7x8xf32>) {
+  %pos = quilt.constant dense<0.5> : tensor<1x7x8xf32>
+  %s = quilt.constant dense<1.0> : tensor<8xf32>
+  %b = quilt.constant dense<0.0> : tensor<8xf32>
+  // CHECK-DAG: %[[PC:.*]] = quilt.constant dense<5.000000e-01> : tensor<1x1x8xf32>
+  // CHECK-DAG: %[[PP:.*]] = quilt.constant dense<5.000000e-01> : tensor<1x6x8xf32>
+  // CHECK-DAG: %[[C:.*]] = quilt.add %arg0, %[[PC]]
+  // CHECK-DAG: %[[P:.*]] = quilt.add %arg1, %[[PP]]
+  // CHECK-DAG: %[[NC:.*]] = quilt.layer_norm %[[C]]
+  // CHECK-DAG: %[[NP:.*]] = quilt.layer_norm %[[P]]
+  // CHECK-DAG: %[[AC:.*]] = quilt.attention %[[NC]], %[[NP]], %[[NP]] prefix %[[NC]], %[[NC]] : tensor<1x1x8xf32>, tensor<1x6x8xf32>, tensor<1x6x8xf32>, tensor<1x1x8xf32>, tensor<1x1x8xf32> -> tensor<1x1x8xf32>
+  // CHECK-DAG: %[[AP:.*]] = quilt.attention %[[NP]], %[[NP]], %[[NP]] prefix %[[NC]], %[[NC]] : tensor<1x6x8xf32>, tensor<1x6x8xf32>, tensor<1x6x8xf32>, tensor<1x1x8xf32>, tensor<1x1x8xf32> -> tensor<1x6x8xf32>
+  // CHECK-DAG: %[[RC:.*]] = quilt.add %[[AC]], %[[C]]
+  // CHECK-DAG: %[[RP:.*]] = quilt.add %[[AP]], %[[P]]
+  // CHECK: %[[R:.*]] = quilt.concat %[[RC]], %[[RP]] {axis = 1 : i64}
+  // CHECK-NOT: quilt.concat
+  // CHECK: %[[H:.*]] = quilt.slice %[[AC]]
+  // CHECK: return %[[H]], %[[R]]
+  %t = quilt.concat %cls, %patches {axis = 1 : i64} : tensor<1x1x8xf32>, tensor<1x6x8xf32> -> tensor<1x7x8xf32>
+  %e = quilt.add %t, %pos : tensor<1x7x8xf32>, tensor<1x7x8xf32> -> tensor<1x7x8xf32>
+  %n = quilt.layer_norm %e, %s, %b {axis = 2 : i64, epsilon = 1.0e-5 : f32} : tensor<1x7x8xf32>, tensor<8xf32>, tensor<8xf32>
+  %a = quilt.attention %n, %n, %n : tensor<1x7x8xf32>, tensor<1x7x8xf32>, tensor<1x7x8xf32> -> tensor<1x7x8xf32>
+  %r = quilt.add %a, %e : tensor<1x7x8xf32>, tensor<1x7x8xf32> -> tensor<1x7x8xf32>
+  %head = quilt.slice %a {starts = array<i64: 0, 0, 0>, steps = array<i64: 1, 1, 1>} : tensor<1x7x8xf32> -> tensor<1x1x8xf32>
+  return %head, %r : tensor<1x1x8xf32>, tensor<1x7x8xf32>
+}
+
+// -----
+
+// The MultiheadAttention export moves the tokens to dim 0 and back, runs
+// the projections as einsums and the output projection as a gemm over
+// token rows: each is computed per stream.
+// CHECK-LABEL: func @projections
+func.func @projections(%cls: tensor<1x1x8xf32>, %patches: tensor<1x6x8xf32>, %w: tensor<8x8xf32>) -> tensor<7x8xf32> {
+  // CHECK-DAG: quilt.einsum %{{.*}}, %arg2 {equation = "awx,xy->awy"} : tensor<1x1x8xf32>, tensor<8x8xf32> -> tensor<1x1x8xf32>
+  // CHECK-DAG: quilt.einsum %{{.*}}, %arg2 {equation = "awx,xy->awy"} : tensor<6x1x8xf32>, tensor<8x8xf32> -> tensor<6x1x8xf32>
+  // CHECK-DAG: quilt.gemm %{{.*}}, %arg2 {trans_b = true} : tensor<1x8xf32>, tensor<8x8xf32> -> tensor<1x8xf32>
+  // CHECK-DAG: quilt.gemm %{{.*}}, %arg2 {trans_b = true} : tensor<6x8xf32>, tensor<8x8xf32> -> tensor<6x8xf32>
+  // CHECK: %[[R:.*]] = quilt.concat %{{.*}}, %{{.*}} {axis = 0 : i64} : tensor<1x8xf32>, tensor<6x8xf32> -> tensor<7x8xf32>
+  // CHECK: return %[[R]]
+  %t = quilt.concat %cls, %patches {axis = 1 : i64} : tensor<1x1x8xf32>, tensor<1x6x8xf32> -> tensor<1x7x8xf32>
+  %tt = quilt.transpose %t {perm = array<i64: 1, 0, 2>} : tensor<1x7x8xf32> -> tensor<7x1x8xf32>
+  %p = quilt.einsum %tt, %w {equation = "awx,xy->awy"} : tensor<7x1x8xf32>, tensor<8x8xf32> -> tensor<7x1x8xf32>
+  %f = quilt.reshape %p : tensor<7x1x8xf32> -> tensor<7x8xf32>
+  %o = quilt.gemm %f, %w {trans_b = true} : tensor<7x8xf32>, tensor<8x8xf32> -> tensor<7x8xf32>
+  return %o : tensor<7x8xf32>
+}
+
+// -----
+
+// Not extra tokens: two halves of a sequence, or a concat along the
+// features. Both stay as they are.
+// CHECK-LABEL: func @not_extra_tokens
+func.func @not_extra_tokens(%a: tensor<1x6x8xf32>, %b: tensor<1x6x8xf32>, %c: tensor<1x6x1xf32>) -> (tensor<1x12x8xf32>, tensor<1x6x9xf32>) {
+  // CHECK: quilt.concat %arg0, %arg1 {axis = 1 : i64}
+  // CHECK-NEXT: quilt.relu
+  // CHECK: %[[F:.*]] = quilt.concat %arg0, %arg2 {axis = 2 : i64}
+  // CHECK: quilt.layer_norm %[[F]]
+  %t = quilt.concat %a, %b {axis = 1 : i64} : tensor<1x6x8xf32>, tensor<1x6x8xf32> -> tensor<1x12x8xf32>
+  %r = quilt.relu %t : tensor<1x12x8xf32>
+  %f = quilt.concat %a, %c {axis = 2 : i64} : tensor<1x6x8xf32>, tensor<1x6x1xf32> -> tensor<1x6x9xf32>
+  %s = quilt.constant dense<1.0> : tensor<9xf32>
+  %n = quilt.layer_norm %f, %s, %s {axis = 2 : i64, epsilon = 1.0e-5 : f32} : tensor<1x6x9xf32>, tensor<9xf32>, tensor<9xf32>
+  return %r, %n : tensor<1x12x8xf32>, tensor<1x6x9xf32>
+}
