@@ -701,6 +701,20 @@ struct LowerToRuntime : quilt::impl::QuiltLowerToRuntimeBase<LowerToRuntime> {
                                                              << " is not a power of two";
       return signalPassFailure();
     }
+    // The runtime's layouts hold at most QUILT_MAX_RANK dims.
+    WalkResult ranks = funcs.front().walk([&](Operation *op) {
+      for (Type type : llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
+        if (auto tensor = dyn_cast<RankedTensorType>(type);
+            tensor && tensor.getRank() > QUILT_MAX_RANK) {
+          op->emitOpError("has a tensor of rank ")
+              << tensor.getRank() << "; the runtime handles at most "
+              << static_cast<int64_t>(QUILT_MAX_RANK) << " dims";
+          return WalkResult::interrupt();
+        }
+      return WalkResult::advance();
+    });
+    if (ranks.wasInterrupted())
+      return signalPassFailure();
     RuntimeLowering lowering(module, meshes.front(), target, alignment);
     if (failed(lowering.run(funcs.front(), weightsFile)))
       return signalPassFailure();

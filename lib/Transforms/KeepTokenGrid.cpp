@@ -63,6 +63,20 @@ static std::optional<Merge> asMerge(Value merged) {
   return std::nullopt;
 }
 
+/// The most dims a tensor may have at run time (QUILT_MAX_RANK): a merge
+/// stays where unmerging it would exceed that (3-D windows with heads).
+constexpr int64_t kMaxRuntimeRank = 8;
+
+/// Whether `op`'s results still fit the runtime with `merge` unmerged, with
+/// `extra` dims to spare (a layer_norm's statistics add one).
+static bool unmergedFits(Operation *op, const Merge &merge, int64_t extra = 0) {
+  return llvm::all_of(op->getResultTypes(), [&](Type t) {
+    auto type = dyn_cast<RankedTensorType>(t);
+    return !type ||
+           type.getRank() + (int64_t)merge.parts.size() - 1 + extra <= kMaxRuntimeRank;
+  });
+}
+
 /// `type` with dim `pos` replaced by `parts`.
 static RankedTensorType expand(RankedTensorType type, int64_t pos, ArrayRef<int64_t> parts) {
   SmallVector<int64_t> shape(type.getShape().take_front(pos));
@@ -120,7 +134,7 @@ struct SinkIntoElementwise : RewritePattern {
       return failure();
     std::optional<Merge> m = firstMergedOperand(op);
     auto out = cast<RankedTensorType>(op->getResult(0).getType());
-    if (!m || !out.hasStaticShape() || m->pos >= out.getRank() ||
+    if (!m || !unmergedFits(op, *m) || !out.hasStaticShape() || m->pos >= out.getRank() ||
         out.getDimSize(m->pos) != product(m->parts))
       return failure();
     SmallVector<Value> operands;
@@ -142,7 +156,7 @@ struct SinkIntoTranspose : OpRewritePattern<TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rw) const override {
     std::optional<Merge> m = asMerge(op.getInput());
-    if (!m)
+    if (!m || !unmergedFits(op, *m))
       return failure();
     int64_t k = m->parts.size(), resultPos = -1;
     SmallVector<int64_t> perm;
@@ -168,7 +182,7 @@ struct SinkIntoLayerNorm : OpRewritePattern<LayerNormOp> {
   LogicalResult matchAndRewrite(LayerNormOp op, PatternRewriter &rw) const override {
     std::optional<Merge> m = asMerge(op.getInput());
     int64_t axis = op.getAxis();
-    if (!m || m->pos >= axis)
+    if (!m || m->pos >= axis || !unmergedFits(op, *m, /*extra=*/1))
       return failure();
     axis = m->sourceDim(axis);
     Value n = LayerNormOp::create(rw, op.getLoc(), m->source.getType(), m->source, op.getScale(),
@@ -183,7 +197,7 @@ struct SinkIntoSoftmax : OpRewritePattern<SoftmaxOp> {
   LogicalResult matchAndRewrite(SoftmaxOp op, PatternRewriter &rw) const override {
     std::optional<Merge> m = asMerge(op.getInput());
     int64_t axis = op.getAxis();
-    if (!m || m->pos == axis)
+    if (!m || m->pos == axis || !unmergedFits(op, *m))
       return failure();
     axis = m->sourceDim(axis);
     Value s = SoftmaxOp::create(rw, op.getLoc(), m->source.getType(), m->source,
@@ -198,7 +212,7 @@ struct SinkIntoSlice : OpRewritePattern<SliceOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SliceOp op, PatternRewriter &rw) const override {
     std::optional<Merge> m = asMerge(op.getInput());
-    if (!m || op.getStarts()[m->pos] != 0 || op.getSteps()[m->pos] != 1 ||
+    if (!m || !unmergedFits(op, *m) || op.getStarts()[m->pos] != 0 || op.getSteps()[m->pos] != 1 ||
         op.getResult().getType().getDimSize(m->pos) != product(m->parts))
       return failure();
     int64_t k = m->parts.size();
@@ -230,7 +244,7 @@ struct SinkIntoEinsum : OpRewritePattern<EinsumOp> {
         letter = terms[i][m->pos];
         break;
       }
-    if (!m || terms[2].find(letter) == std::string::npos)
+    if (!m || !unmergedFits(op, *m) || terms[2].find(letter) == std::string::npos)
       return failure();
     std::string fresh;
     for (char c = 'a'; c <= 'z' && fresh.size() + 1 < m->parts.size(); ++c)
@@ -277,7 +291,7 @@ struct SinkIntoGemm : OpRewritePattern<GemmOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(GemmOp op, PatternRewriter &rw) const override {
     std::optional<Merge> m = asMerge(op.getA());
-    if (!m || m->pos != 0 || op.getTransA() || op.getAlpha().convertToFloat() != 1.0f ||
+    if (!m || !unmergedFits(op, *m) || m->pos != 0 || op.getTransA() || op.getAlpha().convertToFloat() != 1.0f ||
         (op.getC() && op.getBeta().convertToFloat() != 1.0f) || m->parts.size() > 20)
       return failure();
     std::string rows;
@@ -332,7 +346,7 @@ struct SinkIntoReshape : OpRewritePattern<ReshapeOp> {
         rw.replaceOp(op, reshapeTo(rw, op.getLoc(), m->source, out));
         return success();
       }
-      if (shape[t] == size) {
+      if (shape[t] == size && unmergedFits(op, *m)) {
         replaceMerged(rw, op, reshapeTo(rw, op.getLoc(), m->source, expand(out, t, m->parts)));
         return success();
       }
@@ -348,7 +362,7 @@ struct SinkIntoReduce : OpRewritePattern<ReduceOpT> {
   using OpRewritePattern<ReduceOpT>::OpRewritePattern;
   LogicalResult matchAndRewrite(ReduceOpT op, PatternRewriter &rw) const override {
     std::optional<Merge> m = asMerge(op.getInput());
-    if (!m)
+    if (!m || !unmergedFits(op, *m))
       return failure();
     int64_t k = m->parts.size();
     bool reducesMerged = llvm::is_contained(op.getDims(), m->pos);
@@ -382,7 +396,7 @@ struct SinkIntoAttention : OpRewritePattern<AttentionOp> {
     int64_t pos = op.getQ().getType().getRank() - 2;
     std::optional<Merge> q = asMerge(op.getQ()), k = asMerge(op.getK()), v = asMerge(op.getV());
     if (op.getTokenDims() != 1 || !k || !v || k->pos != pos || v->pos != pos ||
-        k->parts != v->parts)
+        k->parts != v->parts || !unmergedFits(op, *k))
       return failure();
     auto qType = op.getQ().getType();
     int64_t queries = qType.getDimSize(pos);

@@ -190,3 +190,17 @@ func.func @class_query_over_grid(%q: tensor<2x1x8xf32>, %grid: tensor<2x4x3x8xf3
   %y = quilt.attention %q, %k, %k prefix %q, %q : tensor<2x1x8xf32>, tensor<2x12x8xf32>, tensor<2x12x8xf32>, tensor<2x1x8xf32>, tensor<2x1x8xf32> -> tensor<2x1x8xf32>
   return %y : tensor<2x1x8xf32>
 }
+
+// -----
+
+// Unmerging must leave tensors the runtime can hold (8 dims): a merge of
+// four window dims into a 5-D tensor stays in front of a layer_norm, whose
+// statistics would need a ninth dim.
+// CHECK-LABEL: func @rank_limit
+func.func @rank_limit(%x: tensor<2x2x2x2x5x6x7x8xf32>, %s: tensor<8xf32>) -> tensor<16x5x6x7x8xf32> {
+  // CHECK: %[[M:.*]] = quilt.reshape %arg0 : tensor<2x2x2x2x5x6x7x8xf32> -> tensor<16x5x6x7x8xf32>
+  // CHECK: quilt.layer_norm %[[M]]
+  %m = quilt.reshape %x : tensor<2x2x2x2x5x6x7x8xf32> -> tensor<16x5x6x7x8xf32>
+  %n = quilt.layer_norm %m, %s, %s {axis = 4 : i64, epsilon = 1.0e-5 : f32} : tensor<16x5x6x7x8xf32>, tensor<8xf32>, tensor<8xf32>
+  return %n : tensor<16x5x6x7x8xf32>
+}

@@ -576,6 +576,85 @@ class ViTCls(ViT):
         return self.classify(self.norm(t)[:, 0])
 
 
+def _shift_mask_3d(dims, window, shift):
+    """Video Swin's attention mask for a cyclic shift: -100 between tokens of
+    one window that came from different regions of the unshifted field.
+    [windows, N, N] with N the tokens of a window (numpy, float32)."""
+    region = np.zeros(dims, dtype=np.int64)
+    for axis, (n, w, s) in enumerate(zip(dims, window, shift)):
+        ids = np.zeros(n, dtype=np.int64)
+        ids[n - w:n - s] = 1
+        ids[n - s:] = 2
+        shape = [1, 1, 1]
+        shape[axis] = n
+        region = region * 3 + ids.reshape(shape)
+    (d, h, w), (wd, wh, ww) = dims, window
+    r = region.reshape(d // wd, wd, h // wh, wh, w // ww, ww).transpose(0, 2, 4, 1, 3, 5)
+    r = r.reshape(-1, wd * wh * ww)
+    return np.where(r[:, None, :] != r[:, :, None], -100.0, 0.0).astype(np.float32)
+
+
+class SwinBlock3D(nn.Module):
+    """A Video-Swin block over (levels, lat, lon) windows, written as the
+    exporters write it: LayerNorm, torch.roll over three dims when shifted,
+    the 3-D window partition (an 8-D view and permute), multi-head attention
+    with a learned bias per window position pair and the shift mask, the
+    window reverse and the roll back, then an MLP."""
+
+    def __init__(self, dims, c, heads, window, shift):
+        super().__init__()
+        self.window, self.shift, self.heads = window, shift, heads
+        n = window[0] * window[1] * window[2]
+        self.norm1, self.norm2 = nn.LayerNorm(c), nn.LayerNorm(c)
+        self.qkv, self.proj = nn.Linear(c, 3 * c), nn.Linear(c, c)
+        self.mlp = nn.Sequential(nn.Linear(c, 2 * c), nn.GELU(), nn.Linear(2 * c, c))
+        self.bias = nn.Parameter(0.5 * torch.randn(heads, n, n))
+        mask = _shift_mask_3d(dims, window, shift) if any(shift) else np.zeros((1, n, n), np.float32)
+        self.register_buffer("mask", torch.from_numpy(mask))
+
+    def forward(self, x):
+        b, d, h, w, c = x.shape
+        (wd, wh, ww), n, heads = self.window, self.window[0] * self.window[1] * self.window[2], self.heads
+        shifted = any(self.shift)
+        y = self.norm1(x)
+        if shifted:
+            y = torch.roll(y, shifts=tuple(-s for s in self.shift), dims=(1, 2, 3))
+        y = y.view(b, d // wd, wd, h // wh, wh, w // ww, ww, c).permute(0, 1, 3, 5, 2, 4, 6, 7)
+        y = y.reshape(-1, n, c)
+        qkv = self.qkv(y).reshape(y.shape[0], n, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        attn = (q * (c // heads) ** -0.5) @ k.transpose(-2, -1) + self.bias
+        if shifted:
+            windows = self.mask.shape[0]
+            attn = attn.view(-1, windows, heads, n, n) + self.mask.unsqueeze(1).unsqueeze(0)
+            attn = attn.view(-1, heads, n, n)
+        y = (attn.softmax(-1) @ v).transpose(1, 2).reshape(-1, n, c)
+        y = self.proj(y).view(b, d // wd, h // wh, w // ww, wd, wh, ww, c)
+        y = y.permute(0, 1, 4, 2, 5, 3, 6, 7).reshape(b, d, h, w, c)
+        if shifted:
+            y = torch.roll(y, shifts=tuple(self.shift), dims=(1, 2, 3))
+        x = x + y
+        return x + self.mlp(self.norm2(x))
+
+
+class Swin3D(nn.Module):
+    """A Swin-3D block stack on a (levels, lat, lon) field, as weather models
+    use it: a (1, 2, 2) patch conv to a 4 x 16 x 24 grid, a block with
+    2x4x4 windows, one shifted by (1, 2, 2), then back and a 1x1x1 conv."""
+
+    def __init__(self, cin=2, c=16):
+        super().__init__()
+        dims, window = (4, 16, 24), (2, 4, 4)
+        self.embed = nn.Conv3d(cin, c, (1, 2, 2), stride=(1, 2, 2))
+        self.blocks = nn.Sequential(SwinBlock3D(dims, c, 2, window, (0, 0, 0)),
+                                    SwinBlock3D(dims, c, 2, window, (1, 2, 2)))
+        self.head = nn.Conv3d(c, cin, 1)
+
+    def forward(self, x):
+        y = self.blocks(self.embed(x).permute(0, 2, 3, 4, 1))
+        return self.head(y.permute(0, 4, 1, 2, 3))
+
+
 class SwinWindows(nn.Module):
     """Swin's shifted-window attention as torchvision writes it: a 2x2 patch
     conv to a 48x48 grid, two Swin blocks with 4x4 windows (the second shifted
@@ -1556,6 +1635,12 @@ MODELS = {
         notes="opset 17: a class token concatenated to 45 patch tokens (9x5 grid), positional "
               "embedding, two encoder layers, Linear head on token 0: the class token is "
               "computed on every rank beside the split patch tokens, never a gather."),
+    "swin3d": dict(
+        gen=lambda d: gen_torch_static_output("swin3d", Swin3D, [1, 2, 4, 32, 48], 3500, d),
+        shard=[None],
+        notes="opset 17: a Swin-3D block stack on (levels, lat, lon) = 4 x 16 x 24 patches: "
+              "2x4x4 windows, the second block shifted by (1, 2, 2) (rolls over three dims, "
+              "shift masks), split over lon (and lat on 2-D meshes): never a gather."),
     "swin_windows": dict(
         gen=lambda d: gen_torch_static_output("swin_windows", SwinWindows, [1, 3, 96, 96], 3100,
                                               d),
