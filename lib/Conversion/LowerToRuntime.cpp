@@ -702,6 +702,14 @@ struct LowerToRuntime : quilt::impl::QuiltLowerToRuntimeBase<LowerToRuntime> {
       return signalPassFailure();
     }
     // The runtime's layouts hold at most QUILT_MAX_RANK dims.
+    for (BlockArgument arg : funcs.front().getArguments())
+      if (auto tensor = dyn_cast<RankedTensorType>(arg.getType());
+          tensor && tensor.getRank() > QUILT_MAX_RANK) {
+        funcs.front().emitOpError("input ")
+            << arg.getArgNumber() << " has rank " << tensor.getRank()
+            << "; the runtime handles at most " << static_cast<int64_t>(QUILT_MAX_RANK) << " dims";
+        return signalPassFailure();
+      }
     WalkResult ranks = funcs.front().walk([&](Operation *op) {
       for (Type type : llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
         if (auto tensor = dyn_cast<RankedTensorType>(type);

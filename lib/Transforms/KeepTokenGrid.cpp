@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quilt/Transforms/Passes.h"
+#include "quilt/runtime.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -63,18 +64,18 @@ static std::optional<Merge> asMerge(Value merged) {
   return std::nullopt;
 }
 
-/// The most dims a tensor may have at run time (QUILT_MAX_RANK): a merge
-/// stays where unmerging it would exceed that (3-D windows with heads).
-constexpr int64_t kMaxRuntimeRank = 8;
-
-/// Whether `op`'s results still fit the runtime with `merge` unmerged, with
-/// `extra` dims to spare (a layer_norm's statistics add one).
+/// Whether `op`'s results and operands still fit the runtime's layouts
+/// (QUILT_MAX_RANK dims) with `merge` unmerged, with `extra` dims to spare
+/// (a layer_norm's statistics add one): a merge stays where unmerging it
+/// would exceed that (3-D windows with heads).
 static bool unmergedFits(Operation *op, const Merge &merge, int64_t extra = 0) {
-  return llvm::all_of(op->getResultTypes(), [&](Type t) {
-    auto type = dyn_cast<RankedTensorType>(t);
-    return !type ||
-           type.getRank() + (int64_t)merge.parts.size() - 1 + extra <= kMaxRuntimeRank;
-  });
+  return llvm::all_of(llvm::concat<Type>(op->getResultTypes(), op->getOperandTypes()),
+                      [&](Type t) {
+                        auto type = dyn_cast<RankedTensorType>(t);
+                        return !type || type.getRank() + (int64_t)merge.parts.size() - 1 +
+                                                extra <=
+                                            QUILT_MAX_RANK;
+                      });
 }
 
 /// `type` with dim `pos` replaced by `parts`.

@@ -219,34 +219,29 @@ LogicalResult Partitioner::partitionAnnotate(AnnotateOp op) {
 Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, OpBuilder &b,
                            llvm::function_ref<std::string(int64_t)> why) {
   State state = states[value];
-  // Blocks that already fall on the granules `want` asks for (or on plain
-  // blocks when it asks for those) are the same layout under another name,
-  // and no data moves. A reshape reads its operand's block as it is; any
-  // other user gets the value retyped by an identity reshape (which reuses
-  // the buffer when nothing else reads the value).
-  AxisSplit relabeled = state.split;
-  for (size_t d = 0; d < want.dims.size() && d < state.split.dims.size(); ++d)
-    if (want.dims[d] == state.split.dims[d] && want.granule(d) != state.split.granule(d) &&
-        blocksFallOnGranules(state.split, d, state.global.getDimSize(d), want.granule(d),
-                             mesh)) {
-      relabeled.granules.resize(relabeled.dims.size(), 1);
-      relabeled.granules[d] = want.granule(d);
-    }
-  LocalAttr before = getLocalEncoding(value.getType());
-  bool haloedBefore = before && before.getHalos() && !before.getHalos().empty();
-  if (!(relabeled == state.split) && !haloedBefore) {
-    if (isa<ReshapeOp>(user) && relabeled == want)
-      return value;
-    state.split = relabeled;
-    value = ReshapeOp::create(b, user->getLoc(), localType(state.global, state.split, meshRef),
-                              value);
-    states[value] = state;
-  }
   LocalAttr local = getLocalEncoding(value.getType());
   bool haloed = local && local.getHalos() && !local.getHalos().empty();
-  for (const ReshardStep &step : planReshard(state.split, want, mesh, /*allowAllToAll=*/!haloed)) {
+  // A halo'd value is never relabelled (an identity reshape would drop the halo).
+  SmallVector<ReshardStep> steps =
+      planReshard(state.split, want, mesh, /*allowAllToAll=*/!haloed,
+                  haloed ? ArrayRef<int64_t>() : state.global.getShape());
+  // A reshape reads its operand's blocks as they are: relabels alone need no op.
+  if (isa<ReshapeOp>(user) && llvm::all_of(steps, [](const ReshardStep &s) {
+        return s.kind == ReshardStep::Kind::Relabel;
+      }))
+    return value;
+  for (const ReshardStep &step : steps) {
     int64_t d = step.dim;
     switch (step.kind) {
+    case ReshardStep::Kind::Relabel: {
+      // The same layout under another name: an identity reshape retypes the
+      // value (and reuses its buffer when nothing else reads it).
+      state.split.granules.resize(state.split.dims.size(), 1);
+      state.split.granules[d] = step.granule;
+      value = ReshapeOp::create(b, user->getLoc(), localType(state.global, state.split, meshRef),
+                                value);
+      break;
+    }
     case ReshardStep::Kind::Gather: {
       StringRef axis = step.axes.front();
       AxisSplit next = state.split;

@@ -143,8 +143,9 @@ static std::optional<SmallVector<AxisSplit>> operandsGiving(ShardingRuleOpInterf
 /// Bytes per rank that laying `value` out per `want` sends.
 static uint64_t bytesToReshard(Value value, const AxisSplit &want, MeshOp mesh) {
   AxisSplit have = getValueSplit(value);
-  return reshardBytes(planReshard(have, want, mesh), have, cast<RankedTensorType>(value.getType()),
-                      mesh);
+  auto type = cast<RankedTensorType>(value.getType());
+  return reshardBytes(planReshard(have, want, mesh, /*allowAllToAll=*/true, type.getShape()), have,
+                      type, mesh);
 }
 
 /// A weaker annotation to rewrite, and the layout it takes.

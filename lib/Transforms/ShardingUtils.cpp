@@ -177,13 +177,20 @@ std::optional<Move> findMove(const AxisSplit &cur, const AxisSplit &want, int64_
 /// and the moves still waiting for their target.
 class ReshardPlanner {
 public:
-  ReshardPlanner(const AxisSplit &have, const AxisSplit &want, MeshOp mesh, bool allowAllToAll)
-      : cur(have), want(want), mesh(mesh), allowAllToAll(allowAllToAll) {
+  ReshardPlanner(const AxisSplit &have, const AxisSplit &want, MeshOp mesh, bool allowAllToAll,
+                 ArrayRef<int64_t> shape)
+      : cur(have), want(want), mesh(mesh), allowAllToAll(allowAllToAll), shape(shape) {
     cur.partial.clear();
     cur.granules.resize(want.dims.size(), 1);
   }
 
   SmallVector<ReshardStep> plan() {
+    for (int64_t d = 0; d < rank() && d < (int64_t)shape.size(); ++d)
+      if (cur.dims[d] == want.dims[d] && cur.granule(d) != want.granule(d) &&
+          blocksFallOnGranules(cur, d, shape[d], want.granule(d), mesh)) {
+        steps.push_back({Kind::Relabel, {}, d, -1, want.granule(d)});
+        cur.granules[d] = want.granule(d);
+      }
     for (int64_t d = 0; d < rank() && allowAllToAll; ++d)
       if (std::optional<Move> move = findMove(cur, want, d))
         pending.push_back(*move);
@@ -296,6 +303,7 @@ private:
   const AxisSplit &want;
   MeshOp mesh;
   bool allowAllToAll;
+  ArrayRef<int64_t> shape;
   SmallVector<ReshardStep> steps;
   SmallVector<Move> pending;
 };
@@ -303,8 +311,9 @@ private:
 } // namespace
 
 SmallVector<ReshardStep> quilt::planReshard(const AxisSplit &have, const AxisSplit &want,
-                                           MeshOp mesh, bool allowAllToAll) {
-  return ReshardPlanner(have, want, mesh, allowAllToAll).plan();
+                                           MeshOp mesh, bool allowAllToAll,
+                                           ArrayRef<int64_t> shape) {
+  return ReshardPlanner(have, want, mesh, allowAllToAll, shape).plan();
 }
 
 /// Bytes of one rank's part of a `global` tensor split per `split` (even blocks).
@@ -335,6 +344,8 @@ uint64_t quilt::reshardBytes(ArrayRef<ReshardStep> steps, const AxisSplit &have,
       break;
     case ReshardStep::Kind::Slice:
       local /= parts;
+      break;
+    case ReshardStep::Kind::Relabel:
       break;
     }
   }
@@ -497,7 +508,9 @@ FactorAssignment quilt::factorAxes(const ShardingRule &rule, ArrayRef<OperandLay
     for (auto [i, operand] : llvm::enumerate(operands)) {
       AxisSplit want = splitForOperand(rule, i, axes, bases);
       uint64_t bytes =
-          reshardBytes(planReshard(operand.split, want, mesh), operand.split, operand.global, mesh);
+          reshardBytes(planReshard(operand.split, want, mesh, /*allowAllToAll=*/true,
+                                   operand.global.getShape()),
+                       operand.split, operand.global, mesh);
       c.bytes += bytes;
       if (operand.priority != kNoPriority && bytes > 0)
         ++c.movedByPriority[llvm::lower_bound(levels, operand.priority) - levels.begin()];

@@ -11,6 +11,8 @@
 // and the class query each attend to the patch keys plus the class token's
 // keys as `prefix` keys (quilt.attention's prefix operands), which every
 // rank holds. The head's slice of token 0 is then the class stream itself.
+// Only concats whose tokens reach an attention are split (not a CNN's
+// concat of a few channels).
 // The extra tokens are computed on every rank (a few rows); the patch tokens
 // stay split, and quilt-keep-token-grid keeps their grid after this.
 //
@@ -33,6 +35,10 @@ namespace {
 /// Extra tokens are few: a class token, a distillation token, registers.
 constexpr int64_t kMaxExtraTokens = 16;
 
+/// On the concats this pass splits: those whose tokens reach an attention
+/// (not a CNN's channel concat), and the concats it makes from them.
+constexpr llvm::StringLiteral kExtraTokensAttr = "quilt.extra_tokens";
+
 /// A value that is Concat(pieces) along `dim`, with `first` extra tokens or
 /// main tokens first: pieces[0] then pieces[1].
 struct TokenConcat {
@@ -49,7 +55,7 @@ struct TokenConcat {
 
 static std::optional<TokenConcat> asTokenConcat(Value value) {
   auto concat = value.getDefiningOp<ConcatOp>();
-  if (!concat || concat.getInputs().size() != 2 ||
+  if (!concat || concat.getInputs().size() != 2 || !concat->hasAttr(kExtraTokensAttr) ||
       !concat.getResult().getType().hasStaticShape())
     return std::nullopt;
   TokenConcat c{{concat.getInputs()[0], concat.getInputs()[1]}, (int64_t)concat.getAxis()};
@@ -121,8 +127,10 @@ static std::optional<std::array<Value, 2>> piecesOf(PatternRewriter &rw, Locatio
 /// Replaces `op`'s only result by the concat of `pieces` along `dim`.
 static void replaceByConcat(PatternRewriter &rw, Operation *op, std::array<Value, 2> pieces,
                             int64_t dim) {
-  rw.replaceOpWithNewOp<ConcatOp>(op, op->getResult(0).getType(), ValueRange{pieces[0], pieces[1]},
-                                  rw.getI64IntegerAttr(dim));
+  auto concat = rw.replaceOpWithNewOp<ConcatOp>(op, op->getResult(0).getType(),
+                                                ValueRange{pieces[0], pieces[1]},
+                                                rw.getI64IntegerAttr(dim));
+  concat->setAttr(kExtraTokensAttr, rw.getUnitAttr());
 }
 
 /// `op` recreated with `operands` and result `type` (attributes kept).
@@ -370,13 +378,62 @@ struct SplitAttention : OpRewritePattern<AttentionOp> {
   }
 };
 
+/// Several extra tokens concatenated in one op before (or after) the many
+/// (DeiT's class and distillation tokens, registers): the few are first
+/// concatenated among themselves, so the patterns above see two pieces.
+struct GroupExtraTokens : OpRewritePattern<ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConcatOp op, PatternRewriter &rw) const override {
+    auto inputs = op.getInputs();
+    auto out = op.getResult().getType();
+    if (inputs.size() < 3 || !op->hasAttr(kExtraTokensAttr) || !out.hasStaticShape())
+      return failure();
+    int64_t dim = op.getAxis();
+    auto extent = [&](Value v) { return cast<RankedTensorType>(v.getType()).getDimSize(dim); };
+    bool manyFirst = extent(inputs.front()) > extent(inputs.back());
+    Value many = manyFirst ? inputs.front() : inputs.back();
+    auto few = manyFirst ? inputs.drop_front() : inputs.drop_back();
+    int64_t fewTokens = 0;
+    for (Value v : few)
+      fewTokens += extent(v);
+    if (fewTokens > kMaxExtraTokens || fewTokens >= extent(many))
+      return failure();
+    Value grouped = ConcatOp::create(rw, op.getLoc(), withExtent(out, dim, fewTokens), few,
+                                     op.getAxisAttr());
+    auto split = rw.replaceOpWithNewOp<ConcatOp>(
+        op, out, manyFirst ? ValueRange{many, grouped} : ValueRange{grouped, many},
+        op.getAxisAttr());
+    split->setAttr(kExtraTokensAttr, rw.getUnitAttr());
+    return success();
+  }
+};
+
+/// Whether a value of `op` reaches an attention through its users.
+static bool reachesAttention(Operation *op) {
+  SmallVector<Operation *> work{op};
+  DenseSet<Operation *> seen{op};
+  while (!work.empty()) {
+    Operation *next = work.pop_back_val();
+    if (isa<AttentionOp>(next))
+      return true;
+    for (Operation *user : next->getUsers())
+      if (seen.insert(user).second)
+        work.push_back(user);
+  }
+  return false;
+}
+
 struct SplitExtraTokens : quilt::impl::QuiltSplitExtraTokensBase<SplitExtraTokens> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    getOperation()->walk([&](ConcatOp concat) {
+      if (concat.getInputs().size() >= 2 && reachesAttention(concat))
+        concat->setAttr(kExtraTokensAttr, UnitAttr::get(ctx));
+    });
     RewritePatternSet patterns(ctx);
     patterns.add<SplitElementwise, SplitTranspose, SplitRowOp<LayerNormOp>,
                  SplitRowOp<SoftmaxOp>, SplitRowOp<LogSoftmaxOp>, SplitReshape, SplitSlice,
-                 SplitEinsum, SplitGemm, SplitAttention>(ctx);
+                 SplitEinsum, SplitGemm, SplitAttention, GroupExtraTokens>(ctx);
     // Weights stay where the importer put them: no folding, no constant CSE.
     GreedyRewriteConfig config;
     config.enableFolding(false).enableConstantCSE(false);
@@ -384,6 +441,7 @@ struct SplitExtraTokens : quilt::impl::QuiltSplitExtraTokensBase<SplitExtraToken
       getOperation()->emitError("quilt-split-extra-tokens did not reach a fixed point");
       signalPassFailure();
     }
+    getOperation()->walk([](ConcatOp concat) { concat->removeAttr(kExtraTokensAttr); });
   }
 };
 } // namespace

@@ -39,35 +39,53 @@ func.func @class_token(%cls: tensor<1x1x8xf32>, %patches: tensor<1x6x8xf32>) -> 
 // the projections as einsums and the output projection as a gemm over
 // token rows: each is computed per stream.
 // CHECK-LABEL: func @projections
-func.func @projections(%cls: tensor<1x1x8xf32>, %patches: tensor<1x6x8xf32>, %w: tensor<8x8xf32>) -> tensor<7x8xf32> {
+func.func @projections(%cls: tensor<1x1x8xf32>, %patches: tensor<1x6x8xf32>, %w: tensor<8x8xf32>) -> (tensor<7x8xf32>, tensor<1x7x8xf32>) {
   // CHECK-DAG: quilt.einsum %{{.*}}, %arg2 {equation = "awx,xy->awy"} : tensor<1x1x8xf32>, tensor<8x8xf32> -> tensor<1x1x8xf32>
   // CHECK-DAG: quilt.einsum %{{.*}}, %arg2 {equation = "awx,xy->awy"} : tensor<6x1x8xf32>, tensor<8x8xf32> -> tensor<6x1x8xf32>
   // CHECK-DAG: quilt.gemm %{{.*}}, %arg2 {trans_b = true} : tensor<1x8xf32>, tensor<8x8xf32> -> tensor<1x8xf32>
   // CHECK-DAG: quilt.gemm %{{.*}}, %arg2 {trans_b = true} : tensor<6x8xf32>, tensor<8x8xf32> -> tensor<6x8xf32>
   // CHECK: %[[R:.*]] = quilt.concat %{{.*}}, %{{.*}} {axis = 0 : i64} : tensor<1x8xf32>, tensor<6x8xf32> -> tensor<7x8xf32>
-  // CHECK: return %[[R]]
+  // CHECK: return %[[R]], %{{.*}}
   %t = quilt.concat %cls, %patches {axis = 1 : i64} : tensor<1x1x8xf32>, tensor<1x6x8xf32> -> tensor<1x7x8xf32>
   %tt = quilt.transpose %t {perm = array<i64: 1, 0, 2>} : tensor<1x7x8xf32> -> tensor<7x1x8xf32>
   %p = quilt.einsum %tt, %w {equation = "awx,xy->awy"} : tensor<7x1x8xf32>, tensor<8x8xf32> -> tensor<7x1x8xf32>
   %f = quilt.reshape %p : tensor<7x1x8xf32> -> tensor<7x8xf32>
   %o = quilt.gemm %f, %w {trans_b = true} : tensor<7x8xf32>, tensor<8x8xf32> -> tensor<7x8xf32>
-  return %o : tensor<7x8xf32>
+  // The tokens reach an attention: what makes the concat one of extra tokens.
+  %a = quilt.attention %t, %t, %t : tensor<1x7x8xf32>, tensor<1x7x8xf32>, tensor<1x7x8xf32> -> tensor<1x7x8xf32>
+  return %o, %a : tensor<7x8xf32>, tensor<1x7x8xf32>
 }
 
 // -----
 
-// Not extra tokens: two halves of a sequence, or a concat along the
-// features. Both stay as they are.
+// Not extra tokens: two halves of a sequence, or a concat of a few
+// channels that reaches no attention (a CNN's coordinate channel). Both stay
+// as they are.
 // CHECK-LABEL: func @not_extra_tokens
 func.func @not_extra_tokens(%a: tensor<1x6x8xf32>, %b: tensor<1x6x8xf32>, %c: tensor<1x6x1xf32>) -> (tensor<1x12x8xf32>, tensor<1x6x9xf32>) {
   // CHECK: quilt.concat %arg0, %arg1 {axis = 1 : i64}
   // CHECK-NEXT: quilt.relu
   // CHECK: %[[F:.*]] = quilt.concat %arg0, %arg2 {axis = 2 : i64}
-  // CHECK: quilt.layer_norm %[[F]]
+  // CHECK-NEXT: quilt.relu %[[F]]
   %t = quilt.concat %a, %b {axis = 1 : i64} : tensor<1x6x8xf32>, tensor<1x6x8xf32> -> tensor<1x12x8xf32>
   %r = quilt.relu %t : tensor<1x12x8xf32>
   %f = quilt.concat %a, %c {axis = 2 : i64} : tensor<1x6x8xf32>, tensor<1x6x1xf32> -> tensor<1x6x9xf32>
-  %s = quilt.constant dense<1.0> : tensor<9xf32>
-  %n = quilt.layer_norm %f, %s, %s {axis = 2 : i64, epsilon = 1.0e-5 : f32} : tensor<1x6x9xf32>, tensor<9xf32>, tensor<9xf32>
+  %n = quilt.relu %f : tensor<1x6x9xf32>
   return %r, %n : tensor<1x12x8xf32>, tensor<1x6x9xf32>
+}
+
+// -----
+
+// A class and a distillation token in one Concat with the patches (DeiT):
+// the two extra tokens are grouped, then split off like one.
+// CHECK-LABEL: func @two_extra_tokens
+func.func @two_extra_tokens(%cls: tensor<1x1x8xf32>, %dist: tensor<1x1x8xf32>, %patches: tensor<1x6x8xf32>) -> (tensor<1x8x8xf32>, tensor<1x8x8xf32>) {
+  // CHECK: %[[E:.*]] = quilt.concat %arg0, %arg1 {axis = 1 : i64} : tensor<1x1x8xf32>, tensor<1x1x8xf32> -> tensor<1x2x8xf32>
+  // CHECK-DAG: %[[RE:.*]] = quilt.relu %[[E]] : tensor<1x2x8xf32>
+  // CHECK-DAG: %[[RP:.*]] = quilt.relu %arg2 : tensor<1x6x8xf32>
+  // CHECK: quilt.concat %[[RE]], %[[RP]] {axis = 1 : i64} : tensor<1x2x8xf32>, tensor<1x6x8xf32> -> tensor<1x8x8xf32>
+  %t = quilt.concat %cls, %dist, %patches {axis = 1 : i64} : tensor<1x1x8xf32>, tensor<1x1x8xf32>, tensor<1x6x8xf32> -> tensor<1x8x8xf32>
+  %r = quilt.relu %t : tensor<1x8x8xf32>
+  %a = quilt.attention %t, %t, %t : tensor<1x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8xf32> -> tensor<1x8x8xf32>
+  return %r, %a : tensor<1x8x8xf32>, tensor<1x8x8xf32>
 }

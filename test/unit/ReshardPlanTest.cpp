@@ -87,6 +87,9 @@ Dims apply(Dims cur, llvm::ArrayRef<ReshardStep> steps, const std::string &what)
       EXPECT_FALSE(inUse(cur, s.axes[0])) << what;
       from.push_back(s.axes[0]);
       break;
+    case ReshardStep::Kind::Relabel:
+      ADD_FAILURE() << "a relabel without the value's shape: " << what;
+      break;
     }
   }
   return cur;
@@ -128,6 +131,32 @@ TEST_F(ReshardPlan, EveryPairReachesItsTargetWithLegalSteps) {
                 reshardBytes(gathering, split(have), global, mesh))
           << what;
     }
+}
+
+// A plain split whose blocks fall on the granules wanted is relabelled (no
+// data moves, 0 bytes); one whose blocks cut a granule is gathered and sliced
+// in granules. 12 positions in granules of 3: over y (2 ranks) plain blocks
+// 6, 6 are whole granules; over x (3 ranks) plain 4, 4, 4 are not (granular
+// blocks are 6, 3, 3).
+TEST_F(ReshardPlan, BlocksOnGranulesAreRelabelled) {
+  AxisSplit plainY = split({{}, {"y"}, {}, {}}), plainX = split({{}, {"x"}, {}, {}});
+  AxisSplit granularY = plainY, granularX = plainX;
+  granularY.granules = {1, 3, 1, 1};
+  granularX.granules = {1, 3, 1, 1};
+  auto relabel = planReshard(plainY, granularY, mesh, true, global.getShape());
+  ASSERT_EQ(relabel.size(), 1u);
+  EXPECT_EQ(relabel[0].kind, ReshardStep::Kind::Relabel);
+  EXPECT_EQ(relabel[0].granule, 3);
+  EXPECT_EQ(reshardBytes(relabel, plainY, global, mesh), 0u);
+  // Back to plain blocks: the same relabel the other way.
+  auto back = planReshard(granularY, plainY, mesh, true, global.getShape());
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].kind, ReshardStep::Kind::Relabel);
+  auto cut = planReshard(plainX, granularX, mesh, true, global.getShape());
+  ASSERT_EQ(cut.size(), 2u);
+  EXPECT_EQ(cut[0].kind, ReshardStep::Kind::Gather);
+  EXPECT_EQ(cut[1].kind, ReshardStep::Kind::Slice);
+  EXPECT_GT(reshardBytes(cut, plainX, global, mesh), 0u);
 }
 
 TEST_F(ReshardPlan, OneMoveIsOneAllToAll) {

@@ -731,6 +731,11 @@ LogicalResult PadOp::verify() {
   for (int64_t d = 0; d < rank; ++d) {
     if (!in.isDynamicDim(d) && padding[d] + padding[rank + d] < -in.getDimSize(d))
       return emitOpError("dim ") << d << " is cropped by more than its size";
+    // A periodic halo wraps at most once around the domain.
+    if (getMode() == Boundary::Periodic && !in.isDynamicDim(d) &&
+        (std::abs(padding[d]) > in.getDimSize(d) || std::abs(padding[rank + d]) > in.getDimSize(d)))
+      return emitOpError("periodic padding of dim ") << d << " exceeds its size "
+                                                      << in.getDimSize(d);
     if (!in.isDynamicDim(d) && !out.isDynamicDim(d) &&
         out.getDimSize(d) != in.getDimSize(d) + padding[d] + padding[rank + d])
       return emitOpError("result dim ") << d << " must be input + padding";
@@ -819,7 +824,11 @@ static LogicalResult verifyAttentionShapes(Operation *op, RankedTensorType q, Ra
   return success();
 }
 
+static SmallVector<StringRef> splitAxesOf(RankedTensorType type, int64_t dim);
+
 /// Prefix keys [b..., Tp, d] and values [b..., Tp, dv]: both or neither.
+/// Partitioned, every rank holds all prefix tokens and features, and the
+/// queries' batch blocks.
 static LogicalResult verifyAttentionPrefix(Operation *op, RankedTensorType q, RankedTensorType v,
                                            Value prefixK, Value prefixV, int64_t tokens) {
   if (!prefixK && !prefixV)
@@ -839,6 +848,14 @@ static LogicalResult verifyAttentionPrefix(Operation *op, RankedTensorType q, Ra
       !dimsAgree(pk.getDimSize(firstToken + 1), q.getDimSize(q.getRank() - 1)) ||
       !dimsAgree(pv.getDimSize(firstToken + 1), v.getDimSize(v.getRank() - 1)))
     return op->emitOpError("prefix keys must be [batch..., Tp, d] and values [batch..., Tp, dv]");
+  for (RankedTensorType prefix : {pk, pv}) {
+    for (int64_t d : {firstToken, firstToken + 1})
+      if (!splitAxesOf(prefix, d).empty())
+        return op->emitOpError("prefix keys and values must be whole along tokens and features");
+    for (int64_t d = 0; d < firstToken; ++d)
+      if (splitAxesOf(prefix, d) != splitAxesOf(q, d))
+        return op->emitOpError("prefix batch dim ") << d << " must be split as the queries'";
+  }
   return success();
 }
 
@@ -849,8 +866,6 @@ LogicalResult AttentionOp::verify() {
   return verifyAttentionPrefix(*this, getQ().getType(), getV().getType(), getPrefixK(),
                                getPrefixV(), getTokenDims());
 }
-
-static SmallVector<StringRef> splitAxesOf(RankedTensorType type, int64_t dim);
 
 LogicalResult RingAttentionOp::verify() {
   MeshOp mesh = lookupMesh(*this, getMeshAttr());

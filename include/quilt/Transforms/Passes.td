@@ -156,7 +156,8 @@ def QuiltSplitExtraTokens : Pass<"quilt-split-extra-tokens"> {
   let description = [{
     A concat of a few tokens (at most 16: a class token, a distillation
     token, registers) with many along the token dim would gather the many
-    where they are split. This pass moves such a concat downstream one op at
+    where they are split (several few pieces before or after the many are
+    grouped into one first). This pass moves such a concat downstream one op at
     a time, computing the op on each piece: elementwise ops (a positional
     embedding is sliced alike), transposes, layer_norm and softmax over other
     dims, reshapes keeping the token dim, slices (one within a piece becomes

@@ -103,6 +103,9 @@ struct ReshardStep {
     AllToAll,
     /// quilt.shard_slice: `dim` takes mesh axis `axes[0]` in granules of `granule`.
     Slice,
+    /// No data moves: `dim`'s blocks already fall on granules of `granule`
+    /// (blocksFallOnGranules), the same layout under another name.
+    Relabel,
   };
   Kind kind;
   llvm::SmallVector<std::string, 1> axes;
@@ -120,9 +123,12 @@ struct ReshardStep {
 /// locally. An all-to-all into a dim that holds its wanted major axes
 /// already runs before the gathers (which would make it larger); the others
 /// after them. Axes trading dims (each move waits on the other) are resolved
-/// by gathering the one over the fewest ranks of `mesh`.
+/// by gathering the one over the fewest ranks of `mesh`. With the value's
+/// global `shape`, a dim whose blocks already fall on the granules `want`
+/// asks for (or on plain blocks) is relabelled first, moving nothing.
 llvm::SmallVector<ReshardStep> planReshard(const AxisSplit &have, const AxisSplit &want,
-                                           MeshOp mesh, bool allowAllToAll = true);
+                                           MeshOp mesh, bool allowAllToAll = true,
+                                           llvm::ArrayRef<int64_t> shape = {});
 
 /// The bytes one rank sends, estimated from the global shape and the mesh
 /// axis sizes (blocks taken as even), for `steps` applied to a value of
