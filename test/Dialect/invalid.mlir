@@ -452,3 +452,20 @@ func.func @attention_prefix_grid(%q: tensor<2x4x3x8xf32>, %k: tensor<2x4x3x8xf32
   %y = quilt.attention %q, %k, %k prefix %pk, %pk {token_dims = 2 : i64} : tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>, tensor<2x1x1x8xf32>, tensor<2x1x1x8xf32> -> tensor<2x4x3x8xf32>
   return %y : tensor<2x4x3x8xf32>
 }
+
+// -----
+
+func.func @periodic_pad_wraps_twice(%x: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{periodic padding of dim 0 exceeds its size 8}}
+  %y = quilt.pad %x {padding = array<i64: 20, -20>, value = 0.0 : f32, mode = #quilt<boundary periodic>} : tensor<8xf32> -> tensor<8xf32>
+  return %y : tensor<8xf32>
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @split_prefix(%q: tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, %pk: tensor<2x?x16xf32, #quilt.local<@mesh, [2, 2, 16], [[], ["x"], []]>>) {
+  // expected-error @+1 {{prefix keys and values must be whole along tokens and features}}
+  %y = quilt.ring_attention %q, %q, %q prefix %pk, %pk on @mesh axis "x" : tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 2, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 2, 16], [[], ["x"], []]>> -> tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>
+  return
+}
