@@ -51,6 +51,9 @@ static LogicalResult importHardmax(Importer &im, const Node &node) {
   auto type = im.outputType(node);
   if (failed(x) || failed(type))
     return failure();
+  // The one-hot result has the input's shape (a file may declare another).
+  if (cast<RankedTensorType>(x->getType()).getShape() != type->getShape())
+    return im.fail(node, "the output's shape must be the input's");
   int64_t rank = type->getRank();
   bool coerced = im.graph.opset < 13;
   FailureOr<int64_t> axisOr = im.axisOf(node, im.intAttr(node, "axis", coerced ? 1 : -1), rank);
