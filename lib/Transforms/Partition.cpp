@@ -389,13 +389,19 @@ LogicalResult Partitioner::partitionAttention(AttentionOp op) {
       usable = usable && !llvm::is_contained(qWant.dims[d], axis);
   if (!usable)
     ring.clear();
-  auto wantFor = [&](int64_t) {
-    AxisSplit want = AxisSplit::replicated(rank);
-    want.granules.assign(rank, 1);
+  // Keys, values and prefix keys of `dims` dims: the queries' batch split,
+  // the rest whole.
+  auto queriesBatch = [&](int64_t dims) {
+    AxisSplit want = AxisSplit::replicated(dims);
+    want.granules.assign(dims, 1);
     for (int64_t d = 0; d < firstToken; ++d) {
       want.dims[d] = qWant.dims[d];
       want.granules[d] = qWant.granule(d);
     }
+    return want;
+  };
+  auto wantFor = [&](int64_t) {
+    AxisSplit want = queriesBatch(rank);
     for (int64_t d = firstToken; d < rank - 1 && !ring.empty(); ++d) {
       want.dims[d] = kSplit.dims[d];
       want.granules[d] = kSplit.granule(d);
@@ -418,12 +424,7 @@ LogicalResult Partitioner::partitionAttention(AttentionOp op) {
   // (every rank attends to all of them, in or out of a ring).
   Value prefixK = op.getPrefixK(), prefixV = op.getPrefixV();
   if (prefixK && prefixV) {
-    AxisSplit want = AxisSplit::replicated(firstToken + 2);
-    want.granules.assign(firstToken + 2, 1);
-    for (int64_t d = 0; d < firstToken; ++d) {
-      want.dims[d] = qWant.dims[d];
-      want.granules[d] = qWant.granule(d);
-    }
+    AxisSplit want = queriesBatch(firstToken + 2);
     auto prefixWhy = [&](int64_t d) -> std::string {
       return d < firstToken ? "prefix keys follow the queries' batch split"
                             : "every rank attends to all prefix tokens";
