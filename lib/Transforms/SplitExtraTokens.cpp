@@ -140,6 +140,21 @@ static Value cloneWith(PatternRewriter &rw, Operation *op, ValueRange operands, 
   return rw.create(state)->getResult(0);
 }
 
+/// `op` computed on each piece of `c`, its operand `operand` (the concat)
+/// replaced by the piece and its result's dim `dim` sized to it, concatenated
+/// along `dim`.
+static void splitPerPiece(PatternRewriter &rw, Operation *op, const TokenConcat &c,
+                          unsigned operand, int64_t dim) {
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  std::array<Value, 2> results;
+  for (int i = 0; i < 2; ++i) {
+    SmallVector<Value> operands(op->getOperands());
+    operands[operand] = c.pieces[i];
+    results[i] = cloneWith(rw, op, operands, withExtent(out, dim, c.extent(i)));
+  }
+  replaceByConcat(rw, op, results, dim);
+}
+
 static std::optional<TokenConcat> firstTokenConcat(Operation *op) {
   for (Value v : op->getOperands())
     if (std::optional<TokenConcat> c = asTokenConcat(v))
@@ -185,12 +200,7 @@ struct SplitTranspose : OpRewritePattern<TransposeOp> {
     if (!c)
       return failure();
     int64_t dim = llvm::find(op.getPerm(), c->dim) - op.getPerm().begin();
-    std::array<Value, 2> results;
-    for (int i = 0; i < 2; ++i)
-      results[i] = TransposeOp::create(
-          rw, op.getLoc(), withExtent(op.getResult().getType(), dim, c->extent(i)), c->pieces[i],
-          op.getPermAttr());
-    replaceByConcat(rw, op, results, dim);
+    splitPerPiece(rw, op, *c, 0, dim);
     return success();
   }
 };
@@ -204,14 +214,7 @@ struct SplitRowOp : OpRewritePattern<NormOpT> {
     int64_t axis = op.getAxis();
     if (!c || (std::is_same_v<NormOpT, LayerNormOp> ? axis <= c->dim : axis == c->dim))
       return failure();
-    auto out = cast<RankedTensorType>(op->getResult(0).getType());
-    std::array<Value, 2> results;
-    for (int i = 0; i < 2; ++i) {
-      SmallVector<Value> operands(op->getOperands());
-      operands[0] = c->pieces[i];
-      results[i] = cloneWith(rw, op, operands, withExtent(out, c->dim, c->extent(i)));
-    }
-    replaceByConcat(rw, op, results, c->dim);
+    splitPerPiece(rw, op, *c, 0, c->dim);
     return success();
   }
 };
@@ -230,11 +233,7 @@ struct SplitReshape : OpRewritePattern<ReshapeOp> {
     for (int64_t t = 0; t < out.getRank(); at *= out.getDimSize(t), ++t) {
       if (at != before || out.getDimSize(t) != in.getDimSize(c->dim))
         continue;
-      std::array<Value, 2> results;
-      for (int i = 0; i < 2; ++i)
-        results[i] = ReshapeOp::create(rw, op.getLoc(), withExtent(out, t, c->extent(i)),
-                                       c->pieces[i]);
-      replaceByConcat(rw, op, results, t);
+      splitPerPiece(rw, op, *c, 0, t);
       return success();
     }
     return failure();
@@ -291,15 +290,7 @@ struct SplitEinsum : OpRewritePattern<EinsumOp> {
       size_t at = terms[2].find(letter);
       if (at == std::string::npos || terms[1 - side].find(letter) != std::string::npos)
         continue;
-      std::array<Value, 2> results;
-      for (int i = 0; i < 2; ++i) {
-        SmallVector<Value, 2> operands = inputs;
-        operands[side] = c->pieces[i];
-        results[i] = EinsumOp::create(rw, op.getLoc(),
-                                      withExtent(op.getResult().getType(), at, c->extent(i)),
-                                      operands[0], operands[1], op.getEquationAttr());
-      }
-      replaceByConcat(rw, op, results, at);
+      splitPerPiece(rw, op, *c, side, at);
       return success();
     }
     return failure();
