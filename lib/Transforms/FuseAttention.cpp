@@ -2,7 +2,8 @@
 //
 // Exporters write scaled dot-product attention as
 //   s = MatMul(q, kT); p = Softmax(s, axis = -1); o = MatMul(p, v)
-// (batched MatMuls import as einsums). Fused, the scores never exist as a
+// (batched MatMuls import as einsums), Swin with a relative position bias
+// added to s before the Softmax (the attention's `bias`). Fused, the scores never exist as a
 // whole [Tq, Tk] tensor per rank: split keys run as a ring, block by block.
 //
 //===----------------------------------------------------------------------===//
@@ -61,28 +62,63 @@ static Value swapLastTwo(OpBuilder &b, Location loc, Value kT) {
   return TransposeOp::create(b, loc, result, source, b.getDenseI64ArrayAttr(perm));
 }
 
+/// The scores MatMul under `logits` (the softmax's input): the MatMul
+/// itself, or an Add of it and a bias broadcast to the scores (a relative
+/// position bias), which `bias` and `add` then hold.
+static EinsumOp scoresUnder(Value logits, Value &bias, AddOp &add) {
+  if (auto scores = logits.getDefiningOp<EinsumOp>())
+    return scores;
+  add = logits.getDefiningOp<AddOp>();
+  if (!add || !add->hasOneUse())
+    return {};
+  auto type = cast<RankedTensorType>(logits.getType());
+  for (int side = 0; side < 2; ++side) {
+    auto scores = add->getOperand(side).getDefiningOp<EinsumOp>();
+    auto other = dyn_cast<RankedTensorType>(add->getOperand(1 - side).getType());
+    if (!scores || scores.getResult().getType() != type || !other ||
+        other.getRank() != type.getRank())
+      continue;
+    bool broadcasts = llvm::all_of(llvm::seq<int64_t>(0, type.getRank()), [&](int64_t d) {
+      return other.getDimSize(d) == 1 || other.getDimSize(d) == type.getDimSize(d);
+    });
+    if (!broadcasts)
+      continue;
+    bias = add->getOperand(1 - side);
+    return scores;
+  }
+  return {};
+}
+
 static void fuse(EinsumOp values) {
   auto softmax = values.getLhs().getDefiningOp<SoftmaxOp>();
   if (!softmax || !softmax->hasOneUse() || !isBatchedMatmul(values))
     return;
   int64_t rank = softmax.getInput().getType().getRank();
-  auto scores = softmax.getInput().getDefiningOp<EinsumOp>();
+  Value bias;
+  AddOp add;
+  EinsumOp scores = scoresUnder(softmax.getInput(), bias, add);
   if (softmax.getAxis() != rank - 1 || !scores || !scores->hasOneUse() ||
       !isBatchedMatmul(scores))
     return;
   OpBuilder b(values);
   // The scores and their softmax are gone; the attention computes the
   // second MatMul's value.
-  Location loc = FusedLoc::get(values->getContext(),
-                               {withoutOnnxValueNames(scores->getLoc()),
-                                withoutOnnxValueNames(softmax->getLoc()), values->getLoc()});
+  SmallVector<Location> parts{withoutOnnxValueNames(scores->getLoc())};
+  if (add)
+    parts.push_back(withoutOnnxValueNames(add->getLoc()));
+  parts.push_back(withoutOnnxValueNames(softmax->getLoc()));
+  parts.push_back(values->getLoc());
+  Location loc = FusedLoc::get(values->getContext(), parts);
   Value kT = scores.getRhs();
   Value k = swapLastTwo(b, withoutOnnxValueNames(loc), kT);
-  Value attention = AttentionOp::create(b, loc, values.getResult().getType(), scores.getLhs(), k,
-                                        values.getRhs(), /*token_dims=*/1);
+  Value attention =
+      AttentionOp::create(b, loc, values.getResult().getType(), scores.getLhs(), k,
+                          values.getRhs(), Value(), Value(), bias, /*token_dims=*/1);
   values.getResult().replaceAllUsesWith(attention);
   values->erase();
   softmax->erase();
+  if (add)
+    add->erase();
   scores->erase();
   if (auto t = kT.getDefiningOp<TransposeOp>(); t && t->use_empty())
     t->erase();

@@ -113,6 +113,14 @@ static Value unmerge(PatternRewriter &rw, Location loc, Value operand, int64_t p
   return {};
 }
 
+/// Whether unmerge() can put `operand` on the unmerged dims (without
+/// rewriting anything).
+static bool canUnmerge(Value operand, int64_t pos, int64_t size) {
+  auto type = dyn_cast<RankedTensorType>(operand.getType());
+  return type && type.hasStaticShape() && pos < type.getRank() &&
+         (type.getDimSize(pos) == 1 || type.getDimSize(pos) == size);
+}
+
 /// Replaces `op`'s only result by `expanded` merged back at `pos`.
 static void replaceMerged(PatternRewriter &rw, Operation *op, Value expanded) {
   rw.replaceOpWithNewOp<ReshapeOp>(op, op->getResult(0).getType(), expanded);
@@ -394,6 +402,8 @@ constexpr int64_t kMaxGridlessQueries = 16;
 struct SinkIntoAttention : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rw) const override {
+    if (succeeded(sinkBatchMerge(op, rw)))
+      return success();
     int64_t pos = op.getQ().getType().getRank() - 2;
     std::optional<Merge> q = asMerge(op.getQ()), k = asMerge(op.getK()), v = asMerge(op.getV());
     if (op.getTokenDims() != 1 || !k || !v || k->pos != pos || v->pos != pos ||
@@ -408,21 +418,72 @@ struct SinkIntoAttention : OpRewritePattern<AttentionOp> {
       // merge has not arrived yet.)
       SmallVector<int64_t> grid(k->parts.size() - 1, 1);
       grid.push_back(queries);
+      Value bias = griddedBias(rw, op, grid, k->parts);
+      if (op.getBias() && !bias)
+        return failure();
       Value gridded = reshapeTo(rw, op.getLoc(), op.getQ(), expand(qType, pos, grid));
       auto type = expand(op.getResult().getType(), pos, grid);
       Value a = AttentionOp::create(rw, op.getLoc(), type, gridded, k->source, v->source,
-                                    op.getPrefixK(), op.getPrefixV(), (int64_t)grid.size());
+                                    op.getPrefixK(), op.getPrefixV(), bias, (int64_t)grid.size());
       rw.replaceOpWithNewOp<ReshapeOp>(op, op.getResult().getType(), a);
       return success();
     }
     if (!q || q->pos != pos || q->parts.size() != k->parts.size())
       return failure();
+    Value bias = griddedBias(rw, op, q->parts, k->parts);
+    if (op.getBias() && !bias)
+      return failure();
     auto type = expand(op.getResult().getType(), pos, q->parts);
     // Prefix keys (a class token's) keep their one token dim.
     Value a = AttentionOp::create(rw, op.getLoc(), type, q->source, k->source, v->source,
-                                  op.getPrefixK(), op.getPrefixV(), (int64_t)q->parts.size());
+                                  op.getPrefixK(), op.getPrefixV(), bias,
+                                  (int64_t)q->parts.size());
     replaceMerged(rw, op, a);
     return success();
+  }
+
+  /// q, k and v merged alike in a batch dim (Swin's windows: the grid of
+  /// windows merged into one batch dim): the attention runs on the unmerged
+  /// batch dims; a bias and prefix keys are unmerged with them.
+  static LogicalResult sinkBatchMerge(AttentionOp op, PatternRewriter &rw) {
+    std::optional<Merge> q = asMerge(op.getQ()), k = asMerge(op.getK()), v = asMerge(op.getV());
+    int64_t firstToken = op.getQ().getType().getRank() - 1 - op.getTokenDims();
+    if (!q || !k || !v || q->pos >= firstToken || k->pos != q->pos || v->pos != q->pos ||
+        k->parts != q->parts || v->parts != q->parts || !unmergedFits(op, *q))
+      return failure();
+    int64_t size = product(q->parts);
+    // Decide before rewriting anything: each of them must unmerge.
+    for (Value extra : {op.getPrefixK(), op.getPrefixV(), op.getBias()})
+      if (extra && !canUnmerge(extra, q->pos, size))
+        return failure();
+    auto unmerged = [&](Value extra) -> Value {
+      return extra ? unmerge(rw, op.getLoc(), extra, q->pos, q->parts, size) : Value();
+    };
+    Value prefixK = unmerged(op.getPrefixK()), prefixV = unmerged(op.getPrefixV()),
+          bias = unmerged(op.getBias());
+    auto type = expand(op.getResult().getType(), q->pos, q->parts);
+    Value a = AttentionOp::create(rw, op.getLoc(), type, q->source, k->source, v->source, prefixK,
+                                  prefixV, bias, op.getTokenDims());
+    replaceMerged(rw, op, a);
+    return success();
+  }
+
+  /// The bias [batch..., Tq, Tk] on the grids `queries` and `keys`
+  /// ([batch..., Tq_1.., Tk_1..]), or null (also without a bias, or when its
+  /// rank would pass QUILT_MAX_RANK).
+  static Value griddedBias(PatternRewriter &rw, AttentionOp op, ArrayRef<int64_t> queries,
+                           ArrayRef<int64_t> keys) {
+    Value bias = op.getBias();
+    if (!bias)
+      return {};
+    int64_t rank = cast<RankedTensorType>(bias.getType()).getRank();
+    if (rank + (int64_t)queries.size() + (int64_t)keys.size() - 2 > QUILT_MAX_RANK)
+      return {};
+    int64_t tq = rank - 2;
+    bias = unmerge(rw, op.getLoc(), bias, tq, queries, product(queries));
+    if (!bias)
+      return {};
+    return unmerge(rw, op.getLoc(), bias, tq + queries.size(), keys, product(keys));
   }
 };
 

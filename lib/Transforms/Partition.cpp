@@ -432,6 +432,26 @@ LogicalResult Partitioner::partitionAttention(AttentionOp op) {
     prefixK = reshard(prefixK, want, op, b, prefixWhy);
     prefixV = reshard(prefixV, want, op, b, prefixWhy);
   }
+  // A bias [batch..., Tq.., Tk..]: the queries' split on batch and Tq dims
+  // (broadcast dims of extent 1 stay whole), whole along Tk (a ring reads
+  // the columns of every block).
+  Value bias = op.getBias();
+  if (bias) {
+    RankedTensorType biasType = states[bias].global;
+    int64_t biasRank = biasType.getRank(), tokens = op.getTokenDims();
+    AxisSplit want = AxisSplit::replicated(biasRank);
+    want.granules.assign(biasRank, 1);
+    for (int64_t d = 0; d < firstToken + tokens; ++d)
+      if (biasType.getDimSize(d) != 1) {
+        want.dims[d] = qWant.dims[d];
+        want.granules[d] = qWant.granule(d);
+      }
+    auto biasWhy = [&](int64_t d) -> std::string {
+      return d < firstToken + tokens ? "the bias follows the queries' split"
+                                     : "every key's column of the bias is read";
+    };
+    bias = reshard(bias, want, op, b, biasWhy);
+  }
   auto global = cast<RankedTensorType>(op.getResult().getType());
   AxisSplit outSplit = qWant;
   Value result;
@@ -443,9 +463,11 @@ LogicalResult Partitioner::partitionAttention(AttentionOp op) {
       op.getPrefixKMutable().assign(prefixK);
       op.getPrefixVMutable().assign(prefixV);
     }
+    if (bias)
+      op.getBiasMutable().assign(bias);
     result = op.getResult();
   } else {
-    result = RingAttentionOp::create(b, op.getLoc(), global, q, k, v, prefixK, prefixV,
+    result = RingAttentionOp::create(b, op.getLoc(), global, q, k, v, prefixK, prefixV, bias,
                                      meshRef.getValue(), StringRef(ring.front()),
                                      op.getTokenDims())
                  .getResult();

@@ -331,7 +331,8 @@ struct SplitGemm : OpRewritePattern<GemmOp> {
 struct SplitAttention : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rw) const override {
-    if (op.getTokenDims() != 1 || op.getPrefixK())
+    // A bias has a column per key: the extra tokens' would be cut off.
+    if (op.getTokenDims() != 1 || op.getPrefixK() || op.getBias())
       return failure();
     int64_t tokenDim = op.getQ().getType().getRank() - 2;
     std::optional<TokenConcat> q = asTokenConcat(op.getQ()), k = asTokenConcat(op.getK()),

@@ -469,3 +469,45 @@ func.func @split_prefix(%q: tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], 
   %y = quilt.ring_attention %q, %q, %q prefix %pk, %pk on @mesh axis "x" : tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 2, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 2, 16], [[], ["x"], []]>> -> tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>
   return
 }
+
+// -----
+
+func.func @attention_bias_rank(%q: tensor<2x7x4xf32>, %b: tensor<7x7xf32>) -> tensor<2x7x4xf32> {
+  // expected-error @+1 {{bias must be [batch..., Tq.., Tk..] (rank 3)}}
+  %y = quilt.attention %q, %q, %q bias %b : tensor<2x7x4xf32>, tensor<2x7x4xf32>, tensor<2x7x4xf32> bias tensor<7x7xf32> -> tensor<2x7x4xf32>
+  return %y : tensor<2x7x4xf32>
+}
+
+// -----
+
+func.func @attention_bias_extent(%q: tensor<2x7x4xf32>, %k: tensor<2x9x4xf32>, %b: tensor<1x7x7xf32>) -> tensor<2x7x4xf32> {
+  // expected-error @+1 {{bias dim 2 is neither 1 nor the extent of k dim 1}}
+  %y = quilt.attention %q, %k, %k bias %b : tensor<2x7x4xf32>, tensor<2x9x4xf32>, tensor<2x9x4xf32> bias tensor<1x7x7xf32> -> tensor<2x7x4xf32>
+  return %y : tensor<2x7x4xf32>
+}
+
+// -----
+
+func.func @attention_bias_and_prefix(%q: tensor<2x7x4xf32>, %p: tensor<2x1x4xf32>, %b: tensor<1x7x7xf32>) -> tensor<2x7x4xf32> {
+  // expected-error @+1 {{takes a bias or prefix keys, not both}}
+  %y = quilt.attention %q, %q, %q prefix %p, %p bias %b : tensor<2x7x4xf32>, tensor<2x7x4xf32>, tensor<2x7x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32> bias tensor<1x7x7xf32> -> tensor<2x7x4xf32>
+  return %y : tensor<2x7x4xf32>
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @split_bias_keys(%q: tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, %b: tensor<1x?x?xf32, #quilt.local<@mesh, [1, 10, 10], [[], ["x"], ["x"]]>>) {
+  // expected-error @+1 {{bias must be whole along the key tokens}}
+  %y = quilt.ring_attention %q, %q, %q bias %b on @mesh axis "x" : tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>> bias tensor<1x?x?xf32, #quilt.local<@mesh, [1, 10, 10], [[], ["x"], ["x"]]>> -> tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @whole_bias_rows(%q: tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, %b: tensor<1x10x10xf32>) {
+  // expected-error @+1 {{bias dim 1 must be split as the queries' dim 1}}
+  %y = quilt.ring_attention %q, %q, %q bias %b on @mesh axis "x" : tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>> bias tensor<1x10x10xf32> -> tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>
+  return
+}

@@ -138,6 +138,13 @@ func.func @attention_with_prefix(%q: tensor<2x7x4xf32>, %k: tensor<2x9x4xf32>, %
   return %y : tensor<2x7x3xf32>
 }
 
+// CHECK-LABEL: func @attention_with_bias
+func.func @attention_with_bias(%q: tensor<2x4x3x8xf32>, %b: tensor<1x4x3x4x3xf32>) -> tensor<2x4x3x8xf32> {
+  // CHECK: quilt.attention %arg0, %arg0, %arg0 bias %arg1 {token_dims = 2 : i64} : tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32> bias tensor<1x4x3x4x3xf32> -> tensor<2x4x3x8xf32>
+  %y = quilt.attention %q, %q, %q bias %b {token_dims = 2 : i64} : tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32> bias tensor<1x4x3x4x3xf32> -> tensor<2x4x3x8xf32>
+  return %y : tensor<2x4x3x8xf32>
+}
+
 // CHECK-LABEL: func @select
 func.func @select(%c: tensor<1x6xf32>, %a: tensor<3x6xf32>, %b: tensor<3x1xf32>) -> tensor<3x6xf32> {
   // CHECK: quilt.select %arg0, %arg1, %arg2 : tensor<1x6xf32>, tensor<3x6xf32>, tensor<3x1xf32> -> tensor<3x6xf32>

@@ -109,6 +109,41 @@ func.func @attention_over_grid(%x: tensor<2x4x3x8xf32>, %wq: tensor<8x8xf32>) ->
 
 // -----
 
+// A relative position bias [heads, Tq, Tk] (a constant) follows the grids:
+// [heads, 4, 3, 4, 3], reshaped where it is.
+// CHECK-LABEL: func @attention_bias_over_grid
+func.func @attention_bias_over_grid(%x: tensor<2x4x3x8xf32>) -> tensor<2x4x3x8xf32> {
+  // CHECK: %[[B:.*]] = quilt.constant dense<{{.*}}> : tensor<2x4x3x4x3xf32>
+  // CHECK: %[[A:.*]] = quilt.attention %arg0, %arg0, %arg0 bias %[[B]] {token_dims = 2 : i64} : tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32> bias tensor<2x4x3x4x3xf32> -> tensor<2x4x3x8xf32>
+  // CHECK-NOT: quilt.reshape
+  // CHECK: return %[[A]]
+  %b = quilt.constant dense<0.5> : tensor<2x12x12xf32>
+  %f = quilt.reshape %x : tensor<2x4x3x8xf32> -> tensor<2x12x8xf32>
+  %a = quilt.attention %f, %f, %f bias %b : tensor<2x12x8xf32>, tensor<2x12x8xf32>, tensor<2x12x8xf32> bias tensor<2x12x12xf32> -> tensor<2x12x8xf32>
+  %y = quilt.reshape %a : tensor<2x12x8xf32> -> tensor<2x4x3x8xf32>
+  return %y : tensor<2x4x3x8xf32>
+}
+
+// -----
+
+// Swin's windows: a grid of 3x2 windows merged into the batch dim of q, k
+// and v alike. The attention runs on the unmerged window grid (so a split
+// of either window count survives); the bias, broadcast over the windows,
+// gets unit dims for them.
+// CHECK-LABEL: func @attention_over_window_grid
+func.func @attention_over_window_grid(%x: tensor<3x2x4x8xf32>, %b: tensor<1x4x4xf32>) -> tensor<3x2x4x8xf32> {
+  // CHECK: %[[B:.*]] = quilt.reshape %arg1 : tensor<1x4x4xf32> -> tensor<1x1x4x4xf32>
+  // CHECK: %[[A:.*]] = quilt.attention %arg0, %arg0, %arg0 bias %[[B]] : tensor<3x2x4x8xf32>, tensor<3x2x4x8xf32>, tensor<3x2x4x8xf32> bias tensor<1x1x4x4xf32> -> tensor<3x2x4x8xf32>
+  // CHECK-NOT: quilt.reshape
+  // CHECK: return %[[A]]
+  %f = quilt.reshape %x : tensor<3x2x4x8xf32> -> tensor<6x4x8xf32>
+  %a = quilt.attention %f, %f, %f bias %b : tensor<6x4x8xf32>, tensor<6x4x8xf32>, tensor<6x4x8xf32> bias tensor<1x4x4xf32> -> tensor<6x4x8xf32>
+  %y = quilt.reshape %a : tensor<6x4x8xf32> -> tensor<3x2x4x8xf32>
+  return %y : tensor<3x2x4x8xf32>
+}
+
+// -----
+
 // Keys from another sequence (not merged): attention stays over merged
 // tokens, and the merge stays in front of it.
 // CHECK-LABEL: func @attention_to_other_keys

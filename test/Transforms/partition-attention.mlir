@@ -50,3 +50,18 @@ func.func @split_contraction(%x: tensor<2x10x4xf32> {quilt.name = "input"}, %w: 
   %y = quilt.einsum %xa, %w {equation = "btd,de->bte"} : tensor<2x10x4xf32>, tensor<4x3xf32> -> tensor<2x10x3xf32>
   return %y : tensor<2x10x3xf32>
 }
+
+// A relative position bias [1, Tq, Tk]: sliced as the queries (rows), whole
+// along the keys; the ring adds each block's columns. Gathered keys read it
+// the same way.
+// RING-LABEL: func @relative_bias
+// GATHER-LABEL: func @relative_bias
+func.func @relative_bias(%x: tensor<2x10x4xf32> {quilt.name = "input"}, %bias: tensor<1x10x10xf32>) -> tensor<2x10x4xf32> {
+  %xa = quilt.annotate %x {sharding = #quilt.sharding<@mesh, [[], ["x"], []]>} : tensor<2x10x4xf32>
+  // RING: %[[B:.*]] = quilt.shard_slice %arg1 on @mesh axis "x" dim 1 : tensor<1x10x10xf32> -> tensor<1x?x10xf32, #quilt.local<@mesh, [1, 10, 10], {{\[}}[], ["x"], []]>>
+  // RING: quilt.ring_attention %arg0, %arg0, %arg0 bias %[[B]] on @mesh axis "x" : {{.*}} bias tensor<1x?x10xf32, {{.*}}> -> tensor<2x?x4xf32, {{.*}}>
+  // GATHER: %[[B:.*]] = quilt.shard_slice %arg1 on @mesh axis "x" dim 1
+  // GATHER: quilt.attention %arg0, %{{.*}}, %{{.*}} bias %[[B]] : {{.*}}, tensor<2x10x4xf32>, tensor<2x10x4xf32> bias tensor<1x?x10xf32, {{.*}}>
+  %y = quilt.attention %xa, %xa, %xa bias %bias : tensor<2x10x4xf32>, tensor<2x10x4xf32>, tensor<2x10x4xf32> bias tensor<1x10x10xf32> -> tensor<2x10x4xf32>
+  return %y : tensor<2x10x4xf32>
+}

@@ -686,6 +686,31 @@ class SwinWindows(nn.Module):
         return self.head(y.permute(0, 3, 1, 2))
 
 
+class SwinLastStage(nn.Module):
+    """Swin-T's last stage, small: a 2x2 patch conv to an 8x8 grid, two
+    torchvision SwinTransformerBlocks whose 8x8 window is the whole grid (the
+    second's shift is then 0), a 1x1 conv head. The one window's tokens are
+    split over the ranks, so attention runs as a ring with the relative
+    position bias added block by block (quilt.attention's bias)."""
+
+    def __init__(self, cin=3, c=16):
+        super().__init__()
+        from torchvision.models.swin_transformer import SwinTransformerBlock
+        self.embed = nn.Conv2d(cin, c, 2, stride=2)
+        self.norm = nn.LayerNorm(c)
+        self.stage = nn.Sequential(SwinTransformerBlock(c, 2, [8, 8], [0, 0]),
+                                   SwinTransformerBlock(c, 2, [8, 8], [4, 4]))
+        self.head = nn.Conv2d(c, 5, 1)
+        with torch.no_grad():
+            for name, p in self.named_parameters():
+                if "relative_position_bias_table" in name:
+                    p.normal_(std=0.5)  # visible in the output, not near zero
+
+    def forward(self, x):
+        y = self.stage(self.norm(self.embed(x).permute(0, 2, 3, 1)))
+        return self.head(y.permute(0, 3, 1, 2))
+
+
 class ViTPool(ViT):
     """ViT classifier without a class token: the tokens' mean (a pooled head)
     feeds a linear layer, so the grid meets a reduction over the tokens."""
@@ -1648,6 +1673,13 @@ MODELS = {
         notes="opset 17: torchvision's SwinTransformerBlock x2 (4x4 windows, shift 2), "
               "PatchMerging, x2 (2x2 windows, shift 1) on a 48x48 patch grid: rolls are "
               "periodic shift exchanges, windows stay on their ranks, never a gather."),
+    "swin_last_stage": dict(
+        gen=lambda d: gen_torch_static_output("swin_last_stage", SwinLastStage, [1, 3, 16, 16],
+                                              3400, d),
+        shard=[None],
+        notes="opset 17: torchvision's SwinTransformerBlock x2 with one 8x8 window over the "
+              "whole 8x8 grid (Swin-T's last stage): the window's tokens are split, attention "
+              "is a ring adding the relative position bias per block, never a gather."),
     "asym_pads": dict(
         gen=gen_asym_pads,
         shard=[None, "input:2", "input:3"],

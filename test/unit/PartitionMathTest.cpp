@@ -2,6 +2,9 @@
 // brute force over the global index space.
 #include "quilt/partition_math.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 using namespace quilt;
@@ -116,23 +119,36 @@ TEST(NestedBlocks, MinorBlocksTileTheMajorBlockInOrder) {
 
 // A tile over two dims, each split by its own axes (the second over two,
 // nested): owners row-major over all axes hold exactly the product of their
-// blocks, the tiles cover the grid once, and none exceeds tileMaxSize.
+// blocks (the ranges tileOwnerRanges gives, where a ring adds its keys'
+// columns of an attention bias), the tiles cover the grid once, and none
+// exceeds tileMaxSize.
 TEST(TileOwners, ProductOfNestedBlocksCoversTheGrid) {
   for (int64_t h = 0; h <= 9; ++h)
     for (int64_t w = 0; w <= 7; ++w) {
       const int64_t n[] = {h, w}, granule[] = {1, 1}, levels[] = {1, 2};
       const int64_t parts[] = {3, 2, 2}; // H over 3 ranks; W over 2 x 2
       int64_t total = 0;
+      std::vector<int> covered(h * w, 0);
       for (int64_t owner = 0; owner < 12; ++owner) {
         int64_t a = owner / 4, b = (owner / 2) % 2, c = owner % 2;
         const int64_t wCoords[] = {b, c};
-        int64_t expected = blockRange(h, 3, a).size() *
-                           nestedBlockRange(w, 1, parts + 1, wCoords, 2).size();
+        Range hRange = blockRange(h, 3, a), wRange = nestedBlockRange(w, 1, parts + 1, wCoords, 2);
         int64_t size = tileOwnerSize(n, granule, levels, 2, parts, owner);
-        EXPECT_EQ(size, expected) << h << "x" << w << " owner " << owner;
+        EXPECT_EQ(size, hRange.size() * wRange.size()) << h << "x" << w << " owner " << owner;
         EXPECT_LE(size, tileMaxSize(n, granule, levels, 2, parts));
+        Range ranges[2];
+        tileOwnerRanges(n, granule, levels, 2, parts, owner, ranges);
+        EXPECT_EQ(ranges[0].begin, hRange.begin);
+        EXPECT_EQ(ranges[0].end, hRange.end);
+        EXPECT_EQ(ranges[1].begin, wRange.begin);
+        EXPECT_EQ(ranges[1].end, wRange.end);
+        for (int64_t i = ranges[0].begin; i < ranges[0].end; ++i)
+          for (int64_t j = ranges[1].begin; j < ranges[1].end; ++j)
+            ++covered[i * w + j];
         total += size;
       }
       EXPECT_EQ(total, h * w);
+      EXPECT_TRUE(std::all_of(covered.begin(), covered.end(), [](int c) { return c == 1; }))
+          << h << "x" << w;
     }
 }

@@ -859,12 +859,45 @@ static LogicalResult verifyAttentionPrefix(Operation *op, RankedTensorType q, Ra
   return success();
 }
 
+/// A bias [b..., Tq_1..Tq_n, Tk_1..Tk_n] added to the scores, each dim that
+/// extent or 1. Partitioned, it is split as the queries along batch and Tq
+/// dims and whole along Tk (every block's columns are at hand).
+static LogicalResult verifyAttentionBias(Operation *op, RankedTensorType q, RankedTensorType k,
+                                         Value bias, Value prefixK, int64_t tokens) {
+  if (!bias)
+    return success();
+  if (prefixK)
+    return op->emitOpError("takes a bias or prefix keys, not both");
+  auto b = cast<RankedTensorType>(bias.getType());
+  int64_t firstToken = q.getRank() - 1 - tokens;
+  if (b.getRank() != firstToken + 2 * tokens)
+    return op->emitOpError("bias must be [batch..., Tq.., Tk..] (rank ")
+           << firstToken + 2 * tokens << ")";
+  for (int64_t d = 0; d < b.getRank(); ++d) {
+    bool key = d >= firstToken + tokens;
+    RankedTensorType of = key ? k : q;
+    int64_t dim = key ? d - tokens : d;
+    int64_t extent = b.getDimSize(d);
+    if (extent != 1 && !dimsAgree(extent, of.getDimSize(dim)))
+      return op->emitOpError("bias dim ")
+             << d << " is neither 1 nor the extent of " << (key ? "k" : "q") << " dim " << dim;
+    SmallVector<StringRef> axes = splitAxesOf(b, d);
+    if (key && !axes.empty())
+      return op->emitOpError("bias must be whole along the key tokens");
+    if (!key && extent != 1 && axes != splitAxesOf(q, dim))
+      return op->emitOpError("bias dim ") << d << " must be split as the queries' dim " << dim;
+  }
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
   if (failed(verifyAttentionShapes(*this, getQ().getType(), getK().getType(), getV().getType(),
-                                   getResult().getType(), getTokenDims())))
+                                   getResult().getType(), getTokenDims())) ||
+      failed(verifyAttentionPrefix(*this, getQ().getType(), getV().getType(), getPrefixK(),
+                                   getPrefixV(), getTokenDims())))
     return failure();
-  return verifyAttentionPrefix(*this, getQ().getType(), getV().getType(), getPrefixK(),
-                               getPrefixV(), getTokenDims());
+  return verifyAttentionBias(*this, getQ().getType(), getK().getType(), getBias(), getPrefixK(),
+                             getTokenDims());
 }
 
 LogicalResult RingAttentionOp::verify() {
@@ -876,7 +909,9 @@ LogicalResult RingAttentionOp::verify() {
   if (failed(verifyAttentionShapes(*this, getQ().getType(), getK().getType(), getV().getType(),
                                    getResult().getType(), getTokenDims())) ||
       failed(verifyAttentionPrefix(*this, getQ().getType(), getV().getType(), getPrefixK(),
-                                   getPrefixV(), getTokenDims())))
+                                   getPrefixV(), getTokenDims())) ||
+      failed(verifyAttentionBias(*this, getQ().getType(), getK().getType(), getBias(),
+                                 getPrefixK(), getTokenDims())))
     return failure();
   // The ring runs over the owners of the keys' tokens, `axis` first.
   auto k = getK().getType();

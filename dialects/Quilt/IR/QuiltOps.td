@@ -366,20 +366,34 @@ def Quilt_AttentionOp : Quilt_ComputeOp<"attention", [AttrSizedOperandSegments]>
     matter to attention): extra tokens such as a class token, which
     `quilt-split-extra-tokens` keeps apart from the patch tokens so that those
     stay split. The prefix is replicated on every rank that splits the keys.
+
+    With `bias` `[batch..., Tq_1..Tq_n, Tk_1..Tk_n]` (each dim that extent or
+    1, broadcast) the scores are `q k^T + bias` before the softmax: a relative
+    position bias (Swin) that `quilt-fuse-attention` finds as an Add between
+    the MatMul and the Softmax. Sharding: the bias follows the queries' batch
+    and Tq splits and is whole along Tk (a ring adds the columns of each
+    block's keys). A bias and prefix keys do not go together.
   }];
   let arguments = (ins Quilt_F32Tensor:$q, Quilt_F32Tensor:$k, Quilt_F32Tensor:$v,
                        Optional<Quilt_F32Tensor>:$prefix_k, Optional<Quilt_F32Tensor>:$prefix_v,
+                       Optional<Quilt_F32Tensor>:$bias,
                        DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<1>]>, "1">:$token_dims);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = [{
-    $q `,` $k `,` $v (`prefix` $prefix_k^ `,` $prefix_v)? attr-dict `:` type($q) `,` type($k)
-    `,` type($v) (`,` type($prefix_k)^ `,` type($prefix_v))? `->` type($result)
+    $q `,` $k `,` $v (`prefix` $prefix_k^ `,` $prefix_v)? (`bias` $bias^)? attr-dict `:`
+    type($q) `,` type($k) `,` type($v) (`,` type($prefix_k)^ `,` type($prefix_v))?
+    (`bias` type($bias)^)? `->` type($result)
   }];
   let hasVerifier = 1;
   let builders = [
     OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$q, "mlir::Value":$k, "mlir::Value":$v,
                    "int64_t":$token_dims), [{
-      build($_builder, $_state, result, q, k, v, mlir::Value(), mlir::Value(), token_dims);
+      build($_builder, $_state, result, q, k, v, mlir::Value(), mlir::Value(), mlir::Value(),
+            token_dims);
+    }]>,
+    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$q, "mlir::Value":$k, "mlir::Value":$v,
+                   "mlir::Value":$prefix_k, "mlir::Value":$prefix_v, "int64_t":$token_dims), [{
+      build($_builder, $_state, result, q, k, v, prefix_k, prefix_v, mlir::Value(), token_dims);
     }]>
   ];
 }
@@ -830,16 +844,21 @@ def Quilt_RingAttentionOp : Quilt_Op<"ring_attention", [AttrSizedOperandSegments
     whose dims may each be split by their own mesh axes: the ring runs over
     the owners of every axis splitting a Tk dim (row-major, major dim's axes
     first; `axis` is the first of them), and a block is a rank's local tile.
+
+    A `bias` (see `quilt.attention`) is split as the queries along batch and
+    Tq dims and whole along Tk: each step adds the columns of the block's
+    keys (their global positions) to its scores.
   }];
   let arguments = (ins Quilt_F32Tensor:$q, Quilt_F32Tensor:$k, Quilt_F32Tensor:$v,
                        Optional<Quilt_F32Tensor>:$prefix_k, Optional<Quilt_F32Tensor>:$prefix_v,
+                       Optional<Quilt_F32Tensor>:$bias,
                        FlatSymbolRefAttr:$mesh, StrAttr:$axis,
                        DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<1>]>, "1">:$token_dims);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = [{
-    $q `,` $k `,` $v (`prefix` $prefix_k^ `,` $prefix_v)? `on` $mesh `axis` $axis attr-dict `:`
-    type($q) `,` type($k) `,` type($v) (`,` type($prefix_k)^ `,` type($prefix_v))?
-    `->` type($result)
+    $q `,` $k `,` $v (`prefix` $prefix_k^ `,` $prefix_v)? (`bias` $bias^)? `on` $mesh `axis`
+    $axis attr-dict `:` type($q) `,` type($k) `,` type($v)
+    (`,` type($prefix_k)^ `,` type($prefix_v))? (`bias` type($bias)^)? `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -395,6 +395,18 @@ ShardingRule AttentionOp::getShardingRule() {
     rule.operandFactors.push_back(with({tp}, d));
     rule.operandFactors.push_back(with({tp}, dv));
   }
+  if (getBias()) {
+    // The bias's dims are the scores': batch, Tq then Tk (broadcast dims of
+    // extent 1 carry no factor). The partitioner keeps its Tk dims whole.
+    auto bias = getBias().getType();
+    SmallVector<int64_t> factors = batch;
+    llvm::append_range(factors, tq);
+    llvm::append_range(factors, tk);
+    SmallVector<int64_t> dims;
+    for (auto [d, f] : llvm::enumerate(factors))
+      dims.push_back(bias.getDimSize(d) == 1 && rule.factors[f].size != 1 ? kNoFactor : f);
+    rule.operandFactors.push_back(dims);
+  }
   rule.resultFactors = {with(tq, dv)};
   return rule;
 }

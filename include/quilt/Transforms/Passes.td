@@ -111,6 +111,13 @@ def QuiltFuseAttention : Pass<"quilt-fuse-attention"> {
     Softmax, each used once, become `quilt.attention(q, k, v)` with
     `k = kT` with its last two dims swapped (folded into the transpose that
     produced `kT`, when there is one). Scaling of the scores stays on `q`.
+
+    An Add between the scores MatMul and the Softmax, of the scores (alone
+    in reading them) and a value broadcast to their shape, becomes the
+    attention's `bias`: Swin's relative position bias
+    `Softmax(q kT + B) v`. Split tokens then stay split (a ring adds each
+    block's columns of `B`) where the MatMuls would gather keys and values.
+    A mask added through a reshape (Swin's shifted windows) stays unfused.
   }];
 }
 
@@ -134,7 +141,10 @@ def QuiltKeepTokenGrid : Pass<"quilt-keep-token-grid"> {
     * reductions (sum, mean, max): one over the merged dim reduces over all
       its parts (a mean over the tokens is a mean over the grid), others are
       renumbered, and
-    * `quilt.attention` whose q, k and v tokens are merged (`token_dims`).
+    * `quilt.attention` whose q, k and v tokens are merged (`token_dims`;
+      a bias `[.., Tq, Tk]` is reshaped to both grids), or whose q, k and v
+      are merged alike in a batch dim (Swin's grid of windows; a bias
+      broadcast over the windows gets unit dims).
 
     A reshape merging several groups at once, or dropping or adding unit
     dims beside a merge (Swin's window partition `(1, H/w, W/w, w, w, C) ->

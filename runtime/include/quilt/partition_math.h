@@ -92,14 +92,15 @@ inline int64_t nestedMaxBlockSize(int64_t n, int64_t granule, const int64_t *par
   return n;
 }
 
-/// A tile of `dims` dims: dim t, of `n[t]` positions in granules of
-/// `granule[t]`, is split in nested blocks over `levels[t]` mesh axes, whose
-/// sizes follow one another in `parts` (the major dim's axes first). Owners
-/// are numbered row-major over all those axes (as the ring of attention over
-/// a grid of tokens visits them). The number of positions owner `owner` holds.
-inline int64_t tileOwnerSize(const int64_t *n, const int64_t *granule, const int64_t *levels,
-                             int dims, const int64_t *parts, int64_t owner) {
-  int64_t size = 1, offset = 0;
+/// A tile of `dims` dims (at most 8): dim t, of `n[t]` positions in
+/// granules of `granule[t]`, is split in nested blocks over `levels[t]` mesh
+/// axes, whose sizes follow one another in `parts` (the major dim's axes
+/// first). Owners are numbered row-major over all those axes (as the ring of
+/// attention over a grid of tokens visits them). The global range owner
+/// `owner` holds along each dim, in `ranges[0, dims)`.
+inline void tileOwnerRanges(const int64_t *n, const int64_t *granule, const int64_t *levels,
+                            int dims, const int64_t *parts, int64_t owner, Range *ranges) {
+  int64_t offset = 0;
   for (int t = 0; t < dims; ++t)
     offset += levels[t];
   for (int t = dims; t-- > 0;) {
@@ -107,11 +108,19 @@ inline int64_t tileOwnerSize(const int64_t *n, const int64_t *granule, const int
     int64_t owners = 1;
     for (int64_t i = 0; i < levels[t]; ++i)
       owners *= parts[offset + i];
-    size *= nestedOwnerBlock(n[t], granule[t], parts + offset, static_cast<int>(levels[t]),
-                             owner % owners)
-                .size();
+    ranges[t] = nestedOwnerBlock(n[t], granule[t], parts + offset, static_cast<int>(levels[t]),
+                                 owner % owners);
     owner /= owners;
   }
+}
+/// The number of positions owner `owner` of such a tile holds.
+inline int64_t tileOwnerSize(const int64_t *n, const int64_t *granule, const int64_t *levels,
+                             int dims, const int64_t *parts, int64_t owner) {
+  Range ranges[8];
+  tileOwnerRanges(n, granule, levels, dims, parts, owner, ranges);
+  int64_t size = 1;
+  for (int t = 0; t < dims; ++t)
+    size *= ranges[t].size();
   return size;
 }
 

@@ -186,11 +186,13 @@ const void *quilt_rt_weights(quilt_rt_ctx *ctx);
  *          letters_y[ny] (letters as 0..25): a two-operand contraction
  * select   buffers {c, a, b, y} (same rank; numpy broadcasting of local extents):
  *          y = c != 0 ? a : b
- * attention buffers {q, k, v, [pk, pv,] y}; attrs: token_dims: y = softmax(q k^T) v over
- *          the last axis (q [b..., Tq, d], k [b..., Tk, d], v [b..., Tk, dv], all local;
+ * attention buffers {q, k, v, [pk, pv | bias,] y}; attrs: token_dims: y = softmax(q k^T) v
+ *          over the last axis (q [b..., Tq, d], k [b..., Tk, d], v [b..., Tk, dv], all local;
  *          Tq and Tk are the last token_dims dims before the features, flattened);
  *          with pk [b..., Tp, d] and pv [b..., Tp, dv] the keys also include those
- *          Tp prefix tokens (a class token's)
+ *          Tp prefix tokens (a class token's); with bias [b..., Tq_1.., Tk_1..] (each
+ *          dim the queries' local extent, all keys, or 1 to broadcast; five buffers)
+ *          y = softmax(q k^T + bias) v
  * dft      buffers {x, y}; attrs: axis, inverse, onesided. x is [..., 1] (real) or
  *          [..., 2] (complex: real, imaginary), y is [..., 2]; the axis (whole on
  *          every rank) is transformed, forward exp(-2 pi i jk/n) or inverse
@@ -251,7 +253,7 @@ void quilt_rt_gather_elements(quilt_rt_ctx *ctx, const int64_t *params, void **b
  *                the axes of the sum (one reduce-scatter over their group)
  * collective_permute buffers {x, y}; attrs: axis, shift: send x to coordinate
  *                c + shift, receive y from c - shift (x not split along axis)
- * ring_attention buffers {q, k, v, [pk, pv,] y}; attrs: axis, token_dims. k and v are split
+ * ring_attention buffers {q, k, v, [pk, pv | bias,] y}; attrs: axis, token_dims. k and v are split
  *                along their token dims, first over mesh axis `axis` (nested blocks over
  *                further axes, and further token dims over their own axes: the ring runs
  *                over the owners of all those axes, row-major, a block being the owner's
@@ -259,7 +261,8 @@ void quilt_rt_gather_elements(quilt_rt_ctx *ctx, const int64_t *params, void **b
  *                into running (max, sum, output) state and then passing it to
  *                coordinate + 1 while receiving coordinate - 1's (a collective
  *                permute of one packed K/V block, P - 1 transfers per rank); the
- *                prefix keys pk, pv (every rank holds them) are merged once first
+ *                prefix keys pk, pv (every rank holds them) are merged once first; a
+ *                bias (split as q, whole along the keys) adds each block's columns
  */
 void quilt_rt_halo_exchange(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_all_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);

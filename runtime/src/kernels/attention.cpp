@@ -59,9 +59,64 @@ int64_t scoreBudget(const Device &device) {
   return device.hostAddressable() ? int64_t(1) << 20 : int64_t(1) << 24;
 }
 
-/// Merges keys `k` [batch, tk, d] and values `v` [batch, tk, dv] into the state.
+/// A bias added to the scores (tensor 3 of an op with 5: [b..., Tq.., Tk..],
+/// split as the queries, whole along Tk): the kernel for every block, its
+/// key tile filled in per block by `forBlock`.
+struct AttentionBias {
+  AttentionBiasKernel kernel{};
+  bool present = false;
+
+  /// The kernel for a block of keys whose tile is `ranges` (global, per key
+  /// token dim).
+  AttentionBiasKernel forBlock(const Range *ranges) const {
+    AttentionBiasKernel block = kernel;
+    for (int t = 0; t < kernel.keyDims; ++t) {
+      block.keyExtent[t] = ranges[t].size();
+      block.keyOffset[t] = ranges[t].begin;
+    }
+    return block;
+  }
+};
+
+AttentionBias attentionBias(const OpParams &op, const void *const *buffers, int64_t tokens) {
+  AttentionBias bias;
+  if (op.tensors.size() != 5)
+    return bias;
+  const TensorView &q = op.tensors[0], &k = op.tensors[1], &b = op.tensors[3];
+  int first = q.rank() - 1 - static_cast<int>(tokens);
+  int rows = first + static_cast<int>(tokens);
+  if (b.rank() != rows + static_cast<int>(tokens) ||
+      b.rank() > AttentionBiasKernel::kMaxDims)
+    raise("the bias must be [batch..., Tq.., Tk..] (rank ", rows + tokens, ")");
+  std::vector<int64_t> strides = denseStrides(b.extent);
+  AttentionBiasKernel &kernel = bias.kernel;
+  kernel.bias = static_cast<const float *>(buffers[3]);
+  kernel.rowDims = rows;
+  kernel.keyDims = static_cast<int>(tokens);
+  for (int d = 0; d < rows; ++d) {
+    // Broadcast (extent 1) or the queries' local extent.
+    if (b.extent[d] != 1 && b.extent[d] != q.extent[d])
+      raise("bias dim ", d, " has ", b.extent[d], " positions where the queries have ",
+            q.extent[d]);
+    kernel.rowExtent[d] = q.extent[d];
+    kernel.rowStride[d] = b.extent[d] == 1 ? 0 : strides[d];
+  }
+  for (int t = 0; t < kernel.keyDims; ++t) {
+    int d = rows + t;
+    int64_t keys = k.dims[first + t].globalSize;
+    if (b.dims[d].isSplit() || (b.extent[d] != 1 && b.extent[d] != keys))
+      raise("bias dim ", d, " must hold all ", keys, " keys (or broadcast)");
+    kernel.keyStride[t] = b.extent[d] == 1 ? 0 : strides[d];
+  }
+  bias.present = true;
+  return bias;
+}
+
+/// Merges keys `k` [batch, tk, d] and values `v` [batch, tk, dv] into the
+/// state, with `bias` (the block's tile of it) added to the scores.
 void mergeBlock(quilt_rt_ctx &ctx, Blas &blas, const AttentionDims &dims, const float *q,
-                const float *k, const float *v, int64_t tk, AttentionPlan &plan) {
+                const float *k, const float *v, int64_t tk, AttentionPlan &plan,
+                const AttentionBiasKernel *bias = nullptr) {
   if (tk == 0 || dims.tq == 0 || dims.batch == 0)
     return;
   Device &device = ctx.device;
@@ -79,6 +134,14 @@ void mergeBlock(quilt_rt_ctx &ctx, Blas &blas, const AttentionDims &dims, const 
     } else { // no features: every score is 0
       std::vector<int64_t> shape{count * perBatch};
       device.fillBox(s, BoxRef{&shape, {0}}, shape, 0.f);
+    }
+    if (bias) {
+      AttentionBiasKernel add = *bias;
+      add.scores = s;
+      add.rows = count * dims.tq;
+      add.tk = tk;
+      add.firstRow = b * dims.tq;
+      device.launch(add);
     }
     device.launch(AttentionMergeKernel{s, plan.rowMax.floats() + b * dims.tq,
                                        plan.rowSum.floats() + b * dims.tq, acc, count * dims.tq,
@@ -110,10 +173,8 @@ void finish(Device &device, const AttentionDims &dims, const AttentionPlan &plan
 /// merged into the state like one more block. Returns their token count
 /// (0 without).
 int64_t prefixTokens(const OpParams &op, const AttentionDims &dims, int64_t tokens) {
-  if (op.tensors.size() == 4)
-    return 0;
   if (op.tensors.size() != 6)
-    raise("attention takes q, k, v[, prefix k, prefix v] and y");
+    return 0;
   const TensorView &pk = op.tensors[3], &pv = op.tensors[4];
   int first = op.tensors[0].rank() - 1 - static_cast<int>(tokens);
   if (pk.rank() != first + 2 || pv.rank() != first + 2 || pk.product(0, first) != dims.batch ||
@@ -131,13 +192,20 @@ AttentionPlan &planFor(quilt_rt_ctx *ctx, const int64_t *params, const OpParams 
 
 void attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   OpParams op = decodeParams(*ctx, params);
+  // q, k, v[, prefix k, prefix v | bias], y
   expectTensorCount(op, 4, 6);
   int64_t tokens = op.attrs.next();
   const TensorView &k = op.tensors[1];
   size_t out = op.tensors.size() - 1;
   AttentionDims dims = attentionDims(op.tensors[0], k, op.tensors[2], op.tensors[out], tokens);
-  int64_t tk = k.product(k.rank() - 1 - static_cast<int>(tokens), k.rank() - 1);
+  int first = k.rank() - 1 - static_cast<int>(tokens);
+  int64_t tk = k.product(first, k.rank() - 1);
   int64_t tp = prefixTokens(op, dims, tokens);
+  AttentionBias bias = attentionBias(op, buffers, tokens);
+  Range keys[AttentionBiasKernel::kMaxDims];
+  for (int t = 0; t < tokens && t < AttentionBiasKernel::kMaxDims; ++t)
+    keys[t] = {k.start[first + t], k.start[first + t] + k.extent[first + t]};
+  AttentionBiasKernel blockBias = bias.forBlock(keys);
   if (tk + tp == 0 && dims.tq > 0)
     raise("attention over zero keys");
   Blas &blas = requireBlas(ctx->libraries, "attention");
@@ -148,7 +216,8 @@ void attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     mergeBlock(*ctx, blas, dims, q, static_cast<const float *>(buffers[3]),
                static_cast<const float *>(buffers[4]), tp, plan);
   mergeBlock(*ctx, blas, dims, q, static_cast<const float *>(buffers[1]),
-             static_cast<const float *>(buffers[2]), tk, plan);
+             static_cast<const float *>(buffers[2]), tk, plan,
+             bias.present ? &blockBias : nullptr);
   finish(ctx->device, dims, plan, static_cast<float *>(buffers[out]));
 }
 
@@ -161,6 +230,7 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   size_t out = op.tensors.size() - 1;
   AttentionDims dims = attentionDims(op.tensors[0], k, v, op.tensors[out], tokens);
   int64_t tp = prefixTokens(op, dims, tokens);
+  AttentionBias bias = attentionBias(op, buffers, tokens);
   int r = k.rank(), first = r - 1 - static_cast<int>(tokens);
   // The ring runs over every mesh axis splitting a token dim of the keys:
   // owners of nested blocks, row-major over the axes (the major token dim's
@@ -189,6 +259,13 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     return tileOwnerSize(n.data(), granules.data(), levels.data(), static_cast<int>(tokens),
                          parts.data(), owner);
   };
+  // The bias columns of owner `owner`'s keys.
+  auto biasOf = [&](int64_t owner) {
+    Range ranges[AttentionBiasKernel::kMaxDims];
+    tileOwnerRanges(n.data(), granules.data(), levels.data(), static_cast<int>(tokens),
+                    parts.data(), owner, ranges);
+    return bias.forBlock(ranges);
+  };
   Blas &blas = requireBlas(ctx->libraries, "ring_attention");
   Device &device = ctx->device;
   AttentionPlan &plan = planFor(ctx, params, op);
@@ -216,7 +293,9 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     int64_t owner = ((coord - step) % owners + owners) % owners;
     int64_t size = blockOf(owner);
     const float *block = plan.kv[step % 2].floats();
-    mergeBlock(*ctx, blas, dims, q, block, block + dims.batch * size * dims.d, size, plan);
+    AttentionBiasKernel blockBias = biasOf(owner);
+    mergeBlock(*ctx, blas, dims, q, block, block + dims.batch * size * dims.d, size, plan,
+               bias.present ? &blockBias : nullptr);
     if (step + 1 == owners)
       break;
     // Forward the held block; receive the previous rank's (owner - 1).

@@ -8,6 +8,7 @@
 
 #define QUILT_ATTENTION_DFT_KERNELS(X)                                                           \
   X(AttentionStartKernel)                                                                        \
+  X(AttentionBiasKernel)                                                                         \
   X(AttentionMergeKernel)                                                                        \
   X(AttentionFinishKernel)                                                                       \
   X(DftScaleKernel)                                                                              \

@@ -1,6 +1,7 @@
 // Attention's own steps around the backend's products (kernels/attention.cpp):
-// the per-query (max, sum, output) state of an online softmax, the merge of
-// one block of scores into it, and the final normalisation. One body for
+// the per-query (max, sum, output) state of an online softmax, a bias added
+// to a block of scores, the merge of the block into the state, and the final
+// normalisation. One body for
 // every device (device/kernel_list.h).
 #ifndef QUILT_RUNTIME_ATTENTION_KERNELS_H
 #define QUILT_RUNTIME_ATTENTION_KERNELS_H
@@ -58,6 +59,58 @@ struct AttentionMergeKernel {
     float *out = acc + r * dv;
     for (int64_t c = 0; c < dv; ++c)
       out[c] *= rescale;
+  }
+};
+
+/// Adds a bias to a block of scores [rows, tk] before the merge: row r is
+/// query r + firstRow of the op, numbered over the queries' batch and token
+/// dims (`rowDims`, extents `rowExtent`); key j is numbered over the block's
+/// tile of the key grid (`keyDims`, extents `keyExtent`) whose global
+/// position is j's index plus `keyOffset`. The bias element is the sum of
+/// index times stride (stride 0: broadcast). One score per index.
+struct AttentionBiasKernel {
+  static constexpr int kMaxDims = 8;
+  float *scores;
+  const float *bias;
+  int64_t rows, tk, firstRow;
+  int rowDims, keyDims;
+  int64_t rowExtent[kMaxDims], rowStride[kMaxDims];
+  int64_t keyExtent[kMaxDims], keyOffset[kMaxDims], keyStride[kMaxDims];
+
+  QUILT_HD int64_t rowOffset(int64_t r) const {
+    int64_t at = r + firstRow, offset = 0;
+    for (int d = rowDims; d-- > 0;) {
+      offset += (at % rowExtent[d]) * rowStride[d];
+      at /= rowExtent[d];
+    }
+    return offset;
+  }
+  QUILT_HD int64_t keyOffsetOf(int64_t j) const {
+    int64_t offset = 0;
+    for (int d = keyDims; d-- > 0;) {
+      offset += (j % keyExtent[d] + keyOffset[d]) * keyStride[d];
+      j /= keyExtent[d];
+    }
+    return offset;
+  }
+  QUILT_HD int64_t threads() const { return rows * tk; }
+  QUILT_HD void operator()(int64_t i) const {
+    scores[i] += bias[rowOffset(i / tk) + keyOffsetOf(i % tk)];
+  }
+  /// The host's loop: a row's offset once, then its keys.
+  void runOnHost() const {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *row = bias + rowOffset(r);
+      float *out = scores + r * tk;
+      if (keyDims == 1) {
+        const float *key = row + keyOffset[0] * keyStride[0];
+        for (int64_t j = 0; j < tk; ++j)
+          out[j] += key[j * keyStride[0]];
+      } else {
+        for (int64_t j = 0; j < tk; ++j)
+          out[j] += row[keyOffsetOf(j)];
+      }
+    }
   }
 };
 
