@@ -53,6 +53,8 @@ static HaloAxis haloAxisOf(HaloAttr halo, LocalAttr local, int64_t d, const Mesh
   int64_t n = local.getGlobal()[d];
   HaloAxis axis{n, 1, w.toWindow(n, halo.getGlobalOut()), halo.getGlobalOut(),
                 static_cast<HaloBoundary>(halo.getBoundary())};
+  // Same-size windows keep the operand's granules on both sides.
+  axis.granule = axis.outGranule = local.getGranule(d);
   for (Attribute a : cast<ArrayAttr>(local.getDims()[d])) {
     axis.levels.push_back(grid.axisSize(grid.axisIndex(cast<StringAttr>(a).getValue())));
     axis.parts *= axis.levels.back();
@@ -208,6 +210,36 @@ Bytes haloExchangeBytes(HaloExchangeOp op, const MeshGrid &grid, ArrayRef<int64_
     uint64_t positions = 0;
     auto &peers = t.peers[r];
     for (auto [peer, sent] : haloSendsAt(exchange, local, dim, coords, grid)) {
+      positions += sent;
+      peers.push_back(peer);
+    }
+    t.bytes[r] = positions * slab * kElementBytes;
+    t.messages[r] = peers.size();
+  }
+  return t;
+}
+
+/// quilt_rt_reblock: the exchange of halo_segments.h's reblockAxis (an
+/// identity window from the input's blocks to the result's): each slab of
+/// its block that another rank's new block holds is one message.
+Bytes reblockBytes(ReblockOp op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
+  int64_t dim = op.getDim();
+  LocalAttr from = getLocalEncoding(op.getInput().getType());
+  LocalAttr to = getLocalEncoding(op.getResult().getType());
+  if (!from || !to)
+    return op.emitOpError("re-blocks a value that is not split");
+  std::vector<int64_t> levels;
+  for (Attribute a : cast<ArrayAttr>(from.getDims()[dim]))
+    levels.push_back(grid.axisSize(grid.axisIndex(cast<StringAttr>(a).getValue())));
+  HaloAxis exchange =
+      reblockAxis(from.getGlobal()[dim], levels, from.getGranule(dim), to.getGranule(dim));
+  Traffic t = pointToPoint(grid);
+  for (int64_t r : ranks) {
+    SmallVector<int64_t> coords = grid.coords(r);
+    uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
+    uint64_t positions = 0;
+    auto &peers = t.peers[r];
+    for (auto [peer, sent] : haloSendsAt(exchange, from, dim, coords, grid)) {
       positions += sent;
       peers.push_back(peer);
     }
@@ -416,6 +448,7 @@ Bytes collectivePermuteBytes(CollectivePermuteOp op, const MeshGrid &grid,
 std::optional<Bytes> bytesSent(Operation &op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
   return llvm::TypeSwitch<Operation *, std::optional<Bytes>>(&op)
       .Case([&](HaloExchangeOp o) { return haloExchangeBytes(o, grid, ranks); })
+      .Case([&](ReblockOp o) { return reblockBytes(o, grid, ranks); })
       .Case([&](AllReduceOp o) { return allReduceBytes(o, grid, ranks); })
       .Case([&](AllGatherOp o) { return allGatherBytes(o, grid, ranks); })
       .Case([&](ShardSliceOp o) { return shardSliceBytes(o, grid, ranks); })

@@ -443,7 +443,8 @@ FailureOr<PlanCost> PlanCostModel::run() {
     bool moves = found != comm.end() && !isa<ShardSliceOp>(op);
     if (moves) {
       const CommunicationCost &cost = *found->second;
-      out.phase = cost.kind == "halo_exchange" ? CostPhase::Halo : CostPhase::Collective;
+      out.phase = cost.kind == "halo_exchange" || cost.kind == "reblock" ? CostPhase::Halo
+                                                                          : CostPhase::Collective;
       out.opClass = cost.kind;
       if (!cost.peersPerRank.empty())
         pointToPoint(cost, out);

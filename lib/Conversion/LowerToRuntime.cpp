@@ -135,6 +135,7 @@ static int64_t extentBound(RankedTensorType type, int64_t dim, MeshOp mesh) {
                       std::vector<int64_t>(allParts.begin(), allParts.end())};
     for (int64_t p : allParts)
       exchange.parts *= p;
+    exchange.granule = exchange.outGranule = local.getGranule(dim);
     return maxNeededExtent(exchange);
   }
   return nestedMaxBlockSize(local.getGlobal()[dim], local.getGranule(dim), allParts.data(),
@@ -352,6 +353,10 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       .Case<HaloExchangeOp>([&](HaloExchangeOp h) -> Result {
         return std::make_pair(StringRef("quilt_rt_halo_exchange"),
                               SmallVector<int64_t>{(int64_t)h.getDim()});
+      })
+      .Case<ReblockOp>([&](ReblockOp r) -> Result {
+        return std::make_pair(StringRef("quilt_rt_reblock"),
+                              SmallVector<int64_t>{(int64_t)r.getDim()});
       })
       .Case<AllReduceOp>([&](AllReduceOp a) -> Result {
         int64_t kind = a.getKind() == ReductionKind::Max       ? QUILT_REDUCE_MAX

@@ -263,6 +263,21 @@ Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, 
                          << why(d);
       state = states[value];
       break;
+    case ReshardStep::Kind::Reblock: {
+      // Rows that change owner move between neighbours; the remark says
+      // why the blocks change (the reshard's reason) and what moves.
+      AxisSplit next = state.split;
+      next.granules.resize(next.dims.size(), 1);
+      next.granules[d] = step.granule;
+      auto type = localType(state.global, next, meshRef);
+      value = ReblockOp::create(b, user->getLoc(), type, value, meshRef.getValue(), d);
+      user->emitRemark() << "re-block of dim " << d << " (split over "
+                         << describeAxes(step.axes) << ") from granules of "
+                         << step.fromGranule << " to granules of " << step.granule
+                         << " before " << describeNode(user) << ": " << why(d);
+      state.split = next;
+      break;
+    }
     case ReshardStep::Kind::Slice: {
       AxisSplit next = state.split;
       next.dims[d].push_back(step.axes.front());

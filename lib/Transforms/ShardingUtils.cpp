@@ -1,5 +1,6 @@
 //===- ShardingUtils.cpp - shardings as editable per-dim axis lists --------===//
 #include "quilt/Transforms/ShardingUtils.h"
+#include "quilt/halo_segments.h"
 #include "quilt/partition_math.h"
 
 #include "mlir/IR/Builders.h"
@@ -185,12 +186,21 @@ public:
   }
 
   SmallVector<ReshardStep> plan() {
-    for (int64_t d = 0; d < rank() && d < (int64_t)shape.size(); ++d)
-      if (cur.dims[d] == want.dims[d] && cur.granule(d) != want.granule(d) &&
-          blocksFallOnGranules(cur, d, shape[d], want.granule(d), mesh)) {
+    for (int64_t d = 0; d < rank() && d < (int64_t)shape.size(); ++d) {
+      if (cur.dims[d] != want.dims[d] || cur.dims[d].empty() ||
+          cur.granule(d) == want.granule(d))
+        continue;
+      if (blocksFallOnGranules(cur, d, shape[d], want.granule(d), mesh)) {
         steps.push_back({Kind::Relabel, {}, d, -1, want.granule(d)});
         cur.granules[d] = want.granule(d);
+      } else if (allowAllToAll && shape[d] > 0 && shape[d] % want.granule(d) == 0 &&
+                 shape[d] % cur.granule(d) == 0) {
+        // Same axes, other granules: the rows that change owner move
+        // between neighbours (a re-block), not the whole dim.
+        steps.push_back({Kind::Reblock, cur.dims[d], d, -1, want.granule(d), cur.granule(d)});
+        cur.granules[d] = want.granule(d);
       }
+    }
     for (int64_t d = 0; d < rank() && allowAllToAll; ++d)
       if (std::optional<Move> move = findMove(cur, want, d))
         pending.push_back(*move);
@@ -347,6 +357,20 @@ uint64_t quilt::reshardBytes(ArrayRef<ReshardStep> steps, const AxisSplit &have,
       break;
     case ReshardStep::Kind::Relabel:
       break;
+    case ReshardStep::Kind::Reblock: {
+      // The positions the busiest owner sends (the exchange quilt.reblock
+      // runs), times a slab of the other dims.
+      int64_t n = global.getDimSize(step.dim);
+      std::vector<int64_t> levels;
+      for (const std::string &axis : step.axes)
+        levels.push_back(ranksOf(mesh, axis));
+      HaloAxis axis = reblockAxis(n, levels, step.fromGranule, step.granule);
+      int64_t most = 0;
+      for (int64_t owner = 0; owner < axis.parts; ++owner)
+        most = std::max(most, haloPositionsSent(axis, owner));
+      sent += local / std::max<double>(1.0, double(n) / parts) * most;
+      break;
+    }
     }
   }
   return static_cast<uint64_t>(std::llround(sent));
@@ -457,17 +481,26 @@ FactorAssignment quilt::factorAxes(const ShardingRule &rule, ArrayRef<OperandLay
       }
       // The split must fall on whole positions of the factor: a dim spanning
       // `m` positions per factor position needs granules that are multiples of m.
+      // Blocks that cut granules of m are re-blocked into whole ones (only
+      // the positions that change owner move; a relabel when they already
+      // fall on them), as long as m divides the dim.
       int64_t m = rule.operandMultiplier(i, d), g = operand.split.granule(d);
-      if (g % m != 0 && blocksFallOnGranules(operand.split, d, operand.global.getDimSize(d), m,
-                                             mesh))
+      int64_t size = operand.global.getDimSize(d);
+      if (g % m != 0 && size > 0 && size % m == 0 && size % g == 0) {
+        if (!blocksFallOnGranules(operand.split, d, size, m, mesh))
+          out.changes[i][d] = "a reshape needs whole granules of " + std::to_string(m) +
+                              " positions on each rank";
         g = m;
+      }
       if (g % m != 0) {
         out.changes[i][d] = "it is split inside the positions a reshape merges";
         continue;
       }
-      // Halos run over plain blocks: a windowed factor keeps the operand's
-      // axes but re-lays whole granules (a pixel shuffle's rows) out plainly.
-      int64_t base = rule.factors[factor].needsHalo() ? 1 : g / m;
+      // Halos run over plain blocks, except those of same-size stride-1
+      // windows (a roll): a windowed factor keeps the operand's axes but
+      // re-lays whole granules (a pixel shuffle's rows) out plainly.
+      const Factor &kind = rule.factors[factor];
+      int64_t base = kind.needsHalo() && !kind.haloKeepsGranules() ? 1 : g / m;
       if (base != g / m)
         out.changes[i][d] = "its window's halo needs plain blocks, not granules of " +
                             std::to_string(g);

@@ -11,8 +11,10 @@ Range localRange(const DimLayout &dim, int64_t parts, int64_t coord) {
     return {0, dim.globalSize};
   if (!dim.hasHalo())
     return granularBlockRange(dim.globalSize, dim.granule, parts, coord);
-  return withMirrorSources(haloInputRange(dim.window, dim.globalOut, parts, coord),
-                           dim.globalSize, static_cast<HaloBoundary>(dim.boundary));
+  // The halo'd range of this rank's output block (in the dim's granules).
+  return withMirrorSources(
+      neededInputRange(dim.window, granularBlockRange(dim.globalOut, dim.granule, parts, coord)),
+      dim.globalSize, static_cast<HaloBoundary>(dim.boundary));
 }
 
 int64_t TensorView::numElements() const { return product(0, rank()); }
@@ -64,7 +66,9 @@ size_t decodeLayout(const int64_t *words, std::vector<DimLayout> &dims) {
     if ((d.minorAxes[0] >= 0 && d.meshAxis < 0) ||
         (d.minorAxes[1] >= 0 && d.minorAxes[0] < 0))
       raise("dim ", i, " lists minor mesh axes without a major one");
-    if (d.granule < 1 || d.globalSize % d.granule != 0 || (d.hasHalo() && d.granule != 1))
+    // A halo'd dim's granules are those of the output blocks it serves.
+    if (d.granule < 1 || d.globalSize % d.granule != 0 ||
+        (d.hasHalo() && d.globalOut % d.granule != 0))
       raise("dim ", i, " has granule ", d.granule, " for global size ", d.globalSize,
             d.hasHalo() ? " and a halo" : "");
     if (d.globalSize < 0)
@@ -93,8 +97,8 @@ TensorView makeView(const std::vector<DimLayout> &dims, const std::vector<int64_
     Range r;
     if (axes.size() > 1 && d.hasHalo()) // the halo'd range of a nested output block
       r = withMirrorSources(
-          neededInputRange(d.window, nestedBlockRange(d.globalOut, 1, parts.data(), at.data(),
-                                                      static_cast<int>(axes.size()))),
+          neededInputRange(d.window, nestedBlockRange(d.globalOut, d.granule, parts.data(),
+                                                      at.data(), static_cast<int>(axes.size()))),
           d.globalSize, static_cast<HaloBoundary>(d.boundary));
     else if (axes.size() > 1)
       r = nestedBlockRange(d.globalSize, d.granule, parts.data(), at.data(),

@@ -511,3 +511,30 @@ func.func @whole_bias_rows(%q: tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16
   %y = quilt.ring_attention %q, %q, %q bias %b on @mesh axis "x" : tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>, tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>> bias tensor<1x10x10xf32> -> tensor<2x?x16xf32, #quilt.local<@mesh, [2, 10, 16], [[], ["x"], []]>>
   return
 }
+
+// -----
+
+quilt.mesh @mesh ["x" = 3]
+func.func @reblock_same_granules(%x: tensor<?x16xf32, #quilt.local<@mesh, [16, 16], [["x"], []]>>) {
+  // expected-error @+1 {{dim 0 has granules of 1 on both sides: nothing to re-block}}
+  %y = quilt.reblock %x on @mesh dim 0 : tensor<?x16xf32, #quilt.local<@mesh, [16, 16], [["x"], []]>> -> tensor<?x16xf32, #quilt.local<@mesh, [16, 16], [["x"], []]>>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 3, "y" = 2]
+func.func @reblock_other_axes(%x: tensor<?x16xf32, #quilt.local<@mesh, [16, 16], [["x"], []]>>) {
+  // expected-error @+1 {{dim 0 must be split over the same mesh axes on both sides}}
+  %y = quilt.reblock %x on @mesh dim 0 : tensor<?x16xf32, #quilt.local<@mesh, [16, 16], [["x"], []]>> -> tensor<?x16xf32, #quilt.local<@mesh, [16, 16], [["y"], []], granules = [4, 1]>>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 3, "y" = 2]
+func.func @reblock_two_dims(%x: tensor<?x?xf32, #quilt.local<@mesh, [16, 16], [["x"], ["y"]]>>) {
+  // expected-error @+1 {{only dim 0 may change its blocks}}
+  %y = quilt.reblock %x on @mesh dim 0 : tensor<?x?xf32, #quilt.local<@mesh, [16, 16], [["x"], ["y"]]>> -> tensor<?x?xf32, #quilt.local<@mesh, [16, 16], [["x"], ["y"]], granules = [4, 2]>>
+  return
+}

@@ -154,6 +154,13 @@ func.func @select(%c: tensor<1x6xf32>, %a: tensor<3x6xf32>, %b: tensor<3x1xf32>)
 
 quilt.mesh @comm_mesh ["x" = 2, "y" = 3]
 
+// CHECK-LABEL: func @reblock
+func.func @reblock(%x: tensor<1x?x16xf32, #quilt.local<@comm_mesh, [1, 16, 16], [[], ["y"], []]>>) -> tensor<1x?x16xf32, #quilt.local<@comm_mesh, [1, 16, 16], [[], ["y"], []], granules = [1, 4, 1]>> {
+  // CHECK: quilt.reblock %arg0 on @comm_mesh dim 1 : tensor<1x?x16xf32, #quilt.local<@comm_mesh, [1, 16, 16], {{\[}}[], ["y"], []]>> -> tensor<1x?x16xf32, #quilt.local<@comm_mesh, [1, 16, 16], {{\[}}[], ["y"], []], granules = [1, 4, 1]>>
+  %y = quilt.reblock %x on @comm_mesh dim 1 : tensor<1x?x16xf32, #quilt.local<@comm_mesh, [1, 16, 16], [[], ["y"], []]>> -> tensor<1x?x16xf32, #quilt.local<@comm_mesh, [1, 16, 16], [[], ["y"], []], granules = [1, 4, 1]>>
+  return %y : tensor<1x?x16xf32, #quilt.local<@comm_mesh, [1, 16, 16], [[], ["y"], []], granules = [1, 4, 1]>>
+}
+
 // CHECK-LABEL: func @reduce_scatter_and_permute
 func.func @reduce_scatter_and_permute(%p: tensor<4x6xf32>) -> tensor<4x?xf32, #quilt.local<@comm_mesh, [4, 6], [[], ["y"]]>> {
   // CHECK: quilt.collective_permute %arg0 on @comm_mesh axis "x" shift 1 : tensor<4x6xf32>

@@ -90,6 +90,9 @@ Dims apply(Dims cur, llvm::ArrayRef<ReshardStep> steps, const std::string &what)
     case ReshardStep::Kind::Relabel:
       ADD_FAILURE() << "a relabel without the value's shape: " << what;
       break;
+    case ReshardStep::Kind::Reblock:
+      ADD_FAILURE() << "a re-block without granules: " << what;
+      break;
     }
   }
   return cur;
@@ -134,10 +137,12 @@ TEST_F(ReshardPlan, EveryPairReachesItsTargetWithLegalSteps) {
 }
 
 // A plain split whose blocks fall on the granules wanted is relabelled (no
-// data moves, 0 bytes); one whose blocks cut a granule is gathered and sliced
-// in granules. 12 positions in granules of 3: over y (2 ranks) plain blocks
-// 6, 6 are whole granules; over x (3 ranks) plain 4, 4, 4 are not (granular
-// blocks are 6, 3, 3).
+// data moves, 0 bytes); one whose blocks cut a granule is re-blocked (only
+// the positions that change owner move; without a re-block, as for a halo'd
+// value, gathered and sliced in granules). 12 positions in granules of 3:
+// over y (2 ranks) plain blocks 6, 6 are whole granules; over x (3 ranks)
+// plain 4, 4, 4 are not (granular blocks are 6, 3, 3: owner 1 sends 2
+// positions to owner 0, owner 2 sends 1 to owner 1).
 TEST_F(ReshardPlan, BlocksOnGranulesAreRelabelled) {
   AxisSplit plainY = split({{}, {"y"}, {}, {}}), plainX = split({{}, {"x"}, {}, {}});
   AxisSplit granularY = plainY, granularX = plainX;
@@ -153,10 +158,18 @@ TEST_F(ReshardPlan, BlocksOnGranulesAreRelabelled) {
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].kind, ReshardStep::Kind::Relabel);
   auto cut = planReshard(plainX, granularX, mesh, true, global.getShape());
-  ASSERT_EQ(cut.size(), 2u);
-  EXPECT_EQ(cut[0].kind, ReshardStep::Kind::Gather);
-  EXPECT_EQ(cut[1].kind, ReshardStep::Kind::Slice);
-  EXPECT_GT(reshardBytes(cut, plainX, global, mesh), 0u);
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_EQ(cut[0].kind, ReshardStep::Kind::Reblock);
+  EXPECT_EQ(cut[0].fromGranule, 1);
+  EXPECT_EQ(cut[0].granule, 3);
+  // The busiest owner sends 2 of its 4 positions: half its 2x4x12x12
+  // floats (4608 bytes).
+  EXPECT_EQ(reshardBytes(cut, plainX, global, mesh), 2304u);
+  auto gathered = planReshard(plainX, granularX, mesh, /*allowAllToAll=*/false, global.getShape());
+  ASSERT_EQ(gathered.size(), 2u);
+  EXPECT_EQ(gathered[0].kind, ReshardStep::Kind::Gather);
+  EXPECT_EQ(gathered[1].kind, ReshardStep::Kind::Slice);
+  EXPECT_GT(reshardBytes(gathered, plainX, global, mesh), reshardBytes(cut, plainX, global, mesh));
 }
 
 TEST_F(ReshardPlan, OneMoveIsOneAllToAll) {

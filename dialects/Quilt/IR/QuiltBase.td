@@ -224,9 +224,11 @@ def Quilt_LocalAttr : Quilt_Attr<"Local", "local"> {
     "::mlir::ArrayAttr":$dims,
     OptionalParameter<"::mlir::ArrayAttr">:$halos,
     OptionalParameter<"::mlir::DenseI64ArrayAttr">:$granules);
+  // `, halos = [...]` and `, granules = [...]`, each optional: one custom
+  // directive reads the comma and then the keyword, so granules without
+  // halos parse (two optional groups that both start with a comma do not).
   let assemblyFormat = [{
-    `<` $mesh `,` `[` $global `]` `,` $dims (`,` `halos` `=` $halos^)?
-    (`,` `granules` `=` $granules^)? `>`
+    `<` $mesh `,` `[` $global `]` `,` $dims `` custom<HalosAndGranules>($halos, $granules) `>`
   }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

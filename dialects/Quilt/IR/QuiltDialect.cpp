@@ -17,6 +17,37 @@ using namespace quilt;
 #include "Quilt/IR/QuiltInterfaces.cpp.inc"
 
 #define GET_ATTRDEF_CLASSES
+/// LocalAttr's optional `, halos = [...]` then `, granules = [...]`.
+static ParseResult parseHalosAndGranules(AsmParser &parser, ArrayAttr &halos,
+                                         DenseI64ArrayAttr &granules) {
+  while (succeeded(parser.parseOptionalComma())) {
+    if (!halos && !granules && succeeded(parser.parseOptionalKeyword("halos"))) {
+      if (parser.parseEqual() || parser.parseAttribute(halos))
+        return failure();
+      continue;
+    }
+    if (granules || parser.parseKeyword("granules") || parser.parseEqual())
+      return failure();
+    Attribute parsed = DenseI64ArrayAttr::parse(parser, Type());
+    granules = dyn_cast_or_null<DenseI64ArrayAttr>(parsed);
+    if (!granules)
+      return failure();
+  }
+  return success();
+}
+
+static void printHalosAndGranules(AsmPrinter &printer, ArrayAttr halos,
+                                  DenseI64ArrayAttr granules) {
+  if (halos) {
+    printer << ", halos = ";
+    printer.printAttribute(halos);
+  }
+  if (granules) {
+    printer << ", granules = ";
+    granules.print(printer);
+  }
+}
+
 #include "Quilt/IR/QuiltAttrs.cpp.inc"
 
 #define GET_OP_CLASSES
@@ -173,9 +204,13 @@ LogicalResult LocalAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       auto halo = dyn_cast<HaloAttr>(h);
       if (!halo || halo.getDim() < 0 || halo.getDim() >= (int64_t)global.size())
         return emitError() << "#quilt.local halos must be #quilt.halo on existing dims";
-      if (granules && granules[halo.getDim()] != 1)
+      // A halo'd dim's granules are its output blocks' (a same-size window).
+      if (granules && granules[halo.getDim()] != 1 &&
+          halo.getGlobalOut() % granules[halo.getDim()] != 0)
         return emitError() << "#quilt.local dim " << halo.getDim()
-                           << " cannot hold a halo and granules";
+                           << " holds a halo for an output of " << halo.getGlobalOut()
+                           << " positions, not a whole number of granules of "
+                           << granules[halo.getDim()];
     }
   return success();
 }
@@ -1138,6 +1173,30 @@ LogicalResult HaloExchangeOp::verify() {
   for (int64_t d = 0; d < in.getRank(); ++d)
     if (d != (int64_t)getDim() && !dimsAgree(in.getDimSize(d), out.getDimSize(d)))
       return emitOpError("only dim ") << getDim() << " may change extent";
+  return success();
+}
+
+LogicalResult ReblockOp::verify() {
+  if (!lookupMesh(*this, getMeshAttr()))
+    return failure();
+  auto in = getInput().getType(), out = getResult().getType();
+  LocalAttr from = getLocalEncoding(in), to = getLocalEncoding(out);
+  int64_t dim = getDim();
+  if (!from || !to || from.getGlobal() != to.getGlobal() || dim < 0 || dim >= in.getRank())
+    return emitOpError("needs local input and result of one global shape and a dim of them");
+  if (splitAxesOf(in, dim).empty() || splitAxesOf(in, dim) != splitAxesOf(out, dim))
+    return emitOpError("dim ") << dim << " must be split over the same mesh axes on both sides";
+  if (from.getGranule(dim) == to.getGranule(dim))
+    return emitOpError("dim ") << dim << " has granules of " << from.getGranule(dim)
+                               << " on both sides: nothing to re-block";
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    if (from.getHalo(d) || to.getHalo(d))
+      return emitOpError("re-blocks plain blocks only (dim ") << d << " holds a halo)";
+    if (d != dim && (splitAxesOf(in, d) != splitAxesOf(out, d) ||
+                     from.getGranule(d) != to.getGranule(d) ||
+                     !dimsAgree(in.getDimSize(d), out.getDimSize(d))))
+      return emitOpError("only dim ") << dim << " may change its blocks";
+  }
   return success();
 }
 

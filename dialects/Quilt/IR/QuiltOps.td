@@ -829,6 +829,27 @@ def Quilt_HaloExchangeOp : Quilt_Op<"halo_exchange"> {
   let hasVerifier = 1;
 }
 
+def Quilt_ReblockOp : Quilt_Op<"reblock"> {
+  let summary = "Move a split dim from blocks in one granule to blocks in another";
+  let description = [{
+    Input and result split dim `dim` over the same mesh axes, in blocks of
+    whole granules of different sizes (their local encodings say which): a
+    plain block of rows becomes a block of whole windows of `w` rows, which a
+    Swin window partition needs when plain blocks cut windows (16 rows in
+    windows of 4 over 3 ranks: 6, 5, 5 rows become 8, 4, 4), or back. Each
+    rank receives the rows of its new block that other ranks own, as a halo
+    exchange with an identity window does (`quilt/halo_segments.h`,
+    `reblockAxis`): only the rows that change owner move, never a gather.
+    Other dims keep their layout.
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, I64Attr:$dim);
+  let results = (outs Quilt_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `on` $mesh `dim` $dim attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Quilt_RingAttentionOp : Quilt_Op<"ring_attention", [AttrSizedOperandSegments]> {
   let summary = "Attention over keys and values split along mesh axis `axis` (and more), by ring";
   let description = [{

@@ -44,11 +44,19 @@ struct Factor {
   HaloBoundary boundary = HaloBoundary::Zero;
 
   /// Whether a split of this factor needs a halo: a window that reads more
-  /// than the positions it writes. Halos run over plain (granule 1) blocks.
+  /// than the positions it writes.
   bool needsHalo() const {
     return kind == FactorKind::Windowed &&
            !(window.kind == WindowKind::Conv && window.kernel == 1 && window.stride == 1 &&
              window.padLo == 0 && size == resultSize);
+  }
+  /// Whether its halo can run over blocks of whole granules: a stride-1
+  /// window whose result has the operand's size (a roll, a "same" conv)
+  /// writes exactly the positions of the block it reads around, so the
+  /// result keeps the operand's granules. Other halos run over plain blocks.
+  bool haloKeepsGranules() const {
+    return kind == FactorKind::Windowed && window.kind == WindowKind::Conv &&
+           window.stride == 1 && size == resultSize;
   }
 };
 

@@ -310,6 +310,9 @@ def QuiltPartition : Pass<"quilt-partition", "mlir::ModuleOp"> {
     `quilt.all_to_all` where mesh axes move from one dim to another (the
     minor-most axes of a dim become the minor-most axes the op wants on
     another dim, both in plain blocks; one collective over all of them),
+    `quilt.reblock` where a dim keeps its axes but needs blocks of whole
+    granules of another size (Swin windows from plain rows, with a remark:
+    only the positions that change owner move),
     `quilt.all_gather` where an op needs a
     split dim whole or an axis cannot move (each with a remark naming the
     ONNX node and why) and `quilt.shard_slice` where a replicated value
@@ -360,7 +363,9 @@ def QuiltReportHalos : Pass<"quilt-report-halos"> {
     counted in positions along the split dim. The numbers come from
     quilt/halo_segments.h, the same code the runtime's halo exchange uses, so
     tests can check halo widths rank by rank. `quiltc --report` turns the
-    positions sent into bytes per rank.
+    positions sent into bytes per rank. For every `quilt.reblock`, one per
+    owner of the dim: `owner R held [a, b) holds [c, d) receives N from
+    ranks [...] sends M to ranks [...]`.
   }];
 }
 

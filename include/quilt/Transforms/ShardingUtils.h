@@ -106,12 +106,17 @@ struct ReshardStep {
     /// No data moves: `dim`'s blocks already fall on granules of `granule`
     /// (blocksFallOnGranules), the same layout under another name.
     Relabel,
+    /// quilt.reblock: `dim`, split over `axes` in blocks of whole granules
+    /// of `fromGranule`, becomes blocks of whole granules of `granule` over
+    /// the same axes; only the positions that change owner move.
+    Reblock,
   };
   Kind kind;
   llvm::SmallVector<std::string, 1> axes;
   int64_t dim = -1;
   int64_t toDim = -1;
   int64_t granule = 1;
+  int64_t fromGranule = 1;
 };
 
 /// The steps that lay a value split per `have` out per `want` (partial axes
@@ -125,7 +130,9 @@ struct ReshardStep {
 /// after them. Axes trading dims (each move waits on the other) are resolved
 /// by gathering the one over the fewest ranks of `mesh`. With the value's
 /// global `shape`, a dim whose blocks already fall on the granules `want`
-/// asks for (or on plain blocks) is relabelled first, moving nothing.
+/// asks for (or on plain blocks) is relabelled first, moving nothing; one
+/// split over the same axes in other granules is re-blocked (when
+/// `allowAllToAll`), moving only the positions that change owner.
 llvm::SmallVector<ReshardStep> planReshard(const AxisSplit &have, const AxisSplit &want,
                                            MeshOp mesh, bool allowAllToAll = true,
                                            llvm::ArrayRef<int64_t> shape = {});

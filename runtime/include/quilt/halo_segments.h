@@ -16,7 +16,9 @@ namespace quilt {
 /// A dim of global size `n` split over `parts` ranks, exchanged for `window`
 /// serving an output dim of size `globalOut`. A dim split over several mesh
 /// axes lists each axis's rank count in `levels` (major first; their product
-/// is `parts`): its owners are the nested blocks, numbered row-major.
+/// is `parts`): its owners are the nested blocks, numbered row-major. The
+/// input's blocks are in granules of `granule` positions, the output's in
+/// granules of `outGranule` (a re-block: see reblockAxis).
 struct HaloAxis {
   int64_t n = 0;
   int64_t parts = 1;
@@ -24,22 +26,44 @@ struct HaloAxis {
   int64_t globalOut = 0;
   HaloBoundary boundary = HaloBoundary::Zero;
   std::vector<int64_t> levels;
+  int64_t granule = 1;
+  int64_t outGranule = 1;
 
   bool periodic() const { return boundary == HaloBoundary::Periodic; }
 
-  /// Owner k's block of a dim of `size` positions.
-  Range block(int64_t size, int64_t k) const {
+  /// Owner k's block of a dim of `size` positions in granules of `g`.
+  Range block(int64_t size, int64_t k, int64_t g) const {
     if (levels.size() <= 1)
-      return blockRange(size, parts, k);
-    return nestedOwnerBlock(size, 1, levels.data(), static_cast<int>(levels.size()), k);
+      return granularBlockRange(size, g, parts, k);
+    return nestedOwnerBlock(size, g, levels.data(), static_cast<int>(levels.size()), k);
   }
+  /// Owner k's block of the input.
+  Range ownBlock(int64_t k) const { return block(n, k, granule); }
+  /// Owner k's block of the output.
+  Range outBlock(int64_t k) const { return block(globalOut, k, outGranule); }
 };
+
+/// The exchange that moves a dim of `n` positions split over `levels` from
+/// blocks in granules of `from` to blocks in granules of `to` (whole windows
+/// of a Swin partition from plain blocks that cut them): each owner needs
+/// its new block, an identity window over the old blocks.
+inline HaloAxis reblockAxis(int64_t n, std::vector<int64_t> levels, int64_t from, int64_t to) {
+  HaloAxis axis;
+  axis.n = n;
+  axis.globalOut = n;
+  for (int64_t p : levels)
+    axis.parts *= p;
+  axis.levels = std::move(levels);
+  axis.granule = from;
+  axis.outGranule = to;
+  return axis;
+}
 
 /// The halo'd range `receiver` needs: its block of the output dim, widened by
 /// the window (and, for a mirrored boundary, by the positions it mirrors).
 inline Range neededRange(const HaloAxis &axis, int64_t receiver) {
-  return withMirrorSources(neededInputRange(axis.window, axis.block(axis.globalOut, receiver)),
-                           axis.n, axis.boundary);
+  return withMirrorSources(neededInputRange(axis.window, axis.outBlock(receiver)), axis.n,
+                           axis.boundary);
 }
 
 /// The largest halo'd range any owner needs: the buffer bound.
@@ -68,7 +92,7 @@ inline std::vector<HaloSegment> haloSegments(const HaloAxis &axis, int64_t sende
                                              int64_t receiver) {
   std::vector<HaloSegment> segments;
   Range need = neededRange(axis, receiver);
-  Range own = axis.block(axis.n, sender);
+  Range own = axis.ownBlock(sender);
   if (need.empty() || own.empty())
     return segments;
   // Without wrapping, only image 0 holds data.
@@ -116,7 +140,7 @@ struct HaloPeer {
 };
 inline std::vector<HaloPeer> haloPeers(const HaloAxis &axis, int64_t sender) {
   std::vector<HaloPeer> peers;
-  Range own = axis.block(axis.n, sender);
+  Range own = axis.ownBlock(sender);
   if (own.empty())
     return peers;
   if (axis.periodic()) {
@@ -146,7 +170,7 @@ inline std::vector<HaloPeer> haloPeers(const HaloAxis &axis, int64_t sender) {
   };
   auto visitEdge = [&](int64_t first, int64_t step, bool (*crosses)(Range, int64_t)) {
     for (int64_t r = first; r >= 0 && r < axis.parts; r += step) {
-      Range out = axis.block(axis.globalOut, r);
+      Range out = axis.outBlock(r);
       if (out.empty())
         continue;
       if (!crosses(neededInputRange(axis.window, out), axis.n))

@@ -239,6 +239,10 @@ void quilt_rt_gather_elements(quilt_rt_ctx *ctx, const int64_t *params, void **b
  *                another rank is received (from as many ranks as it spans);
  *                positions outside [0, global_size) get the boundary value
  *                (zero) or wrap (periodic). All sends/receives posted at once.
+ * reblock        buffers {x, y}; attrs: dim. x and y split dim over the same mesh
+ *                axes in blocks of different granules (layout words); y's block
+ *                is filled from the ranks whose x blocks hold parts of it
+ *                (halo_segments.h reblockAxis), all sends/receives posted at once.
  * all_reduce     buffers {x, y}; attrs: kind (sum, max, moments or prod), naxes, axes[naxes]
  * all_gather     buffers {x, y}; attrs: dim, axis: x split on dim by axis, y whole
  * shard_slice    buffers {x, y}: y = this rank's block of replicated x (no communication)
@@ -265,6 +269,7 @@ void quilt_rt_gather_elements(quilt_rt_ctx *ctx, const int64_t *params, void **b
  *                bias (split as q, whole along the keys) adds each block's columns
  */
 void quilt_rt_halo_exchange(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
+void quilt_rt_reblock(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_all_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_all_gather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_shard_slice(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);

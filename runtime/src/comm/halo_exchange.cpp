@@ -1,6 +1,8 @@
 // quilt_rt_halo_exchange: fills y (x's block widened to the range this rank's
 // output block needs) from the ranks along one mesh axis that own parts of
-// it, with every send and receive posted at once.
+// it, with every send and receive posted at once. quilt_rt_reblock is the
+// same exchange for an identity window from x's blocks to y's (other
+// granules over the same axes).
 #include "box.h"
 #include "comm_entry.h"
 #include "error.h"
@@ -42,9 +44,11 @@ void checkHaloLayouts(const TensorView &x, const TensorView &y, int64_t dim) {
       raise("input and output differ on dim ", d, " (", x.extent[d], " vs ", y.extent[d], ")");
 }
 
-HaloAxis haloAxis(const quilt_rt_ctx &ctx, const DimLayout &dy) {
+HaloAxis haloAxis(const quilt_rt_ctx &ctx, const DimLayout &dx, const DimLayout &dy) {
   HaloAxis axis{dy.globalSize, 1, dy.window, dy.globalOut,
                 static_cast<HaloBoundary>(dy.boundary), {}};
+  axis.granule = dx.granule;
+  axis.outGranule = dy.granule;
   for (int64_t a : dy.axes()) {
     axis.levels.push_back(ctx.axisSize(a));
     axis.parts *= axis.levels.back();
@@ -62,12 +66,29 @@ void addTransfers(std::vector<Transfer> &list, const std::vector<HaloSegment> &s
   }
 }
 
+/// The exchange quilt.reblock runs: dim `dim` from x's blocks (granules of
+/// x's granule) to y's (granules of y's), over the same mesh axes.
+HaloAxis reblockAxisOf(const quilt_rt_ctx &ctx, const TensorView &x, const TensorView &y,
+                       int64_t dim) {
+  if (dim < 0 || dim >= x.rank() || x.rank() != y.rank())
+    raise("dim ", dim, " for ranks ", x.rank(), " and ", y.rank());
+  const DimLayout &dx = x.dims[dim], &dy = y.dims[dim];
+  if (!dx.isSplit() || dx.hasHalo() || dy.hasHalo() || dx.axes() != dy.axes() ||
+      dx.globalSize != dy.globalSize || dx.granule < 1 || dy.granule < 1)
+    raise("re-block of dim ", dim, " needs plain blocks over the same mesh axes on both sides");
+  for (int d = 0; d < x.rank(); ++d)
+    if (d != dim && x.extent[d] != y.extent[d])
+      raise("input and output differ on dim ", d, " (", x.extent[d], " vs ", y.extent[d], ")");
+  std::vector<int64_t> levels;
+  for (int64_t a : dx.axes())
+    levels.push_back(ctx.axisSize(a));
+  return reblockAxis(dx.globalSize, levels, dx.granule, dy.granule);
+}
+
 std::unique_ptr<HaloPlan> buildHaloPlan(const quilt_rt_ctx &ctx, const TensorView &x,
-                                        const TensorView &y, int dim) {
+                                        const HaloAxis &axis, const std::vector<int64_t> &axes,
+                                        int dim) {
   auto plan = std::make_unique<HaloPlan>();
-  const DimLayout &dy = y.dims[dim];
-  HaloAxis axis = haloAxis(ctx, dy);
-  std::vector<int64_t> axes = dy.axes();
   int64_t me = ctx.ownerIndex(axes);
   int64_t outer = x.product(0, dim);
   plan->dim = dim;
@@ -141,16 +162,22 @@ void fillLocal(Device &device, const HaloPlan &plan, const TensorView &x, const 
             slabBox(x, plan.dim, s.length));
 }
 
-void haloExchange(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
+/// Exchanges y's range of dim `dim` (the op's only attribute) from x under
+/// the axis `axisOf` gives (built once, with the op's plan).
+void exchange(quilt_rt_ctx *ctx, const int64_t *params, void **buffers,
+              HaloAxis (*axisOf)(const quilt_rt_ctx &, const TensorView &, const TensorView &,
+                                 int64_t)) {
   OpParams op = decodeParams(*ctx, params);
   expectTensorCount(op, 2, 2);
   const TensorView &x = op.tensors[0], &y = op.tensors[1];
   int64_t dim = op.attrs.next();
-  checkHaloLayouts(x, y, dim);
   size_t words = op.attrs.position() - params;
   HaloPlan *plan = ctx->findPlan<HaloPlan>(params, words);
-  if (!plan)
-    plan = &ctx->storePlan(params, words, buildHaloPlan(*ctx, x, y, static_cast<int>(dim)));
+  if (!plan) {
+    HaloAxis axis = axisOf(*ctx, x, y, dim);
+    plan = &ctx->storePlan(params, words, buildHaloPlan(*ctx, x, axis, y.dims[dim].axes(),
+                                                        static_cast<int>(dim)));
+  }
   auto *xs = static_cast<const float *>(buffers[0]);
   auto *ys = static_cast<float *>(buffers[1]);
   std::vector<Message> sends, recvs;
@@ -169,6 +196,17 @@ void haloExchange(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
 
 extern "C" void quilt_rt_halo_exchange(quilt_rt_ctx *ctx, const int64_t *params,
                                        void **buffers) {
-  quilt::runCommEntry(ctx, quilt::Phase::Halo, "halo_exchange",
-                  [&] { quilt::haloExchange(ctx, params, buffers); });
+  quilt::runCommEntry(ctx, quilt::Phase::Halo, "halo_exchange", [&] {
+    quilt::exchange(ctx, params, buffers,
+                    [](const quilt_rt_ctx &c, const quilt::TensorView &x,
+                       const quilt::TensorView &y, int64_t dim) {
+                      quilt::checkHaloLayouts(x, y, dim);
+                      return quilt::haloAxis(c, x.dims[dim], y.dims[dim]);
+                    });
+  });
+}
+
+extern "C" void quilt_rt_reblock(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
+  quilt::runCommEntry(ctx, quilt::Phase::Halo, "reblock",
+                      [&] { quilt::exchange(ctx, params, buffers, quilt::reblockAxisOf); });
 }

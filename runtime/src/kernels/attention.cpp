@@ -45,11 +45,15 @@ AttentionDims attentionDims(const TensorView &q, const TensorView &k, const Tens
   return dims;
 }
 
-/// The state and scratch of one op, device memory kept between calls.
+/// The state and scratch of one op, device memory kept between calls. The
+/// output rows accumulate in the result buffer itself (never an operand's:
+/// the memory plan keeps a result apart from the operands it reads).
 class AttentionPlan : public KernelPlan {
 public:
-  DeviceBuffer scores, rowMax, rowSum, acc;
+  DeviceBuffer scores, rowMax, rowSum;
   DeviceBuffer kv[2]; // ring: the block held and the one arriving
+  float *acc = nullptr;
+  bool merged = false; // whether a block has written the output rows
 };
 
 /// Scores held at once (floats): batch positions go in chunks of at most
@@ -124,9 +128,11 @@ void mergeBlock(quilt_rt_ctx &ctx, Blas &blas, const AttentionDims &dims, const 
   int64_t chunk = std::max<int64_t>(1, std::min(dims.batch, scoreBudget(device) / perBatch));
   plan.scores.reserve(device, chunk * perBatch * sizeof(float));
   float *s = plan.scores.floats();
+  bool first = !plan.merged;
+  plan.merged = true;
   for (int64_t b = 0; b < dims.batch; b += chunk) {
     int64_t count = std::min(chunk, dims.batch - b);
-    float *acc = plan.acc.floats() + b * dims.tq * dims.dv;
+    float *acc = plan.acc + b * dims.tq * dims.dv;
     if (dims.d > 0) {
       blas.sgemm(false, true, dims.tq, tk, dims.d, 1.f, q + b * dims.tq * dims.d, dims.d,
                  dims.tq * dims.d, k + b * tk * dims.d, dims.d, tk * dims.d, 0.f, s, tk, perBatch,
@@ -145,27 +151,35 @@ void mergeBlock(quilt_rt_ctx &ctx, Blas &blas, const AttentionDims &dims, const 
     }
     device.launch(AttentionMergeKernel{s, plan.rowMax.floats() + b * dims.tq,
                                        plan.rowSum.floats() + b * dims.tq, acc, count * dims.tq,
-                                       tk, dims.dv});
+                                       tk, dims.dv, first});
     if (dims.dv > 0)
       blas.sgemm(false, false, dims.tq, dims.dv, tk, 1.f, s, tk, perBatch, v + b * tk * dims.dv,
-                 dims.dv, tk * dims.dv, 1.f, acc, dims.dv, dims.tq * dims.dv, count);
+                 dims.dv, tk * dims.dv, first ? 0.f : 1.f, acc, dims.dv, dims.tq * dims.dv,
+                 count);
   }
 }
 
-void startState(Device &device, const AttentionDims &dims, AttentionPlan &plan) {
+/// Empty state, the output rows accumulating in `y`.
+void startState(Device &device, const AttentionDims &dims, AttentionPlan &plan, float *y) {
   int64_t rows = dims.batch * dims.tq;
   plan.rowMax.reserve(device, rows * sizeof(float));
   plan.rowSum.reserve(device, rows * sizeof(float));
-  plan.acc.reserve(device, rows * dims.dv * sizeof(float));
+  plan.acc = y;
+  plan.merged = false;
   if (rows > 0)
-    device.launch(AttentionStartKernel{plan.rowMax.floats(), plan.rowSum.floats(),
-                                       plan.acc.floats(), rows, dims.dv});
+    device.launch(AttentionStartKernel{plan.rowMax.floats(), plan.rowSum.floats(), rows});
 }
 
-void finish(Device &device, const AttentionDims &dims, const AttentionPlan &plan, float *y) {
+/// y = the output rows over their sums, in place (no keys at all: 0 / 0).
+void finish(Device &device, const AttentionDims &dims, AttentionPlan &plan) {
   int64_t rows = dims.batch * dims.tq;
-  if (rows * dims.dv > 0)
-    device.launch(AttentionFinishKernel{plan.acc.floats(), plan.rowSum.floats(), y, rows, dims.dv});
+  if (rows * dims.dv == 0)
+    return;
+  if (!plan.merged) {
+    std::vector<int64_t> shape{rows * dims.dv};
+    device.fillBox(plan.acc, BoxRef{&shape, {0}}, shape, 0.f);
+  }
+  device.launch(AttentionFinishKernel{plan.acc, plan.rowSum.floats(), plan.acc, rows, dims.dv});
 }
 
 /// Keys every query also attends to (a class token's, held by every rank):
@@ -210,7 +224,7 @@ void attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     raise("attention over zero keys");
   Blas &blas = requireBlas(ctx->libraries, "attention");
   AttentionPlan &plan = planFor(ctx, params, op);
-  startState(ctx->device, dims, plan);
+  startState(ctx->device, dims, plan, static_cast<float *>(buffers[out]));
   const float *q = static_cast<const float *>(buffers[0]);
   if (tp > 0)
     mergeBlock(*ctx, blas, dims, q, static_cast<const float *>(buffers[3]),
@@ -218,7 +232,7 @@ void attention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   mergeBlock(*ctx, blas, dims, q, static_cast<const float *>(buffers[1]),
              static_cast<const float *>(buffers[2]), tk, plan,
              bias.present ? &blockBias : nullptr);
-  finish(ctx->device, dims, plan, static_cast<float *>(buffers[out]));
+  finish(ctx->device, dims, plan);
 }
 
 void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
@@ -281,7 +295,7 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
               CopyKind::DeviceToDevice);
   device.copy(plan.kv[0].floats() + dims.batch * tk * dims.d, buffers[2],
               dims.batch * tk * dims.dv * sizeof(float), CopyKind::DeviceToDevice);
-  startState(device, dims, plan);
+  startState(device, dims, plan, static_cast<float *>(buffers[out]));
   const float *q = static_cast<const float *>(buffers[0]);
   // Every rank holds the prefix: merged once, before the ring.
   if (tp > 0)
@@ -309,7 +323,7 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     ctx->comm.exchange({send}, {recv});
     device.computeAfterComm();
   }
-  finish(device, dims, plan, static_cast<float *>(buffers[out]));
+  finish(device, dims, plan);
 }
 
 } // namespace

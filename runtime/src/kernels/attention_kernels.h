@@ -13,30 +13,30 @@
 
 namespace quilt {
 
-/// Empty state for `rows` queries: max -inf, sum 0, output rows [rows, dv] 0.
-/// One query per index.
+/// Empty state for `rows` queries: max -inf, sum 0 (the output rows are
+/// written by the first block merged, see AttentionMergeKernel::first). One
+/// query per index.
 struct AttentionStartKernel {
-  float *rowMax, *rowSum, *acc;
-  int64_t rows, dv;
+  float *rowMax, *rowSum;
+  int64_t rows;
 
   QUILT_HD int64_t threads() const { return rows; }
   QUILT_HD void operator()(int64_t r) const {
     rowMax[r] = -INFINITY;
     rowSum[r] = 0.f;
-    float *out = acc + r * dv;
-    for (int64_t c = 0; c < dv; ++c)
-      out[c] = 0.f;
   }
 };
 
 /// Merges a block of scores [rows, tk] (q k^T of the block's keys) into the
 /// state: the new max m' = max(m, max_j s_j), the scores replaced by
 /// p_j = exp(s_j - m'), sum = sum exp(m - m') + sum_j p_j (in order), the
-/// output row scaled by exp(m - m') (0 on the first block, m = -inf). The
-/// caller then adds p v to the output rows. One query per index.
+/// output row scaled by exp(m - m'). The caller then adds p v to the output
+/// rows; on the `first` block it writes them (nothing to scale or add to).
+/// One query per index.
 struct AttentionMergeKernel {
   float *scores, *rowMax, *rowSum, *acc;
   int64_t rows, tk, dv;
+  bool first;
 
   QUILT_HD int64_t threads() const { return rows; }
   QUILT_HD void operator()(int64_t r) const {
@@ -56,6 +56,8 @@ struct AttentionMergeKernel {
     }
     rowSum[r] = rowSum[r] * rescale + sum;
     rowMax[r] = newMax;
+    if (first)
+      return;
     float *out = acc + r * dv;
     for (int64_t c = 0; c < dv; ++c)
       out[c] *= rescale;
@@ -97,24 +99,38 @@ struct AttentionBiasKernel {
   QUILT_HD void operator()(int64_t i) const {
     scores[i] += bias[rowOffset(i / tk) + keyOffsetOf(i % tk)];
   }
-  /// The host's loop: a row's offset once, then its keys.
+  /// The host's loop: a row's offset once, then its keys walked as an
+  /// odometer over the key tile (no division per score).
   void runOnHost() const {
+    if (tk == 0)
+      return;
+    int64_t first = keyOffsetOf(0);
+    int last = keyDims - 1;
+    int64_t step = keyStride[last], extent = keyExtent[last];
     for (int64_t r = 0; r < rows; ++r) {
-      const float *row = bias + rowOffset(r);
+      const float *row = bias + rowOffset(r) + first;
       float *out = scores + r * tk;
-      if (keyDims == 1) {
-        const float *key = row + keyOffset[0] * keyStride[0];
-        for (int64_t j = 0; j < tk; ++j)
-          out[j] += key[j * keyStride[0]];
-      } else {
-        for (int64_t j = 0; j < tk; ++j)
-          out[j] += row[keyOffsetOf(j)];
+      int64_t index[kMaxDims] = {};
+      int64_t offset = 0;
+      for (int64_t j = 0; j < tk;) {
+        // One run along the minor key dim, then carry into the others.
+        for (int64_t i = 0; i < extent; ++i)
+          out[j + i] += row[offset + i * step];
+        j += extent;
+        for (int d = last - 1; d >= 0; --d) {
+          offset += keyStride[d];
+          if (++index[d] < keyExtent[d])
+            break;
+          offset -= keyExtent[d] * keyStride[d];
+          index[d] = 0;
+        }
       }
     }
   }
 };
 
-/// y [rows, dv] = the output rows divided by their sums. One element per index.
+/// y [rows, dv] = the output rows divided by their sums (in place when acc
+/// is y). One element per index.
 struct AttentionFinishKernel {
   const float *acc, *rowSum;
   float *y;
