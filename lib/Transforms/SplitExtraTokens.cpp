@@ -155,67 +155,80 @@ static void splitPerPiece(PatternRewriter &rw, Operation *op, const TokenConcat 
   replaceByConcat(rw, op, results, dim);
 }
 
-static std::optional<TokenConcat> firstTokenConcat(Operation *op) {
-  for (Value v : op->getOperands())
-    if (std::optional<TokenConcat> c = asTokenConcat(v))
-      return c;
-  return std::nullopt;
+/// Whether piecesOf can cut `value` along `dim` for `c` (decided before any
+/// rewrite: a pattern that fails must leave the IR as it was).
+static bool canCut(Value value, int64_t dim, const TokenConcat &c) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !type.hasStaticShape() || dim >= type.getRank())
+    return false;
+  if (std::optional<TokenConcat> own = asTokenConcat(value); own && own->dim == dim)
+    return own->sameSplit(TokenConcat{c.pieces, dim});
+  return type.getDimSize(dim) == 1 || type.getDimSize(dim) == c.extent(0) + c.extent(1);
 }
 
-/// Elementwise ops (numpy broadcasting over equal ranks): a positional
-/// embedding added to [cls; patches] is sliced alike.
-struct SplitElementwise : RewritePattern {
-  SplitElementwise(MLIRContext *ctx) : RewritePattern(MatchAnyOpTypeTag(), 1, ctx) {}
+/// Any op whose sharding rule carries the concat's token dim as a parallel
+/// factor (each result position along it reads only the same positions of
+/// the operands that carry it: elementwise ops, a positional embedding's
+/// add, transposes, layer_norm and softmax over later dims, einsums and
+/// gemms keeping the tokens as rows): computed on each piece, the operands
+/// carrying the factor cut alike (piecesOf), the others whole. The rule is
+/// the op's own statement of which dims pass through (ShardingRules.cpp):
+/// this pass keeps no list of ops.
+struct SplitParallelOp : RewritePattern {
+  SplitParallelOp(MLIRContext *ctx) : RewritePattern(MatchAnyOpTypeTag(), 1, ctx) {}
   LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rw) const override {
-    if (!isa<ElementwiseKernelOpInterface, SelectOp, CompareOp>(op) || op->getNumResults() != 1)
+    auto ruled = dyn_cast<ShardingRuleOpInterface>(op);
+    // The concat itself, attention (prefix keys), and reshapes and slices
+    // (the token dim may move or be cut) have patterns of their own.
+    if (!ruled || op->getNumResults() != 1 || isa<ConcatOp, AttentionOp, ReshapeOp, SliceOp>(op))
       return failure();
-    std::optional<TokenConcat> c = firstTokenConcat(op);
-    auto out = cast<RankedTensorType>(op->getResult(0).getType());
-    if (!c || !out.hasStaticShape() || c->dim >= out.getRank() ||
-        out.getDimSize(c->dim) != c->extent(0) + c->extent(1))
+    auto out = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!out || !out.hasStaticShape())
       return failure();
-    std::array<SmallVector<Value>, 2> operands;
-    for (Value v : op->getOperands()) {
-      std::optional<std::array<Value, 2>> p = piecesOf(rw, op->getLoc(), v, c->dim, *c);
-      if (!p)
-        return failure();
-      operands[0].push_back((*p)[0]);
-      operands[1].push_back((*p)[1]);
+    ShardingRule rule = ruled.getShardingRule();
+    if (rule.operandFactors.size() != op->getNumOperands() || rule.resultFactors.size() != 1)
+      return failure();
+    for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
+      std::optional<TokenConcat> c = asTokenConcat(operand);
+      if (!c || c->dim >= (int64_t)rule.operandFactors[i].size())
+        continue;
+      int64_t f = rule.operandFactors[i][c->dim];
+      if (f == kNoFactor || rule.factors[f].kind != FactorKind::Parallel ||
+          rule.operandMultiplier(i, c->dim) != 1)
+        continue;
+      ArrayRef<int64_t> resultDims = rule.resultFactors[0];
+      const int64_t *at = llvm::find(resultDims, f);
+      if (at == resultDims.end())
+        continue;
+      int64_t dim = at - resultDims.begin();
+      if (rule.resultMultiplier(0, dim) != 1 || out.getDimSize(dim) != c->extent(0) + c->extent(1))
+        continue;
+      // Where each operand carries the factor (-1: it does not).
+      SmallVector<int64_t> cutAt;
+      bool cuttable = true;
+      for (auto [j, v] : llvm::enumerate(op->getOperands())) {
+        ArrayRef<int64_t> dims = rule.operandFactors[j];
+        const int64_t *found = llvm::find(dims, f);
+        cutAt.push_back(found == dims.end() ? -1 : found - dims.begin());
+        cuttable = cuttable && (cutAt.back() < 0 || canCut(v, cutAt.back(), *c));
+      }
+      if (!cuttable)
+        continue;
+      std::array<SmallVector<Value>, 2> operands;
+      for (auto [j, v] : llvm::enumerate(op->getOperands())) {
+        std::array<Value, 2> pieces{v, v};
+        if (cutAt[j] >= 0)
+          pieces = *piecesOf(rw, op->getLoc(), v, cutAt[j], *c);
+        operands[0].push_back(pieces[0]);
+        operands[1].push_back(pieces[1]);
+      }
+      std::array<Value, 2> results;
+      for (int k = 0; k < 2; ++k)
+        results[k] = cloneWith(rw, op, operands[k], withExtent(out, dim, c->extent(k)));
+      replaceByConcat(rw, op, results, dim);
+      return success();
     }
-    std::array<Value, 2> results;
-    for (int i = 0; i < 2; ++i)
-      results[i] = cloneWith(rw, op, operands[i], withExtent(out, c->dim, c->extent(i)));
-    replaceByConcat(rw, op, results, c->dim);
-    return success();
-  }
-};
-
-/// Ops whose only operand is the concat and that work per position of the
-/// token dim: transposes (the dim moves), layer_norm and softmax over later
-/// dims, reshapes that keep the token dim, slices of it.
-struct SplitTranspose : OpRewritePattern<TransposeOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rw) const override {
-    std::optional<TokenConcat> c = asTokenConcat(op.getInput());
-    if (!c)
-      return failure();
-    int64_t dim = llvm::find(op.getPerm(), c->dim) - op.getPerm().begin();
-    splitPerPiece(rw, op, *c, 0, dim);
-    return success();
-  }
-};
-
-template <class NormOpT>
-struct SplitRowOp : OpRewritePattern<NormOpT> {
-  using OpRewritePattern<NormOpT>::OpRewritePattern;
-  LogicalResult matchAndRewrite(NormOpT op, PatternRewriter &rw) const override {
-    std::optional<TokenConcat> c = asTokenConcat(op->getOperand(0));
-    // layer_norm normalizes dims [axis, rank); softmax one axis.
-    int64_t axis = op.getAxis();
-    if (!c || (std::is_same_v<NormOpT, LayerNormOp> ? axis <= c->dim : axis == c->dim))
-      return failure();
-    splitPerPiece(rw, op, *c, 0, c->dim);
-    return success();
+    return failure();
   }
 };
 
@@ -272,67 +285,13 @@ struct SplitSlice : OpRewritePattern<SliceOp> {
   }
 };
 
-/// Einsum keeping the token letter in its result, the other operand
-/// without it (the QKV and MLP projections).
-struct SplitEinsum : OpRewritePattern<EinsumOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(EinsumOp op, PatternRewriter &rw) const override {
-    auto letters = op.parseEquation();
-    if (failed(letters))
-      return failure();
-    const auto &terms = *letters;
-    SmallVector<Value, 2> inputs{op.getLhs(), op.getRhs()};
-    for (int side = 0; side < 2; ++side) {
-      std::optional<TokenConcat> c = asTokenConcat(inputs[side]);
-      if (!c)
-        continue;
-      char letter = terms[side][c->dim];
-      size_t at = terms[2].find(letter);
-      if (at == std::string::npos || terms[1 - side].find(letter) != std::string::npos)
-        continue;
-      splitPerPiece(rw, op, *c, side, at);
-      return success();
-    }
-    return failure();
-  }
-};
-
-/// Gemm whose rows are the tokens (the attention's output projection).
-struct SplitGemm : OpRewritePattern<GemmOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(GemmOp op, PatternRewriter &rw) const override {
-    std::optional<TokenConcat> c = asTokenConcat(op.getA());
-    if (!c || c->dim != 0 || op.getTransA())
-      return failure();
-    Value bias = op.getC();
-    std::array<Value, 2> biases{bias, bias};
-    if (bias) {
-      auto type = cast<RankedTensorType>(bias.getType());
-      if (type.getRank() == 2 && type.getDimSize(0) != 1) {
-        std::optional<std::array<Value, 2>> p = piecesOf(rw, op.getLoc(), bias, 0, *c);
-        if (!p)
-          return failure();
-        biases = *p;
-      }
-    }
-    std::array<Value, 2> results;
-    for (int i = 0; i < 2; ++i)
-      results[i] = GemmOp::create(rw, op.getLoc(),
-                                  withExtent(op.getResult().getType(), 0, c->extent(i)),
-                                  c->pieces[i], op.getB(), biases[i], op.getTransAAttr(),
-                                  op.getTransBAttr(), op.getAlphaAttr(), op.getBetaAttr());
-    replaceByConcat(rw, op, results, 0);
-    return success();
-  }
-};
-
 /// Attention: queries split into the two streams (each attends to all keys);
 /// keys and values split alike give the extra tokens as prefix keys.
 struct SplitAttention : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rw) const override {
     // A bias has a column per key: the extra tokens' would be cut off.
-    if (op.getTokenDims() != 1 || op.getPrefixK() || op.getBias())
+    if (op.getTokenDims() != 1 || op.getBias())
       return failure();
     int64_t tokenDim = op.getQ().getType().getRank() - 2;
     std::optional<TokenConcat> q = asTokenConcat(op.getQ()), k = asTokenConcat(op.getK()),
@@ -342,13 +301,24 @@ struct SplitAttention : OpRewritePattern<AttentionOp> {
     bool keysSplit = k && v && k->dim == tokenDim && k->sameSplit(*v);
     if (!q && !keysSplit)
       return failure();
-    // The smaller piece of the keys is the prefix; attention does not care
-    // about the order of its keys.
-    Value keys = op.getK(), values = op.getV(), prefixK, prefixV;
+    // The smaller piece of the keys is the prefix (joining a prefix split
+    // off before: extra tokens on both sides of the patches); attention
+    // does not care about the order of its keys.
+    Value keys = op.getK(), values = op.getV(), prefixK = op.getPrefixK(),
+          prefixV = op.getPrefixV();
     if (keysSplit) {
       int extra = k->extent(0) < k->extent(1) ? 0 : 1;
-      prefixK = k->pieces[extra];
-      prefixV = v->pieces[extra];
+      auto join = [&](Value prefix, Value piece) -> Value {
+        if (!prefix)
+          return piece;
+        auto a = cast<RankedTensorType>(prefix.getType());
+        int64_t tokens = a.getDimSize(tokenDim) +
+                         cast<RankedTensorType>(piece.getType()).getDimSize(tokenDim);
+        return ConcatOp::create(rw, op.getLoc(), withExtent(a, tokenDim, tokens),
+                                ValueRange{prefix, piece}, rw.getI64IntegerAttr(tokenDim));
+      };
+      prefixK = join(prefixK, k->pieces[extra]);
+      prefixV = join(prefixV, v->pieces[extra]);
       keys = k->pieces[1 - extra];
       values = v->pieces[1 - extra];
     }
@@ -370,9 +340,10 @@ struct SplitAttention : OpRewritePattern<AttentionOp> {
   }
 };
 
-/// Several extra tokens concatenated in one op before (or after) the many
-/// (DeiT's class and distillation tokens, registers): the few are first
-/// concatenated among themselves, so the patterns above see two pieces.
+/// A concat of the many tokens and several few ones (DeiT's class and
+/// distillation tokens before the patches; registers after them) becomes
+/// two-piece concats the patterns move: the few before the many grouped into
+/// one concat with it, and the few after it concatenated to that.
 struct GroupExtraTokens : OpRewritePattern<ConcatOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConcatOp op, PatternRewriter &rw) const override {
@@ -382,20 +353,31 @@ struct GroupExtraTokens : OpRewritePattern<ConcatOp> {
       return failure();
     int64_t dim = op.getAxis();
     auto extent = [&](Value v) { return cast<RankedTensorType>(v.getType()).getDimSize(dim); };
-    bool manyFirst = extent(inputs.front()) > extent(inputs.back());
-    Value many = manyFirst ? inputs.front() : inputs.back();
-    auto few = manyFirst ? inputs.drop_front() : inputs.drop_back();
-    int64_t fewTokens = 0;
-    for (Value v : few)
-      fewTokens += extent(v);
-    if (fewTokens > kMaxExtraTokens || fewTokens >= extent(many))
+    auto many = llvm::max_element(inputs, [&](Value a, Value b) { return extent(a) < extent(b); });
+    int64_t manyAt = many - inputs.begin(), fewTokens = out.getDimSize(dim) - extent(*many);
+    if (fewTokens > kMaxExtraTokens || fewTokens >= extent(*many))
       return failure();
-    Value grouped = ConcatOp::create(rw, op.getLoc(), withExtent(out, dim, fewTokens), few,
-                                     op.getAxisAttr());
-    auto split = rw.replaceOpWithNewOp<ConcatOp>(
-        op, out, manyFirst ? ValueRange{many, grouped} : ValueRange{grouped, many},
-        op.getAxisAttr());
-    split->setAttr(kExtraTokensAttr, rw.getUnitAttr());
+    auto group = [&](ValueRange few) -> Value {
+      if (few.size() == 1)
+        return few.front();
+      int64_t tokens = 0;
+      for (Value v : few)
+        tokens += extent(v);
+      return ConcatOp::create(rw, op.getLoc(), withExtent(out, dim, tokens), few,
+                              op.getAxisAttr());
+    };
+    auto split = [&](Value first, Value second) {
+      auto c = ConcatOp::create(rw, op.getLoc(),
+                                withExtent(out, dim, extent(first) + extent(second)),
+                                ValueRange{first, second}, op.getAxisAttr());
+      c->setAttr(kExtraTokensAttr, rw.getUnitAttr());
+      return c.getResult();
+    };
+    ValueRange before = inputs.take_front(manyAt), after = inputs.drop_front(manyAt + 1);
+    Value tokens = before.empty() ? *many : split(group(before), *many);
+    if (!after.empty())
+      tokens = split(tokens, group(after));
+    rw.replaceOp(op, tokens);
     return success();
   }
 };
@@ -423,9 +405,8 @@ struct SplitExtraTokens : quilt::impl::QuiltSplitExtraTokensBase<SplitExtraToken
         concat->setAttr(kExtraTokensAttr, UnitAttr::get(ctx));
     });
     RewritePatternSet patterns(ctx);
-    patterns.add<SplitElementwise, SplitTranspose, SplitRowOp<LayerNormOp>,
-                 SplitRowOp<SoftmaxOp>, SplitRowOp<LogSoftmaxOp>, SplitReshape, SplitSlice,
-                 SplitEinsum, SplitGemm, SplitAttention, GroupExtraTokens>(ctx);
+    patterns.add<SplitParallelOp, SplitReshape, SplitSlice, SplitAttention, GroupExtraTokens>(
+        ctx);
     // Weights stay where the importer put them: no folding, no constant CSE.
     GreedyRewriteConfig config;
     config.enableFolding(false).enableConstantCSE(false);

@@ -89,3 +89,23 @@ func.func @two_extra_tokens(%cls: tensor<1x1x8xf32>, %dist: tensor<1x1x8xf32>, %
   %a = quilt.attention %t, %t, %t : tensor<1x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8xf32> -> tensor<1x8x8xf32>
   return %r, %a : tensor<1x8x8xf32>, tensor<1x8x8xf32>
 }
+
+// -----
+
+// A class token before the patches and two register tokens after them: the
+// concat nests as ((cls, patches), registers), each level split off in
+// turn. Attention runs on the patch keys with both extra streams as one
+// prefix (registers, then the class token), and every query stream attends
+// to the same keys.
+// CHECK-LABEL: func @extra_tokens_on_both_sides
+func.func @extra_tokens_on_both_sides(%cls: tensor<1x1x8xf32>, %patches: tensor<1x6x8xf32>, %regs: tensor<1x2x8xf32>) -> tensor<1x9x8xf32> {
+  // CHECK-NOT: tensor<1x9x8xf32>, tensor<1x9x8xf32>, tensor<1x9x8xf32>
+  // CHECK: %[[PK:.*]] = quilt.concat %arg2, %arg0 {axis = 1 : i64} : tensor<1x2x8xf32>, tensor<1x1x8xf32> -> tensor<1x3x8xf32>
+  // CHECK: %[[PV:.*]] = quilt.concat %arg2, %arg0 {axis = 1 : i64} : tensor<1x2x8xf32>, tensor<1x1x8xf32> -> tensor<1x3x8xf32>
+  // CHECK-DAG: quilt.attention %arg0, %arg1, %arg1 prefix %[[PK]], %[[PV]] : tensor<1x1x8xf32>,
+  // CHECK-DAG: quilt.attention %arg1, %arg1, %arg1 prefix %[[PK]], %[[PV]] : tensor<1x6x8xf32>, tensor<1x6x8xf32>, tensor<1x6x8xf32>, tensor<1x3x8xf32>, tensor<1x3x8xf32> -> tensor<1x6x8xf32>
+  // CHECK: quilt.attention %arg2, %arg1, %arg1 prefix %{{.*}}, %{{.*}} : tensor<1x2x8xf32>, tensor<1x6x8xf32>, tensor<1x6x8xf32>, tensor<1x3x8xf32>, tensor<1x3x8xf32> -> tensor<1x2x8xf32>
+  %t = quilt.concat %cls, %patches, %regs {axis = 1 : i64} : tensor<1x1x8xf32>, tensor<1x6x8xf32>, tensor<1x2x8xf32> -> tensor<1x9x8xf32>
+  %a = quilt.attention %t, %t, %t : tensor<1x9x8xf32>, tensor<1x9x8xf32>, tensor<1x9x8xf32> -> tensor<1x9x8xf32>
+  return %a : tensor<1x9x8xf32>
+}

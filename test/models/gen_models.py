@@ -576,6 +576,26 @@ class ViTCls(ViT):
         return self.classify(self.norm(t)[:, 0])
 
 
+class ViTRegisters(ViTCls):
+    """ViTCls with two register tokens appended after the 45 patch tokens
+    (extra tokens on both sides of the patches in one Concat), a positional
+    embedding over all 48, the head on the class token."""
+
+    def __init__(self):
+        super().__init__()
+        self.regs = nn.Parameter(0.5 * torch.randn(1, 2, 16))
+        self.pos = nn.Parameter(0.5 * torch.randn(1, 48, 16))
+
+    def forward(self, x):
+        t = self.patch(x).flatten(2).transpose(1, 2)
+        n = t.shape[0]
+        t = torch.cat([self.cls.expand(n, -1, -1), t, self.regs.expand(n, -1, -1)], dim=1)
+        t = t + self.pos
+        for layer in self.layers:
+            t = layer(t)
+        return self.classify(self.norm(t)[:, 0])
+
+
 def _shift_mask_3d(dims, window, shift):
     """Video Swin's attention mask for a cyclic shift: -100 between tokens of
     one window that came from different regions of the unshifted field.
@@ -1660,6 +1680,12 @@ MODELS = {
         notes="opset 17: a class token concatenated to 45 patch tokens (9x5 grid), positional "
               "embedding, two encoder layers, Linear head on token 0: the class token is "
               "computed on every rank beside the split patch tokens, never a gather."),
+    "vit_regs": dict(
+        gen=lambda d: gen_torch("vit_regs", ViTRegisters, [1, 2, 36, 20], 3450, d, opset=17),
+        shard=[None],
+        notes="opset 17: a class token before and two register tokens after 45 patch tokens "
+              "in one Concat: both extra streams are computed on every rank and attended to "
+              "as one prefix, never a gather."),
     "swin3d": dict(
         gen=lambda d: gen_torch_static_output("swin3d", Swin3D, [1, 2, 4, 32, 48], 3500, d),
         shard=[None],

@@ -168,11 +168,13 @@ def QuiltSplitExtraTokens : Pass<"quilt-split-extra-tokens"> {
     token, registers) with many along the token dim would gather the many
     where they are split (several few pieces before or after the many are
     grouped into one first). This pass moves such a concat downstream one op at
-    a time, computing the op on each piece: elementwise ops (a positional
-    embedding is sliced alike), transposes, layer_norm and softmax over other
-    dims, reshapes keeping the token dim, slices (one within a piece becomes
-    a slice of that piece: a ViT head's token 0 is the class stream), einsums
-    and gemms whose rows are the tokens, and `quilt.attention`: the queries
+    a time, computing the op on each piece: any op whose sharding rule makes
+    the token dim a parallel factor (elementwise ops, where a positional
+    embedding is sliced alike, transposes, layer_norm and softmax over other
+    dims, einsums and gemms whose rows are the tokens: the rule says which
+    operand dims are cut, so the pass lists no ops), reshapes keeping the
+    token dim, slices (one within a piece becomes a slice of that piece: a
+    ViT head's token 0 is the class stream), and `quilt.attention`: the queries
     of each stream attend to the many keys plus the few as `prefix` keys,
     which every rank holds. The few tokens are then computed on every rank,
     the many stay split (ring attention with the prefix merged first), and
