@@ -191,6 +191,27 @@ uint64_t slabElements(ArrayRef<int64_t> extents, int64_t dim) {
   return n;
 }
 
+/// The point-to-point traffic of `exchange` along dim `dim` of `local`
+/// (halo_segments.h, as the runtime's halo exchange and re-block run it):
+/// each slab of its block of `input` another rank needs is one message.
+Traffic exchangeTraffic(const HaloAxis &exchange, LocalAttr local, int64_t dim,
+                        RankedTensorType input, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
+  Traffic t = pointToPoint(grid);
+  for (int64_t r : ranks) {
+    SmallVector<int64_t> coords = grid.coords(r);
+    uint64_t slab = slabElements(grid.localExtents(input, coords), dim);
+    uint64_t positions = 0;
+    auto &peers = t.peers[r];
+    for (auto [peer, sent] : haloSendsAt(exchange, local, dim, coords, grid)) {
+      positions += sent;
+      peers.push_back(peer);
+    }
+    t.bytes[r] = positions * slab * kElementBytes;
+    t.messages[r] = peers.size();
+  }
+  return t;
+}
+
 /// quilt_rt_halo_exchange: each slab of its block another rank's halo'd range
 /// needs is one message, so a rank sends its positions sent times a slab.
 Bytes haloExchangeBytes(HaloExchangeOp op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
@@ -203,20 +224,7 @@ Bytes haloExchangeBytes(HaloExchangeOp op, const MeshGrid &grid, ArrayRef<int64_
     return op.emitOpError("has no halo on dim ")
            << dim << " of its result or no mesh axis " << op.getAxis();
   HaloAxis exchange = haloAxisOf(halo, local, dim, grid);
-  Traffic t = pointToPoint(grid);
-  for (int64_t r : ranks) {
-    SmallVector<int64_t> coords = grid.coords(r);
-    uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
-    uint64_t positions = 0;
-    auto &peers = t.peers[r];
-    for (auto [peer, sent] : haloSendsAt(exchange, local, dim, coords, grid)) {
-      positions += sent;
-      peers.push_back(peer);
-    }
-    t.bytes[r] = positions * slab * kElementBytes;
-    t.messages[r] = peers.size();
-  }
-  return t;
+  return exchangeTraffic(exchange, local, dim, op.getInput().getType(), grid, ranks);
 }
 
 /// quilt_rt_reblock: the exchange of halo_segments.h's reblockAxis (an
@@ -233,20 +241,7 @@ Bytes reblockBytes(ReblockOp op, const MeshGrid &grid, ArrayRef<int64_t> ranks) 
     levels.push_back(grid.axisSize(grid.axisIndex(cast<StringAttr>(a).getValue())));
   HaloAxis exchange =
       reblockAxis(from.getGlobal()[dim], levels, from.getGranule(dim), to.getGranule(dim));
-  Traffic t = pointToPoint(grid);
-  for (int64_t r : ranks) {
-    SmallVector<int64_t> coords = grid.coords(r);
-    uint64_t slab = slabElements(grid.localExtents(op.getInput().getType(), coords), dim);
-    uint64_t positions = 0;
-    auto &peers = t.peers[r];
-    for (auto [peer, sent] : haloSendsAt(exchange, from, dim, coords, grid)) {
-      positions += sent;
-      peers.push_back(peer);
-    }
-    t.bytes[r] = positions * slab * kElementBytes;
-    t.messages[r] = peers.size();
-  }
-  return t;
+  return exchangeTraffic(exchange, from, dim, op.getInput().getType(), grid, ranks);
 }
 
 /// quilt_rt_all_reduce: a ring all-reduce of the local buffer over the group

@@ -675,6 +675,15 @@ class Swin3D(nn.Module):
         return self.head(y.permute(0, 4, 1, 2, 3))
 
 
+def _visible_relative_bias(module):
+    """Swin's relative position bias tables drawn with std 0.5: visible in
+    the output (torchvision initializes them near zero)."""
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if "relative_position_bias_table" in name:
+                p.normal_(std=0.5)
+
+
 class SwinWindows(nn.Module):
     """Swin's shifted-window attention as torchvision writes it: a 2x2 patch
     conv to a 48x48 grid, two Swin blocks with 4x4 windows (the second shifted
@@ -695,10 +704,7 @@ class SwinWindows(nn.Module):
         self.stage2 = nn.Sequential(SwinTransformerBlock(2 * c, 4, [2, 2], [0, 0]),
                                     SwinTransformerBlock(2 * c, 4, [2, 2], [1, 1]))
         self.head = nn.Conv2d(2 * c, 5, 1)
-        with torch.no_grad():
-            for name, p in self.named_parameters():
-                if "relative_position_bias_table" in name:
-                    p.normal_(std=0.5)  # visible in the output, not near zero
+        _visible_relative_bias(self)
 
     def forward(self, x):
         y = self.norm(self.embed(x).permute(0, 2, 3, 1))
@@ -721,10 +727,7 @@ class SwinLastStage(nn.Module):
         self.stage = nn.Sequential(SwinTransformerBlock(c, 2, [8, 8], [0, 0]),
                                    SwinTransformerBlock(c, 2, [8, 8], [4, 4]))
         self.head = nn.Conv2d(c, 5, 1)
-        with torch.no_grad():
-            for name, p in self.named_parameters():
-                if "relative_position_bias_table" in name:
-                    p.normal_(std=0.5)  # visible in the output, not near zero
+        _visible_relative_bias(self)
 
     def forward(self, x):
         y = self.stage(self.norm(self.embed(x).permute(0, 2, 3, 1)))
