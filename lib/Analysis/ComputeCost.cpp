@@ -59,11 +59,16 @@ KernelWork work(const char *opClass, double flops, const LocalShapes &s) {
   return {opClass, flops, s.bytes, true};
 }
 
-/// Attention of local queries against `keyTokens` keys: 2 q.k and 2 p.v
-/// FLOPs per query, key and feature, plus the softmax.
-double attentionFlops(ArrayRef<int64_t> q, ArrayRef<int64_t> v, double keyTokens) {
-  double queries = product(q, 0, q.size() - 1);
-  return queries * keyTokens * (2.0 * q.back() + 2.0 * v.back() + 5.0);
+/// Attention of local queries against `keyTokens` keys: the products q k^T
+/// and p v (2 FLOPs per query, key and feature each), then the runtime's
+/// online softmax over every score as a loop of its own.
+KernelWork attentionWork(ArrayRef<int64_t> q, ArrayRef<int64_t> v, double keyTokens,
+                         const LocalShapes &s) {
+  double scores = product(q, 0, q.size() - 1) * keyTokens;
+  KernelWork work = {"attention", scores * (2.0 * q.back() + 2.0 * v.back()), s.bytes, true};
+  work.loop = KernelLoop{"softmax", scores * kSoftmaxFlopsPerElement,
+                         scores * kSoftmaxBytesPerScore};
+  return work;
 }
 
 /// Keys in the ring (every rank's block in turn): the global token count.
@@ -119,13 +124,13 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
         // Prefix keys (operand 3, [batch..., Tp, d]) are attended to as well.
         if (attention.getPrefixK())
           keys += s.operands[3][s.operands[3].size() - 2];
-        return work("attention", attentionFlops(s.operands[0], s.operands[2], keys), s);
+        return attentionWork(s.operands[0], s.operands[2], keys, s);
       })
       .Case([&](RingAttentionOp ring) {
         double keys = globalKeyTokens(ring.getK().getType(), ring.getTokenDims());
         if (ring.getPrefixK())
           keys += s.operands[3][s.operands[3].size() - 2];
-        return work("attention", attentionFlops(s.operands[0], s.operands[2], keys), s);
+        return attentionWork(s.operands[0], s.operands[2], keys, s);
       })
       .Case<MaxPoolOp, AvgPoolOp>([&](auto pool) {
         return work("pool", out * product(pool.getKernelShape()), s);
@@ -146,7 +151,8 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
       .Case([&](GatherElementsOp) { return work("data_movement", 0, s); })
       .Case<ReduceSumOp, ReduceMaxOp, ReduceMeanOp, ReduceProdOp>(
           [&](auto) { return work("reduction", product(s.operands[0]), s); })
-      .Case<SoftmaxOp, LogSoftmaxOp>([&](auto) { return work("normalization", 5.0 * out, s); })
+      .Case<SoftmaxOp, LogSoftmaxOp>(
+          [&](auto) { return work("softmax", kSoftmaxFlopsPerElement * out, s); })
       .Case<GroupNormOp, LayerNormOp>(
           [&](auto) { return work("normalization", 8.0 * out, s); })
       .Case([&](MomentsOp) { return work("normalization", 3.0 * product(s.operands[0]), s); })

@@ -209,14 +209,20 @@ double PlanCostModel::computeTime(const KernelWork &work, ArrayRef<int64_t> resu
       return point.us;
   // On a CPU node a rank's kernels share its cores; a kernel that runs on
   // one thread gets one core of them at most.
-  double scale = 1;
   const DeviceModel &device = topology.device;
-  if (device.cores > 0 && !device.threaded(work.opClass)) {
-    double coresPerRank = double(device.cores) / std::min(ranks, ranksPerNode);
-    scale = std::min(1.0, 1.0 / coresPerRank);
-  }
-  return rooflineUs(work.flops, work.bytes, peakGflops * scale, memoryGBps * scale,
-                    topology.efficiencyOf(work.opClass), topology.device.launchUs);
+  auto timeOf = [&](StringRef opClass, double flops, double bytes) {
+    double scale = 1;
+    if (device.cores > 0 && !device.threaded(opClass)) {
+      double coresPerRank = double(device.cores) / std::min(ranks, ranksPerNode);
+      scale = std::min(1.0, 1.0 / coresPerRank);
+    }
+    return rooflineUs(flops, bytes, peakGflops * scale, memoryGBps * scale,
+                      topology.efficiencyOf(opClass), device.launchUs);
+  };
+  double us = timeOf(work.opClass, work.flops, work.bytes);
+  if (work.loop)
+    us += timeOf(work.loop->opClass, work.loop->flops, work.loop->bytes);
+  return us;
 }
 
 SmallVector<int64_t> PlanCostModel::representatives(Operation *op) {

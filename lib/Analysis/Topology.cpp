@@ -32,7 +32,7 @@ constexpr StringLiteral kLevelKinds[] = {"shared-memory", "switch", "fat-tree", 
 constexpr StringLiteral kDtypes[] = {"f32", "tf32", "f16", "bf16"};
 constexpr StringLiteral kOpClasses[] = {"conv",      "gemm",          "fft",       "elementwise",
                                         "reduction", "normalization", "attention", "data_movement",
-                                        "pool", "resize", "conv_transpose"};
+                                        "pool", "resize", "conv_transpose", "softmax"};
 constexpr StringLiteral kCollectiveKinds[] = {"all_reduce",     "all_gather",
                                               "reduce_scatter", "all_to_all",
                                               "halo_exchange",  "collective_permute",

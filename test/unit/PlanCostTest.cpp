@@ -113,3 +113,59 @@ TEST(PlanCostRankClasses, ThreeLevelsSharedNics) {
   expectClassesEqualEveryRank({64, 64}, {"x:2=0", "3=1"}, *frontier);
 }
 } // namespace
+
+namespace {
+// Attention costs its two products in the "attention" class (threaded) and
+// the runtime's online softmax over every score in the "softmax" class, on
+// one core of the rank's two; hand-worked against the roofline.
+TEST(PlanCostCompute, AttentionIsItsProductsPlusTheSoftmaxLoop) {
+  constexpr const char *kAttention = R"mlir(
+func.func @main(%q: tensor<2x64x16xf32> {quilt.name = "q"}, %k: tensor<2x128x16xf32> {quilt.name = "k"},
+                %v: tensor<2x128x8xf32> {quilt.name = "v"}) -> tensor<2x64x8xf32> {
+  %y = quilt.attention %q, %k, %v : tensor<2x64x16xf32>, tensor<2x128x16xf32>, tensor<2x128x8xf32> -> tensor<2x64x8xf32>
+  return %y : tensor<2x64x8xf32>
+}
+)mlir";
+  constexpr const char *kMachine = R"json({
+  "format": "quilt-topology", "version": 1, "name": "toy-cpu", "description": "test",
+  "levels": [{"name": "shm", "kind": "shared-memory", "devices": 0, "alpha_us": 1,
+              "bandwidth_GBps": 10, "source": "test"}],
+  "device": {"name": "toy", "memory_GB": 1, "peak_GFLOPs": {"f32": 1000},
+             "memory_bandwidth_GBps": 100, "launch_us": 5, "cores": 2,
+             "threaded_classes": ["attention"],
+             "efficiency": {"attention": 0.5, "softmax": 0.25}, "source": "test"}
+})json";
+  std::string error;
+  auto topology = parseTopology(kMachine, "toy.json", error);
+  ASSERT_TRUE(succeeded(topology)) << error;
+  mlir::DialectRegistry registry;
+  registry.insert<QuiltDialect, mlir::func::FuncDialect>();
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  auto module = mlir::parseSourceString<mlir::ModuleOp>(kAttention, &ctx);
+  ASSERT_TRUE(module);
+  PipelineOptions options;
+  options.mesh = {1};
+  mlir::PassManager pm(&ctx);
+  addPlanPasses(pm, options);
+  addPartitionPass(pm, options);
+  ASSERT_TRUE(succeeded(pm.run(*module)));
+  auto func = *module->getOps<mlir::func::FuncOp>().begin();
+  auto cost = evaluatePlan(func, *module->getOps<MeshOp>().begin(), *topology);
+  ASSERT_TRUE(succeeded(cost));
+  const OpCost *attention = nullptr;
+  for (const OpCost &op : cost->ops)
+    if (op.kind == "attention")
+      attention = &op;
+  ASSERT_NE(attention, nullptr);
+  // 2 x 64 queries x 128 keys = 16384 scores.
+  // Products: 16384 (2*16 + 2*8) = 786432 FLOPs at 1000 GFLOP/s x 0.5 =
+  // 1.572864 us; operands and result 36864 B at 100 GB/s x 0.5 = 0.73728 us;
+  // + 5 us launch = 6.572864 us.
+  // Softmax: one core of two (500 GFLOP/s, 50 GB/s) x 0.25: 16384 x 24
+  // FLOPs = 3.145728 us, 16384 x 12 B = 15.72864 us; + 5 us = 20.72864 us.
+  EXPECT_NEAR(attention->us, 6.572864 + 20.72864, 1e-9);
+  EXPECT_NEAR(attention->computeUs, attention->us, 1e-12);
+  EXPECT_STREQ(attention->opClass.c_str(), "attention");
+}
+} // namespace

@@ -135,10 +135,10 @@ TEST(TopologyParse, EachMistakeFailsWithOneLineNamingTheField) {
        "t.json: device.efficiency.conv must be in (0, 1] (got 0)"},
       {R"("efficiency": {"conv": 0.5})", R"("efficiency": {"matmul": 0.5})",
        "t.json: device.efficiency: unknown op class 'matmul'; expected one of conv, gemm, fft, "
-       "elementwise, reduction, normalization, attention, data_movement, pool, resize, conv_transpose"},
+       "elementwise, reduction, normalization, attention, data_movement, pool, resize, conv_transpose, softmax"},
       {R"("op": "conv")", R"("op": "matmul")",
        "t.json: device.profile[0].op 'matmul' is not one of conv, gemm, fft, elementwise, "
-       "reduction, normalization, attention, data_movement, pool, resize, conv_transpose"},
+       "reduction, normalization, attention, data_movement, pool, resize, conv_transpose, softmax"},
       {R"("shape": [1, 32, 64, 64])", R"("shape": [1, 32, 0, 64])",
        "t.json: device.profile[0].shape[2] must be a positive integer (got 0)"},
       {R"("bf16": 400)", R"("fp8": 400)",

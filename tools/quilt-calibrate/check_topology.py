@@ -24,7 +24,7 @@ DEVICE_KEYS = {"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "lau
 # The classes quilt-calibrate measures (a topology may name more: pool,
 # resize, conv_transpose, the runtime's own loops, which it does not).
 OP_CLASSES = {"conv", "gemm", "fft", "elementwise", "reduction", "normalization",
-              "attention", "data_movement"}
+              "attention", "data_movement", "softmax"}
 COLLECTIVE_KEYS = {"kind", "ranks", "alpha_us", "bandwidth_GBps"}
 COLLECTIVE_KINDS = ["all_reduce", "all_gather", "reduce_scatter", "all_to_all",
                     "halo_exchange", "collective_permute"]

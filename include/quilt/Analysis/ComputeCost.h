@@ -14,18 +14,42 @@
 
 namespace quilt {
 
+/// The runtime's own loop inside a fused op, between its library calls
+/// (attention's online softmax: a pass over every score of q k^T), timed in
+/// its own class after the op's main part.
+struct KernelLoop {
+  const char *opClass = "softmax";
+  double flops = 0;
+  /// Bytes the loop streams (the scores: written, read for the max, read
+  /// for the sum).
+  double bytes = 0;
+};
+
 /// What one kernel does on one rank.
 struct KernelWork {
   /// "conv", "gemm", "fft", "elementwise", "reduction", "normalization",
-  /// "attention", "data_movement", and the classes of loops Quilt runs itself
-  /// rather than a library: "pool", "resize", "conv_transpose".
+  /// "attention" (its two products), "data_movement", and the classes of
+  /// loops Quilt runs itself rather than a library: "pool", "resize",
+  /// "conv_transpose", "softmax" (exp, max and sum over rows: softmax and
+  /// attention's online softmax).
   const char *opClass = "elementwise";
   double flops = 0;
   /// Bytes read and written (operands and results, local).
   double bytes = 0;
   /// False for ops that run no kernel (a reshape in place, a constant).
   bool launches = true;
+  /// A loop of the runtime's own run after the main part, if any.
+  std::optional<KernelLoop> loop;
 };
+
+/// FLOPs the "softmax" class counts per element: the max (1), the shift (1),
+/// e^x (a degree-6 polynomial and the range reduction, 16), the sum (1) and
+/// the scale (1), rounded up to 24 for the stores. quilt-calibrate counts its
+/// softmax probe the same way, so the class's efficiency absorbs the rest.
+constexpr double kSoftmaxFlopsPerElement = 24;
+/// Bytes the "softmax" class streams per element of a row it rewrites in
+/// place (attention's scores): one write, two reads.
+constexpr double kSoftmaxBytesPerScore = 12;
 
 /// The work of `op` on the rank at `coords`, or nullopt for ops that are not
 /// kernels (constants, the return, communication without compute).

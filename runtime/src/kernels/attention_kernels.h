@@ -7,6 +7,7 @@
 #define QUILT_RUNTIME_ATTENTION_KERNELS_H
 
 #include "device/kernel_qualifiers.h"
+#include "kernels/fast_exp.h"
 
 #include <cmath>
 #include <cstdint>
@@ -29,11 +30,14 @@ struct AttentionStartKernel {
 
 /// Merges a block of scores [rows, tk] (q k^T of the block's keys) into the
 /// state: the new max m' = max(m, max_j s_j), the scores replaced by
-/// p_j = exp(s_j - m'), sum = sum exp(m - m') + sum_j p_j (in order), the
-/// output row scaled by exp(m - m'). The caller then adds p v to the output
-/// rows; on the `first` block it writes them (nothing to scale or add to).
-/// One query per index.
+/// p_j = exp(s_j - m'), sum = sum exp(m - m') + sum_j p_j, the output row
+/// scaled by exp(m - m'). The caller then adds p v to the output rows; on
+/// the `first` block it writes them (nothing to scale or add to). One query
+/// per index. The max and the sum run in kLanes interleaved partial results
+/// (lane l takes keys j = l mod kLanes, combined in lane order) so the host
+/// compiler vectorizes them; the exp pass stores and sums nothing.
 struct AttentionMergeKernel {
+  static constexpr int kLanes = 8;
   float *scores, *rowMax, *rowSum, *acc;
   int64_t rows, tk, dv;
   bool first;
@@ -41,26 +45,54 @@ struct AttentionMergeKernel {
   QUILT_HD int64_t threads() const { return rows; }
   QUILT_HD void operator()(int64_t r) const {
     float *row = scores + r * tk;
-    // The first largest score (std::max_element's choice).
-    float blockMax = row[0];
-    for (int64_t j = 1; j < tk; ++j)
-      blockMax = blockMax < row[j] ? row[j] : blockMax;
+    float blockMax = laneMax(row);
     float m = rowMax[r];
     float newMax = m < blockMax ? blockMax : m;
-    float rescale = expf(m - newMax);
-    float sum = 0.f;
-    for (int64_t j = 0; j < tk; ++j) {
-      float p = expf(row[j] - newMax);
-      row[j] = p;
-      sum += p;
-    }
-    rowSum[r] = rowSum[r] * rescale + sum;
+    float rescale = fastExp(m - newMax);
+    for (int64_t j = 0; j < tk; ++j)
+      row[j] = fastExp(row[j] - newMax);
+    rowSum[r] = rowSum[r] * rescale + laneSum(row);
     rowMax[r] = newMax;
     if (first)
       return;
     float *out = acc + r * dv;
     for (int64_t c = 0; c < dv; ++c)
       out[c] *= rescale;
+  }
+
+private:
+  QUILT_HD float laneMax(const float *row) const {
+    float lane[kLanes];
+    QUILT_UNROLL
+    for (int l = 0; l < kLanes; ++l)
+      lane[l] = -INFINITY;
+    int64_t whole = tk - tk % kLanes;
+    for (int64_t j = 0; j < whole; j += kLanes)
+      QUILT_UNROLL
+      for (int l = 0; l < kLanes; ++l)
+        lane[l] = lane[l] < row[j + l] ? row[j + l] : lane[l];
+    for (int64_t j = whole; j < tk; ++j)
+      lane[j - whole] = lane[j - whole] < row[j] ? row[j] : lane[j - whole];
+    float top = lane[0];
+    QUILT_UNROLL
+    for (int l = 1; l < kLanes; ++l)
+      top = top < lane[l] ? lane[l] : top;
+    return top;
+  }
+  QUILT_HD float laneSum(const float *row) const {
+    float lane[kLanes] = {};
+    int64_t whole = tk - tk % kLanes;
+    for (int64_t j = 0; j < whole; j += kLanes)
+      QUILT_UNROLL
+      for (int l = 0; l < kLanes; ++l)
+        lane[l] += row[j + l];
+    for (int64_t j = whole; j < tk; ++j)
+      lane[j - whole] += row[j];
+    float sum = 0.f;
+    QUILT_UNROLL
+    for (int l = 0; l < kLanes; ++l)
+      sum += lane[l];
+    return sum;
   }
 };
 

@@ -3,6 +3,7 @@
 #define QUILT_RUNTIME_SOFTMAX_KERNELS_H
 
 #include "device/kernel_qualifiers.h"
+#include "kernels/fast_exp.h"
 
 #include <cmath>
 #include <cstdint>
@@ -34,7 +35,7 @@ struct SoftmaxKernel {
     }
     double sum = 0;
     for (int64_t k = 0; k < n; ++k) {
-      float e = expf(xs[k * inner] - top);
+      float e = fastExp(xs[k * inner] - top);
       ys[k * inner] = e;
       sum += e;
     }
@@ -78,7 +79,7 @@ struct SoftmaxKernel {
           }
         for (int64_t k = 0; k < n; ++k)
           for (int64_t j = 0; j < m; ++j) {
-            float e = expf(xs[k * inner + j] - top[j]);
+            float e = fastExp(xs[k * inner + j] - top[j]);
             ys[k * inner + j] = e;
             sum[j] += e;
           }
