@@ -28,6 +28,7 @@ PRED_KEY = {"total": "total_ms", "compute": "compute_ms", "halo": "halo_ms",
             "coll": "collective_ms"}
 MEAS_RE = {"total": r"^\s+total\s+([0-9.]+) ms", "compute": r"^\s+compute\s+([0-9.]+) ms",
            "halo": r"^\s+halo\s+([0-9.]+) ms", "coll": r"^\s+collectives\s+([0-9.]+) ms"}
+WAIT_RE = r"^\s+wait\s+([0-9.]+) ms"  # --sync-phases only
 # Plan sets whose order is compared: never across oversubscribed and not.
 TAU_SETS = [("P<=2", lambda r: not r["oversubscribed"]),
             ("P=2 only", lambda r: not r["oversubscribed"] and r["P"] == 2),
@@ -174,6 +175,31 @@ def measure(dirpath, runs):
     med = {ph: statistics.median(v[ph] for v in per_run) for ph in PHASES + ["comm"]}
     iqr = {ph: quantile([v[ph] for v in per_run], 0.75) - quantile([v[ph] for v in per_run], 0.25)
            for ph in PHASES + ["comm"]}
+    # The --sync-phases runs (P > 1): halo and collectives without the wait
+    # for slower peers, which they time apart as `wait`.
+    synced = []
+    for r in range(1, runs + 1):
+        log_path = os.path.join(dirpath, f"sync{r}.log")
+        if not os.path.exists(log_path):
+            continue
+        log = open(log_path).read()
+        vals = {}
+        for ph, rx in list(MEAS_RE.items()) + [("wait", WAIT_RE)]:
+            m = re.search(rx, log, re.M)
+            if m:
+                vals[ph] = float(m.group(1))
+        if len(vals) == 5:
+            synced.append(vals)
+    med["synced_runs"] = len(synced)
+    for ph in ("halo", "coll"):
+        med[ph + "_unsynced"], iqr[ph + "_unsynced"] = med[ph], iqr[ph]
+    if synced:
+        for ph in ("halo", "coll", "wait"):
+            values = [v[ph] for v in synced]
+            med[ph] = statistics.median(values)
+            iqr[ph] = quantile(values, 0.75) - quantile(values, 0.25)
+    else:
+        med["wait"], iqr["wait"] = 0.0, 0.0
     return med, iqr, fails, check, per_run, envs
 
 
@@ -259,7 +285,8 @@ def main(argv):
         med, iqr, fails, check, per_run, envs = res
         r.update(meas=med, iqr=iqr, failed_runs=fails, check=check, runs=per_run, run_env=envs)
         # Time in no phase (the compiled code between runtime calls).
-        r["meas_unphased_ms"] = med["total"] - med["compute"] - med["halo"] - med["coll"]
+        r["meas_unphased_ms"] = (med["total"] - med["compute"] - med["halo_unsynced"] -
+                                 med["coll_unsynced"])
         r["err"], r["err_aligned"], r["excluded"] = {}, {}, {}
         for ph in PHASES + ["comm"]:
             m = med[ph]
@@ -434,10 +461,13 @@ def main(argv):
              "mean (max over ranks), IQR across runs; predicted = `quiltc --simulate-json` of the "
              "same compile. Error = (predicted - measured) / measured.")
     L.append(f"- `*`: measured phase < {MIN_MS} ms: shown, but left out of the error distributions.")
-    L.append("- measured halo and collectives include the time a rank waits there for a slower "
-             "peer (each phase is the max over ranks). `comm` in the distributions = measured "
-             "total - measured compute (communication on the critical path) against predicted "
-             "halo + coll.")
+    L.append("- measured halo and collectives (P > 1) come from the same executable run with "
+             "`--sync-phases` (median over as many runs): a timed barrier before every "
+             "communication op, so these phases hold the transfers alone; the time ranks wait "
+             "there for slower peers is the `wait` column (load imbalance and jitter; the cost "
+             "model predicts none for equal blocks). Total and compute come from the plain "
+             "runs. `comm` in the distributions = measured total - measured compute "
+             "(communication and waiting on the critical path) against predicted halo + coll.")
     L.append("- P=4 rows are OVERSUBSCRIBED (4 ranks on 2 cores): reported apart, never pooled "
              "with P<=2. `held_out`: model not used while tuning the cost model. `diagnostic`: "
              "the P=1 executable under `mpirun --bind-to none` (Open MPI binds a lone rank to "
@@ -462,7 +492,8 @@ def main(argv):
                  "distributions add an `aligned` line with that kernel moved to coll.")
     L.append("")
     head = ["model", "mesh", "shard", "src", "ovs", "pred total", "comp", "halo", "coll",
-            "meas total (IQR)", "comp", "halo", "coll", "err total", "comp", "halo", "coll", "check"]
+            "meas total (IQR)", "comp", "halo", "coll", "wait", "err total", "comp", "halo", "coll",
+            "check"]
     trs = []
     for r in table:
         name = r["model"] + (" (held_out)" if r["held_out"] else "")
@@ -475,7 +506,7 @@ def main(argv):
                     "yes" if r["oversubscribed"] else "no"] +
                    [fmt(r["pred"][ph]) for ph in PHASES] +
                    [f"{fmt(r['meas']['total'])} ({fmt(r['iqr']['total'])})"] +
-                   [fmt(r["meas"][ph]) for ph in PHASES[1:]] +
+                   [fmt(r["meas"][ph]) for ph in PHASES[1:] + ["wait"]] +
                    [fmt_err(r["err"][ph], r["excluded"][ph]) for ph in PHASES] +
                    [r["check"] + (f", failed runs {r['failed_runs']}" if r["failed_runs"] else "")])
     L.append("## Every plan (ms per step)\n")

@@ -23,7 +23,10 @@
 # 5. runs every executable BENCH_RUNS (5) times with --iterations=BENCH_ITERS
 #    (20; the untimed first pass warms up), round-robin over a model's plans
 #    so that drift spreads over all of them; measured = median over runs of
-#    the per-iteration means, with the IQR across runs. Before each run it
+#    the per-iteration means, with the IQR across runs. Each run of a plan
+#    with P > 1 is followed by one with --sync-phases (a timed barrier before
+#    every communication op): the halo and collective phases are read from
+#    those, the total and compute from the plain runs. Before each run it
 #    waits for idle CPUs (at most BENCH_QUIET_WAIT=60 s a run and
 #    BENCH_QUIET_BUDGET=150 s in all); a run during which other processes
 #    took > 0.2 cores is repeated (twice at most, BENCH_RETRIES=20 in all;
@@ -204,22 +207,22 @@ done >"$OUT/bindings.txt"
 # (twice at most); RUN.env keeps: busy cores before, foreign cores during,
 # attempts.
 cpu_ticks() { local c; read -ra c </proc/stat; echo $(( c[1] + c[2] + c[3] )); }
-run_one() { # DIR EXE P RUN EXTRA ARGS...
+run_one() { # DIR EXE P RUN EXTRA ARGS...   (RUN: a file stem, run1 or sync1)
   local dir=$1 exe=$2 p=$3 r=$4 extra=$5 attempt t0 t1 foreign rc
   shift 5
   for attempt in 1 2 3; do
     wait_quiet
     t0=$(cpu_ticks)
     # shellcheck disable=SC2086  # $extra: mpirun flags, split on purpose
-    (cd "$dir" && env -u OMP_NUM_THREADS /usr/bin/time -f "%e %U %S" -o "$dir/run$r.time" \
-       timeout 300 "${MPI[@]}" $extra -n "$p" "$exe" "$@" </dev/null) >"$dir/run$r.log" 2>&1
+    (cd "$dir" && env -u OMP_NUM_THREADS /usr/bin/time -f "%e %U %S" -o "$dir/$r.time" \
+       timeout 300 "${MPI[@]}" $extra -n "$p" "$exe" "$@" </dev/null) >"$dir/$r.log" 2>&1
     rc=$?
     t1=$(cpu_ticks)
     foreign=$(awk -v d=$(( t1 - t0 )) -v hz="$(getconf CLK_TCK)" '
       { e = $1; own = $2 + $3 } END { f = e > 0 ? (d / hz - own) / e : 0; printf "%.2f", f < 0 ? 0 : f }' \
-      "$dir/run$r.time" 2>/dev/null || echo nan)
-    echo "$BUSY $foreign $attempt" >"$dir/run$r.env"
-    [ $rc = 0 ] || { echo "   run failed: $dir run $r (rc $rc; $dir/run$r.log)"; return; }
+      "$dir/$r.time" 2>/dev/null || echo nan)
+    echo "$BUSY $foreign $attempt" >"$dir/$r.env"
+    [ $rc = 0 ] || { echo "   run failed: $dir $r (rc $rc; $dir/$r.log)"; return; }
     awk -v f="$foreign" 'BEGIN { exit !(f > 0.2) }' || return 0
     [ "$RETRIES" -gt 0 ] || return 0
     RETRIES=$(( RETRIES - 1 ))
@@ -237,7 +240,12 @@ for m in "${MODEL_NAMES[@]}"; do
       args=(--input=@"$MODELS/$m.input.npy" --iterations="$ITERS")
       # The first run also checks the output against torch's.
       [ "$r" = 1 ] && args+=(--expected_output=@"$MODELS/$m.torch.npy" --expected_f32_threshold=1e-3)
-      run_one "$dir" "$exe" $(( ${mesh//x/*} )) "$r" "$extra" "${args[@]}"
+      run_one "$dir" "$exe" $(( ${mesh//x/*} )) "run$r" "$extra" "${args[@]}"
+      # Phases apart: the same run with a timed barrier before every
+      # communication op (--sync-phases), so halo and collectives hold the
+      # transfers alone and the wait for slower peers shows as `wait`.
+      [ "$mesh" = 1 ] || run_one "$dir" "$exe" $(( ${mesh//x/*} )) "sync$r" "$extra" \
+        --input=@"$MODELS/$m.input.npy" --iterations="$ITERS" --sync-phases
     done <"$ROWS"
   done
   echo "   $m done ($(( $(date +%s) - START )) s so far)"
@@ -255,7 +263,7 @@ if [ "${BENCH_PROBES:-1}" != 0 ] && [ -f "$MODELS/probes.json" ]; then
       --mesh="$mesh" --shard="$shard" >"$dir/compile.log" 2>&1 ||
       { echo "   probe $name: quiltc failed ($dir/compile.log)"; continue; }
     for r in $(seq 1 "$PROBE_RUNS"); do
-      run_one "$dir" "$dir/exe" $(( ${mesh//x/*} )) "$r" "" --input=@"$MODELS/$name.input.npy" \
+      run_one "$dir" "$dir/exe" $(( ${mesh//x/*} )) "run$r" "" --input=@"$MODELS/$name.input.npy" \
         --iterations="$ITERS"
     done
   done < <("$PYTHON" -c 'import json,sys

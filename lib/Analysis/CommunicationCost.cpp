@@ -147,6 +147,8 @@ constexpr uint64_t kElementBytes = sizeof(float);
 /// What every rank sends in one op (CommunicationCost without the op).
 struct Traffic {
   SmallVector<uint64_t> bytes, messages;
+  /// Bytes each rank copies from its own block (point-to-point ops).
+  SmallVector<uint64_t> copied;
   SmallVector<int64_t> groupAxes;
   SmallVector<SmallVector<int64_t, 2>> peers;
 };
@@ -157,6 +159,7 @@ Traffic pointToPoint(const MeshGrid &grid) {
   Traffic t;
   t.bytes.assign(grid.numRanks(), 0);
   t.messages.assign(grid.numRanks(), 0);
+  t.copied.assign(grid.numRanks(), 0);
   t.peers.resize(grid.numRanks());
   return t;
 }
@@ -208,6 +211,8 @@ Traffic exchangeTraffic(const HaloAxis &exchange, LocalAttr local, int64_t dim,
     }
     t.bytes[r] = positions * slab * kElementBytes;
     t.messages[r] = peers.size();
+    int64_t owner = ownerIndex(local, dim, coords, grid);
+    t.copied[r] = haloPositionsKept(exchange, owner) * slab * kElementBytes;
   }
   return t;
 }
@@ -478,8 +483,11 @@ quilt::communicationCosts(func::FuncOp func, MeshOp mesh, RankSelection select) 
     StringRef name = op.getName().getStringRef();
     name.consume_front("quilt.");
     Traffic &t = **bytes;
+    if (t.copied.empty())
+      t.copied.assign(grid.numRanks(), 0);
     costs.push_back({&op, name.str(), std::move(t.bytes), std::move(t.messages),
-                     std::move(t.groupAxes), std::move(t.peers), std::move(ranks)});
+                     std::move(t.groupAxes), std::move(t.peers), std::move(ranks),
+                     std::move(t.copied)});
   }
   return costs;
 }

@@ -380,6 +380,9 @@ void PlanCostModel::pointToPoint(const CommunicationCost &cost, OpCost &out) {
       if (auto halo = dyn_cast<HaloExchangeOp>(cost.op))
         us += 2.0 * packUs(halo, grid.coords(r), bytes);
     }
+    // The rank's own block is copied into the result (read and written):
+    // for a wide block and a thin halo, most of the exchange's time.
+    us += LinkCost{0, memoryGBps}.transferUs(2.0 * cost.bytesCopiedPerRank[r]);
     if (us > out.commUs || first) {
       first = false;
       out.commUs = us;

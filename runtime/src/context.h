@@ -24,6 +24,9 @@ enum class Phase { Compute, Halo, Collectives };
 
 struct PhaseTimes {
   double compute = 0, halo = 0, collectives = 0; // seconds
+  /// Under --sync-phases: the barriers before communication ops (a rank
+  /// waiting there for slower peers), kept out of halo and collectives.
+  double wait = 0;
 };
 
 /// What a kernel keeps between calls of the same op (a oneDNN primitive, a
@@ -90,6 +93,10 @@ struct quilt_rt_ctx {
   /// points into it).
   quilt::DeviceBuffer deviceWeights;
   quilt::PhaseTimes times;
+  /// --sync-phases: every communication entry first waits at a timed
+  /// barrier of all ranks (runCommEntry), so its phase holds no wait for a
+  /// slower peer. Off outside --iterations' timed runs.
+  bool syncPhases = false;
   std::unordered_map<const int64_t *, std::unique_ptr<quilt::KernelPlan>> plans;
   /// Replaced by tests to turn kernel errors into exceptions.
   std::function<void(const std::string &)> onError;
@@ -123,6 +130,11 @@ template <class Body> void runEntry(quilt_rt_ctx *ctx, Phase phase, const char *
 /// Adds what an asynchronous device timed per phase since the last call
 /// (it waits for the device's work) to ctx.times.
 void takeDevicePhaseTimes(quilt_rt_ctx &ctx);
+
+/// --sync-phases: the device's queued work finished, then a barrier of all
+/// ranks, its time added to ctx.times.wait (the communication after it then
+/// starts on every rank at once).
+void waitForEveryRank(quilt_rt_ctx &ctx);
 
 /// True when `p` points into the mapped weights (constant for the whole run).
 bool isWeight(const quilt_rt_ctx &ctx, const void *p);

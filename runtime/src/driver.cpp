@@ -267,8 +267,9 @@ bool compareOutputs(Job &job, const ModelInfo &info, const Options &o, quilt_rt_
 void printTimes(Job &job, const quilt_rt_ctx &ctx, const ModelInfo &info, int64_t iterations,
                 double total, uint64_t bytes) {
   Communicator &comm = job.comm;
-  double t[4] = {total, ctx.times.compute, ctx.times.halo, ctx.times.collectives};
-  comm.allReduce(t, 4, ElemType::F64, ReduceOp::Max, kAllRanks);
+  double t[5] = {total, ctx.times.compute, ctx.times.halo, ctx.times.collectives,
+                 ctx.times.wait};
+  comm.allReduce(t, 5, ElemType::F64, ReduceOp::Max, kAllRanks);
   std::vector<double> perRank(comm.size(), 0.0);
   perRank[comm.rank()] = static_cast<double>(bytes) / iterations;
   comm.allReduce(perRank.data(), perRank.size(), ElemType::F64, ReduceOp::Sum, kAllRanks);
@@ -278,8 +279,8 @@ void printTimes(Job &job, const quilt_rt_ctx &ctx, const ModelInfo &info, int64_
   std::printf("quilt: %lld iterations on %d ranks, mesh %s\n", (long long)iterations,
               comm.size(), info.meshString().c_str());
   std::printf("  per iteration (mean over iterations, max over ranks):\n");
-  const char *names[4] = {"total", "compute", "halo", "collectives"};
-  for (int i = 0; i < 4; ++i)
+  const char *names[5] = {"total", "compute", "halo", "collectives", "wait"};
+  for (int i = 0; i < (ctx.syncPhases ? 5 : 4); ++i)
     std::printf("    %-12s %10.3f ms\n", names[i], t[i] * ms);
   std::printf("  bytes sent per rank per iteration:");
   for (int r = 0; r < comm.size(); ++r)
@@ -305,12 +306,13 @@ void printPeakMemory(Job &job) {
 }
 
 void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t iterations,
-                    void (*modelRun)(quilt_rt_ctx *)) {
+                    bool syncPhases, void (*modelRun)(quilt_rt_ctx *)) {
   job.comm.barrier();
   ctx.device.synchronize();
   takeDevicePhaseTimes(ctx); // drops what the device timed before
   ctx.times = PhaseTimes{};
   uint64_t bytesBefore = ctx.comm.bytesSent();
+  ctx.syncPhases = syncPhases;
   auto start = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < iterations; ++i)
     modelRun(&ctx);
@@ -319,6 +321,7 @@ void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t 
   double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   printTimes(job, ctx, info, iterations, total, ctx.comm.bytesSent() - bytesBefore);
   printPeakMemory(job);
+  ctx.syncPhases = false;
 }
 
 /// What this rank sent in one forward pass: one record per communication
@@ -437,7 +440,7 @@ int runModel(Job &job, const ModelInfo &info, const Options &o,
     return 1;
   Traffic traffic = runRecorded(*ctx, modelRun);
   if (o.iterations > 0)
-    timeIterations(job, *ctx, info, o.iterations, modelRun);
+    timeIterations(job, *ctx, info, o.iterations, o.syncPhases, modelRun);
   if (!o.reportPath.empty() && !writeReport(job, info, o.reportPath, traffic))
     return 1;
   bool matches = true;

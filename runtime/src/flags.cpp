@@ -40,10 +40,10 @@ void applyFlag(Options &o, const std::string &name, const std::string &value, bo
     if (!hasValue)
       raise("flag --", name, " needs a value: --", name, "=...");
   };
-  if (name == "help" || name == "print-signature") {
+  if (name == "help" || name == "print-signature" || name == "sync-phases") {
     if (hasValue)
       raise("flag --", name, " takes no value");
-    (name == "help" ? o.help : o.printSignature) = true;
+    (name == "help" ? o.help : name == "sync-phases" ? o.syncPhases : o.printSignature) = true;
     return;
   }
   needsValue();
@@ -97,6 +97,9 @@ std::string usage(const char *argv0) {
       "  --expected_f32_threshold=T  fail when max|y - r| / max|r| > T (default 1e-4)\n",
       "  --iterations=N              after the first run, time N more runs and print\n",
       "                              compute/halo/collective time and bytes sent per rank\n",
+      "  --sync-phases               with --iterations: all ranks meet at a barrier before\n",
+      "                              each communication op, timed apart as 'wait', so\n",
+      "                              halo and collectives time the transfers alone\n",
       "  --weights=PATH              weights file (default: <executable>.weights)\n",
       "  --report=@plan.json         write the bytes each rank sent in each communication\n",
       "                              op of the first run (as quiltc --report predicts them)\n",

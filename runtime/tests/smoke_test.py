@@ -7,6 +7,7 @@ Usage: smoke_test.py EXE [--mpirun "mpirun --allow-run-as-root --oversubscribe"]
 """
 import argparse
 import os
+import re
 import shlex
 import struct
 import subprocess
@@ -108,6 +109,14 @@ def main():
         t.check("run, compare with references, time 3 iterations",
                 r.returncode == 0 and r.stdout.count(": ok") == 2 and "halo" in r.stdout, r)
         print(r.stdout, end="")
+        t.check("plain timing prints no wait phase", "wait" not in r.stdout, r)
+        r = t.run(io + refs + ["--iterations=3", "--sync-phases"])
+        t.check("--sync-phases: same outputs, and the barriers timed apart as wait",
+                r.returncode == 0 and r.stdout.count(": ok") == 2 and
+                re.search(r"^\s+wait\s+[0-9.]+ ms$", r.stdout, re.M) is not None, r)
+        r = t.run(io + ["--sync-phases=1"])
+        t.check("--sync-phases takes no value", r.returncode != 0 and
+                "flag --sync-phases takes no value" in r.stderr, r)
         relu, mean = np.load(t.path("relu.npy")), np.load(t.path("mean.npy"))
         t.check("numpy reads outputs that match the reference",
                 relu.shape == ref_relu.shape and np.allclose(relu, ref_relu, atol=1e-5)

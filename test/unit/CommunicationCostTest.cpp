@@ -143,6 +143,27 @@ TEST(HaloSegments, NestedOwnersDeliverEveryNeededPositionOnce) {
       }
 }
 
+// What an owner keeps of its own block (the copy the cost model times) and
+// what the others send it fill its halo'd range inside the domain: kept +
+// received = the needed range, and kept = its block where the block lies
+// inside that range (uneven blocks, windows wider than a block).
+TEST(HaloSegments, KeptPlusReceivedIsTheNeededRange) {
+  for (int64_t n : {5, 11, 16})
+    for (int64_t parts : {2, 3, 4})
+      for (int64_t k : {1, 3, 7}) {
+        HaloAxis axis{n, parts, Window{1, 1, k, k / 2}, n, HaloBoundary::Zero, {parts}};
+        for (int64_t owner = 0; owner < parts; ++owner) {
+          Range need = intersect(neededRange(axis, owner), {0, n});
+          int64_t received = 0;
+          for (int64_t sender = 0; sender < parts; ++sender)
+            received += haloPositionsSent(axis, sender, owner);
+          EXPECT_EQ(haloPositionsKept(axis, owner) + received, need.size())
+              << "n=" << n << " parts=" << parts << " k=" << k << " owner " << owner;
+          EXPECT_EQ(haloPositionsKept(axis, owner), intersect(need, axis.ownBlock(owner)).size());
+        }
+      }
+}
+
 // A re-block (plain blocks to blocks of whole granules, back, or between two
 // granules; one axis or nested over two): each owner's new block arrives
 // exactly once, every position from the owner that held it (itself

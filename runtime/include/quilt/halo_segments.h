@@ -118,6 +118,15 @@ inline int64_t haloPositionsSent(const HaloAxis &axis, int64_t sender, int64_t r
   return positions;
 }
 
+/// Positions of its own block an owner copies into its own halo'd range
+/// (the runtime's local segments: no message, a copy in memory).
+inline int64_t haloPositionsKept(const HaloAxis &axis, int64_t owner) {
+  int64_t positions = 0;
+  for (const HaloSegment &s : haloSegments(axis, owner, owner))
+    positions += s.length;
+  return positions;
+}
+
 /// Positions `sender` sends to all other ranks of the axis in one exchange.
 inline int64_t haloPositionsSent(const HaloAxis &axis, int64_t sender) {
   int64_t positions = 0;

@@ -14,6 +14,8 @@ namespace quilt {
 /// report names the op.
 template <class Body>
 void runCommEntry(quilt_rt_ctx *ctx, Phase phase, const char *kind, Body body) {
+  if (ctx->syncPhases)
+    waitForEveryRank(*ctx);
   uint64_t before = ctx->comm.bytesSent();
   runEntry(ctx, phase, kind, body);
   if (std::vector<OpTraffic> *log = ctx->comm.trafficLog())
