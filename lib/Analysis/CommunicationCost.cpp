@@ -444,6 +444,43 @@ Bytes collectivePermuteBytes(CollectivePermuteOp op, const MeshGrid &grid,
   return t;
 }
 
+/// Bytes the runtime's entry point for a collective copies within the rank's
+/// own memory, besides what the communicator moves (runtime/src/comm): the
+/// all-reduce's input into its output, the packing of blocks not along the
+/// outermost non-trivial dim (all-gather's result, reduce-scatter's input),
+/// the all-to-all's pack of its input and unpack of its result, a permute
+/// by a whole turn.
+uint64_t collectiveCopyBytes(Operation &op, const MeshGrid &grid, ArrayRef<int64_t> coords) {
+  auto localBytes = [&](Value v) {
+    uint64_t n = kElementBytes;
+    for (int64_t e : grid.localExtents(cast<RankedTensorType>(v.getType()), coords))
+      n *= e;
+    return n;
+  };
+  // Blocks of `dim` are contiguous when every dim before it has one position.
+  auto packed = [&](Value v, int64_t dim) {
+    SmallVector<int64_t> extents = grid.localExtents(cast<RankedTensorType>(v.getType()), coords);
+    for (int64_t d = 0; d < dim; ++d)
+      if (extents[d] != 1)
+        return true;
+    return false;
+  };
+  return llvm::TypeSwitch<Operation *, uint64_t>(&op)
+      .Case([&](AllReduceOp o) { return localBytes(o.getInput()); })
+      .Case([&](AllGatherOp o) {
+        return packed(o.getInput(), o.getDim()) ? localBytes(o.getResult()) : 0;
+      })
+      .Case([&](ReduceScatterOp o) {
+        return packed(o.getInput(), o.getDim()) ? localBytes(o.getInput()) : 0;
+      })
+      .Case([&](AllToAllOp o) { return localBytes(o.getInput()) + localBytes(o.getResult()); })
+      .Case([&](CollectivePermuteOp o) -> uint64_t {
+        int64_t parts = grid.axisSize(grid.axisIndex(o.getAxis()));
+        return parts > 0 && o.getShift() % parts == 0 ? localBytes(o.getInput()) : 0;
+      })
+      .Default([](Operation *) { return 0; });
+}
+
 /// What each rank sends in `op`, or nullopt for an op that computes locally.
 std::optional<Bytes> bytesSent(Operation &op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
   return llvm::TypeSwitch<Operation *, std::optional<Bytes>>(&op)
@@ -485,6 +522,8 @@ quilt::communicationCosts(func::FuncOp func, MeshOp mesh, RankSelection select) 
     Traffic &t = **bytes;
     if (t.copied.empty())
       t.copied.assign(grid.numRanks(), 0);
+    for (int64_t r : ranks)
+      t.copied[r] += collectiveCopyBytes(op, grid, grid.coords(r));
     costs.push_back({&op, name.str(), std::move(t.bytes), std::move(t.messages),
                      std::move(t.groupAxes), std::move(t.peers), std::move(ranks),
                      std::move(t.copied)});

@@ -80,6 +80,9 @@ private:
   double computeTime(const KernelWork &work, ArrayRef<int64_t> resultExtents) const;
   /// Packing (or unpacking) `bytes` of a halo slab on the rank at `coords`.
   double packUs(HaloExchangeOp halo, ArrayRef<int64_t> coords, uint64_t bytes) const;
+  /// A copy of `bytes` within a rank's memory (a collective's packing, a
+  /// halo exchange's own block): read and written once.
+  double copyUs(uint64_t bytes) const;
   /// The ranks to evaluate for `op`: one per rank class (all ranks when
   /// classes are off or the placement is irregular).
   SmallVector<int64_t> representatives(Operation *op);
@@ -184,6 +187,11 @@ AlgorithmTime PlanCostModel::collectiveTime(StringRef kind, uint64_t sent,
     return cheapestAllToAll(p, bytes, flat);
   // ring_attention: p - 1 steps, each one block to the next rank.
   return {"ring", (p - 1) * flat.alphaUs + flat.transferUs(bytes)};
+}
+
+double PlanCostModel::copyUs(uint64_t bytes) const {
+  // Read and written once each, at the rank's share of the memory bandwidth.
+  return LinkCost{0, memoryGBps}.transferUs(2.0 * bytes);
 }
 
 double PlanCostModel::packUs(HaloExchangeOp halo, ArrayRef<int64_t> coords,
@@ -380,9 +388,9 @@ void PlanCostModel::pointToPoint(const CommunicationCost &cost, OpCost &out) {
       if (auto halo = dyn_cast<HaloExchangeOp>(cost.op))
         us += 2.0 * packUs(halo, grid.coords(r), bytes);
     }
-    // The rank's own block is copied into the result (read and written):
-    // for a wide block and a thin halo, most of the exchange's time.
-    us += LinkCost{0, memoryGBps}.transferUs(2.0 * cost.bytesCopiedPerRank[r]);
+    // The rank's own block is copied into the result: for a wide block and
+    // a thin halo, most of the exchange's time.
+    us += copyUs(cost.bytesCopiedPerRank[r]);
     if (us > out.commUs || first) {
       first = false;
       out.commUs = us;
@@ -401,6 +409,7 @@ void PlanCostModel::collective(const CommunicationCost &cost, OpCost &out) {
   for (int64_t r : cost.ranks) {
     GroupShape group = groupOf(r, cost.groupAxes);
     AlgorithmTime t = collectiveTime(cost.kind, cost.bytesSentPerRank[r], group);
+    t.us += copyUs(cost.bytesCopiedPerRank[r]);
     double compute = 0;
     if (cost.kind == "ring_attention")
       if (std::optional<KernelWork> work = kernelWork(cost.op, grid, grid.coords(r)))

@@ -99,6 +99,22 @@ PhaseScope::~PhaseScope() {
   }
 }
 
+OpProfileScope::OpProfileScope(quilt_rt_ctx *ctx, const char *name) : ctx_(ctx), name_(name) {
+  if (!ctx_->opProfile)
+    return;
+  ctx_->device.synchronize();
+  start_ = std::chrono::steady_clock::now();
+}
+
+OpProfileScope::~OpProfileScope() {
+  if (!ctx_->opProfile)
+    return;
+  ctx_->device.synchronize();
+  OpProfile &line = (*ctx_->opProfile)[name_];
+  line.calls += 1;
+  line.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
 void waitForEveryRank(quilt_rt_ctx &ctx) {
   // The device's phase timers close before the barrier, so an asynchronous
   // device does not count the wait as its work.

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -21,6 +22,11 @@ namespace quilt {
 
 /// Indices 0, 1, 2 (Device::takePhaseSeconds).
 enum class Phase { Compute, Halo, Collectives };
+
+/// One runtime entry point's share of the timed runs (--profile-ops).
+struct OpProfile {
+  double calls = 0, seconds = 0;
+};
 
 struct PhaseTimes {
   double compute = 0, halo = 0, collectives = 0; // seconds
@@ -97,12 +103,28 @@ struct quilt_rt_ctx {
   /// barrier of all ranks (runCommEntry), so its phase holds no wait for a
   /// slower peer. Off outside --iterations' timed runs.
   bool syncPhases = false;
+  /// --profile-ops: per runtime entry point (conv, halo_exchange, ...), the
+  /// calls and seconds of the timed runs. Null when not profiling.
+  std::map<std::string, quilt::OpProfile> *opProfile = nullptr;
   std::unordered_map<const int64_t *, std::unique_ptr<quilt::KernelPlan>> plans;
   /// Replaced by tests to turn kernel errors into exceptions.
   std::function<void(const std::string &)> onError;
 };
 
 namespace quilt {
+
+/// --profile-ops: adds the lifetime of the scope (the device's work
+/// finished) to the entry point's line of ctx.opProfile; nothing otherwise.
+class OpProfileScope {
+public:
+  OpProfileScope(quilt_rt_ctx *ctx, const char *name);
+  ~OpProfileScope();
+
+private:
+  quilt_rt_ctx *ctx_;
+  const char *name_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 /// Adds the lifetime of the scope to one phase's timer.
 class PhaseScope {
@@ -119,6 +141,7 @@ private:
 /// The body of every C entry point: times it and turns an exception into
 /// ctx->fail with the entry point's name.
 template <class Body> void runEntry(quilt_rt_ctx *ctx, Phase phase, const char *name, Body body) {
+  OpProfileScope profile(ctx, name);
   PhaseScope scope(ctx, phase);
   try {
     body();

@@ -305,14 +305,38 @@ void printPeakMemory(Job &job) {
   std::printf("\n");
 }
 
+/// --profile-ops: per entry point, calls and time per iteration, the slowest
+/// rank's (every rank calls the same entry points: one SPMD program).
+void printOpProfile(Job &job, const std::map<std::string, OpProfile> &profile,
+                    int64_t iterations) {
+  std::vector<double> seconds, calls;
+  for (const auto &[name, line] : profile) {
+    seconds.push_back(line.seconds);
+    calls.push_back(line.calls);
+  }
+  job.comm.allReduce(seconds.data(), seconds.size(), ElemType::F64, ReduceOp::Max, kAllRanks);
+  if (!job.isRoot())
+    return;
+  std::printf("  per runtime entry point (mean over iterations, max over ranks):\n");
+  size_t i = 0;
+  for (const auto &[name, line] : profile) {
+    std::printf("    %-22s %10.3f ms  %6.0f calls\n", name.c_str(), seconds[i] * 1e3 / iterations,
+                calls[i] / iterations);
+    ++i;
+  }
+}
+
 void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t iterations,
-                    bool syncPhases, void (*modelRun)(quilt_rt_ctx *)) {
+                    bool syncPhases, bool profileOps, void (*modelRun)(quilt_rt_ctx *)) {
   job.comm.barrier();
   ctx.device.synchronize();
   takeDevicePhaseTimes(ctx); // drops what the device timed before
   ctx.times = PhaseTimes{};
   uint64_t bytesBefore = ctx.comm.bytesSent();
   ctx.syncPhases = syncPhases;
+  std::map<std::string, OpProfile> profile;
+  if (profileOps)
+    ctx.opProfile = &profile;
   auto start = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < iterations; ++i)
     modelRun(&ctx);
@@ -322,6 +346,9 @@ void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t 
   printTimes(job, ctx, info, iterations, total, ctx.comm.bytesSent() - bytesBefore);
   printPeakMemory(job);
   ctx.syncPhases = false;
+  ctx.opProfile = nullptr;
+  if (profileOps)
+    printOpProfile(job, profile, iterations);
 }
 
 /// What this rank sent in one forward pass: one record per communication
@@ -440,7 +467,7 @@ int runModel(Job &job, const ModelInfo &info, const Options &o,
     return 1;
   Traffic traffic = runRecorded(*ctx, modelRun);
   if (o.iterations > 0)
-    timeIterations(job, *ctx, info, o.iterations, o.syncPhases, modelRun);
+    timeIterations(job, *ctx, info, o.iterations, o.syncPhases, o.profileOps, modelRun);
   if (!o.reportPath.empty() && !writeReport(job, info, o.reportPath, traffic))
     return 1;
   bool matches = true;

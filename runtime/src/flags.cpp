@@ -40,10 +40,14 @@ void applyFlag(Options &o, const std::string &name, const std::string &value, bo
     if (!hasValue)
       raise("flag --", name, " needs a value: --", name, "=...");
   };
-  if (name == "help" || name == "print-signature" || name == "sync-phases") {
+  if (name == "help" || name == "print-signature" || name == "sync-phases" ||
+      name == "profile-ops") {
     if (hasValue)
       raise("flag --", name, " takes no value");
-    (name == "help" ? o.help : name == "sync-phases" ? o.syncPhases : o.printSignature) = true;
+    (name == "help"          ? o.help
+     : name == "sync-phases" ? o.syncPhases
+     : name == "profile-ops" ? o.profileOps
+                             : o.printSignature) = true;
     return;
   }
   needsValue();
@@ -100,6 +104,9 @@ std::string usage(const char *argv0) {
       "  --sync-phases               with --iterations: all ranks meet at a barrier before\n",
       "                              each communication op, timed apart as 'wait', so\n",
       "                              halo and collectives time the transfers alone\n",
+      "  --profile-ops               with --iterations: also print the time per runtime\n",
+      "                              entry point (conv, pool, halo_exchange, ...; the\n",
+      "                              device synchronized around each call)\n",
       "  --weights=PATH              weights file (default: <executable>.weights)\n",
       "  --report=@plan.json         write the bytes each rank sent in each communication\n",
       "                              op of the first run (as quiltc --report predicts them)\n",

@@ -15,6 +15,7 @@ struct Options {
   double threshold = 1e-4;           // relative error bound for --expected_output
   int64_t iterations = 0;            // timed runs after the first; 0: no timing
   bool syncPhases = false;           // --sync-phases: a timed barrier before each comm op
+  bool profileOps = false;           // --profile-ops: time per runtime entry point
   std::string weightsPath;           // empty: argv[0] + ".weights"
   std::string reportPath;            // --report: bytes sent per op and rank, as JSON
   bool printSignature = false;

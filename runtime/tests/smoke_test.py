@@ -114,6 +114,13 @@ def main():
         t.check("--sync-phases: same outputs, and the barriers timed apart as wait",
                 r.returncode == 0 and r.stdout.count(": ok") == 2 and
                 re.search(r"^\s+wait\s+[0-9.]+ ms$", r.stdout, re.M) is not None, r)
+        r = t.run(io + ["--iterations=2", "--profile-ops"])
+        t.check("--profile-ops: a line per runtime entry point the model calls, 1 call each "
+                "per iteration",
+                r.returncode == 0 and "per runtime entry point" in r.stdout and
+                re.search(r"^\s+conv\s+[0-9.]+ ms\s+1 calls$", r.stdout, re.M) is not None and
+                re.search(r"^\s+halo_exchange\s+[0-9.]+ ms\s+1 calls$", r.stdout, re.M)
+                is not None, r)
         r = t.run(io + ["--sync-phases=1"])
         t.check("--sync-phases takes no value", r.returncode != 0 and
                 "flag --sync-phases takes no value" in r.stderr, r)

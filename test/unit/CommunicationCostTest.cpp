@@ -114,6 +114,42 @@ TEST(CommunicationCosts, PeriodicHaloOnAMeshOfTwoAxes) {
   // up and one down, row 9 wrapping to rank 0 and row 0 to rank 2. A row is
   // the rank's 3 or 2 columns (y = 0 or 1) of 4 bytes.
   EXPECT_EQ((*costs)[0].bytesSentPerRank, (llvm::SmallVector<uint64_t>{24, 16, 24, 16, 24, 16}));
+  // Each rank copies its own rows (4, 3, 3 of them; 3 or 2 columns) into
+  // the halo'd result.
+  EXPECT_EQ((*costs)[0].bytesCopiedPerRank,
+            (llvm::SmallVector<uint64_t>{48, 32, 36, 24, 36, 24}));
+}
+
+// What the runtime's collectives copy besides what they send: the
+// all-reduce its input into its output; the all-to-all its whole input
+// into the send buffer and its whole result out of the receive buffer.
+constexpr const char *kCollectives = R"mlir(
+quilt.mesh @mesh ["x" = 2]
+func.func @main(%x: tensor<1x4x?x7xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], ["x"], []]>>)
+    -> tensor<1x4x9x?xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], [], ["x"]]>> {
+  %s = quilt.all_reduce %x on @mesh axes ["x"] kind = sum : tensor<1x4x?x7xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], ["x"], []]>>
+  %t = quilt.all_to_all %s on @mesh axes ["x"] dim 2 to 3 : tensor<1x4x?x7xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], ["x"], []]>> -> tensor<1x4x9x?xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], [], ["x"]]>>
+  return %t : tensor<1x4x9x?xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], [], ["x"]]>>
+}
+)mlir";
+
+TEST(CommunicationCosts, CollectivesCountTheirLocalCopies) {
+  mlir::MLIRContext ctx;
+  ctx.loadDialect<QuiltDialect, mlir::func::FuncDialect>();
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(kCollectives, &ctx);
+  ASSERT_TRUE(module);
+  auto func = *module->getOps<mlir::func::FuncOp>().begin();
+  auto costs = communicationCosts(func, *module->getOps<MeshOp>().begin());
+  ASSERT_TRUE(mlir::succeeded(costs));
+  ASSERT_EQ(costs->size(), 2u);
+  // Rows 9 over 2 ranks: 5 and 4; x is 4 x rows x 7 floats.
+  EXPECT_EQ((*costs)[0].kind, "all_reduce");
+  EXPECT_EQ((*costs)[0].bytesCopiedPerRank, (llvm::SmallVector<uint64_t>{560, 448}));
+  // Columns 7 over 2: 4 and 3; the result is 4 x 9 x columns floats.
+  EXPECT_EQ((*costs)[1].kind, "all_to_all");
+  EXPECT_EQ((*costs)[1].bytesCopiedPerRank,
+            (llvm::SmallVector<uint64_t>{560 + 576, 448 + 432}));
 }
 
 } // namespace

@@ -63,9 +63,10 @@ struct CommunicationCost {
   /// The ranks evaluated (every rank unless a selection chose some; the
   /// others' entries above are 0).
   llvm::SmallVector<int64_t> ranks;
-  /// Bytes each world rank copies within its own memory: the part of its
-  /// own block a halo exchange or re-block keeps in its result (the
-  /// runtime's local segments). 0 for collectives.
+  /// Bytes each world rank copies within its own memory, besides what the
+  /// communicator moves: the part of its own block a halo exchange or
+  /// re-block keeps in its result (the runtime's local segments); a
+  /// collective's packing and unpacking (collectiveCopyBytes).
   llvm::SmallVector<uint64_t> bytesCopiedPerRank;
 };
 
