@@ -129,6 +129,9 @@ PROBES = {
     "conv_transpose2d 2x2 stride 2 32->32": (
         lambda: _Op(lambda: nn.ConvTranspose2d(32, 32, 2, stride=2)), [1, 32, 64, 64]),
     "max_pool2d 2x2 stride 2": (lambda: _Fn(lambda x: F.max_pool2d(x, 2)), [1, 16, 256, 256]),
+    # Bound by its 9 taps where the 2x2 one is bound by its bytes: the two
+    # give the pool class its compute and memory efficiencies.
+    "max_pool2d 3x3 stride 1": (lambda: _Fn(lambda x: F.max_pool2d(x, 3, 1, 1)), [1, 16, 256, 256]),
     "max_pool3d 3x3x3 stride 1": (lambda: _Fn(lambda x: F.max_pool3d(x, 3, 1, 1)), [1, 8, 48, 48, 48]),
     "avg_pool3d 3x3x3 stride 1": (
         lambda: _Op(lambda: nn.AvgPool3d(3, stride=1, padding=1, count_include_pad=False)),

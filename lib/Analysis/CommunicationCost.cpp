@@ -21,7 +21,7 @@ using namespace mlir;
 using namespace quilt;
 
 MeshGrid::MeshGrid(MeshOp mesh)
-    : names_(mesh.getAxisNames().getAsValueRange<StringAttr>()), shape_(mesh.getShape()) {
+    : mesh_(mesh), names_(mesh.getAxisNames().getAsValueRange<StringAttr>()), shape_(mesh.getShape()) {
   for (int64_t s : shape_)
     numRanks_ *= s;
 }

@@ -1,12 +1,15 @@
 //===- ComputeCost.cpp - the work of one kernel on one rank ----------------===//
 //
 // One formula per op kind. FLOPs count a multiply-add as 2; an FFT of
-// length n costs 5 n log2 n per complex signal (the usual FFTW convention);
+// length n costs 5 n log2 n per complex signal (the usual FFTW convention),
+// half that per real one;
 // elementwise ops count one FLOP per result element (their time is the
 // bytes they stream anyway).
 //
 //===----------------------------------------------------------------------===//
 #include "quilt/Analysis/ComputeCost.h"
+
+#include "Quilt/IR/LocalBuffers.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -136,9 +139,14 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
         return work("pool", out * product(pool.getKernelShape()), s);
       })
       .Case([&](DftOp dft) {
-        double n = s.operands[0][dft.getAxis()];
-        double signals = product(s.operands[0]) / std::max(1.0, n);
-        return work("fft", 5.0 * signals * n * std::log2(std::max(2.0, n)), s);
+        // ONNX's layout: the last dim holds (real) or (real, imaginary).
+        ArrayRef<int64_t> x = s.operands[0];
+        double n = x[dft.getAxis()];
+        bool real = x.back() == 1;
+        double signals = product(x, 0, x.size() - 1) / std::max(1.0, n);
+        // FFTW's real-input transform does about half a complex one's work.
+        double perPoint = real ? 2.5 : 5.0;
+        return work("fft", perPoint * signals * n * std::log2(std::max(2.0, n)), s);
       })
       .Case([&](ResizeOp resize) {
         // A cubic output blends 4 taps per resampled dim, linear 2.
@@ -162,7 +170,14 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
         return work("elementwise", out, s);
       })
       .Case([&](ReduceScatterOp) { return work("elementwise", product(s.operands[0]), s); })
-      .Case([&](ReshapeOp) { return KernelWork{"data_movement", 0, s.bytes, true}; })
+      .Case([&](ReshapeOp) {
+        // Over its operand's buffer (the memory plan's rule, LocalBuffers.h)
+        // a reshape is no kernel at all; otherwise a copy.
+        bool inPlace = operandReusedInPlace(*op, grid.mesh(), [](Value v) {
+          return !isa_and_nonnull<ConstantOp>(v.getDefiningOp());
+        }) != nullptr;
+        return KernelWork{"data_movement", 0, s.bytes, !inPlace};
+      })
       .Case<TransposeOp, PadOp, SliceOp, ConcatOp, ShardSliceOp>(
           [&](auto) { return work("data_movement", 0, s); })
       .Default([&](Operation *) { return work("elementwise", out, s); });

@@ -143,8 +143,14 @@ double quilt::busBandwidthGBps(const std::string &kind, int64_t p, double bytes,
 
 double quilt::rooflineUs(double flops, double bytes, double peakGflops, double memoryGBps,
                          double efficiency, double launchUs) {
-  double eff = efficiency > 0 ? efficiency : 1;
-  double compute = peakGflops > 0 ? flops / (peakGflops * eff * 1e3) : 0;
-  double memory = memoryGBps > 0 ? bytes / (memoryGBps * eff * 1e3) : 0;
+  return rooflineUs(flops, bytes, peakGflops, memoryGBps, efficiency, efficiency, launchUs);
+}
+
+double quilt::rooflineUs(double flops, double bytes, double peakGflops, double memoryGBps,
+                         double computeEfficiency, double memoryEfficiency, double launchUs) {
+  double computeEff = computeEfficiency > 0 ? computeEfficiency : 1;
+  double memoryEff = memoryEfficiency > 0 ? memoryEfficiency : 1;
+  double compute = peakGflops > 0 ? flops / (peakGflops * computeEff * 1e3) : 0;
+  double memory = memoryGBps > 0 ? bytes / (memoryGBps * memoryEff * 1e3) : 0;
   return launchUs + std::max(compute, memory);
 }

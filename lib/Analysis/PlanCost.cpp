@@ -225,7 +225,8 @@ double PlanCostModel::computeTime(const KernelWork &work, ArrayRef<int64_t> resu
       scale = std::min(1.0, 1.0 / coresPerRank);
     }
     return rooflineUs(flops, bytes, peakGflops * scale, memoryGBps * scale,
-                      topology.efficiencyOf(opClass), device.launchUs);
+                      topology.efficiencyOf(opClass), topology.memoryEfficiencyOf(opClass),
+                      device.launchUs);
   };
   double us = timeOf(work.opClass, work.flops, work.bytes);
   if (work.loop)

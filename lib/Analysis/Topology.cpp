@@ -348,8 +348,8 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
     return false;
   ObjectReader o(r, *obj, "device");
   if (!o.onlyFields({"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "launch_us",
-                     "pack_bandwidth_GBps", "cores", "threaded_classes", "efficiency", "profile",
-                     "source"}))
+                     "pack_bandwidth_GBps", "cores", "threaded_classes", "efficiency",
+                     "memory_efficiency", "profile", "source"}))
     return false;
   double memoryGB = 0;
   if (!o.string("name", device.name) || !o.number("memory_GB", memoryGB, Bound::Positive))
@@ -375,6 +375,15 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
   ObjectReader effReader(r, *efficiency, "device.efficiency");
   if (!readNamedNumbers(effReader, kOpClasses, "op class", Bound::Fraction, device.efficiency))
     return false;
+  if (o.object().get("memory_efficiency")) {
+    const json::Object *memory = o.objectField("memory_efficiency");
+    if (!memory)
+      return false;
+    ObjectReader memReader(r, *memory, "device.memory_efficiency");
+    if (!readNamedNumbers(memReader, kOpClasses, "op class", Bound::Fraction,
+                          device.memoryEfficiency))
+      return false;
+  }
   if (const json::Value *threaded = o.object().get("threaded_classes")) {
     const json::Array *classes = threaded->getAsArray();
     if (!classes)
@@ -521,6 +530,11 @@ size_t Topology::levelBetween(int64_t a, int64_t b) const {
 double Topology::efficiencyOf(StringRef opClass) const {
   auto found = device.efficiency.find(opClass.str());
   return found == device.efficiency.end() ? 1.0 : found->second;
+}
+
+double Topology::memoryEfficiencyOf(StringRef opClass) const {
+  auto found = device.memoryEfficiency.find(opClass.str());
+  return found == device.memoryEfficiency.end() ? efficiencyOf(opClass) : found->second;
 }
 
 const MeasuredCollective *Topology::measuredFor(StringRef kind, int64_t ranks) const {

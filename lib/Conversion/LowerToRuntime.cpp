@@ -6,6 +6,7 @@
 // a constant word array: tensor layouts, then attributes (docs/runtime-abi.md).
 //
 //===----------------------------------------------------------------------===//
+#include "Quilt/IR/LocalBuffers.h"
 #include "quilt/Conversion/MemoryPlan.h"
 #include "quilt/Conversion/Passes.h"
 #include "quilt/Transforms/ShardingUtils.h"
@@ -117,37 +118,6 @@ static void appendLayout(SmallVectorImpl<int64_t> &words, RankedTensorType type,
     }
     words.append(minor.begin(), minor.end());
   }
-}
-
-/// The largest extent of `dim` on any rank: the static buffer bound.
-static int64_t extentBound(RankedTensorType type, int64_t dim, MeshOp mesh) {
-  LocalAttr local = getLocalEncoding(type);
-  if (!local || !type.isDynamicDim(dim))
-    return type.getDimSize(dim);
-  auto axes = cast<ArrayAttr>(local.getDims()[dim]);
-  SmallVector<int64_t> allParts;
-  for (Attribute axis : axes)
-    allParts.push_back(mesh.getAxisSize(cast<StringAttr>(axis).getValue()));
-  if (HaloAttr halo = local.getHalo(dim)) {
-    int64_t n = local.getGlobal()[dim];
-    HaloAxis exchange{n, 1, halo.getWindow().toWindow(n, halo.getGlobalOut()),
-                      halo.getGlobalOut(), static_cast<HaloBoundary>(halo.getBoundary()),
-                      std::vector<int64_t>(allParts.begin(), allParts.end())};
-    for (int64_t p : allParts)
-      exchange.parts *= p;
-    exchange.granule = exchange.outGranule = local.getGranule(dim);
-    return maxNeededExtent(exchange);
-  }
-  return nestedMaxBlockSize(local.getGlobal()[dim], local.getGranule(dim), allParts.data(),
-                            allParts.size());
-}
-
-static int64_t bufferBound(Type type, MeshOp mesh) {
-  auto ranked = cast<RankedTensorType>(type);
-  int64_t elements = 1;
-  for (int64_t d = 0; d < ranked.getRank(); ++d)
-    elements *= extentBound(ranked, d, mesh);
-  return elements * 4;
 }
 
 static SmallVector<int64_t> spatialPads(ArrayRef<int64_t> pads, bool high) {
@@ -421,25 +391,10 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
   DenseMap<Value, int64_t> index;
   int64_t end = body.getOperations().size();
   SmallVector<std::pair<Value, Value>> aliases;
-  // An elementwise op (or a reshape) may write its result over an operand of
-  // the same size that no later op reads; inputs persist across runs.
+  // An elementwise op (or a reshape) may write its result over an operand
+  // (LocalBuffers.h, which the plan cost model reads too).
   auto reusableOperand = [&](Operation &op) -> Value {
-    if (!isa<ElementwiseKernelOpInterface, CompareOp, ReshapeOp>(op))
-      return {};
-    int64_t bytes = bufferBound(op.getResult(0).getType(), mesh);
-    for (Value operand : op.getOperands()) {
-      if (isa<BlockArgument>(operand) || !index.count(operand) ||
-          bufferBound(operand.getType(), mesh) != bytes ||
-          cast<RankedTensorType>(operand.getType()).getNumElements() !=
-              cast<RankedTensorType>(op.getResult(0).getType()).getNumElements())
-        continue;
-      bool diesHere = llvm::all_of(operand.getUsers(), [&](Operation *user) {
-        return user == &op || user->isBeforeInBlock(&op);
-      });
-      if (diesHere)
-        return operand;
-    }
-    return {};
+    return operandReusedInPlace(op, mesh, [&](Value v) { return index.count(v) > 0; });
   };
   // Layout words and buffer bounds trust the encodings: check them first.
   auto checkLocal = [&](Value v, Operation *at) -> LogicalResult {
@@ -462,7 +417,7 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
   auto request = [&](Value v, int64_t first) {
     index[v] = values.size();
     values.push_back(v);
-    requests.push_back({bufferBound(v.getType(), mesh), first, first});
+    requests.push_back({localBufferBytes(v.getType(), mesh), first, first});
   };
   for (BlockArgument arg : body.getArguments())
     request(arg, -1);

@@ -353,6 +353,18 @@ TEST(CostFormulas, RooflineMemoryBound) {
   EXPECT_NEAR(rooflineUs(1e6, 1e9, 1000.0, 100.0, 0.5, 5.0), 20005.0, kEps);
 }
 
+TEST(CostFormulas, RooflineWithApartEfficiencies) {
+  // 1e8 flop, 1e8 B, peak 1000 GFLOP/s at 0.05, 100 GB/s at 1, launch 5 us:
+  //   compute 1e8/(1000*0.05*1e3) = 2000; memory 1e8/(100*1*1e3) = 1000
+  //   -> 5 + 2000 = 2005 us; with the efficiency on both terms the memory
+  //   one would be 1e8/(100*0.05*1e3) = 20000.
+  EXPECT_NEAR(rooflineUs(1e8, 1e8, 1000.0, 100.0, 0.05, 1.0, 5.0), 2005.0, kEps);
+  EXPECT_NEAR(rooflineUs(1e8, 1e8, 1000.0, 100.0, 0.05, 5.0), 20005.0, kEps);
+  // Equal efficiencies: the one-efficiency roofline.
+  EXPECT_NEAR(rooflineUs(1e9, 1e6, 1000.0, 100.0, 0.5, 0.5, 5.0),
+              rooflineUs(1e9, 1e6, 1000.0, 100.0, 0.5, 5.0), kEps);
+}
+
 TEST(CostFormulas, RooflineLaunchAndDefaults) {
   // Nothing to do: the launch alone, 5 us.
   EXPECT_NEAR(rooflineUs(0, 0, 1000.0, 100.0, 0.5, 5.0), 5.0, kEps);

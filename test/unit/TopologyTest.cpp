@@ -95,6 +95,15 @@ TEST(TopologyParse, OptionalSectionsMayBeAbsent) {
   EXPECT_TRUE(t.device.profile.empty());
   EXPECT_EQ(t.device.packBandwidthGBps, 300);
   EXPECT_EQ(t.device.cores, 2);
+  // A class's memory efficiency defaults to its efficiency; named, it
+  // stands apart (the efficiency then applies to the FLOPs only).
+  EXPECT_EQ(t.efficiencyOf("conv"), 0.5);
+  EXPECT_EQ(t.memoryEfficiencyOf("conv"), 0.5);
+  Topology apart = parsed(withReplaced(R"("efficiency": {"conv": 0.5})",
+                                       R"("efficiency": {"conv": 0.5, "pool": 0.05}, "memory_efficiency": {"pool": 1})"));
+  EXPECT_EQ(apart.efficiencyOf("pool"), 0.05);
+  EXPECT_EQ(apart.memoryEfficiencyOf("pool"), 1.0);
+  EXPECT_EQ(apart.memoryEfficiencyOf("conv"), 0.5);
 }
 
 struct BadInput {
@@ -136,6 +145,10 @@ TEST(TopologyParse, EachMistakeFailsWithOneLineNamingTheField) {
       {R"("efficiency": {"conv": 0.5})", R"("efficiency": {"matmul": 0.5})",
        "t.json: device.efficiency: unknown op class 'matmul'; expected one of conv, gemm, fft, "
        "elementwise, reduction, normalization, attention, data_movement, pool, resize, conv_transpose, softmax"},
+      {R"("efficiency": {"conv": 0.5})", R"("efficiency": {"conv": 0.5}, "memory_efficiency": {"pool": 2})",
+       "t.json: device.memory_efficiency.pool must be in (0, 1] (got 2)"},
+      {R"("efficiency": {"conv": 0.5})", R"("efficiency": {"conv": 0.5}, "memory_efficiency": 1)",
+       "t.json: device.memory_efficiency must be an object (got 1)"},
       {R"("op": "conv")", R"("op": "matmul")",
        "t.json: device.profile[0].op 'matmul' is not one of conv, gemm, fft, elementwise, "
        "reduction, normalization, attention, data_movement, pool, resize, conv_transpose, softmax"},

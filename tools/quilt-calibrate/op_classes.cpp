@@ -186,31 +186,36 @@ ClassRun softmaxRun(const Options &options) {
   return run;
 }
 
-/// Batched 2-D real-to-complex FFTs, the batch split over the threads;
-/// 2.5 N log2 N flops per real transform of N points.
+/// Batched 1-D complex FFTs as the runtime plans them (libraries/
+/// host_fft.cpp: one guru64 plan per op, its flags, one
+/// thread): length 256 along the last, contiguous axis of [outer, 256] and
+/// along the middle, strided axis of [16, 256, 256], pooled; 5 N log2 N
+/// flops per transform of N points.
 ClassRun fftRun(const Options &options) {
-  const int side = options.quick ? 128 : 256, threads = omp_get_max_threads();
-  const int batch = (16 + threads - 1) / threads * threads;
-  const long real = long(side) * side, half = long(side) * (side / 2 + 1);
-  float *in = fftwf_alloc_real(real * batch);
-  fftwf_complex *out = fftwf_alloc_complex(half * batch);
-  std::fill(in, in + real * batch, 0.5f);
-  fftwf_plan plan =
-      fftwf_plan_dft_r2c_2d(side, side, in, out, FFTW_ESTIMATE | FFTW_UNALIGNED);
-  Timing t = timeKernel(
-      [&] {
-#pragma omp parallel for schedule(static)
-        for (int b = 0; b < batch; ++b)
-          fftwf_execute_dft_r2c(plan, in + b * real, out + b * half);
-      },
-      kernelSeconds(options));
-  fftwf_destroy_plan(plan);
+  const long n = 256, rows = options.quick ? 16 : 64, outer = rows * n;
+  fftwf_complex *in = fftwf_alloc_complex(outer * n), *out = fftwf_alloc_complex(outer * n);
+  std::fill(reinterpret_cast<float *>(in), reinterpret_cast<float *>(in + outer * n), 0.5f);
+  const unsigned flags = FFTW_ESTIMATE | FFTW_UNALIGNED | FFTW_PRESERVE_INPUT;
+  fftwf_iodim64 alongLast{n, 1, 1}, lastLoops{outer, n, n};
+  fftwf_plan last = fftwf_plan_guru64_dft(1, &alongLast, 1, &lastLoops, in, out, FFTW_FORWARD, flags);
+  fftwf_iodim64 alongMiddle{n, n, n}, middleLoops[2] = {{rows, n * n, n * n}, {n, 1, 1}};
+  fftwf_plan middle =
+      fftwf_plan_guru64_dft(1, &alongMiddle, 2, middleLoops, in, out, FFTW_FORWARD, flags);
+  Timing tLast = timeKernel([&] { fftwf_execute_dft(last, in, out); }, kernelSeconds(options));
+  Timing tMiddle = timeKernel([&] { fftwf_execute_dft(middle, in, out); }, kernelSeconds(options));
+  fftwf_destroy_plan(last);
+  fftwf_destroy_plan(middle);
   fftwf_free(in);
   fftwf_free(out);
-  double n = double(real);
-  return {batch * 2.5 * n * std::log2(n), batch * (4 * n + 8.0 * half), t.median,
-          format("FFTW r2c 2-D %gx%g, batch of %g, planned as the runtime plans "
-                 "(FFTW_ESTIMATE | FFTW_UNALIGNED)", side, side, batch)};
+  double transforms = double(outer);
+  ClassRun run{2 * transforms * 5.0 * n * std::log2(double(n)), 2 * transforms * n * 16.0,
+               tLast.median + tMiddle.median,
+               format("FFTW c2c 1-D of 256 points, %g along the contiguous last axis (%.4g us) "
+                      "and %g along a strided middle axis (%.4g us), planned as the runtime "
+                      "plans, one thread",
+                      transforms, tLast.median * 1e6, transforms, tMiddle.median * 1e6)};
+  run.oneThread = true;
+  return run;
 }
 
 long streamElems(const Options &options) { return options.quick ? (4L << 20) : (16L << 20); }

@@ -30,6 +30,7 @@ public:
   /// The world rank at `coords` (row-major: the last axis varies fastest).
   int64_t rankOf(llvm::ArrayRef<int64_t> coords) const;
   int64_t numAxes() const { return shape_.size(); }
+  MeshOp mesh() const { return mesh_; }
   /// Ranks along axis `axis` (by index).
   int64_t axisSize(int64_t axis) const { return shape_[axis]; }
   /// Index of the axis named `name`, or -1.
@@ -40,6 +41,7 @@ public:
                                           llvm::ArrayRef<int64_t> coords) const;
 
 private:
+  MeshOp mesh_;
   llvm::SmallVector<llvm::StringRef> names_;
   llvm::SmallVector<int64_t> shape_;
   int64_t numRanks_ = 1;

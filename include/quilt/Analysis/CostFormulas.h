@@ -97,6 +97,11 @@ double busBandwidthGBps(const std::string &kind, int64_t p, double bytes, double
 /// bytes / (memory bandwidth eff)). GFLOP/s and GB/s.
 double rooflineUs(double flops, double bytes, double peakGflops, double memoryGBps,
                   double efficiency, double launchUs);
+/// The same with one efficiency for the FLOPs and another for the bytes (a
+/// class whose kernels are compute-bound at a small fraction of peak while
+/// streaming at full bandwidth, such as the runtime's pooling loops).
+double rooflineUs(double flops, double bytes, double peakGflops, double memoryGBps,
+                  double computeEfficiency, double memoryEfficiency, double launchUs);
 
 } // namespace quilt
 

@@ -90,6 +90,11 @@ struct DeviceModel {
   /// "elementwise", "reduction", "normalization", "attention", "data_movement",
   /// "pool", "resize", "conv_transpose".
   std::map<std::string, double> efficiency;
+  /// Optional, per op class: the fraction of the memory bandwidth its
+  /// kernels stream at. A class named here takes `efficiency` for its FLOPs
+  /// only (compute-bound at a small fraction of peak, streaming at full
+  /// bandwidth: one efficiency cannot fit a 2x2 pool and a 3x3x3 one).
+  std::map<std::string, double> memoryEfficiency;
   std::vector<ProfilePoint> profile;
   /// CPU machines: the op classes whose kernels use every thread of a rank
   /// (library kernels); the others run on one core. Empty: all of them.
@@ -122,6 +127,9 @@ struct Topology {
   size_t levelBetween(int64_t a, int64_t b) const;
   /// Efficiency of `opClass` (1 if the file names none).
   double efficiencyOf(llvm::StringRef opClass) const;
+  /// Efficiency of `opClass`'s memory traffic: its memory_efficiency, else
+  /// efficiencyOf.
+  double memoryEfficiencyOf(llvm::StringRef opClass) const;
   /// The measured curve for `kind` over `ranks` ranks, if calibrated.
   const MeasuredCollective *measuredFor(llvm::StringRef kind, int64_t ranks) const;
 };
