@@ -185,6 +185,14 @@ SmallVector<uint64_t> forEachRank(const MeshGrid &grid, ArrayRef<int64_t> ranks,
   return bytes;
 }
 
+/// Elements of `value`'s local tensor on the rank at `coords`.
+uint64_t localElements(Value value, const MeshGrid &grid, ArrayRef<int64_t> coords) {
+  uint64_t n = 1;
+  for (int64_t e : grid.localExtents(cast<RankedTensorType>(value.getType()), coords))
+    n *= e;
+  return n;
+}
+
 /// Elements of the local tensor per position along `dim`: one slab.
 uint64_t slabElements(ArrayRef<int64_t> extents, int64_t dim) {
   uint64_t n = 1;
@@ -263,11 +271,9 @@ Bytes allReduceBytes(AllReduceOp op, const MeshGrid &grid, ArrayRef<int64_t> ran
   }
   return collective(forEachRank(grid, ranks,
                                 [&](ArrayRef<int64_t> coords) {
-                                  uint64_t elements = 1;
-                                  for (int64_t e :
-                                       grid.localExtents(op.getInput().getType(), coords))
-                                    elements *= e;
-                                  return ringAllReduceBytes(elements * kElementBytes, members);
+                                  return ringAllReduceBytes(
+                                      localElements(op.getInput(), grid, coords) * kElementBytes,
+                                      members);
                                 }),
                     2 * (members - 1), SmallVector<int64_t>(axes.begin(), axes.end()));
 }
@@ -430,9 +436,7 @@ Bytes collectivePermuteBytes(CollectivePermuteOp op, const MeshGrid &grid,
   Traffic t = pointToPoint(grid);
   for (int64_t r : ranks) {
     SmallVector<int64_t> coords = grid.coords(r);
-    uint64_t elements = 1;
-    for (int64_t e : grid.localExtents(op.getInput().getType(), coords))
-      elements *= e;
+    uint64_t elements = localElements(op.getInput(), grid, coords);
     auto &peers = t.peers[r];
     if (shift != 0) {
       coords[axis] = (coords[axis] + shift) % parts;
@@ -451,12 +455,7 @@ Bytes collectivePermuteBytes(CollectivePermuteOp op, const MeshGrid &grid,
 /// the all-to-all's pack of its input and unpack of its result, a permute
 /// by a whole turn.
 uint64_t collectiveCopyBytes(Operation &op, const MeshGrid &grid, ArrayRef<int64_t> coords) {
-  auto localBytes = [&](Value v) {
-    uint64_t n = kElementBytes;
-    for (int64_t e : grid.localExtents(cast<RankedTensorType>(v.getType()), coords))
-      n *= e;
-    return n;
-  };
+  auto localBytes = [&](Value v) { return localElements(v, grid, coords) * kElementBytes; };
   // Blocks of `dim` are contiguous when every dim before it has one position.
   auto packed = [&](Value v, int64_t dim) {
     SmallVector<int64_t> extents = grid.localExtents(cast<RankedTensorType>(v.getType()), coords);

@@ -8,6 +8,7 @@
 
 #include "device/kernel_qualifiers.h"
 #include "kernels/fast_exp.h"
+#include "kernels/lane_reduce.h"
 
 #include <cmath>
 #include <cstdint>
@@ -33,11 +34,10 @@ struct AttentionStartKernel {
 /// p_j = exp(s_j - m'), sum = sum exp(m - m') + sum_j p_j, the output row
 /// scaled by exp(m - m'). The caller then adds p v to the output rows; on
 /// the `first` block it writes them (nothing to scale or add to). One query
-/// per index. The max and the sum run in kLanes interleaved partial results
-/// (lane l takes keys j = l mod kLanes, combined in lane order) so the host
-/// compiler vectorizes them; the exp pass stores and sums nothing.
+/// per index. The max and the sum run in interleaved partial results
+/// (lane_reduce.h) so the host compiler vectorizes them; the exp pass stores
+/// and sums nothing.
 struct AttentionMergeKernel {
-  static constexpr int kLanes = 8;
   float *scores, *rowMax, *rowSum, *acc;
   int64_t rows, tk, dv;
   bool first;
@@ -62,37 +62,13 @@ struct AttentionMergeKernel {
 
 private:
   QUILT_HD float laneMax(const float *row) const {
-    float lane[kLanes];
-    QUILT_UNROLL
-    for (int l = 0; l < kLanes; ++l)
-      lane[l] = -INFINITY;
-    int64_t whole = tk - tk % kLanes;
-    for (int64_t j = 0; j < whole; j += kLanes)
-      QUILT_UNROLL
-      for (int l = 0; l < kLanes; ++l)
-        lane[l] = lane[l] < row[j + l] ? row[j + l] : lane[l];
-    for (int64_t j = whole; j < tk; ++j)
-      lane[j - whole] = lane[j - whole] < row[j] ? row[j] : lane[j - whole];
-    float top = lane[0];
-    QUILT_UNROLL
-    for (int l = 1; l < kLanes; ++l)
-      top = top < lane[l] ? lane[l] : top;
-    return top;
+    return laneReduce(
+        tk, -INFINITY, [&](int64_t j) { return row[j]; },
+        [](float a, float b) { return a < b ? b : a; });
   }
   QUILT_HD float laneSum(const float *row) const {
-    float lane[kLanes] = {};
-    int64_t whole = tk - tk % kLanes;
-    for (int64_t j = 0; j < whole; j += kLanes)
-      QUILT_UNROLL
-      for (int l = 0; l < kLanes; ++l)
-        lane[l] += row[j + l];
-    for (int64_t j = whole; j < tk; ++j)
-      lane[j - whole] += row[j];
-    float sum = 0.f;
-    QUILT_UNROLL
-    for (int l = 0; l < kLanes; ++l)
-      sum += lane[l];
-    return sum;
+    return laneReduce(
+        tk, 0.f, [&](int64_t j) { return row[j]; }, [](float a, float b) { return a + b; });
   }
 };
 

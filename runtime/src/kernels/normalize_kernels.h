@@ -4,6 +4,7 @@
 #define QUILT_RUNTIME_NORMALIZE_KERNELS_H
 
 #include "device/kernel_qualifiers.h"
+#include "kernels/lane_reduce.h"
 
 #include <cmath>
 #include <cstdint>
@@ -19,43 +20,21 @@ struct RowMomentsKernel {
   int64_t rows;
   int64_t length;
 
-  /// Partial sums per pass: lane l takes positions i = l mod kLanes, and
-  /// the lanes are added in order. Independent chains, so the host's loops
-  /// vectorize instead of waiting on one double add per element.
-  static constexpr int kLanes = 8;
-
   QUILT_HD int64_t threads() const { return rows; }
   QUILT_HD void operator()(int64_t r) const {
     const float *row = x + r * length;
-    int64_t whole = length - length % kLanes;
-    double lane[kLanes] = {};
-    for (int64_t i = 0; i < whole; i += kLanes)
-      QUILT_UNROLL
-      for (int l = 0; l < kLanes; ++l)
-        lane[l] += row[i + l];
-    for (int64_t i = whole; i < length; ++i)
-      lane[i - whole] += row[i];
-    double sum = 0;
-    QUILT_UNROLL
-    for (int l = 0; l < kLanes; ++l) {
-      sum += lane[l];
-      lane[l] = 0;
-    }
+    // Interleaved partial sums (lane_reduce.h): the loops vectorize instead
+    // of waiting on one double add per element.
+    auto add = [](double a, double b) { return a + b; };
+    double sum = laneReduce(length, 0.0, [&](int64_t i) { return double(row[i]); }, add);
     double mean = length ? sum / length : 0.0;
-    for (int64_t i = 0; i < whole; i += kLanes)
-      QUILT_UNROLL
-      for (int l = 0; l < kLanes; ++l) {
-        double d = row[i + l] - mean;
-        lane[l] += d * d;
-      }
-    for (int64_t i = whole; i < length; ++i) {
-      double d = row[i] - mean;
-      lane[i - whole] += d * d;
-    }
-    double m2 = 0;
-    QUILT_UNROLL
-    for (int l = 0; l < kLanes; ++l)
-      m2 += lane[l];
+    double m2 = laneReduce(
+        length, 0.0,
+        [&](int64_t i) {
+          double d = row[i] - mean;
+          return d * d;
+        },
+        add);
     out[3 * r] = static_cast<float>(length);
     out[3 * r + 1] = static_cast<float>(mean);
     out[3 * r + 2] = static_cast<float>(m2);
