@@ -24,6 +24,9 @@ trap 'rm -rf "$tmp"' EXIT
   echo
   echo "## Lowering"
   cat "$BUILD_DIR/include/quilt/Conversion/Passes.md"
+  echo
+  echo "## Planning (passes that consult the cost model)"
+  cat "$BUILD_DIR/include/quilt/Planning/Passes.md"
 } > "$tmp/passes.md"
 QUILTC="$BUILD_DIR/tools/quiltc/quiltc"
 ELIDE=--mlir-elide-elementsattrs-if-larger=4

@@ -26,7 +26,9 @@ double quilt::ringAllReduceUs(int64_t p, double bytes, LinkCost link) {
 double quilt::recursiveDoublingAllReduceUs(int64_t p, double bytes, LinkCost link) {
   if (p <= 1)
     return 0;
-  double steps = ceilLog2(p);
+  // Other than a power of two, the extra ranks fold in first and get the
+  // result back after: two more exchanges of the whole buffer.
+  double steps = isPowerOfTwo(p) ? ceilLog2(p) : ceilLog2(p) + 1;
   return steps * (link.alphaUs + link.transferUs(bytes));
 }
 
@@ -35,9 +37,11 @@ double quilt::rabenseifnerAllReduceUs(int64_t p, double bytes, LinkCost link) {
     return 0;
   if (isPowerOfTwo(p))
     return 2.0 * ceilLog2(p) * link.alphaUs + link.transferUs(2.0 * fraction(p) * bytes);
-  double floorLog = ceilLog2(p) - 1;
-  return (2.0 * floorLog + 2.0) * link.alphaUs +
-         link.transferUs((2.0 * fraction(p) + 2.0) * bytes);
+  // Fold to the largest power of two below (one send of the buffer), run
+  // there, send the result back.
+  int64_t folded = int64_t(1) << (ceilLog2(p) - 1);
+  return 2.0 * link.alphaUs + link.transferUs(2.0 * bytes) +
+         rabenseifnerAllReduceUs(folded, bytes, link);
 }
 
 double quilt::switchAllReduceUs(int64_t p, double bytes, double alphaUs,
@@ -94,6 +98,84 @@ double quilt::exchangeUs(int64_t messages, double bytes, LinkCost link) {
   if (messages <= 0)
     return 0;
   return link.alphaUs + link.transferUs(bytes);
+}
+
+std::optional<double> quilt::scheduleUs(CollectiveKind kind, CollectiveAlgorithm algorithm,
+                                        int64_t p, double bytes, LinkCost link) {
+  if (algorithm == CollectiveAlgorithm::Library || !collectiveAlgorithmServes(kind, algorithm, p))
+    return std::nullopt;
+  switch (algorithm) {
+  case CollectiveAlgorithm::Ring:
+    return kind == CollectiveKind::AllReduce   ? ringAllReduceUs(p, bytes, link)
+           : kind == CollectiveKind::AllGather ? ringAllGatherUs(p, bytes, link)
+                                               : ringReduceScatterUs(p, bytes, link);
+  case CollectiveAlgorithm::RecursiveDoubling:
+    return recursiveDoublingAllReduceUs(p, bytes, link);
+  case CollectiveAlgorithm::Rabenseifner:
+    return rabenseifnerAllReduceUs(p, bytes, link);
+  case CollectiveAlgorithm::Bruck:
+    return bruckAllGatherUs(p, bytes, link);
+  case CollectiveAlgorithm::RecursiveHalving:
+    return halvingReduceScatterUs(p, bytes, link);
+  case CollectiveAlgorithm::Pairwise:
+    return pairwiseAllToAllUs(p, bytes, link);
+  case CollectiveAlgorithm::Library:
+    break;
+  }
+  return std::nullopt;
+}
+
+double quilt::scheduleMemoryBytes(CollectiveKind kind, CollectiveAlgorithm algorithm, int64_t p,
+                                  double bytes) {
+  if (p <= 1 || !collectiveAlgorithmServes(kind, algorithm, p))
+    return 0;
+  // A combine reads the rank's partial and the one that arrived and writes
+  // the result: 3 bytes of traffic per byte combined; a copy 2.
+  bool power = isPowerOfTwo(p);
+  double folded = power ? double(p) : double(int64_t(1) << (ceilLog2(p) - 1));
+  double fold = power ? 0.0 : bytes; // the odd member of a pair combines its partner's buffer
+  switch (algorithm) {
+  case CollectiveAlgorithm::Ring:
+    if (kind == CollectiveKind::AllReduce)
+      return 3.0 * fraction(p) * bytes;
+    if (kind == CollectiveKind::ReduceScatter) // reduces a copy of its input, then keeps a block
+      return 3.0 * fraction(p) * bytes + 2.0 * bytes + 2.0 * bytes / p;
+    return 0; // the all-gather receives in place
+  case CollectiveAlgorithm::RecursiveDoubling:
+    return 3.0 * (ceilLog2(int64_t(folded)) * bytes + fold);
+  case CollectiveAlgorithm::Rabenseifner:
+    return 3.0 * (fraction(int64_t(folded)) * bytes + fold);
+  case CollectiveAlgorithm::RecursiveHalving:
+    return 3.0 * fraction(p) * bytes + 2.0 * bytes + 2.0 * bytes / p;
+  case CollectiveAlgorithm::Bruck: // gathers into a row, then rotates it into place
+    return 2.0 * bytes;
+  case CollectiveAlgorithm::Pairwise:
+  case CollectiveAlgorithm::Library:
+    return 0;
+  }
+  return 0;
+}
+
+double quilt::scheduleWithMemoryUs(CollectiveKind kind, CollectiveAlgorithm algorithm, int64_t p,
+                                   double bytes, LinkCost link, double memoryGBps) {
+  std::optional<double> messages = scheduleUs(kind, algorithm, p, bytes, link);
+  if (!messages)
+    return -1;
+  double memory = scheduleMemoryBytes(kind, algorithm, p, bytes);
+  return *messages + (memoryGBps > 0 ? LinkCost{0, memoryGBps}.transferUs(memory) : 0.0);
+}
+
+std::optional<std::pair<CollectiveAlgorithm, double>>
+quilt::cheapestSchedule(CollectiveKind kind, int64_t p, double bytes, LinkCost link,
+                        double memoryGBps) {
+  std::optional<std::pair<CollectiveAlgorithm, double>> best;
+  for (int64_t i = 1; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i) {
+    auto algorithm = static_cast<CollectiveAlgorithm>(i);
+    double us = scheduleWithMemoryUs(kind, algorithm, p, bytes, link, memoryGBps);
+    if (us >= 0 && (!best || us < best->second))
+      best = {algorithm, us};
+  }
+  return best;
 }
 
 static AlgorithmTime cheapest(std::initializer_list<AlgorithmTime> options) {

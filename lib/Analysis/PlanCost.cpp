@@ -36,6 +36,22 @@ const char *quilt::stringifyCostPhase(CostPhase phase) {
 
 namespace {
 
+/// A collective's algorithm and time.
+struct CollectiveTime {
+  std::optional<CollectiveAlgorithm> algorithm; // none: nothing moves
+  std::string detail;                           // what the library runs
+  double us = 0;
+};
+
+/// The kinds that carry an algorithm (not ring attention's ring).
+std::optional<CollectiveKind> collectiveKindOf(StringRef kind) {
+  for (CollectiveKind k : {CollectiveKind::AllReduce, CollectiveKind::AllGather,
+                           CollectiveKind::ReduceScatter, CollectiveKind::AllToAll})
+    if (kind == collectiveKindName(k))
+      return k;
+  return std::nullopt;
+}
+
 /// Where the members of one collective group sit.
 struct GroupShape {
   int64_t members = 1;
@@ -47,8 +63,10 @@ struct GroupShape {
 
 class PlanCostModel {
 public:
-  PlanCostModel(func::FuncOp func, MeshOp mesh, const Topology &topology, bool byClass)
-      : func(func), mesh(mesh), grid(mesh), topology(topology), byClass(byClass) {
+  PlanCostModel(func::FuncOp func, MeshOp mesh, const Topology &topology, bool byClass,
+                bool libraryCollectivesOnly)
+      : func(func), mesh(mesh), grid(mesh), topology(topology), byClass(byClass),
+        libraryCollectivesOnly(libraryCollectivesOnly) {
     ranks = grid.numRanks();
     ranksPerNode = std::max<int64_t>(1, topology.devicesPerNode(ranks));
     const DeviceModel &device = topology.device;
@@ -73,8 +91,14 @@ private:
     return topology.levels[std::min(level, topology.levels.size() - 1)];
   }
   GroupShape groupOf(int64_t rank, ArrayRef<int64_t> axes);
-  /// Time of a collective on one rank that sends `sent` bytes.
-  AlgorithmTime collectiveTime(StringRef kind, uint64_t sent, const GroupShape &group) const;
+  /// Time of collective `op` on one rank that sends `sent` bytes: by the
+  /// algorithm the op records, else the cheapest the communicator runs.
+  CollectiveTime collectiveTime(Operation *op, StringRef kind, uint64_t sent,
+                                const GroupShape &group) const;
+  /// The library's own collective: its measured curve, else the cheapest
+  /// algorithm a library picks among (NCCL's NVLS, two levels, ...).
+  CollectiveTime libraryTime(StringRef kind, double bytes, uint64_t sent, const GroupShape &group,
+                             LinkCost flat) const;
   /// The measured curve for a point-to-point kind nearest `members` ranks.
   const MeasuredCollective *measuredNear(StringRef kind, int64_t members) const;
   double computeTime(const KernelWork &work, ArrayRef<int64_t> resultExtents) const;
@@ -93,7 +117,7 @@ private:
   MeshOp mesh;
   MeshGrid grid;
   const Topology &topology;
-  bool byClass;
+  bool byClass, libraryCollectivesOnly;
   int64_t ranks = 1, ranksPerNode = 1;
   /// Per op, the ranks evaluated; and per op kind and types.
   DenseMap<Operation *, SmallVector<int64_t>> chosen;
@@ -155,38 +179,69 @@ const MeasuredCollective *PlanCostModel::measuredNear(StringRef kind, int64_t me
   return best;
 }
 
-AlgorithmTime PlanCostModel::collectiveTime(StringRef kind, uint64_t sent,
-                                            const GroupShape &group) const {
+CollectiveTime PlanCostModel::libraryTime(StringRef kind, double bytes, uint64_t sent,
+                                          const GroupShape &group, LinkCost flat) const {
   int64_t p = group.members;
-  if (p <= 1 || sent == 0)
-    return {"none", 0};
   if (const MeasuredCollective *m = topology.measuredFor(kind, p))
-    return {"measured", m->alphaUs + LinkCost{0, m->bandwidthGBps}.transferUs(sent)};
-  // One ring edge per group leaves each node; an all-to-all sends from all.
-  int64_t onNode = std::min(ranks, ranksPerNode);
-  int64_t senders = kind == "all_to_all" ? onNode : std::max<int64_t>(1, onNode / group.perNode);
-  LinkCost flat = linkAt(group.level, group.level == 0 ? 0 : senders);
-  double bytes = sent;
+    return {CollectiveAlgorithm::Library, "measured",
+            m->alphaUs + LinkCost{0, m->bandwidthGBps}.transferUs(sent)};
+  AlgorithmTime best;
   if (kind == "all_reduce") {
-    double buffer = bytes * p / (2.0 * (p - 1));
     double switchBw = group.level == 0 ? topology.levels[0].allReduceBandwidthGBps : 0;
-    AlgorithmTime best = cheapestAllReduce(p, buffer, flat, switchBw);
+    best = cheapestAllReduce(p, bytes, flat, switchBw);
     if (group.level > 0 && group.perNode > 1 && group.nodes > 1) {
-      double twoLevel = twoLevelAllReduceUs(group.perNode, group.nodes, buffer, linkAt(0, 0),
+      double twoLevel = twoLevelAllReduceUs(group.perNode, group.nodes, bytes, linkAt(0, 0),
                                             flat);
       if (twoLevel < best.us)
         best = {"two-level", twoLevel};
     }
-    return best;
+  } else if (kind == "all_gather") {
+    best = cheapestAllGather(p, bytes, flat);
+  } else if (kind == "reduce_scatter") {
+    best = cheapestReduceScatter(p, bytes, flat);
+  } else {
+    best = cheapestAllToAll(p, bytes, flat);
   }
-  if (kind == "all_gather")
-    return cheapestAllGather(p, bytes * p / (p - 1), flat);
-  if (kind == "reduce_scatter")
-    return cheapestReduceScatter(p, bytes * p / (p - 1), flat);
-  if (kind == "all_to_all")
-    return cheapestAllToAll(p, bytes, flat);
-  // ring_attention: p - 1 steps, each one block to the next rank.
-  return {"ring", (p - 1) * flat.alphaUs + flat.transferUs(bytes)};
+  return {CollectiveAlgorithm::Library, best.algorithm, best.us};
+}
+
+CollectiveTime PlanCostModel::collectiveTime(Operation *op, StringRef kind, uint64_t sent,
+                                             const GroupShape &group) const {
+  int64_t p = group.members;
+  if (p <= 1 || sent == 0)
+    return {std::nullopt, "", 0};
+  // One ring edge per group leaves each node; an all-to-all sends from all.
+  int64_t onNode = std::min(ranks, ranksPerNode);
+  int64_t senders = kind == "all_to_all" ? onNode : std::max<int64_t>(1, onNode / group.perNode);
+  LinkCost flat = linkAt(group.level, group.level == 0 ? 0 : senders);
+  std::optional<CollectiveKind> collectiveKind = collectiveKindOf(kind);
+  if (!collectiveKind) // ring_attention: p - 1 steps, each one block to the next rank.
+    return {std::nullopt, "ring", (p - 1) * flat.alphaUs + flat.transferUs(sent)};
+  // The formulas take the buffer (all-reduce), the gathered result
+  // (all-gather, reduce-scatter's input) or the bytes sent (all-to-all);
+  // `sent` counts what a ring sends.
+  double bytes = kind == "all_reduce"  ? double(sent) * p / (2.0 * (p - 1))
+                 : kind == "all_to_all" ? double(sent)
+                                        : double(sent) * p / (p - 1);
+  if (auto recorded = op->getAttrOfType<StringAttr>("algorithm")) {
+    CollectiveAlgorithm algorithm = CollectiveAlgorithm::Library;
+    parseCollectiveAlgorithm(recorded.data(), recorded.size(), algorithm);
+    double us = scheduleWithMemoryUs(*collectiveKind, algorithm, p, bytes, flat, memoryGBps);
+    if (us >= 0)
+      return {algorithm, "", us};
+    return libraryTime(kind, bytes, sent, group, flat);
+  }
+  CollectiveTime library = libraryTime(kind, bytes, sent, group, flat);
+  if (libraryCollectivesOnly)
+    return library;
+  // Quilt's own schedules are timed by the formulas they follow; the
+  // library competes only where it was measured (unmeasured, its choice is
+  // a guess among the same formulas).
+  // Their combines and copies run at the rank's memory bandwidth.
+  auto own = cheapestSchedule(*collectiveKind, p, bytes, flat, memoryGBps);
+  if (own && (library.detail != "measured" || own->second <= library.us))
+    return {own->first, "", own->second};
+  return library;
 }
 
 double PlanCostModel::copyUs(uint64_t bytes) const {
@@ -409,7 +464,7 @@ void PlanCostModel::collective(const CommunicationCost &cost, OpCost &out) {
   bool first = true;
   for (int64_t r : cost.ranks) {
     GroupShape group = groupOf(r, cost.groupAxes);
-    AlgorithmTime t = collectiveTime(cost.kind, cost.bytesSentPerRank[r], group);
+    CollectiveTime t = collectiveTime(cost.op, cost.kind, cost.bytesSentPerRank[r], group);
     t.us += copyUs(cost.bytesCopiedPerRank[r]);
     double compute = 0;
     if (cost.kind == "ring_attention")
@@ -423,7 +478,11 @@ void PlanCostModel::collective(const CommunicationCost &cost, OpCost &out) {
       out.criticalRank = r;
       out.bytesSent = cost.bytesSentPerRank[r];
       out.messages = cost.messagesPerRank[r];
-      out.algorithm = t.algorithm;
+      out.collectiveAlgorithm = t.algorithm;
+      out.algorithm = !t.algorithm ? t.detail
+                      : t.detail.empty()
+                          ? std::string(collectiveAlgorithmName(*t.algorithm))
+                          : std::string(collectiveAlgorithmName(*t.algorithm)) + ": " + t.detail;
       out.level = levelAt(group.level).name;
     }
   }
@@ -508,8 +567,8 @@ FailureOr<PlanCost> PlanCostModel::run() {
 } // namespace
 
 FailureOr<PlanCost> quilt::evaluatePlan(func::FuncOp func, MeshOp mesh, const Topology &topology,
-                                        bool byRankClass) {
+                                        bool byRankClass, bool libraryCollectivesOnly) {
   if (topology.levels.empty())
     return func.emitError("the topology has no network level");
-  return PlanCostModel(func, mesh, topology, byRankClass).run();
+  return PlanCostModel(func, mesh, topology, byRankClass, libraryCollectivesOnly).run();
 }

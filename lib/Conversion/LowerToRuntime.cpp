@@ -10,6 +10,7 @@
 #include "quilt/Conversion/MemoryPlan.h"
 #include "quilt/Conversion/Passes.h"
 #include "quilt/Transforms/ShardingUtils.h"
+#include "quilt/collective_algorithms.h"
 #include "quilt/halo_segments.h"
 #include "quilt/runtime.h"
 #include "quilt/weights_format.h"
@@ -118,6 +119,15 @@ static void appendLayout(SmallVectorImpl<int64_t> &words, RankedTensorType type,
     }
     words.append(minor.begin(), minor.end());
   }
+}
+
+/// The ABI number of a collective's recorded algorithm (the verifier
+/// checked the name); none recorded: the communicator's library.
+static int64_t algorithmWord(Operation *collective) {
+  CollectiveAlgorithm algorithm = CollectiveAlgorithm::Library;
+  if (auto name = collective->getAttrOfType<StringAttr>("algorithm"))
+    parseCollectiveAlgorithm(name.data(), name.size(), algorithm);
+  return static_cast<int64_t>(algorithm);
 }
 
 static SmallVector<int64_t> spatialPads(ArrayRef<int64_t> pads, bool high) {
@@ -268,6 +278,7 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
       .Case<ReduceScatterOp>([&](ReduceScatterOp r) -> Result {
         SmallVector<int64_t> words{(int64_t)r.getDim()};
         appendAxes(words, r.getAxes());
+        words.push_back(algorithmWord(r));
         return std::make_pair(StringRef("quilt_rt_reduce_scatter"), words);
       })
       .Case<CollectivePermuteOp>([&](CollectivePermuteOp c) -> Result {
@@ -335,15 +346,18 @@ static FailureOr<std::pair<StringRef, SmallVector<int64_t>>> kernelCall(Operatio
                                                                : QUILT_REDUCE_SUM;
         SmallVector<int64_t> words{kind};
         appendAxes(words, a.getAxes());
+        words.push_back(algorithmWord(a));
         return std::make_pair(StringRef("quilt_rt_all_reduce"), words);
       })
       .Case<AllGatherOp>([&](AllGatherOp g) -> Result {
         return std::make_pair(StringRef("quilt_rt_all_gather"),
-                              SmallVector<int64_t>{(int64_t)g.getDim(), axisIndex(g.getAxis())});
+                              SmallVector<int64_t>{(int64_t)g.getDim(), axisIndex(g.getAxis()),
+                                                   algorithmWord(g)});
       })
       .Case<AllToAllOp>([&](AllToAllOp a) -> Result {
         SmallVector<int64_t> words{(int64_t)a.getDim(), (int64_t)a.getToDim()};
         appendAxes(words, a.getAxes());
+        words.push_back(algorithmWord(a));
         return std::make_pair(StringRef("quilt_rt_all_to_all"), words);
       })
       .Case<ShardSliceOp>([&](auto) -> Result {

@@ -2,6 +2,7 @@
 #include "quilt/Planning/PlanSearch.h"
 #include "quilt/Analysis/CostFormulas.h"
 #include "quilt/Conversion/Passes.h"
+#include "quilt/Planning/Passes.h"
 #include "quilt/Transforms/Passes.h"
 #include "quilt/partition_math.h"
 
@@ -45,6 +46,9 @@ void quilt::addPartitionPass(PassManager &pm, const PipelineOptions &options) {
   pm.addPass(createQuiltPartition({options.attention}));
   if (options.shareHalos)
     pm.addPass(createQuiltShareHalos());
+  if (!options.collectiveTopology.empty())
+    pm.addPass(createQuiltChooseCollectiveAlgorithms(
+        {options.collectiveTopology, options.libraryCollectivesOnly}));
 }
 
 std::string PlanCandidate::meshString() const {
@@ -211,7 +215,8 @@ LogicalResult quilt::evaluateCandidate(ModuleOp prepared, const PipelineOptions 
     candidate.error = "expected one mesh and one function";
     return failure();
   }
-  FailureOr<PlanCost> cost = evaluatePlan(funcs.front(), meshes.front(), topology);
+  FailureOr<PlanCost> cost = evaluatePlan(funcs.front(), meshes.front(), topology,
+                                          /*byRankClass=*/true, options.libraryCollectivesOnly);
   if (failed(cost))
     return failure();
   candidate.cost = std::move(*cost);

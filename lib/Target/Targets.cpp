@@ -12,7 +12,8 @@ llvm::ArrayRef<TargetSpec> quilt::allTargets() {
   // CUDA wants 256-byte alignment (cudaMalloc's, and what cuDNN/cuBLAS
   // prefer for vectorized access); the CPU runtime 64 (a cache line, AVX-512).
   static const TargetSpec targets[] = {
-      {"cpu", "CPU: oneDNN, FFTW, MPI", QUILT_RUNTIME_LINK_LINE, 64, ""},
+      {"cpu", "CPU: oneDNN, FFTW, MPI", QUILT_RUNTIME_LINK_LINE, 64, "", nullptr,
+       /*runsCollectiveSchedules=*/true},
       {"cuda-emulated",
        "the CUDA backend's control flow on the host (NCCL over MPI), for machines without a GPU",
        QUILT_RUNTIME_LINK_LINE_CUDA_EMULATED, 256,

@@ -138,10 +138,11 @@ static void fuseReduceScatters(func::FuncOp func) {
     OpBuilder b(last);
     Value result = ReduceScatterOp::create(b, last.getLoc(), last.getResult().getType(),
                                            reduce.getInput(), last.getMesh(),
-                                           b.getArrayAttr(sliced), dim);
+                                           b.getArrayAttr(sliced), dim, /*algorithm=*/nullptr);
     if (!rest.empty())
       result = AllReduceOp::create(b, reduce.getLoc(), result.getType(), result,
-                                   reduce.getMesh(), b.getArrayAttr(rest), ReductionKind::Sum);
+                                   reduce.getMesh(), b.getArrayAttr(rest), ReductionKind::Sum,
+                                   /*algorithm=*/nullptr);
     last.getResult().replaceAllUsesWith(result);
     for (ShardSliceOp slice : llvm::reverse(chain))
       slice->erase();
@@ -249,7 +250,8 @@ Value Partitioner::reshard(Value value, const AxisSplit &want, Operation *user, 
       if (next.dims[d].empty() && d < (int64_t)next.granules.size())
         next.granules[d] = 1;
       auto type = localType(state.global, next, meshRef);
-      value = AllGatherOp::create(b, user->getLoc(), type, value, meshRef.getValue(), axis, d);
+      value = AllGatherOp::create(b, user->getLoc(), type, value, meshRef.getValue(), axis, d,
+                                  /*algorithm=*/nullptr);
       user->emitRemark() << "all-gather of dim " << d << " (split over mesh axis \"" << axis
                          << "\") before " << describeNode(user) << ": " << why(d);
       state.split = next;
@@ -499,7 +501,7 @@ Value Partitioner::allReduce(OpBuilder &b, Location loc, Value value, ArrayRef<s
   for (const std::string &a : axes)
     names.push_back(b.getStringAttr(a));
   Value reduced = AllReduceOp::create(b, loc, value.getType(), value, meshRef.getValue(),
-                                      b.getArrayAttr(names), kind);
+                                      b.getArrayAttr(names), kind, /*algorithm=*/nullptr);
   // A copy first: inserting `reduced` may grow the map under a reference.
   State state = states[value];
   states[reduced] = state;
@@ -599,7 +601,7 @@ Value Partitioner::gatherBlocks(Value value, int64_t dim, Location loc, OpBuilde
     std::string axis = state.split.dims[dim].back();
     state.split.dims[dim].pop_back();
     value = AllGatherOp::create(b, loc, localType(state.global, state.split, meshRef), value,
-                                meshRef.getValue(), axis, dim);
+                                meshRef.getValue(), axis, dim, /*algorithm=*/nullptr);
     states[value] = state;
   }
   return value;
@@ -696,7 +698,7 @@ Value Partitioner::allToAll(Value value, int64_t from, int64_t to, ArrayRef<std:
   auto type = localType(state.global, next, meshRef);
   SmallVector<StringRef> names(axes.begin(), axes.end());
   Value moved = AllToAllOp::create(b, loc, type, value, meshRef.getValue(),
-                                   b.getStrArrayAttr(names), from, to);
+                                   b.getStrArrayAttr(names), from, to, /*algorithm=*/nullptr);
   states[moved] = {state.global, next};
   return moved;
 }
@@ -747,7 +749,7 @@ LogicalResult Partitioner::finishPartial(Operation *op, const AxisSplit &resultS
   for (const std::string &a : resultSplit.partial)
     axes.push_back(b.getStringAttr(a));
   auto reduced = AllReduceOp::create(b, op->getLoc(), result.getType(), result, meshRef.getValue(),
-                                       b.getArrayAttr(axes), kind);
+                                       b.getArrayAttr(axes), kind, /*algorithm=*/nullptr);
   Value whole = reduced.getResult();
   // Copies, not references into `states`: an insertion may grow the map.
   State resultState = states[result];

@@ -4,6 +4,8 @@
 #ifndef QUILT_RUNTIME_COMMUNICATOR_H
 #define QUILT_RUNTIME_COMMUNICATOR_H
 
+#include "quilt/collective_algorithms.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -67,13 +69,22 @@ public:
   /// Posts every receive and send at once and returns when all completed.
   virtual void exchange(const std::vector<Message> &sends, const std::vector<Message> &recvs) = 0;
 
+  // The collectives run by `algorithm`: Library leaves it to the
+  // communicator's library, the others are Quilt's own schedules
+  // (collective_schedules.h), which a communicator may refuse. Whatever runs,
+  // bytes are counted as the ring algorithm sends them (quilt/comm_bytes.h),
+  // the numbers the compiler predicts. The default serves the runtime's own
+  // bookkeeping (the driver's reductions); kernels pass the plan's choice.
+
   /// In place over the group of `axes`.
-  virtual void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes) = 0;
+  virtual void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes,
+                         CollectiveAlgorithm algorithm = CollectiveAlgorithm::Library) = 0;
 
   /// Concatenates each group member's bytes, in coordinate order along mesh
   /// axis `axis`, into `recv`; `recvBytes[c]` is member c's contribution.
   virtual void allGather(const void *send, size_t sendBytes, void *recv,
-                         const std::vector<size_t> &recvBytes, int axis) = 0;
+                         const std::vector<size_t> &recvBytes, int axis,
+                         CollectiveAlgorithm algorithm = CollectiveAlgorithm::Library) = 0;
 
   /// Over the group of mesh axes `axes`, its members numbered row-major over
   /// `axes` in the order given (the owners of nested blocks): sends
@@ -81,7 +92,8 @@ public:
   /// receives `recvBytes[c]` from it (packed in member order into `recv`).
   /// Counts the bytes sent to members other than this rank.
   virtual void allToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
-                        const std::vector<size_t> &recvBytes, const AxisList &axes) = 0;
+                        const std::vector<size_t> &recvBytes, const AxisList &axes,
+                        CollectiveAlgorithm algorithm = CollectiveAlgorithm::Library) = 0;
 
   /// Over the group of `axes`, members numbered as in allToAll: sums member
   /// order blocks of float `send` (member c's block is `counts[c]` floats,
@@ -89,7 +101,8 @@ public:
   /// `recv`. Counts the bytes of a ring reduce-scatter: every block but this
   /// rank's own.
   virtual void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
-                             const AxisList &axes) = 0;
+                             const AxisList &axes,
+                             CollectiveAlgorithm algorithm = CollectiveAlgorithm::Library) = 0;
 
   virtual void barrier() = 0;
 
@@ -97,7 +110,8 @@ public:
   /// control and bootstrapping, e.g. NCCL's unique id; never tensor data).
   virtual void broadcastHost(void *data, size_t bytes, int root) = 0;
 
-  /// Bytes this rank has sent so far (collectives counted as ring algorithms).
+  /// Bytes this rank has sent so far (collectives counted as ring
+  /// algorithms, whichever algorithm ran).
   virtual uint64_t bytesSent() const = 0;
 
   /// While a log is attached, every communication entry point appends what it

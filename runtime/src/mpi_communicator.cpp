@@ -1,4 +1,5 @@
 // The MPI implementation of quilt::Communicator: the only file that calls MPI.
+#include "collective_schedules.h"
 #include "communicator.h"
 #include "error.h"
 #include "quilt/comm_bytes.h"
@@ -10,6 +11,7 @@
 #include <climits>
 #include <cstdlib>
 #include <map>
+#include <numeric>
 
 namespace quilt {
 namespace {
@@ -50,11 +52,52 @@ void mergeMomentsOp(void *in, void *inout, int *len, MPI_Datatype *) {
     mergeMoments(b + 3 * i, a + 3 * i);
 }
 
+uint64_t sum(const std::vector<size_t> &values) {
+  return std::accumulate(values.begin(), values.end(), uint64_t(0));
+}
+
 int checkedInt(size_t value, const char *what) {
   if (value > static_cast<size_t>(INT_MAX))
     raise(what, " of ", value, " bytes exceeds what one MPI call can move");
   return static_cast<int>(value);
 }
+
+/// A group communicator as the collective schedules see it.
+class MpiPeerGroup final : public PeerGroup {
+public:
+  explicit MpiPeerGroup(MPI_Comm comm) : comm_(comm) {
+    MPI_Comm_size(comm, &members);
+    MPI_Comm_rank(comm, &me);
+  }
+
+  /// Each direction is cut into messages of at most kMessageBytes (MPI
+  /// counts are ints) and sends one empty message when it has no bytes, so
+  /// sender and receiver agree on the messages from the byte count alone.
+  void sendRecv(const void *send, size_t sendBytes, int to, void *recv, size_t recvBytes,
+                int from) override {
+    std::vector<MPI_Request> requests;
+    auto *in = static_cast<char *>(recv);
+    for (size_t at = 0; at == 0 || at < recvBytes; at += kMessageBytes) {
+      requests.emplace_back();
+      MPI_Irecv(in + at, static_cast<int>(std::min(kMessageBytes, recvBytes - at)), MPI_BYTE, from,
+                kTag, comm_, &requests.back());
+    }
+    auto *out = static_cast<const char *>(send);
+    for (size_t at = 0; at == 0 || at < sendBytes; at += kMessageBytes) {
+      requests.emplace_back();
+      MPI_Isend(out + at, static_cast<int>(std::min(kMessageBytes, sendBytes - at)), MPI_BYTE, to,
+                kTag, comm_, &requests.back());
+    }
+    MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
+  }
+
+private:
+  static constexpr size_t kMessageBytes = size_t(1) << 30;
+  // Apart from the halo messages' tags, which share MPI_COMM_WORLD when a
+  // collective runs over every rank.
+  static constexpr int kTag = 0x7175;
+  MPI_Comm comm_;
+};
 
 class MpiCommunicator final : public Communicator {
 public:
@@ -117,10 +160,77 @@ public:
     MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
   }
 
-  void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes) override {
+  void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes,
+                 CollectiveAlgorithm algorithm) override {
     MPI_Comm comm = group(axes);
-    int members = 0;
-    MPI_Comm_size(comm, &members);
+    MpiPeerGroup peers(comm);
+    if (algorithm == CollectiveAlgorithm::Library)
+      libraryAllReduce(data, count, type, op, comm);
+    else
+      scheduleAllReduce(peers, data, count, type, op, algorithm);
+    bytesSent_ += ringAllReduceBytes(count * elemBytes(type), peers.members);
+  }
+
+  void allGather(const void *send, size_t sendBytes, void *recv,
+                 const std::vector<size_t> &recvBytes, int axis,
+                 CollectiveAlgorithm algorithm) override {
+    MPI_Comm comm = group(AxisList{axis});
+    MpiPeerGroup peers(comm);
+    if (static_cast<size_t>(peers.members) != recvBytes.size())
+      raise("all-gather over ", peers.members, " ranks given ", recvBytes.size(), " block sizes");
+    if (algorithm == CollectiveAlgorithm::Library)
+      libraryAllGather(send, sendBytes, recv, recvBytes, comm);
+    else
+      scheduleAllGather(peers, send, sendBytes, recv, recvBytes, algorithm);
+    bytesSent_ += ringAllGatherBytes(sum(recvBytes), sendBytes);
+  }
+
+  void allToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
+                const std::vector<size_t> &recvBytes, const AxisList &axes,
+                CollectiveAlgorithm algorithm) override {
+    MPI_Comm comm = group(axes);
+    MpiPeerGroup peers(comm);
+    if (static_cast<size_t>(peers.members) != sendBytes.size() ||
+        static_cast<size_t>(peers.members) != recvBytes.size())
+      raise("all-to-all over ", peers.members, " ranks given ", sendBytes.size(), " and ",
+            recvBytes.size(), " block sizes");
+    if (algorithm == CollectiveAlgorithm::Library)
+      libraryAllToAll(send, sendBytes, recv, recvBytes, comm);
+    else
+      scheduleAllToAll(peers, send, sendBytes, recv, recvBytes, algorithm);
+    bytesSent_ += sum(sendBytes) - sendBytes[peers.me];
+  }
+
+  void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
+                     const AxisList &axes, CollectiveAlgorithm algorithm) override {
+    MPI_Comm comm = group(axes);
+    MpiPeerGroup peers(comm);
+    if (static_cast<size_t>(peers.members) != counts.size())
+      raise("reduce-scatter over ", peers.members, " ranks given ", counts.size(), " block sizes");
+    if (algorithm == CollectiveAlgorithm::Library)
+      libraryReduceScatter(send, recv, counts, comm);
+    else
+      scheduleReduceScatter(peers, send, recv, counts, algorithm);
+    bytesSent_ += ringAllGatherBytes(sum(counts) * sizeof(float), counts[peers.me] * sizeof(float));
+  }
+
+  void barrier() override { MPI_Barrier(MPI_COMM_WORLD); }
+
+  void broadcastHost(void *data, size_t bytes, int root) override {
+    MPI_Bcast(data, checkedInt(bytes, "a broadcast"), MPI_BYTE, root, MPI_COMM_WORLD);
+  }
+
+  uint64_t bytesSent() const override { return bytesSent_; }
+
+  [[noreturn]] void abort(int exitCode) override {
+    MPI_Abort(MPI_COMM_WORLD, exitCode);
+    std::_Exit(exitCode);
+  }
+
+private:
+  // The collectives as MPI's own (tuned) implementations run them.
+
+  void libraryAllReduce(void *data, size_t count, ElemType type, ReduceOp op, MPI_Comm comm) {
     // Chunks keep each call's count within an int.
     const size_t chunk = size_t(1) << 28;
     char *bytes = static_cast<char *>(data);
@@ -142,16 +252,11 @@ public:
       MPI_Allreduce(MPI_IN_PLACE, bytes + done * elemBytes(type), n, mpiType(type), mpiOp(op),
                     comm);
     }
-    bytesSent_ += ringAllReduceBytes(count * elemBytes(type), members);
   }
 
-  void allGather(const void *send, size_t sendBytes, void *recv,
-                 const std::vector<size_t> &recvBytes, int axis) override {
-    MPI_Comm comm = group(AxisList{axis});
-    int members = 0;
-    MPI_Comm_size(comm, &members);
-    if (static_cast<size_t>(members) != recvBytes.size())
-      raise("all-gather over ", members, " ranks given ", recvBytes.size(), " block sizes");
+  void libraryAllGather(const void *send, size_t sendBytes, void *recv,
+                        const std::vector<size_t> &recvBytes, MPI_Comm comm) {
+    int members = static_cast<int>(recvBytes.size());
     std::vector<int> counts(members), displs(members);
     size_t offset = 0;
     for (int i = 0; i < members; ++i) {
@@ -161,19 +266,11 @@ public:
     }
     MPI_Allgatherv(send, checkedInt(sendBytes, "an all-gather block"), MPI_BYTE, recv,
                    counts.data(), displs.data(), MPI_BYTE, comm);
-    bytesSent_ += ringAllGatherBytes(offset, sendBytes);
   }
 
-  void allToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
-                const std::vector<size_t> &recvBytes, const AxisList &axes) override {
-    MPI_Comm comm = group(axes);
-    int members = 0, me = 0;
-    MPI_Comm_size(comm, &members);
-    MPI_Comm_rank(comm, &me);
-    if (static_cast<size_t>(members) != sendBytes.size() ||
-        static_cast<size_t>(members) != recvBytes.size())
-      raise("all-to-all over ", members, " ranks given ", sendBytes.size(), " and ",
-            recvBytes.size(), " block sizes");
+  void libraryAllToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
+                       const std::vector<size_t> &recvBytes, MPI_Comm comm) {
+    int members = static_cast<int>(sendBytes.size());
     std::vector<int> sendCounts(members), sendDispls(members), recvCounts(members),
         recvDispls(members);
     size_t sendOffset = 0, recvOffset = 0;
@@ -187,41 +284,16 @@ public:
     }
     MPI_Alltoallv(send, sendCounts.data(), sendDispls.data(), MPI_BYTE, recv, recvCounts.data(),
                   recvDispls.data(), MPI_BYTE, comm);
-    bytesSent_ += sendOffset - sendBytes[me];
   }
 
-  void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
-                     const AxisList &axes) override {
-    MPI_Comm comm = group(axes);
-    int members = 0, me = 0;
-    MPI_Comm_size(comm, &members);
-    MPI_Comm_rank(comm, &me);
-    if (static_cast<size_t>(members) != counts.size())
-      raise("reduce-scatter over ", members, " ranks given ", counts.size(), " block sizes");
-    std::vector<int> intCounts(members);
-    size_t total = 0;
-    for (int i = 0; i < members; ++i) {
-      intCounts[i] = checkedInt(counts[i], "a reduce-scatter block");
-      total += counts[i];
-    }
+  void libraryReduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
+                            MPI_Comm comm) {
+    std::vector<int> intCounts;
+    for (size_t c : counts)
+      intCounts.push_back(checkedInt(c, "a reduce-scatter block"));
     MPI_Reduce_scatter(send, recv, intCounts.data(), MPI_FLOAT, MPI_SUM, comm);
-    bytesSent_ += ringAllGatherBytes(total * sizeof(float), counts[me] * sizeof(float));
   }
 
-  void barrier() override { MPI_Barrier(MPI_COMM_WORLD); }
-
-  void broadcastHost(void *data, size_t bytes, int root) override {
-    MPI_Bcast(data, checkedInt(bytes, "a broadcast"), MPI_BYTE, root, MPI_COMM_WORLD);
-  }
-
-  uint64_t bytesSent() const override { return bytesSent_; }
-
-  [[noreturn]] void abort(int exitCode) override {
-    MPI_Abort(MPI_COMM_WORLD, exitCode);
-    std::_Exit(exitCode);
-  }
-
-private:
   /// `query` (size or rank) of the communicator of this rank's node.
   int nodeQuery(int (*query)(MPI_Comm, int *)) const {
     MPI_Comm node;

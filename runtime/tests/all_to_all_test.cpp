@@ -156,7 +156,7 @@ TEST(AllToAllEntry, BadLayoutsAndAxesAreErrors) {
   void *buffers[] = {x.data(), y.data()};
   auto call = [&](std::vector<Dim> xd, std::vector<Dim> yd, std::vector<int64_t> attrs) {
     Params p;
-    p.tensor(xd).tensor(yd).attrs(attrs);
+    p.tensor(xd).tensor(yd).attrs(attrs).attr(kLibrary);
     quilt_rt_all_to_all(ctx.get(), p.data(), buffers);
   };
   // Dim 0 over (0, 1): only the minor axis 1 may leave first.
@@ -182,7 +182,7 @@ TEST(ReduceScatterEntry, BadLayoutsAndAxesAreErrors) {
   void *buffers[] = {x.data(), y.data()};
   auto call = [&](std::vector<Dim> xd, std::vector<Dim> yd, std::vector<int64_t> attrs) {
     Params p;
-    p.tensor(xd).tensor(yd).attrs(attrs);
+    p.tensor(xd).tensor(yd).attrs(attrs).attr(kLibrary);
     quilt_rt_reduce_scatter(ctx.get(), p.data(), buffers);
   };
   // The result must split the dim like the input, then by the summed axes in order.
@@ -190,6 +190,30 @@ TEST(ReduceScatterEntry, BadLayoutsAndAxesAreErrors) {
   EXPECT_THROW(call({whole(4), nested(6, {1})}, {whole(4), nested(6, {0, 1})}, {1, 1, 0}), Error);
   EXPECT_THROW(call({whole(4), whole(6)}, {whole(4), nested(6, {0})}, {1, 1, 2}), Error);
   EXPECT_NO_THROW(call({whole(4), nested(6, {1})}, {whole(4), nested(6, {1, 0})}, {1, 1, 0}));
+}
+
+/// The last attribute word names an algorithm that serves the collective.
+TEST(CollectiveEntry, AlgorithmWordIsChecked) {
+  SelfCommunicator comm;
+  auto ctx = makeContext(comm, {1, 1}, {0, 0});
+  std::vector<float> x(24), y(24);
+  void *buffers[] = {x.data(), y.data()};
+  auto message = [&](int64_t algorithm) -> std::string {
+    Params p;
+    p.tensor({nested(4, {0}), whole(6)}).tensor({whole(4), nested(6, {0})}).attrs({0, 1, 1, 0});
+    p.attr(algorithm);
+    try {
+      quilt_rt_all_to_all(ctx.get(), p.data(), buffers);
+    } catch (const Error &e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(message(9), "all_to_all: algorithm 9 (expected 0..6)");
+  EXPECT_EQ(message(-1), "all_to_all: algorithm -1 (expected 0..6)");
+  EXPECT_EQ(message(static_cast<int64_t>(CollectiveAlgorithm::Bruck)),
+            "all_to_all: bruck is no all_to_all algorithm (expected one of library, pairwise)");
+  EXPECT_EQ(message(static_cast<int64_t>(CollectiveAlgorithm::Pairwise)), "");
 }
 
 } // namespace

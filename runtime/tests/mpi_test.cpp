@@ -1,8 +1,10 @@
 // Communication entry points under a real MPI job: halo exchange (uneven
 // blocks, strides, dilations, asymmetric pads, halos wider than a block,
-// periodic boundaries, two dims in a row), a distributed conv, all_reduce and
-// all_gather, each checked against values computed from the global tensor. Convs
-// read their weights from the mapped weights region and run several times.
+// periodic boundaries, two dims in a row), a distributed conv, the
+// collectives by every algorithm that serves them, each checked against values
+// computed from the global tensor; and Quilt's own collective schedules against
+// the library's collectives. Convs read their weights from the mapped weights
+// region and run several times.
 // Runs on any number of ranks; tests use EXPECT only, so every rank reaches
 // every collective even after a failure.
 #include "quilt/comm_bytes.h"
@@ -12,6 +14,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <functional>
+#include <numeric>
+#include <random>
 
 namespace quilt::test {
 namespace {
@@ -31,6 +37,34 @@ std::vector<Shape> meshesOfWorld(int64_t world, size_t axes) {
 std::unique_ptr<quilt_rt_ctx> contextFor(const Shape &mesh) {
   gComm->setMesh(mesh);
   return makeContext(*gComm, mesh, {});
+}
+
+/// Runs a communication entry point and returns the bytes it recorded.
+uint64_t bytesLogged(void (*entry)(quilt_rt_ctx *, const int64_t *, void **), quilt_rt_ctx &ctx,
+                     const int64_t *params, void **buffers) {
+  std::vector<OpTraffic> log;
+  gComm->attachTrafficLog(&log);
+  entry(&ctx, params, buffers);
+  gComm->attachTrafficLog(nullptr);
+  EXPECT_EQ(log.size(), 1u);
+  return log.empty() ? 0 : log[0].bytes;
+}
+
+/// The algorithms that serve `kind` over `members` ranks, the library first.
+std::vector<CollectiveAlgorithm> algorithmsServing(CollectiveKind kind, int64_t members) {
+  std::vector<CollectiveAlgorithm> algorithms;
+  for (int64_t i = 0; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i)
+    if (collectiveAlgorithmServes(kind, static_cast<CollectiveAlgorithm>(i), members))
+      algorithms.push_back(static_cast<CollectiveAlgorithm>(i));
+  return algorithms;
+}
+
+/// Ranks in a group of `axes` of `mesh`.
+int64_t membersOf(const Shape &mesh, const AxisList &axes) {
+  int64_t members = 1;
+  for (int64_t a : axes)
+    members *= mesh[a];
+  return members;
 }
 
 struct HaloCase {
@@ -239,21 +273,27 @@ void checkAllReduce(const Shape &mesh, AxisMask axes, int64_t kind) {
       first = false;
     });
   }
-  Params p;
-  p.tensor({whole(2), whole(5)}).tensor({whole(2), whole(5)}).attr(kind);
   Shape axisList;
   for (int a = 0; a < 2; ++a)
     if (axes & (1u << a))
       axisList.push_back(a);
-  p.attr(static_cast<int64_t>(axisList.size())).attrs(axisList);
-  void *buffers[] = {x.data(), y.data()};
-  quilt_rt_all_reduce(ctx.get(), p.data(), buffers);
-  if (kind == QUILT_REDUCE_PROD) { // products in another order may round differently
-    for (int64_t i = 0; i < 10; ++i)
-      EXPECT_NEAR(y[i], expected[i], 1e-6 * std::fabs(expected[i])) << "mesh " << shapeString(mesh);
-    return;
+  for (CollectiveAlgorithm algorithm :
+       algorithmsServing(CollectiveKind::AllReduce, membersOf(mesh, axisList))) {
+    Params p;
+    p.tensor({whole(2), whole(5)}).tensor({whole(2), whole(5)}).attr(kind);
+    p.attr(static_cast<int64_t>(axisList.size())).attrs(axisList);
+    p.attr(static_cast<int64_t>(algorithm));
+    void *buffers[] = {x.data(), y.data()};
+    quilt_rt_all_reduce(ctx.get(), p.data(), buffers);
+    std::string what = "mesh " + shapeString(mesh) + " axes " + std::to_string(axes) + " kind " +
+                       std::to_string(kind) + " " + collectiveAlgorithmName(algorithm);
+    if (kind == QUILT_REDUCE_PROD) { // products in another order may round differently
+      for (int64_t i = 0; i < 10; ++i)
+        EXPECT_NEAR(y[i], expected[i], 1e-6 * std::fabs(expected[i])) << what;
+      continue;
+    }
+    EXPECT_EQ(y, expected) << what;
   }
-  EXPECT_EQ(y, expected) << "mesh " << shapeString(mesh) << " axes " << axes << " kind " << kind;
 }
 
 TEST(MpiCollectives, AllReduceOverAxisGroups) {
@@ -271,12 +311,16 @@ void checkAllGather(const Shape &mesh, int dim, int64_t axis, int64_t n) {
   xd[dim] = split(n, axis);
   std::vector<Dim> yd{whole(shape[0]), whole(shape[1]), whole(shape[2])};
   auto ctx = contextFor(mesh);
-  std::vector<float> x = localPart(global, xd, mesh, ctx->coords), y(global.size());
-  Params p;
-  p.tensor(xd).tensor(yd).attr(dim).attr(axis);
-  void *buffers[] = {x.data(), y.data()};
-  quilt_rt_all_gather(ctx.get(), p.data(), buffers);
-  EXPECT_EQ(y, global) << "mesh " << shapeString(mesh) << " dim " << dim << " n " << n;
+  std::vector<float> x = localPart(global, xd, mesh, ctx->coords);
+  for (CollectiveAlgorithm algorithm : algorithmsServing(CollectiveKind::AllGather, mesh[axis])) {
+    std::vector<float> y(global.size(), NAN);
+    Params p;
+    p.tensor(xd).tensor(yd).attr(dim).attr(axis).attr(static_cast<int64_t>(algorithm));
+    void *buffers[] = {x.data(), y.data()};
+    quilt_rt_all_gather(ctx.get(), p.data(), buffers);
+    EXPECT_EQ(y, global) << "mesh " << shapeString(mesh) << " dim " << dim << " n " << n << " "
+                         << collectiveAlgorithmName(algorithm);
+  }
 }
 
 TEST(MpiCollectives, AllGatherUnevenBlocks) {
@@ -308,27 +352,28 @@ void checkAllToAll(const Shape &mesh, int from, int to, const std::vector<int64_
   auto ctx = contextFor(mesh);
   std::vector<float> x = localPart(global, xd, mesh, ctx->coords);
   std::vector<float> expect = localPart(global, yd, mesh, ctx->coords);
-  std::vector<float> y(expect.size(), NAN);
-  Params p;
-  p.tensor(xd).tensor(yd).attr(from).attr(to).attr(moving.size()).attrs(moving);
-  void *buffers[] = {x.data(), y.data()};
-  std::vector<OpTraffic> log;
-  gComm->attachTrafficLog(&log);
-  quilt_rt_all_to_all(ctx.get(), p.data(), buffers);
-  gComm->attachTrafficLog(nullptr);
-  std::string what = "mesh " + shapeString(mesh) + " " + std::to_string(from) + "->" +
-                     std::to_string(to) + " moving " + shapeString(moving);
-  EXPECT_EQ(y, expect) << what;
-  // Sent: everything but this rank's own nested block of `to`.
-  Shape parts;
-  for (int64_t a : moving)
-    parts.push_back(mesh[a]);
-  int64_t target = rangeOf(xd[to], mesh, ctx->coords).size();
-  uint64_t perPosition = target ? x.size() / target * sizeof(float) : 0;
-  ASSERT_EQ(log.size(), 1u);
-  EXPECT_EQ(log[0].bytes, allToAllBytes(perPosition, target, parts.data(), parts.size(),
-                                        ctx->ownerIndex(moving)))
-      << what;
+  for (CollectiveAlgorithm algorithm :
+       algorithmsServing(CollectiveKind::AllToAll, membersOf(mesh, moving))) {
+    std::vector<float> y(expect.size(), NAN);
+    Params p;
+    p.tensor(xd).tensor(yd).attr(from).attr(to).attr(moving.size()).attrs(moving);
+    p.attr(static_cast<int64_t>(algorithm));
+    void *buffers[] = {x.data(), y.data()};
+    uint64_t sent = bytesLogged(quilt_rt_all_to_all, *ctx, p.data(), buffers);
+    std::string what = "mesh " + shapeString(mesh) + " " + std::to_string(from) + "->" +
+                       std::to_string(to) + " moving " + shapeString(moving) + " " +
+                       collectiveAlgorithmName(algorithm);
+    EXPECT_EQ(y, expect) << what;
+    // Sent: everything but this rank's own nested block of `to`.
+    Shape parts;
+    for (int64_t a : moving)
+      parts.push_back(mesh[a]);
+    int64_t target = rangeOf(xd[to], mesh, ctx->coords).size();
+    uint64_t perPosition = target ? x.size() / target * sizeof(float) : 0;
+    EXPECT_EQ(sent, allToAllBytes(perPosition, target, parts.data(), parts.size(),
+                                  ctx->ownerIndex(moving)))
+        << what;
+  }
 }
 
 TEST(MpiCollectives, AllToAllUnevenBlocks) {
@@ -377,21 +422,22 @@ void checkReduceScatter(const Shape &mesh, int dim, const std::vector<int64_t> &
   float factor = float(parts * (parts + 1) / 2);
   for (float &v : expect)
     v *= factor;
-  std::vector<float> y(expect.size(), NAN);
-  Params p;
-  p.tensor(xd).tensor(yd).attr(dim).attr(axes.size()).attrs(axes);
-  void *buffers[] = {x.data(), y.data()};
-  std::vector<OpTraffic> log;
-  gComm->attachTrafficLog(&log);
-  quilt_rt_reduce_scatter(ctx.get(), p.data(), buffers);
-  gComm->attachTrafficLog(nullptr);
-  for (size_t i = 0; i < y.size(); ++i)
-    ASSERT_NEAR(y[i], expect[i], 1e-4 * (1 + std::abs(expect[i])))
-        << "mesh " << shapeString(mesh) << " dim " << dim << " axes " << shapeString(axes)
-        << " at " << i;
-  uint64_t own = expect.size() * sizeof(float), total = x.size() * sizeof(float);
-  ASSERT_EQ(log.size(), 1u);
-  EXPECT_EQ(log[0].bytes, parts > 1 ? total - own : 0u);
+  for (CollectiveAlgorithm algorithm : algorithmsServing(CollectiveKind::ReduceScatter, parts)) {
+    std::vector<float> y(expect.size(), NAN);
+    Params p;
+    p.tensor(xd).tensor(yd).attr(dim).attr(axes.size()).attrs(axes);
+    p.attr(static_cast<int64_t>(algorithm));
+    void *buffers[] = {x.data(), y.data()};
+    uint64_t sent = bytesLogged(quilt_rt_reduce_scatter, *ctx, p.data(), buffers);
+    std::string what = "mesh " + shapeString(mesh) + " dim " + std::to_string(dim) + " axes " +
+                       shapeString(axes) + " " + collectiveAlgorithmName(algorithm);
+    size_t wrong = 0;
+    for (size_t i = 0; i < y.size(); ++i)
+      wrong += !(std::abs(y[i] - expect[i]) <= 1e-4 * (1 + std::abs(expect[i])));
+    EXPECT_EQ(wrong, 0u) << what;
+    uint64_t own = expect.size() * sizeof(float), total = x.size() * sizeof(float);
+    EXPECT_EQ(sent, parts > 1 ? total - own : 0u) << what;
+  }
 }
 
 TEST(MpiCollectives, ReduceScatterUnevenBlocks) {
@@ -433,6 +479,341 @@ TEST(MpiCollectives, CollectivePermuteIsARingStep) {
           ASSERT_EQ(y[i], float(from * 100 + i)) << "mesh " << shapeString(mesh) << " shift "
                                                   << shift;
       }
+}
+
+// Quilt's own collective schedules (collective_schedules.h) against the
+// library's collectives, called on the communicator directly: random data,
+// uneven and empty blocks, fewer elements than ranks; each algorithm counts
+// the library's bytes, and the replicated results are the same bits on
+// every member.
+
+/// A group to run collectives over: the ranks of `mesh` that differ only on
+/// `axes` (members row-major over them); `mask` names the same ranks for
+/// allReduce.
+struct TestGroup {
+  Shape mesh;
+  AxisList axes;
+  AxisMask mask;
+
+  int64_t members() const { return membersOf(mesh, axes); }
+  int me() const { return groupSplit(mesh, gComm->rank(), axes).key; }
+  std::string name() const { return "mesh " + shapeString(mesh) + " axes " + shapeString(axes); }
+};
+
+/// The whole world, a group of one, and each axis group of a 2-D mesh whose
+/// axes both have several ranks (4 ranks: 2x2; its two axes listed minor
+/// first too).
+std::vector<TestGroup> testGroups() {
+  int64_t p = gComm->size();
+  std::vector<TestGroup> groups{{{p}, {0}, kAllRanks}, {{p, 1}, {1}, 2u}};
+  for (const Shape &mesh : meshesOfWorld(p, 2))
+    if (mesh[0] > 1 && mesh[1] > 1) {
+      groups.push_back({mesh, {0}, 1u});
+      groups.push_back({mesh, {1}, 2u});
+      groups.push_back({mesh, {1, 0}, 3u});
+    }
+  return groups;
+}
+
+/// A generator that differs per rank and per case.
+std::mt19937 randomFor(int64_t salt) {
+  return std::mt19937(static_cast<uint32_t>(12345 + 7919 * gComm->rank() + 104729 * salt));
+}
+
+std::vector<char> randomBytes(size_t bytes, std::mt19937 &random) {
+  std::vector<char> data(bytes);
+  for (char &b : data)
+    b = static_cast<char>(random());
+  return data;
+}
+
+/// Whether every member of the group of `mask` holds the same bytes.
+bool sameOnEveryMember(const std::vector<char> &data, AxisMask mask) {
+  uint64_t hash = 14695981039346656037ull; // FNV-1a
+  for (char b : data)
+    hash = (hash ^ static_cast<unsigned char>(b)) * 1099511628211ull;
+  int64_t most = static_cast<int64_t>(hash), least = most;
+  gComm->allReduce(&most, 1, ElemType::I64, ReduceOp::Max, mask);
+  gComm->allReduce(&least, 1, ElemType::I64, ReduceOp::Min, mask);
+  return most == least;
+}
+
+template <class T> std::vector<char> asBytes(const std::vector<T> &values) {
+  std::vector<char> bytes(values.size() * sizeof(T));
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
+template <class T> std::vector<T> fromBytes(const std::vector<char> &bytes) {
+  std::vector<T> values(bytes.size() / sizeof(T));
+  std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
+  return values;
+}
+
+struct ReduceCase {
+  ElemType type;
+  ReduceOp op;
+};
+
+/// `count` elements for `reduce`: values of its type (near 1 for products,
+/// so four of them neither overflow nor vanish), or moments triples (some
+/// empty).
+std::vector<char> randomReduceInput(ReduceCase reduce, size_t count, std::mt19937 &random) {
+  std::uniform_real_distribution<double> unit(-1, 1);
+  bool product = reduce.op == ReduceOp::Prod;
+  if (reduce.op == ReduceOp::Moments) {
+    std::vector<float> triples;
+    for (size_t i = 0; i < count; ++i) {
+      float n = static_cast<float>(random() % 4);
+      triples.insert(triples.end(), {n, n ? float(10 * unit(random)) : 0.f,
+                                     n > 1 ? float(5 * std::fabs(unit(random))) : 0.f});
+    }
+    return asBytes(triples);
+  }
+  std::vector<double> values;
+  for (size_t i = 0; i < count; ++i)
+    values.push_back(product ? 1 + 0.5 * unit(random) : unit(random));
+  switch (reduce.type) {
+  case ElemType::F32:
+    return asBytes(std::vector<float>(values.begin(), values.end()));
+  case ElemType::F64:
+    return asBytes(values);
+  case ElemType::I64: {
+    std::vector<int64_t> integers;
+    for (double v : values)
+      integers.push_back(product ? static_cast<int64_t>(random() % 5) - 2
+                                 : static_cast<int64_t>(1000 * v));
+    return asBytes(integers);
+  }
+  }
+  return {};
+}
+
+/// Elements of `got` and `want` that differ by more than rounding: integers
+/// and max/min exactly, floating-point sums, products and moments within
+/// 1e-5 relative.
+size_t reducedMismatches(const std::vector<char> &got, const std::vector<char> &want,
+                         ReduceCase reduce) {
+  if (got.size() != want.size())
+    return std::max(got.size(), want.size());
+  std::vector<double> a, b;
+  if (reduce.type == ElemType::I64)
+    return got == want ? 0 : got.size();
+  if (reduce.type == ElemType::F64) {
+    a = fromBytes<double>(got);
+    b = fromBytes<double>(want);
+  } else {
+    std::vector<float> fa = fromBytes<float>(got), fb = fromBytes<float>(want);
+    a.assign(fa.begin(), fa.end());
+    b.assign(fb.begin(), fb.end());
+  }
+  bool exact = reduce.op == ReduceOp::Max || reduce.op == ReduceOp::Min;
+  size_t wrong = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    wrong += exact ? a[i] != b[i] : !(std::fabs(a[i] - b[i]) <= 1e-5 * std::max(1.0, std::fabs(b[i])));
+  return wrong;
+}
+
+/// Runs a collective over `group` by every algorithm that serves `kind`
+/// (`run(algorithm)` returns this rank's result) and expects each to
+/// `match` the library's result and to count the library's bytes; a
+/// `replicated` result must be the same bits on every member.
+template <class Run, class Match>
+void expectLikeTheLibrary(CollectiveKind kind, const TestGroup &group, const std::string &what,
+                          bool replicated, Run run, Match match) {
+  std::vector<char> library;
+  uint64_t libraryBytes = 0;
+  for (CollectiveAlgorithm algorithm : algorithmsServing(kind, group.members())) {
+    uint64_t before = gComm->bytesSent();
+    std::vector<char> got = run(algorithm);
+    uint64_t sent = gComm->bytesSent() - before;
+    if (algorithm == CollectiveAlgorithm::Library) {
+      library = got;
+      libraryBytes = sent;
+      continue;
+    }
+    std::string where = group.name() + " " + what + " " + collectiveAlgorithmName(algorithm);
+    EXPECT_TRUE(match(got, library)) << where;
+    EXPECT_EQ(sent, libraryBytes) << where;
+    if (replicated)
+      EXPECT_TRUE(sameOnEveryMember(got, group.mask)) << where;
+  }
+}
+
+TEST(MpiSchedules, AllReduceMatchesTheLibrary) {
+  using E = ElemType;
+  using R = ReduceOp;
+  const std::vector<ReduceCase> cases{
+      {E::F32, R::Sum}, {E::F32, R::Max}, {E::F32, R::Min},  {E::F32, R::Prod},
+      {E::F64, R::Sum}, {E::F64, R::Max}, {E::F64, R::Prod}, {E::I64, R::Sum},
+      {E::I64, R::Min}, {E::I64, R::Prod}, {E::F32, R::Moments}};
+  int64_t salt = 0;
+  for (const TestGroup &group : testGroups()) {
+    gComm->setMesh(group.mesh);
+    for (ReduceCase reduce : cases)
+      for (size_t count : {0, 1, 3, 38, 1001}) {
+        std::mt19937 random = randomFor(++salt);
+        std::vector<char> input = randomReduceInput(reduce, count, random);
+        size_t values = reduce.op == ReduceOp::Moments ? 3 * count : count;
+        std::string what = "type " + std::to_string(int(reduce.type)) + " op " +
+                           std::to_string(int(reduce.op)) + " count " + std::to_string(count);
+        expectLikeTheLibrary(
+            CollectiveKind::AllReduce, group, what, /*replicated=*/true,
+            [&](CollectiveAlgorithm algorithm) {
+              std::vector<char> data = input;
+              gComm->allReduce(data.data(), values, reduce.type, reduce.op, group.mask,
+                               algorithm);
+              return data;
+            },
+            [&](const std::vector<char> &got, const std::vector<char> &library) {
+              return reducedMismatches(got, library, reduce) == 0;
+            });
+      }
+  }
+}
+
+/// Block sizes of a collective over `members` ranks: even, uneven, some
+/// empty, all empty, and large enough that the library switches algorithm.
+std::vector<std::vector<size_t>> blockPatterns(int64_t members) {
+  std::vector<std::vector<size_t>> patterns(5);
+  for (int64_t c = 0; c < members; ++c) {
+    patterns[0].push_back(8);
+    patterns[1].push_back(5 * c + 1);
+    patterns[2].push_back(c % 2 ? 3 * c + 1 : 0);
+    patterns[3].push_back(0);
+    patterns[4].push_back(70001 + 13 * c);
+  }
+  return patterns;
+}
+
+size_t sum(const std::vector<size_t> &values) {
+  return std::accumulate(values.begin(), values.end(), size_t(0));
+}
+
+TEST(MpiSchedules, AllGatherMatchesTheLibrary) {
+  int64_t salt = 1000;
+  for (const TestGroup &group : testGroups()) {
+    if (group.axes.size() != 1)
+      continue; // allGather runs along one axis
+    gComm->setMesh(group.mesh);
+    int me = group.me();
+    for (const std::vector<size_t> &blocks : blockPatterns(group.members())) {
+      std::mt19937 random = randomFor(++salt);
+      std::vector<char> own = randomBytes(blocks[me], random);
+      size_t at = std::accumulate(blocks.begin(), blocks.begin() + me, size_t(0));
+      expectLikeTheLibrary(
+          CollectiveKind::AllGather, group, "blocks " + std::to_string(blocks.back()),
+          /*replicated=*/true,
+          [&](CollectiveAlgorithm algorithm) {
+            std::vector<char> gathered(sum(blocks), 'x');
+            gComm->allGather(own.data(), own.size(), gathered.data(), blocks,
+                             static_cast<int>(group.axes[0]), algorithm);
+            EXPECT_TRUE(std::equal(own.begin(), own.end(), gathered.begin() + at));
+            return gathered;
+          },
+          std::equal_to<>());
+    }
+  }
+}
+
+TEST(MpiSchedules, ReduceScatterMatchesTheLibrary) {
+  const ReduceCase floatSum{ElemType::F32, ReduceOp::Sum};
+  int64_t salt = 2000;
+  for (const TestGroup &group : testGroups()) {
+    gComm->setMesh(group.mesh);
+    int me = group.me();
+    std::vector<std::vector<size_t>> patterns = blockPatterns(group.members());
+    // Fewer elements than ranks: member 0's block alone.
+    patterns.push_back(std::vector<size_t>(group.members(), 0));
+    patterns.back()[0] = 1;
+    for (const std::vector<size_t> &counts : patterns) {
+      std::mt19937 random = randomFor(++salt);
+      std::vector<char> input = randomReduceInput(floatSum, sum(counts), random);
+      expectLikeTheLibrary(
+          CollectiveKind::ReduceScatter, group, "counts " + std::to_string(counts.back()),
+          /*replicated=*/false,
+          [&](CollectiveAlgorithm algorithm) {
+            std::vector<float> own(counts[me], NAN);
+            gComm->reduceScatter(reinterpret_cast<const float *>(input.data()), own.data(),
+                                 counts, group.axes, algorithm);
+            return asBytes(own);
+          },
+          [&](const std::vector<char> &got, const std::vector<char> &library) {
+            return reducedMismatches(got, library, floatSum) == 0;
+          });
+    }
+  }
+}
+
+TEST(MpiSchedules, AllToAllMatchesTheLibrary) {
+  // Bytes member `from` sends member `to`: some empty, uneven, large.
+  const std::vector<std::function<size_t(int64_t, int64_t)>> patterns{
+      [](int64_t from, int64_t to) { return size_t((3 * from + 5 * to) % 7); },
+      [](int64_t from, int64_t to) { return size_t(1 + from + 2 * to); },
+      [](int64_t from, int64_t to) { return size_t(40000 * (from + 1) + to); }};
+  int64_t salt = 3000;
+  for (const TestGroup &group : testGroups()) {
+    gComm->setMesh(group.mesh);
+    int me = group.me();
+    for (const auto &bytesFromTo : patterns) {
+      std::vector<size_t> sendBytes, recvBytes;
+      for (int64_t c = 0; c < group.members(); ++c) {
+        sendBytes.push_back(bytesFromTo(me, c));
+        recvBytes.push_back(bytesFromTo(c, me));
+      }
+      std::mt19937 random = randomFor(++salt);
+      std::vector<char> send = randomBytes(sum(sendBytes), random);
+      expectLikeTheLibrary(
+          CollectiveKind::AllToAll, group, "sends " + std::to_string(sendBytes.back()),
+          /*replicated=*/false,
+          [&](CollectiveAlgorithm algorithm) {
+            std::vector<char> received(sum(recvBytes), 'x');
+            gComm->allToAll(send.data(), sendBytes, received.data(), recvBytes, group.axes,
+                            algorithm);
+            return received;
+          },
+          std::equal_to<>());
+    }
+  }
+}
+
+/// An algorithm word out of range, or one that does not serve the kind or
+/// the group, fails on every rank before anything is sent.
+TEST(MpiSchedules, UnservedAlgorithmsAreOneLineErrors) {
+  int64_t p = gComm->size();
+  auto ctx = contextFor({p});
+  std::vector<float> x(6), y(6);
+  void *buffers[] = {x.data(), y.data()};
+  auto failure = [&](auto entry, const std::vector<Dim> &yd, const std::vector<int64_t> &attrs) {
+    Params params;
+    params.tensor({whole(6)}).tensor(yd).attrs(attrs);
+    try {
+      entry(ctx.get(), params.data(), buffers);
+    } catch (const Error &e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(failure(quilt_rt_reduce_scatter, {nested(6, {0})}, {0, 1, 0, 9}),
+            "reduce_scatter: algorithm 9 (expected 0..6)");
+  EXPECT_EQ(failure(quilt_rt_all_reduce, {whole(6)}, {QUILT_REDUCE_SUM, 1, 0, 4}),
+            "all_reduce: bruck is no all_reduce algorithm (expected one of library, ring, "
+            "recursive-doubling, rabenseifner)");
+  if ((p & (p - 1)) == 0)
+    return; // recursive halving serves a power-of-two group
+  std::string needs = "the recursive-halving reduce_scatter needs a power-of-two group, got " +
+                      std::to_string(p) + " ranks";
+  EXPECT_EQ(failure(quilt_rt_reduce_scatter, {nested(6, {0})}, {0, 1, 0, 5}),
+            "reduce_scatter: " + needs);
+  std::vector<size_t> counts(p, 2);
+  std::vector<float> all(2 * p), own(2);
+  try {
+    gComm->reduceScatter(all.data(), own.data(), counts, {0},
+                         CollectiveAlgorithm::RecursiveHalving);
+    ADD_FAILURE() << "recursive halving ran on " << p << " ranks";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.what(), needs);
+  }
 }
 
 /// On ranks other than 0: print only failed assertions, tagged with the rank.

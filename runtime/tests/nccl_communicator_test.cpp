@@ -5,6 +5,7 @@
 // peer (two messages to it, matched in order).
 #include "communicator.h"
 #include "emulated_cuda_device.h"
+#include "error.h"
 #include "nccl_communicator.h"
 
 #include <gtest/gtest.h>
@@ -144,6 +145,24 @@ TEST(NcclCommunicator, UnevenAllGatherAllToAllReduceScatter) {
     out.insert(out.end(), got.begin(), got.end());
     return out;
   });
+}
+
+/// Quilt's own schedules run on host memory over MPI; NCCL picks its own.
+TEST(NcclCommunicator, RefusesQuiltsOwnSchedules) {
+  gMpi->setMesh({gMpi->size()});
+  EmulatedCudaDevice device;
+  std::unique_ptr<Communicator> nccl = createNcclCommunicator(*gMpi, device, nullptr);
+  nccl->setMesh({gMpi->size()});
+  Staged data(device, iota(4, 0.f));
+  try {
+    nccl->allReduce(data.memory.data(), 4, ElemType::F32, ReduceOp::Sum, kAllRanks,
+                    CollectiveAlgorithm::Ring);
+    ADD_FAILURE() << "the NCCL communicator ran a ring all-reduce";
+  } catch (const Error &e) {
+    EXPECT_EQ(std::string(e.what()),
+              "the NCCL communicator runs collectives as NCCL's tuner chooses; the plan names "
+              "ring (compile with --target=cpu to run Quilt's own schedules)");
+  }
 }
 
 class RankFailurePrinter : public testing::EmptyTestEventListener {

@@ -52,7 +52,7 @@ const int64_t kReduceParams[] = {2, 4, WHOLE(1), WHOLE(4), SPLIT(6), WHOLE(9),
                                  QUILT_REDUCE_MEAN, kMeanDivisorBits, 2, 2, 3};
 const int64_t kAllReduceParams[] = {2, 4, WHOLE(1), WHOLE(4), WHOLE(1), WHOLE(1),
                                     4, WHOLE(1), WHOLE(4), WHOLE(1), WHOLE(1),
-                                    QUILT_REDUCE_SUM, 1, 0};
+                                    QUILT_REDUCE_SUM, 1, 0, /*algorithm: library*/ 0};
 
 char *at(void *base, int64_t offset) { return static_cast<char *>(base) + offset; }
 

@@ -181,6 +181,9 @@ inline std::vector<float> localPart(const std::vector<float> &global, const std:
   return local;
 }
 
+/// The word that ends a collective's attributes when the library runs it.
+constexpr int64_t kLibrary = static_cast<int64_t>(CollectiveAlgorithm::Library);
+
 /// A one-rank communicator, so kernels can run without MPI.
 class SelfCommunicator : public Communicator {
 public:
@@ -193,17 +196,17 @@ public:
     if (!sends.empty() || !recvs.empty())
       raise("a one-rank communicator has no peers");
   }
-  void allReduce(void *, size_t, ElemType, ReduceOp, AxisMask) override {}
-  void allGather(const void *send, size_t bytes, void *recv, const std::vector<size_t> &,
-                 int) override {
+  void allReduce(void *, size_t, ElemType, ReduceOp, AxisMask, CollectiveAlgorithm) override {}
+  void allGather(const void *send, size_t bytes, void *recv, const std::vector<size_t> &, int,
+                 CollectiveAlgorithm) override {
     std::memcpy(recv, send, bytes);
   }
   void allToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
-                const std::vector<size_t> &, const AxisList &) override {
+                const std::vector<size_t> &, const AxisList &, CollectiveAlgorithm) override {
     std::memcpy(recv, send, sendBytes.empty() ? 0 : sendBytes[0]);
   }
   void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
-                     const AxisList &) override {
+                     const AxisList &, CollectiveAlgorithm) override {
     std::memcpy(recv, send, (counts.empty() ? 0 : counts[0]) * sizeof(float));
   }
   void barrier() override {}

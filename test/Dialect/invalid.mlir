@@ -538,3 +538,30 @@ func.func @reblock_two_dims(%x: tensor<?x?xf32, #quilt.local<@mesh, [16, 16], [[
   %y = quilt.reblock %x on @mesh dim 0 : tensor<?x?xf32, #quilt.local<@mesh, [16, 16], [["x"], ["y"]]>> -> tensor<?x?xf32, #quilt.local<@mesh, [16, 16], [["x"], ["y"]], granules = [4, 2]>>
   return
 }
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @unknown_algorithm(%x: tensor<4xf32>) {
+  // expected-error @+1 {{has unknown algorithm "tree" (library, ring, recursive-doubling, rabenseifner, bruck, recursive-halving or pairwise)}}
+  %r = quilt.all_reduce %x on @mesh axes ["x"] kind = sum {algorithm = "tree"} : tensor<4xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 2]
+func.func @algorithm_of_another_kind(%x: tensor<4xf32>) {
+  // expected-error @+1 {{algorithm "bruck" is not one the runtime runs for all_reduce over 2 ranks}}
+  %r = quilt.all_reduce %x on @mesh axes ["x"] kind = sum {algorithm = "bruck"} : tensor<4xf32>
+  return
+}
+
+// -----
+
+quilt.mesh @mesh ["x" = 3, "y" = 2]
+func.func @halving_needs_a_power_of_two(%x: tensor<6x4xf32>) {
+  // expected-error @+1 {{algorithm "recursive-halving" is not one the runtime runs for reduce_scatter over 3 ranks}}
+  %r = quilt.reduce_scatter %x on @mesh axes ["x"] dim 0 {algorithm = "recursive-halving"} : tensor<6x4xf32> -> tensor<?x4xf32>
+  return
+}

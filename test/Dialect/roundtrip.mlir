@@ -80,6 +80,11 @@ func.func @communication(%x: tensor<1x3x?x53xf32>, %p: tensor<1x8xf32>, %r: tens
   %g = quilt.all_gather %x on @mesh axis "x" dim 2 : tensor<1x3x?x53xf32> -> tensor<1x3x77x53xf32>
   // CHECK: quilt.shard_slice %{{.*}} on @mesh axis "y" dim 3
   %l = quilt.shard_slice %r on @mesh axis "y" dim 3 : tensor<1x3x77x53xf32> -> tensor<1x3x77x?xf32>
+  // A recorded algorithm round-trips in the attribute dictionary.
+  // CHECK: quilt.all_reduce %{{.*}} on @mesh axes ["x"] kind = max {algorithm = "rabenseifner"} : tensor<1x8xf32>
+  %sa = quilt.all_reduce %p on @mesh axes ["x"] kind = max {algorithm = "rabenseifner"} : tensor<1x8xf32>
+  // CHECK: quilt.all_gather %{{.*}} on @mesh axis "x" dim 2 {algorithm = "bruck"}
+  %ga = quilt.all_gather %x on @mesh axis "x" dim 2 {algorithm = "bruck"} : tensor<1x3x?x53xf32> -> tensor<1x3x77x53xf32>
   return
 }
 

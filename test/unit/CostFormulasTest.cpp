@@ -113,8 +113,11 @@ TEST(CostFormulas, RecursiveDoublingAllReduce) {
   EXPECT_NEAR(recursiveDoublingAllReduceUs(4, kMB, kLink), 204.0, kEps);
   // p=8: 3*(2 + 100) = 306 us.
   EXPECT_NEAR(recursiveDoublingAllReduceUs(8, kMB, kLink), 306.0, kEps);
-  // p=6: ceil(lg 6)=3: 3*(2 + 100) = 306 us.
-  EXPECT_NEAR(recursiveDoublingAllReduceUs(6, kMB, kLink), 306.0, kEps);
+  // p=6: the 2 extra ranks fold in, 4 exchange in pairs (2 steps), the
+  // extra get the result: 4*(2 + 100) = 408 us.
+  EXPECT_NEAR(recursiveDoublingAllReduceUs(6, kMB, kLink), 408.0, kEps);
+  // p=3: 1 + 1 + 1 steps: 306 us.
+  EXPECT_NEAR(recursiveDoublingAllReduceUs(3, kMB, kLink), 306.0, kEps);
 }
 
 TEST(CostFormulas, RabenseifnerAllReducePowerOfTwo) {
@@ -127,13 +130,12 @@ TEST(CostFormulas, RabenseifnerAllReducePowerOfTwo) {
 }
 
 TEST(CostFormulas, RabenseifnerAllReduceNonPowerOfTwoFoldsTheExtraRanks) {
-  // p=6: floor(lg 6)=2: (2*2 + 2)*2 + (2*(5/6) + 2)*100
-  //      = 12 + (1.666.. + 2)*100 = 12 + 366.666.. = 378.666.. us.
-  EXPECT_NEAR(rabenseifnerAllReduceUs(6, kMB, kLink), 12.0 + 1100.0 / 3.0, kEps);
-  // p=3: floor(lg 3)=1: (2*1 + 2)*2 + (2*(2/3) + 2)*100 = 8 + 333.333.. = 341.333.. us.
-  EXPECT_NEAR(rabenseifnerAllReduceUs(3, kMB, kLink), 8.0 + 1000.0 / 3.0, kEps);
-  // p=5: floor(lg 5)=2: (2*2 + 2)*2 + (2*(4/5) + 2)*100 = 12 + 360 = 372 us.
-  EXPECT_NEAR(rabenseifnerAllReduceUs(5, kMB, kLink), 372.0, kEps);
+  // p=6 folds to q=4: (2*2 + 2)*2 + (2*(3/4) + 2)*100 = 12 + 350 = 362 us.
+  EXPECT_NEAR(rabenseifnerAllReduceUs(6, kMB, kLink), 362.0, kEps);
+  // p=3 folds to q=2: (2*1 + 2)*2 + (2*(1/2) + 2)*100 = 8 + 300 = 308 us.
+  EXPECT_NEAR(rabenseifnerAllReduceUs(3, kMB, kLink), 308.0, kEps);
+  // p=5 folds to q=4: as p=6.
+  EXPECT_NEAR(rabenseifnerAllReduceUs(5, kMB, kLink), 362.0, kEps);
   // The extra step costs: p=6 is dearer than p=8 at this size.
   EXPECT_GT(rabenseifnerAllReduceUs(6, kMB, kLink), rabenseifnerAllReduceUs(8, kMB, kLink));
 }
@@ -258,8 +260,8 @@ TEST(CostFormulas, CheapestAllReduceLatencyBoundThenBandwidthOptimal) {
   EXPECT_EQ(large.algorithm, "rabenseifner");
   EXPECT_NEAR(large.us, 175012.0, kEps);
   // p=6 (non-power of two), 1e9 B:
-  //   ring 20 + (5/3)*1e5 = 166686.666..; RD 3*(2 + 1e5) = 300006;
-  //   Rabenseifner 12 + (5/3 + 2)*1e5 = 366678.666..  -> ring.
+  //   ring 20 + (5/3)*1e5 = 166686.666..; RD 4*(2 + 1e5) = 400008;
+  //   Rabenseifner 12 + (3/2 + 2)*1e5 = 350012  -> ring.
   AlgorithmTime large6 = cheapestAllReduce(6, 1e9, kLink);
   EXPECT_EQ(large6.algorithm, "ring");
   EXPECT_NEAR(large6.us, 20.0 + 5e5 / 3.0, 1e-5);
@@ -475,6 +477,88 @@ TEST(NcclFigures, DgxH100SmallMessageRingAllReduceLatency) {
             << " us, NCCL Simple model 56 us, ratio " << us / 56.0 << "\n";
   EXPECT_GE(us, 56.0 / 2.0);
   EXPECT_LE(us, 56.0 * 2.0);
+}
+
+// ---------------------------------------------------------------------------
+// The runtime's own schedules (collective_algorithms.h)
+// ---------------------------------------------------------------------------
+
+TEST(CostFormulas, ScheduleTimesAreTheFormulasOfTheSchedulesTheRuntimeRuns) {
+  using A = CollectiveAlgorithm;
+  using K = CollectiveKind;
+  EXPECT_DOUBLE_EQ(*scheduleUs(K::AllReduce, A::Ring, 4, kMB, kLink), 162.0);
+  EXPECT_DOUBLE_EQ(*scheduleUs(K::AllReduce, A::RecursiveDoubling, 6, kMB, kLink), 408.0);
+  EXPECT_DOUBLE_EQ(*scheduleUs(K::AllReduce, A::Rabenseifner, 8, kMB, kLink), 187.0);
+  EXPECT_DOUBLE_EQ(*scheduleUs(K::AllGather, A::Ring, 4, kMB, kLink),
+                   ringAllGatherUs(4, kMB, kLink));
+  EXPECT_DOUBLE_EQ(*scheduleUs(K::AllGather, A::Bruck, 5, kMB, kLink),
+                   bruckAllGatherUs(5, kMB, kLink));
+  EXPECT_DOUBLE_EQ(*scheduleUs(K::ReduceScatter, A::RecursiveHalving, 4, kMB, kLink),
+                   halvingReduceScatterUs(4, kMB, kLink));
+  EXPECT_DOUBLE_EQ(*scheduleUs(K::AllToAll, A::Pairwise, 3, kMB, kLink),
+                   pairwiseAllToAllUs(3, kMB, kLink));
+  // Not schedules: the library's collective, an algorithm of another kind,
+  // recursive halving over a group that is not a power of two, Bruck's
+  // all-to-all (a library's choice the runtime does not run itself).
+  EXPECT_FALSE(scheduleUs(K::AllReduce, A::Library, 4, kMB, kLink));
+  EXPECT_FALSE(scheduleUs(K::AllReduce, A::Bruck, 4, kMB, kLink));
+  EXPECT_FALSE(scheduleUs(K::ReduceScatter, A::RecursiveHalving, 3, kMB, kLink));
+  EXPECT_FALSE(scheduleUs(K::AllToAll, A::Bruck, 4, kMB, kLink));
+}
+
+TEST(CostFormulas, ScheduleMemoryTrafficOfCombinesAndCopies) {
+  using A = CollectiveAlgorithm;
+  using K = CollectiveKind;
+  // p=4, 1 MB: ring all-reduce combines 3/4 of the buffer, 3 bytes of
+  // traffic per byte: 2.25 MB; recursive doubling lg 4 = 2 whole buffers:
+  // 6 MB; Rabenseifner 1/2 + 1/4: 2.25 MB.
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::AllReduce, A::Ring, 4, kMB), 2.25e6);
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::AllReduce, A::RecursiveDoubling, 4, kMB), 6e6);
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::AllReduce, A::Rabenseifner, 4, kMB), 2.25e6);
+  // p=3 folds to 2: the odd member of the pair combines its partner's
+  // buffer first: recursive doubling 3 (1 + 1) MB, Rabenseifner 3 (1/2 + 1).
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::AllReduce, A::RecursiveDoubling, 3, kMB), 6e6);
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::AllReduce, A::Rabenseifner, 3, kMB), 4.5e6);
+  // Reduce-scatter: the combines, a copy of the input (2 MB) and of the
+  // kept block (0.5 MB).
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::ReduceScatter, A::Ring, 4, kMB), 4.75e6);
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::ReduceScatter, A::RecursiveHalving, 4, kMB), 4.75e6);
+  // Bruck rotates its row (a copy of the result); the ring all-gather and
+  // the pairwise all-to-all move their data in place.
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::AllGather, A::Bruck, 4, kMB), 2e6);
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::AllGather, A::Ring, 4, kMB), 0);
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::AllToAll, A::Pairwise, 4, kMB), 0);
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::AllReduce, A::Ring, 1, kMB), 0);
+  // With a memory bandwidth, the cheapest weighs them: at 1 GB/s, p=2 and
+  // 1 MB, recursive doubling (102 + 3000 us) loses to the ring and
+  // Rabenseifner (104 + 1500 us; the ring, listed first, wins the tie).
+  auto best = cheapestSchedule(K::AllReduce, 2, kMB, kLink, 1.0);
+  ASSERT_TRUE(best);
+  EXPECT_EQ(best->first, A::Ring);
+  EXPECT_NEAR(best->second, 1604.0, kEps);
+  EXPECT_NEAR(scheduleWithMemoryUs(K::AllReduce, A::RecursiveDoubling, 2, kMB, kLink, 1.0),
+              3102.0, kEps);
+  EXPECT_EQ(scheduleWithMemoryUs(K::AllReduce, A::Bruck, 2, kMB, kLink, 1.0), -1);
+}
+
+TEST(CostFormulas, CheapestScheduleAmongThoseTheRuntimeRuns) {
+  using A = CollectiveAlgorithm;
+  using K = CollectiveKind;
+  // As cheapestAllReduce without the switch: 8 B over 8 ranks, RD 6.0024 us.
+  auto tiny = cheapestSchedule(K::AllReduce, 8, 8.0, kLink);
+  ASSERT_TRUE(tiny);
+  EXPECT_EQ(tiny->first, A::RecursiveDoubling);
+  EXPECT_NEAR(tiny->second, 6.0024, kEps);
+  EXPECT_EQ(cheapestSchedule(K::AllReduce, 8, 1e9, kLink)->first, A::Rabenseifner);
+  // p=2, 1 MB: ring 104 = Rabenseifner 104, RD 102.
+  EXPECT_EQ(cheapestSchedule(K::AllReduce, 2, kMB, kLink)->first, A::RecursiveDoubling);
+  // Bruck all-to-all would win this latency-bound case; the runtime's
+  // all-to-all is pairwise.
+  EXPECT_LT(bruckAllToAllUs(8, 64.0, kLink), pairwiseAllToAllUs(8, 64.0, kLink));
+  EXPECT_EQ(cheapestSchedule(K::AllToAll, 8, 64.0, kLink)->first, A::Pairwise);
+  // Recursive halving only over powers of two: 3 ranks reduce-scatter by ring.
+  EXPECT_EQ(cheapestSchedule(K::ReduceScatter, 4, 64.0, kLink)->first, A::RecursiveHalving);
+  EXPECT_EQ(cheapestSchedule(K::ReduceScatter, 3, 64.0, kLink)->first, A::Ring);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // rank, op by op (the slowest rank's time, bytes and messages), on global
 // programs partitioned over 1-D, 2-D and nested meshes with uneven blocks,
 // strided and wide windows, and one- and two-level topologies.
+#include "quilt/Analysis/CostFormulas.h"
 #include "quilt/Analysis/PlanCost.h"
 #include "quilt/Planning/PlanSearch.h"
 
@@ -167,5 +168,95 @@ func.func @main(%q: tensor<2x64x16xf32> {quilt.name = "q"}, %k: tensor<2x128x16x
   EXPECT_NEAR(attention->us, 6.572864 + 20.72864, 1e-9);
   EXPECT_NEAR(attention->computeUs, attention->us, 1e-12);
   EXPECT_STREQ(attention->opClass.c_str(), "attention");
+}
+
+// Three all-reduces of one 16 MiB buffer over 8 ranks of a flat machine
+// (alpha 1 us, 100 GB/s): one records no algorithm, one a ring, one the
+// library's collective.
+constexpr const char *kAllReduces = R"mlir(
+quilt.mesh @mesh ["x" = 8]
+func.func @main(%x: tensor<4194304xf32> {quilt.name = "x"}) -> (tensor<4194304xf32>, tensor<4194304xf32>, tensor<4194304xf32>) {
+  %a = quilt.all_reduce %x on @mesh axes ["x"] kind = sum : tensor<4194304xf32>
+  %b = quilt.all_reduce %x on @mesh axes ["x"] kind = sum {algorithm = "ring"} : tensor<4194304xf32>
+  %c = quilt.all_reduce %x on @mesh axes ["x"] kind = sum {algorithm = "library"} : tensor<4194304xf32>
+  return %a, %b, %c : tensor<4194304xf32>, tensor<4194304xf32>, tensor<4194304xf32>
+}
+)mlir";
+
+/// A partitioned program parsed in its own context.
+struct ParsedProgram {
+  explicit ParsedProgram(const char *text) : ctx(registry()) {
+    ctx.loadAllAvailableDialects();
+    module = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx);
+  }
+  static mlir::DialectRegistry registry() {
+    mlir::DialectRegistry registry;
+    registry.insert<QuiltDialect, mlir::func::FuncDialect>();
+    return registry;
+  }
+  mlir::MLIRContext ctx;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+};
+
+TEST(PlanCostCollectives, RecordedAlgorithmIsTheOneTimed) {
+  ParsedProgram program(kAllReduces);
+  ASSERT_TRUE(program.module);
+  auto func = *program.module->getOps<mlir::func::FuncOp>().begin();
+  auto mesh = *program.module->getOps<MeshOp>().begin();
+  Topology topology = oneLevel();
+  const LinkCost link{1.0, 100.0};
+  const double buffer = 4194304.0 * 4;
+  for (bool libraryOnly : {false, true}) {
+    auto cost = evaluatePlan(func, mesh, topology, /*byRankClass=*/true, libraryOnly);
+    ASSERT_TRUE(succeeded(cost));
+    ASSERT_EQ(cost->ops.size(), 3u);
+    const OpCost &unrecorded = cost->ops[0], &ring = cost->ops[1], &library = cost->ops[2];
+    // The library, unmeasured on this machine, is modelled as picking the
+    // cheapest algorithm itself; every op also copies its input into its
+    // result first (the same copy).
+    EXPECT_EQ(library.collectiveAlgorithm, CollectiveAlgorithm::Library);
+    EXPECT_EQ(library.algorithm, "library: rabenseifner");
+    double copy = library.commUs - rabenseifnerAllReduceUs(8, buffer, link);
+    EXPECT_GT(copy, 0);
+    // The ring the op records, not the cheapest: its messages and its
+    // combines at the device's 1000 GB/s.
+    EXPECT_EQ(ring.collectiveAlgorithm, CollectiveAlgorithm::Ring);
+    EXPECT_EQ(ring.algorithm, "ring");
+    EXPECT_NEAR(ring.commUs - copy,
+                ringAllReduceUs(8, buffer, link) + 3.0 * 7.0 / 8.0 * buffer / 1e6, 1e-6);
+    // Unrecorded: the cheapest schedule the runtime runs, or with a
+    // library-only communicator (NCCL) the library's.
+    EXPECT_EQ(unrecorded.collectiveAlgorithm,
+              libraryOnly ? CollectiveAlgorithm::Library : CollectiveAlgorithm::Rabenseifner);
+    EXPECT_EQ(unrecorded.algorithm, libraryOnly ? "library: rabenseifner" : "rabenseifner");
+    EXPECT_NEAR(unrecorded.commUs - copy,
+                libraryOnly ? rabenseifnerAllReduceUs(8, buffer, link)
+                            : scheduleWithMemoryUs(CollectiveKind::AllReduce,
+                                                   CollectiveAlgorithm::Rabenseifner, 8, buffer,
+                                                   link, 1000.0),
+                1e-6);
+  }
+}
+
+TEST(PlanCostCollectives, MeasuredLibraryCompetesWithTheSchedules) {
+  ParsedProgram program(kAllReduces);
+  ASSERT_TRUE(program.module);
+  auto func = *program.module->getOps<mlir::func::FuncOp>().begin();
+  auto mesh = *program.module->getOps<MeshOp>().begin();
+  // A measured curve 10x the flat link's bandwidth beats every schedule;
+  // one at a tenth loses to them.
+  for (double bandwidth : {1000.0, 10.0}) {
+    Topology topology = oneLevel();
+    topology.measured.push_back({"all_reduce", 8, 1.0, bandwidth});
+    auto cost = evaluatePlan(func, mesh, topology);
+    ASSERT_TRUE(succeeded(cost));
+    const OpCost &unrecorded = cost->ops[0];
+    if (bandwidth > 100) {
+      EXPECT_EQ(unrecorded.collectiveAlgorithm, CollectiveAlgorithm::Library);
+      EXPECT_EQ(unrecorded.algorithm, "library: measured");
+    } else {
+      EXPECT_EQ(unrecorded.collectiveAlgorithm, CollectiveAlgorithm::Rabenseifner);
+    }
+  }
 }
 } // namespace

@@ -1,5 +1,6 @@
 //===- quilt-opt.cpp - run quilt passes on MLIR files ----------------------===//
 #include "quilt/Conversion/Passes.h"
+#include "quilt/Planning/Passes.h"
 #include "quilt/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -13,6 +14,7 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   quilt::registerQuiltPasses();
   quilt::registerQuiltConversionPasses();
+  quilt::registerQuiltPlanningPasses();
   mlir::DialectRegistry registry;
   registry.insert<quilt::QuiltDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
                   mlir::LLVM::LLVMDialect>();

@@ -57,8 +57,9 @@ static cl::opt<std::string> targetName(
     "target",
     cl::desc("The runtime the executable links: cpu (oneDNN, FFTW, MPI; the default), "
              "cuda-emulated (the CUDA backend's control flow on the host, NCCL over MPI: CI "
-             "without a GPU) or cuda (GPUs, NCCL; no convolution, einsum, attention or DFT "
-             "yet). The model object is the same for every target"),
+             "without a GPU) or cuda (GPUs: cuDNN, cuBLAS, cuFFT, NCCL). The model objects "
+             "differ only in the collectives' algorithms: cpu runs the ones the cost model "
+             "picks, the CUDA targets NCCL's own"),
     cl::value_desc("name"), cl::init("cpu"), cl::cat(quiltCategory));
 static cl::list<std::string> shardSpecs(
     "shard",
@@ -365,11 +366,19 @@ int main(int argc, char **argv) {
     return fail("--replicate-below=" + std::to_string(replicateBelow) + " is negative");
 
   std::optional<quilt::Topology> topology;
-  if (planning && compileTo != Phase::Import) {
+  if (compileTo >= Phase::Partition || (planning && compileTo != Phase::Import)) {
     auto loaded = quilt::loadTopology(topologySpec, error);
     if (failed(loaded))
       return fail("--topology: " + error);
     topology = std::move(*loaded);
+    // Each collective records the algorithm the cost model times cheapest
+    // on this machine among those the target's communicator runs: NCCL (and
+    // so any GPU machine's) only its own tuner's.
+    pipeline.collectiveTopology = topologySpec;
+    pipeline.libraryCollectivesOnly =
+        !target->runsCollectiveSchedules || topology->device.cores == 0;
+  }
+  if (planning && compileTo != Phase::Import) {
     // The mesh-independent rewrites run once, before any plan is made.
     PassManager prepare(&ctx);
     quilt::addPreparePasses(prepare, pipeline);

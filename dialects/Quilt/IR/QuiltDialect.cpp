@@ -2,6 +2,7 @@
 #include "Quilt/IR/QuiltDialect.h"
 
 #include "quilt/runtime.h"
+#include "quilt/collective_algorithms.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
@@ -1235,6 +1236,35 @@ static bool isSplitThen(ArrayRef<StringRef> all, ArrayRef<StringRef> major, Arra
   return SmallVector<StringRef>(all) == want;
 }
 
+/// A collective's `algorithm`, if it names one, must be one the runtime runs
+/// for `kind` over the group of `axes` (collective_algorithms.h).
+static LogicalResult verifyCollectiveAlgorithm(Operation *op, CollectiveKind kind,
+                                               FlatSymbolRefAttr meshName, ArrayRef<StringRef> axes) {
+  auto name = op->getAttrOfType<StringAttr>("algorithm");
+  if (!name)
+    return success();
+  CollectiveAlgorithm algorithm;
+  if (!parseCollectiveAlgorithm(name.data(), name.size(), algorithm))
+    return op->emitOpError("has unknown algorithm ")
+           << name << " (library, ring, recursive-doubling, rabenseifner, bruck, "
+           << "recursive-halving or pairwise)";
+  MeshOp mesh = lookupMesh(op, meshName);
+  if (!mesh)
+    return failure();
+  int64_t members = 1;
+  for (StringRef axis : axes)
+    members *= std::max<int64_t>(1, mesh.getAxisSize(axis));
+  if (!collectiveAlgorithmServes(kind, algorithm, members))
+    return op->emitOpError("algorithm ")
+           << name << " is not one the runtime runs for " << collectiveKindName(kind)
+           << " over " << members << " ranks";
+  return success();
+}
+
+static SmallVector<StringRef> axisNames(ArrayAttr axes) {
+  return llvm::to_vector(axes.getAsValueRange<StringAttr>());
+}
+
 /// Whether dim `dim` of a local type is a halo-free block of granule 1 (or whole).
 static bool isPlainBlock(RankedTensorType type, int64_t dim) {
   LocalAttr local = getLocalEncoding(type);
@@ -1242,7 +1272,9 @@ static bool isPlainBlock(RankedTensorType type, int64_t dim) {
 }
 
 LogicalResult ReduceScatterOp::verify() {
-  if (failed(verifyAxisList(*this, getMeshAttr(), getAxes())))
+  if (failed(verifyAxisList(*this, getMeshAttr(), getAxes())) ||
+      failed(verifyCollectiveAlgorithm(*this, CollectiveKind::ReduceScatter, getMeshAttr(),
+                                       axisNames(getAxes()))))
     return failure();
   auto in = getInput().getType(), out = getResult().getType();
   int64_t dim = getDim();
@@ -1291,7 +1323,8 @@ LogicalResult AllReduceOp::verify() {
       (type.getRank() == 0 || !dimsAgree(type.getDimSize(type.getRank() - 1), 3)))
     return emitOpError("of kind moments needs (count, mean, M2) triples in the last dim, got ")
            << type;
-  return success();
+  return verifyCollectiveAlgorithm(*this, CollectiveKind::AllReduce, getMeshAttr(),
+                                   axisNames(getAxes()));
 }
 
 template <typename OpT> static LogicalResult verifyGatherLike(OpT op) {
@@ -1305,13 +1338,19 @@ template <typename OpT> static LogicalResult verifyGatherLike(OpT op) {
       return op.emitOpError("only dim ") << op.getDim() << " may change extent";
   return success();
 }
-LogicalResult AllGatherOp::verify() { return verifyGatherLike(*this); }
+LogicalResult AllGatherOp::verify() {
+  if (failed(verifyGatherLike(*this)))
+    return failure();
+  return verifyCollectiveAlgorithm(*this, CollectiveKind::AllGather, getMeshAttr(), {getAxis()});
+}
 LogicalResult ShardSliceOp::verify() { return verifyGatherLike(*this); }
 
 LogicalResult AllToAllOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   int64_t from = getDim(), to = getToDim();
-  if (failed(verifyAxisList(*this, getMeshAttr(), getAxes())))
+  if (failed(verifyAxisList(*this, getMeshAttr(), getAxes())) ||
+      failed(verifyCollectiveAlgorithm(*this, CollectiveKind::AllToAll, getMeshAttr(),
+                                       axisNames(getAxes()))))
     return failure();
   if (from < 0 || from >= in.getRank())
     return emitOpError("dim ") << from << " is out of range for rank " << in.getRank();

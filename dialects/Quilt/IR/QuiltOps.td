@@ -886,8 +886,20 @@ def Quilt_RingAttentionOp : Quilt_Op<"ring_attention", [AttrSizedOperandSegments
 
 def Quilt_AllReduceOp : Quilt_Op<"all_reduce", [AllTypesMatch<["input", "result"]>]> {
   let summary = "Combine partial values over mesh axes";
+  let description = [{
+    Every rank of a group (the ranks that differ only on `axes`) ends with
+    the combination of the group's inputs, the same bits on every rank.
+
+    `algorithm`, recorded by `quilt-choose-collective-algorithms` (the cost
+    model's cheapest for the machine) and honoured by the runtime, says how
+    the data moves: `library` (the communicator's own collective: MPI's
+    tuned choice, NCCL's tuner) or one of Quilt's point-to-point schedules:
+    here `ring` (2(p-1) steps of 1/p of the buffer), `recursive-doubling`
+    (lg p exchanges of the whole buffer) or `rabenseifner` (recursive
+    halving, then doubling). Without it the runtime uses `library`.
+  }];
   let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrArrayAttr:$axes,
-                       Quilt_ReductionKindAttr:$kind);
+                       Quilt_ReductionKindAttr:$kind, OptionalAttr<StrAttr>:$algorithm);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = "$input `on` $mesh `axes` $axes `kind` `=` `` $kind attr-dict `:` type($input)";
   let hasVerifier = 1;
@@ -895,7 +907,12 @@ def Quilt_AllReduceOp : Quilt_Op<"all_reduce", [AllTypesMatch<["input", "result"
 
 def Quilt_AllGatherOp : Quilt_Op<"all_gather"> {
   let summary = "Make a split dim whole on every rank";
-  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrAttr:$axis, I64Attr:$dim);
+  let description = [{
+    See `quilt.all_reduce` for `algorithm` (here: `library`, `ring` or
+    `bruck`).
+  }];
+  let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrAttr:$axis, I64Attr:$dim,
+                       OptionalAttr<StrAttr>:$algorithm);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = [{
     $input `on` $mesh `axis` $axis `dim` $dim attr-dict `:` type($input) `->` type($result)
@@ -925,12 +942,13 @@ def Quilt_AllToAllOp : Quilt_Op<"all_to_all"> {
     row-major over `axes` as nested blocks number their owners. Member `c`
     sends member `j` the part of its block that lies in block `j` of its
     block of `to_dim`, and receives from every member its block of `dim`
-    within block `c` of `to_dim` (one MPI_Alltoallv over the group). Other
+    within block `c` of `to_dim` (one all-to-all over the group, `algorithm`
+    `library` or `pairwise`: see `quilt.all_reduce`). Other
     dims keep their layout. A DFT on a split axis uses it to make the axis
     local.
   }];
   let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrArrayAttr:$axes,
-                       I64Attr:$dim, I64Attr:$to_dim);
+                       I64Attr:$dim, I64Attr:$to_dim, OptionalAttr<StrAttr>:$algorithm);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = [{
     $input `on` $mesh `axes` $axes `dim` $dim `to` $to_dim attr-dict `:` type($input) `->`
@@ -948,10 +966,11 @@ def Quilt_ReduceScatterOp : Quilt_Op<"reduce_scatter"> {
     after the axes already there) of the complete sum. It replaces an
     all-reduce whose only use slices the same dim by the same axes: a ring
     reduce-scatter over a group of `g` ranks sends `(g-1)/g` of the buffer,
-    half of an all-reduce.
+    half of an all-reduce. `algorithm` (see `quilt.all_reduce`): `library`,
+    `ring` or `recursive-halving` (a power-of-two group).
   }];
   let arguments = (ins Quilt_F32Tensor:$input, FlatSymbolRefAttr:$mesh, StrArrayAttr:$axes,
-                       I64Attr:$dim);
+                       I64Attr:$dim, OptionalAttr<StrAttr>:$algorithm);
   let results = (outs Quilt_F32Tensor:$result);
   let assemblyFormat = [{
     $input `on` $mesh `axes` $axes `dim` $dim attr-dict `:` type($input) `->` type($result)

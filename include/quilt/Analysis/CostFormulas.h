@@ -14,8 +14,12 @@
 #ifndef QUILT_ANALYSIS_COSTFORMULAS_H
 #define QUILT_ANALYSIS_COSTFORMULAS_H
 
+#include "quilt/collective_algorithms.h"
+
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace quilt {
@@ -41,11 +45,13 @@ bool isPowerOfTwo(int64_t p);
 // All-reduce of a `bytes` buffer on each of `p` ranks.
 /// Ring: 2(p-1) alpha + 2 (p-1)/p n beta.
 double ringAllReduceUs(int64_t p, double bytes, LinkCost link);
-/// Recursive doubling: ceil(lg p) (alpha + n beta); latency-bound buffers.
+/// Recursive doubling: lg p (alpha + n beta); latency-bound buffers. Other
+/// p: the extra ranks fold in and get the result back, floor(lg p) + 2 steps.
 double recursiveDoublingAllReduceUs(int64_t p, double bytes, LinkCost link);
 /// Rabenseifner (reduce-scatter by halving, all-gather by doubling):
 /// 2 lg p alpha + 2 (p-1)/p n beta; a non-power of two first folds the
-/// extra ranks in: (2 floor(lg p) + 2) alpha + (2 (p-1)/p + 2) n beta.
+/// extra ranks in and returns them the result: with q = 2^floor(lg p),
+/// (2 lg q + 2) alpha + (2 (q-1)/q + 2) n beta.
 double rabenseifnerAllReduceUs(int64_t p, double bytes, LinkCost link);
 /// In-switch reduction (NVLS): alpha + 2 (p-1)/p n / busBandwidth.
 double switchAllReduceUs(int64_t p, double bytes, double alphaUs, double busBandwidthGBps);
@@ -80,7 +86,34 @@ double bruckAllToAllUs(int64_t p, double sentBytes, LinkCost link);
 /// port; a calibrated halo curve replaces this where measured). 0 messages: 0.
 double exchangeUs(int64_t messages, double bytes, LinkCost link);
 
-/// The cheapest of the algorithms for each kind (ties: the first listed).
+/// The time of the runtime's own schedule `algorithm` (collective_algorithms.h)
+/// for `kind` over `p` ranks; `bytes` as the formulas above take them: the
+/// all-reduce's buffer, the all-gather's gathered result, the reduce-scatter's
+/// input, the all-to-all's bytes sent. None for the library's collectives
+/// and for a schedule that does not run `kind` over `p` ranks.
+std::optional<double> scheduleUs(CollectiveKind kind, CollectiveAlgorithm algorithm, int64_t p,
+                                 double bytes, LinkCost link);
+/// Bytes of memory traffic (read plus written) the schedule makes on its
+/// busiest member besides the messages, `bytes` as scheduleUs takes them:
+/// each combine reads two partials and writes one (ring all-reduce (p-1)/p
+/// of the buffer, recursive doubling lg p buffers, Rabenseifner (p-1)/p,
+/// plus one buffer where the extra ranks fold in), a reduce-scatter works on
+/// a copy of its input, Bruck rotates its gathered row into place.
+double scheduleMemoryBytes(CollectiveKind kind, CollectiveAlgorithm algorithm, int64_t p,
+                           double bytes);
+/// scheduleUs plus scheduleMemoryBytes at `memoryGBps` (0: messages only);
+/// -1 where scheduleUs has none.
+double scheduleWithMemoryUs(CollectiveKind kind, CollectiveAlgorithm algorithm, int64_t p,
+                            double bytes, LinkCost link, double memoryGBps);
+/// The cheapest of the runtime's own schedules for `kind` over `p` ranks by
+/// scheduleWithMemoryUs (ties: the lower ABI number); none if no schedule
+/// serves it.
+std::optional<std::pair<CollectiveAlgorithm, double>>
+cheapestSchedule(CollectiveKind kind, int64_t p, double bytes, LinkCost link,
+                 double memoryGBps = 0);
+
+/// The cheapest of the algorithms for each kind (ties: the first listed): the
+/// model of a library that picks among them itself.
 AlgorithmTime cheapestAllReduce(int64_t p, double bytes, LinkCost link,
                                 double switchBusBandwidthGBps = 0);
 AlgorithmTime cheapestAllGather(int64_t p, double gatheredBytes, LinkCost link);

@@ -21,7 +21,9 @@
 
 #include "quilt/Analysis/CommunicationCost.h"
 #include "quilt/Analysis/Topology.h"
+#include "quilt/collective_algorithms.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,9 +39,15 @@ struct OpCost {
   /// The op's name without `quilt.`, and its ONNX node ("" if none).
   std::string kind, node;
   CostPhase phase = CostPhase::Compute;
-  /// Compute ops: their class; communication: the algorithm the model picked
-  /// ("ring", "recursive-doubling", "two-level", "measured", ...).
+  /// Compute ops: their class; communication: the algorithm, as the op
+  /// records it or the model picks it ("ring", "recursive-doubling", the
+  /// library's "library: measured" or "library: two-level", a halo's
+  /// "point-to-point", ...).
   std::string opClass, algorithm;
+  /// Collectives that carry an algorithm (quilt.all_reduce, ...): the one
+  /// timed, which quilt-choose-collective-algorithms records; none where
+  /// nothing moves.
+  std::optional<CollectiveAlgorithm> collectiveAlgorithm;
   /// The network level the slowest rank's messages cross ("" for compute).
   std::string level;
   /// The slowest rank and its time (compute plus communication).
@@ -73,8 +81,14 @@ struct PlanCost {
 /// extents, neighbours' extents, halo sends and node boundaries, per group
 /// of axes that nest on one dim), so the time does not grow with the ranks;
 /// otherwise on every rank (the two agree: test/unit/PlanCostTest.cpp).
+/// A collective is timed by the algorithm it records (`algorithm`); one that
+/// records none by the cheapest the communicator runs: the runtime's own
+/// schedules or, where measured, the library's collective; only the
+/// library's (modelled as the cheapest algorithm a library picks among)
+/// with `libraryCollectivesOnly` (NCCL).
 mlir::FailureOr<PlanCost> evaluatePlan(mlir::func::FuncOp func, MeshOp mesh,
-                                       const Topology &topology, bool byRankClass = true);
+                                       const Topology &topology, bool byRankClass = true,
+                                       bool libraryCollectivesOnly = false);
 
 } // namespace quilt
 

@@ -40,12 +40,19 @@ struct PipelineOptions {
   /// quilt-replicate-narrow-blocks: replicate spatial blocks narrower than
   /// this (0: off).
   int64_t replicateBelow = 0;
+  /// quilt-choose-collective-algorithms after the partitioner, on this
+  /// topology (NAME or PATH; empty: collectives record no algorithm and run
+  /// the communicator's library), with `libraryCollectivesOnly` for a
+  /// communicator that runs only its library's collectives.
+  std::string collectiveTopology;
+  bool libraryCollectivesOnly = false;
 };
 
 /// Fusions and rewrites that do not depend on the mesh (run once).
 void addPreparePasses(mlir::PassManager &pm, const PipelineOptions &options);
 /// Annotate, propagate (the plan), and the partitioner.
 void addPlanPasses(mlir::PassManager &pm, const PipelineOptions &options);
+/// The partitioner, halo sharing and each collective's algorithm.
 void addPartitionPass(mlir::PassManager &pm, const PipelineOptions &options);
 
 /// One mesh and split of the main input, and what it is predicted to cost.

@@ -2,8 +2,9 @@
 //
 // One registry of what `quiltc --target=NAME` means: the runtime archive and
 // link line, the alignment of arena slots and weights, and whether this build
-// has the archive. The compiled model object is the same for every target;
-// only the runtime it is linked with differs.
+// has the archive, and whether its communicator runs the runtime's own
+// collective schedules. The compiled model objects differ only in the
+// algorithm each collective records (NCCL's targets: the library's).
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUILT_TARGET_TARGETS_H
@@ -28,6 +29,10 @@ struct TargetSpec {
   /// Runtime entry points (quilt_rt_NAME) the target's runtime does not
   /// have yet, null-terminated; a model calling one is refused by name.
   const char *const *missingCalls = nullptr;
+  /// Whether the target's communicator runs the runtime's own collective
+  /// schedules (MPI: ring, recursive doubling, ...; collective_algorithms.h)
+  /// or only its library's collectives (NCCL, whose tuner picks).
+  bool runsCollectiveSchedules = false;
 
   /// Whether the runtime has quilt_rt_`call`.
   bool provides(llvm::StringRef call) const;

@@ -233,7 +233,15 @@ void quilt_rt_arg_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffer
 void quilt_rt_cumsum(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_gather_elements(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 
-/* Communication. Attributes after the layouts:
+/* Communication. Attributes after the layouts. The four collectives
+ * (all_reduce, all_gather, all_to_all, reduce_scatter) end with one more word,
+ * `algorithm`: a quilt::CollectiveAlgorithm (quilt/collective_algorithms.h:
+ * 0 library, 1 ring, 2 recursive-doubling, 3 rabenseifner, 4 bruck,
+ * 5 recursive-halving, 6 pairwise) that serves the kind and the group's size,
+ * else the call fails with one line. 0 leaves the algorithm to the
+ * communicator's library (MPI's, NCCL's); the others run Quilt's own
+ * point-to-point schedules (CPU runtime; the NCCL communicator refuses them).
+ * Bytes are counted as the ring sends them, whichever algorithm runs.
  * halo_exchange  buffers {x, y}; attrs: dim. x's dim is a plain block of mesh_axis;
  *                y's dim carries the window. Every needed position owned by
  *                another rank is received (from as many ranks as it spans);
@@ -243,18 +251,21 @@ void quilt_rt_gather_elements(quilt_rt_ctx *ctx, const int64_t *params, void **b
  *                axes in blocks of different granules (layout words); y's block
  *                is filled from the ranks whose x blocks hold parts of it
  *                (halo_segments.h reblockAxis), all sends/receives posted at once.
- * all_reduce     buffers {x, y}; attrs: kind (sum, max, moments or prod), naxes, axes[naxes]
- * all_gather     buffers {x, y}; attrs: dim, axis: x split on dim by axis, y whole
+ * all_reduce     buffers {x, y}; attrs: kind (sum, max, moments or prod), naxes, axes[naxes],
+ *                algorithm (library, ring, recursive-doubling or rabenseifner)
+ * all_gather     buffers {x, y}; attrs: dim, axis, algorithm (library, ring or bruck):
+ *                x split on dim by axis, y whole
  * shard_slice    buffers {x, y}: y = this rank's block of replicated x (no communication)
- * all_to_all     buffers {x, y}; attrs: dim, to_dim, naxes, axes[naxes]: the
- *                moving axes are the minor-most axes splitting x on dim (y keeps
- *                the others) and become the minor-most splitting y on to_dim
- *                (after x's axes there); plain blocks; other dims alike; one
- *                Alltoallv over the group of the axes (members row-major over
- *                them, as nested blocks number their owners)
- * reduce_scatter buffers {x, y}; attrs: dim, naxes, axes[naxes]: x holds its block
- *                of dim (a partial sum over the axes), y is its nested block over
- *                the axes of the sum (one reduce-scatter over their group)
+ * all_to_all     buffers {x, y}; attrs: dim, to_dim, naxes, axes[naxes], algorithm
+ *                (library or pairwise): the moving axes are the minor-most axes
+ *                splitting x on dim (y keeps the others) and become the minor-most
+ *                splitting y on to_dim (after x's axes there); plain blocks; other
+ *                dims alike; one all-to-all over the group of the axes (members
+ *                row-major over them, as nested blocks number their owners)
+ * reduce_scatter buffers {x, y}; attrs: dim, naxes, axes[naxes], algorithm (library,
+ *                ring, or recursive-halving on a power-of-two group): x holds its
+ *                block of dim (a partial sum over the axes), y is its nested block
+ *                over the axes of the sum (one reduce-scatter over their group)
  * collective_permute buffers {x, y}; attrs: axis, shift: send x to coordinate
  *                c + shift, receive y from c - shift (x not split along axis)
  * ring_attention buffers {q, k, v, [pk, pv | bias,] y}; attrs: axis, token_dims. k and v are split

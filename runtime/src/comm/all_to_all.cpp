@@ -66,6 +66,8 @@ void allToAll(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   const TensorView &x = op.tensors[0], &y = op.tensors[1];
   int64_t from = op.attrs.next(), to = op.attrs.next();
   AxisList moving = readAxes(op.attrs, *ctx);
+  CollectiveAlgorithm algorithm =
+      readAlgorithm(op.attrs, CollectiveKind::AllToAll, groupSize(*ctx, moving));
   checkLayouts(x, y, from, to, moving);
   size_t words = op.attrs.position() - params;
   AllToAllPlan *plan = ctx->findPlan<AllToAllPlan>(params, words);
@@ -86,7 +88,7 @@ void allToAll(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   }
   device.commAfterCompute();
   ctx->comm.allToAll(plan->send.data(), plan->sendBytes, plan->recv.data(), plan->recvBytes,
-                     moving);
+                     moving, algorithm);
   device.computeAfterComm();
   const float *got = plan->recv.floats();
   for (size_t j = 0; j < members; ++j) {

@@ -34,6 +34,14 @@ inline std::vector<int64_t> axisSizes(const quilt_rt_ctx &ctx, const AxisList &a
   return sizes;
 }
 
+/// Ranks in a group of `axes`.
+inline int64_t groupSize(const quilt_rt_ctx &ctx, const AxisList &axes) {
+  int64_t members = 1;
+  for (int64_t a : axes)
+    members *= ctx.axisSize(a);
+  return members;
+}
+
 /// Whether a plain (halo-free) dim is split by `major` then `minor`, in nested blocks.
 inline bool splitByThen(const DimLayout &dim, const AxisList &major, const AxisList &minor) {
   AxisList want = major;

@@ -1,4 +1,5 @@
 // quilt_rt_all_reduce and quilt_rt_all_gather over groups of mesh axes.
+#include "axis_group.h"
 #include "box.h"
 #include "comm_entry.h"
 #include "error.h"
@@ -34,13 +35,16 @@ void allReduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   expectTensorCount(op, 2, 2);
   ReduceOp kind = reduceOpFor(op.attrs.next());
   AxisMask axes = readAxes(*ctx, op.attrs);
+  CollectiveAlgorithm algorithm =
+      readAlgorithm(op.attrs, CollectiveKind::AllReduce,
+                    groupSize(*ctx, axesOf(axes, ctx->mesh.size())));
   int64_t n = op.tensors[0].numElements();
   if (op.tensors[1].numElements() != n)
     raise("input has ", n, " elements, output ", op.tensors[1].numElements());
   ctx->device.copy(buffers[1], buffers[0], n * sizeof(float), CopyKind::DeviceToDevice);
   if (axes != 0) {
     ctx->device.commAfterCompute();
-    ctx->comm.allReduce(buffers[1], n, ElemType::F32, kind, axes);
+    ctx->comm.allReduce(buffers[1], n, ElemType::F32, kind, axes, algorithm);
     ctx->device.computeAfterComm();
   }
 }
@@ -71,6 +75,7 @@ void allGather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   const TensorView &x = op.tensors[0], &y = op.tensors[1];
   int64_t dim = op.attrs.next(), axis = op.attrs.next();
   int64_t parts = ctx->axisSize(axis);
+  CollectiveAlgorithm algorithm = readAlgorithm(op.attrs, CollectiveKind::AllGather, parts);
   checkGatherLayouts(x, y, dim, axis);
   int d = static_cast<int>(dim);
   int64_t outer = x.product(0, d), inner = x.product(d + 1, x.rank());
@@ -86,7 +91,7 @@ void allGather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   if (outer == 1) {
     device.commAfterCompute();
     ctx->comm.allGather(buffers[0], bytes[ctx->axisCoord(axis)], y_, bytes,
-                        static_cast<int>(axis));
+                        static_cast<int>(axis), algorithm);
     device.computeAfterComm();
     return;
   }
@@ -97,7 +102,7 @@ void allGather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   plan->scratch.reserve(device, y.numElements() * sizeof(float));
   device.commAfterCompute();
   ctx->comm.allGather(buffers[0], bytes[ctx->axisCoord(axis)], plan->scratch.data(), bytes,
-                      static_cast<int>(axis));
+                      static_cast<int>(axis), algorithm);
   device.computeAfterComm();
   const float *from = plan->scratch.floats();
   for (int64_t c = 0; c < parts; ++c) {

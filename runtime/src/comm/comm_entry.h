@@ -6,7 +6,10 @@
 #ifndef QUILT_RUNTIME_COMM_ENTRY_H
 #define QUILT_RUNTIME_COMM_ENTRY_H
 
+#include "collective_schedules.h"
 #include "context.h"
+#include "error.h"
+#include "layout.h"
 
 namespace quilt {
 
@@ -20,6 +23,20 @@ void runCommEntry(quilt_rt_ctx *ctx, Phase phase, const char *kind, Body body) {
   runEntry(ctx, phase, kind, body);
   if (std::vector<OpTraffic> *log = ctx->comm.trafficLog())
     log->push_back({kind, ctx->comm.bytesSent() - before});
+}
+
+/// The word that ends a collective's attributes: the algorithm the plan
+/// chose (quilt/collective_algorithms.h). Raises one line unless it is one
+/// that serves `kind` over a group of `members` ranks.
+inline CollectiveAlgorithm readAlgorithm(AttrReader &attrs, CollectiveKind kind,
+                                         int64_t members) {
+  int64_t word = attrs.next();
+  constexpr int64_t last = static_cast<int64_t>(CollectiveAlgorithm::Pairwise);
+  if (word < 0 || word > last)
+    raise("algorithm ", word, " (expected 0..", last, ")"); // runEntry prefixes the kind
+  auto algorithm = static_cast<CollectiveAlgorithm>(word);
+  expectAlgorithmServes(kind, algorithm, members);
+  return algorithm;
 }
 
 } // namespace quilt

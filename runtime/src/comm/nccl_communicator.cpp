@@ -120,7 +120,9 @@ public:
     group.end();
   }
 
-  void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes) override {
+  void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes,
+                 CollectiveAlgorithm algorithm) override {
+    expectLibrary(algorithm);
     ncclComm_t comm = group(axes);
     int members = 0;
     check(ncclCommCount(comm, &members), "count");
@@ -146,7 +148,9 @@ public:
   }
 
   void allGather(const void *send, size_t sendBytes, void *recv,
-                 const std::vector<size_t> &recvBytes, int axis) override {
+                 const std::vector<size_t> &recvBytes, int axis,
+                 CollectiveAlgorithm algorithm) override {
+    expectLibrary(algorithm);
     ncclComm_t comm = group(AxisList{axis});
     int members = 0, me = 0;
     check(ncclCommCount(comm, &members), "count");
@@ -187,7 +191,9 @@ public:
   }
 
   void allToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
-                const std::vector<size_t> &recvBytes, const AxisList &axes) override {
+                const std::vector<size_t> &recvBytes, const AxisList &axes,
+                CollectiveAlgorithm algorithm) override {
+    expectLibrary(algorithm);
     ncclComm_t comm = group(axes);
     int members = 0, me = 0;
     check(ncclCommCount(comm, &members), "count");
@@ -235,7 +241,8 @@ public:
   }
 
   void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
-                     const AxisList &axes) override {
+                     const AxisList &axes, CollectiveAlgorithm algorithm) override {
+    expectLibrary(algorithm);
     ncclComm_t comm = group(axes);
     int members = 0, me = 0;
     check(ncclCommCount(comm, &members), "count");
@@ -288,6 +295,15 @@ public:
   }
 
 private:
+  /// Quilt's own schedules run on host memory through MPI; here NCCL picks
+  /// the algorithm.
+  static void expectLibrary(CollectiveAlgorithm algorithm) {
+    if (algorithm != CollectiveAlgorithm::Library)
+      raise("the NCCL communicator runs collectives as NCCL's tuner chooses; the plan names ",
+            collectiveAlgorithmName(algorithm),
+            " (compile with --target=cpu to run Quilt's own schedules)");
+  }
+
   /// NCCL reads and writes device memory only.
   void expectDeviceMemory(const void *p, size_t bytes, const char *what) const {
     if (bytes && !device_.isDeviceMemory(p, bytes))

@@ -25,6 +25,8 @@ void reduceScatter(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   const TensorView &x = op.tensors[0], &y = op.tensors[1];
   int64_t dim = op.attrs.next();
   AxisList axes = readAxes(op.attrs, *ctx);
+  int64_t members = groupSize(*ctx, axes);
+  CollectiveAlgorithm algorithm = readAlgorithm(op.attrs, CollectiveKind::ReduceScatter, members);
   if (dim < 0 || dim >= x.rank() || y.rank() != x.rank())
     raise("dim ", dim, " for ranks ", x.rank(), " and ", y.rank());
   int d = static_cast<int>(dim);
@@ -39,9 +41,6 @@ void reduceScatter(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   int64_t outer = x.product(0, d), inner = x.product(d + 1, x.rank());
   std::vector<Range> blocks;
   std::vector<size_t> counts;
-  int64_t members = 1;
-  for (int64_t p : parts)
-    members *= p;
   for (int64_t c = 0; c < members; ++c) {
     blocks.push_back(nestedOwnerBlock(n, g, parts.data(), levels, c));
     counts.push_back(blocks.back().size() * outer * inner);
@@ -66,7 +65,7 @@ void reduceScatter(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     in = plan->packed.floats();
   }
   ctx->device.commAfterCompute();
-  ctx->comm.reduceScatter(in, out, counts, axes);
+  ctx->comm.reduceScatter(in, out, counts, axes, algorithm);
   ctx->device.computeAfterComm();
 }
 

@@ -47,38 +47,44 @@ public:
       toDevice(recvs[i].data, hostRecvs[i].data, recvs[i].bytes);
   }
 
-  void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes) override {
+  void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes,
+                 CollectiveAlgorithm algorithm) override {
     size_t bytes = count * elemBytes(type);
     char *host = stage(bytes);
     toHost(host, data, bytes);
     device_.synchronize();
-    counted([&] { mpi_.allReduce(host, count, type, op, axes); });
+    counted([&] { mpi_.allReduce(host, count, type, op, axes, algorithm); });
     toDevice(data, host, bytes);
   }
 
   void allGather(const void *send, size_t sendBytes, void *recv,
-                 const std::vector<size_t> &recvBytes, int axis) override {
+                 const std::vector<size_t> &recvBytes, int axis,
+                 CollectiveAlgorithm algorithm) override {
     size_t total = std::accumulate(recvBytes.begin(), recvBytes.end(), size_t(0));
     char *host = stage(sendBytes + total);
     toHost(host, send, sendBytes);
     device_.synchronize();
-    counted([&] { mpi_.allGather(host, sendBytes, host + sendBytes, recvBytes, axis); });
+    counted(
+        [&] { mpi_.allGather(host, sendBytes, host + sendBytes, recvBytes, axis, algorithm); });
     toDevice(recv, host + sendBytes, total);
   }
 
   void allToAll(const void *send, const std::vector<size_t> &sendBytes, void *recv,
-                const std::vector<size_t> &recvBytes, const AxisList &axes) override {
+                const std::vector<size_t> &recvBytes, const AxisList &axes,
+                CollectiveAlgorithm algorithm) override {
     size_t sendTotal = std::accumulate(sendBytes.begin(), sendBytes.end(), size_t(0));
     size_t recvTotal = std::accumulate(recvBytes.begin(), recvBytes.end(), size_t(0));
     char *host = stage(sendTotal + recvTotal);
     toHost(host, send, sendTotal);
     device_.synchronize();
-    counted([&] { mpi_.allToAll(host, sendBytes, host + sendTotal, recvBytes, axes); });
+    counted([&] {
+      mpi_.allToAll(host, sendBytes, host + sendTotal, recvBytes, axes, algorithm);
+    });
     toDevice(recv, host + sendTotal, recvTotal);
   }
 
   void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
-                     const AxisList &axes) override {
+                     const AxisList &axes, CollectiveAlgorithm algorithm) override {
     size_t total = std::accumulate(counts.begin(), counts.end(), size_t(0));
     size_t own = ownCount(counts, axes);
     char *host = stage((total + own) * sizeof(float));
@@ -86,7 +92,7 @@ public:
     auto *hostRecv = hostSend + total;
     toHost(hostSend, send, total * sizeof(float));
     device_.synchronize();
-    counted([&] { mpi_.reduceScatter(hostSend, hostRecv, counts, axes); });
+    counted([&] { mpi_.reduceScatter(hostSend, hostRecv, counts, axes, algorithm); });
     toDevice(recv, hostRecv, own * sizeof(float));
   }
 

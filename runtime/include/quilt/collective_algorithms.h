@@ -1,0 +1,103 @@
+// The collective algorithms a plan may name and the runtime runs: their
+// ABI numbers (the last attribute word of quilt_rt_all_reduce, all_gather,
+// reduce_scatter and all_to_all), their names in the IR (the `algorithm`
+// attribute of quilt.all_reduce, ...) and which kind each serves.
+// Header-only and dependency-free: shared by the compiler (verifier, cost
+// model, lowering) and the runtime (communicators), so both sides agree on
+// what a number means.
+#ifndef QUILT_COLLECTIVE_ALGORITHMS_H
+#define QUILT_COLLECTIVE_ALGORITHMS_H
+
+#include <cstdint>
+#include <cstring>
+
+namespace quilt {
+
+/// The collectives that carry an algorithm.
+enum class CollectiveKind : int64_t { AllReduce, AllGather, ReduceScatter, AllToAll };
+
+/// How the runtime moves a collective's data. `Library` leaves the choice to
+/// the communicator's library (MPI's tuned collectives, NCCL's tuner); the
+/// others are Quilt's own point-to-point schedules (Thakur, Rabenseifner and
+/// Gropp 2005), the very algorithms the cost model times.
+enum class CollectiveAlgorithm : int64_t {
+  Library = 0,
+  Ring = 1,              // all-reduce, all-gather, reduce-scatter
+  RecursiveDoubling = 2, // all-reduce
+  Rabenseifner = 3,      // all-reduce: recursive halving, then doubling
+  Bruck = 4,             // all-gather: ceil(lg p) steps, any p
+  RecursiveHalving = 5,  // reduce-scatter: lg p steps, p a power of two
+  Pairwise = 6,          // all-to-all: p - 1 exchanges
+};
+
+inline const char *collectiveAlgorithmName(CollectiveAlgorithm algorithm) {
+  switch (algorithm) {
+  case CollectiveAlgorithm::Library:
+    return "library";
+  case CollectiveAlgorithm::Ring:
+    return "ring";
+  case CollectiveAlgorithm::RecursiveDoubling:
+    return "recursive-doubling";
+  case CollectiveAlgorithm::Rabenseifner:
+    return "rabenseifner";
+  case CollectiveAlgorithm::Bruck:
+    return "bruck";
+  case CollectiveAlgorithm::RecursiveHalving:
+    return "recursive-halving";
+  case CollectiveAlgorithm::Pairwise:
+    return "pairwise";
+  }
+  return "unknown";
+}
+
+/// The algorithm named `name`; false if none is.
+inline bool parseCollectiveAlgorithm(const char *name, size_t length,
+                                     CollectiveAlgorithm &algorithm) {
+  for (int64_t i = 0; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i) {
+    const char *candidate = collectiveAlgorithmName(static_cast<CollectiveAlgorithm>(i));
+    if (std::strlen(candidate) == length && std::strncmp(candidate, name, length) == 0) {
+      algorithm = static_cast<CollectiveAlgorithm>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+/// Whether the runtime's own schedules run `algorithm` for `kind` over a
+/// group of `members` ranks (the library runs every kind on any group).
+inline bool collectiveAlgorithmServes(CollectiveKind kind, CollectiveAlgorithm algorithm,
+                                      int64_t members) {
+  using A = CollectiveAlgorithm;
+  switch (kind) {
+  case CollectiveKind::AllReduce:
+    return algorithm == A::Library || algorithm == A::Ring ||
+           algorithm == A::RecursiveDoubling || algorithm == A::Rabenseifner;
+  case CollectiveKind::AllGather:
+    return algorithm == A::Library || algorithm == A::Ring || algorithm == A::Bruck;
+  case CollectiveKind::ReduceScatter:
+    return algorithm == A::Library || algorithm == A::Ring ||
+           (algorithm == A::RecursiveHalving && members > 0 && (members & (members - 1)) == 0);
+  case CollectiveKind::AllToAll:
+    return algorithm == A::Library || algorithm == A::Pairwise;
+  }
+  return false;
+}
+
+/// The name of a kind as the IR and `--report` spell it.
+inline const char *collectiveKindName(CollectiveKind kind) {
+  switch (kind) {
+  case CollectiveKind::AllReduce:
+    return "all_reduce";
+  case CollectiveKind::AllGather:
+    return "all_gather";
+  case CollectiveKind::ReduceScatter:
+    return "reduce_scatter";
+  case CollectiveKind::AllToAll:
+    return "all_to_all";
+  }
+  return "unknown";
+}
+
+} // namespace quilt
+
+#endif // QUILT_COLLECTIVE_ALGORITHMS_H

@@ -1,0 +1,462 @@
+// The schedules of collective_schedules.h (Thakur, Rabenseifner and Gropp
+// 2005). Each says how many steps it takes and what one step moves, for n
+// bytes of data over p members: the terms the cost model
+// (lib/Analysis/CostFormulas.cpp) times. Steps are paired sendRecv calls;
+// the reducing ones combine in place in the caller's buffer (or a copy of it).
+#include "collective_schedules.h"
+
+#include "error.h"
+#include "moments.h"
+#include "quilt/partition_math.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+
+namespace quilt {
+namespace {
+
+using Bytes = std::unique_ptr<char[]>;
+
+/// A scratch buffer the schedule overwrites before reading.
+Bytes scratch(size_t bytes) { return Bytes(new char[bytes]); }
+
+/// memcpy, which may not be given a null pointer even for no bytes (an
+/// empty block's buffer may be null).
+void copyBytes(void *to, const void *from, size_t bytes) {
+  if (bytes)
+    std::memcpy(to, from, bytes);
+}
+
+int wrap(int member, int members) { return ((member % members) + members) % members; }
+
+/// The one algorithm that serves every kind yet has no schedule here.
+[[noreturn]] void libraryHasNoSchedule(CollectiveKind kind) {
+  raise("the library ", collectiveKindName(kind),
+        " is the communicator's own collective, not one of Quilt's schedules");
+}
+
+template <class T> void combineValues(const T *first, const T *second, T *out, size_t n,
+                                      ReduceOp op) {
+  switch (op) {
+  case ReduceOp::Sum:
+    for (size_t i = 0; i < n; ++i)
+      out[i] = first[i] + second[i];
+    return;
+  case ReduceOp::Prod:
+    for (size_t i = 0; i < n; ++i)
+      out[i] = first[i] * second[i];
+    return;
+  case ReduceOp::Max:
+    for (size_t i = 0; i < n; ++i)
+      out[i] = std::max(first[i], second[i]);
+    return;
+  case ReduceOp::Min:
+    for (size_t i = 0; i < n; ++i)
+      out[i] = std::min(first[i], second[i]);
+    return;
+  case ReduceOp::Moments:
+    break;
+  }
+  raise("no elementwise reduction for moments");
+}
+
+/// What an all-reduce combines: values of `type`, or for moments (count,
+/// mean, M2) float triples, one element each.
+struct Reduction {
+  ElemType type;
+  ReduceOp op;
+
+  size_t elementBytes() const {
+    return op == ReduceOp::Moments ? 3 * sizeof(float) : elemBytes(type);
+  }
+
+  /// `out` = `first` combined with `second` (in that order: merging moments
+  /// is not symmetric), `bytes` of elements each; `out` may be either.
+  void combine(const void *first, const void *second, void *out, size_t bytes) const {
+    size_t n = bytes / elementBytes();
+    if (op == ReduceOp::Moments) {
+      auto *a = static_cast<const float *>(first), *b = static_cast<const float *>(second);
+      auto *o = static_cast<float *>(out);
+      for (size_t i = 0; i < n; ++i) {
+        float merged[3] = {a[3 * i], a[3 * i + 1], a[3 * i + 2]};
+        mergeMoments(merged, b + 3 * i);
+        std::memcpy(o + 3 * i, merged, sizeof merged);
+      }
+      return;
+    }
+    switch (type) {
+    case ElemType::F32:
+      return combineValues(static_cast<const float *>(first), static_cast<const float *>(second),
+                           static_cast<float *>(out), n, op);
+    case ElemType::F64:
+      return combineValues(static_cast<const double *>(first),
+                           static_cast<const double *>(second), static_cast<double *>(out), n,
+                           op);
+    case ElemType::I64:
+      return combineValues(static_cast<const int64_t *>(first),
+                           static_cast<const int64_t *>(second), static_cast<int64_t *>(out), n,
+                           op);
+    }
+    raise("unknown element type");
+  }
+};
+
+/// A buffer cut into one block per member, in member order.
+class Blocks {
+public:
+  /// Blocks of `bytes[c]` bytes each.
+  static Blocks packed(const std::vector<size_t> &bytes) {
+    Blocks blocks;
+    for (size_t b : bytes)
+      blocks.offsets_.push_back(blocks.offsets_.back() + b);
+    return blocks;
+  }
+  /// `parts` blocks of `elements` elements split as blockRange splits a dim
+  /// (sizes differ by at most one element; some are empty when elements <
+  /// parts), `elementBytes` each.
+  static Blocks even(size_t elements, int parts, size_t elementBytes) {
+    Blocks blocks;
+    for (int c = 1; c <= parts; ++c)
+      blocks.offsets_.push_back(
+          static_cast<size_t>(blockStart(static_cast<int64_t>(elements), parts, c)) * elementBytes);
+    return blocks;
+  }
+
+  int count() const { return static_cast<int>(offsets_.size()) - 1; }
+  size_t offset(int block) const { return offsets_[block]; }
+  size_t bytes(int block) const { return span(block, block + 1); }
+  /// Blocks [first, last), contiguous.
+  size_t span(int first, int last) const { return offsets_[last] - offsets_[first]; }
+  size_t total() const { return offsets_.back(); }
+  size_t largest() const {
+    size_t most = 0;
+    for (int b = 0; b < count(); ++b)
+      most = std::max(most, bytes(b));
+    return most;
+  }
+  /// `count` blocks from `first` on, wrapping past the last to block 0.
+  size_t wrappedSpan(int first, int count) const {
+    int end = first + count, blocks = this->count();
+    return end <= blocks ? span(first, end) : span(first, blocks) + span(0, end - blocks);
+  }
+
+private:
+  std::vector<size_t> offsets_{0};
+};
+
+/// Ring reduce-scatter in place: block c of every member's `data` combined
+/// into member c's. p - 1 steps, each passing one block (n/p) to the right
+/// neighbour; block b starts at member b + 1 and gathers the members in ring
+/// order, each adding its own after what arrived.
+void ringReduceScatterInPlace(PeerGroup &group, char *data, const Blocks &blocks,
+                              const Reduction &reduction) {
+  int p = group.members, me = group.me;
+  Bytes arriving = scratch(blocks.largest());
+  for (int step = 0; step < p - 1; ++step) {
+    int sent = wrap(me - step - 1, p), received = wrap(me - step - 2, p);
+    group.sendRecv(data + blocks.offset(sent), blocks.bytes(sent), wrap(me + 1, p), arriving.get(),
+                   blocks.bytes(received), wrap(me - 1, p));
+    char *own = data + blocks.offset(received);
+    reduction.combine(arriving.get(), own, own, blocks.bytes(received));
+  }
+}
+
+/// Ring all-gather in place: member c's block c of `data` to every member.
+/// p - 1 steps, each passing one block (n/p) to the right neighbour.
+void ringAllGatherInPlace(PeerGroup &group, char *data, const Blocks &blocks) {
+  int p = group.members, me = group.me;
+  for (int step = 0; step < p - 1; ++step) {
+    int sent = wrap(me - step, p), received = wrap(me - step - 1, p);
+    group.sendRecv(data + blocks.offset(sent), blocks.bytes(sent), wrap(me + 1, p),
+                   data + blocks.offset(received), blocks.bytes(received), wrap(me - 1, p));
+  }
+}
+
+/// Recursive-halving reduce-scatter in place over a power-of-two group:
+/// lg p steps; in each, partners `distance` apart split the blocks they
+/// still reduce, each sending the half the other keeps (n/2, n/4, ...,
+/// n/p). Member c ends with block c (its bits, major first, chose the halves).
+void halvingReduceScatterInPlace(PeerGroup &group, char *data, const Blocks &blocks,
+                                 const Reduction &reduction) {
+  int p = group.members, me = group.me;
+  if (p == 1)
+    return;
+  Bytes arriving = scratch(std::max(blocks.span(0, p / 2), blocks.span(p / 2, p)));
+  int first = 0, last = p; // the blocks this member still reduces
+  for (int distance = p / 2; distance >= 1; distance /= 2) {
+    int partner = me ^ distance, middle = first + distance;
+    bool lower = (me & distance) == 0;
+    int keptFirst = lower ? first : middle, keptLast = lower ? middle : last;
+    int sentFirst = lower ? middle : first, sentLast = lower ? last : middle;
+    size_t keptBytes = blocks.span(keptFirst, keptLast);
+    group.sendRecv(data + blocks.offset(sentFirst), blocks.span(sentFirst, sentLast), partner,
+                   arriving.get(), keptBytes, partner);
+    char *kept = data + blocks.offset(keptFirst);
+    if (lower)
+      reduction.combine(kept, arriving.get(), kept, keptBytes);
+    else
+      reduction.combine(arriving.get(), kept, kept, keptBytes);
+    first = keptFirst;
+    last = keptLast;
+  }
+}
+
+/// Recursive-doubling all-gather in place over a power-of-two group, the
+/// halving reversed: lg p steps; partners `distance` apart swap the
+/// `distance` blocks each holds (n/p, 2n/p, ..., n/2).
+void doublingAllGatherInPlace(PeerGroup &group, char *data, const Blocks &blocks) {
+  int p = group.members, me = group.me;
+  for (int distance = 1; distance < p; distance *= 2) {
+    int partner = me ^ distance;
+    int mine = me & ~(distance - 1), theirs = partner & ~(distance - 1);
+    group.sendRecv(data + blocks.offset(mine), blocks.span(mine, mine + distance), partner,
+                   data + blocks.offset(theirs), blocks.span(theirs, theirs + distance), partner);
+  }
+}
+
+/// The recursive all-reduces on any group size: the largest power of two
+/// q <= p of its members run the schedule, numbered 0 .. q - 1 in group
+/// order. Of the first 2 (p - q) members, each even one hands its buffer to
+/// the odd one above (fold) and waits for the result (unfold); the odd ones
+/// and the members above take part. Folding and unfolding add one step of n
+/// bytes each.
+class PowerOfTwoCore final : public PeerGroup {
+public:
+  explicit PowerOfTwoCore(PeerGroup &group) : group_(group) {
+    while (members * 2 <= group.members)
+      members *= 2;
+    extra_ = group.members - members;
+    if (group.me >= 2 * extra_)
+      me = group.me - extra_;
+    else
+      me = group.me % 2 == 1 ? group.me / 2 : -1;
+  }
+
+  bool takesPart() const { return me >= 0; }
+
+  void sendRecv(const void *send, size_t sendBytes, int to, void *recv, size_t recvBytes,
+                int from) override {
+    group_.sendRecv(send, sendBytes, groupMember(to), recv, recvBytes, groupMember(from));
+  }
+
+  /// A waiting member's buffer combined into its partner's (the waiting,
+  /// lower-numbered member's first).
+  void fold(char *data, size_t bytes, const Reduction &reduction) {
+    if (group_.me >= 2 * extra_)
+      return;
+    if (!takesPart()) {
+      group_.sendRecv(data, bytes, group_.me + 1, nullptr, 0, group_.me + 1);
+      return;
+    }
+    Bytes arriving = scratch(bytes);
+    group_.sendRecv(nullptr, 0, group_.me - 1, arriving.get(), bytes, group_.me - 1);
+    reduction.combine(arriving.get(), data, data, bytes);
+  }
+
+  /// The result back to each waiting member.
+  void unfold(char *data, size_t bytes) {
+    if (group_.me >= 2 * extra_)
+      return;
+    if (takesPart())
+      group_.sendRecv(data, bytes, group_.me - 1, nullptr, 0, group_.me - 1);
+    else
+      group_.sendRecv(nullptr, 0, group_.me + 1, data, bytes, group_.me + 1);
+  }
+
+private:
+  int groupMember(int coreMember) const {
+    return coreMember < extra_ ? 2 * coreMember + 1 : coreMember + extra_;
+  }
+
+  PeerGroup &group_;
+  int extra_ = 0;
+};
+
+/// Ring all-reduce: a ring reduce-scatter then a ring all-gather of p
+/// nearly equal blocks: 2 (p - 1) steps of n/p.
+void ringAllReduce(PeerGroup &group, char *data, size_t elements, const Reduction &reduction) {
+  Blocks blocks = Blocks::even(elements, group.members, reduction.elementBytes());
+  ringReduceScatterInPlace(group, data, blocks, reduction);
+  ringAllGatherInPlace(group, data, blocks);
+}
+
+/// Recursive doubling: lg q steps in which partners `distance` apart swap
+/// the whole buffer and both combine the lower-numbered member's first
+/// (the same bits on both); lg p steps of n for a power of two p, else
+/// floor(lg p) + 2 with the fold.
+void recursiveDoublingAllReduce(PeerGroup &group, char *data, size_t bytes,
+                                const Reduction &reduction) {
+  PowerOfTwoCore core(group);
+  core.fold(data, bytes, reduction);
+  if (core.takesPart()) {
+    Bytes arriving = scratch(bytes);
+    for (int distance = 1; distance < core.members; distance *= 2) {
+      int partner = core.me ^ distance;
+      core.sendRecv(data, bytes, partner, arriving.get(), bytes, partner);
+      if (core.me < partner)
+        reduction.combine(data, arriving.get(), data, bytes);
+      else
+        reduction.combine(arriving.get(), data, data, bytes);
+    }
+  }
+  core.unfold(data, bytes);
+}
+
+/// Rabenseifner: a recursive-halving reduce-scatter, then a
+/// recursive-doubling all-gather, of q nearly equal blocks: 2 lg p steps
+/// moving 2 (p - 1)/p n for a power of two p, two steps of n more with the
+/// fold.
+void rabenseifnerAllReduce(PeerGroup &group, char *data, size_t elements,
+                           const Reduction &reduction) {
+  PowerOfTwoCore core(group);
+  size_t bytes = elements * reduction.elementBytes();
+  core.fold(data, bytes, reduction);
+  if (core.takesPart()) {
+    Blocks blocks = Blocks::even(elements, core.members, reduction.elementBytes());
+    halvingReduceScatterInPlace(core, data, blocks, reduction);
+    doublingAllGatherInPlace(core, data, blocks);
+  }
+  core.unfold(data, bytes);
+}
+
+/// Bruck all-gather, any p: ceil(lg p) steps. The member holds blocks me,
+/// me + 1, ... (mod p) in a row; step k sends the first min(2^k, p - 2^k)
+/// of them to member me - 2^k and appends as many from me + 2^k; at the end
+/// the row is rotated into member order. Moves (p - 1)/p n in all.
+void bruckAllGather(PeerGroup &group, const void *send, void *recv, const Blocks &blocks) {
+  int p = group.members, me = group.me;
+  Bytes row = scratch(blocks.total());
+  copyBytes(row.get(), send, blocks.bytes(me));
+  size_t held = blocks.bytes(me);
+  for (int distance = 1; distance < p; distance *= 2) {
+    int count = std::min(distance, p - distance);
+    int source = wrap(me + distance, p);
+    size_t incoming = blocks.wrappedSpan(source, count);
+    group.sendRecv(row.get(), blocks.wrappedSpan(me, count), wrap(me - distance, p),
+                   row.get() + held, incoming, source);
+    held += incoming;
+  }
+  size_t fromMe = blocks.total() - blocks.offset(me); // blocks me .. p - 1
+  char *out = static_cast<char *>(recv);
+  copyBytes(out + blocks.offset(me), row.get(), fromMe);
+  copyBytes(out, row.get() + fromMe, blocks.offset(me));
+}
+
+void expectBlockCount(CollectiveKind kind, const PeerGroup &group, size_t blocks) {
+  if (blocks != static_cast<size_t>(group.members))
+    raise(collectiveKindName(kind), " over ", group.members, " ranks given ", blocks,
+          " block sizes");
+}
+
+} // namespace
+
+void expectAlgorithmServes(CollectiveKind kind, CollectiveAlgorithm algorithm, int64_t members) {
+  if (collectiveAlgorithmServes(kind, algorithm, members))
+    return;
+  const char *kindName = collectiveKindName(kind), *name = collectiveAlgorithmName(algorithm);
+  // A power of two is the one condition collectiveAlgorithmServes puts on
+  // the group: an algorithm of the kind serves a group of one.
+  if (collectiveAlgorithmServes(kind, algorithm, 1))
+    raise("the ", name, " ", kindName, " needs a power-of-two group, got ", members, " ranks");
+  std::string served;
+  for (int64_t i = 0; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i)
+    if (collectiveAlgorithmServes(kind, static_cast<CollectiveAlgorithm>(i), 1))
+      served = served + (served.empty() ? "" : ", ") +
+               collectiveAlgorithmName(static_cast<CollectiveAlgorithm>(i));
+  raise(name, " is no ", kindName, " algorithm (expected one of ", served, ")");
+}
+
+void scheduleAllReduce(PeerGroup &group, void *data, size_t count, ElemType type, ReduceOp op,
+                       CollectiveAlgorithm algorithm) {
+  expectAlgorithmServes(CollectiveKind::AllReduce, algorithm, group.members);
+  if (op == ReduceOp::Moments && (type != ElemType::F32 || count % 3 != 0))
+    raise("a moments all-reduce needs float triples, got ", count, " values");
+  Reduction reduction{type, op};
+  size_t elements = op == ReduceOp::Moments ? count / 3 : count;
+  char *bytes = static_cast<char *>(data);
+  switch (algorithm) {
+  case CollectiveAlgorithm::Ring:
+    return ringAllReduce(group, bytes, elements, reduction);
+  case CollectiveAlgorithm::RecursiveDoubling:
+    return recursiveDoublingAllReduce(group, bytes, elements * reduction.elementBytes(),
+                                      reduction);
+  case CollectiveAlgorithm::Rabenseifner:
+    return rabenseifnerAllReduce(group, bytes, elements, reduction);
+  default:
+    libraryHasNoSchedule(CollectiveKind::AllReduce);
+  }
+}
+
+void scheduleAllGather(PeerGroup &group, const void *send, size_t sendBytes, void *recv,
+                       const std::vector<size_t> &recvBytes, CollectiveAlgorithm algorithm) {
+  expectAlgorithmServes(CollectiveKind::AllGather, algorithm, group.members);
+  expectBlockCount(CollectiveKind::AllGather, group, recvBytes.size());
+  if (sendBytes != recvBytes[group.me])
+    raise("all_gather: this rank brings ", sendBytes, " bytes for a block of ",
+          recvBytes[group.me]);
+  Blocks blocks = Blocks::packed(recvBytes);
+  switch (algorithm) {
+  case CollectiveAlgorithm::Ring:
+    copyBytes(static_cast<char *>(recv) + blocks.offset(group.me), send, sendBytes);
+    return ringAllGatherInPlace(group, static_cast<char *>(recv), blocks);
+  case CollectiveAlgorithm::Bruck:
+    return bruckAllGather(group, send, recv, blocks);
+  default:
+    libraryHasNoSchedule(CollectiveKind::AllGather);
+  }
+}
+
+void scheduleReduceScatter(PeerGroup &group, const float *send, float *recv,
+                           const std::vector<size_t> &counts, CollectiveAlgorithm algorithm) {
+  expectAlgorithmServes(CollectiveKind::ReduceScatter, algorithm, group.members);
+  expectBlockCount(CollectiveKind::ReduceScatter, group, counts.size());
+  std::vector<size_t> bytes;
+  for (size_t c : counts)
+    bytes.push_back(c * sizeof(float));
+  Blocks blocks = Blocks::packed(bytes);
+  // The schedules reduce in place, and `send` is the caller's to keep.
+  Bytes work = scratch(blocks.total());
+  copyBytes(work.get(), send, blocks.total());
+  Reduction sum{ElemType::F32, ReduceOp::Sum};
+  switch (algorithm) {
+  case CollectiveAlgorithm::Ring:
+    ringReduceScatterInPlace(group, work.get(), blocks, sum);
+    break;
+  case CollectiveAlgorithm::RecursiveHalving:
+    halvingReduceScatterInPlace(group, work.get(), blocks, sum);
+    break;
+  default:
+    libraryHasNoSchedule(CollectiveKind::ReduceScatter);
+  }
+  copyBytes(recv, work.get() + blocks.offset(group.me), blocks.bytes(group.me));
+}
+
+void scheduleAllToAll(PeerGroup &group, const void *send, const std::vector<size_t> &sendBytes,
+                      void *recv, const std::vector<size_t> &recvBytes,
+                      CollectiveAlgorithm algorithm) {
+  expectAlgorithmServes(CollectiveKind::AllToAll, algorithm, group.members);
+  expectBlockCount(CollectiveKind::AllToAll, group, sendBytes.size());
+  expectBlockCount(CollectiveKind::AllToAll, group, recvBytes.size());
+  if (algorithm != CollectiveAlgorithm::Pairwise)
+    libraryHasNoSchedule(CollectiveKind::AllToAll);
+  int p = group.members, me = group.me;
+  if (sendBytes[me] != recvBytes[me])
+    raise("all_to_all: this rank sends itself ", sendBytes[me], " bytes but expects ",
+          recvBytes[me]);
+  Blocks out = Blocks::packed(sendBytes), in = Blocks::packed(recvBytes);
+  const char *from = static_cast<const char *>(send);
+  char *into = static_cast<char *>(recv);
+  // Pairwise exchange: the own block is a copy, then p - 1 steps; step s
+  // sends member me + s its block and receives member me - s's (the
+  // sent bytes in all, one block a step).
+  copyBytes(into + in.offset(me), from + out.offset(me), sendBytes[me]);
+  for (int step = 1; step < p; ++step) {
+    int to = wrap(me + step, p), source = wrap(me - step, p);
+    group.sendRecv(from + out.offset(to), out.bytes(to), to, into + in.offset(source),
+                   in.bytes(source), source);
+  }
+}
+
+} // namespace quilt

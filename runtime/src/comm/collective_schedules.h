@@ -1,0 +1,54 @@
+// Quilt's own collective algorithms (the non-library CollectiveAlgorithms),
+// written once over a minimal transport: a communicator that runs them wraps
+// its group in a PeerGroup. Host memory only. Every schedule leaves the same
+// bits on every member (each reduced value is computed once and copied, or
+// by both partners combining the lower-numbered member's partial first), so
+// a plan's replicated tensors stay replicated.
+#ifndef QUILT_RUNTIME_COLLECTIVE_SCHEDULES_H
+#define QUILT_RUNTIME_COLLECTIVE_SCHEDULES_H
+
+#include "communicator.h"
+
+#include <cstddef>
+#include <vector>
+
+namespace quilt {
+
+/// The group a collective runs over, as a schedule sees it: `members` ranks
+/// numbered 0 .. members - 1 as the communicator's group numbers them, this
+/// rank being `me`.
+struct PeerGroup {
+  int members = 1;
+  int me = 0;
+
+  virtual ~PeerGroup() = default;
+  /// Sends `sendBytes` at `send` to member `to` while receiving `recvBytes`
+  /// into `recv` from member `from`; returns when both are done. Every call
+  /// pairs with the peers' matching calls even when a side moves no bytes.
+  virtual void sendRecv(const void *send, size_t sendBytes, int to, void *recv, size_t recvBytes,
+                        int from) = 0;
+};
+
+/// Raises one line unless `algorithm` serves `kind` over `members` ranks.
+void expectAlgorithmServes(CollectiveKind kind, CollectiveAlgorithm algorithm, int64_t members);
+
+/// Communicator::allReduce by `algorithm`: ring, recursive doubling or Rabenseifner.
+void scheduleAllReduce(PeerGroup &group, void *data, size_t count, ElemType type, ReduceOp op,
+                       CollectiveAlgorithm algorithm);
+
+/// Communicator::allGather by `algorithm`: ring or Bruck.
+void scheduleAllGather(PeerGroup &group, const void *send, size_t sendBytes, void *recv,
+                       const std::vector<size_t> &recvBytes, CollectiveAlgorithm algorithm);
+
+/// Communicator::reduceScatter by `algorithm`: ring or recursive halving.
+void scheduleReduceScatter(PeerGroup &group, const float *send, float *recv,
+                           const std::vector<size_t> &counts, CollectiveAlgorithm algorithm);
+
+/// Communicator::allToAll by `algorithm`: pairwise.
+void scheduleAllToAll(PeerGroup &group, const void *send, const std::vector<size_t> &sendBytes,
+                      void *recv, const std::vector<size_t> &recvBytes,
+                      CollectiveAlgorithm algorithm);
+
+} // namespace quilt
+
+#endif // QUILT_RUNTIME_COLLECTIVE_SCHEDULES_H
