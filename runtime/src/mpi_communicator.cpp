@@ -65,7 +65,7 @@ int checkedInt(size_t value, const char *what) {
 /// A group communicator as the collective schedules see it.
 class MpiPeerGroup final : public PeerGroup {
 public:
-  explicit MpiPeerGroup(MPI_Comm comm) : comm_(comm) {
+  MpiPeerGroup(MPI_Comm comm, ScheduleScratch &scratch) : PeerGroup(scratch), comm_(comm) {
     MPI_Comm_size(comm, &members);
     MPI_Comm_rank(comm, &me);
   }
@@ -163,7 +163,7 @@ public:
   void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes,
                  CollectiveAlgorithm algorithm) override {
     MPI_Comm comm = group(axes);
-    MpiPeerGroup peers(comm);
+    MpiPeerGroup peers(comm, scheduleScratch_);
     if (algorithm == CollectiveAlgorithm::Library)
       libraryAllReduce(data, count, type, op, comm);
     else
@@ -175,7 +175,7 @@ public:
                  const std::vector<size_t> &recvBytes, int axis,
                  CollectiveAlgorithm algorithm) override {
     MPI_Comm comm = group(AxisList{axis});
-    MpiPeerGroup peers(comm);
+    MpiPeerGroup peers(comm, scheduleScratch_);
     if (static_cast<size_t>(peers.members) != recvBytes.size())
       raise("all-gather over ", peers.members, " ranks given ", recvBytes.size(), " block sizes");
     if (algorithm == CollectiveAlgorithm::Library)
@@ -189,7 +189,7 @@ public:
                 const std::vector<size_t> &recvBytes, const AxisList &axes,
                 CollectiveAlgorithm algorithm) override {
     MPI_Comm comm = group(axes);
-    MpiPeerGroup peers(comm);
+    MpiPeerGroup peers(comm, scheduleScratch_);
     if (static_cast<size_t>(peers.members) != sendBytes.size() ||
         static_cast<size_t>(peers.members) != recvBytes.size())
       raise("all-to-all over ", peers.members, " ranks given ", sendBytes.size(), " and ",
@@ -204,7 +204,7 @@ public:
   void reduceScatter(const float *send, float *recv, const std::vector<size_t> &counts,
                      const AxisList &axes, CollectiveAlgorithm algorithm) override {
     MPI_Comm comm = group(axes);
-    MpiPeerGroup peers(comm);
+    MpiPeerGroup peers(comm, scheduleScratch_);
     if (static_cast<size_t>(peers.members) != counts.size())
       raise("reduce-scatter over ", peers.members, " ranks given ", counts.size(), " block sizes");
     if (algorithm == CollectiveAlgorithm::Library)
@@ -331,6 +331,7 @@ private:
   std::vector<int64_t> mesh_;
   std::map<AxisList, MPI_Comm> groups_;
   uint64_t bytesSent_ = 0;
+  ScheduleScratch scheduleScratch_;
   MPI_Datatype momentsType_ = MPI_DATATYPE_NULL;
   MPI_Op momentsOp_ = MPI_OP_NULL;
 };

@@ -11,16 +11,10 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <string>
 
 namespace quilt {
 namespace {
-
-using Bytes = std::unique_ptr<char[]>;
-
-/// A scratch buffer the schedule overwrites before reading.
-Bytes scratch(size_t bytes) { return Bytes(new char[bytes]); }
 
 /// memcpy, which may not be given a null pointer even for no bytes (an
 /// empty block's buffer may be null).
@@ -153,13 +147,13 @@ private:
 void ringReduceScatterInPlace(PeerGroup &group, char *data, const Blocks &blocks,
                               const Reduction &reduction) {
   int p = group.members, me = group.me;
-  Bytes arriving = scratch(blocks.largest());
+  char *arriving = group.scratch.get(1, blocks.largest());
   for (int step = 0; step < p - 1; ++step) {
     int sent = wrap(me - step - 1, p), received = wrap(me - step - 2, p);
-    group.sendRecv(data + blocks.offset(sent), blocks.bytes(sent), wrap(me + 1, p), arriving.get(),
+    group.sendRecv(data + blocks.offset(sent), blocks.bytes(sent), wrap(me + 1, p), arriving,
                    blocks.bytes(received), wrap(me - 1, p));
     char *own = data + blocks.offset(received);
-    reduction.combine(arriving.get(), own, own, blocks.bytes(received));
+    reduction.combine(arriving, own, own, blocks.bytes(received));
   }
 }
 
@@ -183,7 +177,7 @@ void halvingReduceScatterInPlace(PeerGroup &group, char *data, const Blocks &blo
   int p = group.members, me = group.me;
   if (p == 1)
     return;
-  Bytes arriving = scratch(std::max(blocks.span(0, p / 2), blocks.span(p / 2, p)));
+  char *arriving = group.scratch.get(1, std::max(blocks.span(0, p / 2), blocks.span(p / 2, p)));
   int first = 0, last = p; // the blocks this member still reduces
   for (int distance = p / 2; distance >= 1; distance /= 2) {
     int partner = me ^ distance, middle = first + distance;
@@ -192,12 +186,12 @@ void halvingReduceScatterInPlace(PeerGroup &group, char *data, const Blocks &blo
     int sentFirst = lower ? middle : first, sentLast = lower ? last : middle;
     size_t keptBytes = blocks.span(keptFirst, keptLast);
     group.sendRecv(data + blocks.offset(sentFirst), blocks.span(sentFirst, sentLast), partner,
-                   arriving.get(), keptBytes, partner);
+                   arriving, keptBytes, partner);
     char *kept = data + blocks.offset(keptFirst);
     if (lower)
-      reduction.combine(kept, arriving.get(), kept, keptBytes);
+      reduction.combine(kept, arriving, kept, keptBytes);
     else
-      reduction.combine(arriving.get(), kept, kept, keptBytes);
+      reduction.combine(arriving, kept, kept, keptBytes);
     first = keptFirst;
     last = keptLast;
   }
@@ -224,7 +218,7 @@ void doublingAllGatherInPlace(PeerGroup &group, char *data, const Blocks &blocks
 /// bytes each.
 class PowerOfTwoCore final : public PeerGroup {
 public:
-  explicit PowerOfTwoCore(PeerGroup &group) : group_(group) {
+  explicit PowerOfTwoCore(PeerGroup &group) : PeerGroup(group.scratch), group_(group) {
     while (members * 2 <= group.members)
       members *= 2;
     extra_ = group.members - members;
@@ -250,9 +244,9 @@ public:
       group_.sendRecv(data, bytes, group_.me + 1, nullptr, 0, group_.me + 1);
       return;
     }
-    Bytes arriving = scratch(bytes);
-    group_.sendRecv(nullptr, 0, group_.me - 1, arriving.get(), bytes, group_.me - 1);
-    reduction.combine(arriving.get(), data, data, bytes);
+    char *arriving = group_.scratch.get(1, bytes);
+    group_.sendRecv(nullptr, 0, group_.me - 1, arriving, bytes, group_.me - 1);
+    reduction.combine(arriving, data, data, bytes);
   }
 
   /// The result back to each waiting member.
@@ -291,14 +285,14 @@ void recursiveDoublingAllReduce(PeerGroup &group, char *data, size_t bytes,
   PowerOfTwoCore core(group);
   core.fold(data, bytes, reduction);
   if (core.takesPart()) {
-    Bytes arriving = scratch(bytes);
+    char *arriving = core.scratch.get(1, bytes);
     for (int distance = 1; distance < core.members; distance *= 2) {
       int partner = core.me ^ distance;
-      core.sendRecv(data, bytes, partner, arriving.get(), bytes, partner);
+      core.sendRecv(data, bytes, partner, arriving, bytes, partner);
       if (core.me < partner)
-        reduction.combine(data, arriving.get(), data, bytes);
+        reduction.combine(data, arriving, data, bytes);
       else
-        reduction.combine(arriving.get(), data, data, bytes);
+        reduction.combine(arriving, data, data, bytes);
     }
   }
   core.unfold(data, bytes);
@@ -327,21 +321,21 @@ void rabenseifnerAllReduce(PeerGroup &group, char *data, size_t elements,
 /// the row is rotated into member order. Moves (p - 1)/p n in all.
 void bruckAllGather(PeerGroup &group, const void *send, void *recv, const Blocks &blocks) {
   int p = group.members, me = group.me;
-  Bytes row = scratch(blocks.total());
-  copyBytes(row.get(), send, blocks.bytes(me));
+  char *row = group.scratch.get(0, blocks.total());
+  copyBytes(row, send, blocks.bytes(me));
   size_t held = blocks.bytes(me);
   for (int distance = 1; distance < p; distance *= 2) {
     int count = std::min(distance, p - distance);
     int source = wrap(me + distance, p);
     size_t incoming = blocks.wrappedSpan(source, count);
-    group.sendRecv(row.get(), blocks.wrappedSpan(me, count), wrap(me - distance, p),
-                   row.get() + held, incoming, source);
+    group.sendRecv(row, blocks.wrappedSpan(me, count), wrap(me - distance, p),
+                   row + held, incoming, source);
     held += incoming;
   }
   size_t fromMe = blocks.total() - blocks.offset(me); // blocks me .. p - 1
   char *out = static_cast<char *>(recv);
-  copyBytes(out + blocks.offset(me), row.get(), fromMe);
-  copyBytes(out, row.get() + fromMe, blocks.offset(me));
+  copyBytes(out + blocks.offset(me), row, fromMe);
+  copyBytes(out, row + fromMe, blocks.offset(me));
 }
 
 void expectBlockCount(CollectiveKind kind, const PeerGroup &group, size_t blocks) {
@@ -417,20 +411,20 @@ void scheduleReduceScatter(PeerGroup &group, const float *send, float *recv,
     bytes.push_back(c * sizeof(float));
   Blocks blocks = Blocks::packed(bytes);
   // The schedules reduce in place, and `send` is the caller's to keep.
-  Bytes work = scratch(blocks.total());
-  copyBytes(work.get(), send, blocks.total());
+  char *work = group.scratch.get(0, blocks.total());
+  copyBytes(work, send, blocks.total());
   Reduction sum{ElemType::F32, ReduceOp::Sum};
   switch (algorithm) {
   case CollectiveAlgorithm::Ring:
-    ringReduceScatterInPlace(group, work.get(), blocks, sum);
+    ringReduceScatterInPlace(group, work, blocks, sum);
     break;
   case CollectiveAlgorithm::RecursiveHalving:
-    halvingReduceScatterInPlace(group, work.get(), blocks, sum);
+    halvingReduceScatterInPlace(group, work, blocks, sum);
     break;
   default:
     libraryHasNoSchedule(CollectiveKind::ReduceScatter);
   }
-  copyBytes(recv, work.get() + blocks.offset(group.me), blocks.bytes(group.me));
+  copyBytes(recv, work + blocks.offset(group.me), blocks.bytes(group.me));
 }
 
 void scheduleAllToAll(PeerGroup &group, const void *send, const std::vector<size_t> &sendBytes,

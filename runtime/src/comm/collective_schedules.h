@@ -14,12 +14,33 @@
 
 namespace quilt {
 
+/// Buffers a communicator keeps for its schedules from call to call: fresh
+/// pages on every call would cost a page fault and the kernel's zeroing per
+/// 4 KiB each time (a 4 MiB ring all-reduce took 2.3 ms instead of 1).
+/// Slot 0 holds a whole buffer (a reduce-scatter's working copy, Bruck's
+/// row), slot 1 what one step receives.
+class ScheduleScratch {
+public:
+  char *get(int slot, size_t bytes) {
+    std::vector<char> &buffer = slots_[slot];
+    if (buffer.size() < bytes)
+      buffer.resize(bytes);
+    return buffer.data();
+  }
+
+private:
+  std::vector<char> slots_[2];
+};
+
 /// The group a collective runs over, as a schedule sees it: `members` ranks
 /// numbered 0 .. members - 1 as the communicator's group numbers them, this
 /// rank being `me`.
 struct PeerGroup {
+  explicit PeerGroup(ScheduleScratch &scratch) : scratch(scratch) {}
+
   int members = 1;
   int me = 0;
+  ScheduleScratch &scratch;
 
   virtual ~PeerGroup() = default;
   /// Sends `sendBytes` at `send` to member `to` while receiving `recvBytes`
