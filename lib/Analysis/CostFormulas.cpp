@@ -131,24 +131,23 @@ double quilt::scheduleMemoryBytes(CollectiveKind kind, CollectiveAlgorithm algor
     return 0;
   // A combine reads the rank's partial and the one that arrived and writes
   // the result: 3 bytes of traffic per byte combined; a copy 2.
+  // Both reduce-scatters (ring, recursive halving) reduce a copy of their
+  // input, (p-1)/p of it combined, then copy out the rank's block.
+  if (kind == CollectiveKind::ReduceScatter)
+    return 3.0 * fraction(p) * bytes + 2.0 * bytes + 2.0 * bytes / p;
   bool power = isPowerOfTwo(p);
   double folded = power ? double(p) : double(int64_t(1) << (ceilLog2(p) - 1));
   double fold = power ? 0.0 : bytes; // the odd member of a pair combines its partner's buffer
   switch (algorithm) {
-  case CollectiveAlgorithm::Ring:
-    if (kind == CollectiveKind::AllReduce)
-      return 3.0 * fraction(p) * bytes;
-    if (kind == CollectiveKind::ReduceScatter) // reduces a copy of its input, then keeps a block
-      return 3.0 * fraction(p) * bytes + 2.0 * bytes + 2.0 * bytes / p;
-    return 0; // the all-gather receives in place
+  case CollectiveAlgorithm::Ring: // an all-gather receives in place
+    return kind == CollectiveKind::AllReduce ? 3.0 * fraction(p) * bytes : 0.0;
   case CollectiveAlgorithm::RecursiveDoubling:
     return 3.0 * (ceilLog2(int64_t(folded)) * bytes + fold);
   case CollectiveAlgorithm::Rabenseifner:
     return 3.0 * (fraction(int64_t(folded)) * bytes + fold);
-  case CollectiveAlgorithm::RecursiveHalving:
-    return 3.0 * fraction(p) * bytes + 2.0 * bytes + 2.0 * bytes / p;
   case CollectiveAlgorithm::Bruck: // gathers into a row, then rotates it into place
     return 2.0 * bytes;
+  case CollectiveAlgorithm::RecursiveHalving: // a reduce-scatter: above
   case CollectiveAlgorithm::Pairwise:
   case CollectiveAlgorithm::Library:
     return 0;
@@ -156,11 +155,13 @@ double quilt::scheduleMemoryBytes(CollectiveKind kind, CollectiveAlgorithm algor
   return 0;
 }
 
-double quilt::scheduleWithMemoryUs(CollectiveKind kind, CollectiveAlgorithm algorithm, int64_t p,
-                                   double bytes, LinkCost link, double memoryGBps) {
+std::optional<double> quilt::scheduleWithMemoryUs(CollectiveKind kind,
+                                                  CollectiveAlgorithm algorithm, int64_t p,
+                                                  double bytes, LinkCost link,
+                                                  double memoryGBps) {
   std::optional<double> messages = scheduleUs(kind, algorithm, p, bytes, link);
   if (!messages)
-    return -1;
+    return std::nullopt;
   double memory = scheduleMemoryBytes(kind, algorithm, p, bytes);
   return *messages + (memoryGBps > 0 ? LinkCost{0, memoryGBps}.transferUs(memory) : 0.0);
 }
@@ -171,9 +172,9 @@ quilt::cheapestSchedule(CollectiveKind kind, int64_t p, double bytes, LinkCost l
   std::optional<std::pair<CollectiveAlgorithm, double>> best;
   for (int64_t i = 1; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i) {
     auto algorithm = static_cast<CollectiveAlgorithm>(i);
-    double us = scheduleWithMemoryUs(kind, algorithm, p, bytes, link, memoryGBps);
-    if (us >= 0 && (!best || us < best->second))
-      best = {algorithm, us};
+    std::optional<double> us = scheduleWithMemoryUs(kind, algorithm, p, bytes, link, memoryGBps);
+    if (us && (!best || *us < best->second))
+      best = {algorithm, *us};
   }
   return best;
 }

@@ -43,15 +43,6 @@ struct CollectiveTime {
   double us = 0;
 };
 
-/// The kinds that carry an algorithm (not ring attention's ring).
-std::optional<CollectiveKind> collectiveKindOf(StringRef kind) {
-  for (CollectiveKind k : {CollectiveKind::AllReduce, CollectiveKind::AllGather,
-                           CollectiveKind::ReduceScatter, CollectiveKind::AllToAll})
-    if (kind == collectiveKindName(k))
-      return k;
-  return std::nullopt;
-}
-
 /// Where the members of one collective group sit.
 struct GroupShape {
   int64_t members = 1;
@@ -214,7 +205,7 @@ CollectiveTime PlanCostModel::collectiveTime(Operation *op, StringRef kind, uint
   int64_t onNode = std::min(ranks, ranksPerNode);
   int64_t senders = kind == "all_to_all" ? onNode : std::max<int64_t>(1, onNode / group.perNode);
   LinkCost flat = linkAt(group.level, group.level == 0 ? 0 : senders);
-  std::optional<CollectiveKind> collectiveKind = collectiveKindOf(kind);
+  std::optional<CollectiveKind> collectiveKind = collectiveKindOf(op);
   if (!collectiveKind) // ring_attention: p - 1 steps, each one block to the next rank.
     return {std::nullopt, "ring", (p - 1) * flat.alphaUs + flat.transferUs(sent)};
   // The formulas take the buffer (all-reduce), the gathered result
@@ -223,12 +214,10 @@ CollectiveTime PlanCostModel::collectiveTime(Operation *op, StringRef kind, uint
   double bytes = kind == "all_reduce"  ? double(sent) * p / (2.0 * (p - 1))
                  : kind == "all_to_all" ? double(sent)
                                         : double(sent) * p / (p - 1);
-  if (auto recorded = op->getAttrOfType<StringAttr>("algorithm")) {
-    CollectiveAlgorithm algorithm = CollectiveAlgorithm::Library;
-    parseCollectiveAlgorithm(recorded.data(), recorded.size(), algorithm);
-    double us = scheduleWithMemoryUs(*collectiveKind, algorithm, p, bytes, flat, memoryGBps);
-    if (us >= 0)
-      return {algorithm, "", us};
+  if (std::optional<CollectiveAlgorithm> recorded = recordedCollectiveAlgorithm(op)) {
+    if (std::optional<double> us =
+            scheduleWithMemoryUs(*collectiveKind, *recorded, p, bytes, flat, memoryGBps))
+      return {*recorded, "", *us};
     return libraryTime(kind, bytes, sent, group, flat);
   }
   CollectiveTime library = libraryTime(kind, bytes, sent, group, flat);

@@ -10,7 +10,6 @@
 #include "quilt/Conversion/MemoryPlan.h"
 #include "quilt/Conversion/Passes.h"
 #include "quilt/Transforms/ShardingUtils.h"
-#include "quilt/collective_algorithms.h"
 #include "quilt/halo_segments.h"
 #include "quilt/runtime.h"
 #include "quilt/weights_format.h"
@@ -121,13 +120,11 @@ static void appendLayout(SmallVectorImpl<int64_t> &words, RankedTensorType type,
   }
 }
 
-/// The ABI number of a collective's recorded algorithm (the verifier
-/// checked the name); none recorded: the communicator's library.
+/// The ABI number of a collective's recorded algorithm; none recorded: the
+/// communicator's library.
 static int64_t algorithmWord(Operation *collective) {
-  CollectiveAlgorithm algorithm = CollectiveAlgorithm::Library;
-  if (auto name = collective->getAttrOfType<StringAttr>("algorithm"))
-    parseCollectiveAlgorithm(name.data(), name.size(), algorithm);
-  return static_cast<int64_t>(algorithm);
+  return static_cast<int64_t>(
+      recordedCollectiveAlgorithm(collective).value_or(CollectiveAlgorithm::Library));
 }
 
 static SmallVector<int64_t> spatialPads(ArrayRef<int64_t> pads, bool high) {

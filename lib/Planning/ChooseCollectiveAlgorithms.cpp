@@ -8,7 +8,6 @@
 //===----------------------------------------------------------------------===//
 #include "quilt/Planning/Passes.h"
 #include "quilt/Analysis/PlanCost.h"
-#include "quilt/collective_algorithms.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -28,11 +27,8 @@ struct ChooseCollectiveAlgorithms
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto isCollective = [](Operation *op) {
-      return isa<AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp>(op);
-    };
     bool any = false;
-    module.walk([&](Operation *op) { any |= isCollective(op); });
+    module.walk([&](Operation *op) { any |= collectiveKindOf(op).has_value(); });
     if (!any)
       return;
     auto meshes = llvm::to_vector(module.getOps<MeshOp>());
@@ -53,10 +49,10 @@ struct ChooseCollectiveAlgorithms
       if (failed(cost))
         return signalPassFailure();
       for (const OpCost &op : cost->ops) {
-        if (!isCollective(op.op) || op.op->hasAttr("algorithm"))
+        if (!collectiveKindOf(op.op) || op.op->hasAttr(kCollectiveAlgorithmAttr))
           continue;
         CollectiveAlgorithm chosen = op.collectiveAlgorithm.value_or(CollectiveAlgorithm::Library);
-        op.op->setAttr("algorithm",
+        op.op->setAttr(kCollectiveAlgorithmAttr,
                        StringAttr::get(op.op->getContext(), collectiveAlgorithmName(chosen)));
       }
     }

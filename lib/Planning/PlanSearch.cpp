@@ -203,7 +203,14 @@ LogicalResult quilt::evaluateCandidate(ModuleOp prepared, const PipelineOptions 
   QuietDiagnostics quiet(ctx, candidate.error);
   PassManager pm(ctx);
   addPlanPasses(pm, options);
-  addPartitionPass(pm, options);
+  // No quilt-choose-collective-algorithms here: evaluatePlan below times
+  // every collective by the algorithm that pass would record (the same
+  // model, the same communicator), so running it would load the topology
+  // and evaluate the plan twice per candidate. The winner's compile records
+  // the choice.
+  PipelineOptions partition = options;
+  partition.collectiveTopology.clear();
+  addPartitionPass(pm, partition);
   if (failed(pm.run(*module))) {
     if (candidate.error.empty())
       candidate.error = "the pipeline failed";

@@ -231,9 +231,9 @@ TEST(PlanCostCollectives, RecordedAlgorithmIsTheOneTimed) {
     EXPECT_EQ(unrecorded.algorithm, libraryOnly ? "library: rabenseifner" : "rabenseifner");
     EXPECT_NEAR(unrecorded.commUs - copy,
                 libraryOnly ? rabenseifnerAllReduceUs(8, buffer, link)
-                            : scheduleWithMemoryUs(CollectiveKind::AllReduce,
-                                                   CollectiveAlgorithm::Rabenseifner, 8, buffer,
-                                                   link, 1000.0),
+                            : *scheduleWithMemoryUs(CollectiveKind::AllReduce,
+                                                    CollectiveAlgorithm::Rabenseifner, 8, buffer,
+                                                    link, 1000.0),
                 1e-6);
   }
 }

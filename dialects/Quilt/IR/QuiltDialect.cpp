@@ -2,7 +2,6 @@
 #include "Quilt/IR/QuiltDialect.h"
 
 #include "quilt/runtime.h"
-#include "quilt/collective_algorithms.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
@@ -1236,11 +1235,28 @@ static bool isSplitThen(ArrayRef<StringRef> all, ArrayRef<StringRef> major, Arra
   return SmallVector<StringRef>(all) == want;
 }
 
+std::optional<CollectiveKind> quilt::collectiveKindOf(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<CollectiveKind>>(op)
+      .Case([](AllReduceOp) { return CollectiveKind::AllReduce; })
+      .Case([](AllGatherOp) { return CollectiveKind::AllGather; })
+      .Case([](ReduceScatterOp) { return CollectiveKind::ReduceScatter; })
+      .Case([](AllToAllOp) { return CollectiveKind::AllToAll; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+std::optional<CollectiveAlgorithm> quilt::recordedCollectiveAlgorithm(Operation *op) {
+  auto name = op->getAttrOfType<StringAttr>(kCollectiveAlgorithmAttr);
+  CollectiveAlgorithm algorithm;
+  if (!name || !parseCollectiveAlgorithm(name.data(), name.size(), algorithm))
+    return std::nullopt;
+  return algorithm;
+}
+
 /// A collective's `algorithm`, if it names one, must be one the runtime runs
 /// for `kind` over the group of `axes` (collective_algorithms.h).
 static LogicalResult verifyCollectiveAlgorithm(Operation *op, CollectiveKind kind,
                                                FlatSymbolRefAttr meshName, ArrayRef<StringRef> axes) {
-  auto name = op->getAttrOfType<StringAttr>("algorithm");
+  auto name = op->getAttrOfType<StringAttr>(kCollectiveAlgorithmAttr);
   if (!name)
     return success();
   CollectiveAlgorithm algorithm;

@@ -3,6 +3,7 @@
 #define QUILT_IR_QUILTDIALECT_H
 
 #include "Quilt/IR/ShardingRule.h"
+#include "quilt/collective_algorithms.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -11,6 +12,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <optional>
 
 #include "Quilt/IR/QuiltDialect.h.inc"
 #include "Quilt/IR/QuiltEnums.h.inc"
@@ -28,6 +31,15 @@ namespace quilt {
 LocalAttr getLocalEncoding(mlir::Type type);
 /// The one mesh of a module, or null (with an error) when there is not exactly one.
 MeshOp lookupMesh(mlir::Operation *from, mlir::FlatSymbolRefAttr name);
+
+/// The attribute holding a collective's algorithm (collective_algorithms.h).
+inline constexpr llvm::StringLiteral kCollectiveAlgorithmAttr = "algorithm";
+/// The kind of a collective that carries an algorithm (quilt.all_reduce,
+/// all_gather, reduce_scatter, all_to_all); none for any other op.
+std::optional<CollectiveKind> collectiveKindOf(mlir::Operation *op);
+/// The algorithm a collective records; none if it records none (the
+/// runtime then runs the library's). The verifier checked the name.
+std::optional<CollectiveAlgorithm> recordedCollectiveAlgorithm(mlir::Operation *op);
 
 /// ONNX value names live in locations (invisible in printed IR, kept through
 /// fusion): a FusedLoc whose metadata maps each name to [result index, type].

@@ -102,9 +102,10 @@ std::optional<double> scheduleUs(CollectiveKind kind, CollectiveAlgorithm algori
 double scheduleMemoryBytes(CollectiveKind kind, CollectiveAlgorithm algorithm, int64_t p,
                            double bytes);
 /// scheduleUs plus scheduleMemoryBytes at `memoryGBps` (0: messages only);
-/// -1 where scheduleUs has none.
-double scheduleWithMemoryUs(CollectiveKind kind, CollectiveAlgorithm algorithm, int64_t p,
-                            double bytes, LinkCost link, double memoryGBps);
+/// none where scheduleUs has none.
+std::optional<double> scheduleWithMemoryUs(CollectiveKind kind, CollectiveAlgorithm algorithm,
+                                           int64_t p, double bytes, LinkCost link,
+                                           double memoryGBps);
 /// The cheapest of the runtime's own schedules for `kind` over `p` ranks by
 /// scheduleWithMemoryUs (ties: the lower ABI number); none if no schedule
 /// serves it.
