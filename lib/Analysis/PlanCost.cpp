@@ -86,6 +86,13 @@ private:
   /// algorithm the op records, else the cheapest the communicator runs.
   CollectiveTime collectiveTime(Operation *op, StringRef kind, uint64_t sent,
                                 const GroupShape &group) const;
+  /// Quilt's own schedule `algorithm` for `collectiveKind` over the group:
+  /// its measured curve where the topology has one, else its formula; none
+  /// where the algorithm does not serve.
+  std::optional<CollectiveTime> scheduleTime(StringRef kind, CollectiveKind collectiveKind,
+                                             CollectiveAlgorithm algorithm, double bytes,
+                                             uint64_t sent, const GroupShape &group,
+                                             LinkCost flat) const;
   /// The library's own collective: its measured curve, else the cheapest
   /// algorithm a library picks among (NCCL's NVLS, two levels, ...).
   CollectiveTime libraryTime(StringRef kind, double bytes, uint64_t sent, const GroupShape &group,
@@ -173,9 +180,10 @@ const MeasuredCollective *PlanCostModel::measuredNear(StringRef kind, int64_t me
 CollectiveTime PlanCostModel::libraryTime(StringRef kind, double bytes, uint64_t sent,
                                           const GroupShape &group, LinkCost flat) const {
   int64_t p = group.members;
-  if (const MeasuredCollective *m = topology.measuredFor(kind, p))
+  // A curve holds for the level it was measured on: one node's.
+  if (const MeasuredCollective *m = group.level == 0 ? topology.measuredFor(kind, p) : nullptr)
     return {CollectiveAlgorithm::Library, "measured",
-            m->alphaUs + LinkCost{0, m->bandwidthGBps}.transferUs(sent)};
+            m->us(double(sent))};
   AlgorithmTime best;
   if (kind == "all_reduce") {
     double switchBw = group.level == 0 ? topology.levels[0].allReduceBandwidthGBps : 0;
@@ -214,23 +222,51 @@ CollectiveTime PlanCostModel::collectiveTime(Operation *op, StringRef kind, uint
   double bytes = kind == "all_reduce"  ? double(sent) * p / (2.0 * (p - 1))
                  : kind == "all_to_all" ? double(sent)
                                         : double(sent) * p / (p - 1);
-  if (std::optional<CollectiveAlgorithm> recorded = recordedCollectiveAlgorithm(op)) {
-    if (std::optional<double> us =
-            scheduleWithMemoryUs(*collectiveKind, *recorded, p, bytes, flat, memoryGBps))
-      return {*recorded, "", *us};
-    return libraryTime(kind, bytes, sent, group, flat);
-  }
+  std::optional<CollectiveAlgorithm> recorded = recordedCollectiveAlgorithm(op);
+  if (recorded && *recorded != CollectiveAlgorithm::Library)
+    if (std::optional<CollectiveTime> t =
+            scheduleTime(kind, *collectiveKind, *recorded, bytes, sent, group, flat))
+      return *t;
   CollectiveTime library = libraryTime(kind, bytes, sent, group, flat);
-  if (libraryCollectivesOnly)
+  if (recorded || libraryCollectivesOnly)
     return library;
-  // Quilt's own schedules are timed by the formulas they follow; the
-  // library competes only where it was measured (unmeasured, its choice is
-  // a guess among the same formulas).
-  // Their combines and copies run at the rank's memory bandwidth.
-  auto own = cheapestSchedule(*collectiveKind, p, bytes, flat, memoryGBps);
-  if (own && (library.detail != "measured" || own->second <= library.us))
-    return {own->first, "", own->second};
+  // The cheapest of Quilt's schedules, against the library's where it was
+  // measured (unmeasured, its choice is a guess among the same formulas).
+  // Among the schedules a measured curve outranks a formula: where any was
+  // measured on this machine only measured ones compete, since the formulas
+  // time an ideal schedule that runs faster than this machine runs it.
+  std::optional<CollectiveTime> measured, formula;
+  auto consider = [](std::optional<CollectiveTime> &best, const CollectiveTime &t) {
+    if (!best || t.us < best->us)
+      best = t;
+  };
+  for (int64_t i = 1; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i)
+    if (std::optional<CollectiveTime> t = scheduleTime(
+            kind, *collectiveKind, static_cast<CollectiveAlgorithm>(i), bytes, sent, group, flat))
+      consider(t->detail == "measured" ? measured : formula, *t);
+  std::optional<CollectiveTime> own = measured ? measured : formula;
+  if (own && (library.detail != "measured" || own->us <= library.us))
+    return *own;
   return library;
+}
+
+std::optional<CollectiveTime>
+PlanCostModel::scheduleTime(StringRef kind, CollectiveKind collectiveKind,
+                            CollectiveAlgorithm algorithm, double bytes, uint64_t sent,
+                            const GroupShape &group, LinkCost flat) const {
+  int64_t p = group.members;
+  if (!collectiveAlgorithmServes(collectiveKind, algorithm, p))
+    return std::nullopt;
+  // A curve holds for the level it was measured on: one node's.
+  if (group.level == 0)
+    if (const MeasuredCollective *m = topology.measuredFor(kind, p, algorithm))
+      return CollectiveTime{algorithm, "measured",
+                            m->us(double(sent))};
+  // Its combines and copies run at the rank's memory bandwidth.
+  if (std::optional<double> us =
+          scheduleWithMemoryUs(collectiveKind, algorithm, p, bytes, flat, memoryGBps))
+    return CollectiveTime{algorithm, "", *us};
+  return std::nullopt;
 }
 
 double PlanCostModel::copyUs(uint64_t bytes) const {
@@ -426,7 +462,7 @@ void PlanCostModel::pointToPoint(const CommunicationCost &cost, OpCost &out) {
       // A calibrated curve measures this machine's messages; it holds for
       // the level it was measured on (the innermost).
       if (measured && levels[r] == 0)
-        us = measured->alphaUs + LinkCost{0, measured->bandwidthGBps}.transferUs(bytes);
+        us = measured->us(double(bytes));
       else
         us = exchangeUs(messages, bytes, link);
       // Halo slabs are packed into a buffer and unpacked on arrival.

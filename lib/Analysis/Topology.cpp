@@ -17,6 +17,7 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 using namespace mlir;
@@ -401,6 +402,64 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
   return readProfile(r, o, device.profile) && o.string("source", device.source);
 }
 
+/// The kind's collective with an algorithm, if it is one (the point-to-point
+/// kinds and ring attention are not).
+std::optional<CollectiveKind> algorithmKindOf(StringRef kind) {
+  for (CollectiveKind k : {CollectiveKind::AllReduce, CollectiveKind::AllGather,
+                           CollectiveKind::ReduceScatter, CollectiveKind::AllToAll})
+    if (kind == collectiveKindName(k))
+      return k;
+  return std::nullopt;
+}
+
+/// `algorithm`, if present: a name from collective_algorithms.h that serves
+/// the entry's kind over its ranks (absent: the library's own).
+bool readMeasuredAlgorithm(ObjectReader &o, MeasuredCollective &m) {
+  if (!o.object().get("algorithm"))
+    return true;
+  std::string name;
+  if (!o.string("algorithm", name))
+    return false;
+  if (!parseCollectiveAlgorithm(name.data(), name.size(), m.algorithm))
+    return o.failField("algorithm", "'" + name +
+                                        "' is not a collective algorithm (library, ring, "
+                                        "recursive-doubling, rabenseifner, bruck, "
+                                        "recursive-halving, pairwise)");
+  std::optional<CollectiveKind> kind = algorithmKindOf(m.kind);
+  if (m.algorithm != CollectiveAlgorithm::Library &&
+      (!kind || !collectiveAlgorithmServes(*kind, m.algorithm, m.ranks)))
+    return o.failField("algorithm", "'" + name + "' does not run " + m.kind + " over " +
+                                        std::to_string(m.ranks) + " ranks");
+  return true;
+}
+
+/// `points_bytes_us`, if present: [bytes, us] pairs, both positive, bytes
+/// increasing.
+bool readMeasuredPoints(ObjectReader &o, MeasuredCollective &m) {
+  if (!o.object().get("points_bytes_us"))
+    return true;
+  const json::Array *points = o.arrayField("points_bytes_us");
+  if (!points)
+    return false;
+  for (size_t i = 0; i < points->size(); ++i) {
+    const json::Array *pair = (*points)[i].getAsArray();
+    std::optional<double> bytes = pair && pair->size() == 2 ? (*pair)[0].getAsNumber() : std::nullopt;
+    std::optional<double> us = pair && pair->size() == 2 ? (*pair)[1].getAsNumber() : std::nullopt;
+    std::string field = llvm::formatv("points_bytes_us[{0}]", i).str();
+    if (!bytes || !us || *bytes <= 0 || *us <= 0)
+      return o.failField(field, llvm::formatv("must be [bytes, us], both positive (got {0})",
+                                              (*points)[i])
+                                    .str());
+    if (!m.points.empty() && *bytes <= m.points.back().first)
+      return o.failField(field, llvm::formatv("must send more bytes than the point before it "
+                                              "({0} after {1})",
+                                              (*pair)[0], json::Value(m.points.back().first))
+                                    .str());
+    m.points.emplace_back(*bytes, *us);
+  }
+  return true;
+}
+
 bool readMeasured(Reader &r, ObjectReader &top, std::vector<MeasuredCollective> &measured) {
   if (!top.object().get("measured_collectives"))
     return true;
@@ -410,17 +469,25 @@ bool readMeasured(Reader &r, ObjectReader &top, std::vector<MeasuredCollective> 
   for (size_t i = 0; i < array->size(); ++i) {
     std::optional<ObjectReader> o = element(r, (*array)[i], "measured_collectives", i);
     MeasuredCollective &m = measured.emplace_back();
-    if (!o || !o->onlyFields({"kind", "ranks", "alpha_us", "bandwidth_GBps"}) ||
+    if (!o ||
+        !o->onlyFields(
+            {"kind", "ranks", "algorithm", "alpha_us", "bandwidth_GBps", "points_bytes_us"}) ||
         !o->oneOf("kind", kCollectiveKinds, m.kind) ||
-        !o->integer("ranks", m.ranks, Bound::AtLeastTwo) ||
+        !o->integer("ranks", m.ranks, Bound::AtLeastTwo) || !readMeasuredAlgorithm(*o, m) ||
         !o->number("alpha_us", m.alphaUs, Bound::NonNegative) ||
-        !o->number("bandwidth_GBps", m.bandwidthGBps, Bound::Positive))
+        !o->number("bandwidth_GBps", m.bandwidthGBps, Bound::Positive) ||
+        !readMeasuredPoints(*o, m))
       return false;
     for (size_t j = 0; j < i; ++j)
-      if (measured[j].kind == m.kind && measured[j].ranks == m.ranks)
-        return r.fail(llvm::formatv("measured_collectives[{0}] repeats measured_collectives[{1}] "
-                                    "({2} over {3} ranks)",
-                                    i, j, m.kind, m.ranks));
+      if (measured[j].kind == m.kind && measured[j].ranks == m.ranks &&
+          measured[j].algorithm == m.algorithm)
+        return r.fail(llvm::formatv(
+            "measured_collectives[{0}] repeats measured_collectives[{1}] ({2}{3} over {4} ranks)",
+            i, j, m.kind,
+            m.algorithm == CollectiveAlgorithm::Library
+                ? std::string()
+                : std::string(" by ") + collectiveAlgorithmName(m.algorithm),
+            m.ranks));
   }
   return true;
 }
@@ -537,9 +604,25 @@ double Topology::memoryEfficiencyOf(StringRef opClass) const {
   return found == device.memoryEfficiency.end() ? efficiencyOf(opClass) : found->second;
 }
 
-const MeasuredCollective *Topology::measuredFor(StringRef kind, int64_t ranks) const {
+double MeasuredCollective::us(double sentBytes) const {
+  double fitted = alphaUs + sentBytes / (bandwidthGBps * 1e3);
+  if (points.empty())
+    return fitted;
+  if (sentBytes <= points.front().first)
+    return points.front().second;
+  if (sentBytes >= points.back().first)
+    return points.back().second + (sentBytes - points.back().first) / (bandwidthGBps * 1e3);
+  auto above = std::upper_bound(points.begin(), points.end(), sentBytes,
+                                [](double x, const auto &point) { return x < point.first; });
+  auto below = std::prev(above);
+  double along = std::log(sentBytes / below->first) / std::log(above->first / below->first);
+  return below->second * std::pow(above->second / below->second, along);
+}
+
+const MeasuredCollective *Topology::measuredFor(StringRef kind, int64_t ranks,
+                                                CollectiveAlgorithm algorithm) const {
   for (const MeasuredCollective &m : measured)
-    if (m.kind == kind && m.ranks == ranks)
+    if (m.kind == kind && m.ranks == ranks && m.algorithm == algorithm)
       return &m;
   return nullptr;
 }

@@ -11,6 +11,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <map>
+
 namespace quilt {
 #define GEN_PASS_DEF_QUILTCHOOSECOLLECTIVEALGORITHMS
 #include "quilt/Planning/Passes.h.inc"
@@ -18,6 +20,25 @@ namespace quilt {
 
 using namespace mlir;
 using namespace quilt;
+
+FailureOr<CollectivePreference> quilt::parseCollectivePreference(StringRef entry,
+                                                                 std::string &error) {
+  auto [kindName, algorithmName] = entry.split('=');
+  std::optional<CollectiveKind> kind;
+  for (CollectiveKind k : {CollectiveKind::AllReduce, CollectiveKind::AllGather,
+                           CollectiveKind::ReduceScatter, CollectiveKind::AllToAll})
+    if (kindName == collectiveKindName(k))
+      kind = k;
+  CollectiveAlgorithm algorithm;
+  if (!kind || !parseCollectiveAlgorithm(algorithmName.data(), algorithmName.size(), algorithm)) {
+    error = "'" + entry.str() +
+            "' is not KIND=ALGORITHM (KIND: all_reduce, all_gather, reduce_scatter, all_to_all; "
+            "ALGORITHM: library, ring, recursive-doubling, rabenseifner, bruck, "
+            "recursive-halving, pairwise)";
+    return failure();
+  }
+  return CollectivePreference{*kind, algorithm};
+}
 
 namespace {
 
@@ -27,6 +48,22 @@ struct ChooseCollectiveAlgorithms
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // The user's preferences, by kind.
+    std::map<CollectiveKind, std::pair<CollectiveAlgorithm, std::string>> preferred;
+    for (const std::string &entry : prefer) {
+      std::string error;
+      FailureOr<CollectivePreference> preference = parseCollectivePreference(entry, error);
+      if (failed(preference)) {
+        module.emitError("quilt-choose-collective-algorithms: prefer ") << error;
+        return signalPassFailure();
+      }
+      if (libraryOnly && preference->algorithm != CollectiveAlgorithm::Library) {
+        module.emitError("quilt-choose-collective-algorithms: prefer '")
+            << entry << "': this communicator runs only its library's collectives (NCCL)";
+        return signalPassFailure();
+      }
+      preferred[preference->kind] = {preference->algorithm, entry};
+    }
     bool any = false;
     module.walk([&](Operation *op) { any |= collectiveKindOf(op).has_value(); });
     if (!any)
@@ -49,9 +86,23 @@ struct ChooseCollectiveAlgorithms
       if (failed(cost))
         return signalPassFailure();
       for (const OpCost &op : cost->ops) {
-        if (!collectiveKindOf(op.op) || op.op->hasAttr(kCollectiveAlgorithmAttr))
+        std::optional<CollectiveKind> kind = collectiveKindOf(op.op);
+        if (!kind || op.op->hasAttr(kCollectiveAlgorithmAttr))
           continue;
         CollectiveAlgorithm chosen = op.collectiveAlgorithm.value_or(CollectiveAlgorithm::Library);
+        if (auto preference = preferred.find(*kind); preference != preferred.end()) {
+          chosen = preference->second.first;
+          std::optional<int64_t> members = collectiveGroupSize(op.op);
+          if (!members)
+            return signalPassFailure();
+          if (!collectiveAlgorithmServes(*kind, chosen, *members)) {
+            op.op->emitError("quilt-choose-collective-algorithms: prefer '")
+                << preference->second.second << "': " << collectiveAlgorithmName(chosen)
+                << " does not run " << collectiveKindName(*kind) << " over " << *members
+                << " ranks";
+            return signalPassFailure();
+          }
+        }
         op.op->setAttr(kCollectiveAlgorithmAttr,
                        StringAttr::get(op.op->getContext(), collectiveAlgorithmName(chosen)));
       }

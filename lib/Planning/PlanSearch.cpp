@@ -46,9 +46,14 @@ void quilt::addPartitionPass(PassManager &pm, const PipelineOptions &options) {
   pm.addPass(createQuiltPartition({options.attention}));
   if (options.shareHalos)
     pm.addPass(createQuiltShareHalos());
-  if (!options.collectiveTopology.empty())
-    pm.addPass(createQuiltChooseCollectiveAlgorithms(
-        {options.collectiveTopology, options.libraryCollectivesOnly}));
+  if (!options.collectiveTopology.empty()) {
+    QuiltChooseCollectiveAlgorithmsOptions choose;
+    choose.topology = options.collectiveTopology;
+    choose.libraryOnly = options.libraryCollectivesOnly;
+    choose.prefer.assign(options.collectivePreferences.begin(),
+                         options.collectivePreferences.end());
+    pm.addPass(createQuiltChooseCollectiveAlgorithms(choose));
+  }
 }
 
 std::string PlanCandidate::meshString() const {
@@ -207,9 +212,11 @@ LogicalResult quilt::evaluateCandidate(ModuleOp prepared, const PipelineOptions 
   // every collective by the algorithm that pass would record (the same
   // model, the same communicator), so running it would load the topology
   // and evaluate the plan twice per candidate. The winner's compile records
-  // the choice.
+  // the choice. Only the user's preferences, which the model does not
+  // choose, need the pass to be recorded and timed.
   PipelineOptions partition = options;
-  partition.collectiveTopology.clear();
+  if (options.collectivePreferences.empty())
+    partition.collectiveTopology.clear();
   addPartitionPass(pm, partition);
   if (failed(pm.run(*module))) {
     if (candidate.error.empty())

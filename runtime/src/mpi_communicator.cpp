@@ -1,7 +1,9 @@
-// The MPI implementation of quilt::Communicator: the only file that calls MPI.
+// The MPI implementation of quilt::Communicator: with mpi_peer_group.h, the
+// only code that calls MPI.
 #include "collective_schedules.h"
 #include "communicator.h"
 #include "error.h"
+#include "mpi_peer_group.h"
 #include "quilt/comm_bytes.h"
 #include "moments.h"
 
@@ -61,43 +63,6 @@ int checkedInt(size_t value, const char *what) {
     raise(what, " of ", value, " bytes exceeds what one MPI call can move");
   return static_cast<int>(value);
 }
-
-/// A group communicator as the collective schedules see it.
-class MpiPeerGroup final : public PeerGroup {
-public:
-  MpiPeerGroup(MPI_Comm comm, ScheduleScratch &scratch) : PeerGroup(scratch), comm_(comm) {
-    MPI_Comm_size(comm, &members);
-    MPI_Comm_rank(comm, &me);
-  }
-
-  /// Each direction is cut into messages of at most kMessageBytes (MPI
-  /// counts are ints) and sends one empty message when it has no bytes, so
-  /// sender and receiver agree on the messages from the byte count alone.
-  void sendRecv(const void *send, size_t sendBytes, int to, void *recv, size_t recvBytes,
-                int from) override {
-    std::vector<MPI_Request> requests;
-    auto *in = static_cast<char *>(recv);
-    for (size_t at = 0; at == 0 || at < recvBytes; at += kMessageBytes) {
-      requests.emplace_back();
-      MPI_Irecv(in + at, static_cast<int>(std::min(kMessageBytes, recvBytes - at)), MPI_BYTE, from,
-                kTag, comm_, &requests.back());
-    }
-    auto *out = static_cast<const char *>(send);
-    for (size_t at = 0; at == 0 || at < sendBytes; at += kMessageBytes) {
-      requests.emplace_back();
-      MPI_Isend(out + at, static_cast<int>(std::min(kMessageBytes, sendBytes - at)), MPI_BYTE, to,
-                kTag, comm_, &requests.back());
-    }
-    MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
-  }
-
-private:
-  static constexpr size_t kMessageBytes = size_t(1) << 30;
-  // Apart from the halo messages' tags, which share MPI_COMM_WORLD when a
-  // collective runs over every rank.
-  static constexpr int kTag = 0x7175;
-  MPI_Comm comm_;
-};
 
 class MpiCommunicator final : public Communicator {
 public:

@@ -259,4 +259,39 @@ TEST(PlanCostCollectives, MeasuredLibraryCompetesWithTheSchedules) {
     }
   }
 }
+
+TEST(PlanCostCollectives, MeasuredSchedulesOutrankTheirFormulas) {
+  ParsedProgram program(kAllReduces);
+  ASSERT_TRUE(program.module);
+  auto func = *program.module->getOps<mlir::func::FuncOp>().begin();
+  auto mesh = *program.module->getOps<MeshOp>().begin();
+  const LinkCost link{1.0, 100.0};
+  const double buffer = 4194304.0 * 4;
+  // The ring as quilt-calibrate measured it: 2 us + the bytes a ring sends
+  // (2 x 7/8 of the buffer) at 50 GB/s, slower than any formula says.
+  const double measuredRing = 2.0 + LinkCost{0, 50.0}.transferUs(2.0 * 7.0 / 8.0 * buffer);
+  Topology topology = oneLevel();
+  topology.measured.push_back({"all_reduce", 8, 2.0, 50.0, CollectiveAlgorithm::Ring});
+  auto cost = evaluatePlan(func, mesh, topology);
+  ASSERT_TRUE(succeeded(cost));
+  const OpCost &unrecorded = cost->ops[0], &ring = cost->ops[1], &library = cost->ops[2];
+  double copy = library.commUs - rabenseifnerAllReduceUs(8, buffer, link);
+  // Rabenseifner's formula is cheaper, but only the ring was measured: a
+  // measured schedule outranks a formula's.
+  EXPECT_GT(measuredRing, *scheduleWithMemoryUs(CollectiveKind::AllReduce,
+                                                CollectiveAlgorithm::Rabenseifner, 8, buffer,
+                                                link, 1000.0));
+  EXPECT_EQ(unrecorded.collectiveAlgorithm, CollectiveAlgorithm::Ring);
+  EXPECT_EQ(unrecorded.algorithm, "ring: measured");
+  EXPECT_NEAR(unrecorded.commUs - copy, measuredRing, 1e-6);
+  // The op that records the ring is timed by the same curve.
+  EXPECT_EQ(ring.algorithm, "ring: measured");
+  EXPECT_NEAR(ring.commUs - copy, measuredRing, 1e-6);
+  // A measured library that is faster still wins the unrecorded op.
+  topology.measured.push_back({"all_reduce", 8, 1.0, 1000.0});
+  cost = evaluatePlan(func, mesh, topology);
+  ASSERT_TRUE(succeeded(cost));
+  EXPECT_EQ(cost->ops[0].algorithm, "library: measured");
+  EXPECT_EQ(cost->ops[1].algorithm, "ring: measured");
+}
 } // namespace

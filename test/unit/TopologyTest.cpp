@@ -34,6 +34,8 @@ constexpr const char *kThreeLevels = R"({
     "profile": [{"op": "conv", "shape": [1, 32, 64, 64], "us": 12.5}], "source": "s"},
   "measured_collectives": [
     {"kind": "all_reduce", "ranks": 4, "alpha_us": 10, "bandwidth_GBps": 7.5},
+    {"kind":"all_reduce", "ranks":4, "algorithm": "ring", "alpha_us": 12, "bandwidth_GBps": 6.5,
+     "points_bytes_us": [[1000, 10], [100000, 40], [1000000, 160]]},
     {"kind": "halo_exchange", "ranks": 8, "alpha_us": 1, "bandwidth_GBps": 6}],
   "calibration": {"tool": "quilt-calibrate", "date": "2026-12-01"}
 })";
@@ -83,7 +85,9 @@ TEST(TopologyParse, ReadsEveryField) {
   ASSERT_EQ(t.device.profile.size(), 1u);
   EXPECT_EQ(t.device.profile[0].shape, (std::vector<int64_t>{1, 32, 64, 64}));
   EXPECT_EQ(t.device.profile[0].us, 12.5);
-  EXPECT_EQ(t.measured.size(), 2u);
+  ASSERT_EQ(t.measured.size(), 3u);
+  EXPECT_EQ(t.measured[0].algorithm, CollectiveAlgorithm::Library);
+  EXPECT_EQ(t.measured[1].algorithm, CollectiveAlgorithm::Ring);
 }
 
 TEST(TopologyParse, OptionalSectionsMayBeAbsent) {
@@ -163,7 +167,28 @@ TEST(TopologyParse, EachMistakeFailsWithOneLineNamingTheField) {
        "reduce_scatter, all_to_all, halo_exchange, collective_permute, ring_attention"},
       {R"("ranks": 4)", R"("ranks": 1)", "t.json: measured_collectives[0].ranks must be at least 2 (got 1)"},
       {R"("halo_exchange", "ranks": 8)", R"("all_reduce", "ranks": 4)",
-       "t.json: measured_collectives[1] repeats measured_collectives[0] (all_reduce over 4 ranks)"},
+       "t.json: measured_collectives[2] repeats measured_collectives[0] (all_reduce over 4 ranks)"},
+      {R"("halo_exchange", "ranks": 8)", R"("all_reduce", "ranks": 4, "algorithm": "ring")",
+       "t.json: measured_collectives[2] repeats measured_collectives[1] (all_reduce by ring over 4 "
+       "ranks)"},
+      {R"("algorithm": "ring")", R"("algorithm": "tree")",
+       "t.json: measured_collectives[1].algorithm 'tree' is not a collective algorithm (library, "
+       "ring, recursive-doubling, rabenseifner, bruck, recursive-halving, pairwise)"},
+      {R"("algorithm": "ring")", R"("algorithm": "bruck")",
+       "t.json: measured_collectives[1].algorithm 'bruck' does not run all_reduce over 4 ranks"},
+      {R"("halo_exchange", "ranks": 8)", R"("halo_exchange", "ranks": 8, "algorithm": "ring")",
+       "t.json: measured_collectives[2].algorithm 'ring' does not run halo_exchange over 8 ranks"},
+      {R"("algorithm": "ring")", R"("algorithm": 1)",
+       "t.json: measured_collectives[1].algorithm must be a string (got 1)"},
+      {"[100000, 40]", "[100000, -40]",
+       "t.json: measured_collectives[1].points_bytes_us[1] must be [bytes, us], both positive "
+       "(got [100000,-40])"},
+      {"[100000, 40]", "[100000]",
+       "t.json: measured_collectives[1].points_bytes_us[1] must be [bytes, us], both positive "
+       "(got [100000])"},
+      {"[100000, 40]", "[1000, 40]",
+       "t.json: measured_collectives[1].points_bytes_us[1] must send more bytes than the point "
+       "before it (1000 after 1000)"},
       {R"("nics_per_node": 4, )", "",
        "t.json: levels[1]: nics_per_node and nic_bandwidth_GBps must come together"},
       {R"("taper": 0.57)", R"("taper": 0)", "t.json: levels[2].taper must be in (0, 1] (got 0)"},
@@ -214,6 +239,20 @@ TEST(TopologyQueries, MeasuredForAndEfficiency) {
   ASSERT_NE(ar, nullptr);
   EXPECT_EQ(ar->alphaUs, 10);
   EXPECT_EQ(ar->bandwidthGBps, 7.5);
+  EXPECT_EQ(ar->algorithm, CollectiveAlgorithm::Library) << "no algorithm: the library's own";
+  const MeasuredCollective *ring = t.measuredFor("all_reduce", 4, CollectiveAlgorithm::Ring);
+  ASSERT_NE(ring, nullptr);
+  EXPECT_EQ(ring->alphaUs, 12);
+  EXPECT_EQ(t.measuredFor("all_reduce", 4, CollectiveAlgorithm::Rabenseifner), nullptr);
+  // No points: the fit, 10 us + 75 kB at 7.5 GB/s.
+  EXPECT_NEAR(ar->us(75000), 20, 1e-9);
+  // Points: at a point, its time; between two, the log-log line (10 kB is
+  // halfway from 1 kB to 100 kB: the geometric mean of 10 and 40 us);
+  // below the first, its time; past the last, the rest at 6.5 GB/s.
+  EXPECT_NEAR(ring->us(100000), 40, 1e-9);
+  EXPECT_NEAR(ring->us(10000), 20, 1e-9);
+  EXPECT_NEAR(ring->us(10), 10, 1e-9);
+  EXPECT_NEAR(ring->us(1650000), 160 + 650000 / 6500.0, 1e-9);
   EXPECT_NE(t.measuredFor("halo_exchange", 8), nullptr);
   EXPECT_EQ(t.measuredFor("all_reduce", 8), nullptr);
   EXPECT_EQ(t.measuredFor("all_gather", 4), nullptr);

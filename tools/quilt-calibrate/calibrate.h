@@ -42,6 +42,9 @@ struct RunInfo {
 struct Curve {
   std::string kind;
   int ranks = 0;
+  /// The collective algorithm timed: "library" (MPI's own collective), or
+  /// one of Quilt's schedules (quilt/collective_algorithms.h).
+  std::string algorithm = "library";
   std::vector<Point> points;
   AlphaBetaFit fit;
 };
@@ -58,7 +61,9 @@ void sleepyBarrier(MPI_Comm comm);
 /// is complete on rank 0.
 Curve measurePingPong(const Options &options);
 
-/// Every collective kind over groups of 2..size ranks (ranks 0..g-1).
+/// Every collective kind over groups of 2..size ranks (ranks 0..g-1): MPI's
+/// own collective, and each of Quilt's schedules that serves the kind and
+/// group (collective_schedules.h, run over the transport the runtime uses).
 /// Collective over the world; the curves are complete on rank 0.
 std::vector<Curve> measureCollectives(const Options &options);
 

@@ -6,7 +6,7 @@ version 1 present, no unknown ones, and sane values.
 
 With a COMMAND after `--`, runs it first (e.g. the mpirun line that writes
 FILE) and fails if it fails. --ranks P: measured_collectives must hold every
-kind at every group size 2..P. Prints PASS or FAIL lines; exit 0 on PASS.
+kind, by every algorithm that serves it, at every group size 2..P. Prints PASS or FAIL lines; exit 0 on PASS.
 """
 import argparse
 import json
@@ -25,9 +25,21 @@ DEVICE_KEYS = {"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "lau
 # resize, conv_transpose, the runtime's own loops, which it does not).
 OP_CLASSES = {"conv", "gemm", "fft", "elementwise", "reduction", "normalization",
               "attention", "data_movement", "softmax"}
-COLLECTIVE_KEYS = {"kind", "ranks", "alpha_us", "bandwidth_GBps"}
+COLLECTIVE_KEYS = {"kind", "ranks", "alpha_us", "bandwidth_GBps", "points_bytes_us"}
 COLLECTIVE_KINDS = ["all_reduce", "all_gather", "reduce_scatter", "all_to_all",
                     "halo_exchange", "collective_permute"]
+
+
+def algorithms(kind, ranks):
+    """The algorithms quilt-calibrate times for `kind` over `ranks` ranks
+    (runtime/include/quilt/collective_algorithms.h); None for the point-to-
+    point kinds, which name none."""
+    power_of_two = ranks & (ranks - 1) == 0
+    return {"all_reduce": ["library", "ring", "recursive-doubling", "rabenseifner"],
+            "all_gather": ["library", "ring", "bruck"],
+            "reduce_scatter": ["library", "ring"] + (["recursive-halving"] if power_of_two
+                                                     else []),
+            "all_to_all": ["library", "pairwise"]}.get(kind)
 
 
 def is_number(value):
@@ -122,19 +134,41 @@ def check(topo, ranks):
     seen = set()
     for i, entry in enumerate(measured):
         where = f"measured_collectives[{i}]"
-        if not keys(entry, COLLECTIVE_KEYS, where):
+        kind, g = entry.get("kind"), entry.get("ranks")
+        served = algorithms(kind, g) if is_int(g) else None
+        if not keys(entry, COLLECTIVE_KEYS | ({"algorithm"} if served else set()), where):
             continue
-        if entry.get("kind") not in COLLECTIVE_KINDS:
-            problems.append(f"{where}.kind: {entry.get('kind')!r} is not a measured kind")
-        if not is_int(entry.get("ranks")) or entry.get("ranks") < 2:
-            problems.append(f"{where}.ranks: {entry.get('ranks')!r} is not an integer >= 2")
+        if kind not in COLLECTIVE_KINDS:
+            problems.append(f"{where}.kind: {kind!r} is not a measured kind")
+        if not is_int(g) or g < 2:
+            problems.append(f"{where}.ranks: {g!r} is not an integer >= 2")
+        if served and entry.get("algorithm") not in served:
+            problems.append(f"{where}.algorithm: {entry.get('algorithm')!r} is not one of "
+                            f"{served}")
         positive(entry, "alpha_us", where, allow_zero=True)
         positive(entry, "bandwidth_GBps", where)
-        seen.add((entry.get("kind"), entry.get("ranks")))
+        points = entry.get("points_bytes_us")
+        if not isinstance(points, list) or not points:
+            problems.append(f"{where}.points_bytes_us: not a non-empty list")
+        else:
+            last = 0
+            for j, point in enumerate(points):
+                if not (isinstance(point, list) and len(point) == 2
+                        and all(is_number(v) and v > 0 for v in point) and point[0] > last):
+                    problems.append(f"{where}.points_bytes_us[{j}]: {point!r} is not "
+                                    f"[bytes > {last}, us > 0]")
+                    break
+                last = point[0]
+        key = (kind, g, entry.get("algorithm"))
+        if key in seen:
+            problems.append(f"{where}: repeats {key}")
+        seen.add(key)
     for g in range(2, (ranks or 0) + 1):
         for kind in COLLECTIVE_KINDS:
-            if (kind, g) not in seen:
-                problems.append(f"measured_collectives: no {kind} at ranks {g}")
+            for algorithm in algorithms(kind, g) or [None]:
+                if (kind, g, algorithm) not in seen:
+                    named = f" by {algorithm}" if algorithm else ""
+                    problems.append(f"measured_collectives: no {kind}{named} at ranks {g}")
 
     calibration = topo.get("calibration")
     if not isinstance(calibration, dict):

@@ -1,7 +1,10 @@
 // The network half of quilt-calibrate: MPI ping-pong for the level's alpha
 // and bandwidth, and each collective the runtime issues, called exactly as
-// runtime/src/mpi_communicator.cpp calls it, for the measured curves.
+// runtime/src/mpi_communicator.cpp calls it (MPI's own collective, and each
+// of Quilt's schedules over the same MpiPeerGroup), for the measured curves.
 #include "calibrate.h"
+#include "comm/mpi_peer_group.h"
+#include "quilt/collective_algorithms.h"
 #include "quilt/comm_bytes.h"
 
 #include <algorithm>
@@ -51,12 +54,32 @@ MPI_Comm firstRanks(int count) {
   return comm;
 }
 
-/// One collective call of a kind at one size: the call, and the bytes one
-/// rank sends under Quilt's accounting (quilt/comm_bytes.h).
+/// One collective call of a kind at one size: the call, the bytes one rank
+/// sends under Quilt's accounting (quilt/comm_bytes.h), and the data the
+/// call reads, which a kernel has just written in a compiled model.
 struct Call {
   std::function<void()> run;
   int64_t sentBytes = 0;
+  char *input = nullptr;
+  size_t inputBytes = 0;
 };
+
+/// Rewrites `bytes` at `data` in place with ordinary stores, as the kernel
+/// that produced a tensor leaves it: modified in this core's cache. In a
+/// compiled model every collective and halo moves data a kernel (or the
+/// pack) has just written, and over shared memory that costs more than
+/// moving data already written back: on the 2-core VM, exchanging 1 MiB
+/// took 63 us from a buffer last written long before and 240 us right
+/// after a memcpy into it (Open MPI's CMA single copy reads the pages from
+/// the other core). Timing calls on idle buffers made the cost model
+/// predict the models' collectives 1.3-1.7x fast.
+void produce(char *data, size_t bytes) {
+  float *values = reinterpret_cast<float *>(data);
+  // x + 0.0f is not folded away (it turns -0 into +0), and the buffers hold
+  // zeros, so this stores every value back unchanged.
+  for (size_t i = 0, n = bytes / sizeof(float); i < n; ++i)
+    values[i] = values[i] + 0.0f;
+}
 
 /// Buffers for one size, zeroed: sums of zeros never reach denormals.
 struct Buffers {
@@ -79,40 +102,69 @@ struct UniformBlocks {
 /// `kind` over `comm` (g ranks, this one `me`) with size parameter `b`
 /// bytes: the buffer (all_reduce, reduce_scatter, all_to_all), the gathered
 /// result (all_gather), or each message (halo_exchange, collective_permute).
-Call makeCall(const std::string &kind, int64_t b, MPI_Comm comm, int g, int me, Buffers &buf) {
+/// By MPI's own collective (`algorithm` Library), else by Quilt's schedule
+/// over `peers`, as MpiCommunicator runs it; the bytes counted are the same.
+Call makeCall(const std::string &kind, CollectiveAlgorithm algorithm, int64_t b, MPI_Comm comm,
+              int g, int me, Buffers &buf, PeerGroup &peers) {
+  bool library = algorithm == CollectiveAlgorithm::Library;
   Call call;
   char *send = buf.send.data(), *recv = buf.recv.data();
   int left = (me + g - 1) % g, right = (me + 1) % g;
   if (kind == "all_reduce") {
     int count = static_cast<int>(b / 4);
-    call.run = [=] { MPI_Allreduce(MPI_IN_PLACE, send, count, MPI_FLOAT, MPI_SUM, comm); };
+    if (library)
+      call.run = [=] { MPI_Allreduce(MPI_IN_PLACE, send, count, MPI_FLOAT, MPI_SUM, comm); };
+    else
+      call.run = [=, &peers] {
+        scheduleAllReduce(peers, send, count, ElemType::F32, ReduceOp::Sum, algorithm);
+      };
     call.sentBytes = quilt::ringAllReduceBytes(4 * uint64_t(count), g);
+    call.inputBytes = 4 * size_t(count);
   } else if (kind == "all_gather") {
     int block = static_cast<int>(b / g);
     UniformBlocks blocks(g, block);
-    call.run = [=] {
-      MPI_Allgatherv(send, block, MPI_BYTE, recv, blocks.counts->data(), blocks.displs->data(),
-                     MPI_BYTE, comm);
-    };
+    if (library)
+      call.run = [=] {
+        MPI_Allgatherv(send, block, MPI_BYTE, recv, blocks.counts->data(),
+                       blocks.displs->data(), MPI_BYTE, comm);
+      };
+    else
+      call.run = [=, &peers, sizes = std::vector<size_t>(g, block)] {
+        scheduleAllGather(peers, send, block, recv, sizes, algorithm);
+      };
     call.sentBytes = quilt::ringAllGatherBytes(uint64_t(block) * g, block);
+    call.inputBytes = block;
   } else if (kind == "reduce_scatter") {
     int count = static_cast<int>(b / 4 / g);
     auto counts = std::make_shared<std::vector<int>>(g, count);
-    call.run = [=] {
-      MPI_Reduce_scatter(send, recv, counts->data(), MPI_FLOAT, MPI_SUM, comm);
-    };
+    if (library)
+      call.run = [=] {
+        MPI_Reduce_scatter(send, recv, counts->data(), MPI_FLOAT, MPI_SUM, comm);
+      };
+    else
+      call.run = [=, &peers, sizes = std::vector<size_t>(g, count)] {
+        scheduleReduceScatter(peers, reinterpret_cast<const float *>(send),
+                              reinterpret_cast<float *>(recv), sizes, algorithm);
+      };
     // A ring reduce-scatter forwards every block but the rank's own.
     call.sentBytes = quilt::ringAllGatherBytes(4 * uint64_t(count) * g, 4 * uint64_t(count));
+    call.inputBytes = 4 * size_t(count) * g;
   } else if (kind == "all_to_all") {
     int block = static_cast<int>(b / g);
     UniformBlocks blocks(g, block);
-    call.run = [=] {
-      MPI_Alltoallv(send, blocks.counts->data(), blocks.displs->data(), MPI_BYTE, recv,
-                    blocks.counts->data(), blocks.displs->data(), MPI_BYTE, comm);
-    };
+    if (library)
+      call.run = [=] {
+        MPI_Alltoallv(send, blocks.counts->data(), blocks.displs->data(), MPI_BYTE, recv,
+                      blocks.counts->data(), blocks.displs->data(), MPI_BYTE, comm);
+      };
+    else
+      call.run = [=, &peers, sizes = std::vector<size_t>(g, block)] {
+        scheduleAllToAll(peers, send, sizes, recv, sizes, algorithm);
+      };
     // A target dim of g positions, one block each; the rank keeps its own.
     const int64_t parts[] = {g};
     call.sentBytes = quilt::allToAllBytes(block, g, parts, 1, me);
+    call.inputBytes = size_t(block) * g;
   } else if (kind == "halo_exchange") {
     // Both neighbours at once, receives posted first: Communicator::exchange.
     int m = static_cast<int>(b);
@@ -125,6 +177,7 @@ Call makeCall(const std::string &kind, int64_t b, MPI_Comm comm, int g, int me, 
       MPI_Waitall(4, requests, MPI_STATUSES_IGNORE);
     };
     call.sentBytes = 2 * int64_t(m);
+    call.inputBytes = 2 * size_t(m);
   } else if (kind == "collective_permute") {
     // The runtime's permute is one exchange: one Irecv, one Isend, Waitall.
     int m = static_cast<int>(b);
@@ -135,7 +188,9 @@ Call makeCall(const std::string &kind, int64_t b, MPI_Comm comm, int g, int me, 
       MPI_Waitall(2, requests, MPI_STATUSES_IGNORE);
     };
     call.sentBytes = m;
+    call.inputBytes = m;
   }
+  call.input = send;
   return call;
 }
 
@@ -144,16 +199,19 @@ int64_t bufferBytes(const std::string &kind, int64_t b) {
   return kind == "halo_exchange" ? 2 * b : b;
 }
 
-/// Times `call` on every rank of `comm`: returns on rank 0 of `comm` the
-/// median over repetitions of the slowest rank's time.
+/// Times `call` on every rank of `comm`, its input freshly produced before
+/// each repetition (untimed): returns on rank 0 of `comm` the median over
+/// repetitions of the slowest rank's time.
 double timeCall(const Call &call, MPI_Comm comm, const Effort &effort) {
   call.run();
+  produce(call.input, call.inputBytes);
   MPI_Barrier(comm);
   double start = now();
   call.run();
   int reps = agreedReps(now() - start, effort, comm);
   std::vector<double> times(reps), slowest(reps);
   for (int r = 0; r < reps; ++r) {
+    produce(call.input, call.inputBytes);
     MPI_Barrier(comm);
     double t0 = now();
     call.run();
@@ -189,7 +247,31 @@ double halfRoundTrip(char *buffer, int bytes, MPI_Comm pair, const Effort &effor
   return median(halves);
 }
 
-/// Every collective kind over `group` (g ranks), one curve per kind.
+/// What one curve times: a kind by an algorithm.
+struct Measured {
+  std::string kind;
+  CollectiveAlgorithm algorithm;
+};
+
+/// The curves over g ranks: every kind by MPI's own collective, and each
+/// kind that carries an algorithm by each of Quilt's schedules serving it.
+std::vector<Measured> measuredOver(int g) {
+  std::vector<Measured> measured;
+  for (const std::string &kind : collectiveKinds()) {
+    measured.push_back({kind, CollectiveAlgorithm::Library});
+    for (CollectiveKind k : {CollectiveKind::AllReduce, CollectiveKind::AllGather,
+                             CollectiveKind::ReduceScatter, CollectiveKind::AllToAll}) {
+      if (kind != collectiveKindName(k))
+        continue;
+      for (int64_t a = 1; a <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++a)
+        if (collectiveAlgorithmServes(k, static_cast<CollectiveAlgorithm>(a), g))
+          measured.push_back({kind, static_cast<CollectiveAlgorithm>(a)});
+    }
+  }
+  return measured;
+}
+
+/// Every curve of measuredOver(g) over `group` (g ranks).
 std::vector<Curve> measureGroup(MPI_Comm group, int g, const Options &options) {
   Effort effort = effortFor(options);
   int me = 0;
@@ -200,21 +282,29 @@ std::vector<Curve> measureGroup(MPI_Comm group, int g, const Options &options) {
     first *= 2;
   std::vector<int64_t> sizes =
       sizeGrid(first, std::max(first, options.maxBytes), options.quick ? 4 : 2);
-  const std::vector<std::string> &kinds = collectiveKinds();
-  // [kind][size]: the bytes a rank sends, and each pass's time.
+  std::vector<Measured> measured = measuredOver(g);
+  // Kept from call to call, as MpiCommunicator keeps its own.
+  ScheduleScratch scratch;
+  MpiPeerGroup peers(group, scratch);
+  // [curve][size]: the bytes a rank sends, and each pass's time.
   std::vector<std::vector<std::pair<int64_t, std::vector<double>>>> runs(
-      kinds.size(), std::vector<std::pair<int64_t, std::vector<double>>>(sizes.size()));
+      measured.size(), std::vector<std::pair<int64_t, std::vector<double>>>(sizes.size()));
   for (int pass = 0; pass < effort.passes; ++pass)
-    for (size_t k = 0; k < kinds.size(); ++k)
+    for (size_t k = 0; k < measured.size(); ++k)
       for (size_t s = 0; s < sizes.size(); ++s) {
-        Buffers buffers(bufferBytes(kinds[k], sizes[s]), bufferBytes(kinds[k], sizes[s]));
-        Call call = makeCall(kinds[k], sizes[s], group, g, me, buffers);
+        const std::string &kind = measured[k].kind;
+        Buffers buffers(bufferBytes(kind, sizes[s]), bufferBytes(kind, sizes[s]));
+        Call call =
+            makeCall(kind, measured[k].algorithm, sizes[s], group, g, me, buffers, peers);
         runs[k][s].first = call.sentBytes;
         runs[k][s].second.push_back(timeCall(call, group, effort));
       }
   std::vector<Curve> curves;
-  for (size_t k = 0; k < kinds.size(); ++k) {
-    Curve curve{kinds[k], g, {}, {}};
+  for (size_t k = 0; k < measured.size(); ++k) {
+    Curve curve;
+    curve.kind = measured[k].kind;
+    curve.ranks = g;
+    curve.algorithm = collectiveAlgorithmName(measured[k].algorithm);
     for (const auto &[sent, times] : runs[k])
       curve.points.push_back({double(sent), median(times)});
     curve.fit = fitAlphaBeta(curve.points);

@@ -38,8 +38,11 @@ Measures the machine it runs on and writes a Quilt topology file (JSON):
     (half round trip, 8 B .. --max-bytes) between ranks 0 and 1;
   - measured_collectives: all_reduce, all_gather, reduce_scatter, all_to_all,
     halo_exchange and collective_permute over groups of 2..P ranks, called as
-    the Quilt runtime calls them, fitted as alpha + (bytes one rank sends) /
-    bandwidth; time = slowest rank, median of repetitions;
+    the Quilt runtime calls them: MPI's own collective ('library') and each
+    of Quilt's schedules serving the kind (ring, recursive-doubling,
+    rabenseifner, bruck, recursive-halving, pairwise); fitted as alpha +
+    (bytes one rank sends) / bandwidth; time = slowest rank, median of
+    repetitions;
   - the device: peak f32 GFLOP/s, STREAM triad bandwidth, halo pack
     bandwidth, kernel launch cost and an efficiency per op class, measured on
     rank 0 with every core of the node while the other ranks sleep.
@@ -184,15 +187,29 @@ std::pair<double, double> alphaUsAndGBps(const Curve &curve, std::string &note) 
   return {rounded(curve.fit.alpha * 1e6), rounded(gbps)};
 }
 
-json curveRecord(const Curve &curve) {
+/// Whether the curve's kind is run by a choice of algorithms (the point-to-
+/// point kinds are not), so its topology entry names the one timed.
+bool carriesAlgorithm(const Curve &curve) {
+  return curve.kind != "halo_exchange" && curve.kind != "collective_permute" &&
+         curve.kind != "ping_pong";
+}
+
+/// The measured points, [bytes, us].
+json pointsRecord(const Curve &curve) {
   json points = json::array();
   for (const Point &p : curve.points)
     points.push_back({static_cast<int64_t>(p.x), rounded(p.t * 1e6)});
-  json record = {{"kind", curve.kind},
-                 {"ranks", curve.ranks},
-                 {"points_bytes_us", points},
+  return points;
+}
+
+json curveRecord(const Curve &curve) {
+  json points = pointsRecord(curve);
+  json record = {{"kind", curve.kind}, {"ranks", curve.ranks}};
+  if (carriesAlgorithm(curve))
+    record["algorithm"] = curve.algorithm;
+  record.update(json{{"points_bytes_us", points},
                  {"rms_rel_error", rounded(curve.fit.rmsRelError, 3)},
-                 {"max_rel_error", rounded(curve.fit.maxRelError, 3)}};
+                 {"max_rel_error", rounded(curve.fit.maxRelError, 3)}});
   std::string note = curve.fit.note;
   std::string fallback;
   alphaUsAndGBps(curve, fallback);
@@ -258,10 +275,14 @@ json topologyJson(const Options &options, const RunInfo &info, const Curve &ping
   for (const Curve &curve : collectives) {
     std::string note;
     auto [alpha, gbps] = alphaUsAndGBps(curve, note);
-    measured.push_back({{"kind", curve.kind},
-                        {"ranks", curve.ranks},
-                        {"alpha_us", alpha},
-                        {"bandwidth_GBps", gbps}});
+    json entry = {{"kind", curve.kind}, {"ranks", curve.ranks}};
+    if (carriesAlgorithm(curve))
+      entry["algorithm"] = curve.algorithm;
+    // The points too: the cost model reads a time between two of them off
+    // the line joining them, which the fit misses at small sizes.
+    entry.update(json{
+        {"alpha_us", alpha}, {"bandwidth_GBps", gbps}, {"points_bytes_us", pointsRecord(curve)}});
+    measured.push_back(std::move(entry));
     curves.push_back(curveRecord(curve));
   }
   json classes = json::object(), roofline = json::object();

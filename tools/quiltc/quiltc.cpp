@@ -3,6 +3,7 @@
 #include "PlanReport.h"
 #include "Simulation.h"
 #include "quilt/Analysis/Topology.h"
+#include "quilt/Planning/Passes.h"
 #include "quilt/Planning/PlanSearch.h"
 #include "quilt/Conversion/Passes.h"
 #include "quilt/Import/OnnxImporter.h"
@@ -61,6 +62,15 @@ static cl::opt<std::string> targetName(
              "differ only in the collectives' algorithms: cpu runs the ones the cost model "
              "picks, the CUDA targets NCCL's own"),
     cl::value_desc("name"), cl::init("cpu"), cl::cat(quiltCategory));
+static cl::list<std::string> collectiveAlgorithms(
+    "collective-algorithm",
+    cl::desc("KIND=ALGORITHM: every collective of KIND (all_reduce, all_gather, "
+             "reduce_scatter, all_to_all) runs ALGORITHM (library, ring, recursive-doubling, "
+             "rabenseifner, bruck, recursive-halving, pairwise) instead of the one the cost "
+             "model picks; repeatable. An algorithm that does not serve a collective's group "
+             "(recursive-halving over 3 ranks) is an error naming the op; the CUDA targets "
+             "take only library"),
+    cl::value_desc("kind=algorithm"), cl::CommaSeparated, cl::cat(quiltCategory));
 static cl::list<std::string> shardSpecs(
     "shard",
     cl::desc("Split of a value (an input, an output or any ONNX value the model keeps): "
@@ -300,6 +310,11 @@ int main(int argc, char **argv) {
   for (int64_t n : scaling)
     if (n < 1)
       return fail("--scaling: " + std::to_string(n) + " is not a positive device count");
+  for (const std::string &entry : collectiveAlgorithms) {
+    std::string why;
+    if (failed(quilt::parseCollectivePreference(entry, why)))
+      return fail("--collective-algorithm: " + why);
+  }
   if (!simulateJson.empty())
     simulate = true;
   if (!planReport.empty())
@@ -377,6 +392,19 @@ int main(int argc, char **argv) {
     pipeline.collectiveTopology = topologySpec;
     pipeline.libraryCollectivesOnly =
         !target->runsCollectiveSchedules || topology->device.cores == 0;
+    pipeline.collectivePreferences.assign(collectiveAlgorithms.begin(),
+                                          collectiveAlgorithms.end());
+    for (const std::string &entry : collectiveAlgorithms)
+      if (pipeline.libraryCollectivesOnly &&
+          quilt::parseCollectivePreference(entry, error)->algorithm !=
+              quilt::CollectiveAlgorithm::Library)
+        return fail("--collective-algorithm=" + entry + ": " +
+                    (target->runsCollectiveSchedules
+                         ? "the machine of --topology=" + topologySpec +
+                               " runs only its communicator library's collectives (a GPU "
+                               "machine: NCCL); only library"
+                         : "--target=" + targetName +
+                               " runs only NCCL's own collectives; only library"));
   }
   if (planning && compileTo != Phase::Import) {
     // The mesh-independent rewrites run once, before any plan is made.

@@ -1252,10 +1252,36 @@ std::optional<CollectiveAlgorithm> quilt::recordedCollectiveAlgorithm(Operation 
   return algorithm;
 }
 
+static SmallVector<StringRef> axisNames(ArrayAttr axes) {
+  return llvm::to_vector(axes.getAsValueRange<StringAttr>());
+}
+
+std::optional<int64_t> quilt::collectiveGroupSize(Operation *op) {
+  auto group = llvm::TypeSwitch<Operation *,
+                                std::optional<std::pair<FlatSymbolRefAttr, SmallVector<StringRef>>>>(op)
+                   .Case([&](AllReduceOp o) { return std::make_pair(o.getMeshAttr(), axisNames(o.getAxes())); })
+                   .Case([&](ReduceScatterOp o) {
+                     return std::make_pair(o.getMeshAttr(), axisNames(o.getAxes()));
+                   })
+                   .Case([&](AllToAllOp o) { return std::make_pair(o.getMeshAttr(), axisNames(o.getAxes())); })
+                   .Case([&](AllGatherOp o) {
+                     return std::make_pair(o.getMeshAttr(), SmallVector<StringRef>{o.getAxis()});
+                   })
+                   .Default([](Operation *) { return std::nullopt; });
+  if (!group)
+    return std::nullopt;
+  MeshOp mesh = lookupMesh(op, group->first);
+  if (!mesh)
+    return std::nullopt;
+  int64_t members = 1;
+  for (StringRef axis : group->second)
+    members *= std::max<int64_t>(1, mesh.getAxisSize(axis));
+  return members;
+}
+
 /// A collective's `algorithm`, if it names one, must be one the runtime runs
-/// for `kind` over the group of `axes` (collective_algorithms.h).
-static LogicalResult verifyCollectiveAlgorithm(Operation *op, CollectiveKind kind,
-                                               FlatSymbolRefAttr meshName, ArrayRef<StringRef> axes) {
+/// for `kind` over its group (collective_algorithms.h).
+static LogicalResult verifyCollectiveAlgorithm(Operation *op, CollectiveKind kind) {
   auto name = op->getAttrOfType<StringAttr>(kCollectiveAlgorithmAttr);
   if (!name)
     return success();
@@ -1264,21 +1290,14 @@ static LogicalResult verifyCollectiveAlgorithm(Operation *op, CollectiveKind kin
     return op->emitOpError("has unknown algorithm ")
            << name << " (library, ring, recursive-doubling, rabenseifner, bruck, "
            << "recursive-halving or pairwise)";
-  MeshOp mesh = lookupMesh(op, meshName);
-  if (!mesh)
+  std::optional<int64_t> members = collectiveGroupSize(op);
+  if (!members)
     return failure();
-  int64_t members = 1;
-  for (StringRef axis : axes)
-    members *= std::max<int64_t>(1, mesh.getAxisSize(axis));
-  if (!collectiveAlgorithmServes(kind, algorithm, members))
+  if (!collectiveAlgorithmServes(kind, algorithm, *members))
     return op->emitOpError("algorithm ")
            << name << " is not one the runtime runs for " << collectiveKindName(kind)
-           << " over " << members << " ranks";
+           << " over " << *members << " ranks";
   return success();
-}
-
-static SmallVector<StringRef> axisNames(ArrayAttr axes) {
-  return llvm::to_vector(axes.getAsValueRange<StringAttr>());
 }
 
 /// Whether dim `dim` of a local type is a halo-free block of granule 1 (or whole).
@@ -1289,8 +1308,7 @@ static bool isPlainBlock(RankedTensorType type, int64_t dim) {
 
 LogicalResult ReduceScatterOp::verify() {
   if (failed(verifyAxisList(*this, getMeshAttr(), getAxes())) ||
-      failed(verifyCollectiveAlgorithm(*this, CollectiveKind::ReduceScatter, getMeshAttr(),
-                                       axisNames(getAxes()))))
+      failed(verifyCollectiveAlgorithm(*this, CollectiveKind::ReduceScatter)))
     return failure();
   auto in = getInput().getType(), out = getResult().getType();
   int64_t dim = getDim();
@@ -1339,8 +1357,7 @@ LogicalResult AllReduceOp::verify() {
       (type.getRank() == 0 || !dimsAgree(type.getDimSize(type.getRank() - 1), 3)))
     return emitOpError("of kind moments needs (count, mean, M2) triples in the last dim, got ")
            << type;
-  return verifyCollectiveAlgorithm(*this, CollectiveKind::AllReduce, getMeshAttr(),
-                                   axisNames(getAxes()));
+  return verifyCollectiveAlgorithm(*this, CollectiveKind::AllReduce);
 }
 
 template <typename OpT> static LogicalResult verifyGatherLike(OpT op) {
@@ -1357,7 +1374,7 @@ template <typename OpT> static LogicalResult verifyGatherLike(OpT op) {
 LogicalResult AllGatherOp::verify() {
   if (failed(verifyGatherLike(*this)))
     return failure();
-  return verifyCollectiveAlgorithm(*this, CollectiveKind::AllGather, getMeshAttr(), {getAxis()});
+  return verifyCollectiveAlgorithm(*this, CollectiveKind::AllGather);
 }
 LogicalResult ShardSliceOp::verify() { return verifyGatherLike(*this); }
 
@@ -1365,8 +1382,7 @@ LogicalResult AllToAllOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   int64_t from = getDim(), to = getToDim();
   if (failed(verifyAxisList(*this, getMeshAttr(), getAxes())) ||
-      failed(verifyCollectiveAlgorithm(*this, CollectiveKind::AllToAll, getMeshAttr(),
-                                       axisNames(getAxes()))))
+      failed(verifyCollectiveAlgorithm(*this, CollectiveKind::AllToAll)))
     return failure();
   if (from < 0 || from >= in.getRank())
     return emitOpError("dim ") << from << " is out of range for rank " << in.getRank();

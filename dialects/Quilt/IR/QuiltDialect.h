@@ -40,6 +40,10 @@ std::optional<CollectiveKind> collectiveKindOf(mlir::Operation *op);
 /// The algorithm a collective records; none if it records none (the
 /// runtime then runs the library's). The verifier checked the name.
 std::optional<CollectiveAlgorithm> recordedCollectiveAlgorithm(mlir::Operation *op);
+/// The ranks in each group of a collective that carries an algorithm (the
+/// product of its mesh axes' sizes); none for any other op, or when its
+/// mesh cannot be found (with an error).
+std::optional<int64_t> collectiveGroupSize(mlir::Operation *op);
 
 /// ONNX value names live in locations (invisible in printed IR, kept through
 /// fusion): a FusedLoc whose metadata maps each name to [result index, type].

@@ -12,6 +12,8 @@
 #ifndef QUILT_ANALYSIS_TOPOLOGY_H
 #define QUILT_ANALYSIS_TOPOLOGY_H
 
+#include "quilt/collective_algorithms.h"
+
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -58,9 +60,10 @@ struct ProfilePoint {
   double us = 0;
 };
 
-/// A collective measured on the machine (quilt-calibrate): time = alpha +
-/// bytes a rank sends (Quilt's exact accounting, ring counts) / bandwidth.
-/// Used instead of the algorithm formulas for that kind and group size.
+/// A collective measured on the machine (quilt-calibrate), by the bytes a
+/// rank sends (Quilt's exact accounting, ring counts): its measured points
+/// where the file lists them, else alpha + bytes / bandwidth. Used instead
+/// of the algorithm formulas for that kind, algorithm and group size.
 struct MeasuredCollective {
   /// "all_reduce", "all_gather", "reduce_scatter", "all_to_all",
   /// "halo_exchange", "collective_permute", "ring_attention".
@@ -68,6 +71,18 @@ struct MeasuredCollective {
   int64_t ranks = 0;
   double alphaUs = 0;
   double bandwidthGBps = 0;
+  /// How it ran: the library's own collective (the default, and the only
+  /// one for the point-to-point kinds) or one of Quilt's schedules.
+  CollectiveAlgorithm algorithm = CollectiveAlgorithm::Library;
+  /// Measured (bytes sent, microseconds), bytes increasing; may be empty.
+  std::vector<std::pair<double, double>> points;
+
+  /// Microseconds of one call in which a rank sends `sentBytes`: between
+  /// two measured sizes, the straight line between them on log-log axes
+  /// (the fitted line misses small sizes by up to 4x: latency does not grow
+  /// linearly); below the smallest, its time; past the largest, its time
+  /// plus the rest at the fitted bandwidth. Without points, the fit.
+  double us(double sentBytes) const;
 };
 
 /// One device's compute model: a roofline per op class.
@@ -130,8 +145,11 @@ struct Topology {
   /// Efficiency of `opClass`'s memory traffic: its memory_efficiency, else
   /// efficiencyOf.
   double memoryEfficiencyOf(llvm::StringRef opClass) const;
-  /// The measured curve for `kind` over `ranks` ranks, if calibrated.
-  const MeasuredCollective *measuredFor(llvm::StringRef kind, int64_t ranks) const;
+  /// The measured curve for `kind` by `algorithm` over `ranks` ranks, if
+  /// calibrated.
+  const MeasuredCollective *
+  measuredFor(llvm::StringRef kind, int64_t ranks,
+              CollectiveAlgorithm algorithm = CollectiveAlgorithm::Library) const;
 };
 
 /// Parses a topology file's text; `fileName` prefixes errors. Fails with one

@@ -12,6 +12,17 @@ namespace quilt {
 
 #define GEN_PASS_REGISTRATION
 #include "quilt/Planning/Passes.h.inc"
+
+/// One preference of quilt-choose-collective-algorithms (`prefer`, quiltc's
+/// --collective-algorithm): every collective of `kind` runs `algorithm`.
+struct CollectivePreference {
+  CollectiveKind kind;
+  CollectiveAlgorithm algorithm;
+};
+/// Parses KIND=ALGORITHM; fails with one line in `error` naming the
+/// accepted kinds and algorithms.
+mlir::FailureOr<CollectivePreference> parseCollectivePreference(llvm::StringRef entry,
+                                                                 std::string &error);
 } // namespace quilt
 
 #endif // QUILT_PLANNING_PASSES_H

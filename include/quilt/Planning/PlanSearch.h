@@ -46,6 +46,9 @@ struct PipelineOptions {
   /// communicator that runs only its library's collectives.
   std::string collectiveTopology;
   bool libraryCollectivesOnly = false;
+  /// KIND=ALGORITHM preferences over the cost model's choice (the pass's
+  /// `prefer`, quiltc's --collective-algorithm).
+  std::vector<std::string> collectivePreferences;
 };
 
 /// Fusions and rewrites that do not depend on the mesh (run once).
