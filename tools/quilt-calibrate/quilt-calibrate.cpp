@@ -52,7 +52,7 @@ flags:
   -o FILE             output file; '-' writes to standard output (required;
                       also --output=FILE)
   --quick             fewer sizes and repetitions, smaller kernels: a few
-                      seconds on 2 ranks (a full run: about 35 s)
+                      seconds on 2 ranks (a full run: about 75 s)
   --name=NAME         topology name (default devbox-<cores>core)
   --description=TEXT  description (default: host, cores, ranks and date)
   --max-bytes=N       largest message / buffer in bytes, 64 .. 1073741824
