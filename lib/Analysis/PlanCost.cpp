@@ -87,8 +87,9 @@ private:
   CollectiveTime collectiveTime(Operation *op, StringRef kind, uint64_t sent,
                                 const GroupShape &group) const;
   /// Quilt's own schedule `algorithm` for `collectiveKind` over the group:
-  /// its measured curve where the topology has one, else its formula; none
-  /// where the algorithm does not serve.
+  /// its measured curve where the topology has one for a group within the
+  /// innermost level, else its formula; none where the algorithm does not
+  /// serve.
   std::optional<CollectiveTime> scheduleTime(StringRef kind, CollectiveKind collectiveKind,
                                              CollectiveAlgorithm algorithm, double bytes,
                                              uint64_t sent, const GroupShape &group,
@@ -171,7 +172,7 @@ GroupShape PlanCostModel::groupOf(int64_t rank, ArrayRef<int64_t> axes) {
 const MeasuredCollective *PlanCostModel::measuredNear(StringRef kind, int64_t members) const {
   const MeasuredCollective *best = nullptr;
   for (const MeasuredCollective &m : topology.measured)
-    if (m.kind == kind &&
+    if (m.kind == kind && m.algorithm == CollectiveAlgorithm::Library &&
         (!best || std::abs(m.ranks - members) < std::abs(best->ranks - members)))
       best = &m;
   return best;

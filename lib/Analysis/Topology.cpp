@@ -402,16 +402,6 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
   return readProfile(r, o, device.profile) && o.string("source", device.source);
 }
 
-/// The kind's collective with an algorithm, if it is one (the point-to-point
-/// kinds and ring attention are not).
-std::optional<CollectiveKind> algorithmKindOf(StringRef kind) {
-  for (CollectiveKind k : {CollectiveKind::AllReduce, CollectiveKind::AllGather,
-                           CollectiveKind::ReduceScatter, CollectiveKind::AllToAll})
-    if (kind == collectiveKindName(k))
-      return k;
-  return std::nullopt;
-}
-
 /// `algorithm`, if present: a name from collective_algorithms.h that serves
 /// the entry's kind over its ranks (absent: the library's own).
 bool readMeasuredAlgorithm(ObjectReader &o, MeasuredCollective &m) {
@@ -425,9 +415,11 @@ bool readMeasuredAlgorithm(ObjectReader &o, MeasuredCollective &m) {
                                         "' is not a collective algorithm (library, ring, "
                                         "recursive-doubling, rabenseifner, bruck, "
                                         "recursive-halving, pairwise)");
-  std::optional<CollectiveKind> kind = algorithmKindOf(m.kind);
+  // The point-to-point kinds and ring attention carry no algorithm.
+  CollectiveKind kind;
   if (m.algorithm != CollectiveAlgorithm::Library &&
-      (!kind || !collectiveAlgorithmServes(*kind, m.algorithm, m.ranks)))
+      (!parseCollectiveKind(m.kind.data(), m.kind.size(), kind) ||
+       !collectiveAlgorithmServes(kind, m.algorithm, m.ranks)))
     return o.failField("algorithm", "'" + name + "' does not run " + m.kind + " over " +
                                         std::to_string(m.ranks) + " ranks");
   return true;

@@ -24,20 +24,17 @@ using namespace quilt;
 FailureOr<CollectivePreference> quilt::parseCollectivePreference(StringRef entry,
                                                                  std::string &error) {
   auto [kindName, algorithmName] = entry.split('=');
-  std::optional<CollectiveKind> kind;
-  for (CollectiveKind k : {CollectiveKind::AllReduce, CollectiveKind::AllGather,
-                           CollectiveKind::ReduceScatter, CollectiveKind::AllToAll})
-    if (kindName == collectiveKindName(k))
-      kind = k;
+  CollectiveKind kind;
   CollectiveAlgorithm algorithm;
-  if (!kind || !parseCollectiveAlgorithm(algorithmName.data(), algorithmName.size(), algorithm)) {
+  if (!parseCollectiveKind(kindName.data(), kindName.size(), kind) ||
+      !parseCollectiveAlgorithm(algorithmName.data(), algorithmName.size(), algorithm)) {
     error = "'" + entry.str() +
             "' is not KIND=ALGORITHM (KIND: all_reduce, all_gather, reduce_scatter, all_to_all; "
             "ALGORITHM: library, ring, recursive-doubling, rabenseifner, bruck, "
             "recursive-halving, pairwise)";
     return failure();
   }
-  return CollectivePreference{*kind, algorithm};
+  return CollectivePreference{kind, algorithm};
 }
 
 namespace {
@@ -62,7 +59,13 @@ struct ChooseCollectiveAlgorithms
             << entry << "': this communicator runs only its library's collectives (NCCL)";
         return signalPassFailure();
       }
-      preferred[preference->kind] = {preference->algorithm, entry};
+      auto [earlier, added] =
+          preferred.try_emplace(preference->kind, preference->algorithm, entry);
+      if (!added) {
+        module.emitError("quilt-choose-collective-algorithms: prefer '")
+            << earlier->second.second << "' and '" << entry << "' name the same kind";
+        return signalPassFailure();
+      }
     }
     bool any = false;
     module.walk([&](Operation *op) { any |= collectiveKindOf(op).has_value(); });

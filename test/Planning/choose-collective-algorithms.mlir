@@ -2,6 +2,11 @@
 // RUN: quilt-opt %s --quilt-choose-collective-algorithms="topology=toy-flat-fast library-only=true" | FileCheck %s --check-prefix=NCCL
 // RUN: quilt-opt %s --quilt-choose-collective-algorithms="topology=toy-flat-fast" --quilt-lower-to-runtime --mlir-print-elementsattrs-with-hex-if-larger=-1 | FileCheck %s --check-prefix=ABI
 // RUN: not quilt-opt %s --quilt-choose-collective-algorithms="topology=no-such-machine" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: quilt-opt %s --quilt-choose-collective-algorithms="topology=toy-flat-fast prefer=all_reduce=library,reduce_scatter=ring" | FileCheck %s --check-prefix=PREFER
+// RUN: not quilt-opt %s --quilt-choose-collective-algorithms="topology=toy-flat-fast prefer=all_reduce=tree" 2>&1 | FileCheck %s --check-prefix=PREFER-BAD
+// RUN: not quilt-opt %s --quilt-choose-collective-algorithms="topology=toy-flat-fast prefer=all_reduce=ring,all_reduce=library" 2>&1 | FileCheck %s --check-prefix=PREFER-TWICE
+// RUN: not quilt-opt %s --quilt-choose-collective-algorithms="topology=toy-flat-fast library-only=true prefer=all_gather=bruck" 2>&1 | FileCheck %s --check-prefix=PREFER-NCCL
+// RUN: not quilt-opt %s --quilt-choose-collective-algorithms="topology=toy-flat-fast prefer=all_gather=rabenseifner" 2>&1 | FileCheck %s --check-prefix=PREFER-UNSERVED
 // Each collective records the algorithm the cost model times cheapest on an
 // 8-rank flat machine (alpha 1 us, 100 GB/s); the runtime runs it.
 
@@ -34,6 +39,19 @@ func.func @main(%small: tensor<4xf32> {quilt.name = "small"}, %large: tensor<419
   %f = quilt.reduce_scatter %large on @mesh axes ["x"] dim 0 : tensor<4194304xf32> -> tensor<?xf32, #quilt.local<@mesh, [4194304], [["x"]]>>
   return %a, %b, %c, %d, %e, %f : tensor<4xf32>, tensor<4194304xf32>, tensor<4194304xf32>, tensor<16x64xf32>, tensor<?x64xf32, #quilt.local<@mesh, [16, 64], [["x"], []]>>, tensor<?xf32, #quilt.local<@mesh, [4194304], [["x"]]>>
 }
+
+// `prefer` overrides the cost model for a kind, except where the plan
+// already records an algorithm (%c keeps its ring); the other kinds keep the
+// cost model's pick.
+// PREFER: quilt.all_reduce %{{.*}} kind = sum {algorithm = "library"}
+// PREFER: quilt.all_reduce %{{.*}} kind = max {algorithm = "library"}
+// PREFER: quilt.all_reduce %{{.*}} kind = sum {algorithm = "ring"}
+// PREFER: quilt.all_gather %{{.*}} {algorithm = "bruck"}
+// PREFER: quilt.reduce_scatter %{{.*}} {algorithm = "ring"}
+// PREFER-BAD: error: quilt-choose-collective-algorithms: prefer 'all_reduce=tree' is not KIND=ALGORITHM
+// PREFER-TWICE: error: quilt-choose-collective-algorithms: prefer 'all_reduce=ring' and 'all_reduce=library' name the same kind
+// PREFER-NCCL: error: quilt-choose-collective-algorithms: prefer 'all_gather=bruck': this communicator runs only its library's collectives (NCCL)
+// PREFER-UNSERVED: error: quilt-choose-collective-algorithms: prefer 'all_gather=rabenseifner': rabenseifner does not run all_gather over 8 ranks
 
 // The lowering passes each algorithm's number (collective_algorithms.h) as
 // the call's last attribute word: recursive doubling 2, Rabenseifner 3, ring

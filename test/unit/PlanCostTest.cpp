@@ -294,4 +294,20 @@ TEST(PlanCostCollectives, MeasuredSchedulesOutrankTheirFormulas) {
   EXPECT_EQ(cost->ops[0].algorithm, "library: measured");
   EXPECT_EQ(cost->ops[1].algorithm, "ring: measured");
 }
+
+TEST(PlanCostCollectives, MeasuredCurvesHoldOnlyWithinTheInnermostLevel) {
+  ParsedProgram program(kAllReduces);
+  ASSERT_TRUE(program.module);
+  auto func = *program.module->getOps<mlir::func::FuncOp>().begin();
+  auto mesh = *program.module->getOps<MeshOp>().begin();
+  // 8 ranks on nodes of 4: every group crosses the node level, where curves
+  // measured inside one node (quilt-calibrate's) say nothing.
+  Topology topology = twoLevels();
+  topology.measured.push_back({"all_reduce", 8, 1.0, 1000.0});
+  topology.measured.push_back({"all_reduce", 8, 1.0, 1000.0, CollectiveAlgorithm::Ring});
+  auto cost = evaluatePlan(func, mesh, topology);
+  ASSERT_TRUE(succeeded(cost));
+  for (const OpCost &op : cost->ops)
+    EXPECT_EQ(op.algorithm.find("measured"), std::string::npos) << op.algorithm;
+}
 } // namespace

@@ -6,7 +6,10 @@ version 1 present, no unknown ones, and sane values.
 
 With a COMMAND after `--`, runs it first (e.g. the mpirun line that writes
 FILE) and fails if it fails. --ranks P: measured_collectives must hold every
-kind, by every algorithm that serves it, at every group size 2..P. Prints PASS or FAIL lines; exit 0 on PASS.
+kind, by every algorithm that serves it, at every group size 2..P.
+Stricter than quiltc's reader: it checks what quilt-calibrate writes (every
+collective entry with its points, an algorithm on exactly the kinds that
+carry one); algorithms() follows runtime/include/quilt/collective_algorithms.h. Prints PASS or FAIL lines; exit 0 on PASS.
 """
 import argparse
 import json

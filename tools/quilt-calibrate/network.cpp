@@ -259,14 +259,12 @@ std::vector<Measured> measuredOver(int g) {
   std::vector<Measured> measured;
   for (const std::string &kind : collectiveKinds()) {
     measured.push_back({kind, CollectiveAlgorithm::Library});
-    for (CollectiveKind k : {CollectiveKind::AllReduce, CollectiveKind::AllGather,
-                             CollectiveKind::ReduceScatter, CollectiveKind::AllToAll}) {
-      if (kind != collectiveKindName(k))
-        continue;
-      for (int64_t a = 1; a <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++a)
-        if (collectiveAlgorithmServes(k, static_cast<CollectiveAlgorithm>(a), g))
-          measured.push_back({kind, static_cast<CollectiveAlgorithm>(a)});
-    }
+    CollectiveKind k;
+    if (!parseCollectiveKind(kind.data(), kind.size(), k))
+      continue; // halo_exchange, collective_permute: no algorithm
+    for (int64_t a = 1; a <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++a)
+      if (collectiveAlgorithmServes(k, static_cast<CollectiveAlgorithm>(a), g))
+        measured.push_back({kind, static_cast<CollectiveAlgorithm>(a)});
   }
   return measured;
 }

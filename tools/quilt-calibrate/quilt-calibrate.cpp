@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "calibrate.h"
+#include "quilt/collective_algorithms.h"
 
 #include <nlohmann/json.hpp>
 
@@ -40,9 +41,10 @@ Measures the machine it runs on and writes a Quilt topology file (JSON):
     halo_exchange and collective_permute over groups of 2..P ranks, called as
     the Quilt runtime calls them: MPI's own collective ('library') and each
     of Quilt's schedules serving the kind (ring, recursive-doubling,
-    rabenseifner, bruck, recursive-halving, pairwise); fitted as alpha +
-    (bytes one rank sends) / bandwidth; time = slowest rank, median of
-    repetitions;
+    rabenseifner, bruck, recursive-halving, pairwise), each repetition on an
+    input freshly written as a kernel leaves it; the points (bytes one rank
+    sends, time), which the cost model interpolates, and a fit alpha +
+    bytes / bandwidth; time = slowest rank, median of repetitions;
   - the device: peak f32 GFLOP/s, STREAM triad bandwidth, halo pack
     bandwidth, kernel launch cost and an efficiency per op class, measured on
     rank 0 with every core of the node while the other ranks sleep.
@@ -190,8 +192,8 @@ std::pair<double, double> alphaUsAndGBps(const Curve &curve, std::string &note) 
 /// Whether the curve's kind is run by a choice of algorithms (the point-to-
 /// point kinds are not), so its topology entry names the one timed.
 bool carriesAlgorithm(const Curve &curve) {
-  return curve.kind != "halo_exchange" && curve.kind != "collective_permute" &&
-         curve.kind != "ping_pong";
+  CollectiveKind kind;
+  return parseCollectiveKind(curve.kind.data(), curve.kind.size(), kind);
 }
 
 /// The measured points, [bytes, us].

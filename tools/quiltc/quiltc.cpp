@@ -67,7 +67,8 @@ static cl::list<std::string> collectiveAlgorithms(
     cl::desc("KIND=ALGORITHM: every collective of KIND (all_reduce, all_gather, "
              "reduce_scatter, all_to_all) runs ALGORITHM (library, ring, recursive-doubling, "
              "rabenseifner, bruck, recursive-halving, pairwise) instead of the one the cost "
-             "model picks; repeatable. An algorithm that does not serve a collective's group "
+             "model picks (a collective whose plan already records one keeps it); repeatable, "
+             "each kind once. An algorithm that does not serve a collective's group "
              "(recursive-halving over 3 ranks) is an error naming the op; the CUDA targets "
              "take only library"),
     cl::value_desc("kind=algorithm"), cl::CommaSeparated, cl::cat(quiltCategory));
@@ -310,10 +311,18 @@ int main(int argc, char **argv) {
   for (int64_t n : scaling)
     if (n < 1)
       return fail("--scaling: " + std::to_string(n) + " is not a positive device count");
+  // Parsed once: each entry is KIND=ALGORITHM, each kind named once.
+  std::vector<std::pair<std::string, quilt::CollectivePreference>> preferences;
   for (const std::string &entry : collectiveAlgorithms) {
     std::string why;
-    if (failed(quilt::parseCollectivePreference(entry, why)))
+    auto preference = quilt::parseCollectivePreference(entry, why);
+    if (failed(preference))
       return fail("--collective-algorithm: " + why);
+    for (const auto &[earlier, parsed] : preferences)
+      if (parsed.kind == preference->kind)
+        return fail("--collective-algorithm: '" + earlier + "' and '" + entry +
+                    "' name the same kind");
+    preferences.emplace_back(entry, *preference);
   }
   if (!simulateJson.empty())
     simulate = true;
@@ -394,10 +403,9 @@ int main(int argc, char **argv) {
         !target->runsCollectiveSchedules || topology->device.cores == 0;
     pipeline.collectivePreferences.assign(collectiveAlgorithms.begin(),
                                           collectiveAlgorithms.end());
-    for (const std::string &entry : collectiveAlgorithms)
+    for (const auto &[entry, preference] : preferences)
       if (pipeline.libraryCollectivesOnly &&
-          quilt::parseCollectivePreference(entry, error)->algorithm !=
-              quilt::CollectiveAlgorithm::Library)
+          preference.algorithm != quilt::CollectiveAlgorithm::Library)
         return fail("--collective-algorithm=" + entry + ": " +
                     (target->runsCollectiveSchedules
                          ? "the machine of --topology=" + topologySpec +

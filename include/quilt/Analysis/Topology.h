@@ -63,7 +63,9 @@ struct ProfilePoint {
 /// A collective measured on the machine (quilt-calibrate), by the bytes a
 /// rank sends (Quilt's exact accounting, ring counts): its measured points
 /// where the file lists them, else alpha + bytes / bandwidth. Used instead
-/// of the algorithm formulas for that kind, algorithm and group size.
+/// of the algorithm formulas for that kind, algorithm and group size,
+/// whatever the reduction and element type (quilt-calibrate measures float
+/// sums; a moments all-reduce combines at a higher cost).
 struct MeasuredCollective {
   /// "all_reduce", "all_gather", "reduce_scatter", "all_to_all",
   /// "halo_exchange", "collective_permute", "ring_attention".

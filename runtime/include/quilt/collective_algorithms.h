@@ -98,6 +98,19 @@ inline const char *collectiveKindName(CollectiveKind kind) {
   return "unknown";
 }
 
+/// The kind named `name` as the IR spells it (all_reduce, ...); false if
+/// none is.
+inline bool parseCollectiveKind(const char *name, size_t length, CollectiveKind &kind) {
+  for (int64_t i = 0; i <= static_cast<int64_t>(CollectiveKind::AllToAll); ++i) {
+    const char *candidate = collectiveKindName(static_cast<CollectiveKind>(i));
+    if (std::strlen(candidate) == length && std::strncmp(candidate, name, length) == 0) {
+      kind = static_cast<CollectiveKind>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
 } // namespace quilt
 
 #endif // QUILT_COLLECTIVE_ALGORITHMS_H

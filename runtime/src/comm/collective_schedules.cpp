@@ -158,7 +158,8 @@ void ringReduceScatterInPlace(PeerGroup &group, char *data, const Blocks &blocks
 }
 
 /// Ring all-gather in place: member c's block c of `data` to every member.
-/// p - 1 steps, each passing one block (n/p) to the right neighbour.
+/// p - 1 steps, each passing one block (n/p) to the right neighbour; runs
+/// steps firstStep .. p - 2 (the caller ran the earlier ones).
 void ringAllGatherInPlace(PeerGroup &group, char *data, const Blocks &blocks,
                           int firstStep = 0) {
   int p = group.members, me = group.me;
