@@ -253,6 +253,12 @@ TEST(TopologyQueries, MeasuredForAndEfficiency) {
   EXPECT_NEAR(ring->us(10000), 20, 1e-9);
   EXPECT_NEAR(ring->us(10), 10, 1e-9);
   EXPECT_NEAR(ring->us(1650000), 160 + 650000 / 6500.0, 1e-9);
+  EXPECT_NEAR(ring->us(1000), 10, 1e-9) << "at the first point, its time";
+  // One point: its time up to it, the fitted bandwidth past it.
+  MeasuredCollective one{"all_gather", 2, 1.0, 2.0, CollectiveAlgorithm::Bruck, {{4000, 5}}};
+  EXPECT_NEAR(one.us(100), 5, 1e-9);
+  EXPECT_NEAR(one.us(4000), 5, 1e-9);
+  EXPECT_NEAR(one.us(6000), 5 + 2000 / 2000.0, 1e-9);
   EXPECT_NE(t.measuredFor("halo_exchange", 8), nullptr);
   EXPECT_EQ(t.measuredFor("all_reduce", 8), nullptr);
   EXPECT_EQ(t.measuredFor("all_gather", 4), nullptr);
