@@ -90,7 +90,7 @@ private:
   /// its measured curve where the topology has one for a group within the
   /// innermost level, else its formula; none where the algorithm does not
   /// serve.
-  std::optional<CollectiveTime> scheduleTime(StringRef kind, CollectiveKind collectiveKind,
+  std::optional<CollectiveTime> scheduleTime(CollectiveKind collectiveKind,
                                              CollectiveAlgorithm algorithm, double bytes,
                                              uint64_t sent, const GroupShape &group,
                                              LinkCost flat) const;
@@ -183,8 +183,7 @@ CollectiveTime PlanCostModel::libraryTime(StringRef kind, double bytes, uint64_t
   int64_t p = group.members;
   // A curve holds for the level it was measured on: one node's.
   if (const MeasuredCollective *m = group.level == 0 ? topology.measuredFor(kind, p) : nullptr)
-    return {CollectiveAlgorithm::Library, "measured",
-            m->us(double(sent))};
+    return {CollectiveAlgorithm::Library, "measured", m->us(double(sent))};
   AlgorithmTime best;
   if (kind == "all_reduce") {
     double switchBw = group.level == 0 ? topology.levels[0].allReduceBandwidthGBps : 0;
@@ -226,7 +225,7 @@ CollectiveTime PlanCostModel::collectiveTime(Operation *op, StringRef kind, uint
   std::optional<CollectiveAlgorithm> recorded = recordedCollectiveAlgorithm(op);
   if (recorded && *recorded != CollectiveAlgorithm::Library)
     if (std::optional<CollectiveTime> t =
-            scheduleTime(kind, *collectiveKind, *recorded, bytes, sent, group, flat))
+            scheduleTime(*collectiveKind, *recorded, bytes, sent, group, flat))
       return *t;
   CollectiveTime library = libraryTime(kind, bytes, sent, group, flat);
   if (recorded || libraryCollectivesOnly)
@@ -243,7 +242,7 @@ CollectiveTime PlanCostModel::collectiveTime(Operation *op, StringRef kind, uint
   };
   for (int64_t i = 1; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i)
     if (std::optional<CollectiveTime> t = scheduleTime(
-            kind, *collectiveKind, static_cast<CollectiveAlgorithm>(i), bytes, sent, group, flat))
+            *collectiveKind, static_cast<CollectiveAlgorithm>(i), bytes, sent, group, flat))
       consider(t->detail == "measured" ? measured : formula, *t);
   std::optional<CollectiveTime> own = measured ? measured : formula;
   if (own && (library.detail != "measured" || own->us <= library.us))
@@ -252,17 +251,17 @@ CollectiveTime PlanCostModel::collectiveTime(Operation *op, StringRef kind, uint
 }
 
 std::optional<CollectiveTime>
-PlanCostModel::scheduleTime(StringRef kind, CollectiveKind collectiveKind,
-                            CollectiveAlgorithm algorithm, double bytes, uint64_t sent,
-                            const GroupShape &group, LinkCost flat) const {
+PlanCostModel::scheduleTime(CollectiveKind collectiveKind, CollectiveAlgorithm algorithm,
+                            double bytes, uint64_t sent, const GroupShape &group,
+                            LinkCost flat) const {
   int64_t p = group.members;
   if (!collectiveAlgorithmServes(collectiveKind, algorithm, p))
     return std::nullopt;
   // A curve holds for the level it was measured on: one node's.
   if (group.level == 0)
-    if (const MeasuredCollective *m = topology.measuredFor(kind, p, algorithm))
-      return CollectiveTime{algorithm, "measured",
-                            m->us(double(sent))};
+    if (const MeasuredCollective *m =
+            topology.measuredFor(collectiveKindName(collectiveKind), p, algorithm))
+      return CollectiveTime{algorithm, "measured", m->us(double(sent))};
   // Its combines and copies run at the rank's memory bandwidth.
   if (std::optional<double> us =
           scheduleWithMemoryUs(collectiveKind, algorithm, p, bytes, flat, memoryGBps))

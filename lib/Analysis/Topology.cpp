@@ -411,10 +411,8 @@ bool readMeasuredAlgorithm(ObjectReader &o, MeasuredCollective &m) {
   if (!o.string("algorithm", name))
     return false;
   if (!parseCollectiveAlgorithm(name.data(), name.size(), m.algorithm))
-    return o.failField("algorithm", "'" + name +
-                                        "' is not a collective algorithm (library, ring, "
-                                        "recursive-doubling, rabenseifner, bruck, "
-                                        "recursive-halving, pairwise)");
+    return o.failField("algorithm", "'" + name + "' is not a collective algorithm (" +
+                                        kCollectiveAlgorithmNames + ")");
   // The point-to-point kinds and ring attention carry no algorithm.
   CollectiveKind kind;
   if (m.algorithm != CollectiveAlgorithm::Library &&
@@ -435,8 +433,11 @@ bool readMeasuredPoints(ObjectReader &o, MeasuredCollective &m) {
     return false;
   for (size_t i = 0; i < points->size(); ++i) {
     const json::Array *pair = (*points)[i].getAsArray();
-    std::optional<double> bytes = pair && pair->size() == 2 ? (*pair)[0].getAsNumber() : std::nullopt;
-    std::optional<double> us = pair && pair->size() == 2 ? (*pair)[1].getAsNumber() : std::nullopt;
+    std::optional<double> bytes, us;
+    if (pair && pair->size() == 2) {
+      bytes = (*pair)[0].getAsNumber();
+      us = (*pair)[1].getAsNumber();
+    }
     std::string field = llvm::formatv("points_bytes_us[{0}]", i).str();
     if (!bytes || !us || *bytes <= 0 || *us <= 0)
       return o.failField(field, llvm::formatv("must be [bytes, us], both positive (got {0})",
@@ -597,13 +598,13 @@ double Topology::memoryEfficiencyOf(StringRef opClass) const {
 }
 
 double MeasuredCollective::us(double sentBytes) const {
-  double fitted = alphaUs + sentBytes / (bandwidthGBps * 1e3);
+  auto atFittedBandwidthUs = [&](double bytes) { return bytes / (bandwidthGBps * 1e3); };
   if (points.empty())
-    return fitted;
+    return alphaUs + atFittedBandwidthUs(sentBytes);
   if (sentBytes <= points.front().first)
     return points.front().second;
   if (sentBytes >= points.back().first)
-    return points.back().second + (sentBytes - points.back().first) / (bandwidthGBps * 1e3);
+    return points.back().second + atFittedBandwidthUs(sentBytes - points.back().first);
   auto above = std::upper_bound(points.begin(), points.end(), sentBytes,
                                 [](double x, const auto &point) { return x < point.first; });
   auto below = std::prev(above);

@@ -11,8 +11,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
-#include <map>
-
 namespace quilt {
 #define GEN_PASS_DEF_QUILTCHOOSECOLLECTIVEALGORITHMS
 #include "quilt/Planning/Passes.h.inc"
@@ -21,20 +19,27 @@ namespace quilt {
 using namespace mlir;
 using namespace quilt;
 
-FailureOr<CollectivePreference> quilt::parseCollectivePreference(StringRef entry,
-                                                                 std::string &error) {
-  auto [kindName, algorithmName] = entry.split('=');
-  CollectiveKind kind;
-  CollectiveAlgorithm algorithm;
-  if (!parseCollectiveKind(kindName.data(), kindName.size(), kind) ||
-      !parseCollectiveAlgorithm(algorithmName.data(), algorithmName.size(), algorithm)) {
-    error = "'" + entry.str() +
-            "' is not KIND=ALGORITHM (KIND: all_reduce, all_gather, reduce_scatter, all_to_all; "
-            "ALGORITHM: library, ring, recursive-doubling, rabenseifner, bruck, "
-            "recursive-halving, pairwise)";
-    return failure();
+FailureOr<std::vector<CollectivePreference>>
+quilt::parseCollectivePreferences(ArrayRef<std::string> entries, std::string &error) {
+  std::vector<CollectivePreference> preferences;
+  for (const std::string &entry : entries) {
+    auto [kindName, algorithmName] = StringRef(entry).split('=');
+    CollectivePreference preference{CollectiveKind::AllReduce, CollectiveAlgorithm::Library, entry};
+    if (!parseCollectiveKind(kindName.data(), kindName.size(), preference.kind) ||
+        !parseCollectiveAlgorithm(algorithmName.data(), algorithmName.size(),
+                                  preference.algorithm)) {
+      error = "'" + entry + "' is not KIND=ALGORITHM (KIND: " + kCollectiveKindNames +
+              "; ALGORITHM: " + kCollectiveAlgorithmNames + ")";
+      return failure();
+    }
+    for (const CollectivePreference &earlier : preferences)
+      if (earlier.kind == preference.kind) {
+        error = "'" + earlier.entry + "' and '" + entry + "' name the same kind";
+        return failure();
+      }
+    preferences.push_back(std::move(preference));
   }
-  return CollectivePreference{kind, algorithm};
+  return preferences;
 }
 
 namespace {
@@ -45,28 +50,19 @@ struct ChooseCollectiveAlgorithms
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    // The user's preferences, by kind.
-    std::map<CollectiveKind, std::pair<CollectiveAlgorithm, std::string>> preferred;
-    for (const std::string &entry : prefer) {
-      std::string error;
-      FailureOr<CollectivePreference> preference = parseCollectivePreference(entry, error);
-      if (failed(preference)) {
-        module.emitError("quilt-choose-collective-algorithms: prefer ") << error;
-        return signalPassFailure();
-      }
-      if (libraryOnly && preference->algorithm != CollectiveAlgorithm::Library) {
-        module.emitError("quilt-choose-collective-algorithms: prefer '")
-            << entry << "': this communicator runs only its library's collectives (NCCL)";
-        return signalPassFailure();
-      }
-      auto [earlier, added] =
-          preferred.try_emplace(preference->kind, preference->algorithm, entry);
-      if (!added) {
-        module.emitError("quilt-choose-collective-algorithms: prefer '")
-            << earlier->second.second << "' and '" << entry << "' name the same kind";
-        return signalPassFailure();
-      }
+    std::string error;
+    FailureOr<std::vector<CollectivePreference>> preferred =
+        parseCollectivePreferences(prefer, error);
+    if (failed(preferred)) {
+      module.emitError("quilt-choose-collective-algorithms: prefer ") << error;
+      return signalPassFailure();
     }
+    for (const CollectivePreference &preference : *preferred)
+      if (libraryOnly && preference.algorithm != CollectiveAlgorithm::Library) {
+        module.emitError("quilt-choose-collective-algorithms: prefer '")
+            << preference.entry << "': this communicator runs only its library's collectives (NCCL)";
+        return signalPassFailure();
+      }
     bool any = false;
     module.walk([&](Operation *op) { any |= collectiveKindOf(op).has_value(); });
     if (!any)
@@ -77,7 +73,6 @@ struct ChooseCollectiveAlgorithms
           << meshes.size();
       return signalPassFailure();
     }
-    std::string error;
     FailureOr<Topology> machine = loadTopology(topology, error);
     if (failed(machine)) {
       module.emitError("quilt-choose-collective-algorithms: ") << error;
@@ -93,14 +88,16 @@ struct ChooseCollectiveAlgorithms
         if (!kind || op.op->hasAttr(kCollectiveAlgorithmAttr))
           continue;
         CollectiveAlgorithm chosen = op.collectiveAlgorithm.value_or(CollectiveAlgorithm::Library);
-        if (auto preference = preferred.find(*kind); preference != preferred.end()) {
-          chosen = preference->second.first;
+        auto preference = llvm::find_if(
+            *preferred, [&](const CollectivePreference &p) { return p.kind == *kind; });
+        if (preference != preferred->end()) {
+          chosen = preference->algorithm;
           std::optional<int64_t> members = collectiveGroupSize(op.op);
           if (!members)
             return signalPassFailure();
           if (!collectiveAlgorithmServes(*kind, chosen, *members)) {
             op.op->emitError("quilt-choose-collective-algorithms: prefer '")
-                << preference->second.second << "': " << collectiveAlgorithmName(chosen)
+                << preference->entry << "': " << collectiveAlgorithmName(chosen)
                 << " does not run " << collectiveKindName(*kind) << " over " << *members
                 << " ranks";
             return signalPassFailure();

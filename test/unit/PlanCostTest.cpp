@@ -194,6 +194,8 @@ struct ParsedProgram {
     registry.insert<QuiltDialect, mlir::func::FuncDialect>();
     return registry;
   }
+  mlir::func::FuncOp func() { return *module->getOps<mlir::func::FuncOp>().begin(); }
+  MeshOp mesh() { return *module->getOps<MeshOp>().begin(); }
   mlir::MLIRContext ctx;
   mlir::OwningOpRef<mlir::ModuleOp> module;
 };
@@ -201,8 +203,8 @@ struct ParsedProgram {
 TEST(PlanCostCollectives, RecordedAlgorithmIsTheOneTimed) {
   ParsedProgram program(kAllReduces);
   ASSERT_TRUE(program.module);
-  auto func = *program.module->getOps<mlir::func::FuncOp>().begin();
-  auto mesh = *program.module->getOps<MeshOp>().begin();
+  auto func = program.func();
+  auto mesh = program.mesh();
   Topology topology = oneLevel();
   const LinkCost link{1.0, 100.0};
   const double buffer = 4194304.0 * 4;
@@ -241,8 +243,8 @@ TEST(PlanCostCollectives, RecordedAlgorithmIsTheOneTimed) {
 TEST(PlanCostCollectives, MeasuredLibraryCompetesWithTheSchedules) {
   ParsedProgram program(kAllReduces);
   ASSERT_TRUE(program.module);
-  auto func = *program.module->getOps<mlir::func::FuncOp>().begin();
-  auto mesh = *program.module->getOps<MeshOp>().begin();
+  auto func = program.func();
+  auto mesh = program.mesh();
   // A measured curve 10x the flat link's bandwidth beats every schedule;
   // one at a tenth loses to them.
   for (double bandwidth : {1000.0, 10.0}) {
@@ -263,8 +265,8 @@ TEST(PlanCostCollectives, MeasuredLibraryCompetesWithTheSchedules) {
 TEST(PlanCostCollectives, MeasuredSchedulesOutrankTheirFormulas) {
   ParsedProgram program(kAllReduces);
   ASSERT_TRUE(program.module);
-  auto func = *program.module->getOps<mlir::func::FuncOp>().begin();
-  auto mesh = *program.module->getOps<MeshOp>().begin();
+  auto func = program.func();
+  auto mesh = program.mesh();
   const LinkCost link{1.0, 100.0};
   const double buffer = 4194304.0 * 4;
   // The ring as quilt-calibrate measured it: 2 us + the bytes a ring sends
@@ -298,8 +300,8 @@ TEST(PlanCostCollectives, MeasuredSchedulesOutrankTheirFormulas) {
 TEST(PlanCostCollectives, MeasuredCurvesHoldOnlyWithinTheInnermostLevel) {
   ParsedProgram program(kAllReduces);
   ASSERT_TRUE(program.module);
-  auto func = *program.module->getOps<mlir::func::FuncOp>().begin();
-  auto mesh = *program.module->getOps<MeshOp>().begin();
+  auto func = program.func();
+  auto mesh = program.mesh();
   // 8 ranks on nodes of 4: every group crosses the node level, where curves
   // measured inside one node (quilt-calibrate's) say nothing.
   Topology topology = twoLevels();

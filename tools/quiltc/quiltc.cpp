@@ -311,19 +311,12 @@ int main(int argc, char **argv) {
   for (int64_t n : scaling)
     if (n < 1)
       return fail("--scaling: " + std::to_string(n) + " is not a positive device count");
-  // Parsed once: each entry is KIND=ALGORITHM, each kind named once.
-  std::vector<std::pair<std::string, quilt::CollectivePreference>> preferences;
-  for (const std::string &entry : collectiveAlgorithms) {
-    std::string why;
-    auto preference = quilt::parseCollectivePreference(entry, why);
-    if (failed(preference))
-      return fail("--collective-algorithm: " + why);
-    for (const auto &[earlier, parsed] : preferences)
-      if (parsed.kind == preference->kind)
-        return fail("--collective-algorithm: '" + earlier + "' and '" + entry +
-                    "' name the same kind");
-    preferences.emplace_back(entry, *preference);
-  }
+  std::vector<std::string> preferenceEntries(collectiveAlgorithms.begin(),
+                                             collectiveAlgorithms.end());
+  std::string why;
+  auto preferences = quilt::parseCollectivePreferences(preferenceEntries, why);
+  if (failed(preferences))
+    return fail("--collective-algorithm: " + why);
   if (!simulateJson.empty())
     simulate = true;
   if (!planReport.empty())
@@ -401,12 +394,11 @@ int main(int argc, char **argv) {
     pipeline.collectiveTopology = topologySpec;
     pipeline.libraryCollectivesOnly =
         !target->runsCollectiveSchedules || topology->device.cores == 0;
-    pipeline.collectivePreferences.assign(collectiveAlgorithms.begin(),
-                                          collectiveAlgorithms.end());
-    for (const auto &[entry, preference] : preferences)
+    pipeline.collectivePreferences = preferenceEntries;
+    for (const quilt::CollectivePreference &preference : *preferences)
       if (pipeline.libraryCollectivesOnly &&
           preference.algorithm != quilt::CollectiveAlgorithm::Library)
-        return fail("--collective-algorithm=" + entry + ": " +
+        return fail("--collective-algorithm=" + preference.entry + ": " +
                     (target->runsCollectiveSchedules
                          ? "the machine of --topology=" + topologySpec +
                                " runs only its communicator library's collectives (a GPU "

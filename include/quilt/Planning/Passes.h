@@ -6,6 +6,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
+#include <string>
+#include <vector>
+
 namespace quilt {
 #define GEN_PASS_DECL
 #include "quilt/Planning/Passes.h.inc"
@@ -14,15 +17,18 @@ namespace quilt {
 #include "quilt/Planning/Passes.h.inc"
 
 /// One preference of quilt-choose-collective-algorithms (`prefer`, quiltc's
-/// --collective-algorithm): every collective of `kind` runs `algorithm`.
+/// --collective-algorithm): every collective of `kind` runs `algorithm`;
+/// `entry` is the KIND=ALGORITHM text it was read from, for messages.
 struct CollectivePreference {
   CollectiveKind kind;
   CollectiveAlgorithm algorithm;
+  std::string entry;
 };
-/// Parses KIND=ALGORITHM; fails with one line in `error` naming the
-/// accepted kinds and algorithms.
-mlir::FailureOr<CollectivePreference> parseCollectivePreference(llvm::StringRef entry,
-                                                                 std::string &error);
+/// Parses KIND=ALGORITHM entries, each kind named once; fails with one line
+/// in `error` (an entry that is not KIND=ALGORITHM, with the accepted kinds
+/// and algorithms; two entries naming the same kind).
+mlir::FailureOr<std::vector<CollectivePreference>>
+parseCollectivePreferences(llvm::ArrayRef<std::string> entries, std::string &error);
 } // namespace quilt
 
 #endif // QUILT_PLANNING_PASSES_H

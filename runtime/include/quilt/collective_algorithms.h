@@ -50,17 +50,31 @@ inline const char *collectiveAlgorithmName(CollectiveAlgorithm algorithm) {
   return "unknown";
 }
 
-/// The algorithm named `name`; false if none is.
-inline bool parseCollectiveAlgorithm(const char *name, size_t length,
-                                     CollectiveAlgorithm &algorithm) {
-  for (int64_t i = 0; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i) {
-    const char *candidate = collectiveAlgorithmName(static_cast<CollectiveAlgorithm>(i));
+/// Every algorithm's name, for messages that list them.
+inline constexpr const char kCollectiveAlgorithmNames[] =
+    "library, ring, recursive-doubling, rabenseifner, bruck, recursive-halving, pairwise";
+
+namespace detail {
+/// The enumerator 0 .. `last` of `Enum` that `nameOf` names as the `length`
+/// characters at `name`; false if none is.
+template <class Enum, class NameOf>
+inline bool parseByName(const char *name, size_t length, Enum last, NameOf nameOf, Enum &out) {
+  for (int64_t i = 0; i <= static_cast<int64_t>(last); ++i) {
+    const char *candidate = nameOf(static_cast<Enum>(i));
     if (std::strlen(candidate) == length && std::strncmp(candidate, name, length) == 0) {
-      algorithm = static_cast<CollectiveAlgorithm>(i);
+      out = static_cast<Enum>(i);
       return true;
     }
   }
   return false;
+}
+} // namespace detail
+
+/// The algorithm named `name`; false if none is.
+inline bool parseCollectiveAlgorithm(const char *name, size_t length,
+                                     CollectiveAlgorithm &algorithm) {
+  return detail::parseByName(name, length, CollectiveAlgorithm::Pairwise, collectiveAlgorithmName,
+                             algorithm);
 }
 
 /// Whether the runtime's own schedules run `algorithm` for `kind` over a
@@ -101,15 +115,12 @@ inline const char *collectiveKindName(CollectiveKind kind) {
 /// The kind named `name` as the IR spells it (all_reduce, ...); false if
 /// none is.
 inline bool parseCollectiveKind(const char *name, size_t length, CollectiveKind &kind) {
-  for (int64_t i = 0; i <= static_cast<int64_t>(CollectiveKind::AllToAll); ++i) {
-    const char *candidate = collectiveKindName(static_cast<CollectiveKind>(i));
-    if (std::strlen(candidate) == length && std::strncmp(candidate, name, length) == 0) {
-      kind = static_cast<CollectiveKind>(i);
-      return true;
-    }
-  }
-  return false;
+  return detail::parseByName(name, length, CollectiveKind::AllToAll, collectiveKindName, kind);
 }
+
+/// Every kind's name, for messages that list them.
+inline constexpr const char kCollectiveKindNames[] =
+    "all_reduce, all_gather, reduce_scatter, all_to_all";
 
 } // namespace quilt
 
