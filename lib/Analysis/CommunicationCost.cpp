@@ -450,7 +450,8 @@ Bytes collectivePermuteBytes(CollectivePermuteOp op, const MeshGrid &grid,
 
 /// Bytes the runtime's entry point for a collective copies within the rank's
 /// own memory, besides what the communicator moves (runtime/src/comm): the
-/// all-reduce's input into its output, the packing of blocks not along the
+/// all-reduce's input into its output over a group of one rank (over more
+/// the communicator reads the input where it is), the packing of blocks not along the
 /// outermost non-trivial dim (all-gather's result, reduce-scatter's input),
 /// the all-to-all's pack of its input and unpack of its result, a permute
 /// by a whole turn.
@@ -465,7 +466,9 @@ uint64_t collectiveCopyBytes(Operation &op, const MeshGrid &grid, ArrayRef<int64
     return false;
   };
   return llvm::TypeSwitch<Operation *, uint64_t>(&op)
-      .Case([&](AllReduceOp o) { return localBytes(o.getInput()); })
+      .Case([&](AllReduceOp o) -> uint64_t {
+        return collectiveGroupSize(o).value_or(1) > 1 ? 0 : localBytes(o.getInput());
+      })
       .Case([&](AllGatherOp o) {
         return packed(o.getInput(), o.getDim()) ? localBytes(o.getResult()) : 0;
       })

@@ -131,10 +131,10 @@ double quilt::scheduleMemoryBytes(CollectiveKind kind, CollectiveAlgorithm algor
     return 0;
   // A combine reads the rank's partial and the one that arrived and writes
   // the result: 3 bytes of traffic per byte combined; a copy 2.
-  // Both reduce-scatters (ring, recursive halving) reduce a copy of their
-  // input, (p-1)/p of it combined, then copy out the rank's block.
+  // Both reduce-scatters (ring, recursive halving) combine (p-1)/p of their
+  // input into a working buffer, then copy out the rank's block.
   if (kind == CollectiveKind::ReduceScatter)
-    return 3.0 * fraction(p) * bytes + 2.0 * bytes + 2.0 * bytes / p;
+    return 3.0 * fraction(p) * bytes + 2.0 * bytes / p;
   bool power = isPowerOfTwo(p);
   double folded = power ? double(p) : double(int64_t(1) << (ceilLog2(p) - 1));
   double fold = power ? 0.0 : bytes; // the odd member of a pair combines its partner's buffer

@@ -76,9 +76,18 @@ public:
   // the numbers the compiler predicts. The default serves the runtime's own
   // bookkeeping (the driver's reductions); kernels pass the plan's choice.
 
-  /// In place over the group of `axes`.
-  virtual void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes,
+  /// `count` values at `send` combined over the group of `axes` into `recv`.
+  /// `send` may be `recv` (in place); otherwise it is only read, and a
+  /// kernel's output needs no copy into the result first (for the schedules
+  /// that copy would be 2 bytes of memory traffic per byte reduced).
+  virtual void allReduce(const void *send, void *recv, size_t count, ElemType type, ReduceOp op,
+                         AxisMask axes,
                          CollectiveAlgorithm algorithm = CollectiveAlgorithm::Library) = 0;
+  /// allReduce of `data` in place.
+  void allReduceInPlace(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes,
+                        CollectiveAlgorithm algorithm = CollectiveAlgorithm::Library) {
+    allReduce(data, data, count, type, op, axes, algorithm);
+  }
 
   /// Concatenates each group member's bytes, in coordinate order along mesh
   /// axis `axis`, into `recv`; `recvBytes[c]` is member c's contribution.

@@ -40,7 +40,7 @@ public:
       message = e.what();
     }
     int64_t firstFailing = message.empty() ? comm.size() : comm.rank();
-    comm.allReduce(&firstFailing, 1, ElemType::I64, ReduceOp::Min, kAllRanks);
+    comm.allReduceInPlace(&firstFailing, 1, ElemType::I64, ReduceOp::Min, kAllRanks);
     if (firstFailing == comm.rank()) {
       std::string who = comm.rank() == 0 ? "" : strCat("rank ", comm.rank(), ": ");
       std::fprintf(stderr, "quilt: error: %s%s\n", who.c_str(), message.c_str());
@@ -252,7 +252,7 @@ bool compareOutputs(Job &job, const ModelInfo &info, const Options &o, quilt_rt_
   ok = true;
   for (size_t i = 0; i < local.size(); ++i) {
     Deviation &d = local[i];
-    job.comm.allReduce(&d, 3, ElemType::F64, ReduceOp::Max, kAllRanks);
+    job.comm.allReduceInPlace(&d, 3, ElemType::F64, ReduceOp::Max, kAllRanks);
     double rel = d.maxAbsError / std::max(d.maxAbsRef, 1e-30);
     bool pass = rel <= o.threshold && d.nanMismatch == 0;
     ok = ok && pass;
@@ -269,10 +269,10 @@ void printTimes(Job &job, const quilt_rt_ctx &ctx, const ModelInfo &info, int64_
   Communicator &comm = job.comm;
   double t[5] = {total, ctx.times.compute, ctx.times.halo, ctx.times.collectives,
                  ctx.times.wait};
-  comm.allReduce(t, 5, ElemType::F64, ReduceOp::Max, kAllRanks);
+  comm.allReduceInPlace(t, 5, ElemType::F64, ReduceOp::Max, kAllRanks);
   std::vector<double> perRank(comm.size(), 0.0);
   perRank[comm.rank()] = static_cast<double>(bytes) / iterations;
-  comm.allReduce(perRank.data(), perRank.size(), ElemType::F64, ReduceOp::Sum, kAllRanks);
+  comm.allReduceInPlace(perRank.data(), perRank.size(), ElemType::F64, ReduceOp::Sum, kAllRanks);
   if (!job.isRoot())
     return;
   double ms = 1e3 / iterations;
@@ -296,7 +296,7 @@ void printPeakMemory(Job &job) {
   getrusage(RUSAGE_SELF, &usage);
   std::vector<double> peak(comm.size(), 0.0);
   peak[comm.rank()] = usage.ru_maxrss / 1024.0; // KiB on Linux
-  comm.allReduce(peak.data(), peak.size(), ElemType::F64, ReduceOp::Sum, kAllRanks);
+  comm.allReduceInPlace(peak.data(), peak.size(), ElemType::F64, ReduceOp::Sum, kAllRanks);
   if (!job.isRoot())
     return;
   std::printf("  peak resident memory per rank (MiB):");
@@ -314,7 +314,7 @@ void printOpProfile(Job &job, const std::map<std::string, OpProfile> &profile,
     seconds.push_back(line.seconds);
     calls.push_back(line.calls);
   }
-  job.comm.allReduce(seconds.data(), seconds.size(), ElemType::F64, ReduceOp::Max, kAllRanks);
+  job.comm.allReduceInPlace(seconds.data(), seconds.size(), ElemType::F64, ReduceOp::Max, kAllRanks);
   if (!job.isRoot())
     return;
   std::printf("  per runtime entry point (mean over iterations, max over ranks):\n");
@@ -403,8 +403,8 @@ bool writeReport(Job &job, const ModelInfo &info, const std::string &path,
                  const Traffic &traffic) {
   Communicator &comm = job.comm;
   int64_t calls = static_cast<int64_t>(traffic.ops.size()), most = calls, least = calls;
-  comm.allReduce(&most, 1, ElemType::I64, ReduceOp::Max, kAllRanks);
-  comm.allReduce(&least, 1, ElemType::I64, ReduceOp::Min, kAllRanks);
+  comm.allReduceInPlace(&most, 1, ElemType::I64, ReduceOp::Max, kAllRanks);
+  comm.allReduceInPlace(&least, 1, ElemType::I64, ReduceOp::Min, kAllRanks);
   if (!job.agree([&] {
         if (most != least)
           raise("--report: ranks made between ", least, " and ", most, " communication calls");
@@ -416,7 +416,7 @@ bool writeReport(Job &job, const ModelInfo &info, const std::string &path,
     table[i * ranks + comm.rank()] = static_cast<int64_t>(traffic.ops[i].bytes);
   table[calls * ranks + comm.rank()] = static_cast<int64_t>(traffic.total);
   table[(calls + 1) * ranks + comm.rank()] = static_cast<int64_t>(traffic.scratchBytes);
-  comm.allReduce(table.data(), table.size(), ElemType::I64, ReduceOp::Sum, kAllRanks);
+  comm.allReduceInPlace(table.data(), table.size(), ElemType::I64, ReduceOp::Sum, kAllRanks);
   return job.agree([&] {
     if (!job.isRoot())
       return;

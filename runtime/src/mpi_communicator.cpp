@@ -125,14 +125,14 @@ public:
     MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
   }
 
-  void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes,
-                 CollectiveAlgorithm algorithm) override {
+  void allReduce(const void *send, void *recv, size_t count, ElemType type, ReduceOp op,
+                 AxisMask axes, CollectiveAlgorithm algorithm) override {
     MPI_Comm comm = group(axes);
     MpiPeerGroup peers(comm, scheduleScratch_);
     if (algorithm == CollectiveAlgorithm::Library)
-      libraryAllReduce(data, count, type, op, comm);
+      libraryAllReduce(send, recv, count, type, op, comm);
     else
-      scheduleAllReduce(peers, data, count, type, op, algorithm);
+      scheduleAllReduce(peers, send, recv, count, type, op, algorithm);
     bytesSent_ += ringAllReduceBytes(count * elemBytes(type), peers.members);
   }
 
@@ -195,10 +195,16 @@ public:
 private:
   // The collectives as MPI's own (tuned) implementations run them.
 
-  void libraryAllReduce(void *data, size_t count, ElemType type, ReduceOp op, MPI_Comm comm) {
+  void libraryAllReduce(const void *send, void *recv, size_t count, ElemType type, ReduceOp op,
+                        MPI_Comm comm) {
     // Chunks keep each call's count within an int.
     const size_t chunk = size_t(1) << 28;
-    char *bytes = static_cast<char *>(data);
+    auto *out = static_cast<char *>(recv);
+    auto *in = static_cast<const char *>(send);
+    // MPI wants MPI_IN_PLACE, not the same buffer twice.
+    auto input = [&](size_t offset) -> const void * {
+      return send == recv ? MPI_IN_PLACE : in + offset;
+    };
     if (op == ReduceOp::Moments) {
       if (type != ElemType::F32 || count % 3 != 0)
         raise("a moments all-reduce needs float triples, got ", count, " values");
@@ -208,14 +214,14 @@ private:
         MPI_Op_create(&mergeMomentsOp, /*commute=*/1, &momentsOp_);
       }
       for (size_t done = 0; done < count / 3; done += chunk)
-        MPI_Allreduce(MPI_IN_PLACE, bytes + done * 3 * sizeof(float),
+        MPI_Allreduce(input(done * 3 * sizeof(float)), out + done * 3 * sizeof(float),
                       static_cast<int>(std::min(chunk, count / 3 - done)), momentsType_,
                       momentsOp_, comm);
     }
     for (size_t done = 0; op != ReduceOp::Moments && done < count; done += chunk) {
       int n = static_cast<int>(std::min(chunk, count - done));
-      MPI_Allreduce(MPI_IN_PLACE, bytes + done * elemBytes(type), n, mpiType(type), mpiOp(op),
-                    comm);
+      MPI_Allreduce(input(done * elemBytes(type)), out + done * elemBytes(type), n, mpiType(type),
+                    mpiOp(op), comm);
     }
   }
 

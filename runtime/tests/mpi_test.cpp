@@ -533,8 +533,8 @@ bool sameOnEveryMember(const std::vector<char> &data, AxisMask mask) {
   for (char b : data)
     hash = (hash ^ static_cast<unsigned char>(b)) * 1099511628211ull;
   int64_t most = static_cast<int64_t>(hash), least = most;
-  gComm->allReduce(&most, 1, ElemType::I64, ReduceOp::Max, mask);
-  gComm->allReduce(&least, 1, ElemType::I64, ReduceOp::Min, mask);
+  gComm->allReduceInPlace(&most, 1, ElemType::I64, ReduceOp::Max, mask);
+  gComm->allReduceInPlace(&least, 1, ElemType::I64, ReduceOp::Min, mask);
   return most == least;
 }
 
@@ -655,15 +655,24 @@ TEST(MpiSchedules, AllReduceMatchesTheLibrary) {
         std::mt19937 random = randomFor(++salt);
         std::vector<char> input = randomReduceInput(reduce, count, random);
         size_t values = reduce.op == ReduceOp::Moments ? 3 * count : count;
+        // In place on odd counts; otherwise into a separate result, the
+        // input left as it was.
+        bool inPlace = count % 2 == 1;
         std::string what = "type " + std::to_string(int(reduce.type)) + " op " +
-                           std::to_string(int(reduce.op)) + " count " + std::to_string(count);
+                           std::to_string(int(reduce.op)) + " count " + std::to_string(count) +
+                           (inPlace ? " in place" : " out of place");
         expectLikeTheLibrary(
             CollectiveKind::AllReduce, group, what, /*replicated=*/true,
             [&](CollectiveAlgorithm algorithm) {
-              std::vector<char> data = input;
-              gComm->allReduce(data.data(), values, reduce.type, reduce.op, group.mask,
+              std::vector<char> send = input, result(input.size(), 0);
+              char *recv = inPlace ? send.data() : result.data();
+              gComm->allReduce(send.data(), recv, values, reduce.type, reduce.op, group.mask,
                                algorithm);
-              return data;
+              if (inPlace)
+                return send;
+              EXPECT_EQ(send, input) << what << " " << collectiveAlgorithmName(algorithm)
+                                     << " wrote its input";
+              return result;
             },
             [&](const std::vector<char> &got, const std::vector<char> &library) {
               return reducedMismatches(got, library, reduce) == 0;
@@ -838,7 +847,7 @@ int main(int argc, char **argv) {
     listeners.Append(new quilt::test::RankFailurePrinter);
   }
   int64_t failed = RUN_ALL_TESTS();
-  comm->allReduce(&failed, 1, quilt::ElemType::I64, quilt::ReduceOp::Max, quilt::kAllRanks);
+  comm->allReduceInPlace(&failed, 1, quilt::ElemType::I64, quilt::ReduceOp::Max, quilt::kAllRanks);
   if (failed && comm->rank() == 0)
     std::fprintf(stderr, "some rank failed a test\n");
   return failed ? 1 : 0;

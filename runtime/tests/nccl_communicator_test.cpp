@@ -89,11 +89,11 @@ TEST(NcclCommunicator, AllReduceSumAndMomentsPerAxisGroup) {
   for (AxisMask axes : {AxisMask(1), kAllRanks})
     expectSameOnBoth([&](Communicator &comm, Device &device) {
       Staged sum(device, iota(5, float(comm.rank())));
-      comm.allReduce(sum.memory.data(), 5, ElemType::F32, ReduceOp::Sum, axes);
+      comm.allReduceInPlace(sum.memory.data(), 5, ElemType::F32, ReduceOp::Sum, axes);
       // (count, mean, M2) triples, one empty member.
       float count = comm.rank() == 1 ? 0.f : float(comm.rank() + 2);
       Staged moments(device, {count, 1.5f * comm.rank(), 0.25f * comm.rank(), 3.f, 2.f, 1.f});
-      comm.allReduce(moments.memory.data(), 6, ElemType::F32, ReduceOp::Moments, axes);
+      comm.allReduceInPlace(moments.memory.data(), 6, ElemType::F32, ReduceOp::Moments, axes);
       std::vector<float> out = sum.read(5), m = moments.read(6);
       out.insert(out.end(), m.begin(), m.end());
       return out;
@@ -155,7 +155,7 @@ TEST(NcclCommunicator, RefusesQuiltsOwnSchedules) {
   nccl->setMesh({gMpi->size()});
   Staged data(device, iota(4, 0.f));
   try {
-    nccl->allReduce(data.memory.data(), 4, ElemType::F32, ReduceOp::Sum, kAllRanks,
+    nccl->allReduceInPlace(data.memory.data(), 4, ElemType::F32, ReduceOp::Sum, kAllRanks,
                     CollectiveAlgorithm::Ring);
     ADD_FAILURE() << "the NCCL communicator ran a ring all-reduce";
   } catch (const Error &e) {
@@ -186,6 +186,6 @@ int main(int argc, char **argv) {
     listeners.Append(new quilt::test::RankFailurePrinter);
   }
   int64_t failed = RUN_ALL_TESTS();
-  comm->allReduce(&failed, 1, quilt::ElemType::I64, quilt::ReduceOp::Max, quilt::kAllRanks);
+  comm->allReduceInPlace(&failed, 1, quilt::ElemType::I64, quilt::ReduceOp::Max, quilt::kAllRanks);
   return failed ? 1 : 0;
 }

@@ -196,7 +196,11 @@ public:
     if (!sends.empty() || !recvs.empty())
       raise("a one-rank communicator has no peers");
   }
-  void allReduce(void *, size_t, ElemType, ReduceOp, AxisMask, CollectiveAlgorithm) override {}
+  void allReduce(const void *send, void *recv, size_t count, ElemType type, ReduceOp,
+                 AxisMask, CollectiveAlgorithm) override {
+    if (send != recv)
+      std::memcpy(recv, send, count * elemBytes(type));
+  }
   void allGather(const void *send, size_t bytes, void *recv, const std::vector<size_t> &, int,
                  CollectiveAlgorithm) override {
     std::memcpy(recv, send, bytes);

@@ -121,13 +121,15 @@ TEST(CommunicationCosts, PeriodicHaloOnAMeshOfTwoAxes) {
 }
 
 // What the runtime's collectives copy besides what they send: the
-// all-reduce its input into its output; the all-to-all its whole input
-// into the send buffer and its whole result out of the receive buffer.
+// all-reduce its input into its output only over a group of one (over more,
+// the communicator reads the input in place); the all-to-all its whole
+// input into the send buffer and its whole result out of the receive buffer.
 constexpr const char *kCollectives = R"mlir(
-quilt.mesh @mesh ["x" = 2]
+quilt.mesh @mesh ["x" = 2, "y" = 1]
 func.func @main(%x: tensor<1x4x?x7xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], ["x"], []]>>)
     -> tensor<1x4x9x?xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], [], ["x"]]>> {
-  %s = quilt.all_reduce %x on @mesh axes ["x"] kind = sum : tensor<1x4x?x7xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], ["x"], []]>>
+  %alone = quilt.all_reduce %x on @mesh axes ["y"] kind = sum : tensor<1x4x?x7xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], ["x"], []]>>
+  %s = quilt.all_reduce %alone on @mesh axes ["x"] kind = sum : tensor<1x4x?x7xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], ["x"], []]>>
   %t = quilt.all_to_all %s on @mesh axes ["x"] dim 2 to 3 : tensor<1x4x?x7xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], ["x"], []]>> -> tensor<1x4x9x?xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], [], ["x"]]>>
   return %t : tensor<1x4x9x?xf32, #quilt.local<@mesh, [1, 4, 9, 7], [[], [], [], ["x"]]>>
 }
@@ -142,13 +144,15 @@ TEST(CommunicationCosts, CollectivesCountTheirLocalCopies) {
   auto func = *module->getOps<mlir::func::FuncOp>().begin();
   auto costs = communicationCosts(func, *module->getOps<MeshOp>().begin());
   ASSERT_TRUE(mlir::succeeded(costs));
-  ASSERT_EQ(costs->size(), 2u);
+  ASSERT_EQ(costs->size(), 3u);
   // Rows 9 over 2 ranks: 5 and 4; x is 4 x rows x 7 floats.
   EXPECT_EQ((*costs)[0].kind, "all_reduce");
   EXPECT_EQ((*costs)[0].bytesCopiedPerRank, (llvm::SmallVector<uint64_t>{560, 448}));
+  EXPECT_EQ((*costs)[1].kind, "all_reduce");
+  EXPECT_EQ((*costs)[1].bytesCopiedPerRank, (llvm::SmallVector<uint64_t>{0, 0}));
   // Columns 7 over 2: 4 and 3; the result is 4 x 9 x columns floats.
-  EXPECT_EQ((*costs)[1].kind, "all_to_all");
-  EXPECT_EQ((*costs)[1].bytesCopiedPerRank,
+  EXPECT_EQ((*costs)[2].kind, "all_to_all");
+  EXPECT_EQ((*costs)[2].bytesCopiedPerRank,
             (llvm::SmallVector<uint64_t>{560 + 576, 448 + 432}));
 }
 

@@ -519,10 +519,10 @@ TEST(CostFormulas, ScheduleMemoryTrafficOfCombinesAndCopies) {
   // buffer first: recursive doubling 3 (1 + 1) MB, Rabenseifner 3 (1/2 + 1).
   EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::AllReduce, A::RecursiveDoubling, 3, kMB), 6e6);
   EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::AllReduce, A::Rabenseifner, 3, kMB), 4.5e6);
-  // Reduce-scatter: the combines, a copy of the input (2 MB) and of the
-  // kept block (0.5 MB).
-  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::ReduceScatter, A::Ring, 4, kMB), 4.75e6);
-  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::ReduceScatter, A::RecursiveHalving, 4, kMB), 4.75e6);
+  // Reduce-scatter: the combines (into a working buffer, the input only
+  // read) and a copy of the kept block (0.5 MB).
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::ReduceScatter, A::Ring, 4, kMB), 2.75e6);
+  EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::ReduceScatter, A::RecursiveHalving, 4, kMB), 2.75e6);
   // Bruck rotates its row (a copy of the result); the ring all-gather and
   // the pairwise all-to-all move their data in place.
   EXPECT_DOUBLE_EQ(scheduleMemoryBytes(K::AllGather, A::Bruck, 4, kMB), 2e6);

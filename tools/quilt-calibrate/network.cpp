@@ -112,11 +112,13 @@ Call makeCall(const std::string &kind, CollectiveAlgorithm algorithm, int64_t b,
   int left = (me + g - 1) % g, right = (me + 1) % g;
   if (kind == "all_reduce") {
     int count = static_cast<int>(b / 4);
+    // Out of place, as quilt_rt_all_reduce calls it: from the tensor a
+    // kernel wrote into the result's buffer.
     if (library)
-      call.run = [=] { MPI_Allreduce(MPI_IN_PLACE, send, count, MPI_FLOAT, MPI_SUM, comm); };
+      call.run = [=] { MPI_Allreduce(send, recv, count, MPI_FLOAT, MPI_SUM, comm); };
     else
       call.run = [=, &peers] {
-        scheduleAllReduce(peers, send, count, ElemType::F32, ReduceOp::Sum, algorithm);
+        scheduleAllReduce(peers, send, recv, count, ElemType::F32, ReduceOp::Sum, algorithm);
       };
     call.sentBytes = quilt::ringAllReduceBytes(4 * uint64_t(count), g);
     call.inputBytes = 4 * size_t(count);

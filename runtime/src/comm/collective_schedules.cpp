@@ -2,7 +2,8 @@
 // 2005). Each says how many steps it takes and what one step moves, for n
 // bytes of data over p members: the terms the cost model
 // (lib/Analysis/CostFormulas.cpp) times. Steps are paired sendRecv calls;
-// the reducing ones combine in place in the caller's buffer (or a copy of it).
+// the reducing ones read the caller's input and combine into its output
+// (which may be the input), so no step copies the input first.
 #include "collective_schedules.h"
 
 #include "error.h"
@@ -140,20 +141,22 @@ private:
   std::vector<size_t> offsets_{0};
 };
 
-/// Ring reduce-scatter in place: block c of every member's `data` combined
-/// into member c's. p - 1 steps, each passing one block (n/p) to the right
-/// neighbour; block b starts at member b + 1 and gathers the members in ring
-/// order, each adding its own after what arrived.
-void ringReduceScatterInPlace(PeerGroup &group, char *data, const Blocks &blocks,
-                              const Reduction &reduction) {
+/// Ring reduce-scatter: block c of every member's `in` combined into member
+/// c's `out` (`in` may be `out`). p - 1 steps, each passing one block (n/p)
+/// to the right neighbour; block b starts at member b + 1 and gathers the
+/// members in ring order, each adding its own after what arrived. The first
+/// step sends a block of `in`; the later ones forward what the step before
+/// combined into `out`.
+void ringReduceScatter(PeerGroup &group, const char *in, char *out, const Blocks &blocks,
+                       const Reduction &reduction) {
   int p = group.members, me = group.me;
   char *arriving = group.scratch.get(1, blocks.largest());
   for (int step = 0; step < p - 1; ++step) {
     int sent = wrap(me - step - 1, p), received = wrap(me - step - 2, p);
-    group.sendRecv(data + blocks.offset(sent), blocks.bytes(sent), wrap(me + 1, p), arriving,
-                   blocks.bytes(received), wrap(me - 1, p));
-    char *own = data + blocks.offset(received);
-    reduction.combine(arriving, own, own, blocks.bytes(received));
+    group.sendRecv((step == 0 ? in : out) + blocks.offset(sent), blocks.bytes(sent),
+                   wrap(me + 1, p), arriving, blocks.bytes(received), wrap(me - 1, p));
+    reduction.combine(arriving, in + blocks.offset(received), out + blocks.offset(received),
+                      blocks.bytes(received));
   }
 }
 
@@ -170,30 +173,34 @@ void ringAllGatherInPlace(PeerGroup &group, char *data, const Blocks &blocks,
   }
 }
 
-/// Recursive-halving reduce-scatter in place over a power-of-two group:
-/// lg p steps; in each, partners `distance` apart split the blocks they
-/// still reduce, each sending the half the other keeps (n/2, n/4, ...,
-/// n/p). Member c ends with block c (its bits, major first, chose the halves).
-void halvingReduceScatterInPlace(PeerGroup &group, char *data, const Blocks &blocks,
-                                 const Reduction &reduction) {
+/// Recursive-halving reduce-scatter over a power-of-two group, from `in`
+/// into `out` (`in` may be `out`): lg p steps; in each, partners `distance`
+/// apart split the blocks they still reduce, each sending the half the other
+/// keeps (n/2, n/4, ..., n/p) and combining into `out` the half it keeps.
+/// Member c ends with block c (its bits, major first, chose the halves).
+void halvingReduceScatter(PeerGroup &group, const char *in, char *out, const Blocks &blocks,
+                          const Reduction &reduction) {
   int p = group.members, me = group.me;
   if (p == 1)
     return;
   char *arriving = group.scratch.get(1, std::max(blocks.span(0, p / 2), blocks.span(p / 2, p)));
   int first = 0, last = p; // the blocks this member still reduces
+  const char *partial = in; // where they are: `in` until the first step combines them
   for (int distance = p / 2; distance >= 1; distance /= 2) {
     int partner = me ^ distance, middle = first + distance;
     bool lower = (me & distance) == 0;
     int keptFirst = lower ? first : middle, keptLast = lower ? middle : last;
     int sentFirst = lower ? middle : first, sentLast = lower ? last : middle;
     size_t keptBytes = blocks.span(keptFirst, keptLast);
-    group.sendRecv(data + blocks.offset(sentFirst), blocks.span(sentFirst, sentLast), partner,
+    group.sendRecv(partial + blocks.offset(sentFirst), blocks.span(sentFirst, sentLast), partner,
                    arriving, keptBytes, partner);
-    char *kept = data + blocks.offset(keptFirst);
+    const char *kept = partial + blocks.offset(keptFirst);
+    char *combined = out + blocks.offset(keptFirst);
     if (lower)
-      reduction.combine(kept, arriving, kept, keptBytes);
+      reduction.combine(kept, arriving, combined, keptBytes);
     else
-      reduction.combine(arriving, kept, kept, keptBytes);
+      reduction.combine(arriving, kept, combined, keptBytes);
+    partial = out;
     first = keptFirst;
     last = keptLast;
   }
@@ -237,18 +244,20 @@ public:
     group_.sendRecv(send, sendBytes, groupMember(to), recv, recvBytes, groupMember(from));
   }
 
-  /// A waiting member's buffer combined into its partner's (the waiting,
-  /// lower-numbered member's first).
-  void fold(char *data, size_t bytes, const Reduction &reduction) {
+  /// A waiting member's `in` combined into its partner's, the result in the
+  /// partner's `out` (the waiting, lower-numbered member's first). Returns
+  /// where this member's partial now is: `out` where it combined, else `in`.
+  const char *fold(const char *in, char *out, size_t bytes, const Reduction &reduction) {
     if (group_.me >= 2 * extra_)
-      return;
+      return in;
     if (!takesPart()) {
-      group_.sendRecv(data, bytes, group_.me + 1, nullptr, 0, group_.me + 1);
-      return;
+      group_.sendRecv(in, bytes, group_.me + 1, nullptr, 0, group_.me + 1);
+      return in;
     }
     char *arriving = group_.scratch.get(1, bytes);
     group_.sendRecv(nullptr, 0, group_.me - 1, arriving, bytes, group_.me - 1);
-    reduction.combine(arriving, data, data, bytes);
+    reduction.combine(arriving, in, out, bytes);
+    return out;
   }
 
   /// The result back to each waiting member.
@@ -272,49 +281,51 @@ private:
 
 /// Ring all-reduce: a ring reduce-scatter then a ring all-gather of p
 /// nearly equal blocks: 2 (p - 1) steps of n/p.
-void ringAllReduce(PeerGroup &group, char *data, size_t elements, const Reduction &reduction) {
+void ringAllReduce(PeerGroup &group, const char *in, char *out, size_t elements,
+                   const Reduction &reduction) {
   Blocks blocks = Blocks::even(elements, group.members, reduction.elementBytes());
-  ringReduceScatterInPlace(group, data, blocks, reduction);
-  ringAllGatherInPlace(group, data, blocks);
+  ringReduceScatter(group, in, out, blocks, reduction);
+  ringAllGatherInPlace(group, out, blocks);
 }
 
 /// Recursive doubling: lg q steps in which partners `distance` apart swap
 /// the whole buffer and both combine the lower-numbered member's first
 /// (the same bits on both); lg p steps of n for a power of two p, else
 /// floor(lg p) + 2 with the fold.
-void recursiveDoublingAllReduce(PeerGroup &group, char *data, size_t bytes,
+void recursiveDoublingAllReduce(PeerGroup &group, const char *in, char *out, size_t bytes,
                                 const Reduction &reduction) {
   PowerOfTwoCore core(group);
-  core.fold(data, bytes, reduction);
+  const char *partial = core.fold(in, out, bytes, reduction);
   if (core.takesPart()) {
     char *arriving = core.scratch.get(1, bytes);
     for (int distance = 1; distance < core.members; distance *= 2) {
       int partner = core.me ^ distance;
-      core.sendRecv(data, bytes, partner, arriving, bytes, partner);
+      core.sendRecv(partial, bytes, partner, arriving, bytes, partner);
       if (core.me < partner)
-        reduction.combine(data, arriving, data, bytes);
+        reduction.combine(partial, arriving, out, bytes);
       else
-        reduction.combine(arriving, data, data, bytes);
+        reduction.combine(arriving, partial, out, bytes);
+      partial = out;
     }
   }
-  core.unfold(data, bytes);
+  core.unfold(out, bytes);
 }
 
 /// Rabenseifner: a recursive-halving reduce-scatter, then a
 /// recursive-doubling all-gather, of q nearly equal blocks: 2 lg p steps
 /// moving 2 (p - 1)/p n for a power of two p, two steps of n more with the
 /// fold.
-void rabenseifnerAllReduce(PeerGroup &group, char *data, size_t elements,
+void rabenseifnerAllReduce(PeerGroup &group, const char *in, char *out, size_t elements,
                            const Reduction &reduction) {
   PowerOfTwoCore core(group);
   size_t bytes = elements * reduction.elementBytes();
-  core.fold(data, bytes, reduction);
+  const char *partial = core.fold(in, out, bytes, reduction);
   if (core.takesPart()) {
     Blocks blocks = Blocks::even(elements, core.members, reduction.elementBytes());
-    halvingReduceScatterInPlace(core, data, blocks, reduction);
-    doublingAllGatherInPlace(core, data, blocks);
+    halvingReduceScatter(core, partial, out, blocks, reduction);
+    doublingAllGatherInPlace(core, out, blocks);
   }
-  core.unfold(data, bytes);
+  core.unfold(out, bytes);
 }
 
 /// Bruck all-gather, any p: ceil(lg p) steps. The member holds blocks me,
@@ -369,22 +380,28 @@ void expectAlgorithmServes(CollectiveKind kind, CollectiveAlgorithm algorithm, i
   raise(name, " is no ", kindName, " algorithm (expected one of ", served, ")");
 }
 
-void scheduleAllReduce(PeerGroup &group, void *data, size_t count, ElemType type, ReduceOp op,
-                       CollectiveAlgorithm algorithm) {
+void scheduleAllReduce(PeerGroup &group, const void *send, void *recv, size_t count,
+                       ElemType type, ReduceOp op, CollectiveAlgorithm algorithm) {
   expectAlgorithmServes(CollectiveKind::AllReduce, algorithm, group.members);
   if (op == ReduceOp::Moments && (type != ElemType::F32 || count % 3 != 0))
     raise("a moments all-reduce needs float triples, got ", count, " values");
   Reduction reduction{type, op};
   size_t elements = op == ReduceOp::Moments ? count / 3 : count;
-  char *bytes = static_cast<char *>(data);
+  const char *in = static_cast<const char *>(send);
+  char *out = static_cast<char *>(recv);
+  if (group.members == 1) { // no step writes `out`
+    if (in != out)
+      copyBytes(out, in, elements * reduction.elementBytes());
+    return;
+  }
   switch (algorithm) {
   case CollectiveAlgorithm::Ring:
-    return ringAllReduce(group, bytes, elements, reduction);
+    return ringAllReduce(group, in, out, elements, reduction);
   case CollectiveAlgorithm::RecursiveDoubling:
-    return recursiveDoublingAllReduce(group, bytes, elements * reduction.elementBytes(),
+    return recursiveDoublingAllReduce(group, in, out, elements * reduction.elementBytes(),
                                       reduction);
   case CollectiveAlgorithm::Rabenseifner:
-    return rabenseifnerAllReduce(group, bytes, elements, reduction);
+    return rabenseifnerAllReduce(group, in, out, elements, reduction);
   default:
     libraryHasNoSchedule(CollectiveKind::AllReduce);
   }
@@ -429,21 +446,23 @@ void scheduleReduceScatter(PeerGroup &group, const float *send, float *recv,
   for (size_t c : counts)
     bytes.push_back(c * sizeof(float));
   Blocks blocks = Blocks::packed(bytes);
-  // The schedules reduce in place, and `send` is the caller's to keep.
+  // The schedules combine into a working buffer as big as `send` (the
+  // blocks they forward), reading `send` without writing it.
   char *work = group.scratch.get(0, blocks.total());
-  copyBytes(work, send, blocks.total());
+  const char *in = reinterpret_cast<const char *>(send);
   Reduction sum{ElemType::F32, ReduceOp::Sum};
   switch (algorithm) {
   case CollectiveAlgorithm::Ring:
-    ringReduceScatterInPlace(group, work, blocks, sum);
+    ringReduceScatter(group, in, work, blocks, sum);
     break;
   case CollectiveAlgorithm::RecursiveHalving:
-    halvingReduceScatterInPlace(group, work, blocks, sum);
+    halvingReduceScatter(group, in, work, blocks, sum);
     break;
   default:
     libraryHasNoSchedule(CollectiveKind::ReduceScatter);
   }
-  copyBytes(recv, work + blocks.offset(group.me), blocks.bytes(group.me));
+  const char *reduced = group.members == 1 ? in : work; // one member: no step wrote `work`
+  copyBytes(recv, reduced + blocks.offset(group.me), blocks.bytes(group.me));
 }
 
 void scheduleAllToAll(PeerGroup &group, const void *send, const std::vector<size_t> &sendBytes,

@@ -53,9 +53,10 @@ struct PeerGroup {
 /// Raises one line unless `algorithm` serves `kind` over `members` ranks.
 void expectAlgorithmServes(CollectiveKind kind, CollectiveAlgorithm algorithm, int64_t members);
 
-/// Communicator::allReduce by `algorithm`: ring, recursive doubling or Rabenseifner.
-void scheduleAllReduce(PeerGroup &group, void *data, size_t count, ElemType type, ReduceOp op,
-                       CollectiveAlgorithm algorithm);
+/// Communicator::allReduce by `algorithm`: ring, recursive doubling or
+/// Rabenseifner; `send` may be `recv` (in place) and is otherwise only read.
+void scheduleAllReduce(PeerGroup &group, const void *send, void *recv, size_t count,
+                       ElemType type, ReduceOp op, CollectiveAlgorithm algorithm);
 
 /// Communicator::allGather by `algorithm`: ring or Bruck.
 void scheduleAllGather(PeerGroup &group, const void *send, size_t sendBytes, void *recv,

@@ -41,12 +41,15 @@ void allReduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   int64_t n = op.tensors[0].numElements();
   if (op.tensors[1].numElements() != n)
     raise("input has ", n, " elements, output ", op.tensors[1].numElements());
-  ctx->device.copy(buffers[1], buffers[0], n * sizeof(float), CopyKind::DeviceToDevice);
-  if (axes != 0) {
-    ctx->device.commAfterCompute();
-    ctx->comm.allReduce(buffers[1], n, ElemType::F32, kind, axes, algorithm);
-    ctx->device.computeAfterComm();
+  if (axes == 0) {
+    ctx->device.copy(buffers[1], buffers[0], n * sizeof(float), CopyKind::DeviceToDevice);
+    return;
   }
+  // Out of place: the collective reads the input where the kernel left it
+  // (CommunicationCost counts no copy for it).
+  ctx->device.commAfterCompute();
+  ctx->comm.allReduce(buffers[0], buffers[1], n, ElemType::F32, kind, axes, algorithm);
+  ctx->device.computeAfterComm();
 }
 
 void checkGatherLayouts(const TensorView &x, const TensorView &y, int64_t dim, int64_t axis) {

@@ -120,13 +120,14 @@ public:
     group.end();
   }
 
-  void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes,
-                 CollectiveAlgorithm algorithm) override {
+  void allReduce(const void *send, void *recv, size_t count, ElemType type, ReduceOp op,
+                 AxisMask axes, CollectiveAlgorithm algorithm) override {
     expectLibrary(algorithm);
     ncclComm_t comm = group(axes);
     int members = 0;
     check(ncclCommCount(comm, &members), "count");
-    expectDeviceMemory(data, count * elemBytes(type), "all-reduce");
+    expectDeviceMemory(send, count * elemBytes(type), "all-reduce");
+    expectDeviceMemory(recv, count * elemBytes(type), "all-reduce");
     if (op == ReduceOp::Moments) {
       if (type != ElemType::F32 || count % 3 != 0)
         raise("a moments all-reduce needs float triples, got ", count, " values");
@@ -134,14 +135,14 @@ public:
       // then merge them in member order on the device (the same bits on
       // every rank).
       gathered_.reserve(device_, count * members * sizeof(float));
-      check(ncclAllGather(data, gathered_.data(), count, ncclFloat32, comm, stream_),
+      check(ncclAllGather(send, gathered_.data(), count, ncclFloat32, comm, stream_),
             "all-gather of moments");
       device_.computeAfterComm();
-      device_.launch(MergeMomentsKernel{gathered_.floats(), static_cast<float *>(data),
+      device_.launch(MergeMomentsKernel{gathered_.floats(), static_cast<float *>(recv),
                                         static_cast<int64_t>(count / 3), members});
       device_.commAfterCompute();
     } else {
-      check(ncclAllReduce(data, data, count, ncclType(type), ncclOp(op), comm, stream_),
+      check(ncclAllReduce(send, recv, count, ncclType(type), ncclOp(op), comm, stream_),
             "all-reduce");
     }
     bytesSent_ += ringAllReduceBytes(count * elemBytes(type), members);

@@ -47,14 +47,14 @@ public:
       toDevice(recvs[i].data, hostRecvs[i].data, recvs[i].bytes);
   }
 
-  void allReduce(void *data, size_t count, ElemType type, ReduceOp op, AxisMask axes,
-                 CollectiveAlgorithm algorithm) override {
+  void allReduce(const void *send, void *recv, size_t count, ElemType type, ReduceOp op,
+                 AxisMask axes, CollectiveAlgorithm algorithm) override {
     size_t bytes = count * elemBytes(type);
     char *host = stage(bytes);
-    toHost(host, data, bytes);
+    toHost(host, send, bytes);
     device_.synchronize();
-    counted([&] { mpi_.allReduce(host, count, type, op, axes, algorithm); });
-    toDevice(data, host, bytes);
+    counted([&] { mpi_.allReduceInPlace(host, count, type, op, axes, algorithm); });
+    toDevice(recv, host, bytes);
   }
 
   void allGather(const void *send, size_t sendBytes, void *recv,
