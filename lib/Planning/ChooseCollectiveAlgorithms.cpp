@@ -47,6 +47,13 @@ namespace {
 struct ChooseCollectiveAlgorithms
     : quilt::impl::QuiltChooseCollectiveAlgorithmsBase<ChooseCollectiveAlgorithms> {
   using QuiltChooseCollectiveAlgorithmsBase::QuiltChooseCollectiveAlgorithmsBase;
+  ChooseCollectiveAlgorithms(QuiltChooseCollectiveAlgorithmsOptions options,
+                             std::shared_ptr<const Topology> machine)
+      : QuiltChooseCollectiveAlgorithmsBase(std::move(options)), loaded(std::move(machine)) {}
+
+  /// The topology the pass's creator loaded, if any; else the pass loads
+  /// `topology` itself.
+  std::shared_ptr<const Topology> loaded;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -73,10 +80,14 @@ struct ChooseCollectiveAlgorithms
           << meshes.size();
       return signalPassFailure();
     }
-    FailureOr<Topology> machine = loadTopology(topology, error);
-    if (failed(machine)) {
-      module.emitError("quilt-choose-collective-algorithms: ") << error;
-      return signalPassFailure();
+    std::shared_ptr<const Topology> machine = loaded;
+    if (!machine) {
+      FailureOr<Topology> read = loadTopology(topology, error);
+      if (failed(read)) {
+        module.emitError("quilt-choose-collective-algorithms: ") << error;
+        return signalPassFailure();
+      }
+      machine = std::make_shared<const Topology>(std::move(*read));
     }
     for (auto func : module.getOps<func::FuncOp>()) {
       FailureOr<PlanCost> cost =
@@ -111,3 +122,9 @@ struct ChooseCollectiveAlgorithms
 };
 
 } // namespace
+
+std::unique_ptr<Pass>
+quilt::createQuiltChooseCollectiveAlgorithms(QuiltChooseCollectiveAlgorithmsOptions options,
+                                             std::shared_ptr<const Topology> machine) {
+  return std::make_unique<ChooseCollectiveAlgorithms>(std::move(options), std::move(machine));
+}

@@ -52,7 +52,7 @@ void quilt::addPartitionPass(PassManager &pm, const PipelineOptions &options) {
     choose.libraryOnly = options.libraryCollectivesOnly;
     choose.prefer.assign(options.collectivePreferences.begin(),
                          options.collectivePreferences.end());
-    pm.addPass(createQuiltChooseCollectiveAlgorithms(choose));
+    pm.addPass(createQuiltChooseCollectiveAlgorithms(choose, options.collectiveMachine));
   }
 }
 
@@ -217,6 +217,8 @@ LogicalResult quilt::evaluateCandidate(ModuleOp prepared, const PipelineOptions 
   PipelineOptions partition = options;
   if (options.collectivePreferences.empty())
     partition.collectiveTopology.clear();
+  else // the topology at hand, not re-read per candidate (a non-owning pointer)
+    partition.collectiveMachine = std::shared_ptr<const Topology>(std::shared_ptr<void>(), &topology);
   addPartitionPass(pm, partition);
   if (failed(pm.run(*module))) {
     if (candidate.error.empty())

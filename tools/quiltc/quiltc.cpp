@@ -382,16 +382,18 @@ int main(int argc, char **argv) {
   if (replicateBelow < 0)
     return fail("--replicate-below=" + std::to_string(replicateBelow) + " is negative");
 
-  std::optional<quilt::Topology> topology;
+  // Loaded once: the search, the simulation and quilt-choose-collective-algorithms share it.
+  std::shared_ptr<const quilt::Topology> topology;
   if (compileTo >= Phase::Partition || (planning && compileTo != Phase::Import)) {
     auto loaded = quilt::loadTopology(topologySpec, error);
     if (failed(loaded))
       return fail("--topology: " + error);
-    topology = std::move(*loaded);
+    topology = std::make_shared<const quilt::Topology>(std::move(*loaded));
     // Each collective records the algorithm the cost model times cheapest
     // on this machine among those the target's communicator runs: NCCL (and
     // so any GPU machine's) only its own tuner's.
     pipeline.collectiveTopology = topologySpec;
+    pipeline.collectiveMachine = topology;
     pipeline.libraryCollectivesOnly =
         !target->runsCollectiveSchedules || topology->device.cores == 0;
     pipeline.collectivePreferences = preferenceEntries;
@@ -418,7 +420,7 @@ int main(int argc, char **argv) {
   auto search = [&](ModuleOp prepared, int64_t n) -> FailureOr<std::vector<quilt::PlanCandidate>> {
     quilt::PlanSearchOptions options;
     options.devices = n;
-    options.topology = &*topology;
+    options.topology = topology.get();
     options.evaluate = searchBreadth;
     options.pipeline = pipeline;
     return quilt::searchPlans(prepared, options, error);
@@ -487,7 +489,7 @@ int main(int argc, char **argv) {
     quilt::addPlanPasses(pm, pipeline);
   quilt::CommReport report;
   quilt::Simulation simulation;
-  simulation.topology = topology ? &*topology : nullptr;
+  simulation.topology = topology.get();
   simulation.shards = pipeline.shards;
   simulation.description = planDescription;
   simulation.everyRank = costEveryRank;

@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,14 @@ namespace quilt {
 
 #define GEN_PASS_REGISTRATION
 #include "quilt/Planning/Passes.h.inc"
+
+struct Topology;
+
+/// quilt-choose-collective-algorithms on a topology the caller has loaded
+/// (quiltc, the plan search), not read again from `options.topology`.
+std::unique_ptr<mlir::Pass>
+createQuiltChooseCollectiveAlgorithms(QuiltChooseCollectiveAlgorithmsOptions options,
+                                      std::shared_ptr<const Topology> machine);
 
 /// One preference of quilt-choose-collective-algorithms (`prefer`, quiltc's
 /// --collective-algorithm): every collective of `kind` runs `algorithm`;

@@ -19,6 +19,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ struct PipelineOptions {
   /// the communicator's library), with `libraryCollectivesOnly` for a
   /// communicator that runs only its library's collectives.
   std::string collectiveTopology;
+  /// That topology already loaded (quiltc's): the pass reads it rather than
+  /// the file again. Unset: the pass loads `collectiveTopology`.
+  std::shared_ptr<const Topology> collectiveMachine;
   bool libraryCollectivesOnly = false;
   /// KIND=ALGORITHM preferences over the cost model's choice (the pass's
   /// `prefer`, quiltc's --collective-algorithm).
