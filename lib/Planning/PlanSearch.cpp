@@ -346,19 +346,29 @@ quilt::searchPlans(ModuleOp prepared, const PlanSearchOptions &options, std::str
     pipeline.replicateBelow = 0;
     if (!candidates[i].cost)
       (void)evaluateCandidate(prepared, pipeline, topology, candidates[i]);
-    // The same splits with narrow blocks computed whole (gather per region):
-    // kept when the plan differs (some block is that narrow).
-    if (options.replicateBelow <= 0 || !candidates[i].cost || !candidates[i].error.empty())
+    // The same splits with narrow blocks computed whole (gather instead of
+    // halo exchanges where blocks are narrow): the cheapest threshold whose
+    // plan differs from the candidate's.
+    if (!candidates[i].cost || !candidates[i].error.empty())
       continue;
-    PlanCandidate variant = candidates[i];
-    variant.cost.reset();
-    variant.replicateBelow = pipeline.replicateBelow = options.replicateBelow;
-    variant.description += ", blocks under " + std::to_string(options.replicateBelow) +
-                           " positions computed whole";
-    if (succeeded(evaluateCandidate(prepared, pipeline, topology, variant)) &&
-        (variant.cost->totalUs != candidates[i].cost->totalUs ||
-         variant.arenaBytes != candidates[i].arenaBytes))
-      variants.push_back(std::move(variant));
+    std::optional<PlanCandidate> best;
+    for (int64_t threshold : options.replicateThresholds) {
+      PlanCandidate variant = candidates[i];
+      variant.cost.reset();
+      variant.replicateBelow = pipeline.replicateBelow = threshold;
+      variant.description += ", blocks under " + std::to_string(threshold) +
+                             " positions computed whole";
+      if (failed(evaluateCandidate(prepared, pipeline, topology, variant)))
+        continue;
+      bool changesPlan = variant.cost->totalUs != candidates[i].cost->totalUs ||
+                         variant.arenaBytes != candidates[i].arenaBytes;
+      // Fitting in memory first, then faster.
+      if (changesPlan && (!best || std::make_pair(!variant.fits, variant.cost->totalUs) <
+                                       std::make_pair(!best->fits, best->cost->totalUs)))
+        best = std::move(variant);
+    }
+    if (best)
+      variants.push_back(std::move(*best));
   }
   llvm::append_range(candidates, variants);
   // Evaluated and fitting first, by predicted time; then the rest.

@@ -93,9 +93,12 @@ struct PlanSearchOptions {
   const Topology *topology = nullptr;
   /// How many screened candidates run the real pipeline.
   size_t evaluate = 10;
-  /// Each evaluated candidate is also tried with blocks narrower than this
-  /// replicated (halo exchange versus gather per region; 0: not tried).
-  int64_t replicateBelow = 8;
+  /// Halo exchange versus gather, per resolution level: each evaluated
+  /// candidate is also tried with blocks narrower than each of these
+  /// replicated (ascending; each gathers at one more level of a U-Net that
+  /// halves its field per level), and the cheapest variant that changes the
+  /// plan is ranked with the rest. Empty: not tried.
+  std::vector<int64_t> replicateThresholds{4, 8, 16, 32};
   PipelineOptions pipeline;
 };
 

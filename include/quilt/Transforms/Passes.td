@@ -250,8 +250,9 @@ def QuiltReplicateNarrowBlocks : Pass<"quilt-replicate-narrow-blocks", "mlir::Mo
     `min-block` positions loses its mesh axes in `quilt.factor_axes` (and its
     results' `quilt.shardings` follow); the partitioner then gathers what
     enters such a region (with a remark) and slices, locally, what leaves it.
-    Whether it pays is the cost model's call: the plan search
-    (`quiltc --mesh=auto`) evaluates each candidate with and without it.
+    Whether it pays, and from which level on, is the cost model's call: the
+    plan search (`quiltc --mesh=auto`) evaluates each candidate without it
+    and with `min-block` = 4, 8, 16 and 32, keeping the cheapest.
     `min-block=0` (the default) changes nothing.
   }];
   let options = [
