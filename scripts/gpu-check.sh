@@ -15,7 +15,9 @@
 # run (under 10 minutes) prints the driver and the GPU, runs the device
 # checks, every model on 1 rank (no mpirun) and on 2 ranks sharing the GPU
 # (QUILT_DATA_COMM=mpi-staged: NCCL refuses two ranks on one GPU) against the
-# references at 1e-4 with TF32 off, the micro-benchmarks (elementwise and
+# references at 1e-4 with TF32 off, the convolution and product models
+# again compiled with --tf32 at 1e-2 (TF32 keeps 10 mantissa bits of each
+# input) with their time beside the float32 one, the micro-benchmarks (elementwise and
 # pack bandwidth against the copy engine, cuBLAS GEMM), and one table. The
 # CUDA libraries (cuBLAS, NCCL) come from the machine: /usr/local/cuda or
 # the nvidia-* Python wheels. With $OUT set, the table and logs go there too.
@@ -27,6 +29,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUNDLE=${GPU_CHECK_DIR:-$ROOT/gpu-check}
 # Models whose ops the CUDA runtime has (quiltc refuses the others by node).
 MODELS=${GPU_CHECK_MODELS:-"indexing masks pointwise softmax norms flatten_gemm cnn2d_dense unet2d transformer vit fno2d"}
+# Also compiled with --tf32 (convolutions and products on tensor cores) and
+# checked at a looser threshold: TF32 keeps 10 mantissa bits of each input.
+TF32_MODELS=${GPU_CHECK_TF32_MODELS:-"flatten_gemm cnn2d_dense unet2d"}
+TF32_THRESHOLD=1e-2
 
 prepare() {
   local build=${1:-$ROOT/build}
@@ -54,6 +60,12 @@ prepare() {
         continue 2
       fi
     done
+    case " $TF32_MODELS " in
+      *" $m "*)
+        "$quiltc" "$models/$m.onnx" -o "$BUNDLE/bin/$m.tf32.p1" --mesh=1 --target=cuda --tf32 \
+          >"$BUNDLE/bin/$m.tf32.p1.log" 2>&1 ||
+          echo "gpu-check: $m not compiled with --tf32: $(tail -n 1 "$BUNDLE/bin/$m.tf32.p1.log")" ;;
+    esac
     cp "$models/$m.input.npy" "$BUNDLE/data/$m.input.npy"
     cp "$refs/$m/0.npy" "$BUNDLE/data/$m.ref.npy"
     compiled="$compiled $m"
@@ -123,6 +135,10 @@ PY
     local args=(--input=@"$BUNDLE/data/$m.input.npy" --output=@"$out/$m.npy"
                 --expected_output=@"$BUNDLE/data/$m.ref.npy" --expected_f32_threshold=1e-4)
     check "$m on 1 rank" "$BUNDLE/bin/$m.p1" "${args[@]}" --iterations=20
+    # NVIDIA_TF32_OVERRIDE=0 would turn TF32 off in every library.
+    [ -x "$BUNDLE/bin/$m.tf32.p1" ] &&
+      check "$m on 1 rank, --tf32" env -u NVIDIA_TF32_OVERRIDE "$BUNDLE/bin/$m.tf32.p1" \
+        "${args[@]:0:3}" --expected_f32_threshold=$TF32_THRESHOLD --iterations=20
     # shellcheck disable=SC2086
     check "$m on 2 ranks, one GPU (mpi-staged)" env QUILT_DATA_COMM=mpi-staged $mpirun -n 2 \
       "$BUNDLE/bin/$m.p2" "${args[@]}"
@@ -130,8 +146,10 @@ PY
   say "== micro-benchmarks (targets: elementwise and pack >= 3.5 TB/s; GEMM near cuBLAS)"
   timeout 120 "$BUNDLE/bin/quilt_cuda_bench" 2>&1 | tee -a "$table"
   for m in $(cat "$BUNDLE/models.txt"); do
-    grep -h -A5 "per iteration" "$out/$(echo "$m on 1 rank" | tr -c 'A-Za-z0-9._-' '_').log" 2>/dev/null |
-      grep "total" | sed "s/^/time $m 1 rank: /" | tee -a "$table"
+    for run in "$m on 1 rank" "$m on 1 rank, --tf32"; do
+      grep -h -A5 "per iteration" "$out/$(echo "$run" | tr -c 'A-Za-z0-9._-' '_').log" 2>/dev/null |
+        grep "total" | sed "s/^/time ${run#"$m on "}: $m /" | tee -a "$table"
+    done
   done
   say "== $pass passed, $failed failed"
   [ "$failed" = 0 ]

@@ -65,6 +65,13 @@ public:
     double share = device.cores > 0 ? double(std::min(ranks, ranksPerNode)) : 1.0;
     auto peak = device.peakGflops.find("f32");
     peakGflops = (peak == device.peakGflops.end() ? 0 : peak->second) / share;
+    // Under --tf32 (the module's quilt.math) the library-run products and
+    // convolutions reach the device's TF32 peak; a device without one
+    // (a CPU) keeps float32's.
+    auto tf32 = device.peakGflops.find("tf32");
+    tensorCoreGflops = allowsTf32(func) && tf32 != device.peakGflops.end()
+                           ? tf32->second / share
+                           : peakGflops;
     memoryGBps = device.memoryBandwidthGBps / share;
     packGBps = (device.packBandwidthGBps > 0 ? device.packBandwidthGBps
                                               : device.memoryBandwidthGBps) /
@@ -122,6 +129,9 @@ private:
   DenseMap<Operation *, SmallVector<int64_t>> chosen;
   std::map<SmallVector<const void *>, SmallVector<int64_t>> classesByTypes;
   double peakGflops = 0, memoryGBps = 0, packGBps = 0;
+  /// The peak of the classes cuDNN and cuBLAS run (conv, conv_transpose,
+  /// gemm): peakGflops, or the TF32 peak under --tf32.
+  double tensorCoreGflops = 0;
   /// Group shapes by the group's first member (its coordinates on the
   /// group's axes zeroed) and axes.
   std::map<std::pair<int64_t, SmallVector<int64_t>>, GroupShape> groups;
@@ -292,8 +302,14 @@ double PlanCostModel::packUs(HaloExchangeOp halo, ArrayRef<int64_t> coords,
 double PlanCostModel::computeTime(const KernelWork &work, ArrayRef<int64_t> resultExtents) const {
   if (!work.launches)
     return 0;
+  // The classes cuDNN and cuBLAS run, which TF32 speeds up.
+  auto onTensorCores = [](StringRef opClass) {
+    return opClass == "conv" || opClass == "conv_transpose" || opClass == "gemm";
+  };
+  // A profile measured the float32 kernels.
+  bool tf32 = tensorCoreGflops != peakGflops && onTensorCores(work.opClass);
   for (const ProfilePoint &point : topology.device.profile)
-    if (point.opClass == work.opClass && llvm::equal(point.shape, resultExtents))
+    if (!tf32 && point.opClass == work.opClass && llvm::equal(point.shape, resultExtents))
       return point.us;
   // On a CPU node a rank's kernels share its cores; a kernel that runs on
   // one thread gets one core of them at most.
@@ -304,7 +320,8 @@ double PlanCostModel::computeTime(const KernelWork &work, ArrayRef<int64_t> resu
       double coresPerRank = double(device.cores) / std::min(ranks, ranksPerNode);
       scale = std::min(1.0, 1.0 / coresPerRank);
     }
-    return rooflineUs(flops, bytes, peakGflops * scale, memoryGBps * scale,
+    return rooflineUs(flops, bytes, (onTensorCores(opClass) ? tensorCoreGflops : peakGflops) * scale,
+                      memoryGBps * scale,
                       topology.efficiencyOf(opClass), topology.memoryEfficiencyOf(opClass),
                       device.launchUs);
   };

@@ -617,6 +617,9 @@ void RuntimeLowering::emitInfo(func::FuncOp func) {
   llvm::json::Object info{
       {"version", 1},
       {"target", target},
+      // quiltc --tf32 (the module's quilt.math): the runtime's libraries may
+      // compute products and convolutions on tensor cores.
+      {"math", allowsTf32(module) ? "tf32" : "fp32"},
       {"mesh", llvm::json::Object{{"name", mesh.getSymName().str()}, {"axes", std::move(axes)}}},
       {"arena_bytes", arenaBytes},
       {"arena_alignment", alignment},

@@ -22,7 +22,7 @@ llvm::ArrayRef<TargetSpec> quilt::allTargets() {
        QUILT_RUNTIME_LINK_LINE_CUDA, 256,
        "this Quilt was built without nvcc, NCCL, cuBLAS or cuDNN (CUDA toolkit at "
        "/usr/local/cuda)",
-       kCudaMissingCalls},
+       kCudaMissingCalls, /*runsCollectiveSchedules=*/false, /*tensorCoreMath=*/true},
   };
   return targets;
 }

@@ -46,10 +46,11 @@ const char *backendTarget();
 const char *backendDescription();
 
 /// Picks this rank's device and builds the data communicator over the mesh
-/// (collective over `bootstrap`: every rank calls it). Throws Error with one
-/// line naming what failed (e.g. the CUDA error).
-std::unique_ptr<Backend> createBackend(Communicator &bootstrap,
-                                       const std::vector<int64_t> &mesh);
+/// (collective over `bootstrap`: every rank calls it), with the libraries
+/// allowed TF32 when `tf32` (quiltc --tf32; the CUDA backend only). Throws
+/// Error with one line naming what failed (e.g. the CUDA error).
+std::unique_ptr<Backend> createBackend(Communicator &bootstrap, const std::vector<int64_t> &mesh,
+                                       bool tf32);
 
 } // namespace quilt
 

@@ -445,7 +445,7 @@ int runModel(Job &job, const ModelInfo &info, const Options &o,
   std::unique_ptr<MappedWeights> weights;
   std::unique_ptr<quilt_rt_ctx> ctx;
   bool ready = job.agree([&] { job.comm.setMesh(info.axisSizes); }) &&
-               job.agree([&] { backend = createBackend(job.comm, info.axisSizes); });
+               job.agree([&] { backend = createBackend(job.comm, info.axisSizes, info.tf32); });
   ready = ready && job.agree([&] {
     Communicator &data = backend->dataComm ? *backend->dataComm : job.comm;
     ctx = std::make_unique<quilt_rt_ctx>(data, info.axisSizes, info.arenaBytes,

@@ -129,6 +129,12 @@ ModelInfo parseModelInfo(const char *text) {
     raise("model info version ", info.version, " (this runtime reads version 1)");
   if (root.contains("target"))
     info.target = stringField(root, "target", "model info");
+  if (root.contains("math")) {
+    std::string math = stringField(root, "math", "model info");
+    if (math != "fp32" && math != "tf32")
+      raise("model info: math is '", math, "' (expected fp32 or tf32)");
+    info.tf32 = math == "tf32";
+  }
   parseMesh(field(root, "mesh", "model info"), info);
   info.arenaBytes = intField(root, "arena_bytes", "model info");
   if (root.contains("arena_alignment"))

@@ -26,6 +26,9 @@ struct ModelInfo {
   int version = 0;
   /// The quiltc --target the model was compiled for ("cpu" when absent).
   std::string target = "cpu";
+  /// quiltc --tf32 (the module's quilt.math): convolutions and products may
+  /// run on tensor cores with TF32 inputs.
+  bool tf32 = false;
   std::string meshName;
   std::vector<std::string> axisNames;
   std::vector<int64_t> axisSizes;

@@ -27,6 +27,8 @@ std::string signatureText(const ModelInfo &info) {
   };
   list("inputs", info.inputs);
   list("outputs", info.outputs);
+  if (info.tf32)
+    out += "math: tf32 (convolutions and products on tensor cores, TF32 inputs)\n";
   out += placementText(info);
   return out;
 }

@@ -565,3 +565,17 @@ func.func @halving_needs_a_power_of_two(%x: tensor<6x4xf32>) {
   %r = quilt.reduce_scatter %x on @mesh axes ["x"] dim 0 {algorithm = "recursive-halving"} : tensor<6x4xf32> -> tensor<?x4xf32>
   return
 }
+
+// -----
+
+// quiltc --tf32's module attribute names one of two math modes.
+// expected-error @+1 {{quilt.math is "fp32" or "tf32", on a module}}
+module attributes {quilt.math = "fp16"} {
+}
+
+// -----
+
+// expected-error @+1 {{quilt.math is "fp32" or "tf32", on a module}}
+func.func @math_on_a_function() attributes {quilt.math = "tf32"} {
+  return
+}

@@ -92,3 +92,14 @@ grep -q "libcuda\.so" "$WORK/conv_needed.txt" && fail "the conv executable needs
   "$WORK/conv_needed.txt"
 echo "PASS a convolution compiles and links for --target=cuda (cuDNN)"
 run_fails "$WORK/conv.cuda" "$WORK/conv_run.log" "$WORK/xc.npy"
+
+# --tf32: the model info records it, --print-signature says it, and the run
+# still fails cleanly without a GPU.
+"$QUILTC" "$WORK/conv.onnx" -o "$WORK/conv_tf32.cuda" --mesh=2 --shard=x:2 --target=cuda --tf32 \
+  >"$WORK/tf32_compile.log" 2>&1 || fail "quiltc --target=cuda --tf32 failed" "$WORK/tf32_compile.log"
+"$WORK/conv_tf32.cuda" --print-signature >"$WORK/tf32_sig.txt" 2>&1 \
+  || fail "--print-signature failed" "$WORK/tf32_sig.txt"
+grep -q "^math: tf32 " "$WORK/tf32_sig.txt" || fail "the signature does not say tf32" "$WORK/tf32_sig.txt"
+grep -q "^math: " "$WORK/sig.txt" && fail "a float32 model's signature names a math mode" "$WORK/sig.txt"
+echo "PASS --tf32 compiles, links and shows in --print-signature"
+run_fails "$WORK/conv_tf32.cuda" "$WORK/tf32_run.log" "$WORK/xc.npy"

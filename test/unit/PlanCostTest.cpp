@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 using namespace quilt;
 
 namespace {
@@ -275,7 +277,7 @@ TEST(PlanCostCollectives, MeasuredSchedulesOutrankTheirFormulas) {
   topology.measured.push_back({"all_reduce", 8, 2.0, 50.0, CollectiveAlgorithm::Ring});
   auto cost = evaluatePlan(func, mesh, topology);
   ASSERT_TRUE(succeeded(cost));
-  const OpCost &unrecorded = cost->ops[0], &ring = cost->ops[1], &library = cost->ops[2];
+  const OpCost &unrecorded = cost->ops[0], &ring = cost->ops[1];
   // Rabenseifner's formula is cheaper, but only the ring was measured: a
   // measured schedule outranks a formula's.
   EXPECT_GT(measuredRing, *scheduleWithMemoryUs(CollectiveKind::AllReduce,
@@ -309,5 +311,69 @@ TEST(PlanCostCollectives, MeasuredCurvesHoldOnlyWithinTheInnermostLevel) {
   ASSERT_TRUE(succeeded(cost));
   for (const OpCost &op : cost->ops)
     EXPECT_EQ(op.algorithm.find("measured"), std::string::npos) << op.algorithm;
+}
+} // namespace
+
+namespace {
+// Under --tf32 (the module's quilt.math) the classes cuDNN and cuBLAS run
+// (here a conv and a gemm) are timed at the device's TF32 peak; Quilt's own
+// kernels (the softmax) keep the float32 one. Hand-worked on a GPU-like
+// device: 1000 GFLOP/s f32, 8000 tf32, 10^6 GB/s (compute-bound), no launch.
+TEST(PlanCostCompute, Tf32TimesLibraryProductsAtTheTf32Peak) {
+  constexpr const char *kProducts = R"mlir(
+func.func @main(%x: tensor<1x8x64x64xf32> {quilt.name = "x"}, %a: tensor<64x32xf32> {quilt.name = "a"}) -> (tensor<1x8x64x64xf32>, tensor<64x32xf32>) {
+  %w = quilt.constant dense<0.1> : tensor<8x8x3x3xf32>
+  %b = quilt.constant dense<0.1> : tensor<32x32xf32>
+  %c = quilt.conv %x, %w {group = 1 : i64, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : tensor<1x8x64x64xf32>, tensor<8x8x3x3xf32> -> tensor<1x8x64x64xf32>
+  %s = quilt.softmax %c {axis = 1 : i64} : tensor<1x8x64x64xf32>
+  %g = quilt.gemm %a, %b : tensor<64x32xf32>, tensor<32x32xf32> -> tensor<64x32xf32>
+  return %s, %g : tensor<1x8x64x64xf32>, tensor<64x32xf32>
+}
+)mlir";
+  constexpr const char *kMachine = R"json({
+  "format": "quilt-topology", "version": 1, "name": "toy-gpu", "description": "test",
+  "levels": [{"name": "nvlink", "kind": "switch", "devices": 0, "alpha_us": 1,
+              "bandwidth_GBps": 100, "source": "test"}],
+  "device": {"name": "toy", "memory_GB": 80, "peak_GFLOPs": {"f32": 1000, "tf32": 8000},
+             "memory_bandwidth_GBps": 1000000, "launch_us": 0,
+             "efficiency": {"conv": 1, "gemm": 1, "softmax": 1}, "source": "test"}
+})json";
+  std::string error;
+  auto topology = parseTopology(kMachine, "toy.json", error);
+  ASSERT_TRUE(succeeded(topology)) << error;
+  auto timesByClass = [&](bool tf32) {
+    mlir::DialectRegistry registry;
+    registry.insert<QuiltDialect, mlir::func::FuncDialect>();
+    mlir::MLIRContext ctx(registry);
+    ctx.loadAllAvailableDialects();
+    auto module = mlir::parseSourceString<mlir::ModuleOp>(kProducts, &ctx);
+    EXPECT_TRUE(module);
+    if (tf32)
+      (*module)->setAttr(kMathAttr, mlir::StringAttr::get(&ctx, "tf32"));
+    EXPECT_EQ(allowsTf32(*module), tf32);
+    mlir::PassManager pm(&ctx);
+    PipelineOptions options;
+    addPlanPasses(pm, options);
+    addPartitionPass(pm, options);
+    EXPECT_TRUE(succeeded(pm.run(*module)));
+    auto func = *module->getOps<mlir::func::FuncOp>().begin();
+    auto cost = evaluatePlan(func, *module->getOps<MeshOp>().begin(), *topology);
+    EXPECT_TRUE(succeeded(cost));
+    std::map<std::string, double> us;
+    for (const OpCost &op : cost->ops)
+      us[op.opClass] += op.computeUs;
+    return us;
+  };
+  std::map<std::string, double> fp32 = timesByClass(false), tf32 = timesByClass(true);
+  // Conv: 2 x 64 x 64 x 8 x (8 x 3 x 3) = 4718592 FLOPs: 4.718592 us at
+  // 1000 GFLOP/s, 0.589824 us at 8000.
+  EXPECT_NEAR(fp32["conv"], 4.718592, 1e-3);
+  EXPECT_NEAR(tf32["conv"], 4.718592 / 8, 1e-3);
+  // Gemm: 2 x 64 x 32 x 32 = 131072 FLOPs: 8x faster.
+  ASSERT_GT(fp32["gemm"], 0);
+  EXPECT_NEAR(tf32["gemm"], fp32["gemm"] / 8, 1e-6);
+  // Quilt's softmax does not run on tensor cores.
+  ASSERT_GT(fp32["softmax"], 0);
+  EXPECT_NEAR(tf32["softmax"], fp32["softmax"], 1e-12);
 }
 } // namespace

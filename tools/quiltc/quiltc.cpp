@@ -2,6 +2,7 @@
 #include "CommReport.h"
 #include "PlanReport.h"
 #include "Simulation.h"
+#include "Quilt/IR/QuiltDialect.h"
 #include "quilt/Analysis/Topology.h"
 #include "quilt/Planning/Passes.h"
 #include "quilt/Planning/PlanSearch.h"
@@ -111,6 +112,13 @@ static cl::opt<bool> splitExtraTokens(
              "computed on every rank, so the patch tokens stay split (quilt-split-extra-tokens; "
              "=false to measure without)"),
     cl::init(true), cl::cat(quiltCategory));
+static cl::opt<bool> tf32(
+    "tf32",
+    cl::desc("Let cuDNN and cuBLAS compute convolutions and products on tensor cores with "
+             "TF32 inputs (10-bit mantissa, float32 accumulation): faster, about 1e-3 "
+             "relative error instead of float32's 1e-6 (--target=cuda only; recorded as the "
+             "module's quilt.math, timed at the topology's tf32 peak)"),
+    cl::init(false), cl::cat(quiltCategory));
 static cl::opt<bool> shareHalos(
     "share-halos",
     cl::desc("One halo exchange for all the windowed ops reading a split value along a dim, "
@@ -290,6 +298,9 @@ int main(int argc, char **argv) {
   }
   if (!*target->linkLine)
     return fail("--target=" + targetName + " is not available: " + target->missingBecause);
+  if (tf32 && !target->tensorCoreMath)
+    return fail("--tf32: --target=" + targetName +
+                " computes in float32 without tensor cores; TF32 needs --target=cuda");
 
   bool autoMesh = meshSpec == "auto";
   auto mesh = autoMesh ? FailureOr<SmallVector<int64_t>>(SmallVector<int64_t>{1})
@@ -360,6 +371,9 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = loadInput(ctx, error, *inputShapes);
   if (!module)
     return fail(error.empty() ? inputFile + ": cannot be read" : error);
+  // The cost model and the runtime lowering read it from the IR.
+  if (tf32)
+    (*module)->setAttr(quilt::kMathAttr, StringAttr::get(&ctx, "tf32"));
 
   DefaultTimingManager timing;
   applyDefaultTimingManagerCLOptions(timing);

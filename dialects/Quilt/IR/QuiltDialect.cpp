@@ -2,6 +2,7 @@
 #include "Quilt/IR/QuiltDialect.h"
 
 #include "quilt/runtime.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
@@ -69,6 +70,13 @@ void QuiltDialect::initialize() {
 /// partitioner checks the axes against the mesh and spends the attributes.
 LogicalResult QuiltDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
+  if (name == kMathAttr) {
+    auto value = dyn_cast<StringAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op) || !value ||
+        (value.getValue() != "fp32" && value.getValue() != "tf32"))
+      return op->emitOpError() << kMathAttr << " is \"fp32\" or \"tf32\", on a module";
+    return success();
+  }
   if (name == "quilt.attention_algorithm") {
     auto value = dyn_cast<StringAttr>(attr.getValue());
     if (!isa<AttentionOp>(op) || !value ||
@@ -1488,4 +1496,12 @@ void quilt::forEachOnnxValue(Operation *op, function_ref<void(StringRef, OpResul
     }
     return WalkResult::advance();
   });
+}
+
+bool quilt::allowsTf32(Operation *op) {
+  auto module = dyn_cast<ModuleOp>(op);
+  if (!module)
+    module = op->getParentOfType<ModuleOp>();
+  auto math = module ? module->getAttrOfType<StringAttr>(kMathAttr) : StringAttr();
+  return math && math.getValue() == "tf32";
 }

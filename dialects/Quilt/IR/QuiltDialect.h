@@ -32,6 +32,15 @@ LocalAttr getLocalEncoding(mlir::Type type);
 /// The one mesh of a module, or null (with an error) when there is not exactly one.
 MeshOp lookupMesh(mlir::Operation *from, mlir::FlatSymbolRefAttr name);
 
+/// The module attribute saying how float32 products and convolutions may
+/// compute: absent or "fp32", in float32; "tf32", on tensor cores with
+/// TF32 inputs (10-bit mantissa, float32 accumulation; quiltc --tf32, the
+/// CUDA target only). The cost model times them at the device's TF32 peak
+/// and the runtime's libraries run them so.
+inline constexpr llvm::StringLiteral kMathAttr = "quilt.math";
+/// Whether `op`'s module (or `op`, a module) allows TF32 (kMathAttr).
+bool allowsTf32(mlir::Operation *op);
+
 /// The attribute holding a collective's algorithm (collective_algorithms.h).
 inline constexpr llvm::StringLiteral kCollectiveAlgorithmAttr = "algorithm";
 /// The kind of a collective that carries an algorithm (quilt.all_reduce,

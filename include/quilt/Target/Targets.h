@@ -33,6 +33,9 @@ struct TargetSpec {
   /// schedules (MPI: ring, recursive doubling, ...; collective_algorithms.h)
   /// or only its library's collectives (NCCL, whose tuner picks).
   bool runsCollectiveSchedules = false;
+  /// Whether its libraries can compute on tensor cores with TF32 inputs
+  /// (quiltc --tf32).
+  bool tensorCoreMath = false;
 
   /// Whether the runtime has quilt_rt_`call`.
   bool provides(llvm::StringRef call) const;

@@ -5,6 +5,7 @@
 // NCCL-over-MPI shim; the library kernels (convolution, GEMM, DFT) are the
 // CPU backend's, standing in for cuDNN, cuBLAS and cuFFT.
 #include "backend.h"
+#include "error.h"
 #include "libraries/blas.h"
 #include "libraries/dnn.h"
 #include "libraries/fft.h"
@@ -20,7 +21,11 @@ const char *backendDescription() {
   return "emulated CUDA device (host memory, NCCL over MPI) with MPI bootstrap";
 }
 
-std::unique_ptr<Backend> createBackend(Communicator &bootstrap, const std::vector<int64_t> &mesh) {
+std::unique_ptr<Backend> createBackend(Communicator &bootstrap, const std::vector<int64_t> &mesh,
+                                       bool tf32) {
+  // oneDNN stands in for cuDNN and cuBLAS here, in float32 only.
+  if (tf32)
+    raise("the model was compiled with --tf32, which the emulated device cannot run");
   auto backend = std::make_unique<Backend>();
   backend->ownedDevice = std::make_unique<EmulatedCudaDevice>();
   backend->device = backend->ownedDevice.get();

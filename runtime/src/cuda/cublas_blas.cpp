@@ -1,7 +1,9 @@
 // The Blas of the CUDA device (blas.h) through cuBLAS. Row-major
 // C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T, so the operands
 // swap. FP32 math (CUBLAS_DEFAULT_MATH: no TF32, so results meet the float32
-// thresholds). One handle per device, bound to its compute stream.
+// thresholds) unless the model was compiled with --tf32
+// (CUBLAS_TF32_TENSOR_OP_MATH). One handle per device, bound to its compute
+// stream.
 #include "cuda_device.h"
 #include "error.h"
 #include "libraries/blas.h"
@@ -19,10 +21,10 @@ void checkCublas(cublasStatus_t status, const char *call) {
 
 class CublasBlas final : public Blas {
 public:
-  explicit CublasBlas(CudaDevice &device) {
+  CublasBlas(CudaDevice &device, bool tf32) {
     checkCublas(cublasCreate(&handle_), "cublasCreate");
     try {
-      checkCublas(cublasSetMathMode(handle_, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+      checkCublas(cublasSetMathMode(handle_, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
       checkCublas(cublasSetStream(handle_, device.computeStream()), "cublasSetStream");
     } catch (...) {
       cublasDestroy(handle_);
@@ -59,8 +61,8 @@ private:
 
 } // namespace
 
-std::shared_ptr<Blas> createCublasBlas(CudaDevice &device) {
-  return std::make_shared<CublasBlas>(device);
+std::shared_ptr<Blas> createCublasBlas(CudaDevice &device, bool tf32) {
+  return std::make_shared<CublasBlas>(device, tf32);
 }
 
 } // namespace quilt

@@ -166,7 +166,10 @@ Descriptor pointwise(cudnnPointwiseMode_t mode, double lowerClipSlope = 0) {
   return p;
 }
 
-bool keepsFp32(const Descriptor &config) {
+/// Whether `config`'s engine computes in float32: no tensor cores (TF32
+/// inputs) unless `tf32`, and never down-converted inputs (FP16) or reduced
+/// precision reductions.
+bool computesAsAllowed(const Descriptor &config, bool tf32) {
   Descriptor engine(CUDNN_BACKEND_ENGINE_DESCRIPTOR);
   cudnnBackendDescriptor_t e = engine.get();
   int64_t count = 0;
@@ -180,7 +183,7 @@ bool keepsFp32(const Descriptor &config) {
                                       &count, notes),
              "cudnnBackendGetAttribute(ENGINE_NUMERICAL_NOTE)");
   for (int64_t i = 0; i < count; ++i)
-    if (notes[i] == CUDNN_NUMERICAL_NOTE_TENSOR_CORE ||
+    if ((notes[i] == CUDNN_NUMERICAL_NOTE_TENSOR_CORE && !tf32) ||
         notes[i] == CUDNN_NUMERICAL_NOTE_DOWN_CONVERT_INPUTS ||
         notes[i] == CUDNN_NUMERICAL_NOTE_REDUCED_PRECISION_REDUCTION)
       return false;
@@ -188,8 +191,9 @@ bool keepsFp32(const Descriptor &config) {
 }
 
 /// The first execution plan the heuristics (mode A, then the fallback list)
-/// offer for `graph` whose engine keeps FP32 and that finalizes.
-Descriptor executionPlan(cudnnHandle_t handle, const Descriptor &graph) {
+/// offer for `graph` whose engine computes as allowed (FP32, or TF32 on
+/// tensor cores when `tf32`) and that finalizes.
+Descriptor executionPlan(cudnnHandle_t handle, const Descriptor &graph, bool tf32) {
   for (cudnnBackendHeurMode_t mode : {CUDNN_HEUR_MODE_A, CUDNN_HEUR_MODE_FALLBACK}) {
     Descriptor heur(CUDNN_BACKEND_ENGINEHEUR_DESCRIPTOR);
     heur.setDesc(CUDNN_ATTR_ENGINEHEUR_OPERATION_GRAPH, graph)
@@ -211,7 +215,7 @@ Descriptor executionPlan(cudnnHandle_t handle, const Descriptor &graph) {
                                           CUDNN_TYPE_BACKEND_DESCRIPTOR, count, &got, raw.data()),
                  "cudnnBackendGetAttribute(ENGINEHEUR_RESULTS)");
     for (int64_t i = 0; i < got; ++i) {
-      if (!keepsFp32(configs[i]))
+      if (!computesAsAllowed(configs[i], tf32))
         continue;
       Descriptor plan(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
       plan.set(CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &handle)
@@ -221,8 +225,10 @@ Descriptor executionPlan(cudnnHandle_t handle, const Descriptor &graph) {
         return plan;
     }
   }
-  raise("cuDNN offers no FP32 engine (without tensor cores or down-converted inputs) for this "
-        "convolution");
+  raise("cuDNN offers no ",
+        tf32 ? "FP32 or TF32 engine (without down-converted inputs)"
+             : "FP32 engine (without tensor cores or down-converted inputs)",
+        " for this convolution");
 }
 
 Descriptor operationGraph(cudnnHandle_t handle, const std::vector<const Descriptor *> &ops) {
@@ -292,6 +298,8 @@ int64_t inputAlignment(int64_t offset) { return offset % (kAlignment / 4) == 0 ?
 
 class CudnnDnn : public Dnn {
 public:
+  explicit CudnnDnn(bool tf32) : tf32_(tf32) {}
+
   std::unique_ptr<DnnConv> prepare(Device &device, const ConvForwardDesc &d) override {
     CudaDevice &cuda = cudaDeviceOf(device);
     cudnnHandle_t handle = cudnnFor(cuda);
@@ -355,7 +363,7 @@ public:
       ops.push_back(&op);
     }
     Descriptor graph = operationGraph(handle, ops);
-    return std::make_unique<CudnnConv>(cuda, executionPlan(handle, graph), d.inputOffset,
+    return std::make_unique<CudnnConv>(cuda, executionPlan(handle, graph, tf32_), d.inputOffset,
                                        xAlignment);
   }
 
@@ -390,13 +398,16 @@ public:
         .set(CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_DATA_BETA, CUDNN_TYPE_FLOAT, 1, &beta)
         .finalize();
     Descriptor graph = operationGraph(handle, {&op});
-    return std::make_unique<CudnnConv>(cuda, executionPlan(handle, graph), d.inputOffset,
+    return std::make_unique<CudnnConv>(cuda, executionPlan(handle, graph, tf32_), d.inputOffset,
                                        xAlignment);
   }
+
+private:
+  bool tf32_;
 };
 
 } // namespace
 
-std::shared_ptr<Dnn> createCudnnDnn() { return std::make_shared<CudnnDnn>(); }
+std::shared_ptr<Dnn> createCudnnDnn(bool tf32) { return std::make_shared<CudnnDnn>(tf32); }
 
 } // namespace quilt

@@ -58,8 +58,9 @@ inline Blas &requireBlas(const Libraries &libraries, const char *op) {
 /// CUDA device checks that they are its allocations).
 std::shared_ptr<Blas> createHostBlas(Device &device);
 /// The CUDA device's (cuBLAS) implementation: cuda/cublas_blas.cpp; one
-/// handle on the device's compute stream, FP32 math (no TF32).
-std::shared_ptr<Blas> createCublasBlas(CudaDevice &device);
+/// handle on the device's compute stream, FP32 math unless `tf32` (quiltc
+/// --tf32: CUBLAS_TF32_TENSOR_OP_MATH).
+std::shared_ptr<Blas> createCublasBlas(CudaDevice &device, bool tf32);
 
 } // namespace quilt
 

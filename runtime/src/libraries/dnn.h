@@ -80,8 +80,9 @@ public:
 
 /// The host's (oneDNN) implementation: host_dnn.cpp.
 std::shared_ptr<Dnn> createHostDnn();
-/// The CUDA device's (cuDNN) implementation: cuda/cudnn_dnn.cpp.
-std::shared_ptr<Dnn> createCudnnDnn();
+/// The CUDA device's (cuDNN) implementation: cuda/cudnn_dnn.cpp; FP32
+/// engines only unless `tf32` (quiltc --tf32: tensor-core engines too).
+std::shared_ptr<Dnn> createCudnnDnn(bool tf32);
 
 } // namespace quilt
 
