@@ -27,6 +27,9 @@ struct Options {
   bool quick = false;
   /// Largest message or buffer measured, bytes.
   int64_t maxBytes = 0;
+  /// Bytes of other memory swept before each timed collective, as a
+  /// model's kernels leave the caches full of other tensors (0: none).
+  int64_t evictBytes = int64_t(32) << 20;
 };
 
 /// Where and how the measurements were taken, for every `source` string.

@@ -41,8 +41,9 @@ Measures the machine it runs on and writes a Quilt topology file (JSON):
     halo_exchange and collective_permute over groups of 2..P ranks, called as
     the Quilt runtime calls them: MPI's own collective ('library') and each
     of Quilt's schedules serving the kind (ring, recursive-doubling,
-    rabenseifner, bruck, recursive-halving, pairwise), each repetition on an
-    input freshly written as a kernel leaves it; the points (bytes one rank
+    rabenseifner, bruck, recursive-halving, pairwise), each repetition after
+    sweeping --evict-bytes of other memory and on an input freshly written,
+    as a model's kernels leave the caches; the points (bytes one rank
     sends, time), which the cost model interpolates, and a fit alpha +
     bytes / bandwidth; time = slowest rank, median of repetitions;
   - the device: peak f32 GFLOP/s, STREAM triad bandwidth, halo pack
@@ -59,6 +60,10 @@ flags:
   --description=TEXT  description (default: host, cores, ranks and date)
   --max-bytes=N       largest message / buffer in bytes, 64 .. 1073741824
                       (default 16777216; 4194304 with --quick)
+  --evict-bytes=N     other memory swept before each timed collective, 0 ..
+                      1073741824 (default 33554432; 0: the call's buffers
+                      stay cached from the repetition before, as no
+                      collective in a model finds them)
   --help              this text
 )";
 
@@ -115,6 +120,14 @@ Options parseFlags(int argc, char **argv) {
                    text + "'");
       options.maxBytes = bytes;
       maxBytesGiven = true;
+    } else if (arg.rfind("--evict-bytes=", 0) == 0) {
+      std::string text = value("--evict-bytes=");
+      char *end = nullptr;
+      long long bytes = std::strtoll(text.c_str(), &end, 10);
+      if (text.empty() || *end || bytes < 0 || bytes > (1LL << 30))
+        usageError("--evict-bytes needs a whole number of bytes from 0 to 1073741824, got '" +
+                   text + "'");
+      options.evictBytes = bytes;
     } else {
       usageError("unknown flag '" + arg + "' (see --help)");
     }
@@ -318,6 +331,7 @@ json topologyJson(const Options &options, const RunInfo &info, const Curve &ping
         {"load_average_at_start", info.loadAverage},
         {"quick", options.quick},
         {"max_bytes", options.maxBytes},
+        {"evict_bytes", options.evictBytes},
         {"cpu", device.cpuName},
         {"isa", device.isa},
         {"fit", "t = alpha + x / bandwidth, least squares on relative error; x = bytes one "
