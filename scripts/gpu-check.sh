@@ -31,7 +31,7 @@ BUNDLE=${GPU_CHECK_DIR:-$ROOT/gpu-check}
 MODELS=${GPU_CHECK_MODELS:-"indexing masks pointwise softmax norms flatten_gemm cnn2d_dense unet2d transformer vit fno2d"}
 # Also compiled with --tf32 (convolutions and products on tensor cores) and
 # checked at a looser threshold: TF32 keeps 10 mantissa bits of each input.
-TF32_MODELS=${GPU_CHECK_TF32_MODELS:-"flatten_gemm cnn2d_dense unet2d"}
+TF32_MODELS=${GPU_CHECK_TF32_MODELS:-"flatten_gemm cnn2d_dense unet2d transformer vit"}
 TF32_THRESHOLD=1e-2
 
 prepare() {
@@ -121,9 +121,10 @@ PY
   export LD_LIBRARY_PATH NVIDIA_TF32_OVERRIDE=0
   local mpirun="mpirun --allow-run-as-root --oversubscribe"
   local pass=0 failed=0
+  log_name() { echo "$1" | tr -c 'A-Za-z0-9._-' '_' | sed 's/$/.log/'; }
   check() { # name, command...
     local name=$1; shift
-    local log=$out/$(echo "$name" | tr -c 'A-Za-z0-9._-' '_').log start=$SECONDS
+    local log=$out/$(log_name "$name") start=$SECONDS
     if timeout 120 "$@" >"$log" 2>&1; then
       pass=$((pass + 1)); say "PASS $name ($((SECONDS - start)) s) $(grep -m1 -o 'max rel error [^ ]*' "$log")"
     else
@@ -136,9 +137,17 @@ PY
                 --expected_output=@"$BUNDLE/data/$m.ref.npy" --expected_f32_threshold=1e-4)
     check "$m on 1 rank" "$BUNDLE/bin/$m.p1" "${args[@]}" --iterations=20
     # NVIDIA_TF32_OVERRIDE=0 would turn TF32 off in every library.
-    [ -x "$BUNDLE/bin/$m.tf32.p1" ] &&
+    if [ -x "$BUNDLE/bin/$m.tf32.p1" ]; then
       check "$m on 1 rank, --tf32" env -u NVIDIA_TF32_OVERRIDE "$BUNDLE/bin/$m.tf32.p1" \
         "${args[@]:0:3}" --expected_f32_threshold=$TF32_THRESHOLD --iterations=20
+      # The same error to the last digit: the libraries took no TF32 path
+      # (small shapes may not), so the row above says nothing about TF32.
+      local fp32_error tf32_error
+      fp32_error=$(grep -m1 -o 'max abs error [^,]*' "$out/$(log_name "$m on 1 rank")")
+      tf32_error=$(grep -m1 -o 'max abs error [^,]*' "$out/$(log_name "$m on 1 rank, --tf32")")
+      [ -n "$tf32_error" ] && [ "$tf32_error" = "$fp32_error" ] &&
+        say "NOTE $m --tf32: float32's $tf32_error exactly (no tensor-core path taken?)"
+    fi
     # shellcheck disable=SC2086
     check "$m on 2 ranks, one GPU (mpi-staged)" env QUILT_DATA_COMM=mpi-staged $mpirun -n 2 \
       "$BUNDLE/bin/$m.p2" "${args[@]}"
@@ -147,7 +156,7 @@ PY
   timeout 120 "$BUNDLE/bin/quilt_cuda_bench" 2>&1 | tee -a "$table"
   for m in $(cat "$BUNDLE/models.txt"); do
     for run in "$m on 1 rank" "$m on 1 rank, --tf32"; do
-      grep -h -A5 "per iteration" "$out/$(echo "$run" | tr -c 'A-Za-z0-9._-' '_').log" 2>/dev/null |
+      grep -h -A5 "per iteration" "$out/$(log_name "$run")" 2>/dev/null |
         grep "total" | sed "s/^/time ${run#"$m on "}: $m /" | tee -a "$table"
     done
   done

@@ -130,7 +130,7 @@ private:
   std::map<SmallVector<const void *>, SmallVector<int64_t>> classesByTypes;
   double peakGflops = 0, memoryGBps = 0, packGBps = 0;
   /// The peak of the classes cuDNN and cuBLAS run (conv, conv_transpose,
-  /// gemm): peakGflops, or the TF32 peak under --tf32.
+  /// gemm, attention's products): peakGflops, or the TF32 peak under --tf32.
   double tensorCoreGflops = 0;
   /// Group shapes by the group's first member (its coordinates on the
   /// group's axes zeroed) and axes.
@@ -302,9 +302,12 @@ double PlanCostModel::packUs(HaloExchangeOp halo, ArrayRef<int64_t> coords,
 double PlanCostModel::computeTime(const KernelWork &work, ArrayRef<int64_t> resultExtents) const {
   if (!work.launches)
     return 0;
-  // The classes cuDNN and cuBLAS run, which TF32 speeds up.
+  // The classes cuDNN and cuBLAS run, which TF32 speeds up: attention's
+  // two products are cuBLAS calls too (its softmax loop, class softmax, is
+  // Quilt's own kernel).
   auto onTensorCores = [](StringRef opClass) {
-    return opClass == "conv" || opClass == "conv_transpose" || opClass == "gemm";
+    return opClass == "conv" || opClass == "conv_transpose" || opClass == "gemm" ||
+           opClass == "attention";
   };
   // A profile measured the float32 kernels.
   bool tf32 = tensorCoreGflops != peakGflops && onTensorCores(work.opClass);

@@ -160,12 +160,18 @@ TEST(ThreadPeerGroup, RefusesAReceiveOfTheWrongSize) {
   EXPECT_EQ(errors[0], "member 1 expected 8 bytes from member 0, got 4");
 }
 
-/// One member's input to an all-reduce: small integers (sums, products and
-/// maxima exact in any order), or for moments valid (count, mean, M2)
-/// triples.
+/// One member's input to an all-reduce, exact in any order and telling
+/// every member's contribution apart: small integers for sums, 1, 2 or -1
+/// for products (never 0), values from a wide range for maxima, and for
+/// moments valid (count, mean, M2) triples.
 std::vector<char> reduceInput(ElemType type, ReduceOp op, size_t elements, int member) {
   std::mt19937 random(1000 * member + 7 * elements + static_cast<int>(op));
-  std::uniform_int_distribution<int> small(-3, 3);
+  std::uniform_int_distribution<int> small(-3, 3), wide(-100000, 100000), sign(0, 2);
+  auto value = [&]() -> int {
+    if (op == ReduceOp::Prod)
+      return sign(random) == 0 ? -1 : sign(random) == 0 ? 2 : 1;
+    return op == ReduceOp::Max || op == ReduceOp::Min ? wide(random) : small(random);
+  };
   std::vector<char> bytes;
   auto append = [&](const auto &value) {
     const char *at = reinterpret_cast<const char *>(&value);
@@ -180,11 +186,11 @@ std::vector<char> reduceInput(ElemType type, ReduceOp op, size_t elements, int m
       for (float v : triple)
         append(v);
     } else if (type == ElemType::F32) {
-      append(float(small(random)));
+      append(float(value()));
     } else if (type == ElemType::F64) {
-      append(double(small(random)));
+      append(double(value()));
     } else {
-      append(int64_t(small(random)));
+      append(int64_t(value()));
     }
   }
   return bytes;
@@ -271,6 +277,12 @@ TEST(CollectiveSchedules, AllReduceOnGroupsOfOneToNine) {
               inputs.push_back(reduceInput(c.type, c.op, elements, m));
             size_t count = c.op == ReduceOp::Moments ? 3 * elements : elements;
             std::vector<std::string> errors = runGroup(p, [&](PeerGroup &group) {
+              // A first call on other inputs leaves the scratch holding
+              // stale partials, as a communicator's kept scratch does.
+              std::vector<char> earlier = reduceInput(c.type, c.op, elements, group.me + 50);
+              std::vector<char> earlierOut(earlier.size());
+              scheduleAllReduce(group, earlier.data(), earlierOut.data(), count, c.type, c.op,
+                                algorithm);
               std::vector<char> send = inputs[group.me];
               std::vector<char> &recv = outputs[group.me];
               recv.assign(send.size(), 0x55);
@@ -356,6 +368,11 @@ TEST(CollectiveSchedules, ReduceScatterOnGroupsOfOneToNine) {
             send.push_back(value(group.me, i));
           std::vector<float> kept = send;
           outputs[group.me].assign(counts[group.me], -99.0f);
+          // A first call on other inputs leaves stale partials in the scratch.
+          std::vector<float> earlier, earlierOut(counts[group.me]);
+          for (size_t i = 0; i < total; ++i)
+            earlier.push_back(value(group.me + 50, i));
+          scheduleReduceScatter(group, earlier.data(), earlierOut.data(), counts, algorithm);
           scheduleReduceScatter(group, send.data(), outputs[group.me].data(), counts, algorithm);
           if (send != kept)
             raise("member ", group.me, " wrote its input");

@@ -227,7 +227,7 @@ static FailureOr<std::map<std::string, std::vector<int64_t>>> parseInputShapes()
   return shapes;
 }
 
-static OwningOpRef<ModuleOp> loadInput(MLIRContext &ctx, std::string &error,
+static OwningOpRef<ModuleOp> readInput(MLIRContext &ctx, std::string &error,
                                        const std::map<std::string, std::vector<int64_t>> &shapes) {
   if (StringRef(inputFile).ends_with(".mlir")) {
     ctx.printOpOnDiagnostic(false);
@@ -252,6 +252,17 @@ static OwningOpRef<ModuleOp> loadInput(MLIRContext &ctx, std::string &error,
     return module;
   }
   return quilt::importOnnxFile(&ctx, inputFile, error, shapes);
+}
+
+/// The input as a module, with what the flags decide for the whole program
+/// recorded on it (--tf32: quilt.math, which the cost model and the runtime
+/// lowering read); every module quiltc compiles or times comes from here.
+static OwningOpRef<ModuleOp> loadInput(MLIRContext &ctx, std::string &error,
+                                       const std::map<std::string, std::vector<int64_t>> &shapes) {
+  OwningOpRef<ModuleOp> module = readInput(ctx, error, shapes);
+  if (module && tf32)
+    (*module)->setAttr(quilt::kMathAttr, StringAttr::get(&ctx, "tf32"));
+  return module;
 }
 
 static LogicalResult writeText(ModuleOp module, std::string &error) {
@@ -371,9 +382,6 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = loadInput(ctx, error, *inputShapes);
   if (!module)
     return fail(error.empty() ? inputFile + ": cannot be read" : error);
-  // The cost model and the runtime lowering read it from the IR.
-  if (tf32)
-    (*module)->setAttr(quilt::kMathAttr, StringAttr::get(&ctx, "tf32"));
 
   DefaultTimingManager timing;
   applyDefaultTimingManagerCLOptions(timing);
