@@ -137,13 +137,17 @@ std::string joined(const std::vector<std::string> &lines) {
   return all;
 }
 
-/// Every algorithm but the library's that serves `kind` over `members`.
+/// Quilt's own schedules that serve `kind` over `members`: every algorithm
+/// serving it but the library, which comes first.
 std::vector<CollectiveAlgorithm> schedulesServing(CollectiveKind kind, int members) {
-  std::vector<CollectiveAlgorithm> served;
-  for (int64_t i = 1; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i)
-    if (collectiveAlgorithmServes(kind, static_cast<CollectiveAlgorithm>(i), members))
-      served.push_back(static_cast<CollectiveAlgorithm>(i));
-  return served;
+  std::vector<CollectiveAlgorithm> serving = collectiveAlgorithmsServing(kind, members);
+  serving.erase(serving.begin());
+  return serving;
+}
+
+/// How a failure names the case: the algorithm and the group size.
+std::string caseName(CollectiveAlgorithm algorithm, int members) {
+  return std::string(collectiveAlgorithmName(algorithm)) + " p=" + std::to_string(members);
 }
 
 constexpr int kMostMembers = 9;
@@ -268,8 +272,7 @@ TEST(CollectiveSchedules, AllReduceOnGroupsOfOneToNine) {
       for (Case c : cases)
         for (size_t elements : {size_t(0), size_t(1), size_t(p - 1), size_t(p + 2), size_t(1001)})
           for (bool inPlace : {true, false}) {
-            std::string where = std::string(collectiveAlgorithmName(algorithm)) + " p=" +
-                                std::to_string(p) + " op " + std::to_string(int(c.op)) +
+            std::string where = caseName(algorithm, p) + " op " + std::to_string(int(c.op)) +
                                 " elements " + std::to_string(elements) +
                                 (inPlace ? " in place" : " out of place");
             std::vector<std::vector<char>> inputs, outputs(p);
@@ -327,8 +330,7 @@ TEST(CollectiveSchedules, AllGatherOnGroupsOfOneToNine) {
   for (int p = 1; p <= kMostMembers; ++p)
     for (CollectiveAlgorithm algorithm : schedulesServing(CollectiveKind::AllGather, p))
       for (const std::vector<size_t> &blocks : blockPatterns(p, 5)) {
-        std::string where =
-            std::string(collectiveAlgorithmName(algorithm)) + " p=" + std::to_string(p);
+        std::string where = caseName(algorithm, p);
         std::vector<char> want;
         for (int m = 0; m < p; ++m)
           for (size_t i = 0; i < blocks[m]; ++i)
@@ -354,8 +356,7 @@ TEST(CollectiveSchedules, ReduceScatterOnGroupsOfOneToNine) {
   for (int p = 1; p <= kMostMembers; ++p)
     for (CollectiveAlgorithm algorithm : schedulesServing(CollectiveKind::ReduceScatter, p))
       for (const std::vector<size_t> &counts : blockPatterns(p, 1)) {
-        std::string where =
-            std::string(collectiveAlgorithmName(algorithm)) + " p=" + std::to_string(p);
+        std::string where = caseName(algorithm, p);
         size_t total = 0;
         for (size_t c : counts)
           total += c;
@@ -396,8 +397,7 @@ TEST(CollectiveSchedules, ReduceScatterOnGroupsOfOneToNine) {
 TEST(CollectiveSchedules, AllToAllOnGroupsOfOneToNine) {
   for (int p = 1; p <= kMostMembers; ++p)
     for (CollectiveAlgorithm algorithm : schedulesServing(CollectiveKind::AllToAll, p)) {
-      std::string where =
-          std::string(collectiveAlgorithmName(algorithm)) + " p=" + std::to_string(p);
+      std::string where = caseName(algorithm, p);
       // Member m sends member c (m + 2c) % 5 bytes: uneven, some empty.
       auto size = [](int m, int c) { return size_t((m + 2 * c) % 5); };
       std::vector<std::vector<char>> outputs(p);

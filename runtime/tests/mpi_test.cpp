@@ -50,15 +50,6 @@ uint64_t bytesLogged(void (*entry)(quilt_rt_ctx *, const int64_t *, void **), qu
   return log.empty() ? 0 : log[0].bytes;
 }
 
-/// The algorithms that serve `kind` over `members` ranks, the library first.
-std::vector<CollectiveAlgorithm> algorithmsServing(CollectiveKind kind, int64_t members) {
-  std::vector<CollectiveAlgorithm> algorithms;
-  for (int64_t i = 0; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i)
-    if (collectiveAlgorithmServes(kind, static_cast<CollectiveAlgorithm>(i), members))
-      algorithms.push_back(static_cast<CollectiveAlgorithm>(i));
-  return algorithms;
-}
-
 /// Ranks in a group of `axes` of `mesh`.
 int64_t membersOf(const Shape &mesh, const AxisList &axes) {
   int64_t members = 1;
@@ -278,7 +269,7 @@ void checkAllReduce(const Shape &mesh, AxisMask axes, int64_t kind) {
     if (axes & (1u << a))
       axisList.push_back(a);
   for (CollectiveAlgorithm algorithm :
-       algorithmsServing(CollectiveKind::AllReduce, membersOf(mesh, axisList))) {
+       collectiveAlgorithmsServing(CollectiveKind::AllReduce, membersOf(mesh, axisList))) {
     Params p;
     p.tensor({whole(2), whole(5)}).tensor({whole(2), whole(5)}).attr(kind);
     p.attr(static_cast<int64_t>(axisList.size())).attrs(axisList);
@@ -312,7 +303,7 @@ void checkAllGather(const Shape &mesh, int dim, int64_t axis, int64_t n) {
   std::vector<Dim> yd{whole(shape[0]), whole(shape[1]), whole(shape[2])};
   auto ctx = contextFor(mesh);
   std::vector<float> x = localPart(global, xd, mesh, ctx->coords);
-  for (CollectiveAlgorithm algorithm : algorithmsServing(CollectiveKind::AllGather, mesh[axis])) {
+  for (CollectiveAlgorithm algorithm : collectiveAlgorithmsServing(CollectiveKind::AllGather, mesh[axis])) {
     std::vector<float> y(global.size(), NAN);
     Params p;
     p.tensor(xd).tensor(yd).attr(dim).attr(axis).attr(static_cast<int64_t>(algorithm));
@@ -353,7 +344,7 @@ void checkAllToAll(const Shape &mesh, int from, int to, const std::vector<int64_
   std::vector<float> x = localPart(global, xd, mesh, ctx->coords);
   std::vector<float> expect = localPart(global, yd, mesh, ctx->coords);
   for (CollectiveAlgorithm algorithm :
-       algorithmsServing(CollectiveKind::AllToAll, membersOf(mesh, moving))) {
+       collectiveAlgorithmsServing(CollectiveKind::AllToAll, membersOf(mesh, moving))) {
     std::vector<float> y(expect.size(), NAN);
     Params p;
     p.tensor(xd).tensor(yd).attr(from).attr(to).attr(moving.size()).attrs(moving);
@@ -422,7 +413,7 @@ void checkReduceScatter(const Shape &mesh, int dim, const std::vector<int64_t> &
   float factor = float(parts * (parts + 1) / 2);
   for (float &v : expect)
     v *= factor;
-  for (CollectiveAlgorithm algorithm : algorithmsServing(CollectiveKind::ReduceScatter, parts)) {
+  for (CollectiveAlgorithm algorithm : collectiveAlgorithmsServing(CollectiveKind::ReduceScatter, parts)) {
     std::vector<float> y(expect.size(), NAN);
     Params p;
     p.tensor(xd).tensor(yd).attr(dim).attr(axes.size()).attrs(axes);
@@ -623,7 +614,7 @@ void expectLikeTheLibrary(CollectiveKind kind, const TestGroup &group, const std
                           bool replicated, Run run, Match match) {
   std::vector<char> library;
   uint64_t libraryBytes = 0;
-  for (CollectiveAlgorithm algorithm : algorithmsServing(kind, group.members())) {
+  for (CollectiveAlgorithm algorithm : collectiveAlgorithmsServing(kind, group.members())) {
     uint64_t before = gComm->bytesSent();
     std::vector<char> got = run(algorithm);
     uint64_t sent = gComm->bytesSent() - before;

@@ -185,7 +185,7 @@ func.func @main(%x: tensor<4194304xf32> {quilt.name = "x"}) -> (tensor<4194304xf
 }
 )mlir";
 
-/// A partitioned program parsed in its own context.
+/// A program parsed in its own context.
 struct ParsedProgram {
   explicit ParsedProgram(const char *text) : ctx(registry()) {
     ctx.loadAllAvailableDialects();
@@ -343,22 +343,17 @@ func.func @main(%x: tensor<1x8x64x64xf32> {quilt.name = "x"}, %a: tensor<64x32xf
   auto topology = parseTopology(kMachine, "toy.json", error);
   ASSERT_TRUE(succeeded(topology)) << error;
   auto timesByClass = [&](bool tf32) {
-    mlir::DialectRegistry registry;
-    registry.insert<QuiltDialect, mlir::func::FuncDialect>();
-    mlir::MLIRContext ctx(registry);
-    ctx.loadAllAvailableDialects();
-    auto module = mlir::parseSourceString<mlir::ModuleOp>(kProducts, &ctx);
-    EXPECT_TRUE(module);
+    ParsedProgram program(kProducts);
+    EXPECT_TRUE(program.module);
     if (tf32)
-      (*module)->setAttr(kMathAttr, mlir::StringAttr::get(&ctx, "tf32"));
-    EXPECT_EQ(allowsTf32(*module), tf32);
-    mlir::PassManager pm(&ctx);
+      (*program.module)->setAttr(kMathAttr, mlir::StringAttr::get(&program.ctx, "tf32"));
+    EXPECT_EQ(allowsTf32(*program.module), tf32);
+    mlir::PassManager pm(&program.ctx);
     PipelineOptions options;
     addPlanPasses(pm, options);
     addPartitionPass(pm, options);
-    EXPECT_TRUE(succeeded(pm.run(*module)));
-    auto func = *module->getOps<mlir::func::FuncOp>().begin();
-    auto cost = evaluatePlan(func, *module->getOps<MeshOp>().begin(), *topology);
+    EXPECT_TRUE(succeeded(pm.run(*program.module)));
+    auto cost = evaluatePlan(program.func(), program.mesh(), *topology);
     EXPECT_TRUE(succeeded(cost));
     std::map<std::string, double> us;
     for (const OpCost &op : cost->ops)

@@ -281,13 +281,13 @@ struct Measured {
 std::vector<Measured> measuredOver(int g) {
   std::vector<Measured> measured;
   for (const std::string &kind : collectiveKinds()) {
-    measured.push_back({kind, CollectiveAlgorithm::Library});
     CollectiveKind k;
-    if (!parseCollectiveKind(kind.data(), kind.size(), k))
-      continue; // halo_exchange, collective_permute: no algorithm
-    for (int64_t a = 1; a <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++a)
-      if (collectiveAlgorithmServes(k, static_cast<CollectiveAlgorithm>(a), g))
-        measured.push_back({kind, static_cast<CollectiveAlgorithm>(a)});
+    if (!parseCollectiveKind(kind.data(), kind.size(), k)) {
+      measured.push_back({kind, CollectiveAlgorithm::Library}); // halo_exchange, collective_permute
+      continue;
+    }
+    for (CollectiveAlgorithm algorithm : collectiveAlgorithmsServing(k, g))
+      measured.push_back({kind, algorithm});
   }
   return measured;
 }

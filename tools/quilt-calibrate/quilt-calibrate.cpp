@@ -89,6 +89,17 @@ bool firstProcess() {
   std::exit(2);
 }
 
+/// `text`, the value of `flag`, as a whole number of bytes from `least` to
+/// 2^30; a usage error naming the flag otherwise.
+int64_t byteCount(const char *flag, const std::string &text, int64_t least) {
+  char *end = nullptr;
+  long long bytes = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end || bytes < least || bytes > (1LL << 30))
+    usageError(std::string(flag) + " needs a whole number of bytes from " +
+               std::to_string(least) + " to 1073741824, got '" + text + "'");
+  return bytes;
+}
+
 Options parseFlags(int argc, char **argv) {
   Options options;
   bool maxBytesGiven = false;
@@ -112,22 +123,10 @@ Options parseFlags(int argc, char **argv) {
     } else if (arg.rfind("--description=", 0) == 0) {
       options.description = value("--description=");
     } else if (arg.rfind("--max-bytes=", 0) == 0) {
-      std::string text = value("--max-bytes=");
-      char *end = nullptr;
-      long long bytes = std::strtoll(text.c_str(), &end, 10);
-      if (text.empty() || *end || bytes < 64 || bytes > (1LL << 30))
-        usageError("--max-bytes needs a whole number of bytes from 64 to 1073741824, got '" +
-                   text + "'");
-      options.maxBytes = bytes;
+      options.maxBytes = byteCount("--max-bytes", value("--max-bytes="), 64);
       maxBytesGiven = true;
     } else if (arg.rfind("--evict-bytes=", 0) == 0) {
-      std::string text = value("--evict-bytes=");
-      char *end = nullptr;
-      long long bytes = std::strtoll(text.c_str(), &end, 10);
-      if (text.empty() || *end || bytes < 0 || bytes > (1LL << 30))
-        usageError("--evict-bytes needs a whole number of bytes from 0 to 1073741824, got '" +
-                   text + "'");
-      options.evictBytes = bytes;
+      options.evictBytes = byteCount("--evict-bytes", value("--evict-bytes="), 0);
     } else {
       usageError("unknown flag '" + arg + "' (see --help)");
     }

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 namespace quilt {
 
@@ -95,6 +96,17 @@ inline bool collectiveAlgorithmServes(CollectiveKind kind, CollectiveAlgorithm a
     return algorithm == A::Library || algorithm == A::Pairwise;
   }
   return false;
+}
+
+/// Every algorithm that runs `kind` over a group of `members` ranks, in
+/// enum order: the library first, then the runtime's own schedules.
+inline std::vector<CollectiveAlgorithm> collectiveAlgorithmsServing(CollectiveKind kind,
+                                                                    int64_t members) {
+  std::vector<CollectiveAlgorithm> serving;
+  for (int64_t i = 0; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i)
+    if (collectiveAlgorithmServes(kind, static_cast<CollectiveAlgorithm>(i), members))
+      serving.push_back(static_cast<CollectiveAlgorithm>(i));
+  return serving;
 }
 
 /// The name of a kind as the IR and `--report` spell it.

@@ -373,10 +373,8 @@ void expectAlgorithmServes(CollectiveKind kind, CollectiveAlgorithm algorithm, i
   if (collectiveAlgorithmServes(kind, algorithm, 1))
     raise("the ", name, " ", kindName, " needs a power-of-two group, got ", members, " ranks");
   std::string served;
-  for (int64_t i = 0; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i)
-    if (collectiveAlgorithmServes(kind, static_cast<CollectiveAlgorithm>(i), 1))
-      served = served + (served.empty() ? "" : ", ") +
-               collectiveAlgorithmName(static_cast<CollectiveAlgorithm>(i));
+  for (CollectiveAlgorithm serving : collectiveAlgorithmsServing(kind, 1))
+    served = served + (served.empty() ? "" : ", ") + collectiveAlgorithmName(serving);
   raise(name, " is no ", kindName, " algorithm (expected one of ", served, ")");
 }
 
