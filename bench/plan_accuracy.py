@@ -29,6 +29,8 @@ PRED_KEY = {"total": "total_ms", "compute": "compute_ms", "halo": "halo_ms",
 MEAS_RE = {"total": r"^\s+total\s+([0-9.]+) ms", "compute": r"^\s+compute\s+([0-9.]+) ms",
            "halo": r"^\s+halo\s+([0-9.]+) ms", "coll": r"^\s+collectives\s+([0-9.]+) ms"}
 WAIT_RE = r"^\s+wait\s+([0-9.]+) ms"  # --sync-phases only
+# --profile-ops: one line per communication op, in program order.
+COMM_OP_RE = r"^\s+#(\d+)\s+(\w+)\s+(\d+) B\s+([0-9.]+) ms$"
 # Plan sets whose order is compared: never across oversubscribed and not.
 TAU_SETS = [("P<=2", lambda r: not r["oversubscribed"]),
             ("P=2 only", lambda r: not r["oversubscribed"] and r["P"] == 2),
@@ -190,9 +192,19 @@ def measure(dirpath, runs):
                 vals[ph] = float(m.group(1))
         if len(vals) == 5:
             synced.append(vals)
+            vals["comm_ops"] = [(kind, int(sent), float(ms))
+                                for _, kind, sent, ms in re.findall(COMM_OP_RE, log, re.M)]
     med["synced_runs"] = len(synced)
     for ph in ("halo", "coll"):
         med[ph + "_unsynced"], iqr[ph + "_unsynced"] = med[ph], iqr[ph]
+    # Per communication op (--profile-ops of the synced runs): kind, bytes a
+    # rank sends, median ms over the runs.
+    med["comm_ops"] = []
+    profiled = [v["comm_ops"] for v in synced if v["comm_ops"]]
+    if profiled and all(len(p) == len(profiled[0]) for p in profiled):
+        for i, (kind, sent, _) in enumerate(profiled[0]):
+            med["comm_ops"].append(dict(kind=kind, bytes=sent,
+                                        ms=statistics.median(p[i][2] for p in profiled)))
     if synced:
         for ph in ("halo", "coll", "wait"):
             values = [v[ph] for v in synced]
@@ -201,6 +213,27 @@ def measure(dirpath, runs):
     else:
         med["wait"], iqr["wait"] = 0.0, 0.0
     return med, iqr, fails, check, per_run, envs
+
+
+def comm_ops_matched(pred, measured):
+    """The measured communication ops (program order) beside the predicted
+    op of the same kind, in order: the runtime lists every communication
+    entry point (shard_slice too, which the prediction counts as compute)."""
+    ops, k = pred.get("ops", []), 0
+    matched = []
+    for m in measured:
+        while k < len(ops) and ops[k].get("kind") != m["kind"]:
+            k += 1
+        if k == len(ops):
+            return []
+        p = ops[k]
+        k += 1
+        # The runtime times the whole op: a ring attention's kernel too.
+        pred_ms = p.get("comm_ms", 0.0) if p.get("phase") in ("halo", "collective") and \
+            p.get("kind") != "ring_attention" else p.get("ms", 0.0)
+        matched.append(dict(kind=m["kind"], node=p.get("node", ""), bytes=m["bytes"],
+                            pred_bytes=p.get("bytes_sent"), pred_ms=pred_ms, meas_ms=m["ms"]))
+    return matched
 
 
 def predicted_by_class(pred):
@@ -284,6 +317,7 @@ def main(argv):
             continue
         med, iqr, fails, check, per_run, envs = res
         r.update(meas=med, iqr=iqr, failed_runs=fails, check=check, runs=per_run, run_env=envs)
+        r["comm_ops"] = comm_ops_matched(pred, med["comm_ops"])
         # Time in no phase (the compiled code between runtime calls).
         r["meas_unphased_ms"] = (med["total"] - med["compute"] - med["halo_unsynced"] -
                                  med["coll_unsynced"])
@@ -579,6 +613,30 @@ def main(argv):
                             f"{p['flops'] / 1e9:.3f}", fmt(p["pred_compute_ms"], 3),
                             f"{fmt(p.get('meas_compute_ms'), 3)} ({fmt(p.get('iqr_ms'), 3)})",
                             fmt(p.get("meas_over_pred"))] for p in probes]))
+        L.append("")
+    # Communication op by op, P=2 (not oversubscribed): predicted / measured.
+    per_kind = {}
+    for r in ok:
+        if r["P"] != 2 or r.get("oversubscribed"):
+            continue
+        for op in r.get("comm_ops", []):
+            if op["meas_ms"] * 1e3 >= 1.0:  # at least 1 us measured
+                per_kind.setdefault(op["kind"], []).append(op)
+    if per_kind:
+        L.append("## Communication ops one by one, P=2 (`--sync-phases --profile-ops`)\n")
+        L.append("Each communication op of every P=2 plan: the runtime's time for it (median "
+                 "over the synced runs; the transfer, packing and the copy of the rank's own "
+                 "block) against the prediction of the same op (shard_slice: its predicted "
+                 "compute; ring_attention: its kernel and transfers). Ops measured under 1 us left out. pred/meas: 1.00 = exact.\n")
+        rows_k = []
+        for kind, ops in sorted(per_kind.items()):
+            ratios = sorted(op["pred_ms"] / op["meas_ms"] for op in ops)
+            rows_k.append([kind, str(len(ops)), fmt(quantile(ratios, 0.1)),
+                           fmt(statistics.median(ratios)), fmt(quantile(ratios, 0.9)),
+                           fmt(sum(op["pred_ms"] for op in ops)),
+                           fmt(sum(op["meas_ms"] for op in ops))])
+        L.append(md_table(["kind", "ops", "p10 pred/meas", "median", "p90", "sum pred ms",
+                           "sum meas ms"], rows_k))
         L.append("")
     L.append("## Predicted compute by op class at P=1 (ms)\n")
     p1rows = [r for r in ok if r["tag"] == "m1_none"]

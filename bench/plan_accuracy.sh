@@ -245,7 +245,7 @@ for m in "${MODEL_NAMES[@]}"; do
       # communication op (--sync-phases), so halo and collectives hold the
       # transfers alone and the wait for slower peers shows as `wait`.
       [ "$mesh" = 1 ] || run_one "$dir" "$exe" $(( ${mesh//x/*} )) "sync$r" "$extra" \
-        --input=@"$MODELS/$m.input.npy" --iterations="$ITERS" --sync-phases
+        --input=@"$MODELS/$m.input.npy" --iterations="$ITERS" --sync-phases --profile-ops
     done <"$ROWS"
   done
   echo "   $m done ($(( $(date +%s) - START )) s so far)"

@@ -62,6 +62,15 @@ KernelWork work(const char *opClass, double flops, const LocalShapes &s) {
   return {opClass, flops, s.bytes, true};
 }
 
+/// A box copy: the result's bytes read from the operands and written once
+/// (a pad also writes its border, as part of the result).
+KernelWork copyWork(const LocalShapes &s, Operation *op, bool launches = true) {
+  KernelWork copy = work("copy", 0, s);
+  copy.launches = launches;
+  copy.copyBytes = product(s.results.front()) * elementBytes(op->getResult(0).getType());
+  return copy;
+}
+
 /// Attention of local queries against `keyTokens` keys: the products q k^T
 /// and p v (2 FLOPs per query, key and feature each), then the runtime's
 /// online softmax over every score as a loop of its own.
@@ -176,9 +185,14 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
         bool inPlace = operandReusedInPlace(*op, grid.mesh(), [](Value v) {
           return !isa_and_nonnull<ConstantOp>(v.getDefiningOp());
         }) != nullptr;
-        return KernelWork{"data_movement", 0, s.bytes, !inPlace};
+        return copyWork(s, op, !inPlace);
       })
-      .Case<TransposeOp, PadOp, SliceOp, ConcatOp, ShardSliceOp>(
-          [&](auto) { return work("data_movement", 0, s); })
+      .Case([&](SliceOp slice) {
+        // Steps other than 1 gather single elements, not runs.
+        bool contiguous = llvm::all_of(slice.getSteps(), [](int64_t step) { return step == 1; });
+        return contiguous ? copyWork(s, op) : work("data_movement", 0, s);
+      })
+      .Case<PadOp, ConcatOp, ShardSliceOp>([&](auto) { return copyWork(s, op); })
+      .Case([&](TransposeOp) { return work("data_movement", 0, s); })
       .Default([&](Operation *) { return work("elementwise", out, s); });
 }

@@ -280,7 +280,14 @@ PlanCostModel::scheduleTime(CollectiveKind collectiveKind, CollectiveAlgorithm a
 }
 
 double PlanCostModel::copyUs(uint64_t bytes) const {
-  // Read and written once each, at the rank's share of the memory bandwidth.
+  if (bytes == 0)
+    return 0;
+  // Read and written once each, at the rank's share of the memory
+  // bandwidth; on a measured curve where the topology has one (a block
+  // that fits the caches copies at their speed), past its largest size at
+  // that share.
+  if (!topology.device.copyPoints.empty())
+    return measuredCurveUs(topology.device.copyPoints, bytes, memoryGBps / 2);
   return LinkCost{0, memoryGBps}.transferUs(2.0 * bytes);
 }
 
@@ -309,6 +316,9 @@ double PlanCostModel::computeTime(const KernelWork &work, ArrayRef<int64_t> resu
     return opClass == "conv" || opClass == "conv_transpose" || opClass == "gemm" ||
            opClass == "attention";
   };
+  // A box copy runs at the speed of the rank's copies.
+  if (StringRef(work.opClass) == "copy")
+    return topology.device.launchUs + copyUs(uint64_t(work.copyBytes));
   // A profile measured the float32 kernels.
   bool tf32 = tensorCoreGflops != peakGflops && onTensorCores(work.opClass);
   for (const ProfilePoint &point : topology.device.profile)

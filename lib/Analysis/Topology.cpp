@@ -343,6 +343,37 @@ bool readProfile(Reader &r, ObjectReader &device, std::vector<ProfilePoint> &pro
   return true;
 }
 
+/// `field` (a measured curve), if present: [bytes, us] pairs, both
+/// positive, bytes increasing.
+bool readMeasuredPoints(ObjectReader &o, StringRef field,
+                        std::vector<std::pair<double, double>> &curve) {
+  if (!o.object().get(field))
+    return true;
+  const json::Array *points = o.arrayField(field);
+  if (!points)
+    return false;
+  for (size_t i = 0; i < points->size(); ++i) {
+    const json::Array *pair = (*points)[i].getAsArray();
+    std::optional<double> bytes, us;
+    if (pair && pair->size() == 2) {
+      bytes = (*pair)[0].getAsNumber();
+      us = (*pair)[1].getAsNumber();
+    }
+    std::string name = llvm::formatv("{0}[{1}]", field, i).str();
+    if (!bytes || !us || *bytes <= 0 || *us <= 0)
+      return o.failField(name, llvm::formatv("must be [bytes, us], both positive (got {0})",
+                                             (*points)[i])
+                                   .str());
+    if (!curve.empty() && *bytes <= curve.back().first)
+      return o.failField(name, llvm::formatv("must move more bytes than the point before it "
+                                             "({0} after {1})",
+                                             (*pair)[0], json::Value(curve.back().first))
+                                   .str());
+    curve.emplace_back(*bytes, *us);
+  }
+  return true;
+}
+
 bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
   const json::Object *obj = top.objectField("device");
   if (!obj)
@@ -350,7 +381,7 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
   ObjectReader o(r, *obj, "device");
   if (!o.onlyFields({"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "launch_us",
                      "pack_bandwidth_GBps", "cores", "threaded_classes", "efficiency",
-                     "memory_efficiency", "profile", "source"}))
+                     "memory_efficiency", "copy_points_bytes_us", "profile", "source"}))
     return false;
   double memoryGB = 0;
   if (!o.string("name", device.name) || !o.number("memory_GB", memoryGB, Bound::Positive))
@@ -399,7 +430,8 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
       device.threadedClasses.push_back(name->str());
     }
   }
-  return readProfile(r, o, device.profile) && o.string("source", device.source);
+  return readMeasuredPoints(o, "copy_points_bytes_us", device.copyPoints) &&
+         readProfile(r, o, device.profile) && o.string("source", device.source);
 }
 
 /// `algorithm`, if present: a name from collective_algorithms.h that serves
@@ -423,36 +455,6 @@ bool readMeasuredAlgorithm(ObjectReader &o, MeasuredCollective &m) {
   return true;
 }
 
-/// `points_bytes_us`, if present: [bytes, us] pairs, both positive, bytes
-/// increasing.
-bool readMeasuredPoints(ObjectReader &o, MeasuredCollective &m) {
-  if (!o.object().get("points_bytes_us"))
-    return true;
-  const json::Array *points = o.arrayField("points_bytes_us");
-  if (!points)
-    return false;
-  for (size_t i = 0; i < points->size(); ++i) {
-    const json::Array *pair = (*points)[i].getAsArray();
-    std::optional<double> bytes, us;
-    if (pair && pair->size() == 2) {
-      bytes = (*pair)[0].getAsNumber();
-      us = (*pair)[1].getAsNumber();
-    }
-    std::string field = llvm::formatv("points_bytes_us[{0}]", i).str();
-    if (!bytes || !us || *bytes <= 0 || *us <= 0)
-      return o.failField(field, llvm::formatv("must be [bytes, us], both positive (got {0})",
-                                              (*points)[i])
-                                    .str());
-    if (!m.points.empty() && *bytes <= m.points.back().first)
-      return o.failField(field, llvm::formatv("must send more bytes than the point before it "
-                                              "({0} after {1})",
-                                              (*pair)[0], json::Value(m.points.back().first))
-                                    .str());
-    m.points.emplace_back(*bytes, *us);
-  }
-  return true;
-}
-
 bool readMeasured(Reader &r, ObjectReader &top, std::vector<MeasuredCollective> &measured) {
   if (!top.object().get("measured_collectives"))
     return true;
@@ -469,7 +471,7 @@ bool readMeasured(Reader &r, ObjectReader &top, std::vector<MeasuredCollective> 
         !o->integer("ranks", m.ranks, Bound::AtLeastTwo) || !readMeasuredAlgorithm(*o, m) ||
         !o->number("alpha_us", m.alphaUs, Bound::NonNegative) ||
         !o->number("bandwidth_GBps", m.bandwidthGBps, Bound::Positive) ||
-        !readMeasuredPoints(*o, m))
+        !readMeasuredPoints(*o, "points_bytes_us", m.points))
       return false;
     for (size_t j = 0; j < i; ++j)
       if (measured[j].kind == m.kind && measured[j].ranks == m.ranks &&
@@ -597,19 +599,23 @@ double Topology::memoryEfficiencyOf(StringRef opClass) const {
   return found == device.memoryEfficiency.end() ? efficiencyOf(opClass) : found->second;
 }
 
-double MeasuredCollective::us(double sentBytes) const {
-  auto atFittedBandwidthUs = [&](double bytes) { return bytes / (bandwidthGBps * 1e3); };
-  if (points.empty())
-    return alphaUs + atFittedBandwidthUs(sentBytes);
-  if (sentBytes <= points.front().first)
+double quilt::measuredCurveUs(ArrayRef<std::pair<double, double>> points, double bytes,
+                              double tailGBps) {
+  if (bytes <= points.front().first)
     return points.front().second;
-  if (sentBytes >= points.back().first)
-    return points.back().second + atFittedBandwidthUs(sentBytes - points.back().first);
-  auto above = std::upper_bound(points.begin(), points.end(), sentBytes,
+  if (bytes >= points.back().first)
+    return points.back().second + (bytes - points.back().first) / (tailGBps * 1e3);
+  auto above = std::upper_bound(points.begin(), points.end(), bytes,
                                 [](double x, const auto &point) { return x < point.first; });
   auto below = std::prev(above);
-  double along = std::log(sentBytes / below->first) / std::log(above->first / below->first);
+  double along = std::log(bytes / below->first) / std::log(above->first / below->first);
   return below->second * std::pow(above->second / below->second, along);
+}
+
+double MeasuredCollective::us(double sentBytes) const {
+  if (points.empty())
+    return alphaUs + sentBytes / (bandwidthGBps * 1e3);
+  return measuredCurveUs(points, sentBytes, bandwidthGBps);
 }
 
 const MeasuredCollective *Topology::measuredFor(StringRef kind, int64_t ranks,

@@ -28,6 +28,15 @@ struct OpProfile {
   double calls = 0, seconds = 0;
 };
 
+/// One communication op of the program (--profile-ops): the i-th
+/// communication call of an iteration, which is op i of `quiltc --report`
+/// and the i-th halo or collective op of `quiltc --simulate-json`.
+struct CommOpProfile {
+  std::string kind;
+  double calls = 0, seconds = 0;
+  uint64_t bytes = 0; // sent by this rank, over all calls
+};
+
 struct PhaseTimes {
   double compute = 0, halo = 0, collectives = 0; // seconds
   /// Under --sync-phases: the barriers before communication ops (a rank
@@ -106,6 +115,10 @@ struct quilt_rt_ctx {
   /// --profile-ops: per runtime entry point (conv, halo_exchange, ...), the
   /// calls and seconds of the timed runs. Null when not profiling.
   std::map<std::string, quilt::OpProfile> *opProfile = nullptr;
+  /// --profile-ops: per communication op in program order; commCallIndex is
+  /// the next call's index, reset by the driver before every run.
+  std::vector<quilt::CommOpProfile> *commProfile = nullptr;
+  size_t commCallIndex = 0;
   std::unordered_map<const int64_t *, std::unique_ptr<quilt::KernelPlan>> plans;
   /// Replaced by tests to turn kernel errors into exceptions.
   std::function<void(const std::string &)> onError;

@@ -326,6 +326,27 @@ void printOpProfile(Job &job, const std::map<std::string, OpProfile> &profile,
   }
 }
 
+/// --profile-ops: per communication op in program order (op i of quiltc's
+/// --report and the i-th halo or collective op of its --simulate-json), the
+/// bytes a rank sends and the time per iteration, the slowest rank's; under
+/// --sync-phases that time holds the transfer alone.
+void printCommOpProfile(Job &job, const std::vector<CommOpProfile> &profile,
+                        int64_t iterations) {
+  std::vector<double> seconds, bytes;
+  for (const CommOpProfile &op : profile) {
+    seconds.push_back(op.seconds);
+    bytes.push_back(double(op.bytes));
+  }
+  job.comm.allReduceInPlace(seconds.data(), seconds.size(), ElemType::F64, ReduceOp::Max, kAllRanks);
+  job.comm.allReduceInPlace(bytes.data(), bytes.size(), ElemType::F64, ReduceOp::Max, kAllRanks);
+  if (!job.isRoot() || profile.empty())
+    return;
+  std::printf("  per communication op (program order; mean over iterations, max over ranks):\n");
+  for (size_t i = 0; i < profile.size(); ++i)
+    std::printf("    #%-4zu %-22s %12.0f B %10.4f ms\n", i, profile[i].kind.c_str(),
+                bytes[i] / iterations, seconds[i] * 1e3 / iterations);
+}
+
 void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t iterations,
                     bool syncPhases, bool profileOps, void (*modelRun)(quilt_rt_ctx *)) {
   job.comm.barrier();
@@ -335,11 +356,16 @@ void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t 
   uint64_t bytesBefore = ctx.comm.bytesSent();
   ctx.syncPhases = syncPhases;
   std::map<std::string, OpProfile> profile;
-  if (profileOps)
+  std::vector<CommOpProfile> commProfile;
+  if (profileOps) {
     ctx.opProfile = &profile;
+    ctx.commProfile = &commProfile;
+  }
   auto start = std::chrono::steady_clock::now();
-  for (int64_t i = 0; i < iterations; ++i)
+  for (int64_t i = 0; i < iterations; ++i) {
+    ctx.commCallIndex = 0;
     modelRun(&ctx);
+  }
   ctx.device.synchronize();
   takeDevicePhaseTimes(ctx);
   double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -347,8 +373,11 @@ void timeIterations(Job &job, quilt_rt_ctx &ctx, const ModelInfo &info, int64_t 
   printPeakMemory(job);
   ctx.syncPhases = false;
   ctx.opProfile = nullptr;
-  if (profileOps)
+  ctx.commProfile = nullptr;
+  if (profileOps) {
     printOpProfile(job, profile, iterations);
+    printCommOpProfile(job, commProfile, iterations);
+  }
 }
 
 /// What this rank sent in one forward pass: one record per communication

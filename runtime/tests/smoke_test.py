@@ -121,6 +121,12 @@ def main():
                 re.search(r"^\s+conv\s+[0-9.]+ ms\s+1 calls$", r.stdout, re.M) is not None and
                 re.search(r"^\s+halo_exchange\s+[0-9.]+ ms\s+1 calls$", r.stdout, re.M)
                 is not None, r)
+        comm_ops = re.findall(r"^\s+#(\d+)\s+(\w+)\s+(\d+) B\s+([0-9.]+) ms$", r.stdout, re.M)
+        t.check("--profile-ops: a line per communication op in program order, the halo "
+                "exchange first, with the bytes a rank sends per iteration",
+                "per communication op" in r.stdout and len(comm_ops) >= 2 and
+                [int(op[0]) for op in comm_ops] == list(range(len(comm_ops))) and
+                comm_ops[0][1] == "halo_exchange" and int(comm_ops[0][2]) > 0, r)
         r = t.run(io + ["--sync-phases=1"])
         t.check("--sync-phases takes no value", r.returncode != 0 and
                 "flag --sync-phases takes no value" in r.stderr, r)

@@ -108,6 +108,11 @@ TEST(TopologyParse, OptionalSectionsMayBeAbsent) {
   EXPECT_EQ(apart.efficiencyOf("pool"), 0.05);
   EXPECT_EQ(apart.memoryEfficiencyOf("pool"), 1.0);
   EXPECT_EQ(apart.memoryEfficiencyOf("conv"), 0.5);
+  EXPECT_TRUE(t.device.copyPoints.empty()) << "copies stream at the memory bandwidth";
+  Topology copies = parsed(withReplaced(
+      R"("launch_us": 5, )", R"("launch_us": 5, "copy_points_bytes_us": [[1024, 0.5], [1048576, 20]], )"));
+  EXPECT_EQ(copies.device.copyPoints,
+            (std::vector<std::pair<double, double>>{{1024, 0.5}, {1048576, 20}}));
 }
 
 struct BadInput {
@@ -187,8 +192,13 @@ TEST(TopologyParse, EachMistakeFailsWithOneLineNamingTheField) {
        "t.json: measured_collectives[1].points_bytes_us[1] must be [bytes, us], both positive "
        "(got [100000])"},
       {"[100000, 40]", "[1000, 40]",
-       "t.json: measured_collectives[1].points_bytes_us[1] must send more bytes than the point "
+       "t.json: measured_collectives[1].points_bytes_us[1] must move more bytes than the point "
        "before it (1000 after 1000)"},
+      {R"("launch_us": 5, )", R"("launch_us": 5, "copy_points_bytes_us": [[4096, 1], [4096, 2]], )",
+       "t.json: device.copy_points_bytes_us[1] must move more bytes than the point before it "
+       "(4096 after 4096)"},
+      {R"("launch_us": 5, )", R"("launch_us": 5, "copy_points_bytes_us": [[4096, 0]], )",
+       "t.json: device.copy_points_bytes_us[0] must be [bytes, us], both positive (got [4096,0])"},
       {R"("nics_per_node": 4, )", "",
        "t.json: levels[1]: nics_per_node and nic_bandwidth_GBps must come together"},
       {R"("taper": 0.57)", R"("taper": 0)", "t.json: levels[2].taper must be in (0, 1] (got 0)"},

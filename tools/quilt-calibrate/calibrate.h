@@ -70,6 +70,13 @@ Curve measurePingPong(const Options &options);
 /// Collective over the world; the curves are complete on rank 0.
 std::vector<Curve> measureCollectives(const Options &options);
 
+/// One rank's copy of a contiguous buffer (memcpy, as the runtime's copyBox
+/// copies a halo exchange's block or a concat's operands) while every rank
+/// copies at once, each size after the caches were swept and the source
+/// rewritten, as a kernel leaves it: kind "copy", points (bytes copied,
+/// seconds, max over ranks). Collective over the world; complete on rank 0.
+Curve measureCopies(const Options &options);
+
 /// The node's compute, measured on rank 0 with all cores while the other
 /// ranks wait. Only meaningful on rank 0.
 struct DeviceMeasurement {

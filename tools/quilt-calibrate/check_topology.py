@@ -23,7 +23,8 @@ TOP_KEYS = {"format", "version", "name", "description", "levels", "device",
 LEVEL_KEYS = {"name", "kind", "devices", "alpha_us", "bandwidth_GBps", "source"}
 LEVEL_KINDS = {"shared-memory", "switch", "fat-tree", "dragonfly", "torus"}
 DEVICE_KEYS = {"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "launch_us",
-               "pack_bandwidth_GBps", "cores", "efficiency", "source"}
+               "pack_bandwidth_GBps", "copy_points_bytes_us", "cores", "efficiency",
+               "source"}
 # The classes quilt-calibrate measures (a topology may name more: pool,
 # resize, conv_transpose, the runtime's own loops, which it does not).
 OP_CLASSES = {"conv", "gemm", "fft", "elementwise", "reduction", "normalization",
@@ -31,6 +32,21 @@ OP_CLASSES = {"conv", "gemm", "fft", "elementwise", "reduction", "normalization"
 COLLECTIVE_KEYS = {"kind", "ranks", "alpha_us", "bandwidth_GBps", "points_bytes_us"}
 COLLECTIVE_KINDS = ["all_reduce", "all_gather", "reduce_scatter", "all_to_all",
                     "halo_exchange", "collective_permute"]
+
+
+def measured_points(points, where, problems):
+    """A measured curve: a non-empty list of [bytes, us], both positive,
+    bytes increasing."""
+    if not isinstance(points, list) or not points:
+        problems.append(f"{where}: not a non-empty list")
+        return
+    last = 0
+    for j, point in enumerate(points):
+        if not (isinstance(point, list) and len(point) == 2
+                and all(is_number(v) and v > 0 for v in point) and point[0] > last):
+            problems.append(f"{where}[{j}]: {point!r} is not [bytes > {last}, us > 0]")
+            return
+        last = point[0]
 
 
 def algorithms(kind, ranks):
@@ -124,6 +140,8 @@ def check(topo, ranks):
                 positive(peak, dtype, "device.peak_GFLOPs")
         if not is_int(device.get("cores")) or device.get("cores") <= 0:
             problems.append(f"device.cores: {device.get('cores')!r} is not an integer > 0")
+        measured_points(device.get("copy_points_bytes_us"), "device.copy_points_bytes_us",
+                        problems)
         eff = device.get("efficiency")
         if keys(eff, OP_CLASSES, "device.efficiency"):
             for op_class, value in eff.items():
@@ -150,18 +168,7 @@ def check(topo, ranks):
                             f"{served}")
         positive(entry, "alpha_us", where, allow_zero=True)
         positive(entry, "bandwidth_GBps", where)
-        points = entry.get("points_bytes_us")
-        if not isinstance(points, list) or not points:
-            problems.append(f"{where}.points_bytes_us: not a non-empty list")
-        else:
-            last = 0
-            for j, point in enumerate(points):
-                if not (isinstance(point, list) and len(point) == 2
-                        and all(is_number(v) and v > 0 for v in point) and point[0] > last):
-                    problems.append(f"{where}.points_bytes_us[{j}]: {point!r} is not "
-                                    f"[bytes > {last}, us > 0]")
-                    break
-                last = point[0]
+        measured_points(entry.get("points_bytes_us"), f"{where}.points_bytes_us", problems)
         key = (kind, g, entry.get("algorithm"))
         if key in seen:
             problems.append(f"{where}: repeats {key}")

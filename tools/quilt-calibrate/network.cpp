@@ -376,6 +376,32 @@ Curve measurePingPong(const Options &options) {
   return curve;
 }
 
+Curve measureCopies(const Options &options) {
+  Curve curve;
+  curve.kind = "copy";
+  MPI_Comm_size(MPI_COMM_WORLD, &curve.ranks);
+  Effort effort = effortFor(options);
+  CacheEvictor evict(options.evictBytes);
+  std::vector<int64_t> sizes = sizeGrid(64, std::max<int64_t>(64, options.maxBytes),
+                                        options.quick ? 4 : 2);
+  std::vector<std::vector<double>> passTimes(sizes.size());
+  for (int pass = 0; pass < effort.passes; ++pass)
+    for (size_t s = 0; s < sizes.size(); ++s) {
+      Buffers buffers(sizes[s], sizes[s]);
+      Call call;
+      call.run = [&buffers] {
+        std::memcpy(buffers.recv.data(), buffers.send.data(), buffers.send.size());
+      };
+      call.sentBytes = sizes[s];
+      call.input = buffers.send.data();
+      call.inputBytes = buffers.send.size();
+      passTimes[s].push_back(timeCall(call, MPI_COMM_WORLD, effort, evict));
+    }
+  for (size_t s = 0; s < sizes.size(); ++s)
+    curve.points.push_back({double(sizes[s]), median(passTimes[s])});
+  return curve;
+}
+
 std::vector<Curve> measureCollectives(const Options &options) {
   int size = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &size);

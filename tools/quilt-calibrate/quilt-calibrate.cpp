@@ -257,7 +257,8 @@ json levelRecord(const Curve &pingPong, const Options &options, const RunInfo &i
           {"alpha_us", alpha},      {"bandwidth_GBps", gbps},  {"source", source}};
 }
 
-json deviceRecord(const DeviceMeasurement &d, const Options &options, const RunInfo &info) {
+json deviceRecord(const DeviceMeasurement &d, const Curve &copies, const Options &options,
+                  const RunInfo &info) {
   json efficiency = json::object();
   for (const auto &[opClass, value] : d.efficiency)
     efficiency[opClass] = rounded(value, 3);
@@ -267,7 +268,11 @@ json deviceRecord(const DeviceMeasurement &d, const Options &options, const RunI
       "peak f32 = " + d.isa + " FMA chains on every thread (best run); memory bandwidth = "
       "STREAM triad, 12 B per element (best run); pack = payload bytes/s of a one-column W "
       "halo of a 1x32x" + (options.quick ? "256" : "512") + "x512 f32 NCHW tensor, one memcpy "
-      "per row (median); launch = one oneDNN eltwise primitive on 16 floats (median); "
+      "per row (median); copy points = one rank's memcpy of as many bytes while all " +
+      std::to_string(copies.ranks) + " ranks copy at once, one thread each, after a " +
+      sizeText(options.evictBytes) + " sweep of other memory and the source rewritten "
+      "(median over repetitions of the slowest rank; calibration.copies); launch = one oneDNN "
+      "eltwise primitive on 16 floats (median); "
       "efficiency = roofline time / median time of one kernel per class "
       "(calibration.device.classes). Peak and bandwidths are the node's, shared by the ranks "
       "on it; memory_GB is the node's MemTotal (a rank's budget is memory_GB / ranks on the "
@@ -278,13 +283,15 @@ json deviceRecord(const DeviceMeasurement &d, const Options &options, const RunI
           {"memory_bandwidth_GBps", rounded(d.memoryBandwidthGBps)},
           {"launch_us", rounded(d.launchUs)},
           {"pack_bandwidth_GBps", rounded(d.packBandwidthGBps)},
+          {"copy_points_bytes_us", pointsRecord(copies)},
           {"cores", d.cores},
           {"efficiency", efficiency},
           {"source", source}};
 }
 
 json topologyJson(const Options &options, const RunInfo &info, const Curve &pingPong,
-                  const std::vector<Curve> &collectives, const DeviceMeasurement &device) {
+                  const std::vector<Curve> &collectives, const Curve &copies,
+                  const DeviceMeasurement &device) {
   json measured = json::array(), curves = json::array();
   for (const Curve &curve : collectives) {
     std::string note;
@@ -318,7 +325,7 @@ json topologyJson(const Options &options, const RunInfo &info, const Curve &ping
       {"name", name},
       {"description", description},
       {"levels", json::array({levelRecord(pingPong, options, info)})},
-      {"device", deviceRecord(device, options, info)},
+      {"device", deviceRecord(device, copies, options, info)},
       {"measured_collectives", measured},
       {"calibration",
        {{"tool", "quilt-calibrate"},
@@ -337,6 +344,7 @@ json topologyJson(const Options &options, const RunInfo &info, const Curve &ping
                 "rank sends (ping-pong: the message; collectives: Quilt's ring accounting)"},
         {"ping_pong", curveRecord(pingPong)},
         {"collectives", curves},
+        {"copies", pointsRecord(copies)},
         {"device", {{"roofline", roofline}, {"classes", classes}}}}}};
 }
 
@@ -467,6 +475,8 @@ int main(int argc, char **argv) {
   progress("ping-pong done");
   std::vector<Curve> collectives = measureCollectives(options);
   progress("collectives done");
+  Curve copies = measureCopies(options);
+  progress("copies done");
   // The device comes last: rank 0 then leaves its core binding for good.
   DeviceMeasurement device;
   if (rank == 0)
@@ -477,7 +487,7 @@ int main(int argc, char **argv) {
   int ok = 1;
   if (rank == 0)
     ok = writeOutput(options.output,
-                     topologyJson(options, info, pingPong, collectives, device));
+                     topologyJson(options, info, pingPong, collectives, copies, device));
   MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
   MPI_Finalize();
   return ok ? 0 : 1;

@@ -28,7 +28,10 @@ struct KernelLoop {
 /// What one kernel does on one rank.
 struct KernelWork {
   /// "conv", "gemm", "fft", "elementwise", "reduction", "normalization",
-  /// "attention" (its two products), "data_movement", and the classes of
+  /// "attention" (its two products), "data_movement" (transposes and
+  /// gathers), "copy" (box copies: concat, contiguous slice, pad, shard
+  /// slice, a reshape out of place; timed as `copyBytes` copied, by the
+  /// device's measured copy curve), and the classes of
   /// loops Quilt runs itself rather than a library: "pool", "resize",
   /// "conv_transpose", "softmax" (exp, max and sum over rows: softmax and
   /// attention's online softmax).
@@ -38,6 +41,9 @@ struct KernelWork {
   double bytes = 0;
   /// False for ops that run no kernel (a reshape in place, a constant).
   bool launches = true;
+  /// Class "copy": the bytes copied (the result's, each read and written
+  /// once).
+  double copyBytes = 0;
   /// A loop of the runtime's own run after the main part, if any.
   std::optional<KernelLoop> loop;
 };

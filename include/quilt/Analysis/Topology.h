@@ -79,13 +79,19 @@ struct MeasuredCollective {
   /// Measured (bytes sent, microseconds), bytes increasing; may be empty.
   std::vector<std::pair<double, double>> points;
 
-  /// Microseconds of one call in which a rank sends `sentBytes`: between
-  /// two measured sizes, the straight line between them on log-log axes
-  /// (the fitted line misses small sizes by up to 4x: latency does not grow
-  /// linearly); below the smallest, its time; past the largest, its time
-  /// plus the rest at the fitted bandwidth. Without points, the fit.
+  /// Microseconds of one call in which a rank sends `sentBytes`
+  /// (measuredCurveUs at the fitted bandwidth; the fitted line misses small
+  /// sizes by up to 4x: latency does not grow linearly). Without points,
+  /// the fit.
   double us(double sentBytes) const;
 };
+
+/// Microseconds at `bytes` on a measured curve of (bytes, microseconds)
+/// points, bytes increasing, not empty: between two measured sizes, the
+/// straight line between them on log-log axes; below the smallest, its
+/// time; past the largest, its time plus the rest at `tailGBps`.
+double measuredCurveUs(llvm::ArrayRef<std::pair<double, double>> points, double bytes,
+                       double tailGBps);
 
 /// One device's compute model: a roofline per op class.
 struct DeviceModel {
@@ -112,6 +118,14 @@ struct DeviceModel {
   /// only (compute-bound at a small fraction of peak, streaming at full
   /// bandwidth: one efficiency cannot fit a 2x2 pool and a 3x3x3 one).
   std::map<std::string, double> memoryEfficiency;
+  /// Optional, measured: (bytes, microseconds) of one rank copying `bytes`
+  /// (read once, written once, one thread, contiguous) while every rank of
+  /// the node copies at once, the source just written and the destination
+  /// not cached, as a halo exchange copies its block or a concat its
+  /// operands. Small copies run at cache speed (a 2 MiB copy on the 2-core
+  /// VM: 72 us against 150 at its share of the STREAM bandwidth). Empty:
+  /// copies stream at the memory bandwidth.
+  std::vector<std::pair<double, double>> copyPoints;
   std::vector<ProfilePoint> profile;
   /// CPU machines: the op classes whose kernels use every thread of a rank
   /// (library kernels); the others run on one core. Empty: all of them.

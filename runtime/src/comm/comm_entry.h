@@ -11,6 +11,8 @@
 #include "error.h"
 #include "layout.h"
 
+#include <chrono>
+
 namespace quilt {
 
 /// `kind` is the entry point's name without quilt_rt_, as the compiler's
@@ -20,9 +22,26 @@ void runCommEntry(quilt_rt_ctx *ctx, Phase phase, const char *kind, Body body) {
   if (ctx->syncPhases)
     waitForEveryRank(*ctx);
   uint64_t before = ctx->comm.bytesSent();
+  std::chrono::steady_clock::time_point start;
+  if (ctx->commProfile) {
+    ctx->device.synchronize();
+    start = std::chrono::steady_clock::now();
+  }
   runEntry(ctx, phase, kind, body);
+  uint64_t sent = ctx->comm.bytesSent() - before;
+  if (std::vector<CommOpProfile> *profile = ctx->commProfile) {
+    ctx->device.synchronize();
+    size_t index = ctx->commCallIndex++;
+    if (profile->size() <= index)
+      profile->resize(index + 1);
+    CommOpProfile &line = (*profile)[index];
+    line.kind = kind;
+    line.calls += 1;
+    line.bytes += sent;
+    line.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
   if (std::vector<OpTraffic> *log = ctx->comm.trafficLog())
-    log->push_back({kind, ctx->comm.bytesSent() - before});
+    log->push_back({kind, sent});
 }
 
 /// The word that ends a collective's attributes: the algorithm the plan
