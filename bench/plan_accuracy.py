@@ -456,7 +456,9 @@ def main(argv):
     topo_name = opts["topology"]
     try:
         t = json.load(open(opts["topology"]))
-        topo_name = f"{t.get('name')} ({opts['topology']}; calibrated {t.get('calibration', {}).get('date', '?')})"
+        cal = t.get("calibration", {})
+        what = "network and copies calibrated" if cal.get("network_only") else "calibrated"
+        topo_name = f"{t.get('name')} ({opts['topology']}; {what} {cal.get('date', '?')})"
     except (OSError, ValueError):
         pass
     cpu = "?"

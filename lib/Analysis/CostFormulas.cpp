@@ -170,8 +170,9 @@ std::optional<std::pair<CollectiveAlgorithm, double>>
 quilt::cheapestSchedule(CollectiveKind kind, int64_t p, double bytes, LinkCost link,
                         double memoryGBps) {
   std::optional<std::pair<CollectiveAlgorithm, double>> best;
-  for (int64_t i = 1; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i) {
-    auto algorithm = static_cast<CollectiveAlgorithm>(i);
+  for (CollectiveAlgorithm algorithm : collectiveAlgorithmsServing(kind, p)) {
+    if (algorithm == CollectiveAlgorithm::Library)
+      continue;
     std::optional<double> us = scheduleWithMemoryUs(kind, algorithm, p, bytes, link, memoryGBps);
     if (us && (!best || *us < best->second))
       best = {algorithm, *us};

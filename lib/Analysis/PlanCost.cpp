@@ -250,10 +250,11 @@ CollectiveTime PlanCostModel::collectiveTime(Operation *op, StringRef kind, uint
     if (!best || t.us < best->us)
       best = t;
   };
-  for (int64_t i = 1; i <= static_cast<int64_t>(CollectiveAlgorithm::Pairwise); ++i)
-    if (std::optional<CollectiveTime> t = scheduleTime(
-            *collectiveKind, static_cast<CollectiveAlgorithm>(i), bytes, sent, group, flat))
-      consider(t->detail == "measured" ? measured : formula, *t);
+  for (CollectiveAlgorithm algorithm : collectiveAlgorithmsServing(*collectiveKind, group.members))
+    if (algorithm != CollectiveAlgorithm::Library)
+      if (std::optional<CollectiveTime> t =
+              scheduleTime(*collectiveKind, algorithm, bytes, sent, group, flat))
+        consider(t->detail == "measured" ? measured : formula, *t);
   std::optional<CollectiveTime> own = measured ? measured : formula;
   if (own && (library.detail != "measured" || own->us <= library.us))
     return *own;

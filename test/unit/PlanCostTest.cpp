@@ -38,6 +38,30 @@ func.func @main(%x: tensor<1x4x37x29xf32> {quilt.name = "x"}) -> tensor<1x4xf32>
 }
 )mlir";
 
+/// A program parsed in its own context.
+struct ParsedProgram {
+  explicit ParsedProgram(const char *text) : ctx(registry()) {
+    ctx.loadAllAvailableDialects();
+    module = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx);
+  }
+  static mlir::DialectRegistry registry() {
+    mlir::DialectRegistry registry;
+    registry.insert<QuiltDialect, mlir::func::FuncDialect>();
+    return registry;
+  }
+  /// Plans and partitions the program as quiltc does with `options`.
+  mlir::LogicalResult partition(const PipelineOptions &options) {
+    mlir::PassManager pm(&ctx);
+    addPlanPasses(pm, options);
+    addPartitionPass(pm, options);
+    return pm.run(*module);
+  }
+  mlir::func::FuncOp func() { return *module->getOps<mlir::func::FuncOp>().begin(); }
+  MeshOp mesh() { return *module->getOps<MeshOp>().begin(); }
+  mlir::MLIRContext ctx;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+};
+
 Topology twoLevels() {
   std::string error;
   auto topology = loadTopology("toy-two-nodes-slow", error);
@@ -54,23 +78,14 @@ Topology oneLevel() {
 
 void expectClassesEqualEveryRank(std::vector<int64_t> mesh, std::vector<std::string> shards,
                                  const Topology &topology) {
-  mlir::DialectRegistry registry;
-  registry.insert<QuiltDialect, mlir::func::FuncDialect>();
-  mlir::MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
-  auto module = mlir::parseSourceString<mlir::ModuleOp>(kProgram, &ctx);
-  ASSERT_TRUE(module);
+  ParsedProgram program(kProgram);
+  ASSERT_TRUE(program.module);
   PipelineOptions options;
   options.mesh = mesh;
   options.shards = shards;
-  mlir::PassManager pm(&ctx);
-  addPlanPasses(pm, options);
-  addPartitionPass(pm, options);
-  ASSERT_TRUE(succeeded(pm.run(*module)));
-  auto func = *module->getOps<mlir::func::FuncOp>().begin();
-  auto meshOp = *module->getOps<MeshOp>().begin();
-  auto byClass = evaluatePlan(func, meshOp, topology, /*byRankClass=*/true);
-  auto everyRank = evaluatePlan(func, meshOp, topology, /*byRankClass=*/false);
+  ASSERT_TRUE(succeeded(program.partition(options)));
+  auto byClass = evaluatePlan(program.func(), program.mesh(), topology, /*byRankClass=*/true);
+  auto everyRank = evaluatePlan(program.func(), program.mesh(), topology, /*byRankClass=*/false);
   ASSERT_TRUE(succeeded(byClass) && succeeded(everyRank));
   ASSERT_EQ(byClass->ops.size(), everyRank->ops.size());
   for (size_t i = 0; i < byClass->ops.size(); ++i) {
@@ -142,20 +157,12 @@ func.func @main(%q: tensor<2x64x16xf32> {quilt.name = "q"}, %k: tensor<2x128x16x
   std::string error;
   auto topology = parseTopology(kMachine, "toy.json", error);
   ASSERT_TRUE(succeeded(topology)) << error;
-  mlir::DialectRegistry registry;
-  registry.insert<QuiltDialect, mlir::func::FuncDialect>();
-  mlir::MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
-  auto module = mlir::parseSourceString<mlir::ModuleOp>(kAttention, &ctx);
-  ASSERT_TRUE(module);
+  ParsedProgram program(kAttention);
+  ASSERT_TRUE(program.module);
   PipelineOptions options;
   options.mesh = {1};
-  mlir::PassManager pm(&ctx);
-  addPlanPasses(pm, options);
-  addPartitionPass(pm, options);
-  ASSERT_TRUE(succeeded(pm.run(*module)));
-  auto func = *module->getOps<mlir::func::FuncOp>().begin();
-  auto cost = evaluatePlan(func, *module->getOps<MeshOp>().begin(), *topology);
+  ASSERT_TRUE(succeeded(program.partition(options)));
+  auto cost = evaluatePlan(program.func(), program.mesh(), *topology);
   ASSERT_TRUE(succeeded(cost));
   const OpCost *attention = nullptr;
   for (const OpCost &op : cost->ops)
@@ -186,22 +193,6 @@ func.func @main(%x: tensor<4194304xf32> {quilt.name = "x"}) -> (tensor<4194304xf
 }
 )mlir";
 
-/// A program parsed in its own context.
-struct ParsedProgram {
-  explicit ParsedProgram(const char *text) : ctx(registry()) {
-    ctx.loadAllAvailableDialects();
-    module = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx);
-  }
-  static mlir::DialectRegistry registry() {
-    mlir::DialectRegistry registry;
-    registry.insert<QuiltDialect, mlir::func::FuncDialect>();
-    return registry;
-  }
-  mlir::func::FuncOp func() { return *module->getOps<mlir::func::FuncOp>().begin(); }
-  MeshOp mesh() { return *module->getOps<MeshOp>().begin(); }
-  mlir::MLIRContext ctx;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-};
 
 TEST(PlanCostCollectives, RecordedAlgorithmIsTheOneTimed) {
   ParsedProgram program(kAllReduces);
@@ -349,11 +340,7 @@ func.func @main(%x: tensor<1x8x64x64xf32> {quilt.name = "x"}, %a: tensor<64x32xf
     if (tf32)
       (*program.module)->setAttr(kMathAttr, mlir::StringAttr::get(&program.ctx, "tf32"));
     EXPECT_EQ(allowsTf32(*program.module), tf32);
-    mlir::PassManager pm(&program.ctx);
-    PipelineOptions options;
-    addPlanPasses(pm, options);
-    addPartitionPass(pm, options);
-    EXPECT_TRUE(succeeded(pm.run(*program.module)));
+    EXPECT_TRUE(succeeded(program.partition(PipelineOptions())));
     auto cost = evaluatePlan(program.func(), program.mesh(), *topology);
     EXPECT_TRUE(succeeded(cost));
     std::map<std::string, double> us;
@@ -412,13 +399,10 @@ func.func @main(%x: tensor<1x4x16x16xf32> {quilt.name = "x"}, %y: tensor<1x4x16x
   };
   ParsedProgram program(kCopies);
   ASSERT_TRUE(program.module);
-  mlir::PassManager pm(&program.ctx);
   PipelineOptions options;
   options.mesh = {2};
   options.shards = {"x:2", "y:2"};
-  addPlanPasses(pm, options);
-  addPartitionPass(pm, options);
-  ASSERT_TRUE(succeeded(pm.run(*program.module)));
+  ASSERT_TRUE(succeeded(program.partition(options)));
   auto opOfKind = [](const PlanCost &cost, llvm::StringRef kind) {
     for (const OpCost &op : cost.ops)
       if (op.kind == kind)
