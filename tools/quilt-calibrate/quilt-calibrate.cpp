@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -401,6 +402,8 @@ bool writeOutput(const std::string &path, const json &topology) {
 /// or, widened later, wake them slowly (libgomp stops spinning when it has
 /// more threads than CPUs). So rank 0 widens its binding to the whole node
 /// and re-executes itself once, before MPI starts; the others stay bound.
+/// The launcher's binding is kept in QUILT_CALIBRATE_LAUNCHER_CPUS, for
+/// bindAsLaunched.
 void unbindMeasuringRank(char **argv) {
   const char *rank = launcherRank();
   if (!rank || std::string(rank) != "0" || std::getenv("QUILT_CALIBRATE_UNBOUND"))
@@ -409,15 +412,44 @@ void unbindMeasuringRank(char **argv) {
   if (sched_getaffinity(0, sizeof(mine), &mine) != 0 ||
       CPU_COUNT(&mine) >= static_cast<int>(std::thread::hardware_concurrency()))
     return;
+  std::string launched;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &mine))
+      launched += (launched.empty() ? "" : ",") + std::to_string(cpu);
   CPU_ZERO(&all);
   for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
     CPU_SET(cpu, &all);
   if (sched_setaffinity(0, sizeof(all), &all) != 0)
     return;
   setenv("QUILT_CALIBRATE_UNBOUND", "1", 1);
+  setenv("QUILT_CALIBRATE_LAUNCHER_CPUS", launched.c_str(), 1);
   execv("/proc/self/exe", argv);
   std::cerr << "quilt-calibrate: warning: could not re-execute unbound; compute figures may be "
                "low (run mpirun with --bind-to none)\n";
+}
+
+/// Rank 0, re-executed unbound: back to the launcher's binding (`bound`)
+/// or to the whole node. The network and the copies are measured with every
+/// rank bound as mpirun binds the executable's ranks: with rank 0 free to
+/// move, the 2-core VM timed collectives faster than bound ranks run them
+/// (an 8 MiB all-reduce by the four algorithms, two runs each: 1.4-2.8 ms
+/// against 1.7-3.3 ms), and the models' collectives ran 1.5-2.5x the
+/// calibrated time. The compute figures are measured with the whole node.
+void bindAsLaunched(bool bound) {
+  const char *launched = std::getenv("QUILT_CALIBRATE_LAUNCHER_CPUS");
+  if (!launched)
+    return;
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (bound) {
+    std::istringstream list(launched);
+    for (std::string cpu; std::getline(list, cpu, ',');)
+      CPU_SET(std::stoi(cpu), &cpus);
+  } else {
+    for (int cpu = 0; cpu < static_cast<int>(std::thread::hardware_concurrency()); ++cpu)
+      CPU_SET(cpu, &cpus);
+  }
+  sched_setaffinity(0, sizeof(cpus), &cpus);
 }
 
 /// One line on rank 0 and exit 2 on every rank, before measuring anything.
@@ -471,6 +503,7 @@ int main(int argc, char **argv) {
     if (rank == 0 && options.output != "-")
       std::fprintf(stderr, "quilt-calibrate: %-28s %6.1f s\n", what, now() - start);
   };
+  bindAsLaunched(true);
   Curve pingPong = measurePingPong(options);
   progress("ping-pong done");
   std::vector<Curve> collectives = measureCollectives(options);
@@ -479,6 +512,7 @@ int main(int argc, char **argv) {
   progress("copies done");
   // The device comes last: rank 0 then leaves its core binding for good.
   DeviceMeasurement device;
+  bindAsLaunched(false);
   if (rank == 0)
     device = measureDevice(options);
   sleepyBarrier(MPI_COMM_WORLD);
