@@ -170,9 +170,7 @@ std::optional<std::pair<CollectiveAlgorithm, double>>
 quilt::cheapestSchedule(CollectiveKind kind, int64_t p, double bytes, LinkCost link,
                         double memoryGBps) {
   std::optional<std::pair<CollectiveAlgorithm, double>> best;
-  for (CollectiveAlgorithm algorithm : collectiveAlgorithmsServing(kind, p)) {
-    if (algorithm == CollectiveAlgorithm::Library)
-      continue;
+  for (CollectiveAlgorithm algorithm : collectiveSchedulesServing(kind, p)) {
     std::optional<double> us = scheduleWithMemoryUs(kind, algorithm, p, bytes, link, memoryGBps);
     if (us && (!best || *us < best->second))
       best = {algorithm, *us};

@@ -250,11 +250,10 @@ CollectiveTime PlanCostModel::collectiveTime(Operation *op, StringRef kind, uint
     if (!best || t.us < best->us)
       best = t;
   };
-  for (CollectiveAlgorithm algorithm : collectiveAlgorithmsServing(*collectiveKind, group.members))
-    if (algorithm != CollectiveAlgorithm::Library)
-      if (std::optional<CollectiveTime> t =
-              scheduleTime(*collectiveKind, algorithm, bytes, sent, group, flat))
-        consider(t->detail == "measured" ? measured : formula, *t);
+  for (CollectiveAlgorithm algorithm : collectiveSchedulesServing(*collectiveKind, group.members))
+    if (std::optional<CollectiveTime> t =
+            scheduleTime(*collectiveKind, algorithm, bytes, sent, group, flat))
+      consider(t->detail == "measured" ? measured : formula, *t);
   std::optional<CollectiveTime> own = measured ? measured : formula;
   if (own && (library.detail != "measured" || own->us <= library.us))
     return *own;

@@ -112,7 +112,9 @@ OpProfileScope::~OpProfileScope() {
   ctx_->device.synchronize();
   OpProfile &line = (*ctx_->opProfile)[name_];
   line.calls += 1;
-  line.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  ctx_->lastEntrySeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  line.seconds += ctx_->lastEntrySeconds;
 }
 
 void waitForEveryRank(quilt_rt_ctx &ctx) {

@@ -119,6 +119,8 @@ struct quilt_rt_ctx {
   /// the next call's index, reset by the driver before every run.
   std::vector<quilt::CommOpProfile> *commProfile = nullptr;
   size_t commCallIndex = 0;
+  /// --profile-ops: the seconds of the last entry point OpProfileScope timed.
+  double lastEntrySeconds = 0;
   std::unordered_map<const int64_t *, std::unique_ptr<quilt::KernelPlan>> plans;
   /// Replaced by tests to turn kernel errors into exceptions.
   std::function<void(const std::string &)> onError;

@@ -137,14 +137,6 @@ std::string joined(const std::vector<std::string> &lines) {
   return all;
 }
 
-/// Quilt's own schedules that serve `kind` over `members`: every algorithm
-/// serving it but the library, which comes first.
-std::vector<CollectiveAlgorithm> schedulesServing(CollectiveKind kind, int members) {
-  std::vector<CollectiveAlgorithm> serving = collectiveAlgorithmsServing(kind, members);
-  serving.erase(serving.begin());
-  return serving;
-}
-
 /// How a failure names the case: the algorithm and the group size.
 std::string caseName(CollectiveAlgorithm algorithm, int members) {
   return std::string(collectiveAlgorithmName(algorithm)) + " p=" + std::to_string(members);
@@ -268,7 +260,7 @@ TEST(CollectiveSchedules, AllReduceOnGroupsOfOneToNine) {
                         {ElemType::I64, ReduceOp::Prod},
                         {ElemType::F32, ReduceOp::Moments}};
   for (int p = 1; p <= kMostMembers; ++p)
-    for (CollectiveAlgorithm algorithm : schedulesServing(CollectiveKind::AllReduce, p))
+    for (CollectiveAlgorithm algorithm : collectiveSchedulesServing(CollectiveKind::AllReduce, p))
       for (Case c : cases)
         for (size_t elements : {size_t(0), size_t(1), size_t(p - 1), size_t(p + 2), size_t(1001)})
           for (bool inPlace : {true, false}) {
@@ -328,7 +320,7 @@ char blockByte(int m, int to, size_t i) { return static_cast<char>(31 * m + 7 * 
 
 TEST(CollectiveSchedules, AllGatherOnGroupsOfOneToNine) {
   for (int p = 1; p <= kMostMembers; ++p)
-    for (CollectiveAlgorithm algorithm : schedulesServing(CollectiveKind::AllGather, p))
+    for (CollectiveAlgorithm algorithm : collectiveSchedulesServing(CollectiveKind::AllGather, p))
       for (const std::vector<size_t> &blocks : blockPatterns(p, 5)) {
         std::string where = caseName(algorithm, p);
         std::vector<char> want;
@@ -354,7 +346,7 @@ TEST(CollectiveSchedules, AllGatherOnGroupsOfOneToNine) {
 
 TEST(CollectiveSchedules, ReduceScatterOnGroupsOfOneToNine) {
   for (int p = 1; p <= kMostMembers; ++p)
-    for (CollectiveAlgorithm algorithm : schedulesServing(CollectiveKind::ReduceScatter, p))
+    for (CollectiveAlgorithm algorithm : collectiveSchedulesServing(CollectiveKind::ReduceScatter, p))
       for (const std::vector<size_t> &counts : blockPatterns(p, 1)) {
         std::string where = caseName(algorithm, p);
         size_t total = 0;
@@ -396,7 +388,7 @@ TEST(CollectiveSchedules, ReduceScatterOnGroupsOfOneToNine) {
 
 TEST(CollectiveSchedules, AllToAllOnGroupsOfOneToNine) {
   for (int p = 1; p <= kMostMembers; ++p)
-    for (CollectiveAlgorithm algorithm : schedulesServing(CollectiveKind::AllToAll, p)) {
+    for (CollectiveAlgorithm algorithm : collectiveSchedulesServing(CollectiveKind::AllToAll, p)) {
       std::string where = caseName(algorithm, p);
       // Member m sends member c (m + 2c) % 5 bytes: uneven, some empty.
       auto size = [](int m, int c) { return size_t((m + 2 * c) % 5); };

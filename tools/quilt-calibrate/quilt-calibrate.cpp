@@ -404,11 +404,20 @@ bool writeOutput(const std::string &path, const json &topology) {
 /// and re-executes itself once, before MPI starts; the others stay bound.
 /// The launcher's binding is kept in QUILT_CALIBRATE_LAUNCHER_CPUS, for
 /// bindAsLaunched.
+/// Every CPU: the binding of a rank free to run anywhere on the node.
+cpu_set_t wholeNode() {
+  cpu_set_t all;
+  CPU_ZERO(&all);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    CPU_SET(cpu, &all);
+  return all;
+}
+
 void unbindMeasuringRank(char **argv) {
   const char *rank = launcherRank();
   if (!rank || std::string(rank) != "0" || std::getenv("QUILT_CALIBRATE_UNBOUND"))
     return;
-  cpu_set_t mine, all;
+  cpu_set_t mine;
   if (sched_getaffinity(0, sizeof(mine), &mine) != 0 ||
       CPU_COUNT(&mine) >= static_cast<int>(std::thread::hardware_concurrency()))
     return;
@@ -416,9 +425,7 @@ void unbindMeasuringRank(char **argv) {
   for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
     if (CPU_ISSET(cpu, &mine))
       launched += (launched.empty() ? "" : ",") + std::to_string(cpu);
-  CPU_ZERO(&all);
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-    CPU_SET(cpu, &all);
+  cpu_set_t all = wholeNode();
   if (sched_setaffinity(0, sizeof(all), &all) != 0)
     return;
   setenv("QUILT_CALIBRATE_UNBOUND", "1", 1);
@@ -439,15 +446,12 @@ void bindAsLaunched(bool bound) {
   const char *launched = std::getenv("QUILT_CALIBRATE_LAUNCHER_CPUS");
   if (!launched)
     return;
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
+  cpu_set_t cpus = wholeNode();
   if (bound) {
+    CPU_ZERO(&cpus);
     std::istringstream list(launched);
     for (std::string cpu; std::getline(list, cpu, ',');)
       CPU_SET(std::stoi(cpu), &cpus);
-  } else {
-    for (int cpu = 0; cpu < static_cast<int>(std::thread::hardware_concurrency()); ++cpu)
-      CPU_SET(cpu, &cpus);
   }
   sched_setaffinity(0, sizeof(cpus), &cpus);
 }

@@ -109,6 +109,16 @@ inline std::vector<CollectiveAlgorithm> collectiveAlgorithmsServing(CollectiveKi
   return serving;
 }
 
+/// The runtime's own schedules that run `kind` over `members` ranks:
+/// collectiveAlgorithmsServing without the library's collective.
+inline std::vector<CollectiveAlgorithm> collectiveSchedulesServing(CollectiveKind kind,
+                                                                   int64_t members) {
+  std::vector<CollectiveAlgorithm> schedules = collectiveAlgorithmsServing(kind, members);
+  if (!schedules.empty() && schedules.front() == CollectiveAlgorithm::Library)
+    schedules.erase(schedules.begin());
+  return schedules;
+}
+
 /// The name of a kind as the IR and `--report` spell it.
 inline const char *collectiveKindName(CollectiveKind kind) {
   switch (kind) {
