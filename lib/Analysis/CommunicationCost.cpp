@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quilt/Analysis/CommunicationCost.h"
+#include "Quilt/IR/LocalBuffers.h"
 #include "quilt/comm_bytes.h"
 #include "quilt/halo_segments.h"
 
@@ -513,6 +514,10 @@ quilt::communicationCosts(func::FuncOp func, MeshOp mesh, RankSelection select) 
   SmallVector<int64_t> all = llvm::to_vector(llvm::seq<int64_t>(0, grid.numRanks()));
   SmallVector<CommunicationCost, 0> costs;
   for (Operation &op : func.getBody().getOps()) {
+    // A rank's block of a constant is sliced once at start-up, outside the
+    // steps whose communication this lists (and the runtime records).
+    if (computedOnceAtStart(&op))
+      continue;
     SmallVector<int64_t> ranks = select ? select(&op) : all;
     std::optional<Bytes> bytes = bytesSent(op, grid, ranks);
     if (!bytes)

@@ -94,7 +94,9 @@ double globalKeyTokens(RankedTensorType k, int64_t tokenDims) {
 
 std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
                                             ArrayRef<int64_t> coords) {
-  if (isa<ConstantOp, func::ReturnOp, AnnotateOp, MeshOp>(op))
+  // A constant, or a rank's block of one, is computed once before the first
+  // step (LocalBuffers.h): no time per step.
+  if (isa<func::ReturnOp, AnnotateOp, MeshOp>(op) || computedOnceAtStart(op))
     return std::nullopt;
   // Communication without arithmetic: its time is the network's.
   if (isa<HaloExchangeOp, AllGatherOp, AllToAllOp, CollectivePermuteOp>(op))

@@ -4,6 +4,10 @@
 // tensor becomes a slice of one arena (or of the weights blob for constants);
 // each op becomes `quilt_rt_<kernel>(ctx, params, buffers)` where `params` is
 // a constant word array: tensor layouts, then attributes (docs/runtime-abi.md).
+// Ops whose result depends on the rank alone (computedOnceAtStart: a rank's
+// block of a weight, a large splat filled at run time) go into
+// `quilt_model_init`, run once before the first step, into buffers that live
+// as long as the program; everything else into `quilt_model_run`.
 //
 //===----------------------------------------------------------------------===//
 #include "Quilt/IR/LocalBuffers.h"
@@ -380,13 +384,17 @@ public:
 
 private:
   LogicalResult placeValues(func::FuncOp func);
-  LogicalResult emitRunFunction(func::FuncOp func);
+  /// `quilt_model_init` (the ops computed once at start-up) or
+  /// `quilt_model_run` (one step: every other op).
+  LogicalResult emitProgram(func::FuncOp func, StringRef name, bool once);
   /// `dtype`: the .npy dtype of a model input or output (float32 when null).
   llvm::json::Object describeValue(Value value, StringRef name, StringAttr dtype);
   void emitInfo(func::FuncOp func);
   LLVM::LLVMFuncOp declareRuntime(StringRef name, Type result, ArrayRef<Type> args);
 
   ModuleOp module;
+  /// The op words' globals made so far (their names are numbered).
+  int paramsCount = 0;
   MeshOp mesh;
   std::string target;
   int64_t alignment;
@@ -432,6 +440,8 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
   };
   for (BlockArgument arg : body.getArguments())
     request(arg, -1);
+  // Results computed once at start-up, which every step reads.
+  SmallVector<Value> persistent;
   for (auto [step, op] : llvm::enumerate(body)) {
     for (Value operand : op.getOperands())
       if (auto it = index.find(operand); it != index.end())
@@ -440,8 +450,10 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
       if (constant->use_empty())
         continue; // nothing reads it: keep it out of the weights file
       if (filledSplat(constant)) {
-        if (needsOwnBuffer(constant))
+        if (needsOwnBuffer(constant)) {
           request(constant.getResult(), step);
+          persistent.push_back(constant.getResult());
+        }
         continue;
       }
       auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
@@ -471,12 +483,16 @@ LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
       aliases.push_back({op.getResult(0), reused});
       continue;
     }
-    for (Value result : op.getResults())
+    for (Value result : op.getResults()) {
       request(result, step);
+      if (computedOnceAtStart(&op))
+        persistent.push_back(result);
+    }
   }
-  // Inputs are written once before the first run and read by every run.
-  for (BlockArgument arg : body.getArguments())
-    requests[index[arg]] = {requests[index[arg]].bytes, -1, end};
+  // Inputs are written once before the first run and read by every run, as
+  // are the results of quilt_model_init.
+  for (Value v : llvm::concat<Value>(body.getArguments(), persistent))
+    requests[index[v]] = {requests[index[v]].bytes, -1, end};
   MemoryPlan plan = planMemory(requests, alignment);
   for (auto [i, v] : llvm::enumerate(values))
     placements[v] = {false, plan.offsets[i]};
@@ -499,7 +515,7 @@ LLVM::LLVMFuncOp RuntimeLowering::declareRuntime(StringRef name, Type result,
                                     LLVM::LLVMFunctionType::get(result, args));
 }
 
-LogicalResult RuntimeLowering::emitRunFunction(func::FuncOp func) {
+LogicalResult RuntimeLowering::emitProgram(func::FuncOp func, StringRef programName, bool once) {
   MLIRContext *ctx = module.getContext();
   auto ptr = LLVM::LLVMPointerType::get(ctx);
   auto i64 = IntegerType::get(ctx, 64);
@@ -510,7 +526,7 @@ LogicalResult RuntimeLowering::emitRunFunction(func::FuncOp func) {
   OpBuilder b(ctx);
   b.setInsertionPointToEnd(module.getBody());
   Location loc = func.getLoc();
-  auto run = LLVM::LLVMFuncOp::create(b, loc, "quilt_model_run",
+  auto run = LLVM::LLVMFuncOp::create(b, loc, programName,
                                         LLVM::LLVMFunctionType::get(voidType, {ptr}));
   Block *entry = run.addEntryBlock(b);
   Value ctxArg = entry->getArgument(0);
@@ -531,9 +547,8 @@ LogicalResult RuntimeLowering::emitRunFunction(func::FuncOp func) {
     return LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), base, ValueRange{offset});
   };
 
-  int paramsCount = 0;
   for (Operation &op : func.getBody().front()) {
-    if (isa<func::ReturnOp>(op))
+    if (isa<func::ReturnOp>(op) || computedOnceAtStart(&op) != once)
       continue;
     if (auto constant = dyn_cast<ConstantOp>(op);
         constant && (!filledSplat(constant) || !needsOwnBuffer(constant)))
@@ -544,11 +559,10 @@ LogicalResult RuntimeLowering::emitRunFunction(func::FuncOp func) {
         !placements.lookup(op.getOperand(0)).inWeights)
       continue;
     std::optional<float> fillValue = filledSplat(&op);
-    // words: whether it is a shard_slice (reported as one), the value.
+    // words: the value.
     auto call = fillValue ? FailureOr<std::pair<StringRef, SmallVector<int64_t>>>(std::make_pair(
                                 StringRef("quilt_rt_fill"),
-                                SmallVector<int64_t>{isa<ShardSliceOp>(op) ? 1 : 0,
-                                                     doubleBits(*fillValue)}))
+                                SmallVector<int64_t>{doubleBits(*fillValue)}))
                           : kernelCall(&op, mesh);
     if (failed(call))
       return failure();
@@ -644,7 +658,8 @@ void RuntimeLowering::emitInfo(func::FuncOp func) {
 LogicalResult RuntimeLowering::run(func::FuncOp func, StringRef weightsFile) {
   if (!llvm::hasSingleElement(func.getBody()))
     return func.emitOpError("must have a single block");
-  if (failed(placeValues(func)) || failed(emitRunFunction(func)))
+  if (failed(placeValues(func)) || failed(emitProgram(func, "quilt_model_init", /*once=*/true)) ||
+      failed(emitProgram(func, "quilt_model_run", /*once=*/false)))
     return failure();
   emitInfo(func);
   MLIRContext *ctx = module.getContext();

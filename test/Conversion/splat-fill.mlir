@@ -13,11 +13,16 @@ func.func @main(%x: tensor<1x4x64x64xf32> {quilt.name = "input"}) -> (tensor<1x4
 
 // Only the 4 floats of %s are weights.
 // CHECK: module attributes {quilt.arena_bytes = {{[0-9]+}} : i64, quilt.weights_bytes = 16 : i64}
-// The fill's params: one tensor (its layout: dim 2 split over the mesh), a
-// shard_slice's block (1), then 2.5 as double bits.
-// CHECK: llvm.mlir.global internal constant @__quilt_params_0(dense<[1, 4, {{.*}}, 1, 4612811918334230528]>
-// CHECK-LABEL: llvm.func @quilt_model_run
+// The fill's params: one tensor (its layout: dim 2 split over the mesh), then
+// 2.5 as double bits. The rank's block of the splat depends on the rank
+// alone: it is filled once, before the first step.
+// CHECK: llvm.mlir.global internal constant @__quilt_params_0(dense<[1, 4, {{.*}}, -1, 4612811918334230528]>
+// CHECK-LABEL: llvm.func @quilt_model_init
 // CHECK: llvm.call @quilt_rt_fill(
+// CHECK-NOT: llvm.call
+// CHECK: llvm.return
+// CHECK-LABEL: llvm.func @quilt_model_run
+// CHECK-NOT: quilt_rt_fill
 // CHECK: llvm.call @quilt_rt_binary(
 // CHECK: llvm.call @quilt_rt_binary(
 // CHECK: llvm.return

@@ -2,6 +2,8 @@
 // rank, op by op (the slowest rank's time, bytes and messages), on global
 // programs partitioned over 1-D, 2-D and nested meshes with uneven blocks,
 // strided and wide windows, and one- and two-level topologies.
+#include "Quilt/IR/LocalBuffers.h"
+#include "quilt/Analysis/CommunicationCost.h"
 #include "quilt/Analysis/CostFormulas.h"
 #include "quilt/Analysis/PlanCost.h"
 #include "quilt/Planning/PlanSearch.h"
@@ -425,5 +427,42 @@ func.func @main(%x: tensor<1x4x16x16xf32> {quilt.name = "x"}, %y: tensor<1x4x16x
   EXPECT_NEAR(opOfKind(*measured, "halo_exchange").commUs -
                   opOfKind(*streamed, "halo_exchange").commUs,
               0.5 * std::sqrt(2.0) - 0.004096, 1e-9);
+}
+
+TEST(PlanCostCompute, SlicesOfConstantsCostNothingPerStep) {
+  // The constants %w and %z meet x split on H: their blocks (filled at run
+  // time, as splats of more than 1024 elements) are taken once at start-up.
+  constexpr const char *kSlices = R"mlir(
+func.func @main(%x: tensor<1x4x32x32xf32> {quilt.name = "x"}) -> tensor<1x4x32x32xf32> {
+  %w = quilt.constant dense<0.5> : tensor<1x4x32x32xf32>
+  %z = quilt.constant dense<0.0> : tensor<1x4x32x32xf32>
+  %a = quilt.mul %x, %w : tensor<1x4x32x32xf32>, tensor<1x4x32x32xf32> -> tensor<1x4x32x32xf32>
+  %b = quilt.add %a, %z : tensor<1x4x32x32xf32>, tensor<1x4x32x32xf32> -> tensor<1x4x32x32xf32>
+  return %b : tensor<1x4x32x32xf32>
+}
+)mlir";
+  ParsedProgram program(kSlices);
+  ASSERT_TRUE(program.module);
+  PipelineOptions options;
+  options.mesh = {2};
+  options.shards = {"x:2"};
+  ASSERT_TRUE(succeeded(program.partition(options)));
+  int slices = 0;
+  program.func().walk([&](ShardSliceOp slice) {
+    EXPECT_TRUE(computedOnceAtStart(slice));
+    ++slices;
+  });
+  ASSERT_EQ(slices, 2);
+  auto cost = evaluatePlan(program.func(), program.mesh(), oneLevel());
+  ASSERT_TRUE(succeeded(cost));
+  // The step is the mul and the add alone: no slice, no constant.
+  std::vector<std::string> kinds;
+  for (const OpCost &op : cost->ops)
+    kinds.push_back(op.kind);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"mul", "add"}));
+  // Nor is a slice an op of the communication report.
+  auto comm = communicationCosts(program.func(), program.mesh());
+  ASSERT_TRUE(succeeded(comm));
+  EXPECT_TRUE(comm->empty());
 }
 } // namespace

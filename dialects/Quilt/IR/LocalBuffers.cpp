@@ -37,6 +37,15 @@ int64_t localBufferBytes(Type type, MeshOp mesh) {
   return elements * 4;
 }
 
+bool computedOnceAtStart(Operation *op) {
+  if (isa<ConstantOp>(op))
+    return true;
+  // A slice of a slice (one per mesh axis splitting the value) too.
+  auto slice = dyn_cast<ShardSliceOp>(op);
+  Operation *input = slice ? slice.getInput().getDefiningOp() : nullptr;
+  return input && computedOnceAtStart(input);
+}
+
 Value operandReusedInPlace(Operation &op, MeshOp mesh, llvm::function_ref<bool(Value)> inArena) {
   if (!isa<ElementwiseKernelOpInterface, CompareOp, ReshapeOp>(op) || op.getNumResults() != 1)
     return {};
@@ -44,7 +53,8 @@ Value operandReusedInPlace(Operation &op, MeshOp mesh, llvm::function_ref<bool(V
   int64_t bytes = localBufferBytes(result, mesh);
   for (Value operand : op.getOperands()) {
     auto type = dyn_cast<RankedTensorType>(operand.getType());
-    if (!type || isa<BlockArgument>(operand) || !inArena(operand) ||
+    Operation *producer = operand.getDefiningOp();
+    if (!type || !producer || computedOnceAtStart(producer) || !inArena(operand) ||
         localBufferBytes(type, mesh) != bytes || type.getNumElements() != result.getNumElements())
       continue;
     bool diesHere = llvm::all_of(operand.getUsers(), [&](Operation *user) {

@@ -14,9 +14,14 @@ def QuiltLowerToRuntime : Pass<"quilt-lower-to-runtime", "mlir::ModuleOp"> {
     size that dies there (a reshape then moves no data).
     Constants go to the weights blob. Each op becomes a call
     `quilt_rt_<op>(ctx, params, buffers)` with a constant `params` word array
-    (tensor layouts, then attributes, see docs/runtime-abi.md). Output: LLVM
-    dialect defining `quilt_model_run` and `quilt_model_info`, plus module
-    attributes `quilt.arena_bytes` and `quilt.weights_bytes`.
+    (tensor layouts, then attributes, see docs/runtime-abi.md). The ops whose
+    result depends on the rank alone (a shard_slice of a constant: a weight
+    split with the tensor it meets; a splat of more than 1024 elements filled
+    at run time) go into `quilt_model_init`, which the executable runs once
+    before the first step, and their slots live as long as the program;
+    every other op into `quilt_model_run`, one step. Output: LLVM dialect
+    defining `quilt_model_init`, `quilt_model_run` and `quilt_model_info`,
+    plus module attributes `quilt.arena_bytes` and `quilt.weights_bytes`.
     `weights-file`, when set, receives the weights blob. `target` and
     `alignment` are the runtime target's (quiltc's target registry): the
     model info records the target, which the runtime checks it was linked

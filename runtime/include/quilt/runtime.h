@@ -3,6 +3,10 @@
  *
  * A compiled model object defines:
  *   const char quilt_model_info[];            NUL-terminated JSON, see docs/runtime-abi.md
+ *   void quilt_model_init(quilt_rt_ctx *ctx); once, before the first run: the values
+ *                                             that depend on the rank alone (a rank's
+ *                                             block of a weight, a filled splat), into
+ *                                             arena buffers no run writes over
  *   void quilt_model_run(quilt_rt_ctx *ctx);  one forward pass of this rank's program
  *
  * Every kernel and communication entry point has the same shape:
@@ -213,9 +217,8 @@ void quilt_rt_gemm(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_reduce(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_concat(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_copy(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
-/* fill: buffers {y}; attrs: is_shard_slice, value(double bits). Every local
- * element of y; is_shard_slice: y is a rank's block of a splat (reported as
- * the shard_slice it replaces). */
+/* fill: buffers {y}; attrs: value(double bits). Every local element of y (a
+ * splat, or a rank's block of one: the shard_slice of it). */
 void quilt_rt_fill(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_softmax(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
 void quilt_rt_transpose(quilt_rt_ctx *ctx, const int64_t *params, void **buffers);
@@ -291,6 +294,7 @@ void quilt_rt_ring_attention(quilt_rt_ctx *ctx, const int64_t *params, void **bu
 
 /* Defined by the compiled model. */
 extern const char quilt_model_info[];
+void quilt_model_init(quilt_rt_ctx *ctx);
 void quilt_model_run(quilt_rt_ctx *ctx);
 
 #ifdef __cplusplus

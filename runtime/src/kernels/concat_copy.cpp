@@ -65,19 +65,11 @@ void fill(quilt_rt_ctx *ctx, OpParams &op, void **buffers) {
 } // namespace quilt
 
 extern "C" void quilt_rt_fill(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
-  bool isShardSlice = false;
   quilt::runEntry(ctx, quilt::Phase::Compute, "fill", [&] {
     quilt::OpParams op = quilt::decodeParams(*ctx, params);
     quilt::expectTensorCount(op, 1, 1);
-    isShardSlice = op.attrs.next() != 0;
     quilt::fill(ctx, op, buffers);
   });
-  // A rank's block of a splat (the IR's shard_slice of it) is filled, not
-  // copied; the communication report still lists that shard_slice (0 bytes),
-  // as the compiler's prediction does.
-  if (isShardSlice)
-    if (std::vector<quilt::OpTraffic> *log = ctx->comm.trafficLog())
-      log->push_back({"shard_slice", 0});
 }
 
 extern "C" void quilt_rt_concat(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
