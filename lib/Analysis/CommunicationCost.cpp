@@ -148,8 +148,9 @@ constexpr uint64_t kElementBytes = sizeof(float);
 /// What every rank sends in one op (CommunicationCost without the op).
 struct Traffic {
   SmallVector<uint64_t> bytes, messages;
-  /// Bytes each rank copies from its own block (point-to-point ops).
-  SmallVector<uint64_t> copied;
+  /// Bytes each rank copies from its own block (point-to-point ops), and the
+  /// contiguous runs of those copies.
+  SmallVector<uint64_t> copied, copiedRuns;
   SmallVector<int64_t> groupAxes;
   SmallVector<SmallVector<int64_t, 2>> peers;
 };
@@ -161,6 +162,7 @@ Traffic pointToPoint(const MeshGrid &grid) {
   t.bytes.assign(grid.numRanks(), 0);
   t.messages.assign(grid.numRanks(), 0);
   t.copied.assign(grid.numRanks(), 0);
+  t.copiedRuns.assign(grid.numRanks(), 0);
   t.peers.resize(grid.numRanks());
   return t;
 }
@@ -221,7 +223,12 @@ Traffic exchangeTraffic(const HaloAxis &exchange, LocalAttr local, int64_t dim,
     t.bytes[r] = positions * slab * kElementBytes;
     t.messages[r] = peers.size();
     int64_t owner = ownerIndex(local, dim, coords, grid);
-    t.copied[r] = haloPositionsKept(exchange, owner) * slab * kElementBytes;
+    int64_t kept = haloPositionsKept(exchange, owner);
+    t.copied[r] = kept * slab * kElementBytes;
+    // The kept positions go into the halo'd result in one run per position
+    // of the dims before `dim` (the dims after it are whole in both).
+    SmallVector<int64_t> extents = grid.localExtents(input, coords);
+    t.copiedRuns[r] = kept > 0 ? llvm::product_of(ArrayRef<int64_t>(extents).take_front(dim)) : 0;
   }
   return t;
 }
@@ -484,6 +491,30 @@ uint64_t collectiveCopyBytes(Operation &op, const MeshGrid &grid, ArrayRef<int64
       .Default([](Operation *) { return 0; });
 }
 
+/// The contiguous runs of collectiveCopyBytes' copies (quilt::boxRuns, as the
+/// runtime's box copies make them): a block of `dim` copied between a dense
+/// buffer and the tensor is one run per position of the dims before `dim`.
+uint64_t collectiveCopyRuns(Operation &op, const MeshGrid &grid, ArrayRef<int64_t> coords) {
+  if (collectiveCopyBytes(op, grid, coords) == 0)
+    return 0;
+  auto before = [&](Value v, int64_t dim) {
+    SmallVector<int64_t> extents = grid.localExtents(cast<RankedTensorType>(v.getType()), coords);
+    return static_cast<uint64_t>(llvm::product_of(ArrayRef<int64_t>(extents).take_front(dim)));
+  };
+  uint64_t members = static_cast<uint64_t>(collectiveGroupSize(&op).value_or(1));
+  return llvm::TypeSwitch<Operation *, uint64_t>(&op)
+      // One block per member, packed or unpacked.
+      .Case([&](AllGatherOp o) { return members * before(o.getInput(), o.getDim()); })
+      .Case([&](ReduceScatterOp o) { return members * before(o.getInput(), o.getDim()); })
+      // The input packed by blocks of `to_dim`, the result unpacked by
+      // blocks of `dim`.
+      .Case([&](AllToAllOp o) {
+        return members * (before(o.getInput(), o.getToDim()) + before(o.getResult(), o.getDim()));
+      })
+      // A whole local copy.
+      .Default([](Operation *) { return 1; });
+}
+
 /// What each rank sends in `op`, or nullopt for an op that computes locally.
 std::optional<Bytes> bytesSent(Operation &op, const MeshGrid &grid, ArrayRef<int64_t> ranks) {
   return llvm::TypeSwitch<Operation *, std::optional<Bytes>>(&op)
@@ -527,13 +558,17 @@ quilt::communicationCosts(func::FuncOp func, MeshOp mesh, RankSelection select) 
     StringRef name = op.getName().getStringRef();
     name.consume_front("quilt.");
     Traffic &t = **bytes;
-    if (t.copied.empty())
+    if (t.copied.empty()) {
       t.copied.assign(grid.numRanks(), 0);
-    for (int64_t r : ranks)
+      t.copiedRuns.assign(grid.numRanks(), 0);
+    }
+    for (int64_t r : ranks) {
       t.copied[r] += collectiveCopyBytes(op, grid, grid.coords(r));
+      t.copiedRuns[r] += collectiveCopyRuns(op, grid, grid.coords(r));
+    }
     costs.push_back({&op, name.str(), std::move(t.bytes), std::move(t.messages),
                      std::move(t.groupAxes), std::move(t.peers), std::move(ranks),
-                     std::move(t.copied)});
+                     std::move(t.copied), std::move(t.copiedRuns)});
   }
   return costs;
 }

@@ -10,6 +10,7 @@
 #include "quilt/Analysis/ComputeCost.h"
 
 #include "Quilt/IR/LocalBuffers.h"
+#include "quilt/partition_math.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -63,11 +64,33 @@ KernelWork work(const char *opClass, double flops, const LocalShapes &s) {
 }
 
 /// A box copy: the result's bytes read from the operands and written once
-/// (a pad also writes its border, as part of the result).
+/// (a pad also writes its border, as part of the result), in the runs the
+/// runtime makes: a concat's and a shard_slice's box copies fold trailing
+/// dims that are whole (quilt::boxRuns); a pad and a slice map indices row
+/// by row of the last dim (IndexMapKernel); a reshape out of place is one
+/// copy.
 KernelWork copyWork(const LocalShapes &s, Operation *op, bool launches = true) {
   KernelWork copy = work("copy", 0, s);
   copy.launches = launches;
-  copy.copyBytes = product(s.results.front()) * elementBytes(op->getResult(0).getType());
+  ArrayRef<int64_t> result = s.results.front();
+  copy.copyBytes = product(result) * elementBytes(op->getResult(0).getType());
+  int rank = static_cast<int>(result.size());
+  copy.copyRuns = llvm::TypeSwitch<Operation *, double>(op)
+                      .Case([&](ConcatOp) {
+                        double runs = 0;
+                        for (ArrayRef<int64_t> operand : s.operands)
+                          runs += boxRuns(operand.data(), operand.data(), result.data(), rank);
+                        return runs;
+                      })
+                      .Case([&](ShardSliceOp) {
+                        return double(boxRuns(result.data(), s.operands[0].data(), result.data(),
+                                              rank));
+                      })
+                      .Case<PadOp, SliceOp>([&](auto) {
+                        return rank > 0 && result.back() > 0 ? product(result) / result.back()
+                                                             : 1.0;
+                      })
+                      .Default([](Operation *) { return 1.0; });
   return copy;
 }
 

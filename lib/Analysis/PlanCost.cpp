@@ -76,6 +76,8 @@ public:
     packGBps = (device.packBandwidthGBps > 0 ? device.packBandwidthGBps
                                               : device.memoryBandwidthGBps) /
                share;
+    // Measured with every rank copying: a rank's own figure.
+    copyRunUs = device.hasCopyRun ? device.copyRunUs : perRunUs(packGBps);
   }
 
   FailureOr<PlanCost> run();
@@ -111,8 +113,13 @@ private:
   /// Packing (or unpacking) `bytes` of a halo slab on the rank at `coords`.
   double packUs(HaloExchangeOp halo, ArrayRef<int64_t> coords, uint64_t bytes) const;
   /// A copy of `bytes` within a rank's memory (a collective's packing, a
-  /// halo exchange's own block): read and written once.
-  double copyUs(uint64_t bytes) const;
+  /// halo exchange's own block, a copy op) in `runs` contiguous runs: read
+  /// and written once, each run past the first a copy call more.
+  double copyUs(uint64_t bytes, double runs) const;
+  /// What a copy call costs beyond its bytes, from a bandwidth of
+  /// one-float runs (each a call): `packGBps` (a W column, a cache miss
+  /// per run) for halo slabs.
+  double perRunUs(double runGBps) const;
   /// The ranks to evaluate for `op`: one per rank class (all ranks when
   /// classes are off or the placement is irregular).
   SmallVector<int64_t> representatives(Operation *op);
@@ -129,6 +136,8 @@ private:
   DenseMap<Operation *, SmallVector<int64_t>> chosen;
   std::map<SmallVector<const void *>, SmallVector<int64_t>> classesByTypes;
   double peakGflops = 0, memoryGBps = 0, packGBps = 0;
+  /// A copy's cost per run past the first (the topology's copy_run_us).
+  double copyRunUs = 0;
   /// The peak of the classes cuDNN and cuBLAS run (conv, conv_transpose,
   /// gemm, attention's products): peakGflops, or the TF32 peak under --tf32.
   double tensorCoreGflops = 0;
@@ -279,16 +288,24 @@ PlanCostModel::scheduleTime(CollectiveKind collectiveKind, CollectiveAlgorithm a
   return std::nullopt;
 }
 
-double PlanCostModel::copyUs(uint64_t bytes) const {
+double PlanCostModel::perRunUs(double runGBps) const {
+  return std::max(0.0, LinkCost{0, runGBps}.transferUs(4) - LinkCost{0, memoryGBps}.transferUs(4));
+}
+
+double PlanCostModel::copyUs(uint64_t bytes, double runs) const {
   if (bytes == 0)
     return 0;
   // Read and written once each, at the rank's share of the memory
   // bandwidth; on a measured curve where the topology has one (a block
   // that fits the caches copies at their speed), past its largest size at
-  // that share.
+  // that share. The curve is one memcpy: a box of short runs (an
+  // all-to-all packing blocks of a minor dim, a pad of complex pairs) pays
+  // a call per run on top.
+  double extraRuns = std::max(0.0, runs - 1);
   if (!topology.device.copyPoints.empty())
-    return measuredCurveUs(topology.device.copyPoints, bytes, memoryGBps / 2);
-  return LinkCost{0, memoryGBps}.transferUs(2.0 * bytes);
+    return measuredCurveUs(topology.device.copyPoints, bytes, memoryGBps / 2) +
+           extraRuns * copyRunUs;
+  return LinkCost{0, memoryGBps}.transferUs(2.0 * bytes) + extraRuns * copyRunUs;
 }
 
 double PlanCostModel::packUs(HaloExchangeOp halo, ArrayRef<int64_t> coords,
@@ -301,9 +318,7 @@ double PlanCostModel::packUs(HaloExchangeOp halo, ArrayRef<int64_t> coords,
   for (size_t d = halo.getDim() + 1; d < extents.size(); ++d)
     run *= extents[d];
   double streamUs = LinkCost{0, memoryGBps}.transferUs(bytes);
-  double perRunUs = std::max(0.0, LinkCost{0, packGBps}.transferUs(4) -
-                                      LinkCost{0, memoryGBps}.transferUs(4));
-  return streamUs + (run > 0 ? bytes / run : 0) * perRunUs;
+  return streamUs + (run > 0 ? bytes / run : 0) * perRunUs(packGBps);
 }
 
 double PlanCostModel::computeTime(const KernelWork &work, ArrayRef<int64_t> resultExtents) const {
@@ -318,7 +333,7 @@ double PlanCostModel::computeTime(const KernelWork &work, ArrayRef<int64_t> resu
   };
   // A box copy runs at the speed of the rank's copies.
   if (StringRef(work.opClass) == "copy")
-    return topology.device.launchUs + copyUs(uint64_t(work.copyBytes));
+    return topology.device.launchUs + copyUs(uint64_t(work.copyBytes), work.copyRuns);
   // A profile measured the float32 kernels.
   bool tf32 = tensorCoreGflops != peakGflops && onTensorCores(work.opClass);
   for (const ProfilePoint &point : topology.device.profile)
@@ -501,7 +516,7 @@ void PlanCostModel::pointToPoint(const CommunicationCost &cost, OpCost &out) {
     }
     // The rank's own block is copied into the result: for a wide block and
     // a thin halo, most of the exchange's time.
-    us += copyUs(cost.bytesCopiedPerRank[r]);
+    us += copyUs(cost.bytesCopiedPerRank[r], cost.copyRunsPerRank[r]);
     if (us > out.commUs || first) {
       first = false;
       out.commUs = us;
@@ -520,7 +535,7 @@ void PlanCostModel::collective(const CommunicationCost &cost, OpCost &out) {
   for (int64_t r : cost.ranks) {
     GroupShape group = groupOf(r, cost.groupAxes);
     CollectiveTime t = collectiveTime(cost.op, cost.kind, cost.bytesSentPerRank[r], group);
-    t.us += copyUs(cost.bytesCopiedPerRank[r]);
+    t.us += copyUs(cost.bytesCopiedPerRank[r], cost.copyRunsPerRank[r]);
     double compute = 0;
     if (cost.kind == "ring_attention")
       if (std::optional<KernelWork> work = kernelWork(cost.op, grid, grid.coords(r)))

@@ -380,7 +380,7 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
     return false;
   ObjectReader o(r, *obj, "device");
   if (!o.onlyFields({"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "launch_us",
-                     "pack_bandwidth_GBps", "cores", "threaded_classes", "efficiency",
+                     "pack_bandwidth_GBps", "copy_run_us", "cores", "threaded_classes", "efficiency",
                      "memory_efficiency", "copy_points_bytes_us", "profile", "source"}))
     return false;
   double memoryGB = 0;
@@ -397,10 +397,12 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
   if (!o.number("memory_bandwidth_GBps", device.memoryBandwidthGBps, Bound::Positive) ||
       !o.number("launch_us", device.launchUs, Bound::NonNegative) ||
       !o.number("pack_bandwidth_GBps", device.packBandwidthGBps, Bound::Positive, false) ||
+      !o.number("copy_run_us", device.copyRunUs, Bound::NonNegative, false) ||
       !o.integer("cores", device.cores, Bound::Positive, false))
     return false;
   if (device.packBandwidthGBps == 0)
     device.packBandwidthGBps = device.memoryBandwidthGBps;
+  device.hasCopyRun = o.object().get("copy_run_us") != nullptr;
   const json::Object *efficiency = o.objectField("efficiency");
   if (!efficiency)
     return false;

@@ -4,6 +4,7 @@
 // what the emulated CUDA device does), against reference loops on random
 // uneven boxes; and the emulated CUDA device's checks.
 #include "box.h"
+#include "quilt/partition_math.h"
 #include "emulated_cuda_device.h"
 #include "host_device.h"
 #include "moments.h"
@@ -115,6 +116,25 @@ TEST(BoxKernels, WholeTrailingDimsFoldIntoOneRun) {
   EXPECT_EQ(g.dstBase, 30);
   Shape empty{2, 0, 5};
   EXPECT_EQ(boxGeometry(empty, a, &b).elements(), 0);
+}
+
+// The cost model counts a copy's runs with quilt::boxRuns (partition_math.h):
+// they must be the runs the runtime's box copies make.
+TEST(BoxKernels, RunsAreTheCostModelsBoxRuns) {
+  std::mt19937 rng(13);
+  for (int trial = 0; trial < 300; ++trial) {
+    RandomBox r = randomBox(rng);
+    BoxRef from{&r.srcShape, r.srcOffset}, to{&r.dstShape, r.dstOffset};
+    int rank = static_cast<int>(r.box.size());
+    EXPECT_EQ(boxGeometry(r.box, from, &to).runs(),
+              boxRuns(r.box.data(), r.srcShape.data(), r.dstShape.data(), rank))
+        << "trial " << trial;
+    EXPECT_EQ(boxGeometry(r.box, from, nullptr).runs(),
+              boxRuns(r.box.data(), r.srcShape.data(), nullptr, rank))
+        << "trial " << trial;
+  }
+  Shape shape{4, 3, 5}, empty{2, 0, 5};
+  EXPECT_EQ(boxRuns(empty.data(), shape.data(), shape.data(), 3), 0);
 }
 
 TEST(BoxKernels, RejectsBoxesOfAnotherRank) {

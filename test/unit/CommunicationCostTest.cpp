@@ -118,6 +118,8 @@ TEST(CommunicationCosts, PeriodicHaloOnAMeshOfTwoAxes) {
   // the halo'd result.
   EXPECT_EQ((*costs)[0].bytesCopiedPerRank,
             (llvm::SmallVector<uint64_t>{48, 32, 36, 24, 36, 24}));
+  // In one run per position of the dims before the rows: one.
+  EXPECT_EQ((*costs)[0].copyRunsPerRank, (llvm::SmallVector<uint64_t>{1, 1, 1, 1, 1, 1}));
 }
 
 // What the runtime's collectives copy besides what they send: the
@@ -154,6 +156,15 @@ TEST(CommunicationCosts, CollectivesCountTheirLocalCopies) {
   EXPECT_EQ((*costs)[2].kind, "all_to_all");
   EXPECT_EQ((*costs)[2].bytesCopiedPerRank,
             (llvm::SmallVector<uint64_t>{560 + 576, 448 + 432}));
+  // Runs: the group-of-one all-reduce copies its input whole (1), the
+  // other copies nothing (0). The all-to-all packs the input (1x4xrowsx7)
+  // by blocks of its last dim: a run per row and channel, rows x 4 for each
+  // of the 2 members; it unpacks the result (1x4x9xcolumns) by blocks of
+  // rows: a run per channel, 4 for each member.
+  EXPECT_EQ((*costs)[0].copyRunsPerRank, (llvm::SmallVector<uint64_t>{1, 1}));
+  EXPECT_EQ((*costs)[1].copyRunsPerRank, (llvm::SmallVector<uint64_t>{0, 0}));
+  EXPECT_EQ((*costs)[2].copyRunsPerRank,
+            (llvm::SmallVector<uint64_t>{2 * 5 * 4 + 2 * 4, 2 * 4 * 4 + 2 * 4}));
 }
 
 } // namespace

@@ -374,6 +374,23 @@ namespace {
 // exchange copies into its result. Hand-worked on a toy device streaming
 // 1000 GB/s, no launch, with points (1024 B, 0.5 us), (4096 B, 1 us),
 // (16384 B, 4 us): log-log interpolation between them.
+/// A one-level toy machine whose device fields (copies, runs, packing)
+/// come from `deviceFields` (JSON members, each followed by ", ").
+Topology toyCopyMachine(const std::string &deviceFields) {
+  std::string text = std::string(R"json({
+  "format": "quilt-topology", "version": 1, "name": "toy-copies", "description": "test",
+  "levels": [{"name": "link", "kind": "switch", "devices": 0, "alpha_us": 1,
+              "bandwidth_GBps": 100, "source": "test"}],
+  "device": {"name": "toy", "memory_GB": 80, "peak_GFLOPs": {"f32": 1000},
+             "memory_bandwidth_GBps": 1000, "launch_us": 0, )json") +
+                     deviceFields + R"json("efficiency": {"conv": 1}, "source": "test"}
+})json";
+  std::string error;
+  auto topology = parseTopology(text, "toy.json", error);
+  EXPECT_TRUE(succeeded(topology)) << error;
+  return *topology;
+}
+
 TEST(PlanCostCompute, CopiesRunOnTheMeasuredCopyCurve) {
   constexpr const char *kCopies = R"mlir(
 func.func @main(%x: tensor<1x4x16x16xf32> {quilt.name = "x"}, %y: tensor<1x4x16x16xf32> {quilt.name = "y"}) -> (tensor<1x4x16x16xf32>, tensor<1x8x16x16xf32>) {
@@ -384,20 +401,8 @@ func.func @main(%x: tensor<1x4x16x16xf32> {quilt.name = "x"}, %y: tensor<1x4x16x
 }
 )mlir";
   auto machine = [](bool curve) {
-    std::string text = std::string(R"json({
-  "format": "quilt-topology", "version": 1, "name": "toy-copies", "description": "test",
-  "levels": [{"name": "link", "kind": "switch", "devices": 0, "alpha_us": 1,
-              "bandwidth_GBps": 100, "source": "test"}],
-  "device": {"name": "toy", "memory_GB": 80, "peak_GFLOPs": {"f32": 1000},
-             "memory_bandwidth_GBps": 1000, "launch_us": 0, )json") +
-                       (curve ? R"("copy_points_bytes_us": [[1024, 0.5], [4096, 1], [16384, 4]], )"
-                              : "") +
-                       R"json("efficiency": {"conv": 1}, "source": "test"}
-})json";
-    std::string error;
-    auto topology = parseTopology(text, "toy.json", error);
-    EXPECT_TRUE(succeeded(topology)) << error;
-    return *topology;
+    return toyCopyMachine(curve ? R"("copy_points_bytes_us": [[1024, 0.5], [4096, 1], [16384, 4]], )"
+                                : "");
   };
   ParsedProgram program(kCopies);
   ASSERT_TRUE(program.module);
@@ -464,5 +469,40 @@ func.func @main(%x: tensor<1x4x32x32xf32> {quilt.name = "x"}) -> tensor<1x4x32x3
   auto comm = communicationCosts(program.func(), program.mesh());
   ASSERT_TRUE(succeeded(comm));
   EXPECT_TRUE(comm->empty());
+}
+
+TEST(PlanCostCompute, ShortRunsCostACallEach) {
+  // A pad of complex pairs (the FNO's last dim of 2) maps indices row by
+  // row: 1x4x16 rows of 4 floats. The copy curve times the bytes; each row
+  // past the first costs a call more: the topology's copy_run_us, else what
+  // the one-float-run pack bandwidth implies beyond the bytes.
+  constexpr const char *kPad = R"mlir(
+func.func @main(%x: tensor<1x4x16x2xf32> {quilt.name = "x"}) -> tensor<1x4x16x4xf32> {
+  %p = quilt.pad %x {padding = array<i64: 0, 0, 0, 0, 0, 0, 0, 2>, value = 0.000000e+00 : f32} : tensor<1x4x16x2xf32> -> tensor<1x4x16x4xf32>
+  return %p : tensor<1x4x16x4xf32>
+}
+)mlir";
+  auto machine = [](const char *pack) {
+    return toyCopyMachine(std::string(pack) + R"("copy_points_bytes_us": [[1024, 1], [4096, 2]], )");
+  };
+  ParsedProgram program(kPad);
+  ASSERT_TRUE(program.module);
+  PipelineOptions options;
+  options.mesh = {1};
+  ASSERT_TRUE(succeeded(program.partition(options)));
+  auto fast = evaluatePlan(program.func(), program.mesh(), machine(""));
+  auto slow = evaluatePlan(program.func(), program.mesh(), machine(R"("pack_bandwidth_GBps": 4, )"));
+  auto measured = evaluatePlan(program.func(), program.mesh(),
+                               machine(R"("pack_bandwidth_GBps": 4, "copy_run_us": 0.002, )"));
+  ASSERT_TRUE(succeeded(fast) && succeeded(slow) && succeeded(measured));
+  ASSERT_EQ(fast->ops.size(), 1u);
+  EXPECT_EQ(fast->ops[0].opClass, "copy");
+  // 1x4x16x4 floats = 1024 B: 1 us on the curve; no pack bandwidth: no
+  // cost per run.
+  EXPECT_NEAR(fast->ops[0].computeUs, 1.0, 1e-9);
+  // 64 rows: 63 calls more of 4 B / 4 GB/s - 4 B / 1000 GB/s.
+  EXPECT_NEAR(slow->ops[0].computeUs, 1.0 + 63 * (1e-3 - 4e-6), 1e-9);
+  // A measured cost per run replaces the pack bandwidth's.
+  EXPECT_NEAR(measured->ops[0].computeUs, 1.0 + 63 * 0.002, 1e-9);
 }
 } // namespace

@@ -113,6 +113,10 @@ TEST(TopologyParse, OptionalSectionsMayBeAbsent) {
       R"("launch_us": 5, )", R"("launch_us": 5, "copy_points_bytes_us": [[1024, 0.5], [1048576, 20]], )"));
   EXPECT_EQ(copies.device.copyPoints,
             (std::vector<std::pair<double, double>>{{1024, 0.5}, {1048576, 20}}));
+  EXPECT_FALSE(copies.device.hasCopyRun);
+  Topology runs = parsed(withReplaced(R"("launch_us": 5, )", R"("launch_us": 5, "copy_run_us": 0.0025, )"));
+  EXPECT_TRUE(runs.device.hasCopyRun);
+  EXPECT_EQ(runs.device.copyRunUs, 0.0025);
 }
 
 struct BadInput {
@@ -199,6 +203,8 @@ TEST(TopologyParse, EachMistakeFailsWithOneLineNamingTheField) {
        "(4096 after 4096)"},
       {R"("launch_us": 5, )", R"("launch_us": 5, "copy_points_bytes_us": [[4096, 0]], )",
        "t.json: device.copy_points_bytes_us[0] must be [bytes, us], both positive (got [4096,0])"},
+      {R"("launch_us": 5, )", R"("launch_us": 5, "copy_run_us": -1, )",
+       "t.json: device.copy_run_us must be non-negative (got -1)"},
       {R"("nics_per_node": 4, )", "",
        "t.json: levels[1]: nics_per_node and nic_bandwidth_GBps must come together"},
       {R"("taper": 0.57)", R"("taper": 0)", "t.json: levels[2].taper must be in (0, 1] (got 0)"},

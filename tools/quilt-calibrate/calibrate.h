@@ -77,6 +77,12 @@ std::vector<Curve> measureCollectives(const Options &options);
 /// seconds, max over ranks). Collective over the world; complete on rank 0.
 Curve measureCopies(const Options &options);
 
+/// What a copy call costs one rank beyond its bytes while every rank copies,
+/// us: one-float runs that follow each other in memory, one memcpy each (as
+/// the runtime's box copies make them; an all-to-all packing the blocks of
+/// a minor dim), against one memcpy of the same bytes. On rank 0.
+double measureCopyRun(const Options &options);
+
 /// The node's compute, measured on rank 0 with all cores while the other
 /// ranks wait. Only meaningful on rank 0.
 struct DeviceMeasurement {
@@ -85,6 +91,8 @@ struct DeviceMeasurement {
   double peakGflops = 0;
   double memoryBandwidthGBps = 0;
   double packBandwidthGBps = 0;
+  /// measureCopyRun's, taken with the network (every rank bound).
+  double copyRunUs = 0;
   double launchUs = 0;
   int cores = 0;
   /// Per roofline figure (peak, memory, pack, launch): how it was measured.

@@ -48,6 +48,22 @@ inline double median(std::vector<double> values) {
   return (lower + upper) / 2;
 }
 
+/// The mean of `values` without the slowest `dropFraction` of them (rounded
+/// down; 0 for none): what a run of many calls averages, less the rare
+/// stalls (a rank descheduled for a millisecond) that a median over runs of
+/// such means leaves out too.
+inline double meanWithoutSlowest(std::vector<double> values, double dropFraction) {
+  if (values.empty())
+    return 0;
+  std::sort(values.begin(), values.end());
+  size_t kept = values.size() - static_cast<size_t>(dropFraction * values.size());
+  kept = std::max<size_t>(1, kept);
+  double sum = 0;
+  for (size_t i = 0; i < kept; ++i)
+    sum += values[i];
+  return sum / kept;
+}
+
 namespace detail {
 
 inline void appendNote(std::string &note, const std::string &more) {

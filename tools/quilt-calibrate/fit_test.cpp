@@ -9,6 +9,7 @@
 
 using quilt::calibrate::AlphaBetaFit;
 using quilt::calibrate::fitAlphaBeta;
+using quilt::calibrate::meanWithoutSlowest;
 using quilt::calibrate::median;
 using quilt::calibrate::Point;
 
@@ -139,6 +140,17 @@ TEST(CalibrateFit, NegativeInterceptIsClamped) {
   EXPECT_EQ(fit.alpha, 0);
   EXPECT_GT(fit.beta, 0);
   EXPECT_NE(fit.note.find("intercept"), std::string::npos) << fit.note;
+}
+
+TEST(CalibrateFit, MeanWithoutSlowest) {
+  EXPECT_EQ(meanWithoutSlowest({}, 0.05), 0);
+  EXPECT_EQ(meanWithoutSlowest({3}, 0.05), 3);
+  // 20 values: the slowest one (5%) left out, the rest averaged.
+  std::vector<double> calls(19, 2.0);
+  calls[0] = 21.0;  // a slow call that is not rare stays in
+  calls.push_back(1000.0);
+  EXPECT_DOUBLE_EQ(meanWithoutSlowest(calls, 0.05), (18 * 2.0 + 21.0) / 19);
+  EXPECT_DOUBLE_EQ(meanWithoutSlowest({4, 1, 3, 2}, 0.05), 2.5);
 }
 
 TEST(CalibrateFit, Median) {

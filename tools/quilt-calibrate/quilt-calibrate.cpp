@@ -272,7 +272,10 @@ json deviceRecord(const DeviceMeasurement &d, const Curve &copies, const Options
       "per row (median); copy points = one rank's memcpy of as many bytes while all " +
       std::to_string(copies.ranks) + " ranks copy at once, one thread each, after a " +
       sizeText(options.evictBytes) + " sweep of other memory and the source rewritten "
-      "(median over repetitions of the slowest rank; calibration.copies); launch = one oneDNN "
+      "(mean over repetitions of the slowest rank, its slowest 5% left out; calibration.copies); "
+      "copy run = what each of 65536 one-float runs that follow each other costs one rank "
+      "beyond its bytes (one memcpy per run against one memcpy of them all), every rank "
+      "copying, measured as the copy points; launch = one oneDNN "
       "eltwise primitive on 16 floats (median); "
       "efficiency = roofline time / median time of one kernel per class "
       "(calibration.device.classes). Peak and bandwidths are the node's, shared by the ranks "
@@ -285,6 +288,7 @@ json deviceRecord(const DeviceMeasurement &d, const Curve &copies, const Options
           {"launch_us", rounded(d.launchUs)},
           {"pack_bandwidth_GBps", rounded(d.packBandwidthGBps)},
           {"copy_points_bytes_us", pointsRecord(copies)},
+          {"copy_run_us", rounded(d.copyRunUs, 5)},
           {"cores", d.cores},
           {"efficiency", efficiency},
           {"source", source}};
@@ -513,12 +517,14 @@ int main(int argc, char **argv) {
   std::vector<Curve> collectives = measureCollectives(options);
   progress("collectives done");
   Curve copies = measureCopies(options);
+  double copyRunUs = measureCopyRun(options);
   progress("copies done");
   // The device comes last: rank 0 then leaves its core binding for good.
   DeviceMeasurement device;
   bindAsLaunched(false);
   if (rank == 0)
     device = measureDevice(options);
+  device.copyRunUs = copyRunUs;
   sleepyBarrier(MPI_COMM_WORLD);
   progress("device done");
 

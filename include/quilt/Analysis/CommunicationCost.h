@@ -70,6 +70,10 @@ struct CommunicationCost {
   /// re-block keeps in its result (the runtime's local segments); a
   /// collective's packing and unpacking (collectiveCopyBytes).
   llvm::SmallVector<uint64_t> bytesCopiedPerRank;
+  /// The contiguous runs of those copies (each one copy call, which the
+  /// cost model times beside the bytes: an all-to-all packing blocks of a
+  /// minor dim copies many short runs).
+  llvm::SmallVector<uint64_t> copyRunsPerRank;
 };
 
 /// The ranks `rank` sends to in a halo exchange, and how many positions each.

@@ -42,8 +42,10 @@ struct KernelWork {
   /// False for ops that run no kernel (a reshape in place, a constant).
   bool launches = true;
   /// Class "copy": the bytes copied (the result's, each read and written
-  /// once).
+  /// once), and the contiguous runs the runtime copies them in (each a copy
+  /// call or a row of an index map, timed beside the bytes).
   double copyBytes = 0;
+  double copyRuns = 1;
   /// A loop of the runtime's own run after the main part, if any.
   std::optional<KernelLoop> loop;
 };

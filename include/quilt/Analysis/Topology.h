@@ -104,6 +104,13 @@ struct DeviceModel {
   double launchUs = 0;
   /// Strided pack/unpack of halo slabs, GB/s (defaults to memory bandwidth).
   double packBandwidthGBps = 0;
+  /// What each run of a copy past the first costs one rank while every rank
+  /// copies, us (one-float runs that follow each other, a memcpy call
+  /// each): an all-to-all's packing of a minor dim's blocks, an index map's
+  /// rows. Without one (hasCopyRun false), the pack bandwidth's per-run
+  /// cost.
+  double copyRunUs = 0;
+  bool hasCopyRun = false;
   /// CPU machines: cores per node (0: a GPU, one device per rank). With
   /// cores, peak and memory bandwidth are the node's, shared evenly by the
   /// ranks on it (each rank's kernels run on cores / ranks threads); more

@@ -360,6 +360,26 @@ inline int64_t haloReceiveCount(const Window &w, int64_t n, int64_t outSize, int
   return need.size() - intersect(need, own).size();
 }
 
+/// The contiguous runs in which the runtime copies a box of extents `box`
+/// (`rank` dims) between dense row-major tensors of shapes `a` and `b` (b
+/// null: one tensor and a dense copy of the box): the trailing dims the box
+/// covers whole in both fold into one run (runtime/src/box.cpp's
+/// boxGeometry), so the runs are the product of the box's other dims. Each
+/// run is one copy call: the cost model times it beside the bytes. 0 for an
+/// empty box.
+inline int64_t boxRuns(const int64_t *box, const int64_t *a, const int64_t *b, int rank) {
+  for (int d = 0; d < rank; ++d)
+    if (box[d] == 0)
+      return 0;
+  int last = rank - 1;
+  while (last > 0 && box[last] == a[last] && (!b || box[last] == b[last]))
+    --last;
+  int64_t runs = 1;
+  for (int d = 0; d < last; ++d)
+    runs *= box[d];
+  return runs;
+}
+
 } // namespace quilt
 
 #endif // QUILT_PARTITION_MATH_H
