@@ -9,7 +9,7 @@
 #    (plus BENCH_CALIBRATE_FLAGS, e.g. --quick) and predict on that;
 #    --calibrate-network: the same run, but only what it measured of the
 #    network and copies (levels, measured_collectives, the device's
-#    copy_points_bytes_us and copy_run_us) replaces those of the committed topology, whose
+#    copy_points_bytes_us, copy_run_us and index_row_us) replaces those of the committed topology, whose
 #    compute model stays (OUT_DIR/topology.json): this VM's transfers drift
 #    by 30% from one hour to the next, so the bench times them within
 #    minutes of its runs; default: the committed topologies/devbox-2core.json
@@ -141,7 +141,8 @@ base["levels"] = fresh["levels"]
 base["measured_collectives"] = fresh["measured_collectives"]
 base["device"]["copy_points_bytes_us"] = fresh["device"]["copy_points_bytes_us"]
 base["device"]["copy_run_us"] = fresh["device"]["copy_run_us"]
-base["device"]["source"] += ("; copy_points_bytes_us, copy_run_us, the levels and measured_collectives "
+base["device"]["index_row_us"] = fresh["device"]["index_row_us"]
+base["device"]["source"] += ("; copy_points_bytes_us, copy_run_us, index_row_us, the levels and measured_collectives "
                              "replaced by bench/plan_accuracy.sh --calibrate-network from "
                              "quilt-calibrate on " + fresh["calibration"]["date"])
 base["calibration"] = dict(fresh["calibration"], network_only=True)

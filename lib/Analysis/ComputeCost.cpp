@@ -59,6 +59,12 @@ struct LocalShapes {
   double resultElements() const { return results.empty() ? 0 : product(results.front()); }
 };
 
+/// The largest plane (n x inner complex points) of a strided transform
+/// that stays in a core's cache: half the 512 KiB L2 of the smallest
+/// current server cores (AMD Zen 2-4). The calibrated wide case (class
+/// fft_strided) has planes of 512 KiB.
+constexpr double kCachedFftPlaneBytes = 256.0 * 1024;
+
 KernelWork work(const char *opClass, double flops, const LocalShapes &s) {
   return {opClass, flops, s.bytes, true};
 }
@@ -67,8 +73,8 @@ KernelWork work(const char *opClass, double flops, const LocalShapes &s) {
 /// (a pad also writes its border, as part of the result), in the runs the
 /// runtime makes: a concat's and a shard_slice's box copies fold trailing
 /// dims that are whole (quilt::boxRuns); a pad and a slice map indices row
-/// by row of the last dim (IndexMapKernel); a reshape out of place is one
-/// copy.
+/// by row of the last dim (IndexMapKernel: indexRows); a reshape out of
+/// place is one copy.
 KernelWork copyWork(const LocalShapes &s, Operation *op, bool launches = true) {
   KernelWork copy = work("copy", 0, s);
   copy.launches = launches;
@@ -86,11 +92,11 @@ KernelWork copyWork(const LocalShapes &s, Operation *op, bool launches = true) {
                         return double(boxRuns(result.data(), s.operands[0].data(), result.data(),
                                               rank));
                       })
-                      .Case<PadOp, SliceOp>([&](auto) {
-                        return rank > 0 && result.back() > 0 ? product(result) / result.back()
-                                                             : 1.0;
-                      })
                       .Default([](Operation *) { return 1.0; });
+  if (isa<PadOp, SliceOp>(op)) {
+    copy.copyRuns = 1;
+    copy.indexRows = rank > 0 && result.back() > 0 ? product(result) / result.back() : 1.0;
+  }
   return copy;
 }
 
@@ -180,7 +186,14 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
         double signals = product(x, 0, x.size() - 1) / std::max(1.0, n);
         // FFTW's real-input transform does about half a complex one's work.
         double perPoint = real ? 2.5 : 5.0;
-        return work("fft", perPoint * signals * n * std::log2(std::max(2.0, n)), s);
+        // Along a strided axis the runtime's plan walks planes of n x inner
+        // points (libraries/host_fft.cpp); planes that leave the cache run
+        // ~3x slower (class fft_strided); narrow ones (the FNO's transforms
+        // over its retained modes) run like contiguous transforms.
+        double inner = product(x, dft.getAxis() + 1, x.size() - 1);
+        double planeBytes = n * inner * 2 * sizeof(float);
+        const char *opClass = inner > 1 && planeBytes > kCachedFftPlaneBytes ? "fft_strided" : "fft";
+        return work(opClass, perPoint * signals * n * std::log2(std::max(2.0, n)), s);
       })
       .Case([&](ResizeOp resize) {
         // A cubic output blends 4 taps per resampled dim, linear 2.

@@ -78,6 +78,7 @@ public:
                share;
     // Measured with every rank copying: a rank's own figure.
     copyRunUs = device.hasCopyRun ? device.copyRunUs : perRunUs(packGBps);
+    indexRowUs = device.hasIndexRow ? device.indexRowUs : copyRunUs;
   }
 
   FailureOr<PlanCost> run();
@@ -138,6 +139,8 @@ private:
   double peakGflops = 0, memoryGBps = 0, packGBps = 0;
   /// A copy's cost per run past the first (the topology's copy_run_us).
   double copyRunUs = 0;
+  /// A pad's or slice's cost per index-map row past the first.
+  double indexRowUs = 0;
   /// The peak of the classes cuDNN and cuBLAS run (conv, conv_transpose,
   /// gemm, attention's products): peakGflops, or the TF32 peak under --tf32.
   double tensorCoreGflops = 0;
@@ -333,7 +336,8 @@ double PlanCostModel::computeTime(const KernelWork &work, ArrayRef<int64_t> resu
   };
   // A box copy runs at the speed of the rank's copies.
   if (StringRef(work.opClass) == "copy")
-    return topology.device.launchUs + copyUs(uint64_t(work.copyBytes), work.copyRuns);
+    return topology.device.launchUs + copyUs(uint64_t(work.copyBytes), work.copyRuns) +
+           std::max(0.0, work.indexRows - 1) * indexRowUs;
   // A profile measured the float32 kernels.
   bool tf32 = tensorCoreGflops != peakGflops && onTensorCores(work.opClass);
   for (const ProfilePoint &point : topology.device.profile)

@@ -31,7 +31,8 @@ namespace {
 constexpr StringLiteral kLevelKinds[] = {"shared-memory", "switch", "fat-tree", "dragonfly",
                                          "torus"};
 constexpr StringLiteral kDtypes[] = {"f32", "tf32", "f16", "bf16"};
-constexpr StringLiteral kOpClasses[] = {"conv",      "gemm",          "fft",       "elementwise",
+constexpr StringLiteral kOpClasses[] = {"conv",      "gemm",          "fft",       "fft_strided",
+                                        "elementwise",
                                         "reduction", "normalization", "attention", "data_movement",
                                         "pool", "resize", "conv_transpose", "softmax"};
 constexpr StringLiteral kCollectiveKinds[] = {"all_reduce",     "all_gather",
@@ -380,7 +381,7 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
     return false;
   ObjectReader o(r, *obj, "device");
   if (!o.onlyFields({"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "launch_us",
-                     "pack_bandwidth_GBps", "copy_run_us", "cores", "threaded_classes", "efficiency",
+                     "pack_bandwidth_GBps", "copy_run_us", "index_row_us", "cores", "threaded_classes", "efficiency",
                      "memory_efficiency", "copy_points_bytes_us", "profile", "source"}))
     return false;
   double memoryGB = 0;
@@ -398,11 +399,13 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
       !o.number("launch_us", device.launchUs, Bound::NonNegative) ||
       !o.number("pack_bandwidth_GBps", device.packBandwidthGBps, Bound::Positive, false) ||
       !o.number("copy_run_us", device.copyRunUs, Bound::NonNegative, false) ||
+      !o.number("index_row_us", device.indexRowUs, Bound::NonNegative, false) ||
       !o.integer("cores", device.cores, Bound::Positive, false))
     return false;
   if (device.packBandwidthGBps == 0)
     device.packBandwidthGBps = device.memoryBandwidthGBps;
   device.hasCopyRun = o.object().get("copy_run_us") != nullptr;
+  device.hasIndexRow = o.object().get("index_row_us") != nullptr;
   const json::Object *efficiency = o.objectField("efficiency");
   if (!efficiency)
     return false;
@@ -593,7 +596,13 @@ size_t Topology::levelBetween(int64_t a, int64_t b) const {
 
 double Topology::efficiencyOf(StringRef opClass) const {
   auto found = device.efficiency.find(opClass.str());
-  return found == device.efficiency.end() ? 1.0 : found->second;
+  if (found != device.efficiency.end())
+    return found->second;
+  // A transform along a wide strided axis is an FFT wherever a topology
+  // does not tell the two apart.
+  if (opClass == "fft_strided")
+    return efficiencyOf("fft");
+  return 1.0;
 }
 
 double Topology::memoryEfficiencyOf(StringRef opClass) const {

@@ -375,15 +375,18 @@ namespace {
 // 1000 GB/s, no launch, with points (1024 B, 0.5 us), (4096 B, 1 us),
 // (16384 B, 4 us): log-log interpolation between them.
 /// A one-level toy machine whose device fields (copies, runs, packing)
-/// come from `deviceFields` (JSON members, each followed by ", ").
-Topology toyCopyMachine(const std::string &deviceFields) {
+/// come from `deviceFields` (JSON members, each followed by ", ") and whose
+/// efficiencies are `efficiency` (a JSON object).
+Topology toyCopyMachine(const std::string &deviceFields,
+                        const std::string &efficiency = R"({"conv": 1})") {
   std::string text = std::string(R"json({
   "format": "quilt-topology", "version": 1, "name": "toy-copies", "description": "test",
   "levels": [{"name": "link", "kind": "switch", "devices": 0, "alpha_us": 1,
               "bandwidth_GBps": 100, "source": "test"}],
   "device": {"name": "toy", "memory_GB": 80, "peak_GFLOPs": {"f32": 1000},
              "memory_bandwidth_GBps": 1000, "launch_us": 0, )json") +
-                     deviceFields + R"json("efficiency": {"conv": 1}, "source": "test"}
+                     deviceFields + R"json("efficiency": )json" + efficiency +
+                     R"json(, "source": "test"}
 })json";
   std::string error;
   auto topology = parseTopology(text, "toy.json", error);
@@ -494,7 +497,10 @@ func.func @main(%x: tensor<1x4x16x2xf32> {quilt.name = "x"}) -> tensor<1x4x16x4x
   auto slow = evaluatePlan(program.func(), program.mesh(), machine(R"("pack_bandwidth_GBps": 4, )"));
   auto measured = evaluatePlan(program.func(), program.mesh(),
                                machine(R"("pack_bandwidth_GBps": 4, "copy_run_us": 0.002, )"));
-  ASSERT_TRUE(succeeded(fast) && succeeded(slow) && succeeded(measured));
+  auto rows = evaluatePlan(
+      program.func(), program.mesh(),
+      machine(R"("pack_bandwidth_GBps": 4, "copy_run_us": 0.002, "index_row_us": 0.005, )"));
+  ASSERT_TRUE(succeeded(fast) && succeeded(slow) && succeeded(measured) && succeeded(rows));
   ASSERT_EQ(fast->ops.size(), 1u);
   EXPECT_EQ(fast->ops[0].opClass, "copy");
   // 1x4x16x4 floats = 1024 B: 1 us on the curve; no pack bandwidth: no
@@ -502,7 +508,43 @@ func.func @main(%x: tensor<1x4x16x2xf32> {quilt.name = "x"}) -> tensor<1x4x16x4x
   EXPECT_NEAR(fast->ops[0].computeUs, 1.0, 1e-9);
   // 64 rows: 63 calls more of 4 B / 4 GB/s - 4 B / 1000 GB/s.
   EXPECT_NEAR(slow->ops[0].computeUs, 1.0 + 63 * (1e-3 - 4e-6), 1e-9);
-  // A measured cost per run replaces the pack bandwidth's.
+  // A measured cost per run replaces the pack bandwidth's, and a measured
+  // cost per index-map row replaces that.
   EXPECT_NEAR(measured->ops[0].computeUs, 1.0 + 63 * 0.002, 1e-9);
+  EXPECT_NEAR(rows->ops[0].computeUs, 1.0 + 63 * 0.005, 1e-9);
+}
+
+TEST(PlanCostCompute, WideStridedTransformsAreTheirOwnClass) {
+  // Along the last axis (before the real/imaginary dim) a transform is
+  // contiguous; along a middle axis it walks planes of n x inner complex
+  // points: 256 x 12 x 8 B = 24 KiB stays in cache (class fft), 256 x 256
+  // x 8 B = 512 KiB does not (class fft_strided).
+  constexpr const char *kTransforms = R"mlir(
+func.func @main(%a: tensor<1x4x256x12x2xf32> {quilt.name = "a"}, %b: tensor<1x4x256x256x2xf32> {quilt.name = "b"}) -> (tensor<1x4x256x12x2xf32>, tensor<1x4x256x256x2xf32>, tensor<1x4x256x256x2xf32>) {
+  %narrow = quilt.dft %a {axis = 2 : i64} : tensor<1x4x256x12x2xf32> -> tensor<1x4x256x12x2xf32>
+  %wide = quilt.dft %b {axis = 2 : i64} : tensor<1x4x256x256x2xf32> -> tensor<1x4x256x256x2xf32>
+  %last = quilt.dft %b {axis = 3 : i64} : tensor<1x4x256x256x2xf32> -> tensor<1x4x256x256x2xf32>
+  return %narrow, %wide, %last : tensor<1x4x256x12x2xf32>, tensor<1x4x256x256x2xf32>, tensor<1x4x256x256x2xf32>
+}
+)mlir";
+  ParsedProgram program(kTransforms);
+  ASSERT_TRUE(program.module);
+  PipelineOptions options;
+  options.mesh = {1};
+  ASSERT_TRUE(succeeded(program.partition(options)));
+  auto machine = [](const char *efficiency) { return toyCopyMachine("", efficiency); };
+  auto split = evaluatePlan(program.func(), program.mesh(),
+                            machine(R"({"fft": 0.5, "fft_strided": 0.125})"));
+  auto pooled = evaluatePlan(program.func(), program.mesh(), machine(R"({"fft": 0.5})"));
+  ASSERT_TRUE(succeeded(split) && succeeded(pooled));
+  std::vector<std::string> classes;
+  for (const OpCost &op : split->ops)
+    classes.push_back(op.opClass);
+  EXPECT_EQ(classes, (std::vector<std::string>{"fft", "fft_strided", "fft"}));
+  // The wide strided transform runs at its own efficiency (4x slower
+  // here); a topology without fft_strided times it as an fft.
+  EXPECT_NEAR(split->ops[1].computeUs, 4 * pooled->ops[1].computeUs, 1e-9);
+  EXPECT_NEAR(split->ops[0].computeUs, pooled->ops[0].computeUs, 1e-9);
+  EXPECT_NEAR(split->ops[2].computeUs, pooled->ops[2].computeUs, 1e-9);
 }
 } // namespace

@@ -114,9 +114,11 @@ TEST(TopologyParse, OptionalSectionsMayBeAbsent) {
   EXPECT_EQ(copies.device.copyPoints,
             (std::vector<std::pair<double, double>>{{1024, 0.5}, {1048576, 20}}));
   EXPECT_FALSE(copies.device.hasCopyRun);
-  Topology runs = parsed(withReplaced(R"("launch_us": 5, )", R"("launch_us": 5, "copy_run_us": 0.0025, )"));
-  EXPECT_TRUE(runs.device.hasCopyRun);
+  Topology runs = parsed(withReplaced(
+      R"("launch_us": 5, )", R"("launch_us": 5, "copy_run_us": 0.0025, "index_row_us": 0.004, )"));
+  EXPECT_TRUE(runs.device.hasCopyRun && runs.device.hasIndexRow);
   EXPECT_EQ(runs.device.copyRunUs, 0.0025);
+  EXPECT_EQ(runs.device.indexRowUs, 0.004);
 }
 
 struct BadInput {
@@ -157,13 +159,13 @@ TEST(TopologyParse, EachMistakeFailsWithOneLineNamingTheField) {
        "t.json: device.efficiency.conv must be in (0, 1] (got 0)"},
       {R"("efficiency": {"conv": 0.5})", R"("efficiency": {"matmul": 0.5})",
        "t.json: device.efficiency: unknown op class 'matmul'; expected one of conv, gemm, fft, "
-       "elementwise, reduction, normalization, attention, data_movement, pool, resize, conv_transpose, softmax"},
+       "fft_strided, elementwise, reduction, normalization, attention, data_movement, pool, resize, conv_transpose, softmax"},
       {R"("efficiency": {"conv": 0.5})", R"("efficiency": {"conv": 0.5}, "memory_efficiency": {"pool": 2})",
        "t.json: device.memory_efficiency.pool must be in (0, 1] (got 2)"},
       {R"("efficiency": {"conv": 0.5})", R"("efficiency": {"conv": 0.5}, "memory_efficiency": 1)",
        "t.json: device.memory_efficiency must be an object (got 1)"},
       {R"("op": "conv")", R"("op": "matmul")",
-       "t.json: device.profile[0].op 'matmul' is not one of conv, gemm, fft, elementwise, "
+       "t.json: device.profile[0].op 'matmul' is not one of conv, gemm, fft, fft_strided, elementwise, "
        "reduction, normalization, attention, data_movement, pool, resize, conv_transpose, softmax"},
       {R"("shape": [1, 32, 64, 64])", R"("shape": [1, 32, 0, 64])",
        "t.json: device.profile[0].shape[2] must be a positive integer (got 0)"},

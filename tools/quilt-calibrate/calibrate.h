@@ -83,6 +83,13 @@ Curve measureCopies(const Options &options);
 /// a minor dim), against one memcpy of the same bytes. On rank 0.
 double measureCopyRun(const Options &options);
 
+/// What each row of the runtime's index map (kernels/pad_kernels.h, which
+/// pads and slices run) costs one rank beyond its bytes while every rank
+/// copies, us: a pad of rows of 2 floats (the FNO's complex pairs) to 4,
+/// half of each output row copied, half filled, against one memcpy of the
+/// output's bytes. On rank 0.
+double measureIndexRow(const Options &options);
+
 /// The node's compute, measured on rank 0 with all cores while the other
 /// ranks wait. Only meaningful on rank 0.
 struct DeviceMeasurement {
@@ -92,7 +99,7 @@ struct DeviceMeasurement {
   double memoryBandwidthGBps = 0;
   double packBandwidthGBps = 0;
   /// measureCopyRun's, taken with the network (every rank bound).
-  double copyRunUs = 0;
+  double copyRunUs = 0, indexRowUs = 0;
   double launchUs = 0;
   int cores = 0;
   /// Per roofline figure (peak, memory, pack, launch): how it was measured.

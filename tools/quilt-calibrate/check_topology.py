@@ -23,11 +23,11 @@ TOP_KEYS = {"format", "version", "name", "description", "levels", "device",
 LEVEL_KEYS = {"name", "kind", "devices", "alpha_us", "bandwidth_GBps", "source"}
 LEVEL_KINDS = {"shared-memory", "switch", "fat-tree", "dragonfly", "torus"}
 DEVICE_KEYS = {"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "launch_us",
-               "pack_bandwidth_GBps", "copy_run_us", "copy_points_bytes_us", "cores", "efficiency",
+               "pack_bandwidth_GBps", "copy_run_us", "index_row_us", "copy_points_bytes_us", "cores", "efficiency",
                "source"}
 # The classes quilt-calibrate measures (a topology may name more: pool,
 # resize, conv_transpose, the runtime's own loops, which it does not).
-OP_CLASSES = {"conv", "gemm", "fft", "elementwise", "reduction", "normalization",
+OP_CLASSES = {"conv", "gemm", "fft", "fft_strided", "elementwise", "reduction", "normalization",
               "attention", "data_movement", "softmax"}
 COLLECTIVE_KEYS = {"kind", "ranks", "alpha_us", "bandwidth_GBps", "points_bytes_us"}
 COLLECTIVE_KINDS = ["all_reduce", "all_gather", "reduce_scatter", "all_to_all",
@@ -132,6 +132,7 @@ def check(topo, ranks):
         for key in ("memory_GB", "memory_bandwidth_GBps", "pack_bandwidth_GBps"):
             positive(device, key, "device")
         positive(device, "copy_run_us", "device", allow_zero=True)
+        positive(device, "index_row_us", "device", allow_zero=True)
         positive(device, "launch_us", "device", allow_zero=True)
         peak = device.get("peak_GFLOPs")
         if not isinstance(peak, dict) or "f32" not in peak:

@@ -5,6 +5,7 @@
 #include "calibrate.h"
 #include "comm/mpi_peer_group.h"
 #include "quilt/collective_algorithms.h"
+#include "kernels/pad_kernels.h"
 #include "quilt/comm_bytes.h"
 
 #include <algorithm>
@@ -408,6 +409,28 @@ Curve measureCopies(const Options &options) {
   return curve;
 }
 
+namespace {
+
+/// What `byRuns` (a copy in `runs` runs or rows, reading buffers.send)
+/// costs beyond `whole` (one memcpy of the same bytes), per run past the
+/// first, us: the median over passes, each timed as timeCall times.
+double excessPerRunUs(Call &byRuns, Call &whole, int64_t runs, Buffers &buffers,
+                      const Effort &effort, CacheEvictor &evict) {
+  for (Call *call : {&byRuns, &whole}) {
+    call->input = buffers.send.data();
+    call->inputBytes = buffers.send.size();
+  }
+  std::vector<double> perRun;
+  for (int pass = 0; pass < effort.passes; ++pass) {
+    double extra = timeCall(byRuns, MPI_COMM_WORLD, effort, evict) -
+                   timeCall(whole, MPI_COMM_WORLD, effort, evict);
+    perRun.push_back(std::max(0.0, extra) * 1e6 / (runs - 1));
+  }
+  return median(perRun);
+}
+
+} // namespace
+
 double measureCopyRun(const Options &options) {
   Effort effort = effortFor(options);
   CacheEvictor evict(options.evictBytes);
@@ -425,17 +448,35 @@ double measureCopyRun(const Options &options) {
       std::memcpy(dense + r, source + 2 * r, bytes);
   };
   whole.run = [&] { std::memcpy(dense, source, runs * sizeof(float)); };
-  for (Call *call : {&byRuns, &whole}) {
-    call->input = buffers.send.data();
-    call->inputBytes = buffers.send.size();
-  }
-  std::vector<double> perRun;
-  for (int pass = 0; pass < effort.passes; ++pass) {
-    double extra = timeCall(byRuns, MPI_COMM_WORLD, effort, evict) -
-                   timeCall(whole, MPI_COMM_WORLD, effort, evict);
-    perRun.push_back(std::max(0.0, extra) * 1e6 / (runs - 1));
-  }
-  return median(perRun);
+  return excessPerRunUs(byRuns, whole, runs, buffers, effort, evict);
+}
+
+double measureIndexRow(const Options &options) {
+  Effort effort = effortFor(options);
+  CacheEvictor evict(options.evictBytes);
+  // [rows, 2] -> [rows, 4]: every output row reads 2 floats, fills 2.
+  const int64_t rows = 1 << 16, in = 2, out = 4;
+  Buffers buffers(rows * in * sizeof(float), rows * out * sizeof(float));
+  std::vector<int64_t> tables;
+  IndexMapKernel map{};
+  map.rank = 2;
+  map.total = rows * out;
+  map.fill = 0;
+  map.extent[0] = rows;
+  map.extent[1] = out;
+  map.table[0] = 0;
+  for (int64_t r = 0; r < rows; ++r)
+    tables.push_back(r * in);
+  map.table[1] = static_cast<int64_t>(tables.size());
+  for (int64_t o = 0; o < out; ++o)
+    tables.push_back(o < in ? o : -1);
+  map.tables = tables.data();
+  map.x = reinterpret_cast<const float *>(buffers.send.data());
+  map.y = reinterpret_cast<float *>(buffers.recv.data());
+  Call byRows, whole;
+  byRows.run = [&] { map.runOnHost(); };
+  whole.run = [&] { std::memcpy(buffers.recv.data(), buffers.send.data(), buffers.send.size()); };
+  return excessPerRunUs(byRows, whole, rows, buffers, effort, evict);
 }
 
 std::vector<Curve> measureCollectives(const Options &options) {

@@ -275,7 +275,8 @@ json deviceRecord(const DeviceMeasurement &d, const Curve &copies, const Options
       "(mean over repetitions of the slowest rank, its slowest 5% left out; calibration.copies); "
       "copy run = what each of 65536 one-float runs that follow each other costs one rank "
       "beyond its bytes (one memcpy per run against one memcpy of them all), every rank "
-      "copying, measured as the copy points; launch = one oneDNN "
+      "copying, measured as the copy points; index row = the same for each row of the runtime's "
+      "index map (pads, slices) padding 65536 rows of 2 floats to 4; launch = one oneDNN "
       "eltwise primitive on 16 floats (median); "
       "efficiency = roofline time / median time of one kernel per class "
       "(calibration.device.classes). Peak and bandwidths are the node's, shared by the ranks "
@@ -289,6 +290,7 @@ json deviceRecord(const DeviceMeasurement &d, const Curve &copies, const Options
           {"pack_bandwidth_GBps", rounded(d.packBandwidthGBps)},
           {"copy_points_bytes_us", pointsRecord(copies)},
           {"copy_run_us", rounded(d.copyRunUs, 5)},
+          {"index_row_us", rounded(d.indexRowUs, 5)},
           {"cores", d.cores},
           {"efficiency", efficiency},
           {"source", source}};
@@ -517,7 +519,7 @@ int main(int argc, char **argv) {
   std::vector<Curve> collectives = measureCollectives(options);
   progress("collectives done");
   Curve copies = measureCopies(options);
-  double copyRunUs = measureCopyRun(options);
+  double copyRunUs = measureCopyRun(options), indexRowUs = measureIndexRow(options);
   progress("copies done");
   // The device comes last: rank 0 then leaves its core binding for good.
   DeviceMeasurement device;
@@ -525,6 +527,7 @@ int main(int argc, char **argv) {
   if (rank == 0)
     device = measureDevice(options);
   device.copyRunUs = copyRunUs;
+  device.indexRowUs = indexRowUs;
   sleepyBarrier(MPI_COMM_WORLD);
   progress("device done");
 

@@ -42,10 +42,12 @@ struct KernelWork {
   /// False for ops that run no kernel (a reshape in place, a constant).
   bool launches = true;
   /// Class "copy": the bytes copied (the result's, each read and written
-  /// once), and the contiguous runs the runtime copies them in (each a copy
-  /// call or a row of an index map, timed beside the bytes).
+  /// once), and the contiguous runs the runtime's box copies make (each a
+  /// copy call, timed beside the bytes).
   double copyBytes = 0;
   double copyRuns = 1;
+  /// Or, for a pad or a slice, the rows of the index map that copies them.
+  double indexRows = 0;
   /// A loop of the runtime's own run after the main part, if any.
   std::optional<KernelLoop> loop;
 };

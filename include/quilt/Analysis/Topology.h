@@ -111,6 +111,10 @@ struct DeviceModel {
   /// cost.
   double copyRunUs = 0;
   bool hasCopyRun = false;
+  /// The same for each row of the runtime's index map (a pad's or a
+  /// slice's rows of the last dim), us; without one, copyRunUs.
+  double indexRowUs = 0;
+  bool hasIndexRow = false;
   /// CPU machines: cores per node (0: a GPU, one device per rank). With
   /// cores, peak and memory bandwidth are the node's, shared evenly by the
   /// ranks on it (each rank's kernels run on cores / ranks threads); more
