@@ -491,12 +491,11 @@ uint64_t collectiveCopyBytes(Operation &op, const MeshGrid &grid, ArrayRef<int64
       .Default([](Operation *) { return 0; });
 }
 
-/// The contiguous runs of collectiveCopyBytes' copies (quilt::boxRuns, as the
-/// runtime's box copies make them): a block of `dim` copied between a dense
-/// buffer and the tensor is one run per position of the dims before `dim`.
+/// The contiguous runs of collectiveCopyBytes' copies, for an op that
+/// copies some (quilt::boxRuns, as the runtime's box copies make them): a
+/// block of `dim` copied between a dense buffer and the tensor is one run per
+/// position of the dims before `dim`.
 uint64_t collectiveCopyRuns(Operation &op, const MeshGrid &grid, ArrayRef<int64_t> coords) {
-  if (collectiveCopyBytes(op, grid, coords) == 0)
-    return 0;
   auto before = [&](Value v, int64_t dim) {
     SmallVector<int64_t> extents = grid.localExtents(cast<RankedTensorType>(v.getType()), coords);
     return static_cast<uint64_t>(llvm::product_of(ArrayRef<int64_t>(extents).take_front(dim)));
@@ -563,8 +562,11 @@ quilt::communicationCosts(func::FuncOp func, MeshOp mesh, RankSelection select) 
       t.copiedRuns.assign(grid.numRanks(), 0);
     }
     for (int64_t r : ranks) {
-      t.copied[r] += collectiveCopyBytes(op, grid, grid.coords(r));
-      t.copiedRuns[r] += collectiveCopyRuns(op, grid, grid.coords(r));
+      SmallVector<int64_t> coords = grid.coords(r);
+      if (uint64_t copied = collectiveCopyBytes(op, grid, coords)) {
+        t.copied[r] += copied;
+        t.copiedRuns[r] += collectiveCopyRuns(op, grid, coords);
+      }
     }
     costs.push_back({&op, name.str(), std::move(t.bytes), std::move(t.messages),
                      std::move(t.groupAxes), std::move(t.peers), std::move(ranks),

@@ -304,11 +304,10 @@ double PlanCostModel::copyUs(uint64_t bytes, double runs) const {
   // that share. The curve is one memcpy: a box of short runs (an
   // all-to-all packing blocks of a minor dim, a pad of complex pairs) pays
   // a call per run on top.
-  double extraRuns = std::max(0.0, runs - 1);
-  if (!topology.device.copyPoints.empty())
-    return measuredCurveUs(topology.device.copyPoints, bytes, memoryGBps / 2) +
-           extraRuns * copyRunUs;
-  return LinkCost{0, memoryGBps}.transferUs(2.0 * bytes) + extraRuns * copyRunUs;
+  double bytesUs = topology.device.copyPoints.empty()
+                       ? LinkCost{0, memoryGBps}.transferUs(2.0 * bytes)
+                       : measuredCurveUs(topology.device.copyPoints, bytes, memoryGBps / 2);
+  return bytesUs + std::max(0.0, runs - 1) * copyRunUs;
 }
 
 double PlanCostModel::packUs(HaloExchangeOp halo, ArrayRef<int64_t> coords,
