@@ -112,6 +112,12 @@ KernelWork attentionWork(ArrayRef<int64_t> q, ArrayRef<int64_t> v, double keyTok
   return work;
 }
 
+/// Spatial dims of a convolution or pool ([batch, channels, spatial...]):
+/// volumetric kernels are classes of their own (baseOpClass).
+size_t spatialDims(const LocalShapes &s) {
+  return s.operands[0].size() > 2 ? s.operands[0].size() - 2 : 0;
+}
+
 /// Keys in the ring (every rank's block in turn): the global token count.
 double globalKeyTokens(RankedTensorType k, int64_t tokenDims) {
   LocalAttr local = getLocalEncoding(k);
@@ -135,7 +141,8 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
   return llvm::TypeSwitch<Operation *, KernelWork>(op)
       .Case([&](ConvOp) {
         // Each output element: Cin/groups x kernel multiply-adds.
-        return work("conv", 2.0 * out * product(s.operands[1], 1), s);
+        return work(spatialDims(s) == 3 ? "conv3d" : "conv", 2.0 * out * product(s.operands[1], 1),
+                    s);
       })
       .Case([&](ConvTransposeOp) {
         // Each input element scatters into Cout/groups x kernel outputs.
@@ -176,7 +183,8 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
         return attentionWork(s.operands[0], s.operands[2], keys, s);
       })
       .Case<MaxPoolOp, AvgPoolOp>([&](auto pool) {
-        return work("pool", out * product(pool.getKernelShape()), s);
+        return work(spatialDims(s) == 3 ? "pool3d" : "pool", out * product(pool.getKernelShape()),
+                    s);
       })
       .Case([&](DftOp dft) {
         // ONNX's layout: the last dim holds (real) or (real, imaginary).

@@ -10,6 +10,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -31,10 +32,10 @@ namespace {
 constexpr StringLiteral kLevelKinds[] = {"shared-memory", "switch", "fat-tree", "dragonfly",
                                          "torus"};
 constexpr StringLiteral kDtypes[] = {"f32", "tf32", "f16", "bf16"};
-constexpr StringLiteral kOpClasses[] = {"conv",      "gemm",          "fft",       "fft_strided",
-                                        "elementwise",
-                                        "reduction", "normalization", "attention", "data_movement",
-                                        "pool", "resize", "conv_transpose", "softmax"};
+constexpr StringLiteral kOpClasses[] = {
+    "conv",      "conv3d",        "gemm",      "fft",           "fft_strided",
+    "elementwise", "reduction",   "normalization", "attention", "data_movement",
+    "pool",      "pool3d",        "resize",    "conv_transpose", "softmax"};
 constexpr StringLiteral kCollectiveKinds[] = {"all_reduce",     "all_gather",
                                               "reduce_scatter", "all_to_all",
                                               "halo_exchange",  "collective_permute",
@@ -598,16 +599,36 @@ double Topology::efficiencyOf(StringRef opClass) const {
   auto found = device.efficiency.find(opClass.str());
   if (found != device.efficiency.end())
     return found->second;
-  // A transform along a wide strided axis is an FFT wherever a topology
-  // does not tell the two apart.
-  if (opClass == "fft_strided")
-    return efficiencyOf("fft");
-  return 1.0;
+  StringRef base = baseOpClass(opClass);
+  return base.empty() ? 1.0 : efficiencyOf(base);
 }
 
 double Topology::memoryEfficiencyOf(StringRef opClass) const {
-  auto found = device.memoryEfficiency.find(opClass.str());
-  return found == device.memoryEfficiency.end() ? efficiencyOf(opClass) : found->second;
+  // A kernel family streams its bytes alike whatever its spatial rank: the
+  // base class's memory efficiency before the variant's own compute one.
+  for (StringRef name = opClass; !name.empty(); name = baseOpClass(name)) {
+    auto found = device.memoryEfficiency.find(name.str());
+    if (found != device.memoryEfficiency.end())
+      return found->second;
+  }
+  return efficiencyOf(opClass);
+}
+
+bool DeviceModel::threaded(StringRef opClass) const {
+  if (threadedClasses.empty())
+    return true;
+  for (StringRef name = opClass; !name.empty(); name = baseOpClass(name))
+    if (llvm::is_contained(threadedClasses, name.str()))
+      return true;
+  return false;
+}
+
+StringRef quilt::baseOpClass(StringRef opClass) {
+  return llvm::StringSwitch<StringRef>(opClass)
+      .Case("fft_strided", "fft")
+      .Case("conv3d", "conv")
+      .Case("pool3d", "pool")
+      .Default("");
 }
 
 double quilt::measuredCurveUs(ArrayRef<std::pair<double, double>> points, double bytes,

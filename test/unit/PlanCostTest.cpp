@@ -547,4 +547,57 @@ func.func @main(%a: tensor<1x4x256x12x2xf32> {quilt.name = "a"}, %b: tensor<1x4x
   EXPECT_NEAR(split->ops[0].computeUs, pooled->ops[0].computeUs, 1e-9);
   EXPECT_NEAR(split->ops[2].computeUs, pooled->ops[2].computeUs, 1e-9);
 }
+
+TEST(PlanCostCompute, VolumetricKernelsAreTheirOwnClasses) {
+  // A convolution or pool over three spatial dims is class conv3d / pool3d;
+  // a topology without them times it as conv / pool, and a variant takes
+  // its base class's memory efficiency and threading.
+  constexpr const char *kKernels = R"mlir(
+func.func @main(%x2: tensor<1x8x32x32xf32> {quilt.name = "x2"}, %w2: tensor<8x8x3x3xf32> {quilt.name = "w2"}, %x3: tensor<1x8x16x16x16xf32> {quilt.name = "x3"}, %w3: tensor<8x8x3x3x3xf32> {quilt.name = "w3"}) -> (tensor<1x8x32x32xf32>, tensor<1x8x16x16x16xf32>, tensor<1x8x32x32xf32>, tensor<1x8x16x16x16xf32>) {
+  %c2 = quilt.conv %x2, %w2 {group = 1 : i64, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : tensor<1x8x32x32xf32>, tensor<8x8x3x3xf32> -> tensor<1x8x32x32xf32>
+  %c3 = quilt.conv %x3, %w3 {group = 1 : i64, strides = array<i64: 1, 1, 1>, dilations = array<i64: 1, 1, 1>, pads = array<i64: 1, 1, 1, 1, 1, 1>} : tensor<1x8x16x16x16xf32>, tensor<8x8x3x3x3xf32> -> tensor<1x8x16x16x16xf32>
+  %p2 = quilt.max_pool %x2 {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : tensor<1x8x32x32xf32> -> tensor<1x8x32x32xf32>
+  %p3 = quilt.max_pool %x3 {kernel_shape = array<i64: 3, 3, 3>, strides = array<i64: 1, 1, 1>, dilations = array<i64: 1, 1, 1>, pads = array<i64: 1, 1, 1, 1, 1, 1>} : tensor<1x8x16x16x16xf32> -> tensor<1x8x16x16x16xf32>
+  return %c2, %c3, %p2, %p3 : tensor<1x8x32x32xf32>, tensor<1x8x16x16x16xf32>, tensor<1x8x32x32xf32>, tensor<1x8x16x16x16xf32>
+}
+)mlir";
+  ParsedProgram program(kKernels);
+  ASSERT_TRUE(program.module);
+  PipelineOptions options;
+  options.mesh = {1};
+  ASSERT_TRUE(succeeded(program.partition(options)));
+  auto machine = [](const char *efficiency) { return toyCopyMachine("", efficiency); };
+  auto split = evaluatePlan(
+      program.func(), program.mesh(),
+      machine(R"({"conv": 0.5, "conv3d": 0.25, "pool": 0.5, "pool3d": 0.125})"));
+  auto pooled = evaluatePlan(program.func(), program.mesh(), machine(R"({"conv": 0.5, "pool": 0.5})"));
+  ASSERT_TRUE(succeeded(split) && succeeded(pooled));
+  std::vector<std::string> classes;
+  for (const OpCost &op : split->ops)
+    classes.push_back(op.opClass);
+  EXPECT_EQ(classes, (std::vector<std::string>{"conv", "conv3d", "pool", "pool3d"}));
+  ASSERT_EQ(pooled->ops.size(), 4u);
+  EXPECT_NEAR(split->ops[0].computeUs, pooled->ops[0].computeUs, 1e-9);
+  EXPECT_NEAR(split->ops[2].computeUs, pooled->ops[2].computeUs, 1e-9);
+  // Compute-bound on the toy machine (no launch cost): the time scales with
+  // the efficiency. 3-D conv: 14.2 MFLOP at 1000 GFLOP/s x 0.5 = 28.3 us.
+  EXPECT_NEAR(pooled->ops[1].computeUs, 2.0 * 8 * 4096 * 8 * 27 / 1000e3 / 0.5, 1e-6);
+  EXPECT_NEAR(split->ops[1].computeUs, 2 * pooled->ops[1].computeUs, 1e-9);
+  EXPECT_NEAR(split->ops[3].computeUs, 4 * pooled->ops[3].computeUs, 1e-9);
+
+  Topology topology;
+  topology.device.efficiency = {{"conv", 0.5}, {"pool", 0.25}, {"pool3d", 0.125}};
+  topology.device.memoryEfficiency = {{"pool", 0.75}};
+  topology.device.threadedClasses = {"conv"};
+  EXPECT_EQ(baseOpClass("conv3d"), "conv");
+  EXPECT_EQ(baseOpClass("pool3d"), "pool");
+  EXPECT_EQ(baseOpClass("fft_strided"), "fft");
+  EXPECT_EQ(baseOpClass("conv"), "");
+  EXPECT_DOUBLE_EQ(topology.efficiencyOf("conv3d"), 0.5);
+  EXPECT_DOUBLE_EQ(topology.efficiencyOf("pool3d"), 0.125);
+  EXPECT_DOUBLE_EQ(topology.memoryEfficiencyOf("pool3d"), 0.75);
+  EXPECT_DOUBLE_EQ(topology.memoryEfficiencyOf("conv3d"), 0.5);
+  EXPECT_TRUE(topology.device.threaded("conv3d"));
+  EXPECT_FALSE(topology.device.threaded("pool3d"));
+}
 } // namespace

@@ -158,15 +158,17 @@ TEST(TopologyParse, EachMistakeFailsWithOneLineNamingTheField) {
       {R"("efficiency": {"conv": 0.5})", R"("efficiency": {"conv": 0})",
        "t.json: device.efficiency.conv must be in (0, 1] (got 0)"},
       {R"("efficiency": {"conv": 0.5})", R"("efficiency": {"matmul": 0.5})",
-       "t.json: device.efficiency: unknown op class 'matmul'; expected one of conv, gemm, fft, "
-       "fft_strided, elementwise, reduction, normalization, attention, data_movement, pool, resize, conv_transpose, softmax"},
+       "t.json: device.efficiency: unknown op class 'matmul'; expected one of conv, conv3d, gemm, "
+       "fft, fft_strided, elementwise, reduction, normalization, attention, data_movement, pool, "
+       "pool3d, resize, conv_transpose, softmax"},
       {R"("efficiency": {"conv": 0.5})", R"("efficiency": {"conv": 0.5}, "memory_efficiency": {"pool": 2})",
        "t.json: device.memory_efficiency.pool must be in (0, 1] (got 2)"},
       {R"("efficiency": {"conv": 0.5})", R"("efficiency": {"conv": 0.5}, "memory_efficiency": 1)",
        "t.json: device.memory_efficiency must be an object (got 1)"},
       {R"("op": "conv")", R"("op": "matmul")",
-       "t.json: device.profile[0].op 'matmul' is not one of conv, gemm, fft, fft_strided, elementwise, "
-       "reduction, normalization, attention, data_movement, pool, resize, conv_transpose, softmax"},
+       "t.json: device.profile[0].op 'matmul' is not one of conv, conv3d, gemm, fft, fft_strided, "
+       "elementwise, reduction, normalization, attention, data_movement, pool, pool3d, resize, "
+       "conv_transpose, softmax"},
       {R"("shape": [1, 32, 64, 64])", R"("shape": [1, 32, 0, 64])",
        "t.json: device.profile[0].shape[2] must be a positive integer (got 0)"},
       {R"("bf16": 400)", R"("fp8": 400)",

@@ -107,6 +107,10 @@ struct DeviceMeasurement {
   /// Per op class: efficiency and what it was measured on.
   std::map<std::string, double> efficiency;
   std::map<std::string, std::string> efficiencyDetail;
+  /// Per op class whose bytes are timed apart from its FLOPs (pool): the
+  /// fraction of the memory bandwidth its kernel streams at.
+  std::map<std::string, double> memoryEfficiency;
+  std::map<std::string, std::string> memoryEfficiencyDetail;
 };
 DeviceMeasurement measureDevice(const Options &options);
 

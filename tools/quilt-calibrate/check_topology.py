@@ -24,11 +24,13 @@ LEVEL_KEYS = {"name", "kind", "devices", "alpha_us", "bandwidth_GBps", "source"}
 LEVEL_KINDS = {"shared-memory", "switch", "fat-tree", "dragonfly", "torus"}
 DEVICE_KEYS = {"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "launch_us",
                "pack_bandwidth_GBps", "copy_run_us", "index_row_us", "copy_points_bytes_us", "cores", "efficiency",
-               "source"}
-# The classes quilt-calibrate measures (a topology may name more: pool,
-# resize, conv_transpose, the runtime's own loops, which it does not).
-OP_CLASSES = {"conv", "gemm", "fft", "fft_strided", "elementwise", "reduction", "normalization",
-              "attention", "data_movement", "softmax"}
+               "memory_efficiency", "source"}
+# The classes quilt-calibrate measures (a topology may name more: resize and
+# conv_transpose, the runtime's own loops, which it does not).
+OP_CLASSES = {"conv", "conv3d", "gemm", "fft", "fft_strided", "elementwise", "reduction",
+              "normalization", "attention", "data_movement", "softmax", "pool", "pool3d"}
+# The classes whose bytes it times apart (a bytes-bound pool).
+MEMORY_CLASSES = {"pool"}
 COLLECTIVE_KEYS = {"kind", "ranks", "alpha_us", "bandwidth_GBps", "points_bytes_us"}
 COLLECTIVE_KINDS = ["all_reduce", "all_gather", "reduce_scatter", "all_to_all",
                     "halo_exchange", "collective_permute"]
@@ -144,11 +146,12 @@ def check(topo, ranks):
             problems.append(f"device.cores: {device.get('cores')!r} is not an integer > 0")
         measured_points(device.get("copy_points_bytes_us"), "device.copy_points_bytes_us",
                         problems)
-        eff = device.get("efficiency")
-        if keys(eff, OP_CLASSES, "device.efficiency"):
-            for op_class, value in eff.items():
-                if not is_number(value) or not 0 < value <= 1:
-                    problems.append(f"device.efficiency.{op_class}: {value!r} not in (0, 1]")
+        for field, classes in (("efficiency", OP_CLASSES), ("memory_efficiency", MEMORY_CLASSES)):
+            eff = device.get(field)
+            if keys(eff, classes, f"device.{field}"):
+                for op_class, value in eff.items():
+                    if not is_number(value) or not 0 < value <= 1:
+                        problems.append(f"device.{field}.{op_class}: {value!r} not in (0, 1]")
 
     measured = topo.get("measured_collectives")
     if not isinstance(measured, list):

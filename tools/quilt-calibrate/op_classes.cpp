@@ -6,6 +6,7 @@
 // efficiency absorbs.
 #include "calibrate.h"
 #include "kernels/attention_kernels.h"
+#include "kernels/pool_kernels.h"
 
 #include <dnnl.hpp>
 #include <fftw3.h>
@@ -32,6 +33,11 @@ struct ClassRun {
   /// Run on one thread, as the runtime runs its own loops: timed against
   /// one core's share of the node's roofline.
   bool oneThread = false;
+  /// What the time is held against: the roofline (the class's efficiency
+  /// times both its FLOPs and its bytes), its FLOPs alone (the efficiency of
+  /// a class whose bytes have a memory efficiency of their own) or its bytes
+  /// alone (that memory efficiency: device.memory_efficiency).
+  enum class Against { Roofline, Flops, Bytes } against = Against::Roofline;
 };
 
 struct Dnnl {
@@ -75,18 +81,30 @@ struct Operand {
   }
 };
 
-ClassRun convRun(const Options &options, Dnnl &d) {
-  const long n = 1, c = 32, k = 32, hw = options.quick ? 64 : 128;
-  memory::dims src{n, c, hw, hw}, weights{k, c, 3, 3}, dst{n, k, hw, hw};
+/// A 3x3 (2-D, class "conv") or 3x3x3 (3-D, class "conv3d") convolution,
+/// pad 1, in the runtime's plain NCHW / NCDHW layouts with the reorders its
+/// conv kernel runs on every call. The 3-D one has fewer channels, as the
+/// volumetric nets Quilt runs do (oneDNN's 3-D kernels were 1.7-2.4x slower
+/// per FLOP than the 2-D class on the 2-core VM).
+ClassRun convRun(const Options &options, Dnnl &d, int spatial) {
+  const bool volumetric = spatial == 3;
+  const long n = 1, c = volumetric ? 8 : 32, k = c;
+  const long side = volumetric ? (options.quick ? 24 : 48) : (options.quick ? 64 : 128);
+  memory::dims src{n, c}, weights{k, c}, dst{n, k}, ones, strides;
+  for (int i = 0; i < spatial; ++i) {
+    src.push_back(side), dst.push_back(side), weights.push_back(3);
+    ones.push_back(1);
+  }
+  Tag data = volumetric ? Tag::ncdhw : Tag::nchw, filter = volumetric ? Tag::oidhw : Tag::oihw;
   dnnl::convolution_forward::desc desc(
       dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
       memory::desc(src, kF32, Tag::any), memory::desc(weights, kF32, Tag::any),
-      memory::desc(dst, kF32, Tag::any), {1, 1}, {1, 1}, {1, 1});
+      memory::desc(dst, kF32, Tag::any), ones, ones, ones);
   dnnl::convolution_forward::primitive_desc pd(desc, d.engine);
   dnnl::convolution_forward conv(pd);
-  Operand in({src, kF32, Tag::nchw}, pd.src_desc(), d, false);
-  Operand w({weights, kF32, Tag::oihw}, pd.weights_desc(), d, false);
-  Operand out({dst, kF32, Tag::nchw}, pd.dst_desc(), d, true);
+  Operand in({src, kF32, data}, pd.src_desc(), d, false);
+  Operand w({weights, kF32, filter}, pd.weights_desc(), d, false);
+  Operand out({dst, kF32, data}, pd.dst_desc(), d, true);
   w.run(d); // weights are reordered once, when a plan is built
   Timing t = timeKernel(
       [&] {
@@ -98,9 +116,62 @@ ClassRun convRun(const Options &options, Dnnl &d) {
         d.stream.wait();
       },
       kernelSeconds(options));
-  double elems = double(n) * hw * hw;
-  return {2 * elems * k * c * 9, 4 * (elems * c + k * c * 9 + elems * k), t.median,
-          format("oneDNN conv 3x3 pad 1, 1x%gx%gx%g -> %g channels, NCHW", c, hw, hw, k)};
+  double elems = std::pow(double(side), spatial), taps = std::pow(3.0, spatial);
+  return {2 * elems * k * c * taps, 4 * (elems * c + k * c * taps + elems * k), t.median,
+          volumetric ? format("oneDNN conv 3x3x3 pad 1, 1x%gx%gx%gx%g, NCDHW", c, side, side, side)
+                     : format("oneDNN conv 3x3 pad 1, 1x%gx%gx%g -> %g channels, NCHW", c, side,
+                              side, k)};
+}
+
+/// The runtime's own pooling loop (kernels/pool_kernels.h, run on the host
+/// device's one thread), counted as the cost model counts a pool (one FLOP
+/// per tap, input and output bytes once). A pool's FLOPs and bytes are timed
+/// apart (one efficiency cannot fit a 2x2 pool and a 3x3x3 one): a max over
+/// `kernel` taps per dim, stride `stride`, pad kernel / 2, over `channels`
+/// planes of `side` per dim.
+ClassRun poolRun(const Options &options, int spatial, long channels, long side, long kernel,
+                 long stride, ClassRun::Against against) {
+  const long plane = long(std::pow(double(side), spatial));
+  const long outSide = (side + 2 * (kernel / 2) - kernel) / stride + 1;
+  const long outPlane = long(std::pow(double(outSide), spatial));
+  std::vector<float> x(channels * plane), y(channels * outPlane);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = float(i % 89) * 0.01f;
+  PoolKernel pool{};
+  pool.x = x.data();
+  pool.y = y.data();
+  pool.planes = channels;
+  pool.xPlane = plane;
+  pool.yPlane = outPlane;
+  pool.kind = QUILT_POOL_MAX;
+  pool.kernelSize = 1;
+  pool.spatial = spatial;
+  long elemStride = plane;
+  for (int i = 0; i < spatial; ++i) {
+    elemStride /= side;
+    PoolDim &dim = pool.dim[i];
+    dim.outExtent = outSide;
+    dim.first = -(kernel / 2); // the pad before output 0's first tap
+    dim.stride = stride;
+    dim.kernel = kernel;
+    dim.validLo = 0;
+    dim.validHi = side;
+    dim.elemStride = dim.tapStep = elemStride;
+    pool.kernelSize *= kernel;
+  }
+  Timing t = timeKernel([&] { pool.runOnHost(); }, kernelSeconds(options));
+  double outputs = double(channels) * outPlane;
+  std::string window = spatial == 3 ? format("%gx%gx%g", kernel, kernel, kernel)
+                                    : format("%gx%g", kernel, kernel);
+  std::string shape = spatial == 3 ? format("1x%gx%gx%gx%g", channels, side, side, side)
+                                   : format("1x%gx%gx%g", channels, side, side);
+  ClassRun run{outputs * pool.kernelSize, 4 * (double(channels) * plane + outputs), t.median,
+               "the runtime's max pool (PoolKernel) " + window + format(" stride %g", stride) +
+                   " over " + shape + ", one thread, against its " +
+                   (against == ClassRun::Against::Bytes ? "bytes" : "FLOPs")};
+  run.oneThread = true;
+  run.against = against;
+  return run;
 }
 
 /// C = A B, row-major M x K by K x N; `bTransposed`: B stored N x K.
@@ -329,7 +400,8 @@ ClassRun dataMovementRun(const Options &options) {
 void measureOpClasses(const Options &options, DeviceMeasurement &device) {
   Dnnl d;
   std::vector<std::pair<std::string, ClassRun>> runs;
-  runs.emplace_back("conv", convRun(options, d));
+  runs.emplace_back("conv", convRun(options, d, 2));
+  runs.emplace_back("conv3d", convRun(options, d, 3));
   runs.emplace_back("gemm", gemmRun(options, d));
   auto [fft, fftStrided] = fftRuns(options);
   runs.emplace_back("fft", fft);
@@ -340,13 +412,26 @@ void measureOpClasses(const Options &options, DeviceMeasurement &device) {
   runs.emplace_back("attention", attentionRun(options, d));
   runs.emplace_back("softmax", softmaxRun(options));
   runs.emplace_back("data_movement", dataMovementRun(options));
+  // Pools bound by their taps (3x3 and 3x3x3, stride 1) give the
+  // efficiency; one bound by its bytes (2x2 stride 2) the memory efficiency,
+  // which 3-D pools share (baseOpClass).
+  const long poolSide = options.quick ? 128 : 256, pool3dSide = options.quick ? 24 : 48;
+  runs.emplace_back("pool", poolRun(options, 2, 16, poolSide, 3, 1, ClassRun::Against::Flops));
+  runs.emplace_back("pool3d",
+                    poolRun(options, 3, 8, pool3dSide, 3, 1, ClassRun::Against::Flops));
+  runs.emplace_back("pool", poolRun(options, 2, 16, poolSide, 2, 2, ClassRun::Against::Bytes));
   for (auto &[opClass, run] : runs) {
     double share = run.oneThread && device.cores > 0 ? 1.0 / device.cores : 1.0;
-    double roofline = std::max(run.flops / (device.peakGflops * share * 1e9),
-                               run.bytes / (device.memoryBandwidthGBps * share * 1e9));
+    double flopsTime = run.flops / (device.peakGflops * share * 1e9);
+    double bytesTime = run.bytes / (device.memoryBandwidthGBps * share * 1e9);
+    using Against = ClassRun::Against;
+    double roofline = run.against == Against::Flops   ? flopsTime
+                      : run.against == Against::Bytes ? bytesTime
+                                                      : std::max(flopsTime, bytesTime);
     double efficiency = std::clamp(roofline / run.seconds, 1e-4, 1.0);
-    device.efficiency[opClass] = efficiency;
-    device.efficiencyDetail[opClass] =
+    bool memory = run.against == Against::Bytes;
+    (memory ? device.memoryEfficiency : device.efficiency)[opClass] = efficiency;
+    (memory ? device.memoryEfficiencyDetail : device.efficiencyDetail)[opClass] =
         run.what + format(": %.4g us median, roofline %.4g us (%.4g GFLOP/s, %.4g GB/s)",
                           run.seconds * 1e6, roofline * 1e6, run.flops / run.seconds / 1e9,
                           run.bytes / run.seconds / 1e9);

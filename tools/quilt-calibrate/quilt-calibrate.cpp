@@ -263,6 +263,9 @@ json deviceRecord(const DeviceMeasurement &d, const Curve &copies, const Options
   json efficiency = json::object();
   for (const auto &[opClass, value] : d.efficiency)
     efficiency[opClass] = rounded(value, 3);
+  json memoryEfficiency = json::object();
+  for (const auto &[opClass, value] : d.memoryEfficiency)
+    memoryEfficiency[opClass] = rounded(value, 3);
   std::string source =
       "measured on rank 0 with all " + std::to_string(d.cores) + " cores (" +
       std::to_string(d.cores) + " OpenMP threads; the other ranks asleep in a barrier): "
@@ -279,7 +282,9 @@ json deviceRecord(const DeviceMeasurement &d, const Curve &copies, const Options
       "index map (pads, slices) padding 65536 rows of 2 floats to 4; launch = one oneDNN "
       "eltwise primitive on 16 floats (median); "
       "efficiency = roofline time / median time of one kernel per class "
-      "(calibration.device.classes). Peak and bandwidths are the node's, shared by the ranks "
+      "(calibration.device.classes; pools against their FLOPs alone, and memory_efficiency = "
+      "a bytes-bound pool's bytes time / its median time, calibration.device.memory_classes). "
+      "Peak and bandwidths are the node's, shared by the ranks "
       "on it; memory_GB is the node's MemTotal (a rank's budget is memory_GB / ranks on the "
       "node). `" + info.command + "` on " + info.host + ", " + info.date;
   return {{"name", d.cpuName + " (" + std::to_string(d.cores) + " cores)"},
@@ -293,6 +298,7 @@ json deviceRecord(const DeviceMeasurement &d, const Curve &copies, const Options
           {"index_row_us", rounded(d.indexRowUs, 5)},
           {"cores", d.cores},
           {"efficiency", efficiency},
+          {"memory_efficiency", memoryEfficiency},
           {"source", source}};
 }
 
@@ -316,6 +322,9 @@ json topologyJson(const Options &options, const RunInfo &info, const Curve &ping
   json classes = json::object(), roofline = json::object();
   for (const auto &[opClass, detail] : device.efficiencyDetail)
     classes[opClass] = detail;
+  json memoryClasses = json::object();
+  for (const auto &[opClass, detail] : device.memoryEfficiencyDetail)
+    memoryClasses[opClass] = detail;
   for (const auto &[figure, detail] : device.rooflineDetail)
     roofline[figure] = detail;
   std::string name = options.name.empty() ? "devbox-" + std::to_string(info.cores) + "core"
@@ -352,7 +361,7 @@ json topologyJson(const Options &options, const RunInfo &info, const Curve &ping
         {"ping_pong", curveRecord(pingPong)},
         {"collectives", curves},
         {"copies", pointsRecord(copies)},
-        {"device", {{"roofline", roofline}, {"classes", classes}}}}}};
+        {"device", {{"roofline", roofline}, {"classes", classes}, {"memory_classes", memoryClasses}}}}}};
 }
 
 /// `text` (indented JSON) with every array of plain values on one line, so

@@ -120,9 +120,11 @@ struct DeviceModel {
   /// ranks on it (each rank's kernels run on cores / ranks threads); more
   /// ranks than cores time-slice, and the plan is labelled oversubscribed.
   int64_t cores = 0;
-  /// Fraction of peak reached per op class: "conv", "gemm", "fft",
-  /// "elementwise", "reduction", "normalization", "attention", "data_movement",
-  /// "pool", "resize", "conv_transpose".
+  /// Fraction of peak reached per op class: "conv", "conv3d", "gemm", "fft",
+  /// "fft_strided", "elementwise", "reduction", "normalization", "attention",
+  /// "data_movement", "pool", "pool3d", "resize", "conv_transpose",
+  /// "softmax". A variant class a file does not name takes its base class's
+  /// figures (baseOpClass).
   std::map<std::string, double> efficiency;
   /// Optional, per op class: the fraction of the memory bandwidth its
   /// kernels stream at. A class named here takes `efficiency` for its FLOPs
@@ -143,13 +145,17 @@ struct DeviceModel {
   std::vector<std::string> threadedClasses;
   std::string source;
 
-  /// Whether kernels of `opClass` use all of a rank's cores.
-  bool threaded(llvm::StringRef opClass) const {
-    return threadedClasses.empty() ||
-           std::find(threadedClasses.begin(), threadedClasses.end(), opClass) !=
-               threadedClasses.end();
-  }
+  /// Whether kernels of `opClass` use all of a rank's cores (a variant not
+  /// listed: as its base class).
+  bool threaded(llvm::StringRef opClass) const;
 };
+
+/// The class a variant refines, which times it in a topology that does not
+/// tell the two apart: fft_strided -> fft (a transform along a wide strided
+/// axis), conv3d -> conv and pool3d -> pool (three spatial dims: oneDNN's and
+/// the runtime's 3-D kernels run 1.7-2.4x slower per FLOP than the 2-D ones
+/// on the 2-core VM). Empty for a base class.
+llvm::StringRef baseOpClass(llvm::StringRef opClass);
 
 struct Topology {
   int64_t version = 1;
@@ -169,8 +175,8 @@ struct Topology {
   size_t levelBetween(int64_t a, int64_t b) const;
   /// Efficiency of `opClass` (1 if the file names none).
   double efficiencyOf(llvm::StringRef opClass) const;
-  /// Efficiency of `opClass`'s memory traffic: its memory_efficiency, else
-  /// efficiencyOf.
+  /// Efficiency of `opClass`'s memory traffic: its memory_efficiency (a
+  /// variant's, else its base class's), else efficiencyOf.
   double memoryEfficiencyOf(llvm::StringRef opClass) const;
   /// The measured curve for `kind` by `algorithm` over `ranks` ranks, if
   /// calibrated.
