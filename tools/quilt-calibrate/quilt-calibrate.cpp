@@ -46,10 +46,13 @@ Measures the machine it runs on and writes a Quilt topology file (JSON):
     sweeping --evict-bytes of other memory and on an input freshly written,
     as a model's kernels leave the caches; the points (bytes one rank
     sends, time), which the cost model interpolates, and a fit alpha +
-    bytes / bandwidth; time = slowest rank, median of repetitions;
+    bytes / bandwidth; time = slowest rank, mean of repetitions without the
+    slowest 5%, median of passes;
   - the device: peak f32 GFLOP/s, STREAM triad bandwidth, halo pack
-    bandwidth, kernel launch cost and an efficiency per op class, measured on
-    rank 0 with every core of the node while the other ranks sleep.
+    bandwidth, kernel launch cost and an efficiency per op class (pools
+    against their FLOPs, and a bytes-bound pool's memory efficiency),
+    measured on rank 0 with every core of the node while the other ranks
+    sleep.
 P >= 2, all ranks on one node.
 
 flags:
