@@ -151,6 +151,8 @@ struct Traffic {
   /// Bytes each rank copies from its own block (point-to-point ops), and the
   /// contiguous runs of those copies.
   SmallVector<uint64_t> copied, copiedRuns;
+  /// Bytes of each rank's pack region the op uses (CommunicationCost).
+  SmallVector<uint64_t> packed;
   SmallVector<int64_t> groupAxes;
   SmallVector<SmallVector<int64_t, 2>> peers;
 };
@@ -163,6 +165,7 @@ Traffic pointToPoint(const MeshGrid &grid) {
   t.messages.assign(grid.numRanks(), 0);
   t.copied.assign(grid.numRanks(), 0);
   t.copiedRuns.assign(grid.numRanks(), 0);
+  t.packed.assign(grid.numRanks(), 0);
   t.peers.resize(grid.numRanks());
   return t;
 }
@@ -228,7 +231,13 @@ Traffic exchangeTraffic(const HaloAxis &exchange, LocalAttr local, int64_t dim,
     // The kept positions go into the halo'd result in one run per position
     // of the dims before `dim` (the dims after it are whole in both).
     SmallVector<int64_t> extents = grid.localExtents(input, coords);
-    t.copiedRuns[r] = kept > 0 ? llvm::product_of(ArrayRef<int64_t>(extents).take_front(dim)) : 0;
+    int64_t outer = llvm::product_of(ArrayRef<int64_t>(extents).take_front(dim));
+    t.copiedRuns[r] = kept > 0 ? outer : 0;
+    // Slabs of a dim after a non-trivial one are strided: the runtime packs
+    // what it sends and receives (halo_exchange.cpp's HaloPlan).
+    if (outer > 1)
+      t.packed[r] = packRegionBytes(
+          t.bytes[r], haloPositionsReceived(exchange, owner) * slab * kElementBytes);
   }
   return t;
 }
@@ -491,6 +500,29 @@ uint64_t collectiveCopyBytes(Operation &op, const MeshGrid &grid, ArrayRef<int64
       .Default([](Operation *) { return 0; });
 }
 
+/// Bytes of the pack region the runtime's entry point for a collective uses
+/// (runtime/src/comm): an all-gather's result and a reduce-scatter's input
+/// packed in member order when their blocks are strided, an all-to-all's
+/// packed input and its result before unpacking.
+uint64_t collectivePackBytes(Operation &op, const MeshGrid &grid, ArrayRef<int64_t> coords) {
+  auto localBytes = [&](Value v) { return localElements(v, grid, coords) * kElementBytes; };
+  auto strided = [&](Value v, int64_t dim) {
+    SmallVector<int64_t> extents = grid.localExtents(cast<RankedTensorType>(v.getType()), coords);
+    return llvm::product_of(ArrayRef<int64_t>(extents).take_front(dim)) != 1;
+  };
+  return llvm::TypeSwitch<Operation *, uint64_t>(&op)
+      .Case([&](AllGatherOp o) {
+        return strided(o.getInput(), o.getDim()) ? localBytes(o.getResult()) : 0;
+      })
+      .Case([&](ReduceScatterOp o) {
+        return strided(o.getInput(), o.getDim()) ? localBytes(o.getInput()) : 0;
+      })
+      .Case([&](AllToAllOp o) {
+        return packRegionBytes(localBytes(o.getInput()), localBytes(o.getResult()));
+      })
+      .Default([](Operation *) { return 0; });
+}
+
 /// The contiguous runs of collectiveCopyBytes' copies, for an op that
 /// copies some (quilt::boxRuns, as the runtime's box copies make them): a
 /// block of `dim` copied between a dense buffer and the tensor is one run per
@@ -561,16 +593,28 @@ quilt::communicationCosts(func::FuncOp func, MeshOp mesh, RankSelection select) 
       t.copied.assign(grid.numRanks(), 0);
       t.copiedRuns.assign(grid.numRanks(), 0);
     }
+    if (t.packed.empty())
+      t.packed.assign(grid.numRanks(), 0);
     for (int64_t r : ranks) {
       SmallVector<int64_t> coords = grid.coords(r);
       if (uint64_t copied = collectiveCopyBytes(op, grid, coords)) {
         t.copied[r] += copied;
         t.copiedRuns[r] += collectiveCopyRuns(op, grid, coords);
       }
+      t.packed[r] += collectivePackBytes(op, grid, coords);
     }
     costs.push_back({&op, name.str(), std::move(t.bytes), std::move(t.messages),
                      std::move(t.groupAxes), std::move(t.peers), std::move(ranks),
-                     std::move(t.copied), std::move(t.copiedRuns)});
+                     std::move(t.copied), std::move(t.copiedRuns), std::move(t.packed)});
   }
   return costs;
+}
+
+SmallVector<uint64_t> quilt::packScratchBytesPerRank(ArrayRef<CommunicationCost> costs,
+                                                     int64_t numRanks) {
+  SmallVector<uint64_t> most(numRanks, 0);
+  for (const CommunicationCost &cost : costs)
+    for (auto [r, bytes] : llvm::enumerate(cost.packBytesPerRank))
+      most[r] = std::max(most[r], bytes);
+  return most;
 }

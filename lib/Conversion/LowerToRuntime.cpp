@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Quilt/IR/LocalBuffers.h"
+#include "quilt/Analysis/CommunicationCost.h"
 #include "quilt/Conversion/MemoryPlan.h"
 #include "quilt/Conversion/Passes.h"
 #include "quilt/Transforms/ShardingUtils.h"
@@ -401,6 +402,9 @@ private:
   DenseMap<Value, Placement> placements;
   std::vector<char> weights;
   int64_t arenaBytes = 0;
+  /// The pack region every communication op packs into in turn: the most
+  /// any op uses on any rank (CommunicationCost::packBytesPerRank).
+  int64_t packScratchBytes = 0;
 };
 
 LogicalResult RuntimeLowering::placeValues(func::FuncOp func) {
@@ -637,6 +641,7 @@ void RuntimeLowering::emitInfo(func::FuncOp func) {
       {"mesh", llvm::json::Object{{"name", mesh.getSymName().str()}, {"axes", std::move(axes)}}},
       {"arena_bytes", arenaBytes},
       {"arena_alignment", alignment},
+      {"pack_scratch_bytes", packScratchBytes},
       {"weights",
        llvm::json::Object{
            {"bytes", (int64_t)weights.size()},
@@ -658,12 +663,19 @@ void RuntimeLowering::emitInfo(func::FuncOp func) {
 LogicalResult RuntimeLowering::run(func::FuncOp func, StringRef weightsFile) {
   if (!llvm::hasSingleElement(func.getBody()))
     return func.emitOpError("must have a single block");
+  auto costs = communicationCosts(func, mesh);
+  if (failed(costs))
+    return failure();
+  for (uint64_t bytes : packScratchBytesPerRank(*costs, MeshGrid(mesh).numRanks()))
+    packScratchBytes = std::max(packScratchBytes, static_cast<int64_t>(bytes));
   if (failed(placeValues(func)) || failed(emitProgram(func, "quilt_model_init", /*once=*/true)) ||
       failed(emitProgram(func, "quilt_model_run", /*once=*/false)))
     return failure();
   emitInfo(func);
   MLIRContext *ctx = module.getContext();
   module->setAttr("quilt.arena_bytes", IntegerAttr::get(IntegerType::get(ctx, 64), arenaBytes));
+  module->setAttr("quilt.pack_scratch_bytes",
+                  IntegerAttr::get(IntegerType::get(ctx, 64), packScratchBytes));
   module->setAttr("quilt.weights_bytes",
                   IntegerAttr::get(IntegerType::get(ctx, 64), (int64_t)weights.size()));
   if (!weightsFile.empty()) {

@@ -1,6 +1,7 @@
 #include "context.h"
 #include "error.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstddef>
 #include <cstdlib>
@@ -21,6 +22,22 @@ quilt_rt_ctx::quilt_rt_ctx(quilt::Communicator &comm, std::vector<int64_t> meshS
 }
 
 quilt_rt_ctx::~quilt_rt_ctx() { device.release(arena); }
+
+void quilt_rt_ctx::fixPackRegion(size_t bytes) {
+  packRegion = bytes ? quilt::DeviceBuffer(device, bytes) : quilt::DeviceBuffer();
+  packRegionFixed = true;
+}
+
+char *quilt_rt_ctx::packScratch(size_t bytes) {
+  if (bytes > packRegion.bytes()) {
+    if (packRegionFixed)
+      quilt::raise("needs ", bytes, " bytes of the pack region, but the model was compiled with ",
+                   packRegion.bytes(), " (quilt_model_info pack_scratch_bytes)");
+    packRegion.reserve(device, bytes);
+  }
+  packBytesUsed = std::max(packBytesUsed, bytes);
+  return static_cast<char *>(packRegion.data());
+}
 
 int64_t quilt_rt_ctx::axisSize(int64_t axis) const {
   if (axis < 0 || axis >= static_cast<int64_t>(mesh.size()))

@@ -107,6 +107,22 @@ struct quilt_rt_ctx {
   /// The weights' copy on a device the host cannot address (`weights` then
   /// points into it).
   quilt::DeviceBuffer deviceWeights;
+  /// The pack region (quilt/comm_bytes.h): one buffer every communication op
+  /// packs into in turn, sized by the compiler (quilt_model_info's
+  /// pack_scratch_bytes) and allocated once by the driver (fixPackRegion).
+  /// A context without a compiled model (a test's) grows it on demand.
+  quilt::DeviceBuffer packRegion;
+  bool packRegionFixed = false;
+  /// The most of the region any op has used (--report's
+  /// pack_scratch_bytes_per_rank, which the compiler's report predicts).
+  size_t packBytesUsed = 0;
+  /// Allocates the compiler's pack region of `bytes` (zeroed).
+  void fixPackRegion(size_t bytes);
+  /// `bytes` of the pack region for the op being run (valid until the next
+  /// op asks): raises when the compiled region is smaller, which means the
+  /// compiler's CommunicationCost::packBytesPerRank and the runtime's
+  /// packing disagree.
+  char *packScratch(size_t bytes);
   quilt::PhaseTimes times;
   /// --sync-phases: every communication entry first waits at a timed
   /// barrier of all ranks (runCommEntry), so its phase holds no wait for a

@@ -387,8 +387,11 @@ struct Traffic {
   std::vector<OpTraffic> ops;
   uint64_t total = 0;
   /// Device memory the kernels' plans and libraries held at most beside the
-  /// arena (scratch, workspaces; the weights' copy not counted).
+  /// arena (the pack region, scratch, workspaces; the weights' copy not
+  /// counted).
   uint64_t scratchBytes = 0;
+  /// The most of the pack region one op used.
+  uint64_t packBytes = 0;
 };
 
 Traffic runRecorded(quilt_rt_ctx &ctx, void (*modelRun)(quilt_rt_ctx *)) {
@@ -402,12 +405,13 @@ Traffic runRecorded(quilt_rt_ctx &ctx, void (*modelRun)(quilt_rt_ctx *)) {
   comm.attachTrafficLog(nullptr);
   traffic.total = comm.bytesSent() - before;
   traffic.scratchBytes = ctx.device.peakBufferBytes() - ctx.deviceWeights.bytes();
+  traffic.packBytes = ctx.packBytesUsed;
   return traffic;
 }
 
 /// The --report JSON, in the shape of `quiltc --report` (docs/user-guide.md):
-/// `table` holds one row of per-rank bytes per op, then the totals, then
-/// the peak scratch beside the arena.
+/// `table` holds one row of per-rank bytes per op, then the totals, the peak
+/// scratch beside the arena and the pack region used.
 std::string reportJson(const ModelInfo &info, const std::vector<OpTraffic> &ops,
                        const std::vector<int64_t> &table, int64_t ranks) {
   auto row = [&](size_t i) {
@@ -417,6 +421,7 @@ std::string reportJson(const ModelInfo &info, const std::vector<OpTraffic> &ops,
   std::string text = strCat("{\"mesh\": ", nlohmann::json(info.axisSizes).dump(),
                             ", \"axes\": ", nlohmann::json(info.axisNames).dump(),
                             ",\n \"ranks\": ", ranks, ", \"peak_arena_bytes\": ", info.arenaBytes,
+                            ", \"pack_scratch_bytes\": ", info.packScratchBytes,
                             ",\n \"ops\": [");
   for (size_t i = 0; i < ops.size(); ++i) {
     nlohmann::ordered_json op = {
@@ -424,7 +429,8 @@ std::string reportJson(const ModelInfo &info, const std::vector<OpTraffic> &ops,
     text += strCat(i ? "," : "", "\n  ", op.dump());
   }
   return text + strCat("\n ],\n \"total_bytes_sent_per_rank\": ", row(ops.size()).dump(),
-                       ",\n \"peak_scratch_bytes_per_rank\": ", row(ops.size() + 1).dump(), "}\n");
+                       ",\n \"peak_scratch_bytes_per_rank\": ", row(ops.size() + 1).dump(),
+                       ",\n \"pack_scratch_bytes_per_rank\": ", row(ops.size() + 2).dump(), "}\n");
 }
 
 /// Gathers every rank's traffic to rank 0, which writes the --report file.
@@ -440,11 +446,12 @@ bool writeReport(Job &job, const ModelInfo &info, const std::string &path,
       }))
     return false;
   int64_t ranks = comm.size();
-  std::vector<int64_t> table((calls + 2) * ranks, 0);
+  std::vector<int64_t> table((calls + 3) * ranks, 0);
   for (int64_t i = 0; i < calls; ++i)
     table[i * ranks + comm.rank()] = static_cast<int64_t>(traffic.ops[i].bytes);
   table[calls * ranks + comm.rank()] = static_cast<int64_t>(traffic.total);
   table[(calls + 1) * ranks + comm.rank()] = static_cast<int64_t>(traffic.scratchBytes);
+  table[(calls + 2) * ranks + comm.rank()] = static_cast<int64_t>(traffic.packBytes);
   comm.allReduceInPlace(table.data(), table.size(), ElemType::I64, ReduceOp::Sum, kAllRanks);
   return job.agree([&] {
     if (!job.isRoot())
@@ -478,6 +485,7 @@ int runModel(Job &job, const ModelInfo &info, const Options &o, const CompiledMo
     Communicator &data = backend->dataComm ? *backend->dataComm : job.comm;
     ctx = std::make_unique<quilt_rt_ctx>(data, info.axisSizes, info.arenaBytes,
                                          info.arenaAlignment, *backend->device);
+    ctx->fixPackRegion(static_cast<size_t>(info.packScratchBytes));
     ctx->libraries = backend->libraries;
     weights = loadWeights(info, o);
     ctx->weights = weights ? weights->data() : nullptr;

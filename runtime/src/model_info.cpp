@@ -139,6 +139,11 @@ ModelInfo parseModelInfo(const char *text) {
   info.arenaBytes = intField(root, "arena_bytes", "model info");
   if (root.contains("arena_alignment"))
     info.arenaAlignment = intField(root, "arena_alignment", "model info");
+  if (root.contains("pack_scratch_bytes")) {
+    info.packScratchBytes = intField(root, "pack_scratch_bytes", "model info");
+    if (info.packScratchBytes < 0)
+      raise("model info: pack_scratch_bytes is ", info.packScratchBytes);
+  }
   const json &weights = field(root, "weights", "model info");
   info.weightsBytes = static_cast<uint64_t>(intField(weights, "bytes", "weights"));
   info.weightsChecksum = stringField(weights, "checksum", "weights");

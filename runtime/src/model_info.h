@@ -34,6 +34,8 @@ struct ModelInfo {
   std::vector<int64_t> axisSizes;
   int64_t arenaBytes = 0;
   int64_t arenaAlignment = 64;
+  /// The pack region every communication op packs into (0: none packs).
+  int64_t packScratchBytes = 0;
   uint64_t weightsBytes = 0;
   std::string weightsChecksum; // 16 hex digits
   std::vector<IoSpec> inputs, outputs;

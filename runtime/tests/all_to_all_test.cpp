@@ -216,5 +216,36 @@ TEST(CollectiveEntry, AlgorithmWordIsChecked) {
   EXPECT_EQ(message(static_cast<int64_t>(CollectiveAlgorithm::Pairwise)), "");
 }
 
+/// A compiled model's pack region is fixed: an op uses it from the start
+/// (its sends, then its receives at the next 256 bytes) and one that needs
+/// more stops in one line instead of growing it.
+TEST(PackRegion, AnOpNeedingMoreThanTheCompiledRegionIsOneLine) {
+  SelfCommunicator comm;
+  auto ctx = makeContext(comm, {1, 1}, {0, 0});
+  std::vector<float> x(24, 1.f), y(24, 0.f);
+  void *buffers[] = {x.data(), y.data()};
+  Params p;
+  p.tensor({nested(4, {0}), whole(6)}).tensor({whole(4), nested(6, {0})}).attrs({0, 1, 1, 0});
+  p.attr(kLibrary);
+  // 4 x 6 floats packed (96 bytes), received at 256: 352 bytes.
+  ASSERT_EQ(packRegionBytes(96, 96), 352u);
+  ctx->fixPackRegion(352);
+  EXPECT_NO_THROW(quilt_rt_all_to_all(ctx.get(), p.data(), buffers));
+  EXPECT_EQ(ctx->packBytesUsed, 352u);
+  EXPECT_EQ(y, x);
+  ctx->fixPackRegion(351);
+  try {
+    quilt_rt_all_to_all(ctx.get(), p.data(), buffers);
+    ADD_FAILURE() << "no error";
+  } catch (const Error &e) {
+    EXPECT_STREQ(e.what(), "all_to_all: needs 352 bytes of the pack region, but the model was "
+                           "compiled with 351 (quilt_model_info pack_scratch_bytes)");
+  }
+  // A context without a compiled model (a test's) grows the region.
+  auto grown = makeContext(comm, {1, 1}, {0, 0});
+  EXPECT_NO_THROW(quilt_rt_all_to_all(grown.get(), p.data(), buffers));
+  EXPECT_GE(grown->packRegion.bytes(), 352u);
+}
+
 } // namespace
 } // namespace quilt::test

@@ -17,4 +17,9 @@ func.func @main(%x: tensor<1x2x10x7x2xf32> {quilt.name = "x"}) -> tensor<1x2x10x
 // CHECK-NEXT:   {"index":0,"kind":"all_to_all","node":"fft_h","dim":2,"axes":["x"],"bytes_sent_per_rank":[256,240,240]},
 // CHECK-NEXT:   {"index":1,"kind":"all_to_all","node":"ifft_w","dim":3,"axes":["x"],"bytes_sent_per_rank":[288,224,224]}
 // CHECK-NEXT:  ],
-// CHECK-NEXT:  "total_bytes_sent_per_rank": [544,464,464]}
+// CHECK-NEXT:  "total_bytes_sent_per_rank": [544,464,464],
+// CHECK-NEXT:  "pack_scratch_bytes_per_rank": [992,848,848]}
+// The pack region holds an all-to-all's packed input, then (at the next 256
+// bytes) its result: rank 0 packs 1x2x4x7x2 floats (448 B) and receives
+// 1x2x10x3x2 (480 B): 512 + 480 = 992; ranks 1 and 2 at most in the inverse
+// move, 320 B then 3 rows (336 B): 512 + 336 = 848.

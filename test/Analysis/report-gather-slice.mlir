@@ -23,4 +23,5 @@ func.func @main(%x: tensor<1x2x10x7xf32> {quilt.name = "x"}, %y: tensor<1x2x10x7
 // CHECK-NEXT:   {"index":1,"kind":"all_to_all","node":null,"dim":3,"axes":["x"],"bytes_sent_per_rank":[144,144,112,112,112,112]},
 // CHECK-NEXT:   {"index":2,"kind":"shard_slice","node":null,"dim":3,"axis":"y","bytes_sent_per_rank":[0,0,0,0,0,0]}
 // CHECK-NEXT:  ],
-// CHECK-NEXT:  "total_bytes_sent_per_rank": [264,264,192,192,192,192]}
+// CHECK-NEXT:  "total_bytes_sent_per_rank": [264,264,192,192,192,192],
+// CHECK-NEXT:  "pack_scratch_bytes_per_rank": [480,480,424,424,424,424]}

@@ -25,7 +25,11 @@ func.func @main(%x: tensor<1x2x10x7xf32> {quilt.name = "input"}) -> tensor<1x3x1
 // P3-NEXT:   {"index":0,"kind":"halo_exchange","node":null,"dim":2,"axis":"x","bytes_sent_per_rank":[56,112,56]},
 // P3-NEXT:   {"index":1,"kind":"all_reduce","node":null,"axes":["x"],"bytes_sent_per_rank":[16,16,16]}
 // P3-NEXT:  ],
-// P3-NEXT:  "total_bytes_sent_per_rank": [72,128,72]}
+// P3-NEXT:  "total_bytes_sent_per_rank": [72,128,72],
+// P3-NEXT:  "pack_scratch_bytes_per_rank": [312,368,312]}
+// The pack region: H's slabs are strided (2 channels before it), so the
+// runtime packs each row of 2 x 7 floats it sends and receives, the receives
+// at the next 256 bytes: rank 0 256 + 56 = 312, rank 1 256 + 112 = 368.
 // The memory plan's arena is the one the lowered module allocates.
 // P3: module attributes {quilt.arena_bytes = [[ARENA]] : i64
 
@@ -40,11 +44,13 @@ func.func @main(%x: tensor<1x2x10x7xf32> {quilt.name = "input"}) -> tensor<1x3x1
 // MESH2X2-NEXT:   {"index":1,"kind":"halo_exchange","node":null,"dim":3,"axis":"y","bytes_sent_per_rank":[56,56,56,56]},
 // MESH2X2-NEXT:   {"index":2,"kind":"all_reduce","node":null,"axes":["x","y"],"bytes_sent_per_rank":[18,18,18,18]}
 // MESH2X2-NEXT:  ],
-// MESH2X2-NEXT:  "total_bytes_sent_per_rank": [106,98,106,98]}
+// MESH2X2-NEXT:  "total_bytes_sent_per_rank": [106,98,106,98],
+// MESH2X2-NEXT:  "pack_scratch_bytes_per_rank": [312,312,312,312]}
 // MESH2X2: module attributes {quilt.arena_bytes = [[ARENA]] : i64
 
 // Stopped before the memory plan, the arena is unknown.
 // PARTITION: "peak_arena_bytes": null,
-// PARTITION: "total_bytes_sent_per_rank": [72,128,72]}
+// PARTITION: "total_bytes_sent_per_rank": [72,128,72],
+// PARTITION-NEXT:  "pack_scratch_bytes_per_rank": [312,368,312]}
 
 // TOO-EARLY: quiltc: error: --report needs the partitioned program: --compile-to=partition or later

@@ -16,4 +16,5 @@ func.func @main(%x: tensor<1x2x10x7xf32> {quilt.name = "x"}, %y: tensor<1x2x10x7
 // CHECK:      "ops": [
 // CHECK-NEXT:   {"index":0,"kind":"all_to_all","node":"combine","dim":3,"axes":["x","y"],"bytes_sent_per_rank":[128,64,64,72,64,72]}
 // CHECK-NEXT:  ],
-// CHECK-NEXT:  "total_bytes_sent_per_rank": [128,64,64,72,64,72]}
+// CHECK-NEXT:  "total_bytes_sent_per_rank": [128,64,64,72,64,72],
+// CHECK-NEXT:  "pack_scratch_bytes_per_rank": [368,368,368,312,368,312]}

@@ -17,4 +17,5 @@ func.func @main(%x: tensor<1x2x10x7xf32> {quilt.name = "x"}, %y: tensor<1x2x10x7
 // CHECK:      "ops": [
 // CHECK-NEXT:   {"index":0,"kind":"all_to_all","node":"combine","dim":3,"axes":["x"],"bytes_sent_per_rank":[144,112,112]}
 // CHECK-NEXT:  ],
-// CHECK-NEXT:  "total_bytes_sent_per_rank": [144,112,112]}
+// CHECK-NEXT:  "total_bytes_sent_per_rank": [144,112,112],
+// CHECK-NEXT:  "pack_scratch_bytes_per_rank": [480,424,424]}

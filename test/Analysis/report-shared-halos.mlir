@@ -22,11 +22,13 @@ func.func @main(%x: tensor<1x2x10x6xf32> {quilt.name = "input"}) -> tensor<1x6x1
 // SHARED:      "ops": [
 // SHARED-NEXT:   {"index":0,"kind":"halo_exchange","node":null,"dim":2,"axis":"x","bytes_sent_per_rank":[144,288,144]}
 // SHARED-NEXT:  ],
-// SHARED-NEXT:  "total_bytes_sent_per_rank": [144,288,144]}
+// SHARED-NEXT:  "total_bytes_sent_per_rank": [144,288,144],
+// SHARED-NEXT:  "pack_scratch_bytes_per_rank": [400,800,400]}
 // One per conv: d = 1, 2, 3: [48, 96, 48] + [96, 192, 96] + [144, 288, 144].
 // UNSHARED:      "ops": [
 // UNSHARED-NEXT:   {"index":0,"kind":"halo_exchange","node":null,"dim":2,"axis":"x","bytes_sent_per_rank":[48,96,48]},
 // UNSHARED-NEXT:   {"index":1,"kind":"halo_exchange","node":null,"dim":2,"axis":"x","bytes_sent_per_rank":[96,192,96]},
 // UNSHARED-NEXT:   {"index":2,"kind":"halo_exchange","node":null,"dim":2,"axis":"x","bytes_sent_per_rank":[144,288,144]}
 // UNSHARED-NEXT:  ],
-// UNSHARED-NEXT:  "total_bytes_sent_per_rank": [288,576,288]}
+// UNSHARED-NEXT:  "total_bytes_sent_per_rank": [288,576,288],
+// UNSHARED-NEXT:  "pack_scratch_bytes_per_rank": [400,800,400]}

@@ -13,7 +13,7 @@ func.func @main(%x: tensor<1x2x4x4xf32> {quilt.name = "input"}) -> (tensor<1x2x4
 
 // Input block (2x2x4 floats, 64 bytes) at 0, the weight's block at 64, the
 // sum at 128: three slots, none shared.
-// CHECK: module attributes {quilt.arena_bytes = 192 : i64, quilt.weights_bytes = 128 : i64}
+// CHECK: module attributes {quilt.arena_bytes = 192 : i64, quilt.pack_scratch_bytes = 0 : i64, quilt.weights_bytes = 128 : i64}
 // CHECK-LABEL: llvm.func @quilt_model_init
 // The slice reads the weights blob ...
 // CHECK: llvm.call @quilt_rt_weights

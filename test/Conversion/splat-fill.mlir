@@ -12,7 +12,7 @@ func.func @main(%x: tensor<1x4x64x64xf32> {quilt.name = "input"}) -> (tensor<1x4
 }
 
 // Only the 4 floats of %s are weights.
-// CHECK: module attributes {quilt.arena_bytes = {{[0-9]+}} : i64, quilt.weights_bytes = 16 : i64}
+// CHECK: module attributes {quilt.arena_bytes = {{[0-9]+}} : i64, quilt.pack_scratch_bytes = 0 : i64, quilt.weights_bytes = 16 : i64}
 // The fill's params: one tensor (its layout: dim 2 split over the mesh), then
 // 2.5 as double bits. The rank's block of the splat depends on the rank
 // alone: it is filled once, before the first step.

@@ -5,7 +5,8 @@
 
 Both files have the shape documented in docs/user-guide.md ("Communication
 report"). Every op must have the same kind and the same bytes on every rank,
-and the per-rank totals, the mesh and the peak arena must agree. Prints one
+and the per-rank totals, the mesh, the peak arena and the pack region each
+rank uses must agree. Prints one
 line starting with OK (exit 0) or MISMATCH (exit 1), the latter naming the op
 index, kind, rank, predicted and measured bytes of every difference.
 """
@@ -36,6 +37,11 @@ def differences(predicted, measured):
                                         measured["total_bytes_sent_per_rank"])):
         if pb != mb:
             yield f"total rank {rank}: predicted {pb} bytes, measured {mb}"
+    # The pack region: what each rank's communication ops packed at most.
+    p_pack = predicted.get("pack_scratch_bytes_per_rank")
+    m_pack = measured.get("pack_scratch_bytes_per_rank")
+    if p_pack != m_pack:
+        yield f"pack_scratch_bytes_per_rank: predicted {p_pack}, measured {m_pack}"
 
 
 def main():

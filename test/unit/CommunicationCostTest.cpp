@@ -165,6 +165,17 @@ TEST(CommunicationCosts, CollectivesCountTheirLocalCopies) {
   EXPECT_EQ((*costs)[1].copyRunsPerRank, (llvm::SmallVector<uint64_t>{0, 0}));
   EXPECT_EQ((*costs)[2].copyRunsPerRank,
             (llvm::SmallVector<uint64_t>{2 * 5 * 4 + 2 * 4, 2 * 4 * 4 + 2 * 4}));
+  // The pack region: the all-reduces pack nothing; the all-to-all packs its
+  // input (560 or 448 bytes), then its result at the next 256 bytes (576 or
+  // 432): 768 + 576 and 512 + 432. The region is the most per rank.
+  EXPECT_EQ((*costs)[0].packBytesPerRank, (llvm::SmallVector<uint64_t>{0, 0}));
+  EXPECT_EQ((*costs)[1].packBytesPerRank, (llvm::SmallVector<uint64_t>{0, 0}));
+  EXPECT_EQ((*costs)[2].packBytesPerRank, (llvm::SmallVector<uint64_t>{768 + 576, 512 + 432}));
+  EXPECT_EQ(packScratchBytesPerRank(*costs, 2), (llvm::SmallVector<uint64_t>{1344, 944}));
+  EXPECT_EQ(packRegionBytes(0, 96), 96u);
+  EXPECT_EQ(packRegionBytes(48, 0), 48u);
+  EXPECT_EQ(packRegionBytes(256, 8), 264u);
+  EXPECT_EQ(packReceiveOffset(257), 512u);
 }
 
 } // namespace
@@ -298,6 +309,15 @@ TEST(HaloPeers, EqualToAskingEveryRank) {
                       << "n " << n << " parts " << parts << " k " << k << " s " << s << " lo "
                       << lo << " boundary " << int(boundary) << " nested " << nested
                       << " sender " << sender;
+                  // As receiver: haloPositionsReceived's closed form (the
+                  // pack region's size) against every sender's segments.
+                  int64_t received = 0;
+                  for (int64_t q = 0; q < parts; ++q)
+                    received += haloPositionsSent(axis, q, sender);
+                  ASSERT_EQ(haloPositionsReceived(axis, sender), received)
+                      << "n " << n << " parts " << parts << " k " << k << " s " << s << " lo "
+                      << lo << " boundary " << int(boundary) << " nested " << nested
+                      << " receiver " << sender;
                   ++cases;
                 }
               }

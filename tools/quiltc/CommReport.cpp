@@ -56,6 +56,8 @@ struct CollectCommReport : PassWrapper<CollectCommReport, OperationPass<ModuleOp
     report.ops.clear();
     for (const CommunicationCost &cost : *costs)
       report.ops.push_back(describe(cost));
+    auto pack = packScratchBytesPerRank(*costs, MeshGrid(mesh).numRanks());
+    report.packScratchBytesPerRank.assign(pack.begin(), pack.end());
   }
 
   CommReport &report;
@@ -115,7 +117,9 @@ LogicalResult quilt::writeCommReport(const CommReport &report, std::optional<int
     os << (i ? "," : "") << "\n  ";
     writeOp(os, i, op);
   }
-  os << "\n ],\n \"total_bytes_sent_per_rank\": " << llvm::json::Value(jsonArray(totals)) << "}\n";
+  os << "\n ],\n \"total_bytes_sent_per_rank\": " << llvm::json::Value(jsonArray(totals))
+     << ",\n \"pack_scratch_bytes_per_rank\": "
+     << llvm::json::Value(jsonArray(report.packScratchBytesPerRank)) << "}\n";
   file->keep();
   return success();
 }

@@ -31,6 +31,9 @@ struct CommReport {
   std::vector<int64_t> mesh;
   std::vector<std::string> axes;
   std::vector<CommReportOp> ops; // in program order
+  /// The pack region each rank uses at most (packScratchBytesPerRank): what
+  /// the executable's --report measures as pack_scratch_bytes_per_rank.
+  std::vector<uint64_t> packScratchBytesPerRank;
 };
 
 /// A pass over the partitioned module (one quilt.mesh, one function) that

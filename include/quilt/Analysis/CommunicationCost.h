@@ -74,7 +74,17 @@ struct CommunicationCost {
   /// cost model times beside the bytes: an all-to-all packing blocks of a
   /// minor dim copies many short runs).
   llvm::SmallVector<uint64_t> copyRunsPerRank;
+  /// Bytes of the rank's pack region the runtime's entry point uses
+  /// (quilt::packRegionBytes): a halo exchange's or re-block's slabs when
+  /// they are strided, an all-gather's or reduce-scatter's blocks packed in
+  /// member order, an all-to-all's packed input and result. The region is
+  /// sized to the most of any op on any rank (packScratchBytes).
+  llvm::SmallVector<uint64_t> packBytesPerRank;
 };
+
+/// The pack region each rank needs for `costs`: the most any op uses on it.
+llvm::SmallVector<uint64_t> packScratchBytesPerRank(llvm::ArrayRef<CommunicationCost> costs,
+                                                    int64_t numRanks);
 
 /// The ranks `rank` sends to in a halo exchange, and how many positions each.
 llvm::SmallVector<std::pair<int64_t, int64_t>> haloSends(HaloExchangeOp op, const MeshGrid &grid,

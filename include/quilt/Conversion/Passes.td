@@ -21,7 +21,9 @@ def QuiltLowerToRuntime : Pass<"quilt-lower-to-runtime", "mlir::ModuleOp"> {
     before the first step, and their slots live as long as the program;
     every other op into `quilt_model_run`, one step. Output: LLVM dialect
     defining `quilt_model_init`, `quilt_model_run` and `quilt_model_info`,
-    plus module attributes `quilt.arena_bytes` and `quilt.weights_bytes`.
+    plus module attributes `quilt.arena_bytes`, `quilt.pack_scratch_bytes` (the
+    pack region: the most any communication op packs on any rank, by
+    CommunicationCost's packBytesPerRank) and `quilt.weights_bytes`.
     `weights-file`, when set, receives the weights blob. `target` and
     `alignment` are the runtime target's (quiltc's target registry): the
     model info records the target, which the runtime checks it was linked

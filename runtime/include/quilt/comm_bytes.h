@@ -39,6 +39,24 @@ inline uint64_t allToAllBytes(uint64_t bytesPerTargetPosition, int64_t targetSiz
   return bytesPerTargetPosition * static_cast<uint64_t>(targetSize - own);
 }
 
+/// The pack region: one buffer per rank that every communication op packs
+/// into in turn (ops run one after another on one stream), sized by the
+/// compiler to the most any op of the program packs on any rank
+/// (quilt_model_info's pack_scratch_bytes). An op that packs what it sends
+/// and what it receives puts the sends first and the receives at the next
+/// multiple of kPackAlignment.
+constexpr uint64_t kPackAlignment = 256;
+
+inline uint64_t packReceiveOffset(uint64_t sendBytes) {
+  return (sendBytes + kPackAlignment - 1) / kPackAlignment * kPackAlignment;
+}
+
+/// Bytes of the pack region an op uses that packs `sendBytes` to send and
+/// `receiveBytes` received.
+inline uint64_t packRegionBytes(uint64_t sendBytes, uint64_t receiveBytes) {
+  return receiveBytes ? packReceiveOffset(sendBytes) + receiveBytes : sendBytes;
+}
+
 } // namespace quilt
 
 #endif // QUILT_COMM_BYTES_H

@@ -127,6 +127,23 @@ inline int64_t haloPositionsKept(const HaloAxis &axis, int64_t owner) {
   return positions;
 }
 
+inline std::vector<Range> zeroPaddingRanges(const HaloAxis &axis, int64_t receiver);
+
+/// Positions `receiver` receives from the other ranks in one exchange: its
+/// halo'd range less what it keeps of its own block and the zero padding,
+/// since every other position arrives in exactly one segment (a periodic
+/// range wider than the domain once per wrap). O(1) in the ranks; equal to
+/// the sum over senders of haloPositionsSent (test/unit/CommunicationCostTest.cpp).
+inline int64_t haloPositionsReceived(const HaloAxis &axis, int64_t receiver) {
+  Range need = neededRange(axis, receiver);
+  if (need.empty())
+    return 0;
+  int64_t received = need.size() - haloPositionsKept(axis, receiver);
+  for (const Range &zeros : zeroPaddingRanges(axis, receiver))
+    received -= zeros.size();
+  return received;
+}
+
 /// Positions `sender` sends to all other ranks of the axis in one exchange.
 inline int64_t haloPositionsSent(const HaloAxis &axis, int64_t sender) {
   int64_t positions = 0;

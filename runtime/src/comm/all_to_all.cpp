@@ -38,7 +38,9 @@ class AllToAllPlan : public KernelPlan {
 public:
   AllToAllBlocks blocks;
   std::vector<size_t> sendBytes, recvBytes;
-  DeviceBuffer send, recv;
+  /// Totals of the packed input and of the result before unpacking (both in
+  /// the pack region during a call).
+  size_t sendTotal = 0, recvTotal = 0;
 };
 
 std::unique_ptr<AllToAllPlan> makePlan(const quilt_rt_ctx &ctx, const TensorView &x,
@@ -55,8 +57,8 @@ std::unique_ptr<AllToAllPlan> makePlan(const quilt_rt_ctx &ctx, const TensorView
     sendTotal += plan->sendBytes.back();
     recvTotal += plan->recvBytes.back();
   }
-  plan->send = DeviceBuffer(ctx.device, sendTotal);
-  plan->recv = DeviceBuffer(ctx.device, recvTotal);
+  plan->sendTotal = sendTotal;
+  plan->recvTotal = recvTotal;
   return plan;
 }
 
@@ -81,16 +83,18 @@ void allToAll(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   const float *in = static_cast<const float *>(buffers[0]);
   float *out = static_cast<float *>(buffers[1]);
   Device &device = ctx->device;
-  float *at = plan->send.floats();
+  char *region = ctx->packScratch(packRegionBytes(plan->sendTotal, plan->recvTotal));
+  float *send = reinterpret_cast<float *>(region);
+  float *recv = reinterpret_cast<float *>(region + packReceiveOffset(plan->sendTotal));
+  float *at = send;
   for (size_t j = 0; j < members; ++j) {
     device.copyBox(in, {&x.extent, b.sendOffset[j]}, at, {&b.sendExtent[j], zero}, b.sendExtent[j]);
     at += plan->sendBytes[j] / sizeof(float);
   }
   device.commAfterCompute();
-  ctx->comm.allToAll(plan->send.data(), plan->sendBytes, plan->recv.data(), plan->recvBytes,
-                     moving, algorithm);
+  ctx->comm.allToAll(send, plan->sendBytes, recv, plan->recvBytes, moving, algorithm);
   device.computeAfterComm();
-  const float *got = plan->recv.floats();
+  const float *got = recv;
   for (size_t j = 0; j < members; ++j) {
     device.copyBox(got, {&b.recvExtent[j], zero}, out, {&y.extent, b.recvOffset[j]}, b.recvExtent[j]);
     got += plan->recvBytes[j] / sizeof(float);

@@ -67,11 +67,6 @@ void checkGatherLayouts(const TensorView &x, const TensorView &y, int64_t dim, i
       raise("input and output differ on dim ", d, " (", x.extent[d], " vs ", y.extent[d], ")");
 }
 
-class GatherPlan : public KernelPlan {
-public:
-  DeviceBuffer scratch;
-};
-
 void allGather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   OpParams op = decodeParams(*ctx, params);
   expectTensorCount(op, 2, 2);
@@ -98,16 +93,13 @@ void allGather(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
     device.computeAfterComm();
     return;
   }
-  size_t words = op.attrs.position() - params;
-  GatherPlan *plan = ctx->findPlan<GatherPlan>(params, words);
-  if (!plan)
-    plan = &ctx->storePlan(params, words, std::make_unique<GatherPlan>());
-  plan->scratch.reserve(device, y.numElements() * sizeof(float));
+  // Blocks in member order, in the pack region, then copied into place.
+  auto *gathered = reinterpret_cast<float *>(ctx->packScratch(y.numElements() * sizeof(float)));
   device.commAfterCompute();
-  ctx->comm.allGather(buffers[0], bytes[ctx->axisCoord(axis)], plan->scratch.data(), bytes,
+  ctx->comm.allGather(buffers[0], bytes[ctx->axisCoord(axis)], gathered, bytes,
                       static_cast<int>(axis), algorithm);
   device.computeAfterComm();
-  const float *from = plan->scratch.floats();
+  const float *from = gathered;
   for (int64_t c = 0; c < parts; ++c) {
     std::vector<int64_t> box = withDim(x.extent, d, granularBlockSize(n, g, parts, c));
     device.copyBox(from, {&box, std::vector<int64_t>(x.rank(), 0)}, y_,

@@ -10,6 +10,7 @@
 #include "context.h"
 #include "error.h"
 #include "layout.h"
+#include "quilt/comm_bytes.h"
 
 namespace quilt {
 

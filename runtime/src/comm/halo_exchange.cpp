@@ -28,7 +28,10 @@ public:
   std::vector<Transfer> sends, recvs;
   std::vector<HaloSegment> local; // from this rank's own block
   std::vector<Range> zeros;
-  DeviceBuffer sendScratch, recvScratch;
+  /// Packed slabs: the floats sent and received, and where they sit in the
+  /// pack region during the call (quilt::packRegionBytes' layout).
+  size_t sendFloats = 0, recvFloats = 0;
+  float *sendSlabs = nullptr, *recvSlabs = nullptr;
 };
 
 void checkHaloLayouts(const TensorView &x, const TensorView &y, int64_t dim) {
@@ -104,10 +107,8 @@ std::unique_ptr<HaloPlan> buildHaloPlan(const quilt_rt_ctx &ctx, const TensorVie
   }
   plan->local = haloSegments(axis, me, me);
   plan->zeros = zeroPaddingRanges(axis, me);
-  if (plan->packed) {
-    plan->sendScratch = DeviceBuffer(ctx.device, sendFloats * sizeof(float));
-    plan->recvScratch = DeviceBuffer(ctx.device, recvFloats * sizeof(float));
-  }
+  plan->sendFloats = sendFloats;
+  plan->recvFloats = recvFloats;
   return plan;
 }
 
@@ -122,7 +123,7 @@ void packSends(Device &device, HaloPlan &plan, const TensorView &x, const float 
     size_t bytes = t.segment.length * plan.inner * x.product(0, plan.dim) * sizeof(float);
     float *data;
     if (plan.packed) {
-      data = plan.sendScratch.floats() + t.scratchOffset;
+      data = plan.sendSlabs + t.scratchOffset;
       device.copyBox(xs, {&x.extent, offsetAt(x.rank(), plan.dim, t.segment.srcBegin)}, data,
               {&box, std::vector<int64_t>(x.rank(), 0)}, box);
     } else {
@@ -135,7 +136,7 @@ void packSends(Device &device, HaloPlan &plan, const TensorView &x, const float 
 void postRecvs(HaloPlan &plan, const TensorView &y, float *ys, std::vector<Message> &out) {
   for (Transfer &t : plan.recvs) {
     size_t bytes = t.segment.length * plan.inner * y.product(0, plan.dim) * sizeof(float);
-    float *data = plan.packed ? plan.recvScratch.floats() + t.scratchOffset
+    float *data = plan.packed ? plan.recvSlabs + t.scratchOffset
                               : ys + t.segment.dstBegin * plan.inner;
     out.push_back({t.peer, data, bytes, t.tag});
   }
@@ -146,7 +147,7 @@ void unpackRecvs(Device &device, HaloPlan &plan, const TensorView &y, float *ys)
     return;
   for (Transfer &t : plan.recvs) {
     std::vector<int64_t> box = slabBox(y, plan.dim, t.segment.length);
-    device.copyBox(plan.recvScratch.floats() + t.scratchOffset, {&box, std::vector<int64_t>(y.rank(), 0)},
+    device.copyBox(plan.recvSlabs + t.scratchOffset, {&box, std::vector<int64_t>(y.rank(), 0)},
             ys, {&y.extent, offsetAt(y.rank(), plan.dim, t.segment.dstBegin)}, box);
   }
 }
@@ -182,6 +183,12 @@ void exchange(quilt_rt_ctx *ctx, const int64_t *params, void **buffers,
   auto *ys = static_cast<float *>(buffers[1]);
   std::vector<Message> sends, recvs;
   Device &device = ctx->device;
+  if (plan->packed) {
+    size_t sendBytes = plan->sendFloats * sizeof(float);
+    char *region = ctx->packScratch(packRegionBytes(sendBytes, plan->recvFloats * sizeof(float)));
+    plan->sendSlabs = reinterpret_cast<float *>(region);
+    plan->recvSlabs = reinterpret_cast<float *>(region + packReceiveOffset(sendBytes));
+  }
   packSends(device, *plan, x, xs, sends);
   postRecvs(*plan, y, ys, recvs);
   fillLocal(device, *plan, x, xs, y, ys);

@@ -10,11 +10,6 @@
 namespace quilt {
 namespace {
 
-class ReduceScatterPlan : public KernelPlan {
-public:
-  DeviceBuffer packed;
-};
-
 /// x holds its block of dim `dim` left by the axes already splitting it (a
 /// partial sum over `axes`); y is this rank's nested block of that over
 /// `axes`. Blocks are packed in member order (a copy unless `dim` is the
@@ -48,12 +43,9 @@ void reduceScatter(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   const auto *in = static_cast<const float *>(buffers[0]);
   auto *out = static_cast<float *>(buffers[1]);
   if (outer != 1) {
-    size_t words = op.attrs.position() - params;
-    auto *plan = ctx->findPlan<ReduceScatterPlan>(params, words);
-    if (!plan)
-      plan = &ctx->storePlan(params, words, std::make_unique<ReduceScatterPlan>());
-    plan->packed.reserve(ctx->device, x.numElements() * sizeof(float));
-    float *to = plan->packed.floats();
+    // Blocks in member order, in the pack region.
+    float *packed = reinterpret_cast<float *>(ctx->packScratch(x.numElements() * sizeof(float)));
+    float *to = packed;
     for (int64_t c = 0; c < members; ++c) {
       std::vector<int64_t> box = x.extent;
       box[d] = blocks[c].size();
@@ -62,7 +54,7 @@ void reduceScatter(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
       ctx->device.copyBox(in, {&x.extent, from}, to, {&box, std::vector<int64_t>(x.rank(), 0)}, box);
       to += counts[c];
     }
-    in = plan->packed.floats();
+    in = packed;
   }
   ctx->device.commAfterCompute();
   ctx->comm.reduceScatter(in, out, counts, axes, algorithm);
