@@ -18,6 +18,7 @@ extern "C" const char quilt_model_info[] = R"({
   "version": 1,
   "mesh": {"name": "mesh", "axes": [{"name": "x", "size": 3}]},
   "arena_bytes": 1472, "arena_alignment": 64,
+  "pack_scratch_bytes": 328,
   "weights": {"bytes": 336, "checksum": "dc1d1faa7931c80f"},
   "inputs": [{"name": "input", "dtype": "float32", "arena_offset": 0,
               "layout": [4, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 2, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 9, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1]}],
