@@ -59,12 +59,6 @@ struct LocalShapes {
   double resultElements() const { return results.empty() ? 0 : product(results.front()); }
 };
 
-/// The largest plane (n x inner complex points) of a strided transform
-/// that stays in a core's cache: half the 512 KiB L2 of the smallest
-/// current server cores (AMD Zen 2-4). The calibrated wide case (class
-/// fft_strided) has planes of 512 KiB.
-constexpr double kCachedFftPlaneBytes = 256.0 * 1024;
-
 KernelWork work(const char *opClass, double flops, const LocalShapes &s) {
   return {opClass, flops, s.bytes, true};
 }
@@ -128,7 +122,8 @@ double globalKeyTokens(RankedTensorType k, int64_t tokenDims) {
 } // namespace
 
 std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
-                                            ArrayRef<int64_t> coords) {
+                                            ArrayRef<int64_t> coords,
+                                            double fftCachedPlaneBytes) {
   // A constant, or a rank's block of one, is computed once before the first
   // step (LocalBuffers.h): no time per step.
   if (isa<func::ReturnOp, AnnotateOp, MeshOp>(op) || computedOnceAtStart(op))
@@ -195,12 +190,13 @@ std::optional<KernelWork> quilt::kernelWork(Operation *op, const MeshGrid &grid,
         // FFTW's real-input transform does about half a complex one's work.
         double perPoint = real ? 2.5 : 5.0;
         // Along a strided axis the runtime's plan walks planes of n x inner
-        // points (libraries/host_fft.cpp); planes that leave the cache run
-        // ~3x slower (class fft_strided); narrow ones (the FNO's transforms
-        // over its retained modes) run like contiguous transforms.
+        // points (libraries/host_fft.cpp); planes that leave the cache (the
+        // topology's fft_cached_plane_bytes) run ~3x slower (class
+        // fft_strided); narrow ones (the FNO's transforms over its retained
+        // modes) run like contiguous transforms.
         double inner = product(x, dft.getAxis() + 1, x.size() - 1);
         double planeBytes = n * inner * 2 * sizeof(float);
-        const char *opClass = inner > 1 && planeBytes > kCachedFftPlaneBytes ? "fft_strided" : "fft";
+        const char *opClass = inner > 1 && planeBytes > fftCachedPlaneBytes ? "fft_strided" : "fft";
         return work(opClass, perPoint * signals * n * std::log2(std::max(2.0, n)), s);
       })
       .Case([&](ResizeOp resize) {

@@ -541,7 +541,8 @@ void PlanCostModel::collective(const CommunicationCost &cost, OpCost &out) {
     t.us += copyUs(cost.bytesCopiedPerRank[r], cost.copyRunsPerRank[r]);
     double compute = 0;
     if (cost.kind == "ring_attention")
-      if (std::optional<KernelWork> work = kernelWork(cost.op, grid, grid.coords(r)))
+      if (std::optional<KernelWork> work =
+              kernelWork(cost.op, grid, grid.coords(r), topology.device.fftCachedPlaneBytes))
         compute = computeTime(*work, {});
     if (compute + t.us > out.us || first) {
       first = false;
@@ -606,7 +607,8 @@ FailureOr<PlanCost> PlanCostModel::run() {
       bool any = false;
       for (int64_t r : representatives(&op)) {
         SmallVector<int64_t> coords = grid.coords(r);
-        std::optional<KernelWork> work = kernelWork(&op, grid, coords);
+        std::optional<KernelWork> work =
+            kernelWork(&op, grid, coords, topology.device.fftCachedPlaneBytes);
         if (!work)
           break;
         // The result's local shape keys the topology's profile table.

@@ -382,7 +382,7 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
     return false;
   ObjectReader o(r, *obj, "device");
   if (!o.onlyFields({"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "launch_us",
-                     "pack_bandwidth_GBps", "copy_run_us", "index_row_us", "cores", "threaded_classes", "efficiency",
+                     "pack_bandwidth_GBps", "copy_run_us", "index_row_us", "fft_cached_plane_bytes", "cores", "threaded_classes", "efficiency",
                      "memory_efficiency", "copy_points_bytes_us", "profile", "source"}))
     return false;
   double memoryGB = 0;
@@ -401,6 +401,7 @@ bool readDevice(Reader &r, ObjectReader &top, DeviceModel &device) {
       !o.number("pack_bandwidth_GBps", device.packBandwidthGBps, Bound::Positive, false) ||
       !o.number("copy_run_us", device.copyRunUs, Bound::NonNegative, false) ||
       !o.number("index_row_us", device.indexRowUs, Bound::NonNegative, false) ||
+      !o.number("fft_cached_plane_bytes", device.fftCachedPlaneBytes, Bound::Positive, false) ||
       !o.integer("cores", device.cores, Bound::Positive, false))
     return false;
   if (device.packBandwidthGBps == 0)

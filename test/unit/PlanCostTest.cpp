@@ -546,6 +546,14 @@ func.func @main(%a: tensor<1x4x256x12x2xf32> {quilt.name = "a"}, %b: tensor<1x4x
   EXPECT_NEAR(split->ops[1].computeUs, 4 * pooled->ops[1].computeUs, 1e-9);
   EXPECT_NEAR(split->ops[0].computeUs, pooled->ops[0].computeUs, 1e-9);
   EXPECT_NEAR(split->ops[2].computeUs, pooled->ops[2].computeUs, 1e-9);
+  // A machine whose cache keeps planes of 16 KiB only: the 24 KiB plane
+  // leaves it too.
+  auto small = evaluatePlan(
+      program.func(), program.mesh(),
+      toyCopyMachine(R"("fft_cached_plane_bytes": 16384, )", R"({"fft": 0.5, "fft_strided": 0.125})"));
+  ASSERT_TRUE(succeeded(small));
+  EXPECT_EQ(small->ops[0].opClass, "fft_strided");
+  EXPECT_EQ(small->ops[2].opClass, "fft");
 }
 
 TEST(PlanCostCompute, VolumetricKernelsAreTheirOwnClasses) {

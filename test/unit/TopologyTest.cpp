@@ -119,6 +119,10 @@ TEST(TopologyParse, OptionalSectionsMayBeAbsent) {
   EXPECT_TRUE(runs.device.hasCopyRun && runs.device.hasIndexRow);
   EXPECT_EQ(runs.device.copyRunUs, 0.0025);
   EXPECT_EQ(runs.device.indexRowUs, 0.004);
+  EXPECT_EQ(t.device.fftCachedPlaneBytes, 256.0 * 1024) << "the default: half a 512 KiB L2";
+  Topology planes = parsed(withReplaced(R"("launch_us": 5, )",
+                                        R"("launch_us": 5, "fft_cached_plane_bytes": 65536, )"));
+  EXPECT_EQ(planes.device.fftCachedPlaneBytes, 65536);
 }
 
 struct BadInput {
@@ -127,6 +131,8 @@ struct BadInput {
 
 TEST(TopologyParse, EachMistakeFailsWithOneLineNamingTheField) {
   const BadInput cases[] = {
+      {R"("launch_us": 5, )", R"("launch_us": 5, "fft_cached_plane_bytes": 0, )",
+       "t.json: device.fft_cached_plane_bytes must be positive (got 0)"},
       {R"("bandwidth_GBps": 12.5)", R"("bandwidth_GBps": -3)",
        "t.json: levels[1].bandwidth_GBps must be positive (got -3)"},
       {R"("bandwidth_GBps": 370)", R"("bandwith_GBps": 370)",

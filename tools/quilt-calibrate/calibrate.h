@@ -111,6 +111,10 @@ struct DeviceMeasurement {
   /// fraction of the memory bandwidth its kernel streams at.
   std::map<std::string, double> memoryEfficiency;
   std::map<std::string, std::string> memoryEfficiencyDetail;
+  /// The strided FFT sweep (plane bytes, us per transform) and the plane
+  /// where it leaves the cache (cachedPlaneBytes).
+  std::vector<Point> fftPlanes;
+  double fftCachedPlaneBytes = 0;
 };
 DeviceMeasurement measureDevice(const Options &options);
 

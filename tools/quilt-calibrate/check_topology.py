@@ -23,7 +23,7 @@ TOP_KEYS = {"format", "version", "name", "description", "levels", "device",
 LEVEL_KEYS = {"name", "kind", "devices", "alpha_us", "bandwidth_GBps", "source"}
 LEVEL_KINDS = {"shared-memory", "switch", "fat-tree", "dragonfly", "torus"}
 DEVICE_KEYS = {"name", "memory_GB", "peak_GFLOPs", "memory_bandwidth_GBps", "launch_us",
-               "pack_bandwidth_GBps", "copy_run_us", "index_row_us", "copy_points_bytes_us", "cores", "efficiency",
+               "pack_bandwidth_GBps", "copy_run_us", "index_row_us", "fft_cached_plane_bytes", "copy_points_bytes_us", "cores", "efficiency",
                "memory_efficiency", "source"}
 # The classes quilt-calibrate measures (a topology may name more: resize and
 # conv_transpose, the runtime's own loops, which it does not).
@@ -135,6 +135,7 @@ def check(topo, ranks):
             positive(device, key, "device")
         positive(device, "copy_run_us", "device", allow_zero=True)
         positive(device, "index_row_us", "device", allow_zero=True)
+        positive(device, "fft_cached_plane_bytes", "device")
         positive(device, "launch_us", "device", allow_zero=True)
         peak = device.get("peak_GFLOPs")
         if not isinstance(peak, dict) or "f32" not in peak:

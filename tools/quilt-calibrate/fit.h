@@ -64,6 +64,28 @@ inline double meanWithoutSlowest(std::vector<double> values, double dropFraction
   return sum / kept;
 }
 
+/// Where strided transforms leave the cache: `planes` holds (plane bytes,
+/// time per transform) for growing planes, the first a contiguous
+/// transform's. The largest plane whose time stays nearer (by ratio) the
+/// first's than the widest's, i.e. below sqrt(first x widest), taking
+/// planes in order up to the first that is not; the widest plane when the
+/// times grow by less than 25% (no cliff within the sweep); 0 without points.
+inline double cachedPlaneBytes(const std::vector<Point> &planes) {
+  if (planes.empty())
+    return 0;
+  double first = planes.front().t, widest = planes.back().t;
+  if (widest < 1.25 * first)
+    return planes.back().x;
+  double threshold = std::sqrt(first * widest);
+  double cached = planes.front().x;
+  for (const Point &p : planes) {
+    if (p.t > threshold)
+      break;
+    cached = p.x;
+  }
+  return cached;
+}
+
 namespace detail {
 
 inline void appendNote(std::string &note, const std::string &more) {

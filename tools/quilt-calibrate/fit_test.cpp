@@ -8,6 +8,7 @@
 #include <limits>
 
 using quilt::calibrate::AlphaBetaFit;
+using quilt::calibrate::cachedPlaneBytes;
 using quilt::calibrate::fitAlphaBeta;
 using quilt::calibrate::meanWithoutSlowest;
 using quilt::calibrate::median;
@@ -151,6 +152,21 @@ TEST(CalibrateFit, MeanWithoutSlowest) {
   calls.push_back(1000.0);
   EXPECT_DOUBLE_EQ(meanWithoutSlowest(calls, 0.05), (18 * 2.0 + 21.0) / 19);
   EXPECT_DOUBLE_EQ(meanWithoutSlowest({4, 1, 3, 2}, 0.05), 2.5);
+}
+
+TEST(CalibrateFit, CachedPlaneBytes) {
+  EXPECT_EQ(cachedPlaneBytes({}), 0);
+  // A cliff between 64 and 128 KiB: 1 us contiguous, 3.2 us at 512 KiB;
+  // the threshold sqrt(3.2) = 1.79 us.
+  std::vector<Point> cliff = {{2048, 1.0},   {16384, 1.1},  {65536, 1.3},
+                              {131072, 2.6}, {262144, 3.0}, {524288, 3.2}};
+  EXPECT_EQ(cachedPlaneBytes(cliff), 65536);
+  // Planes are taken in order: a fast plane after a slow one does not count.
+  std::vector<Point> noisy = {{2048, 1.0}, {16384, 2.5}, {65536, 1.2}, {524288, 3.0}};
+  EXPECT_EQ(cachedPlaneBytes(noisy), 2048);
+  // No cliff within the sweep (less than 25% growth): every plane cached.
+  std::vector<Point> flat = {{2048, 1.0}, {65536, 1.1}, {524288, 1.2}};
+  EXPECT_EQ(cachedPlaneBytes(flat), 524288);
 }
 
 TEST(CalibrateFit, Median) {

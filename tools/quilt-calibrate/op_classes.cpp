@@ -258,40 +258,53 @@ ClassRun softmaxRun(const Options &options) {
 }
 
 /// Batched 1-D complex FFTs as the runtime plans them (libraries/
-/// host_fft.cpp: one guru64 plan per op, its flags, one
-/// thread), 5 N log2 N flops per transform of N points: length 256 along
-/// the last, contiguous axis of [outer, 256] (class "fft"), and along the
-/// middle, strided axis of [rows, 256, 256], whose 512 KiB planes leave
-/// the cache (class "fft_strided", 3x slower on the 2-core VM).
-std::pair<ClassRun, ClassRun> fftRuns(const Options &options) {
-  const long n = 256, rows = options.quick ? 16 : 64, outer = rows * n;
-  fftwf_complex *in = fftwf_alloc_complex(outer * n), *out = fftwf_alloc_complex(outer * n);
-  std::fill(reinterpret_cast<float *>(in), reinterpret_cast<float *>(in + outer * n), 0.5f);
+/// host_fft.cpp: one guru64 plan per op, its flags, one thread), 5 N log2 N
+/// flops per transform of N = 256 points, the same 16384 transforms (4096
+/// --quick) along the middle axis of [rows, 256, inner] for inner = 1
+/// (contiguous: class "fft"), 2, 4, ..., 256 (planes of 256 x inner complex
+/// points, 2 KiB to 512 KiB; the widest is class "fft_strided"): where the
+/// time per transform jumps is the cache bound of the plane
+/// (cachedPlaneBytes, device.fft_cached_plane_bytes).
+struct FftSweep {
+  ClassRun contiguous, strided;
+  std::vector<Point> planes; // (plane bytes, us per transform)
+};
+
+FftSweep fftSweep(const Options &options) {
+  const long n = 256, transforms = options.quick ? 4096 : 16384;
+  fftwf_complex *in = fftwf_alloc_complex(transforms * n), *out = fftwf_alloc_complex(transforms * n);
+  std::fill(reinterpret_cast<float *>(in), reinterpret_cast<float *>(in + transforms * n), 0.5f);
   const unsigned flags = FFTW_ESTIMATE | FFTW_UNALIGNED | FFTW_PRESERVE_INPUT;
-  fftwf_iodim64 alongLast{n, 1, 1}, lastLoops{outer, n, n};
-  fftwf_plan last = fftwf_plan_guru64_dft(1, &alongLast, 1, &lastLoops, in, out, FFTW_FORWARD, flags);
-  fftwf_iodim64 alongMiddle{n, n, n}, middleLoops[2] = {{rows, n * n, n * n}, {n, 1, 1}};
-  fftwf_plan middle =
-      fftwf_plan_guru64_dft(1, &alongMiddle, 2, middleLoops, in, out, FFTW_FORWARD, flags);
-  Timing tLast = timeKernel([&] { fftwf_execute_dft(last, in, out); }, kernelSeconds(options));
-  Timing tMiddle = timeKernel([&] { fftwf_execute_dft(middle, in, out); }, kernelSeconds(options));
-  fftwf_destroy_plan(last);
-  fftwf_destroy_plan(middle);
+  FftSweep sweep;
+  Timing first, widest;
+  for (long inner = 1; inner <= n; inner *= 2) {
+    long rows = transforms / inner;
+    fftwf_iodim64 along{n, inner, inner};
+    fftwf_iodim64 loops[2] = {{rows, n * inner, n * inner}, {inner, 1, 1}};
+    fftwf_plan plan = fftwf_plan_guru64_dft(1, &along, inner > 1 ? 2 : 1, loops, in, out,
+                                            FFTW_FORWARD, flags);
+    Timing t = timeKernel([&] { fftwf_execute_dft(plan, in, out); }, kernelSeconds(options));
+    fftwf_destroy_plan(plan);
+    sweep.planes.push_back({double(n * inner * 8), t.median * 1e6 / transforms});
+    if (inner == 1)
+      first = t;
+    widest = t;
+  }
   fftwf_free(in);
   fftwf_free(out);
-  double transforms = double(outer);
-  double flops = transforms * 5.0 * n * std::log2(double(n)), bytes = transforms * n * 16.0;
-  ClassRun contiguous{flops, bytes, tLast.median,
+  double flops = double(transforms) * 5.0 * n * std::log2(double(n));
+  double bytes = double(transforms) * n * 16.0;
+  sweep.contiguous = {flops, bytes, first.median,
                       format("FFTW c2c 1-D of 256 points, %g along the contiguous last axis, "
                              "planned as the runtime plans, one thread",
-                             transforms)};
-  ClassRun strided{flops, bytes, tMiddle.median,
+                             double(transforms))};
+  sweep.strided = {flops, bytes, widest.median,
                    format("FFTW c2c 1-D of 256 points, %g along the middle axis of [%g, 256, "
                           "256] (stride 256, planes of 512 KiB), planned as the runtime plans, "
                           "one thread",
-                          transforms, double(rows))};
-  contiguous.oneThread = strided.oneThread = true;
-  return {contiguous, strided};
+                          double(transforms), double(transforms / n))};
+  sweep.contiguous.oneThread = sweep.strided.oneThread = true;
+  return sweep;
 }
 
 long streamElems(const Options &options) { return options.quick ? (4L << 20) : (16L << 20); }
@@ -403,9 +416,11 @@ void measureOpClasses(const Options &options, DeviceMeasurement &device) {
   runs.emplace_back("conv", convRun(options, d, 2));
   runs.emplace_back("conv3d", convRun(options, d, 3));
   runs.emplace_back("gemm", gemmRun(options, d));
-  auto [fft, fftStrided] = fftRuns(options);
-  runs.emplace_back("fft", fft);
-  runs.emplace_back("fft_strided", fftStrided);
+  FftSweep sweep = fftSweep(options);
+  runs.emplace_back("fft", sweep.contiguous);
+  runs.emplace_back("fft_strided", sweep.strided);
+  device.fftPlanes = sweep.planes;
+  device.fftCachedPlaneBytes = cachedPlaneBytes(sweep.planes);
   runs.emplace_back("elementwise", elementwiseRun(options));
   runs.emplace_back("reduction", reductionRun(options));
   runs.emplace_back("normalization", normalizationRun(options));

@@ -282,7 +282,10 @@ json deviceRecord(const DeviceMeasurement &d, const Curve &copies, const Options
       "copy run = what each of 65536 one-float runs that follow each other costs one rank "
       "beyond its bytes (one memcpy per run against one memcpy of them all), every rank "
       "copying, measured as the copy points; index row = the same for each row of the runtime's "
-      "index map (pads, slices) padding 65536 rows of 2 floats to 4; launch = one oneDNN "
+      "index map (pads, slices) padding 65536 rows of 2 floats to 4; fft cached plane = the "
+      "largest plane (256 x inner complex points) of a strided FFTW transform whose time stays "
+      "below the geometric mean of the contiguous and the 512 KiB plane's "
+      "(calibration.device.fft_planes); launch = one oneDNN "
       "eltwise primitive on 16 floats (median); "
       "efficiency = roofline time / median time of one kernel per class "
       "(calibration.device.classes; pools against their FLOPs alone, and memory_efficiency = "
@@ -299,6 +302,7 @@ json deviceRecord(const DeviceMeasurement &d, const Curve &copies, const Options
           {"copy_points_bytes_us", pointsRecord(copies)},
           {"copy_run_us", rounded(d.copyRunUs, 5)},
           {"index_row_us", rounded(d.indexRowUs, 5)},
+          {"fft_cached_plane_bytes", static_cast<int64_t>(d.fftCachedPlaneBytes)},
           {"cores", d.cores},
           {"efficiency", efficiency},
           {"memory_efficiency", memoryEfficiency},
@@ -325,6 +329,9 @@ json topologyJson(const Options &options, const RunInfo &info, const Curve &ping
   json classes = json::object(), roofline = json::object();
   for (const auto &[opClass, detail] : device.efficiencyDetail)
     classes[opClass] = detail;
+  json fftPlanes = json::array();
+  for (const Point &p : device.fftPlanes)
+    fftPlanes.push_back({static_cast<int64_t>(p.x), rounded(p.t, 4)});
   json memoryClasses = json::object();
   for (const auto &[opClass, detail] : device.memoryEfficiencyDetail)
     memoryClasses[opClass] = detail;
@@ -364,7 +371,8 @@ json topologyJson(const Options &options, const RunInfo &info, const Curve &ping
         {"ping_pong", curveRecord(pingPong)},
         {"collectives", curves},
         {"copies", pointsRecord(copies)},
-        {"device", {{"roofline", roofline}, {"classes", classes}, {"memory_classes", memoryClasses}}}}}};
+        {"device", {{"roofline", roofline}, {"classes", classes}, {"memory_classes", memoryClasses},
+                    {"fft_planes", fftPlanes}}}}}};
 }
 
 /// `text` (indented JSON) with every array of plain values on one line, so

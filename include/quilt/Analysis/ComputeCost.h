@@ -9,6 +9,7 @@
 #define QUILT_ANALYSIS_COMPUTECOST_H
 
 #include "quilt/Analysis/CommunicationCost.h"
+#include "quilt/Analysis/Topology.h"
 
 #include <optional>
 
@@ -62,9 +63,12 @@ constexpr double kSoftmaxFlopsPerElement = 24;
 constexpr double kSoftmaxBytesPerScore = 12;
 
 /// The work of `op` on the rank at `coords`, or nullopt for ops that are not
-/// kernels (constants, the return, communication without compute).
-std::optional<KernelWork> kernelWork(mlir::Operation *op, const MeshGrid &grid,
-                                     llvm::ArrayRef<int64_t> coords);
+/// kernels (constants, the return, communication without compute). A DFT
+/// along a strided axis whose plane (n x inner complex points) exceeds
+/// `fftCachedPlaneBytes` (the topology's) is class "fft_strided".
+std::optional<KernelWork>
+kernelWork(mlir::Operation *op, const MeshGrid &grid, llvm::ArrayRef<int64_t> coords,
+           double fftCachedPlaneBytes = DeviceModel::kDefaultFftCachedPlaneBytes);
 
 } // namespace quilt
 

@@ -115,6 +115,13 @@ struct DeviceModel {
   /// slice's rows of the last dim), us; without one, copyRunUs.
   double indexRowUs = 0;
   bool hasIndexRow = false;
+  /// The largest plane of a strided FFT (n x inner complex points, bytes)
+  /// that runs like a contiguous transform (class "fft"); wider planes
+  /// leave the cache (class "fft_strided"). quilt-calibrate finds it by
+  /// sweeping the plane; the default is half the 512 KiB L2 of current
+  /// server cores (AMD Zen 2-4).
+  double fftCachedPlaneBytes = kDefaultFftCachedPlaneBytes;
+  static constexpr double kDefaultFftCachedPlaneBytes = 256.0 * 1024;
   /// CPU machines: cores per node (0: a GPU, one device per rank). With
   /// cores, peak and memory bandwidth are the node's, shared evenly by the
   /// ranks on it (each rank's kernels run on cores / ranks threads); more
