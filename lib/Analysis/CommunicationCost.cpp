@@ -392,13 +392,20 @@ Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid, ArrayRef<int6
   auto blockOf = [&](int64_t owner) {
     return tileOwnerSize(n.data(), granules.data(), levels.data(), n.size(), parts.data(), owner);
   };
-  return collective(forEachRank(grid, ranks, [&](ArrayRef<int64_t> coords) {
+  // The runtime holds a block and receives the next in the pack region,
+  // each sized for the largest block of keys and values.
+  uint64_t mostTokens = static_cast<uint64_t>(
+      tileMaxSize(n.data(), granules.data(), levels.data(), n.size(), parts.data()));
+  SmallVector<uint64_t> packed(grid.numRanks(), 0);
+  Traffic t = collective(forEachRank(grid, ranks, [&](ArrayRef<int64_t> coords) {
     SmallVector<int64_t> k = grid.localExtents(op.getK().getType(), coords);
     SmallVector<int64_t> v = grid.localExtents(op.getV().getType(), coords);
     uint64_t batch = 1;
     for (int64_t d = 0; d < first; ++d)
       batch *= k[d];
     uint64_t perToken = batch * (k[rank - 1] + v[rank - 1]);
+    uint64_t blockBytes = mostTokens * perToken * kElementBytes;
+    packed[grid.rankOf(coords)] = packRegionBytes(blockBytes, blockBytes);
     int64_t me = 0;
     for (auto [i, axis] : llvm::enumerate(axes))
       me = me * parts[i] + coords[axis];
@@ -407,6 +414,8 @@ Bytes ringAttentionBytes(RingAttentionOp op, const MeshGrid &grid, ArrayRef<int6
       bytes += blockOf(((me - step) % owners + owners) % owners) * perToken * kElementBytes;
     return bytes;
   }), owners - 1, axes);
+  t.packed = std::move(packed);
+  return t;
 }
 
 /// quilt_rt_all_to_all: one message per other member of the group of the

@@ -14,4 +14,7 @@ func.func @main(%x: tensor<1x5x4x3xf32> {quilt.name = "input"}) -> tensor<1x5x4x
 
 // CHECK: {"index":0,"kind":"ring_attention",{{.*}}"axis":"x","bytes_sent_per_rank":[384,384,384,432,432,384]}
 // CHECK-NOT: "kind"
+// The pack region holds the tile a rank merges and the one arriving, each
+// sized for the largest tile (4 tokens, 96 bytes), the second at 256: 352.
+// CHECK: "pack_scratch_bytes_per_rank": [352,352,352,352,352,352]}
 // CHECK: quilt.ring_attention %{{.*}}, %{{.*}}, %{{.*}} on @mesh axis "x" {token_dims = 2 : i64} : tensor<1x?x?x3xf32, #quilt.local<@mesh, [1, 5, 4, 3], {{\[}}[], ["x"], ["y"], []]>>

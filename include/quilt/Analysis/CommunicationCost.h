@@ -77,7 +77,8 @@ struct CommunicationCost {
   /// Bytes of the rank's pack region the runtime's entry point uses
   /// (quilt::packRegionBytes): a halo exchange's or re-block's slabs when
   /// they are strided, an all-gather's or reduce-scatter's blocks packed in
-  /// member order, an all-to-all's packed input and result. The region is
+  /// member order, an all-to-all's packed input and result, a ring
+  /// attention's block of keys and values held and the one arriving. The region is
   /// sized to the most of any op on any rank (packScratchBytes).
   llvm::SmallVector<uint64_t> packBytesPerRank;
 };

@@ -51,7 +51,6 @@ AttentionDims attentionDims(const TensorView &q, const TensorView &k, const Tens
 class AttentionPlan : public KernelPlan {
 public:
   DeviceBuffer scores, rowMax, rowSum;
-  DeviceBuffer kv[2]; // ring: the block held and the one arriving
   float *acc = nullptr;
   bool merged = false; // whether a block has written the output rows
 };
@@ -288,12 +287,16 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   int64_t capacity = tileMaxSize(n.data(), granules.data(), levels.data(),
                                  static_cast<int>(tokens), parts.data()) *
                      perToken;
-  for (auto &buffer : plan.kv)
-    buffer.reserve(device, capacity * sizeof(float));
+  // The block held and the one arriving, in the pack region (comm_bytes.h's
+  // layout, as the compiler sizes it).
+  size_t blockBytes = capacity * sizeof(float);
+  char *region = ctx->packScratch(packRegionBytes(blockBytes, blockBytes));
+  float *kv[2] = {reinterpret_cast<float *>(region),
+                  reinterpret_cast<float *>(region + packReceiveOffset(blockBytes))};
   int64_t tk = k.product(first, r - 1);
-  device.copy(plan.kv[0].data(), buffers[1], dims.batch * tk * dims.d * sizeof(float),
+  device.copy(kv[0], buffers[1], dims.batch * tk * dims.d * sizeof(float),
               CopyKind::DeviceToDevice);
-  device.copy(plan.kv[0].floats() + dims.batch * tk * dims.d, buffers[2],
+  device.copy(kv[0] + dims.batch * tk * dims.d, buffers[2],
               dims.batch * tk * dims.dv * sizeof(float), CopyKind::DeviceToDevice);
   startState(device, dims, plan, static_cast<float *>(buffers[out]));
   const float *q = static_cast<const float *>(buffers[0]);
@@ -306,7 +309,7 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   for (int64_t step = 0; step < owners; ++step) {
     int64_t owner = ((coord - step) % owners + owners) % owners;
     int64_t size = blockOf(owner);
-    const float *block = plan.kv[step % 2].floats();
+    const float *block = kv[step % 2];
     AttentionBiasKernel blockBias = biasOf(owner);
     mergeBlock(*ctx, blas, dims, q, block, block + dims.batch * size * dims.d, size, plan,
                bias.present ? &blockBias : nullptr);
@@ -314,9 +317,8 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
       break;
     // Forward the held block; receive the previous rank's (owner - 1).
     int64_t incoming = blockOf(((owner - 1) % owners + owners) % owners);
-    Message send{next, plan.kv[step % 2].data(), size_t(size * perToken) * sizeof(float),
-                 int(step)};
-    Message recv{prev, plan.kv[(step + 1) % 2].data(),
+    Message send{next, kv[step % 2], size_t(size * perToken) * sizeof(float), int(step)};
+    Message recv{prev, kv[(step + 1) % 2],
                  size_t(incoming * perToken) * sizeof(float), int(step)};
     // The block arriving overwrites the one merged a step ago.
     device.commAfterCompute();
