@@ -199,6 +199,14 @@ uint64_t localElements(Value value, const MeshGrid &grid, ArrayRef<int64_t> coor
   return n;
 }
 
+/// Positions of the local tensor's dims before `dim` on the rank at
+/// `coords`: the runs a block of `dim` makes (blocks are contiguous, one run,
+/// only when it is 1).
+uint64_t positionsBefore(Value value, int64_t dim, const MeshGrid &grid, ArrayRef<int64_t> coords) {
+  SmallVector<int64_t> extents = grid.localExtents(cast<RankedTensorType>(value.getType()), coords);
+  return static_cast<uint64_t>(llvm::product_of(ArrayRef<int64_t>(extents).take_front(dim)));
+}
+
 /// Elements of the local tensor per position along `dim`: one slab.
 uint64_t slabElements(ArrayRef<int64_t> extents, int64_t dim) {
   uint64_t n = 1;
@@ -484,13 +492,7 @@ Bytes collectivePermuteBytes(CollectivePermuteOp op, const MeshGrid &grid,
 uint64_t collectiveCopyBytes(Operation &op, const MeshGrid &grid, ArrayRef<int64_t> coords) {
   auto localBytes = [&](Value v) { return localElements(v, grid, coords) * kElementBytes; };
   // Blocks of `dim` are contiguous when every dim before it has one position.
-  auto packed = [&](Value v, int64_t dim) {
-    SmallVector<int64_t> extents = grid.localExtents(cast<RankedTensorType>(v.getType()), coords);
-    for (int64_t d = 0; d < dim; ++d)
-      if (extents[d] != 1)
-        return true;
-    return false;
-  };
+  auto packed = [&](Value v, int64_t dim) { return positionsBefore(v, dim, grid, coords) != 1; };
   return llvm::TypeSwitch<Operation *, uint64_t>(&op)
       .Case([&](AllReduceOp o) -> uint64_t {
         return collectiveGroupSize(o).value_or(1) > 1 ? 0 : localBytes(o.getInput());
@@ -515,17 +517,10 @@ uint64_t collectiveCopyBytes(Operation &op, const MeshGrid &grid, ArrayRef<int64
 /// packed input and its result before unpacking.
 uint64_t collectivePackBytes(Operation &op, const MeshGrid &grid, ArrayRef<int64_t> coords) {
   auto localBytes = [&](Value v) { return localElements(v, grid, coords) * kElementBytes; };
-  auto strided = [&](Value v, int64_t dim) {
-    SmallVector<int64_t> extents = grid.localExtents(cast<RankedTensorType>(v.getType()), coords);
-    return llvm::product_of(ArrayRef<int64_t>(extents).take_front(dim)) != 1;
-  };
   return llvm::TypeSwitch<Operation *, uint64_t>(&op)
-      .Case([&](AllGatherOp o) {
-        return strided(o.getInput(), o.getDim()) ? localBytes(o.getResult()) : 0;
-      })
-      .Case([&](ReduceScatterOp o) {
-        return strided(o.getInput(), o.getDim()) ? localBytes(o.getInput()) : 0;
-      })
+      // The blocks collectiveCopyBytes counts pass through the region.
+      .Case<AllGatherOp, ReduceScatterOp>(
+          [&](Operation *o) { return collectiveCopyBytes(*o, grid, coords); })
       .Case([&](AllToAllOp o) {
         return packRegionBytes(localBytes(o.getInput()), localBytes(o.getResult()));
       })
@@ -537,10 +532,7 @@ uint64_t collectivePackBytes(Operation &op, const MeshGrid &grid, ArrayRef<int64
 /// block of `dim` copied between a dense buffer and the tensor is one run per
 /// position of the dims before `dim`.
 uint64_t collectiveCopyRuns(Operation &op, const MeshGrid &grid, ArrayRef<int64_t> coords) {
-  auto before = [&](Value v, int64_t dim) {
-    SmallVector<int64_t> extents = grid.localExtents(cast<RankedTensorType>(v.getType()), coords);
-    return static_cast<uint64_t>(llvm::product_of(ArrayRef<int64_t>(extents).take_front(dim)));
-  };
+  auto before = [&](Value v, int64_t dim) { return positionsBefore(v, dim, grid, coords); };
   uint64_t members = static_cast<uint64_t>(collectiveGroupSize(&op).value_or(1));
   return llvm::TypeSwitch<Operation *, uint64_t>(&op)
       // One block per member, packed or unpacked.

@@ -1,5 +1,6 @@
 #include "context.h"
 #include "error.h"
+#include "quilt/comm_bytes.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -37,6 +38,13 @@ char *quilt_rt_ctx::packScratch(size_t bytes) {
   }
   packBytesUsed = std::max(packBytesUsed, bytes);
   return static_cast<char *>(packRegion.data());
+}
+
+std::pair<float *, float *> quilt_rt_ctx::packSendsAndReceives(size_t sendBytes,
+                                                              size_t receiveBytes) {
+  char *region = packScratch(quilt::packRegionBytes(sendBytes, receiveBytes));
+  return {reinterpret_cast<float *>(region),
+          reinterpret_cast<float *>(region + quilt::packReceiveOffset(sendBytes))};
 }
 
 int64_t quilt_rt_ctx::axisSize(int64_t axis) const {

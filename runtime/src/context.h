@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
@@ -123,6 +124,10 @@ struct quilt_rt_ctx {
   /// compiler's CommunicationCost::packBytesPerRank and the runtime's
   /// packing disagree.
   char *packScratch(size_t bytes);
+  /// For an op that packs what it sends and what it receives: the two parts
+  /// of the pack region in quilt::packRegionBytes' layout (the receives at
+  /// the next 256 bytes).
+  std::pair<float *, float *> packSendsAndReceives(size_t sendBytes, size_t receiveBytes);
   quilt::PhaseTimes times;
   /// --sync-phases: every communication entry first waits at a timed
   /// barrier of all ranks (runCommEntry), so its phase holds no wait for a

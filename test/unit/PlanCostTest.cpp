@@ -377,6 +377,14 @@ namespace {
 /// A one-level toy machine whose device fields (copies, runs, packing)
 /// come from `deviceFields` (JSON members, each followed by ", ") and whose
 /// efficiencies are `efficiency` (a JSON object).
+/// The op class of every op of `cost`, in program order.
+std::vector<std::string> opClasses(const PlanCost &cost) {
+  std::vector<std::string> classes;
+  for (const OpCost &op : cost.ops)
+    classes.push_back(op.opClass);
+  return classes;
+}
+
 Topology toyCopyMachine(const std::string &deviceFields,
                         const std::string &efficiency = R"({"conv": 1})") {
   std::string text = std::string(R"json({
@@ -537,10 +545,7 @@ func.func @main(%a: tensor<1x4x256x12x2xf32> {quilt.name = "a"}, %b: tensor<1x4x
                             machine(R"({"fft": 0.5, "fft_strided": 0.125})"));
   auto pooled = evaluatePlan(program.func(), program.mesh(), machine(R"({"fft": 0.5})"));
   ASSERT_TRUE(succeeded(split) && succeeded(pooled));
-  std::vector<std::string> classes;
-  for (const OpCost &op : split->ops)
-    classes.push_back(op.opClass);
-  EXPECT_EQ(classes, (std::vector<std::string>{"fft", "fft_strided", "fft"}));
+  EXPECT_EQ(opClasses(*split), (std::vector<std::string>{"fft", "fft_strided", "fft"}));
   // The wide strided transform runs at its own efficiency (4x slower
   // here); a topology without fft_strided times it as an fft.
   EXPECT_NEAR(split->ops[1].computeUs, 4 * pooled->ops[1].computeUs, 1e-9);
@@ -580,10 +585,7 @@ func.func @main(%x2: tensor<1x8x32x32xf32> {quilt.name = "x2"}, %w2: tensor<8x8x
       machine(R"({"conv": 0.5, "conv3d": 0.25, "pool": 0.5, "pool3d": 0.125})"));
   auto pooled = evaluatePlan(program.func(), program.mesh(), machine(R"({"conv": 0.5, "pool": 0.5})"));
   ASSERT_TRUE(succeeded(split) && succeeded(pooled));
-  std::vector<std::string> classes;
-  for (const OpCost &op : split->ops)
-    classes.push_back(op.opClass);
-  EXPECT_EQ(classes, (std::vector<std::string>{"conv", "conv3d", "pool", "pool3d"}));
+  EXPECT_EQ(opClasses(*split), (std::vector<std::string>{"conv", "conv3d", "pool", "pool3d"}));
   ASSERT_EQ(pooled->ops.size(), 4u);
   EXPECT_NEAR(split->ops[0].computeUs, pooled->ops[0].computeUs, 1e-9);
   EXPECT_NEAR(split->ops[2].computeUs, pooled->ops[2].computeUs, 1e-9);

@@ -90,7 +90,7 @@ ClassRun convRun(const Options &options, Dnnl &d, int spatial) {
   const bool volumetric = spatial == 3;
   const long n = 1, c = volumetric ? 8 : 32, k = c;
   const long side = volumetric ? (options.quick ? 24 : 48) : (options.quick ? 64 : 128);
-  memory::dims src{n, c}, weights{k, c}, dst{n, k}, ones, strides;
+  memory::dims src{n, c}, weights{k, c}, dst{n, k}, ones;
   for (int i = 0; i < spatial; ++i) {
     src.push_back(side), dst.push_back(side), weights.push_back(3);
     ones.push_back(1);

@@ -83,9 +83,7 @@ void allToAll(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   const float *in = static_cast<const float *>(buffers[0]);
   float *out = static_cast<float *>(buffers[1]);
   Device &device = ctx->device;
-  char *region = ctx->packScratch(packRegionBytes(plan->sendTotal, plan->recvTotal));
-  float *send = reinterpret_cast<float *>(region);
-  float *recv = reinterpret_cast<float *>(region + packReceiveOffset(plan->sendTotal));
+  auto [send, recv] = ctx->packSendsAndReceives(plan->sendTotal, plan->recvTotal);
   float *at = send;
   for (size_t j = 0; j < members; ++j) {
     device.copyBox(in, {&x.extent, b.sendOffset[j]}, at, {&b.sendExtent[j], zero}, b.sendExtent[j]);

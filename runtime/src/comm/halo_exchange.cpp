@@ -28,10 +28,9 @@ public:
   std::vector<Transfer> sends, recvs;
   std::vector<HaloSegment> local; // from this rank's own block
   std::vector<Range> zeros;
-  /// Packed slabs: the floats sent and received, and where they sit in the
-  /// pack region during the call (quilt::packRegionBytes' layout).
+  /// Packed slabs: the floats sent and received (in the pack region during
+  /// a call).
   size_t sendFloats = 0, recvFloats = 0;
-  float *sendSlabs = nullptr, *recvSlabs = nullptr;
 };
 
 void checkHaloLayouts(const TensorView &x, const TensorView &y, int64_t dim) {
@@ -117,13 +116,14 @@ std::vector<int64_t> slabBox(const TensorView &t, int dim, int64_t length) {
   return withDim(t.extent, dim, length);
 }
 
-void packSends(Device &device, HaloPlan &plan, const TensorView &x, const float *xs, std::vector<Message> &out) {
+void packSends(Device &device, HaloPlan &plan, const TensorView &x, const float *xs,
+               float *slabs, std::vector<Message> &out) {
   for (Transfer &t : plan.sends) {
     std::vector<int64_t> box = slabBox(x, plan.dim, t.segment.length);
     size_t bytes = t.segment.length * plan.inner * x.product(0, plan.dim) * sizeof(float);
     float *data;
     if (plan.packed) {
-      data = plan.sendSlabs + t.scratchOffset;
+      data = slabs + t.scratchOffset;
       device.copyBox(xs, {&x.extent, offsetAt(x.rank(), plan.dim, t.segment.srcBegin)}, data,
               {&box, std::vector<int64_t>(x.rank(), 0)}, box);
     } else {
@@ -133,21 +133,23 @@ void packSends(Device &device, HaloPlan &plan, const TensorView &x, const float 
   }
 }
 
-void postRecvs(HaloPlan &plan, const TensorView &y, float *ys, std::vector<Message> &out) {
+void postRecvs(HaloPlan &plan, const TensorView &y, float *ys, float *slabs,
+               std::vector<Message> &out) {
   for (Transfer &t : plan.recvs) {
     size_t bytes = t.segment.length * plan.inner * y.product(0, plan.dim) * sizeof(float);
-    float *data = plan.packed ? plan.recvSlabs + t.scratchOffset
+    float *data = plan.packed ? slabs + t.scratchOffset
                               : ys + t.segment.dstBegin * plan.inner;
     out.push_back({t.peer, data, bytes, t.tag});
   }
 }
 
-void unpackRecvs(Device &device, HaloPlan &plan, const TensorView &y, float *ys) {
+void unpackRecvs(Device &device, HaloPlan &plan, const TensorView &y, float *ys,
+                 const float *slabs) {
   if (!plan.packed)
     return;
   for (Transfer &t : plan.recvs) {
     std::vector<int64_t> box = slabBox(y, plan.dim, t.segment.length);
-    device.copyBox(plan.recvSlabs + t.scratchOffset, {&box, std::vector<int64_t>(y.rank(), 0)},
+    device.copyBox(slabs + t.scratchOffset, {&box, std::vector<int64_t>(y.rank(), 0)},
             ys, {&y.extent, offsetAt(y.rank(), plan.dim, t.segment.dstBegin)}, box);
   }
 }
@@ -183,19 +185,17 @@ void exchange(quilt_rt_ctx *ctx, const int64_t *params, void **buffers,
   auto *ys = static_cast<float *>(buffers[1]);
   std::vector<Message> sends, recvs;
   Device &device = ctx->device;
-  if (plan->packed) {
-    size_t sendBytes = plan->sendFloats * sizeof(float);
-    char *region = ctx->packScratch(packRegionBytes(sendBytes, plan->recvFloats * sizeof(float)));
-    plan->sendSlabs = reinterpret_cast<float *>(region);
-    plan->recvSlabs = reinterpret_cast<float *>(region + packReceiveOffset(sendBytes));
-  }
-  packSends(device, *plan, x, xs, sends);
-  postRecvs(*plan, y, ys, recvs);
+  std::pair<float *, float *> slabs{nullptr, nullptr};
+  if (plan->packed)
+    slabs = ctx->packSendsAndReceives(plan->sendFloats * sizeof(float),
+                                      plan->recvFloats * sizeof(float));
+  packSends(device, *plan, x, xs, slabs.first, sends);
+  postRecvs(*plan, y, ys, slabs.second, recvs);
   fillLocal(device, *plan, x, xs, y, ys);
   device.commAfterCompute();
   ctx->comm.exchange(sends, recvs);
   device.computeAfterComm();
-  unpackRecvs(device, *plan, y, ys);
+  unpackRecvs(device, *plan, y, ys, slabs.second);
 }
 
 } // namespace

@@ -290,9 +290,8 @@ void ringAttention(quilt_rt_ctx *ctx, const int64_t *params, void **buffers) {
   // The block held and the one arriving, in the pack region (comm_bytes.h's
   // layout, as the compiler sizes it).
   size_t blockBytes = capacity * sizeof(float);
-  char *region = ctx->packScratch(packRegionBytes(blockBytes, blockBytes));
-  float *kv[2] = {reinterpret_cast<float *>(region),
-                  reinterpret_cast<float *>(region + packReceiveOffset(blockBytes))};
+  auto [held, arriving] = ctx->packSendsAndReceives(blockBytes, blockBytes);
+  float *kv[2] = {held, arriving};
   int64_t tk = k.product(first, r - 1);
   device.copy(kv[0], buffers[1], dims.batch * tk * dims.d * sizeof(float),
               CopyKind::DeviceToDevice);
